@@ -1,0 +1,40 @@
+"""Alerts API: routes only."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+
+from goalpost.domain.alerts import AlertType
+from goalpost.edges.api import ERROR_RESPONSES, build_resolver, current_user, lambda_handler, page_response
+from goalpost.schemas.alerts import AlertOut
+from goalpost.schemas.common import DEFAULT_LIMIT
+from goalpost.services import alerts
+
+router = Router()
+TAGS = ["Alerts"]
+
+
+@router.get("/alerts", summary="List alerts, newest first", tags=TAGS, responses=ERROR_RESPONSES)
+def list_alerts(
+    unread: Annotated[bool | None, Query()] = None,
+    type: Annotated[AlertType | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = DEFAULT_LIMIT,
+    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+) -> Response[list[AlertOut]]:
+    found, token = alerts.list_alerts(
+        current_user(router), unread=unread, alert_type=type, limit=limit, next_token=next_token
+    )
+    return page_response([AlertOut.of(a).model_dump(mode="json") for a in found], token)
+
+
+@router.patch("/alerts/<alert_id>/read", summary="Mark an alert read", tags=TAGS, responses=ERROR_RESPONSES)
+def mark_read(alert_id: Annotated[str, Path(min_length=1, max_length=64)]) -> AlertOut:
+    return AlertOut.of(alerts.mark_read(current_user(router), alert_id))
+
+
+app = build_resolver(router)
+handler = lambda_handler(app)

@@ -1,0 +1,39 @@
+"""Health, the OpenAPI document, Swagger UI; and 404 for every route nothing else serves."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from goalpost.edges.api import build_resolver, json_response, lambda_handler
+from goalpost.edges.docs import openapi_document, swagger_html
+from goalpost.schemas.common import ResponseModel
+from goalpost.settings import get_settings
+
+router = Router()
+
+
+class Health(ResponseModel):
+    status: Literal["ok"]
+    version: str
+
+
+@router.get("/health", summary="Liveness and version (no auth)", tags=["System"])
+def health() -> Health:
+    return Health(status="ok", version=get_settings().version)
+
+
+@router.get("/openapi.json", include_in_schema=False)
+def openapi() -> Response[dict]:
+    return json_response(200, openapi_document())
+
+
+@router.get("/docs", include_in_schema=False)
+def docs() -> Response[str]:
+    return Response(status_code=200, content_type=content_types.TEXT_HTML, body=swagger_html())
+
+
+app = build_resolver(router)
+handler = lambda_handler(app)

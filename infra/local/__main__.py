@@ -1,0 +1,135 @@
+"""``python -m infra.local``: the whole system on one port, with nothing else to install or start.
+
+moto (DynamoDB, SNS, SQS) in-process, the declared handlers behind a local API Gateway, the schedules on a
+local clock. Prints the URL, a demo token and example curl lines; Ctrl-C stops it cleanly."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from typing import Any
+
+
+def _parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="make run", description=__doc__)
+    parser.add_argument("--host", default=os.environ.get("GOALPOST_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("GOALPOST_PORT", "3000")))
+    parser.add_argument("--demo", action="store_true", help="seed a demo user with goals and alerts")
+    parser.add_argument(
+        "--schedules",
+        choices=("on", "off"),
+        default=os.environ.get("GOALPOST_SCHEDULES", "on"),
+        help="tick the job schedules on the local clock (GOALPOST_SCHEDULES)",
+    )
+    parser.add_argument(
+        "--throttle",
+        choices=("on", "off"),
+        default=os.environ.get("GOALPOST_THROTTLE", "off"),
+        help="apply the deployed stage's rate/burst limits (GOALPOST_THROTTLE)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="print only the ready line")
+    return parser.parse_args(argv)
+
+
+def _configure_environment() -> None:
+    # Metrics go to CloudWatch as EMF lines on Lambda; locally they would only drown the console.
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+    os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "goalpost")
+    os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Goalpost")
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", os.environ.get("GOALPOST_LOG_LEVEL", "WARNING"))
+
+
+def _banner(url: str, token: str, demo: bool, schedules: bool) -> str:
+    auth = '-H "Authorization: Bearer $TOKEN"'
+    lines = [
+        f"Goalpost is running on {url}",
+        f"  API docs:   {url}/docs   (OpenAPI: {url}/openapi.json)",
+        f"  schedules:  {'on' if schedules else 'off'}   demo data: {'yes (user demo)' if demo else 'no'}",
+        "",
+        "A demo token (user 'demo', admin, valid 24 h):",
+        f"  export TOKEN={token}",
+        "",
+        "Try:",
+        f"  curl {url}/health",
+        f"  curl {auth} {url}/goals",
+        f"  curl {auth} -H 'Content-Type: application/json' -X POST {url}/goals \\",
+        '       -d \'{"name": "Emergency Fund", "type": "savings", "target_amount": 10000, "current_amount": 2500}\'',
+        f"  curl {auth} {url}/alerts",
+        f'  curl -X POST {url}/_local/token -d \'{{"user_id": "alice"}}\'   # a token for another user',
+        f"  curl -X POST {url}/_local/jobs/end_of_day_goals                  # run a job now",
+        "",
+        "Ctrl-C stops it.",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse_args(sys.argv[1:] if argv is None else argv)
+    _configure_environment()
+
+    from infra.local.auth import TokenAuthority
+    from infra.local.aws import LocalAws
+    from infra.local.lambdas import HandlerRegistry
+    from infra.local.scheduler import JobRunner, Scheduler
+    from infra.local.server import LocalGateway
+
+    aws = LocalAws().start()
+    registry = HandlerRegistry()
+    runner = JobRunner(registry)
+    authority = TokenAuthority()
+    try:
+        gateway = LocalGateway(
+            (args.host, args.port),
+            authority=authority,
+            registry=registry,
+            runner=runner,
+            throttle=args.throttle == "on",
+        )
+    except OSError as error:
+        print(f"Cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
+        return 1
+
+    if args.demo:
+        from infra.local.demo import seed
+
+        seed("demo")
+    scheduler = None
+    if args.schedules == "on":
+        scheduler = Scheduler(
+            runner, on_error=lambda name, error: print(f"job {name} failed: {error!r}", file=sys.stderr)
+        )
+        scheduler.start()
+
+    token = authority.issue("demo", ["admin"], 24 * 3600)
+    print(
+        f"ready {gateway.url}" if args.quiet else _banner(gateway.url, token, args.demo, scheduler is not None),
+        flush=True,
+    )
+
+    stopping = threading.Event()
+
+    def _stop(*_: Any) -> None:
+        if not stopping.is_set():
+            stopping.set()
+            threading.Thread(target=gateway.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        gateway.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if scheduler is not None:
+            scheduler.stop()
+        gateway.server_close()
+        aws.stop()
+        print("Goalpost stopped.", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

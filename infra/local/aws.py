@@ -1,0 +1,207 @@
+"""The AWS of the local server and of the tests: moto in-process, built from the declaration.
+
+moto is not thread-safe, so every AWS call is serialized here: requests are served concurrently, but each
+DynamoDB/SNS/SQS call is atomic as on AWS (conditional writes and transactions keep their meaning).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from goalpost import aws as goalpost_aws
+from goalpost import declaration
+from goalpost.settings import reset_settings
+
+REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"
+_call_lock = threading.RLock()
+_patched = False
+
+
+@dataclass(frozen=True)
+class Published:
+    topic: str | None
+    phone_number: str | None
+    subject: str | None
+    message: str
+    attributes: dict[str, str]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "topic": self.topic,
+            "phone_number": self.phone_number,
+            "subject": self.subject,
+            "message": self.message,
+            "attributes": self.attributes,
+        }
+
+
+class PublishLog:
+    """Every SNS publish made through moto, in order (``/_local/published`` and the tests read it)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: list[Published] = []
+
+    def add(self, item: Published) -> None:
+        with self._lock:
+            self._items.append(item)
+
+    def all(self) -> list[Published]:
+        with self._lock:
+            return list(self._items)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+published = PublishLog()
+
+
+def _attribute_values(attributes: dict[str, Any] | None) -> dict[str, str]:
+    values = {}
+    for name, attribute in (attributes or {}).items():
+        if isinstance(attribute, dict):
+            value = attribute.get("StringValue", attribute.get("Value", attribute.get("BinaryValue", "")))
+        else:
+            value = attribute
+        values[name] = str(value)
+    return values
+
+
+def _patch_moto() -> None:
+    """Serialize moto's request processing and record SNS publishes. Done once per process."""
+    global _patched  # noqa: PLW0603 (process-wide, once)
+    if _patched:
+        return
+    from moto.core.botocore_stubber import BotocoreStubber
+    from moto.sns.models import SNSBackend
+
+    original_call = BotocoreStubber.__call__
+
+    @wraps(original_call)
+    def serialized_call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with _call_lock:
+            return original_call(self, *args, **kwargs)
+
+    original_publish = SNSBackend.publish
+
+    @wraps(original_publish)
+    def recorded_publish(
+        self: Any,
+        message: str,
+        arn: str | None,
+        phone_number: str | None = None,
+        subject: str | None = None,
+        message_attributes: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> str:
+        message_id = original_publish(
+            self,
+            message,
+            arn,
+            phone_number=phone_number,
+            subject=subject,
+            message_attributes=message_attributes,
+            **kwargs,
+        )
+        published.add(
+            Published(
+                arn if not phone_number else None, phone_number, subject, message, _attribute_values(message_attributes)
+            )
+        )
+        return message_id
+
+    BotocoreStubber.__call__ = serialized_call  # type: ignore[method-assign]
+    SNSBackend.publish = recorded_publish  # type: ignore[method-assign]
+    _patched = True
+
+
+def resource_names(prefix: str = "goalpost-local") -> dict[str, str]:
+    """The environment that names every table and topic (the deployer sets the same variables)."""
+    names = {table.env: f"{prefix}-{table.key}" for table in declaration.TABLES}
+    names.update({topic.env: f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:{prefix}-{topic.key}" for topic in declaration.TOPICS})
+    return names
+
+
+def fake_credentials() -> dict[str, str]:
+    return {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+    }
+
+
+def create_resources(names: dict[str, str]) -> None:
+    """Creates every declared table (keys, indexes, TTL) and topic."""
+    dynamodb = goalpost_aws.client("dynamodb")
+    for table in declaration.TABLES:
+        name = names[table.env]
+        key_names = [table.partition_key, *([table.sort_key] if table.sort_key else [])]
+        for index in table.indexes:
+            key_names += [index.partition_key, index.sort_key]
+        schema = [{"AttributeName": table.partition_key, "KeyType": "HASH"}]
+        if table.sort_key:
+            schema.append({"AttributeName": table.sort_key, "KeyType": "RANGE"})
+        request: dict[str, Any] = {
+            "TableName": name,
+            "BillingMode": "PAY_PER_REQUEST",
+            "KeySchema": schema,
+            "AttributeDefinitions": [{"AttributeName": n, "AttributeType": "S"} for n in dict.fromkeys(key_names)],
+        }
+        if table.indexes:
+            request["GlobalSecondaryIndexes"] = [
+                {
+                    "IndexName": index.name,
+                    "KeySchema": [
+                        {"AttributeName": index.partition_key, "KeyType": "HASH"},
+                        {"AttributeName": index.sort_key, "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+                for index in table.indexes
+            ]
+        dynamodb.create_table(**request)
+        if table.ttl_attribute:
+            dynamodb.update_time_to_live(
+                TableName=name,
+                TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute},
+            )
+    sns = goalpost_aws.client("sns")
+    for topic in declaration.TOPICS:
+        sns.create_topic(Name=names[topic.env].rsplit(":", 1)[1])
+
+
+class LocalAws:
+    """moto started in this process with every declared resource, and the environment pointing at them."""
+
+    def __init__(self, prefix: str = "goalpost-local") -> None:
+        self.names = resource_names(prefix)
+        self._mock: Any = None
+
+    def start(self) -> LocalAws:
+        _patch_moto()
+        from moto import mock_aws
+
+        os.environ.update(fake_credentials())
+        os.environ.update(self.names)
+        reset_settings()
+        goalpost_aws.reset_clients()
+        self._mock = mock_aws()
+        self._mock.start()
+        published.clear()
+        create_resources(self.names)
+        return self
+
+    def stop(self) -> None:
+        if self._mock is not None:
+            self._mock.stop()
+            self._mock = None
+        goalpost_aws.reset_clients()

@@ -1,0 +1,230 @@
+"""Alerts in the data table.
+
+- ``USER#u / ALERT#<ulid>``: the alert; newest first on the table itself (strongly consistent).
+- ``USER#u / ALERTKEY#<digest>``: the guard that makes an alert exactly-once (written in the same transaction).
+- ``USER#u / PROFILE``: ``unread_alerts``, a counter kept in the same transactions (O(1) for the dashboard).
+- gsi1 ``USER#u#ALERTS#UNREAD`` (sparse, removed on read), gsi2 ``USER#u#ALERTS#TYPE#<type>``,
+  gsi3 ``OUTBOX`` (sparse, until published to SNS).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from goalpost.data import keys
+from goalpost.data.dynamo import (
+    Item,
+    cancellation_codes,
+    client,
+    deserialize,
+    key,
+    query_page,
+    serialize,
+    serialize_value,
+    strip_keys,
+)
+from goalpost.data.pagination import decode_token, encode_token
+from goalpost.domain.alerts import Alert, AlertType, NewAlert
+from goalpost.domain.clock import iso
+
+OUTBOX_PK = "OUTBOX"
+
+
+class AlertWrite:
+    """One alert to store exactly once: its guard and the alert itself (see ``transact_items``)."""
+
+    def __init__(self, table: str, alert: Alert, raised: NewAlert) -> None:
+        self.table = table
+        self.alert = alert
+        self.raised = raised
+
+    def guard_and_alert(self) -> list[dict[str, Any]]:
+        pk = keys.user_pk(self.alert.user_id)
+        guard = {
+            "pk": pk,
+            "sk": keys.alert_guard_sk(self.raised.digest()),
+            "alert_id": self.alert.id,
+            "dedupe_key": self.raised.dedupe_key,
+        }
+        return [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": serialize(guard),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": serialize(alert_item(self.alert)),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+        ]
+
+
+GUARD_STRIDE = 2  # each alert adds its guard, then the alert; the guard's failure means "raised before"
+
+
+def transact_items(writes: list[AlertWrite]) -> list[dict[str, Any]]:
+    """Guard + alert for each alert, then one update of each owner's unread counter (a transaction may
+    touch an item only once)."""
+    items: list[dict[str, Any]] = []
+    per_user: dict[tuple[str, str], int] = {}
+    for write in writes:
+        items += write.guard_and_alert()
+        owner = (write.table, write.alert.user_id)
+        per_user[owner] = per_user.get(owner, 0) + 1
+    for (table, user_id), count in per_user.items():
+        items.append(
+            {
+                "Update": {
+                    "TableName": table,
+                    "Key": key(keys.user_pk(user_id), keys.PROFILE_SK),
+                    "UpdateExpression": "ADD unread_alerts :count",
+                    "ExpressionAttributeValues": {":count": {"N": str(count)}},
+                }
+            }
+        )
+    return items
+
+
+def alert_item(alert: Alert) -> Item:
+    pk = keys.user_pk(alert.user_id)
+    sk = keys.alert_sk(alert.id)
+    item: Item = {
+        "pk": pk,
+        "sk": sk,
+        "entity": "alert",
+        **alert.model_dump(),
+        "gsi2pk": keys.alerts_by_type_pk(alert.user_id, alert.alert_type.value),
+        "gsi2sk": sk,
+    }
+    if alert.read_at is None:
+        item.update(gsi1pk=keys.unread_alerts_pk(alert.user_id), gsi1sk=sk)
+    if alert.delivered_at is None:
+        item.update(gsi3pk=OUTBOX_PK, gsi3sk=f"{iso(alert.created_at)}#{alert.user_id}#{alert.id}")
+    return item
+
+
+def to_alert(item: Item) -> Alert:
+    return Alert.model_validate(strip_keys(item))
+
+
+def store(table: str, write: AlertWrite) -> bool:
+    """Stores one alert on its own; False when the same alert was raised before."""
+    try:
+        client().transact_write_items(TransactItems=transact_items([write]))
+    except ClientError as error:
+        if cancellation_codes(error)[:1] == ["ConditionalCheckFailed"]:
+            return False
+        raise
+    return True
+
+
+def get(table: str, user_id: str, alert_id: str) -> Alert | None:
+    response = client().get_item(
+        TableName=table, Key=key(keys.user_pk(user_id), keys.alert_sk(alert_id)), ConsistentRead=True
+    )
+    raw = response.get("Item")
+    return to_alert(deserialize(raw)) if raw else None
+
+
+def list_page(
+    table: str,
+    user_id: str,
+    *,
+    unread: bool | None,
+    alert_type: AlertType | None,
+    limit: int,
+    next_token: str | None,
+) -> tuple[list[Alert], str | None]:
+    """Newest first. Unread ones come from the sparse unread index; a type alone from the type index."""
+    pk = keys.user_pk(user_id)
+    index: str | None = None
+    partition = pk
+    filter_expression = None
+    filter_values: dict[str, Any] = {}
+    if unread is True:
+        index, partition = "gsi1", keys.unread_alerts_pk(user_id)
+        if alert_type is not None:
+            filter_expression, filter_values = "alert_type = :type", {":type": alert_type.value}
+    elif alert_type is not None:
+        index, partition = "gsi2", keys.alerts_by_type_pk(user_id, alert_type.value)
+    if unread is False:
+        # None attributes are never stored, so a read alert is one that has read_at.
+        filter_expression = "attribute_exists(read_at)"
+    exact = {"pk": pk}
+    prefixed = {"sk": keys.ALERT_PREFIX}
+    if index is not None:
+        exact[f"{index}pk"] = partition
+        prefixed[f"{index}sk"] = keys.ALERT_PREFIX
+    start = decode_token(next_token, exact=exact, prefixed=prefixed)
+    items, last = query_page(
+        table=table,
+        partition=partition,
+        sort_prefix=keys.ALERT_PREFIX,
+        index=index,
+        limit=limit,
+        start_key=start,
+        filter_expression=filter_expression,
+        filter_values=filter_values,
+    )
+    return [to_alert(item) for item in items], encode_token(last)
+
+
+def mark_read(table: str, user_id: str, alert_id: str, now: datetime) -> bool:
+    """Sets ``read_at`` and takes the alert out of the unread index and counter, in one transaction.
+    False when it was read already (nothing changes)."""
+    pk = keys.user_pk(user_id)
+    try:
+        client().transact_write_items(
+            TransactItems=[
+                {
+                    "Update": {
+                        "TableName": table,
+                        "Key": key(pk, keys.alert_sk(alert_id)),
+                        "UpdateExpression": "SET read_at = :now REMOVE gsi1pk, gsi1sk",
+                        "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(read_at)",
+                        "ExpressionAttributeValues": {":now": serialize_value(now)},
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": table,
+                        "Key": key(pk, keys.PROFILE_SK),
+                        "UpdateExpression": "ADD unread_alerts :minus_one",
+                        "ExpressionAttributeValues": {":minus_one": {"N": "-1"}},
+                    }
+                },
+            ]
+        )
+    except ClientError as error:
+        if cancellation_codes(error)[:1] == ["ConditionalCheckFailed"]:
+            return False
+        raise
+    return True
+
+
+def mark_delivered(table: str, alert: Alert, now: datetime, channels: list[str]) -> None:
+    """Records the publish to the event topic and takes the alert out of the outbox."""
+    client().update_item(
+        TableName=table,
+        Key=key(keys.user_pk(alert.user_id), keys.alert_sk(alert.id)),
+        UpdateExpression="SET delivered_at = :now, channels = :channels REMOVE gsi3pk, gsi3sk",
+        ExpressionAttributeValues={":now": serialize_value(now), ":channels": serialize_value(channels)},
+    )
+
+
+def unread_count(table: str, user_id: str) -> int:
+    response = client().get_item(
+        TableName=table,
+        Key=key(keys.user_pk(user_id), keys.PROFILE_SK),
+        ProjectionExpression="unread_alerts",
+    )
+    raw = response.get("Item")
+    return max(0, int(deserialize(raw).get("unread_alerts", 0))) if raw else 0

@@ -1,0 +1,176 @@
+"""Thin helpers over the low-level DynamoDB client: (de)serialization and error mapping."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from goalpost import aws
+from goalpost.domain.clock import iso
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+Item = dict[str, Any]
+BATCH_WRITE_LIMIT = 25
+
+
+def client() -> Any:
+    return aws.client("dynamodb")
+
+
+def plain(value: Any) -> Any:
+    """Python/pydantic values -> what DynamoDB stores. Floats are refused: money is Decimal end to end."""
+    if isinstance(value, float):
+        raise TypeError("binary floats are never stored; use Decimal")
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, set | frozenset):
+        return sorted(plain(v) for v in value)
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(plain(v)) for k, v in item.items() if v is not None}
+
+
+def serialize_value(value: Any) -> dict[str, Any]:
+    return _serializer.serialize(plain(value))
+
+
+def deserialize(item: Mapping[str, Any]) -> Item:
+    return {k: _deserializer.deserialize(v) for k, v in item.items()}
+
+
+def key(pk: str, sk: str) -> dict[str, Any]:
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+def error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def is_condition_failure(error: ClientError) -> bool:
+    return error_code(error) == "ConditionalCheckFailedException"
+
+
+def cancellation_codes(error: ClientError) -> list[str]:
+    """The per-item codes of a cancelled transaction (``None`` / ``ConditionalCheckFailed`` / ...)."""
+    if error_code(error) != "TransactionCanceledException":
+        return []
+    reasons = error.response.get("CancellationReasons") or []
+    return [str(reason.get("Code", "None")) for reason in reasons]
+
+
+def strip_keys(item: Item, extra: Iterable[str] = ()) -> Item:
+    """The entity's own attributes, without table keys and index attributes."""
+    hidden = {"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk", "expires_at", "entity"}
+    hidden.update(extra)
+    return {k: v for k, v in item.items() if k not in hidden}
+
+
+def to_decimal_or_none(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def index_key_names(index: str | None) -> tuple[str, str]:
+    """The (partition, sort) attributes of the table (``None``) or one of its ``gsiN`` indexes."""
+    return ("pk", "sk") if index is None else (f"{index}pk", f"{index}sk")
+
+
+def query_page(
+    *,
+    table: str,
+    partition: str,
+    sort_prefix: str,
+    limit: int,
+    start_key: dict[str, Any] | None,
+    index: str | None = None,
+    newest_first: bool = True,
+    filter_expression: str | None = None,
+    filter_values: dict[str, Any] | None = None,
+    filter_names: dict[str, str] | None = None,
+) -> tuple[list[Item], dict[str, Any] | None]:
+    """One page of at most ``limit`` items, and the key to continue from when more items exist.
+
+    It reads one item more than it returns, so a next key is given only when there is a next item; with a
+    filter it reads on until the page is full or the partition ends."""
+    pk_name, sk_name = index_key_names(index)
+    request: dict[str, Any] = {
+        "TableName": table,
+        "KeyConditionExpression": "#pk = :pk AND begins_with(#sk, :prefix)",
+        "ExpressionAttributeNames": {"#pk": pk_name, "#sk": sk_name},
+        "ExpressionAttributeValues": {":pk": {"S": partition}, ":prefix": {"S": sort_prefix}},
+        "ScanIndexForward": not newest_first,
+    }
+    if index is not None:
+        request["IndexName"] = index
+    if filter_expression:
+        request["FilterExpression"] = filter_expression
+        request["ExpressionAttributeNames"].update(filter_names or {})
+        request["ExpressionAttributeValues"].update(
+            {name: serialize_value(value) for name, value in (filter_values or {}).items()}
+        )
+    items: list[Item] = []
+    exclusive_start = start_key
+    while len(items) <= limit:
+        if exclusive_start is not None:
+            request["ExclusiveStartKey"] = exclusive_start
+        request["Limit"] = limit + 1 - len(items)
+        response = client().query(**request)
+        items.extend(deserialize(raw) for raw in response.get("Items", []))
+        exclusive_start = response.get("LastEvaluatedKey")
+        if exclusive_start is None:
+            break
+    if len(items) <= limit:
+        return items, None
+    page = items[:limit]
+    last = page[-1]
+    names = {"pk", "sk", pk_name, sk_name}
+    return page, {name: {"S": last[name]} for name in names}
+
+
+def delete_partition(table: str, partition: str) -> int:
+    """Deletes every item of one partition in batches of 25, retrying unprocessed items."""
+    paginator = client().get_paginator("query")
+    deleted = 0
+    pages = paginator.paginate(
+        TableName=table,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": partition}},
+        ProjectionExpression="pk, sk",
+        ConsistentRead=True,
+    )
+    for page in pages:
+        batch = page.get("Items", [])
+        for start in range(0, len(batch), BATCH_WRITE_LIMIT):
+            chunk = batch[start : start + BATCH_WRITE_LIMIT]
+            batch_write(table, [{"DeleteRequest": {"Key": raw}} for raw in chunk])
+            deleted += len(chunk)
+    return deleted
+
+
+def batch_write(table: str, requests: list[dict[str, Any]], attempts: int = 8) -> None:
+    pending = {table: requests}
+    for attempt in range(attempts):
+        response = client().batch_write_item(RequestItems=pending)
+        pending = response.get("UnprocessedItems") or {}
+        if not pending:
+            return
+        time.sleep(min(1.0, 0.05 * 2**attempt))
+    raise RuntimeError(f"{sum(len(v) for v in pending.values())} writes left unprocessed")

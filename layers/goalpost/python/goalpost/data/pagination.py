@@ -1,0 +1,43 @@
+"""Opaque ``next_token`` values: the DynamoDB LastEvaluatedKey, base64url-encoded.
+
+A token is checked before use: it must decode, name only the keys of the query it continues, and belong to
+the caller's own partition, so a forged or foreign token is a 422, never another user's data or a 500."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from goalpost.domain.errors import InvalidInput
+
+
+def encode_token(last_evaluated_key: dict[str, Any] | None) -> str | None:
+    if not last_evaluated_key:
+        return None
+    plain = {name: value["S"] for name, value in last_evaluated_key.items()}
+    raw = json.dumps(plain, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_token(token: str | None, *, exact: dict[str, str], prefixed: dict[str, str]) -> dict[str, Any] | None:
+    """The ExclusiveStartKey for ``token``. ``exact`` maps key attributes to the only value they may hold
+    (the caller's partition), ``prefixed`` the others to the prefix the query's key condition allows."""
+    if token is None:
+        return None
+    invalid = InvalidInput("Invalid next_token")
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        plain = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise invalid from None
+    if not isinstance(plain, dict) or set(plain) != set(exact) | set(prefixed):
+        raise invalid
+    if not all(isinstance(value, str) for value in plain.values()):
+        raise invalid
+    if any(plain[name] != value for name, value in exact.items()):
+        raise invalid
+    if any(not plain[name].startswith(prefix) for name, prefix in prefixed.items()):
+        raise invalid
+    return {name: {"S": value} for name, value in plain.items()}

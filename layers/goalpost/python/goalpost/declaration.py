@@ -1,0 +1,269 @@
+"""The one declaration of what Goalpost runs: functions, routes, tables, topics and schedules.
+
+Both the CDK stack (``infra/``) and the local server (``infra/local/``) are built from this module, so the
+deployed system and ``make run`` cannot drift apart. It imports nothing but the standard library, so the
+CDK app, the local server and the Lambda functions can all read it cheaply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Literal
+
+Access = Literal["read", "write"]
+
+# The AWS-managed Powertools layer. Keep equal to the pin in pyproject.toml (a test checks it): the layer
+# provides aws-lambda-powertools, pydantic and aws-xray-sdk to every function.
+POWERTOOLS_VERSION = "3.37.0"
+LAMBDA_RUNTIME = "python3.14"
+LAMBDA_ARCHITECTURE = "arm64"
+SERVICE_NAME = "goalpost"
+METRICS_NAMESPACE = "Goalpost"
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    partition_key: str
+    sort_key: str
+
+
+@dataclass(frozen=True)
+class Table:
+    """A DynamoDB table (string keys, on-demand). ``env`` names the variable that carries its name."""
+
+    key: str
+    env: str
+    partition_key: str
+    sort_key: str | None = None
+    indexes: tuple[Index, ...] = ()
+    ttl_attribute: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Topic:
+    key: str
+    env: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Route:
+    """An API Gateway HTTP API route. ``path`` may end in ``{proxy+}`` to hand a whole prefix to a function;
+    ``$default`` catches what no other route matches. Public routes carry no JWT authorizer."""
+
+    method: str
+    path: str
+    public: bool = False
+
+    @property
+    def route_key(self) -> str:
+        return "$default" if self.path == "$default" else f"{self.method} {self.path}"
+
+
+@dataclass(frozen=True)
+class Function:
+    """A Lambda function. ``handler`` is the dotted module path plus the entry point inside ``functions/``."""
+
+    name: str
+    handler: str
+    description: str
+    memory_mb: int = 512
+    timeout_seconds: int = 10
+    tables: dict[str, Access] = field(default_factory=dict)
+    topics: tuple[str, ...] = ()
+    routes: tuple[Route, ...] = ()
+    tracing: bool = False  # Powertools Tracer; it costs ~270 ms of cold start, so only where it earns it
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A job's cadence. ``every`` is the local cadence and, rounded up to a minute, the deployed one;
+    ``cron`` (minute hour, UTC) fires once a day instead."""
+
+    every: timedelta | None = None
+    cron: tuple[int, int] | None = None
+
+    @property
+    def expression(self) -> str:
+        """The EventBridge schedule expression."""
+        if self.cron is not None:
+            minute, hour = self.cron
+            return f"cron({minute} {hour} * * ? *)"
+        assert self.every is not None
+        minutes = max(1, -(-int(self.every.total_seconds()) // 60))
+        return f"rate({minutes} minute{'s' if minutes > 1 else ''})"
+
+
+@dataclass(frozen=True)
+class Job:
+    function: Function
+    schedule: Schedule
+
+
+def prefix_routes(prefix: str) -> tuple[Route, Route]:
+    """The two routes that hand ``prefix`` and everything below it to one function."""
+    return Route("ANY", prefix), Route("ANY", f"{prefix}/{{proxy+}}")
+
+
+# ---------------------------------------------------------------- tables
+# Access patterns and the key of each are written down in docs/data-model.md.
+DATA_TABLE = Table(
+    key="data",
+    env="DATA_TABLE_NAME",
+    partition_key="pk",
+    sort_key="sk",
+    indexes=(
+        Index("gsi1", "gsi1pk", "gsi1sk"),
+        Index("gsi2", "gsi2pk", "gsi2sk"),
+        Index("gsi3", "gsi3pk", "gsi3sk"),
+    ),
+    ttl_attribute="expires_at",
+    description="Everything a user owns; every key begins with USER#<sub>.",
+)
+SYSTEM_TABLE = Table(
+    key="system",
+    env="SYSTEM_TABLE_NAME",
+    partition_key="pk",
+    sort_key="sk",
+    indexes=(Index("gsi1", "gsi1pk", "gsi1sk"),),
+    ttl_attribute="expires_at",
+    description="What no user owns: the price cache, the active symbols, job runs and work queues.",
+)
+IDEMPOTENCY_TABLE = Table(
+    key="idempotency",
+    env="IDEMPOTENCY_TABLE_NAME",
+    partition_key="id",
+    ttl_attribute="expiration",
+    description="Powertools idempotency records for Idempotency-Key requests (24 h).",
+)
+TABLES: tuple[Table, ...] = (DATA_TABLE, SYSTEM_TABLE, IDEMPOTENCY_TABLE)
+
+# ---------------------------------------------------------------- topics
+ALERTS_TOPIC = Topic(
+    key="alerts",
+    env="ALERTS_TOPIC_ARN",
+    description="Every alert, at once, with channel=event (subscribers filter on alert_type and severity).",
+)
+TOPICS: tuple[Topic, ...] = (ALERTS_TOPIC,)
+
+# ---------------------------------------------------------------- API functions
+PUBLIC_PATHS = ("/health", "/openapi.json", "/docs")
+
+SYSTEM_API = Function(
+    name="system-api",
+    handler="functions.api.system.handler",
+    description="Health, the OpenAPI document, Swagger UI, and 404 for unknown routes",
+    memory_mb=512,
+    routes=(
+        *(Route("GET", path, public=True) for path in PUBLIC_PATHS),
+        Route("ANY", "$default"),
+    ),
+)
+GOALS_API = Function(
+    name="goals-api",
+    handler="functions.api.goals.handler",
+    description="Personal finance goals",
+    memory_mb=1024,
+    tables={"data": "write", "idempotency": "write"},
+    topics=("alerts",),
+    routes=prefix_routes("/goals"),
+)
+ALERTS_API = Function(
+    name="alerts-api",
+    handler="functions.api.alerts.handler",
+    description="In-app alerts",
+    memory_mb=512,
+    tables={"data": "write"},
+    routes=prefix_routes("/alerts"),
+)
+API_FUNCTIONS: tuple[Function, ...] = (SYSTEM_API, GOALS_API, ALERTS_API)
+
+# ---------------------------------------------------------------- jobs
+JOBS: tuple[Job, ...] = (
+    Job(
+        Function(
+            name="price-update",
+            handler="functions.jobs.price_update.handler",
+            description="Refreshes the price cache",
+            timeout_seconds=60,
+            tables={"system": "write"},
+        ),
+        # EventBridge fires at most once a minute; the 10 s cadence arrives with the market-data work.
+        Schedule(every=timedelta(seconds=10)),
+    ),
+    Job(
+        Function(
+            name="snapshot",
+            handler="functions.jobs.snapshot.handler",
+            description="Snapshots every portfolio",
+            timeout_seconds=120,
+            tables={"data": "write", "system": "read"},
+        ),
+        Schedule(every=timedelta(minutes=5)),
+    ),
+    Job(
+        Function(
+            name="position-monitor",
+            handler="functions.jobs.position_monitor.handler",
+            description="Closes positions whose levels are hit",
+            timeout_seconds=120,
+            tables={"data": "write", "system": "read"},
+            topics=("alerts",),
+        ),
+        Schedule(every=timedelta(minutes=3)),
+    ),
+    Job(
+        Function(
+            name="end-of-day-goals",
+            handler="functions.jobs.end_of_day_goals.handler",
+            description="Evaluates every goal at the end of the UTC day",
+            timeout_seconds=300,
+            tables={"data": "write", "system": "write"},
+            topics=("alerts",),
+        ),
+        Schedule(cron=(59, 23)),
+    ),
+    Job(
+        Function(
+            name="deliver-alerts",
+            handler="functions.jobs.deliver_alerts.handler",
+            description="Sends deferred email and SMS deliveries",
+            timeout_seconds=120,
+            tables={"data": "write", "system": "write"},
+            topics=("alerts",),
+        ),
+        Schedule(every=timedelta(minutes=5)),
+    ),
+)
+
+
+def job_name(job: Job) -> str:
+    """The name a job goes by in the spec and in ``/_local/jobs/{name}`` (``price_update``)."""
+    return job.function.name.replace("-", "_")
+
+
+JOBS_BY_NAME: dict[str, Job] = {job_name(job): job for job in JOBS}
+ALL_FUNCTIONS: tuple[Function, ...] = API_FUNCTIONS + tuple(job.function for job in JOBS)
+TABLES_BY_KEY: dict[str, Table] = {table.key: table for table in TABLES}
+TOPICS_BY_KEY: dict[str, Topic] = {topic.key: topic for topic in TOPICS}
+
+# CORS, on the deployed API and the local gateway alike.
+CORS_ALLOW_HEADERS = ("authorization", "content-type", "idempotency-key")
+CORS_EXPOSE_HEADERS = ("x-next-token",)
+
+# API Gateway stage throttling, applied to the deployed stage and mirrored by the local gateway.
+THROTTLE_RATE_PER_SECOND = 50
+THROTTLE_BURST = 100
+
+
+def function_environment(function: Function) -> dict[str, str]:
+    """The environment a function needs besides the table/topic names (which the deployer fills in)."""
+    return {
+        "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+        "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+        "POWERTOOLS_TRACE_DISABLED": "false" if function.tracing else "true",
+        "GOALPOST_FUNCTION": function.name,
+    }

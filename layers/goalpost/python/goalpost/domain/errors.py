@@ -1,0 +1,47 @@
+"""Domain errors. The API edge maps each to one HTTP status in one place."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status_code = 400
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class BusinessRuleError(DomainError):
+    """A business rule is broken (allocation over 100 %, no target given)."""
+
+    status_code = 400
+
+
+class NotFound(DomainError):
+    """No such object for this user; another user's object is indistinguishable from a missing one."""
+
+    status_code = 404
+
+
+class Conflict(DomainError):
+    """The object's state forbids the change (completing an abandoned goal, closing a closed position)."""
+
+    status_code = 409
+
+
+class InvalidInput(DomainError):
+    """The request does not match the schema in a way only the domain can tell (needs the stored object)."""
+
+    status_code = 422
+
+
+class Unauthorized(DomainError):
+    status_code = 401
+
+
+class Forbidden(DomainError):
+    status_code = 403
+
+
+class ConcurrentModification(Conflict):
+    """An optimistic-concurrency write lost the race too many times in a row."""

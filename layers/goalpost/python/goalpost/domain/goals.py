@@ -1,0 +1,214 @@
+"""Personal finance goals: types, lifecycle, progress arithmetic, milestones and the alerts they raise."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from goalpost.domain.alerts import AlertType, NewAlert
+from goalpost.domain.errors import Conflict, InvalidInput
+from goalpost.domain.money import HUNDRED, ZERO, round2
+
+
+class GoalType(StrEnum):
+    SAVINGS = "savings"
+    INVESTMENT = "investment"
+    NET_WORTH = "net_worth"
+    INCOME = "income"
+    CUSTOM = "custom"
+    EMERGENCY_FUND = "emergency_fund"
+    SAVINGS_TARGET = "savings_target"
+    DOWN_PAYMENT = "down_payment"
+    MAJOR_PURCHASE = "major_purchase"
+    INVESTMENT_TARGET = "investment_target"
+    RETIREMENT_SAVINGS = "retirement_savings"
+    SAVINGS_RATE = "savings_rate"
+    NET_WORTH_TARGET = "net_worth_target"
+    PORTFOLIO_VALUE = "portfolio_value"
+    MONTHLY_RETURN = "monthly_return"
+    MONTHLY_INCOME = "monthly_income"
+    DEBT = "debt"
+    DEBT_PAYOFF = "debt_payoff"
+    DEBT_FREE = "debt_free"
+    EXPENSE_REDUCTION = "expense_reduction"
+
+
+DECREASING_TYPES = frozenset({GoalType.DEBT, GoalType.DEBT_PAYOFF, GoalType.DEBT_FREE, GoalType.EXPENSE_REDUCTION})
+
+
+class GoalStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    ABANDONED = "abandoned"
+
+
+class TrackingStatus(StrEnum):
+    ACHIEVED = "achieved"
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    BEHIND = "behind"
+
+
+ALLOWED_TRANSITIONS: dict[GoalStatus, frozenset[GoalStatus]] = {
+    GoalStatus.ACTIVE: frozenset({GoalStatus.PAUSED, GoalStatus.COMPLETED, GoalStatus.ABANDONED}),
+    GoalStatus.PAUSED: frozenset({GoalStatus.ACTIVE, GoalStatus.ABANDONED}),
+    GoalStatus.COMPLETED: frozenset(),
+    GoalStatus.ABANDONED: frozenset(),
+}
+
+# The percentage alerts, each raised once per goal the first time progress gets to it.
+PERCENT_ALERTS: tuple[tuple[Decimal, AlertType], ...] = (
+    (Decimal(25), AlertType.MILESTONE_25),
+    (Decimal(50), AlertType.MILESTONE_50),
+    (Decimal(75), AlertType.MILESTONE_75),
+    (HUNDRED, AlertType.GOAL_COMPLETED),
+)
+
+
+def is_decreasing(goal_type: GoalType) -> bool:
+    return goal_type in DECREASING_TYPES
+
+
+def has_reached(goal_type: GoalType, amount: Decimal, level: Decimal) -> bool:
+    """Whether ``amount`` has got to ``level`` in the goal's direction."""
+    return amount <= level if is_decreasing(goal_type) else amount >= level
+
+
+def percent_complete(goal_type: GoalType, current: Decimal, start: Decimal, target: Decimal) -> Decimal:
+    """``(current - start) / (target - start) * 100``, 2 decimals, never below 0, may exceed 100.
+
+    Progress and span are measured in the goal's direction, so one formula serves both kinds; a goal with
+    no distance to cover is 100 % once at its target and 0 % before."""
+    sign = -1 if is_decreasing(goal_type) else 1
+    span = (target - start) * sign
+    if span <= 0:
+        return round2(HUNDRED) if has_reached(goal_type, current, target) else round2(ZERO)
+    progress = (current - start) * sign
+    return round2(max(ZERO, progress / span * HUNDRED))
+
+
+def tracking_status(percent: Decimal) -> TrackingStatus:
+    if percent >= 100:
+        return TrackingStatus.ACHIEVED
+    if percent >= 85:
+        return TrackingStatus.ON_TRACK
+    if percent >= 70:
+        return TrackingStatus.AT_RISK
+    return TrackingStatus.BEHIND
+
+
+def default_start_amount(goal_type: GoalType, current: Decimal) -> Decimal:
+    """Increasing goals start from 0; decreasing ones from where they are (a debt of 8500 toward 0)."""
+    return current if is_decreasing(goal_type) else ZERO
+
+
+def validate_target(goal_type: GoalType, target: Decimal) -> None:
+    if target <= 0 and not is_decreasing(goal_type):
+        raise InvalidInput("target_amount must be greater than 0 for increasing goals")
+
+
+class Milestone(BaseModel):
+    id: str
+    amount: Decimal
+    description: str
+    target_date: date | None = None
+    reached: bool = False
+    reached_date: date | None = None
+
+
+class Goal(BaseModel):
+    id: str
+    user_id: str
+    name: str
+    description: str | None = None
+    type: GoalType
+    target_amount: Decimal
+    current_amount: Decimal
+    start_amount: Decimal
+    deadline: datetime | None = None
+    status: GoalStatus = GoalStatus.ACTIVE
+    tags: list[str] = Field(default_factory=list)
+    template_id: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    completed_at: datetime | None = None
+    milestones: list[Milestone] = Field(default_factory=list)
+    # Bookkeeping that never leaves the service.
+    allocation_total: Decimal = ZERO
+    version: int = 0
+    alerted: set[str] = Field(default_factory=set)
+
+    @property
+    def percent_complete(self) -> Decimal:
+        return percent_complete(self.type, self.current_amount, self.start_amount, self.target_amount)
+
+    @property
+    def tracking_status(self) -> TrackingStatus:
+        return tracking_status(self.percent_complete)
+
+    def ordered_milestones(self) -> list[Milestone]:
+        return sorted(self.milestones, key=lambda m: m.amount, reverse=is_decreasing(self.type))
+
+
+def change_status(goal: Goal, new_status: GoalStatus, now: datetime) -> None:
+    """Move ``goal`` through its lifecycle; ``Conflict`` on a forbidden move. Same status is a no-op."""
+    if new_status == goal.status:
+        return
+    if new_status not in ALLOWED_TRANSITIONS[goal.status]:
+        raise Conflict(f"Cannot change a goal's status from {goal.status.value} to {new_status.value}")
+    goal.status = new_status
+    if new_status == GoalStatus.COMPLETED:
+        goal.completed_at = now
+
+
+def mark_reached_milestones(goal: Goal, today: date) -> list[Milestone]:
+    """Marks every milestone the current amount has got to; returns those newly marked (once, never lost)."""
+    newly = []
+    for milestone in goal.milestones:
+        if not milestone.reached and has_reached(goal.type, goal.current_amount, milestone.amount):
+            milestone.reached = True
+            milestone.reached_date = today
+            newly.append(milestone)
+    return newly
+
+
+def _percent_alert(goal: Goal, alert_type: AlertType) -> NewAlert:
+    if alert_type == AlertType.GOAL_COMPLETED:
+        return NewAlert(
+            alert_type,
+            title=f"Goal reached: {goal.name}",
+            message=f"'{goal.name}' has reached its target of {goal.target_amount}.",
+            goal_id=goal.id,
+        )
+    percent = alert_type.value.rsplit("_", 1)[1]
+    return NewAlert(
+        alert_type,
+        title=f"{percent}% of the way: {goal.name}",
+        message=f"'{goal.name}' has passed {percent}% of the way to its target ({goal.percent_complete}% now).",
+        goal_id=goal.id,
+    )
+
+
+def progress_alerts(goal: Goal, today: date, *, silent: bool = False) -> list[NewAlert]:
+    """Everything the goal's current amount newly earns: reached milestones and percentage alerts, each
+    once per goal (remembered in ``goal.alerted``). ``silent`` marks without raising (goal creation)."""
+    alerts = [
+        NewAlert(
+            AlertType.MILESTONE_REACHED,
+            title=f"Milestone reached: {milestone.description}",
+            message=f"'{goal.name}' got to {milestone.amount}.",
+            goal_id=goal.id,
+            period=milestone.id,
+        )
+        for milestone in mark_reached_milestones(goal, today)
+    ]
+    percent = goal.percent_complete
+    for threshold, alert_type in PERCENT_ALERTS:
+        if percent >= threshold and alert_type.value not in goal.alerted:
+            goal.alerted.add(alert_type.value)
+            alerts.append(_percent_alert(goal, alert_type))
+    return [] if silent else alerts

@@ -1,0 +1,254 @@
+"""The shared HTTP API setup: resolver, auth claims, error mapping, idempotency, pagination headers.
+
+Handler modules declare routes on a ``Router`` and call one service function; everything HTTP-shaped that
+is the same for every route lives here, once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from decimal import Decimal
+from functools import cache
+from http import HTTPStatus
+from typing import Any, TypeVar
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from goalpost import aws
+from goalpost.domain.errors import DomainError, Forbidden, InvalidInput, Unauthorized
+from goalpost.observability import logger, metrics, metrics_enabled
+from goalpost.settings import get_settings
+
+T = TypeVar("T")
+
+IDEMPOTENCY_HEADER = "idempotency-key"
+NEXT_TOKEN_HEADER = "X-Next-Token"  # noqa: S105 (a header name, not a secret)
+MAX_IDEMPOTENCY_KEY_LENGTH = 255
+
+# Documented on every route so the OpenAPI document shows the error shape.
+ERROR_RESPONSES: dict[int, Any] = {
+    code: {
+        "description": description,
+        "content": {
+            "application/json": {"schema": {"type": "object", "properties": {"detail": {}}, "required": ["detail"]}}
+        },
+    }
+    for code, description in (
+        (400, "A business rule is broken"),
+        (401, "Missing, malformed, expired or wrongly signed token"),
+        (404, "No such object for this user"),
+        (409, "The object's state forbids the change"),
+        (422, "The request does not match the schema"),
+        (429, "Throttled"),
+    )
+}
+
+
+def _reject_constant(name: str) -> Any:
+    # NaN and Infinity are not JSON and never money.
+    raise json.JSONDecodeError(f"{name} is not a valid JSON number", name, 0)
+
+
+def parse_json_body(body: str) -> Any:
+    """Request bodies: numbers with a fraction become Decimal, never binary floats."""
+    return json.loads(body, parse_float=Decimal, parse_constant=_reject_constant)
+
+
+def _error(status: int, detail: Any) -> Response:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body={"detail": detail})
+
+
+def _validation_detail(error: RequestValidationError) -> list[dict[str, Any]]:
+    return [
+        {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "Invalid value")), "type": e.get("type", "")}
+        for e in error.errors()
+    ]
+
+
+def register_error_handlers(app: APIGatewayHttpResolver) -> None:
+    """Domain errors -> their HTTP status; validation -> 422; anything unexpected -> a generic 500 body with
+    the request id (the traceback goes only to the logs)."""
+
+    @app.exception_handler(DomainError)
+    def domain_error(error: DomainError) -> Response:
+        return _error(error.status_code, error.detail)
+
+    @app.exception_handler(RequestValidationError)
+    def validation_error(error: RequestValidationError) -> Response:
+        return _error(HTTPStatus.UNPROCESSABLE_ENTITY, _validation_detail(error))
+
+    @app.not_found
+    def not_found(_: NotFoundError) -> Response:
+        return _error(HTTPStatus.NOT_FOUND, "Not found")
+
+    _register_idempotency_errors(app)
+
+    @app.exception_handler(Exception)
+    def unexpected(error: Exception) -> Response:
+        logger.exception("Unhandled error")
+        metrics.add_metric(name="UnhandledErrors", unit="Count", value=1)
+        request_id = app.current_event.request_context.request_id
+        return Response(
+            status_code=HTTPStatus.INTERNAL_SERVER_ERROR,
+            content_type=content_types.APPLICATION_JSON,
+            body={"detail": "Internal server error", "request_id": request_id},
+        )
+
+
+def _register_idempotency_errors(app: APIGatewayHttpResolver) -> None:
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyValidationError,
+    )
+
+    @app.exception_handler(IdempotencyValidationError)
+    def key_reused(_: Exception) -> Response:
+        return _error(HTTPStatus.UNPROCESSABLE_ENTITY, "Idempotency-Key was already used with a different request body")
+
+    @app.exception_handler(IdempotencyAlreadyInProgressError)
+    def key_in_progress(_: Exception) -> Response:
+        return _error(HTTPStatus.CONFLICT, "A request with this Idempotency-Key is still in progress")
+
+
+def build_resolver(*routers: Router) -> APIGatewayHttpResolver:
+    app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=parse_json_body)
+    register_error_handlers(app)
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def lambda_handler(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
+    """The Lambda entry point around a resolver: structured logs with the request's correlation id, EMF
+    metrics flushed per invocation."""
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+    @metrics.log_metrics(capture_cold_start_metric=metrics_enabled())
+    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        _register_context(context)
+        return app.resolve(_as_json_request(event), context)
+
+    return handler
+
+
+def _as_json_request(event: dict[str, Any]) -> dict[str, Any]:
+    """The API speaks JSON only: a body sent without a JSON content type (``curl -d``) is read as JSON
+    rather than as a form, so it gets the same validation and errors."""
+    headers = event.get("headers")
+    if event.get("body") and isinstance(headers, dict) and "json" not in headers.get("content-type", ""):
+        event["headers"] = {**headers, "content-type": content_types.APPLICATION_JSON}
+    return event
+
+
+# ---------------------------------------------------------------- auth
+
+
+def parse_groups(raw: Any) -> set[str]:
+    """``cognito:groups`` as a list, a JSON array, or API Gateway's rendering ``"[admin users]"``."""
+    if raw is None:
+        return set()
+    if isinstance(raw, list | tuple | set):
+        return {str(g) for g in raw}
+    text = str(raw).strip()
+    if text.startswith("[") and text.endswith("]"):
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, list):
+            return {str(g) for g in parsed}
+        text = text[1:-1]
+    return {part for part in text.replace(",", " ").split() if part}
+
+
+def claims(app: APIGatewayHttpResolver | Router) -> dict[str, Any]:
+    authorizer = app.current_event.request_context.authorizer
+    return (authorizer.jwt_claim if authorizer else None) or {}
+
+
+def current_user(app: APIGatewayHttpResolver | Router) -> str:
+    """The caller is the token's ``sub``; nothing else in a request can name a user."""
+    sub = claims(app).get("sub")
+    if not sub or not isinstance(sub, str):
+        raise Unauthorized("Unauthorized")
+    return sub
+
+
+def require_admin(app: APIGatewayHttpResolver | Router) -> str:
+    user = current_user(app)
+    if get_settings().admin_group not in parse_groups(claims(app).get("cognito:groups")):
+        raise Forbidden("Admin only")
+    return user
+
+
+# ---------------------------------------------------------------- responses
+
+
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers)
+
+
+def page_response(items: list[Any], next_token: str | None) -> Response:
+    """A bare JSON array; ``X-Next-Token`` when more items exist."""
+    headers = {NEXT_TOKEN_HEADER: next_token} if next_token else None
+    return json_response(HTTPStatus.OK, items, headers)
+
+
+# ---------------------------------------------------------------- idempotency
+
+_lambda_context: list[LambdaContext] = []
+
+
+def _register_context(context: LambdaContext) -> None:
+    _lambda_context[:] = [context]
+
+
+@cache
+def _idempotent_runner() -> Callable[..., Any]:
+    """Built on first use: the persistence layer creates its boto3 client when constructed."""
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+        idempotent_function,
+    )
+
+    settings = get_settings()
+    config = IdempotencyConfig(
+        event_key_jmespath="scope",
+        payload_validation_jmespath="body",
+        expires_after_seconds=settings.idempotency_ttl_seconds,
+    )
+    if _lambda_context:
+        config.register_lambda_context(_lambda_context[0])
+    store = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name, boto3_client=aws.client("dynamodb"))
+
+    @idempotent_function(data_keyword_argument="request", persistence_store=store, config=config, key_prefix="goalpost")
+    def run(request: dict[str, Any], create: Callable[[], Any]) -> Any:
+        return create()
+
+    return run
+
+
+aws.on_reset(_idempotent_runner.cache_clear)
+
+
+def idempotent(app: APIGatewayHttpResolver | Router, operation: str, create: Callable[[], T]) -> T:
+    """Runs ``create`` once per (user, operation, Idempotency-Key): a retry with the same body gets the first
+    result back; the same key with another body is a 422. ``create`` must return JSON-ready data."""
+    key = app.current_event.headers.get(IDEMPOTENCY_HEADER)
+    if key is None:
+        return create()
+    if not key or len(key) > MAX_IDEMPOTENCY_KEY_LENGTH:
+        raise InvalidInput(f"Idempotency-Key must be 1..{MAX_IDEMPOTENCY_KEY_LENGTH} characters")
+    request = {
+        "scope": f"{current_user(app)}#{operation}#{key}",
+        "body": app.current_event.json_body,
+    }
+    result: T = _idempotent_runner()(request=request, create=create)
+    return result

@@ -1,0 +1,50 @@
+"""The shared shape of a scheduled job's Lambda entry point."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from goalpost.domain.clock import parse_iso, utc_now
+from goalpost.observability import logger, metrics, metrics_enabled
+
+JobRun = Callable[[datetime], dict[str, Any]]
+
+
+def scheduled_time(event: dict[str, Any]) -> datetime:
+    """The moment a run stands for: the schedule's time (EventBridge ``time``, EventBridge Scheduler's
+    ``scheduled_time``, or ``now`` from a manual run), never the wall clock, so a late or retried run
+    evaluates the right moment. The wall clock only when the event names none."""
+    for name in ("scheduled_time", "time", "now"):
+        value = event.get(name) if isinstance(event, dict) else None
+        if isinstance(value, str) and value:
+            try:
+                return parse_iso(value.replace("Z", "+00:00"))
+            except ValueError:
+                logger.warning("Unreadable schedule time; using the clock", extra={"field": name, "value": value})
+    return utc_now()
+
+
+def job_handler(name: str, run: JobRun) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
+    """Wraps ``run`` with structured logging (the event id as correlation id) and per-run metrics."""
+
+    @logger.inject_lambda_context(correlation_id_path="id", clear_state=True)
+    @metrics.log_metrics(capture_cold_start_metric=metrics_enabled())
+    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        moment = scheduled_time(event)
+        logger.append_keys(job=name, scheduled_time=moment.isoformat())
+        summary = run(moment)
+        metrics.add_dimension(name="job", value=name)
+        metrics.add_metric(name="JobRuns", unit="Count", value=1)
+        logger.info("Job finished", extra={"summary": summary})
+        return {"job": name, "scheduled_time": moment.isoformat(), **summary}
+
+    return handler
+
+
+def idle(_: datetime) -> dict[str, Any]:
+    """The run of a job whose work has not arrived yet: it reports that it had nothing to do."""
+    return {"status": "idle", "processed": 0}

@@ -1,0 +1,43 @@
+"""Publishing alerts to SNS with the message attributes subscribers filter on."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from goalpost import aws
+from goalpost.domain.alerts import Alert
+
+SUBJECT_LIMIT = 100
+
+
+def _subject(title: str) -> str:
+    # SNS subjects: printable ASCII, no line breaks, at most 100 characters.
+    printable = "".join(c if 32 <= ord(c) < 127 else "?" for c in title)
+    return printable[:SUBJECT_LIMIT] or "Goalpost alert"
+
+
+def alert_message(alert: Alert, channel: str) -> dict[str, Any]:
+    """The body, subject and attributes of an alert's publish on ``channel`` (event, email, sms)."""
+    from goalpost.schemas.alerts import AlertOut
+
+    body = AlertOut.of(alert).model_dump(mode="json")
+    return {
+        "Subject": _subject(alert.title),
+        "Message": json.dumps(body, sort_keys=True),
+        "MessageAttributes": {
+            name: {"DataType": "String", "StringValue": value}
+            for name, value in {
+                "channel": channel,
+                "user_id": alert.user_id,
+                "alert_type": alert.alert_type.value,
+                "severity": alert.severity.value,
+                "alert_id": alert.id,
+            }.items()
+        },
+    }
+
+
+def publish_to_topic(topic_arn: str, alert: Alert, channel: str) -> str:
+    response = aws.client("sns").publish(TopicArn=topic_arn, **alert_message(alert, channel))
+    return str(response["MessageId"])

@@ -1,0 +1,68 @@
+"""Types shared by every request and response model."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+
+from goalpost.domain.clock import as_utc, iso
+from goalpost.domain.money import MAX_AMOUNT
+
+
+def _number(value: Decimal) -> int | float:
+    # JSON has one number type; the float exists only in the response text, never in stored or computed money.
+    return int(value) if value == value.to_integral_value() and value.as_tuple().exponent >= 0 else float(value)
+
+
+def _datetime_input(value: Any) -> Any:
+    """A date or a datetime, with ``Z`` or an offset; a date means midnight UTC, a naive time is UTC."""
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            parsed: date | datetime = (
+                date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text.replace("Z", "+00:00"))
+            )
+        except ValueError:
+            return value  # let pydantic report it as a datetime error
+        return as_utc(parsed)
+    if isinstance(value, date | datetime):
+        return as_utc(value)
+    return value
+
+
+def _date_input(value: Any) -> Any:
+    """A date, or a datetime of which only the (UTC) date counts."""
+    converted = _datetime_input(value)
+    return converted.date() if isinstance(converted, datetime) else converted
+
+
+JsonNumber = Annotated[Decimal, PlainSerializer(_number, return_type=float, when_used="json")]
+Amount = Annotated[
+    Decimal,
+    Field(ge=0, le=MAX_AMOUNT, max_digits=24, decimal_places=8, allow_inf_nan=False),
+    PlainSerializer(_number, return_type=float, when_used="json"),
+]
+SignedAmount = Annotated[
+    Decimal,
+    Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT, max_digits=24, decimal_places=8, allow_inf_nan=False),
+    PlainSerializer(_number, return_type=float, when_used="json"),
+]
+UtcDateTime = Annotated[datetime, PlainSerializer(iso, return_type=str, when_used="json")]
+DateTimeInput = Annotated[datetime, BeforeValidator(_datetime_input), PlainSerializer(iso, return_type=str)]
+DateInput = Annotated[date, BeforeValidator(_date_input)]
+
+Limit = Annotated[int, Field(ge=1, le=100)]
+DEFAULT_LIMIT = 50
+
+
+class RequestModel(BaseModel):
+    """Unknown fields (a ``user_id`` among them) are rejected with 422."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ResponseModel(BaseModel):
+    model_config = ConfigDict(from_attributes=True)

@@ -1,0 +1,118 @@
+"""Goal requests and responses."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import AliasChoices, Field, StringConstraints, model_validator
+
+from goalpost.domain.clock import utc_now
+from goalpost.domain.errors import InvalidInput
+from goalpost.domain.goals import Goal, GoalStatus, GoalType, Milestone, TrackingStatus, validate_target
+from goalpost.schemas.common import (
+    Amount,
+    DateInput,
+    DateTimeInput,
+    JsonNumber,
+    RequestModel,
+    ResponseModel,
+    UtcDateTime,
+)
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Description = Annotated[str, StringConstraints(max_length=1000)]
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=50)]
+Tags = Annotated[list[Tag], Field(max_length=20)]
+MAX_MILESTONES = 50
+
+
+class MilestoneIn(RequestModel):
+    amount: Amount
+    description: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    target_date: DateInput | None = None
+
+
+class GoalCreate(RequestModel):
+    name: Name
+    type: GoalType = Field(validation_alias=AliasChoices("type", "goal_type"))
+    target_amount: Amount
+    current_amount: Amount = Decimal(0)
+    start_amount: Amount | None = None
+    deadline: DateTimeInput | None = None
+    description: Description | None = None
+    status: GoalStatus = GoalStatus.ACTIVE
+    tags: Tags = Field(default_factory=list)
+    milestones: Annotated[list[MilestoneIn], Field(max_length=MAX_MILESTONES)] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _rules(self) -> GoalCreate:
+        try:
+            validate_target(self.type, self.target_amount)
+        except InvalidInput as error:
+            raise ValueError(error.detail) from None
+        if self.deadline is not None and self.deadline < utc_now():
+            raise ValueError("deadline must not be in the past")
+        return self
+
+
+class GoalUpdate(RequestModel):
+    """Any subset of the fields; ``description`` and ``deadline`` may be cleared with null."""
+
+    name: Name | None = None
+    description: Description | None = None
+    target_amount: Amount | None = None
+    current_amount: Amount | None = None
+    deadline: DateTimeInput | None = None
+    status: GoalStatus | None = None
+    tags: Tags | None = None
+
+    @model_validator(mode="after")
+    def _not_null(self) -> GoalUpdate:
+        for name in ("name", "target_amount", "current_amount", "status", "tags"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} may not be null")
+        return self
+
+
+class MilestoneOut(ResponseModel):
+    id: str
+    amount: JsonNumber
+    description: str
+    target_date: date | None
+    reached: bool
+    reached_date: date | None
+
+    @classmethod
+    def of(cls, milestone: Milestone) -> MilestoneOut:
+        return cls.model_validate(milestone.model_dump())
+
+
+class GoalOut(ResponseModel):
+    id: str
+    name: str
+    description: str | None
+    type: GoalType
+    target_amount: JsonNumber
+    current_amount: JsonNumber
+    start_amount: JsonNumber
+    deadline: UtcDateTime | None
+    status: GoalStatus
+    tracking_status: TrackingStatus
+    percent_complete: JsonNumber
+    tags: list[str]
+    template_id: str | None
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
+    completed_at: UtcDateTime | None
+    milestones: list[MilestoneOut]
+
+    @classmethod
+    def of(cls, goal: Goal) -> GoalOut:
+        return cls(
+            **goal.model_dump(exclude={"milestones", "allocation_total", "version", "alerted", "user_id"}),
+            tracking_status=goal.tracking_status,
+            percent_complete=goal.percent_complete,
+            milestones=[MilestoneOut.of(m) for m in goal.ordered_milestones()],
+        )

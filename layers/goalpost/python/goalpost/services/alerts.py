@@ -1,0 +1,87 @@
+"""Raising, listing and reading alerts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from goalpost.data import alerts as alert_store
+from goalpost.data.alerts import AlertWrite
+from goalpost.domain.alerts import EVENT_CHANNEL, IN_APP_CHANNEL, Alert, AlertType, NewAlert
+from goalpost.domain.clock import utc_now
+from goalpost.domain.errors import NotFound
+from goalpost.domain.ids import new_id
+from goalpost.edges import sns
+from goalpost.observability import logger, metrics
+from goalpost.settings import get_settings
+
+
+def prepare(user_id: str, raised: NewAlert, now: datetime) -> AlertWrite:
+    """The writes for one new alert, to be stored on their own or inside another transaction."""
+    alert = Alert(
+        id=new_id(int(now.timestamp() * 1000)),
+        user_id=user_id,
+        alert_type=raised.alert_type,
+        goal_id=raised.goal_id,
+        position_id=raised.position_id,
+        title=raised.title,
+        message=raised.message,
+        severity=raised.severity,
+        created_at=now,
+        channels=[IN_APP_CHANNEL],
+    )
+    return AlertWrite(get_settings().data_table_name, alert, raised)
+
+
+def publish(stored: list[Alert], now: datetime | None = None) -> None:
+    """Publishes stored alerts to the shared topic (channel=event) and marks them delivered. A failed publish
+    leaves the alert in the outbox for the delivery job instead of failing the caller."""
+    settings = get_settings()
+    for alert in stored:
+        try:
+            sns.publish_to_topic(settings.alerts_topic_arn, alert, EVENT_CHANNEL)
+            alert_store.mark_delivered(
+                settings.data_table_name, alert, now or utc_now(), [IN_APP_CHANNEL, EVENT_CHANNEL]
+            )
+        except Exception:
+            logger.exception("Alert publish failed; left in the outbox", extra={"alert_id": alert.id})
+            metrics.add_metric(name="AlertPublishFailures", unit="Count", value=1)
+            continue
+        metrics.add_metric(name="AlertsPublished", unit="Count", value=1)
+
+
+def raise_alert(user_id: str, raised: NewAlert, now: datetime | None = None) -> Alert | None:
+    """Stores and publishes one alert, exactly once: None when it had been raised before."""
+    moment = now or utc_now()
+    write = prepare(user_id, raised, moment)
+    if not alert_store.store(get_settings().data_table_name, write):
+        return None
+    publish([write.alert], moment)
+    return write.alert
+
+
+def list_alerts(
+    user_id: str, *, unread: bool | None, alert_type: AlertType | None, limit: int, next_token: str | None
+) -> tuple[list[Alert], str | None]:
+    return alert_store.list_page(
+        get_settings().data_table_name,
+        user_id,
+        unread=unread,
+        alert_type=alert_type,
+        limit=limit,
+        next_token=next_token,
+    )
+
+
+def mark_read(user_id: str, alert_id: str) -> Alert:
+    """Marks an alert read; reading it again changes nothing and returns it as it is."""
+    table = get_settings().data_table_name
+    # The conditional write fails alike for a missing and an already-read alert; the read tells them apart.
+    alert_store.mark_read(table, user_id, alert_id, utc_now())
+    alert = alert_store.get(table, user_id, alert_id)
+    if alert is None:
+        raise NotFound("Alert not found")
+    return alert
+
+
+def unread_count(user_id: str) -> int:
+    return alert_store.unread_count(get_settings().data_table_name, user_id)
