@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from goalpost.domain.alerts import AlertType
-from goalpost.edges.api import ERROR_RESPONSES, build_resolver, current_user, lambda_handler, page_response
+from goalpost.edges.api import build_resolver, current_user, lambda_handler, page_response, responses
 from goalpost.schemas.alerts import AlertOut
 from goalpost.schemas.common import DEFAULT_LIMIT
 from goalpost.services import alerts
@@ -18,7 +18,7 @@ router = Router()
 TAGS = ["Alerts"]
 
 
-@router.get("/alerts", summary="List alerts, newest first", tags=TAGS, responses=ERROR_RESPONSES)
+@router.get("/alerts", summary="List alerts, newest first", tags=TAGS, responses=responses(200, list[AlertOut]))
 def list_alerts(
     unread: Annotated[bool | None, Query()] = None,
     type: Annotated[AlertType | None, Query()] = None,
@@ -31,7 +31,7 @@ def list_alerts(
     return page_response([AlertOut.of(a).model_dump(mode="json") for a in found], token)
 
 
-@router.patch("/alerts/<alert_id>/read", summary="Mark an alert read", tags=TAGS, responses=ERROR_RESPONSES)
+@router.patch("/alerts/<alert_id>/read", summary="Mark an alert read", tags=TAGS, responses=responses(200, AlertOut))
 def mark_read(alert_id: Annotated[str, Path(min_length=1, max_length=64)]) -> AlertOut:
     return AlertOut.of(alerts.mark_read(current_user(router), alert_id))
 

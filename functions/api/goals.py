@@ -11,13 +11,13 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from goalpost.domain.goals import GoalStatus, GoalType
 from goalpost.edges.api import (
-    ERROR_RESPONSES,
     build_resolver,
     current_user,
     idempotent,
     json_response,
     lambda_handler,
     page_response,
+    responses,
 )
 from goalpost.schemas.common import DEFAULT_LIMIT
 from goalpost.schemas.goals import GoalCreate, GoalOut, GoalUpdate
@@ -28,14 +28,14 @@ TAGS = ["Goals"]
 GoalId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
-@router.post("/goals", status_code=201, summary="Create a goal", tags=TAGS, responses=ERROR_RESPONSES)
+@router.post("/goals", status_code=201, summary="Create a goal", tags=TAGS, responses=responses(201, GoalOut))
 def create_goal(goal: Annotated[GoalCreate, Body()]) -> Response[GoalOut]:
     user = current_user(router)
     body = idempotent(router, "create_goal", lambda: GoalOut.of(goals.create_goal(user, goal)).model_dump(mode="json"))
     return json_response(HTTPStatus.CREATED, body)
 
 
-@router.get("/goals", summary="List goals, newest first", tags=TAGS, responses=ERROR_RESPONSES)
+@router.get("/goals", summary="List goals, newest first", tags=TAGS, responses=responses(200, list[GoalOut]))
 def list_goals(
     type: Annotated[GoalType | None, Query()] = None,
     status: Annotated[GoalStatus | None, Query()] = None,
@@ -48,12 +48,12 @@ def list_goals(
     return page_response([GoalOut.of(g).model_dump(mode="json") for g in found], token)
 
 
-@router.get("/goals/<goal_id>", summary="Get a goal", tags=TAGS, responses=ERROR_RESPONSES)
+@router.get("/goals/<goal_id>", summary="Get a goal", tags=TAGS, responses=responses(200, GoalOut))
 def get_goal(goal_id: GoalId) -> GoalOut:
     return GoalOut.of(goals.get_goal(current_user(router), goal_id))
 
 
-@router.patch("/goals/<goal_id>", summary="Update a goal", tags=TAGS, responses=ERROR_RESPONSES)
+@router.patch("/goals/<goal_id>", summary="Update a goal", tags=TAGS, responses=responses(200, GoalOut))
 def update_goal(goal_id: GoalId, update: Annotated[GoalUpdate, Body()]) -> GoalOut:
     return GoalOut.of(goals.update_goal(current_user(router), goal_id, update))
 
@@ -63,7 +63,7 @@ def update_goal(goal_id: GoalId, update: Annotated[GoalUpdate, Body()]) -> GoalO
     status_code=204,
     summary="Delete a goal and everything it owns",
     tags=TAGS,
-    responses=ERROR_RESPONSES,
+    responses=responses(204, None, "Deleted"),
 )
 def delete_goal(goal_id: GoalId) -> Response[None]:
     goals.delete_goal(current_user(router), goal_id)

@@ -50,14 +50,27 @@ ERROR_RESPONSES: dict[int, Any] = {
 }
 
 
+def responses(status: int, model: Any, description: str = "Success") -> dict[int, Any]:
+    """The OpenAPI responses of a route: its success shape and every error shape."""
+    success: dict[str, Any] = {"description": description}
+    if model is not None:
+        success["content"] = {"application/json": {"model": model}}
+    return {status: success, **ERROR_RESPONSES}
+
+
 def _reject_constant(name: str) -> Any:
     # NaN and Infinity are not JSON and never money.
     raise json.JSONDecodeError(f"{name} is not a valid JSON number", name, 0)
 
 
 def parse_json_body(body: str) -> Any:
-    """Request bodies: numbers with a fraction become Decimal, never binary floats."""
-    return json.loads(body, parse_float=Decimal, parse_constant=_reject_constant)
+    """Request bodies are JSON objects; numbers with a fraction become Decimal, never binary floats.
+
+    Anything but an object is refused here, since Powertools would otherwise unwrap a one-item array."""
+    parsed = json.loads(body, parse_float=Decimal, parse_constant=_reject_constant)
+    if not isinstance(parsed, dict):
+        raise json.JSONDecodeError("The request body must be a JSON object", body, 0)
+    return parsed
 
 
 def _error(status: int, detail: Any) -> Response:

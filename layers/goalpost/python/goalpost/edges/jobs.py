@@ -28,6 +28,10 @@ def scheduled_time(event: dict[str, Any]) -> datetime:
     return utc_now()
 
 
+def _metric_name(job: str) -> str:
+    return "".join(part.capitalize() for part in job.split("_"))
+
+
 def job_handler(name: str, run: JobRun) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
     """Wraps ``run`` with structured logging (the event id as correlation id) and per-run metrics."""
 
@@ -37,8 +41,8 @@ def job_handler(name: str, run: JobRun) -> Callable[[dict[str, Any], LambdaConte
         moment = scheduled_time(event)
         logger.append_keys(job=name, scheduled_time=moment.isoformat())
         summary = run(moment)
-        metrics.add_dimension(name="job", value=name)
-        metrics.add_metric(name="JobRuns", unit="Count", value=1)
+        metrics.add_metadata(key="job", value=name)
+        metrics.add_metric(name=f"{_metric_name(name)}Runs", unit="Count", value=1)
         logger.info("Job finished", extra={"summary": summary})
         return {"job": name, "scheduled_time": moment.isoformat(), **summary}
 

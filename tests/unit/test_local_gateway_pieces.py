@@ -1,0 +1,85 @@
+"""The local gateway's API Gateway emulation: route selection, claims shaping, JWT verification."""
+
+from __future__ import annotations
+
+import jwt
+import pytest
+
+from goalpost import declaration
+from infra.local.auth import InvalidToken, TokenAuthority, api_gateway_claims, bearer_token
+from infra.local.routing import RouteTable
+
+
+@pytest.fixture(scope="module")
+def authority() -> TokenAuthority:
+    return TokenAuthority()
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "function", "route_key"),
+    [
+        ("GET", "/health", "system-api", "GET /health"),
+        ("GET", "/openapi.json", "system-api", "GET /openapi.json"),
+        ("GET", "/goals", "goals-api", "ANY /goals"),
+        ("POST", "/goals/abc/pause", "goals-api", "ANY /goals/{proxy+}"),
+        ("PATCH", "/alerts/x/read", "alerts-api", "ANY /alerts/{proxy+}"),
+        ("GET", "/nothing-here", "system-api", "$default"),
+        ("POST", "/health", "system-api", "$default"),
+        ("GET", "/goalsx", "system-api", "$default"),
+    ],
+)
+def test_routes_are_chosen_as_api_gateway_chooses(method: str, path: str, function: str, route_key: str) -> None:
+    match = RouteTable().match(method, path)
+    assert match is not None
+    assert (match.function.name, match.route.route_key) == (function, route_key)
+
+
+def test_greedy_route_passes_the_rest_as_proxy() -> None:
+    match = RouteTable().match("GET", "/goals/abc/milestones")
+    assert match is not None
+    assert match.path_parameters == {"proxy": "abc/milestones"}
+
+
+def test_only_docs_and_health_are_public() -> None:
+    public = {r.route_key for f in declaration.API_FUNCTIONS for r in f.routes if r.public}
+    assert public == {"GET /health", "GET /openapi.json", "GET /docs"}
+
+
+def test_issued_tokens_verify(authority: TokenAuthority) -> None:
+    claims = authority.verify(authority.issue("alice", ["admin", "users"]))
+    assert claims["sub"] == "alice"
+    shaped = api_gateway_claims(claims)
+    assert shaped["cognito:groups"] == "[admin users]"
+    assert all(isinstance(v, str) for v in shaped.values())
+
+
+def test_expired_tokens_fail(authority: TokenAuthority) -> None:
+    with pytest.raises(InvalidToken):
+        authority.verify(authority.issue("alice", expires_in=-5))
+
+
+def test_tokens_of_another_key_fail(authority: TokenAuthority) -> None:
+    other = TokenAuthority()
+    with pytest.raises(InvalidToken):
+        authority.verify(other.issue("alice"))
+
+
+def test_wrong_audience_or_issuer_fail(authority: TokenAuthority) -> None:
+    for issuer, audience in (("https://evil", authority.audience), (authority.issuer, "someone-else")):
+        forged = TokenAuthority(issuer=issuer, audience=audience)
+        forged._private_key = authority._private_key  # same key: only the claim differs
+        forged.key_id = authority.key_id
+        with pytest.raises(InvalidToken):
+            authority.verify(forged.issue("alice"))
+
+
+def test_unsigned_tokens_fail(authority: TokenAuthority) -> None:
+    token = jwt.encode({"sub": "alice"}, key=None, algorithm="none")
+    with pytest.raises(InvalidToken):
+        authority.verify(token)
+
+
+@pytest.mark.parametrize("header", [None, "", "Basic abc", "Bearer", "Bearer   "])
+def test_malformed_authorization_headers(header: str | None) -> None:
+    with pytest.raises(InvalidToken):
+        bearer_token(header)
