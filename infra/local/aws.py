@@ -118,7 +118,7 @@ def _patch_moto() -> None:
         return message_id
 
     BotocoreStubber.__call__ = serialized_call  # type: ignore[method-assign]
-    SNSBackend.publish = recorded_publish  # type: ignore[method-assign]
+    SNSBackend.publish = recorded_publish  # type: ignore[method-assign,assignment]
     _patched = True
 
 

@@ -21,7 +21,7 @@ def client(service: str) -> Any:
     with _lock:
         import boto3
 
-        return boto3.session.Session().client(service, config=_CONFIG)  # type: ignore[call-overload]
+        return boto3.session.Session().client(service, config=_CONFIG)
 
 
 def on_reset(hook: Callable[[], None]) -> Callable[[], None]:

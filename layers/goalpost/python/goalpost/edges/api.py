@@ -6,18 +6,20 @@ is the same for every route lives here, once.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable
 from decimal import Decimal
 from functools import cache
 from http import HTTPStatus
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from goalpost import aws
@@ -106,7 +108,7 @@ def register_error_handlers(app: APIGatewayHttpResolver) -> None:
     def unexpected(error: Exception) -> Response:
         logger.exception("Unhandled error")
         metrics.add_metric(name="UnhandledErrors", unit="Count", value=1)
-        request_id = app.current_event.request_context.request_id
+        request_id = _event(app).request_context.request_id
         return Response(
             status_code=HTTPStatus.INTERNAL_SERVER_ERROR,
             content_type=content_types.APPLICATION_JSON,
@@ -152,7 +154,15 @@ def lambda_handler(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], Lam
 
 def _as_json_request(event: dict[str, Any]) -> dict[str, Any]:
     """The API speaks JSON only: a body sent without a JSON content type (``curl -d``) is read as JSON
-    rather than as a form, so it gets the same validation and errors."""
+    rather than as a form, and a binary body becomes text, so both get the same validation and errors
+    (a 422, never a decoding failure)."""
+    if event.get("isBase64Encoded") and event.get("body"):
+        try:
+            raw = base64.b64decode(str(event["body"]))
+        except ValueError:
+            raw = b"\xff"
+        event["body"] = raw.decode("utf-8", errors="replace")
+        event["isBase64Encoded"] = False
     headers = event.get("headers")
     if event.get("body") and isinstance(headers, dict) and "json" not in headers.get("content-type", ""):
         event["headers"] = {**headers, "content-type": content_types.APPLICATION_JSON}
@@ -180,15 +190,20 @@ def parse_groups(raw: Any) -> set[str]:
     return {part for part in text.replace(",", " ").split() if part}
 
 
+def _event(app: APIGatewayHttpResolver | Router) -> APIGatewayProxyEventV2:
+    return cast(APIGatewayProxyEventV2, app.current_event)
+
+
 def claims(app: APIGatewayHttpResolver | Router) -> dict[str, Any]:
-    authorizer = app.current_event.request_context.authorizer
+    authorizer = _event(app).request_context.authorizer
     return (authorizer.jwt_claim if authorizer else None) or {}
 
 
 def current_user(app: APIGatewayHttpResolver | Router) -> str:
     """The caller is the token's ``sub``; nothing else in a request can name a user."""
     sub = claims(app).get("sub")
-    if not sub or not isinstance(sub, str):
+    # Cognito subs are UUIDs; '#' separates key parts, so a sub holding one could never be a real user.
+    if not sub or not isinstance(sub, str) or "#" in sub:
         raise Unauthorized("Unauthorized")
     return sub
 

@@ -14,7 +14,8 @@ from goalpost.domain.money import MAX_AMOUNT
 
 def _number(value: Decimal) -> int | float:
     # JSON has one number type; the float exists only in the response text, never in stored or computed money.
-    return int(value) if value == value.to_integral_value() and value.as_tuple().exponent >= 0 else float(value)
+    exponent = value.as_tuple().exponent
+    return int(value) if isinstance(exponent, int) and exponent >= 0 else float(value)
 
 
 def _datetime_input(value: Any) -> Any:

@@ -1,0 +1,81 @@
+# Goalpost — the commands. Prerequisites: Python 3.11+, make, git (and Node.js for synth/deploy).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+CDK_VERSION := 2.1148.1
+CDK := .cdk/node_modules/.bin/cdk
+ARGS ?=
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
+export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+
+.PHONY: help install run test lint format unit handlers e2e infra synth deploy diff destroy clean
+
+help:
+	@echo "make run      start the whole system locally (ARGS=--demo seeds a demo user)"
+	@echo "make test     lint + every test suite"
+	@echo "make lint     ruff (lint + format check) and mypy"
+	@echo "make synth    synthesize the CloudFormation template (no AWS credentials needed)"
+	@echo "make deploy   deploy to the AWS account of your current credentials"
+
+# The virtualenv is (re)built whenever pyproject.toml changes. pip >= 25.1 reads the dependency groups.
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Goalpost needs Python 3.11 or newer")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "Installing dependencies into $(VENV) ..."
+	@$(PY) -m pip install --quiet --disable-pip-version-check 'pip>=25.1' 2>&1 | grep -v 'is ignored' || true
+	@$(PY) -m pip install --quiet --disable-pip-version-check --group dev 2>&1 | grep -v 'is ignored' || true
+	@$(PY) -c 'import aws_lambda_powertools, aws_cdk, moto, pytest' || { echo "dependency install failed"; exit 1; }
+	@# The layer's package and the repo root on the venv's path, as Lambda has them on its own.
+	@echo -e "$(CURDIR)/layers/goalpost/python\n$(CURDIR)" > $$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/goalpost-dev.pth
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	@$(PY) -m infra.local $(ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: lint
+	$(PY) -m pytest
+
+unit: $(STAMP)
+	$(PY) -m pytest tests/unit
+
+handlers: $(STAMP)
+	$(PY) -m pytest tests/handlers
+
+e2e: $(STAMP)
+	$(PY) -m pytest tests/e2e
+
+infra: $(STAMP)
+	$(PY) -m pytest tests/infra
+
+$(CDK):
+	@command -v npm >/dev/null || { echo "Node.js/npm is needed for the CDK CLI"; exit 1; }
+	npm install --silent --no-fund --no-audit --prefix .cdk aws-cdk@$(CDK_VERSION)
+
+synth: $(STAMP) $(CDK)
+	$(CDK) synth --quiet $(ARGS)
+
+diff: $(STAMP) $(CDK)
+	$(CDK) diff $(ARGS)
+
+deploy: $(STAMP) $(CDK)
+	$(CDK) deploy --require-approval broadening $(ARGS)
+
+destroy: $(STAMP) $(CDK)
+	$(CDK) destroy $(ARGS)
+
+clean:
+	rm -rf $(VENV) .cdk cdk.out .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,0 +1,200 @@
+"""The contract over HTTP against the running local server."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from tests.e2e.conftest import Client, start_server, stop_server
+
+pytestmark = pytest.mark.e2e
+SAVINGS = {"name": "Emergency Fund", "type": "savings", "target_amount": 10000, "current_amount": 2500}
+
+
+def test_health_and_docs_need_no_token(http: Client) -> None:
+    health = http.request("GET", "/health")
+    assert health.status == 200
+    assert health.json["status"] == "ok"
+    assert http.request("GET", "/docs").status == 200
+    assert "text/html" in http.request("GET", "/docs").headers["content-type"]
+    assert http.request("GET", "/openapi.json").json["openapi"].startswith("3.")
+
+
+def test_every_documented_route_is_served(http: Client) -> None:
+    """Each operation of the OpenAPI document reaches a handler that knows it (a missing route would fall
+    through to the catch-all and answer the generic 'Not found')."""
+    token = http.token("route-prober")
+    document = http.request("GET", "/openapi.json").json
+    for path, operations in document["paths"].items():
+        concrete = path.replace("{goal_id}", "nope").replace("{alert_id}", "nope")
+        for method in operations:
+            reply = http.request(method.upper(), concrete, {} if method in ("post", "patch", "put") else None,
+                                 token=token)
+            assert reply.status != 401, (method, path)
+            assert not (reply.status == 404 and reply.json == {"detail": "Not found"}), (method, path)
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [None, "Bearer", "Bearer not-a-jwt", "Basic dXNlcjpwYXNz", "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJhIn0."],
+)
+def test_bad_or_missing_tokens_are_401(http: Client, authorization: str | None) -> None:
+    headers = {"Authorization": authorization} if authorization else None
+    for method, path in (("GET", "/goals"), ("POST", "/goals"), ("GET", "/alerts"), ("GET", "/no-such-route")):
+        reply = http.request(method, path, SAVINGS if method == "POST" else None, headers=headers)
+        assert reply.status == 401, (method, path)
+        assert reply.json["detail"] == "Unauthorized"
+
+
+def test_expired_and_tampered_tokens_are_401(http: Client) -> None:
+    expired = http.token("alice", expires_in=-1)
+    assert http.request("GET", "/goals", token=expired).status == 401
+    header, payload, signature = http.token("alice").split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["sub"] = "mallory"
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+    assert http.request("GET", "/goals", token=f"{header}.{forged}.{signature}").status == 401
+
+
+def test_token_route_validates_its_input(http: Client) -> None:
+    assert http.request("POST", "/_local/token", {"user_id": ""}).status == 422
+    assert http.request("POST", "/_local/token", {"user_id": "a#b"}).status == 422
+    assert http.request("POST", "/_local/token", {"user_id": "a", "expires_in": "soon"}).status == 422
+    assert http.request("POST", "/_local/token", raw=b"[").status == 422
+
+
+def test_goal_crud_and_isolation(http: Client) -> None:
+    alice, bob = http.token("e2e-alice"), http.token("e2e-bob")
+    created = http.request("POST", "/goals", SAVINGS, token=alice)
+    assert created.status == 201
+    goal = created.json
+    path = f"/goals/{goal['id']}"
+    assert http.request("GET", path, token=alice).json == goal
+    for method, body in (("GET", None), ("PATCH", {"name": "x"}), ("DELETE", None)):
+        reply = http.request(method, path, body, token=bob)
+        assert reply.status == 404
+        assert "detail" in reply.json
+    assert http.request("GET", "/goals", token=bob).json == []
+    patched = http.request("PATCH", path, {"current_amount": 5000}, token=alice)
+    assert patched.json["percent_complete"] == 50.0
+    assert http.request("DELETE", path, token=alice).status == 204
+    assert http.request("GET", path, token=alice).status == 404
+
+
+def test_bad_input_is_4xx_and_changes_nothing(http: Client) -> None:
+    token = http.token("e2e-careful")
+    for body in ({**SAVINGS, "user_id": "other"}, {**SAVINGS, "target_amount": -1}, {**SAVINGS, "type": "x"}, {}):
+        reply = http.request("POST", "/goals", body, token=token)
+        assert reply.status == 422
+        assert isinstance(reply.json["detail"], list)
+    for raw in (b"{", b"null", b"[]", b'"goal"', b'{"name": NaN}', b"\xff\xfe"):
+        assert http.request("POST", "/goals", raw=raw, token=token).status == 422, raw
+    assert http.request("GET", "/goals", token=token).json == []
+    goal = http.request("POST", "/goals", SAVINGS, token=token).json
+    assert http.request("PATCH", f"/goals/{goal['id']}", {"target_amount": "lots"}, token=token).status == 422
+    assert http.request("PATCH", f"/goals/{goal['id']}", {"status": "completed"}, token=token).status == 200
+    conflict = http.request("PATCH", f"/goals/{goal['id']}", {"status": "active"}, token=token)
+    assert conflict.status == 409
+    assert http.request("GET", f"/goals/{goal['id']}", token=token).json["status"] == "completed"
+
+
+def test_pagination_over_http(http: Client) -> None:
+    token = http.token("e2e-pager")
+    ids = [http.request("POST", "/goals", {**SAVINGS, "name": f"g{n}"}, token=token).json["id"] for n in range(5)]
+    seen: list[str] = []
+    path = "/goals?limit=2"
+    while True:
+        reply = http.request("GET", path, token=token)
+        seen += [g["id"] for g in reply.json]
+        token_header = reply.headers.get("x-next-token")
+        if not token_header:
+            break
+        path = f"/goals?limit=2&next_token={token_header}"
+    assert seen == list(reversed(ids))
+    assert http.request("GET", "/goals?limit=500", token=token).status == 422
+
+
+def test_idempotent_create_over_http(http: Client) -> None:
+    token = http.token("e2e-retry")
+    headers = {"Idempotency-Key": "abc-123"}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        first, second = pool.map(
+            lambda _: http.request("POST", "/goals", SAVINGS, token=token, headers=headers), range(2)
+        )
+    statuses = sorted([first.status, second.status])
+    # Two at once: one creates; the other replays it, or is told the first is still in progress.
+    assert statuses in ([201, 201], [201, 409])
+    replay = http.request("POST", "/goals", SAVINGS, token=token, headers=headers)
+    assert replay.status == 201
+    assert replay.json["id"] == next(r.json["id"] for r in (first, second) if r.status == 201)
+    assert len(http.request("GET", "/goals", token=token).json) == 1
+    assert http.request("POST", "/goals", {**SAVINGS, "name": "B"}, token=token, headers=headers).status == 422
+
+
+def test_reaching_a_target_raises_and_publishes_one_alert(http: Client) -> None:
+    token = http.token("e2e-achiever")
+    goal = http.request("POST", "/goals", SAVINGS, token=token).json
+    for amount in (10000, 9000, 10000):
+        http.request("PATCH", f"/goals/{goal['id']}", {"current_amount": amount}, token=token)
+    alerts = http.request("GET", "/alerts?type=goal_completed", token=token).json
+    assert len(alerts) == 1
+    published = [p for p in http.request("GET", "/_local/published").json
+                 if p["attributes"].get("alert_id") == alerts[0]["id"]]
+    assert len(published) == 1
+    assert published[0]["attributes"]["channel"] == "event"
+    assert published[0]["attributes"]["alert_type"] == "goal_completed"
+    assert published[0]["topic"].startswith("arn:aws:sns:")
+    read = http.request("PATCH", f"/alerts/{alerts[0]['id']}/read", token=token)
+    assert read.json["read_at"] is not None
+    assert http.request("GET", "/alerts?unread=true&type=goal_completed", token=token).json == []
+
+
+def test_jobs_run_on_demand_as_of_a_given_time(http: Client) -> None:
+    reply = http.request("POST", "/_local/jobs/end_of_day_goals", {"now": "2026-12-01T00:00:00Z"})
+    assert reply.status == 200
+    assert reply.json["scheduled_time"] == "2026-12-01T00:00:00+00:00"
+    assert http.request("POST", "/_local/jobs/snapshot").status == 200
+    assert http.request("POST", "/_local/jobs/nope").status == 404
+    assert http.request("POST", "/_local/jobs/snapshot", {"now": "yesterday"}).status == 422
+
+
+def test_market_control_waits_for_its_issue(http: Client) -> None:
+    assert http.request("PUT", "/_local/market", {"prices": {"AAPL": 175.0}}).status == 501
+
+
+def test_cors_preflight(http: Client) -> None:
+    reply = http.request("OPTIONS", "/goals", headers={"Origin": "https://app.example",
+                                                       "Access-Control-Request-Method": "POST"})
+    assert reply.status == 204
+    assert "idempotency-key" in reply.headers["access-control-allow-headers"]
+
+
+def test_schedules_tick_and_ctrl_c_stops_cleanly() -> None:
+    server = start_server("--schedules", "on")
+    try:
+        time.sleep(11)  # the price update runs every 10 seconds
+        assert server.process.poll() is None
+        assert server.client.request("GET", "/health").status == 200
+    finally:
+        import signal
+
+        server.process.send_signal(signal.SIGINT)
+        assert server.process.wait(timeout=15) == 0
+    assert not any("failed" in line for line in server.output)
+
+
+def test_throttling_mirrors_the_stage_when_on() -> None:
+    server = start_server("--schedules", "off", "--throttle", "on")
+    try:
+        token = server.client.token("e2e-flood")
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = list(pool.map(lambda _: server.client.request("GET", "/health").status, range(160)))
+        assert 429 in statuses
+        assert 200 in statuses
+        assert token
+    finally:
+        stop_server(server)
