@@ -7,9 +7,12 @@ STAMP := $(VENV)/.installed
 CDK_VERSION := 2.1148.1
 CDK := .cdk/node_modules/.bin/cdk
 ARGS ?=
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
-export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
-export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+# jsii silences its Node end-of-life banner only when told the major version it may run on.
+NODE_MAJOR := $(shell node -p 'process.versions.node.split(".")[0]' 2>/dev/null)
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := $(NODE_MAJOR)
+export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := $(NODE_MAJOR)
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := $(NODE_MAJOR)
+export CDK_DISABLE_CLI_TELEMETRY := true
 
 .PHONY: help install run test lint format unit handlers e2e infra synth deploy diff destroy clean
 

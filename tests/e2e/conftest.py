@@ -63,8 +63,9 @@ class Client:
             request.add_header(name, value)
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
-                return HttpReply(response.status, {k.lower(): v for k, v in response.headers.items()},
-                                 response.read().decode())
+                return HttpReply(
+                    response.status, {k.lower(): v for k, v in response.headers.items()}, response.read().decode()
+                )
         except urllib.error.HTTPError as error:
             return HttpReply(error.code, {k.lower(): v for k, v in error.headers.items()}, error.read().decode())
 
@@ -96,7 +97,7 @@ def start_server(*extra_args: str, env: dict[str, str] | None = None) -> Server:
         if line.startswith("ready "):
             output: list[str] = []
             # Keep reading what the server prints, so a full pipe never blocks it.
-            threading.Thread(target=lambda: output.extend(process.stdout or []), daemon=True).start()
+            threading.Thread(target=output.extend, args=(process.stdout,), daemon=True).start()
             return Server(process, Client(line.split()[1]), output)
         if not line and process.poll() is not None:
             break

@@ -32,8 +32,9 @@ def test_every_documented_route_is_served(http: Client) -> None:
     for path, operations in document["paths"].items():
         concrete = path.replace("{goal_id}", "nope").replace("{alert_id}", "nope")
         for method in operations:
-            reply = http.request(method.upper(), concrete, {} if method in ("post", "patch", "put") else None,
-                                 token=token)
+            reply = http.request(
+                method.upper(), concrete, {} if method in ("post", "patch", "put") else None, token=token
+            )
             assert reply.status != 401, (method, path)
             assert not (reply.status == 404 and reply.json == {"detail": "Not found"}), (method, path)
 
@@ -142,8 +143,9 @@ def test_reaching_a_target_raises_and_publishes_one_alert(http: Client) -> None:
         http.request("PATCH", f"/goals/{goal['id']}", {"current_amount": amount}, token=token)
     alerts = http.request("GET", "/alerts?type=goal_completed", token=token).json
     assert len(alerts) == 1
-    published = [p for p in http.request("GET", "/_local/published").json
-                 if p["attributes"].get("alert_id") == alerts[0]["id"]]
+    published = [
+        p for p in http.request("GET", "/_local/published").json if p["attributes"].get("alert_id") == alerts[0]["id"]
+    ]
     assert len(published) == 1
     assert published[0]["attributes"]["channel"] == "event"
     assert published[0]["attributes"]["alert_type"] == "goal_completed"
@@ -167,8 +169,9 @@ def test_market_control_waits_for_its_issue(http: Client) -> None:
 
 
 def test_cors_preflight(http: Client) -> None:
-    reply = http.request("OPTIONS", "/goals", headers={"Origin": "https://app.example",
-                                                       "Access-Control-Request-Method": "POST"})
+    reply = http.request(
+        "OPTIONS", "/goals", headers={"Origin": "https://app.example", "Access-Control-Request-Method": "POST"}
+    )
     assert reply.status == 204
     assert "idempotency-key" in reply.headers["access-control-allow-headers"]
 

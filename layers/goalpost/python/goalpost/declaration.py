@@ -20,6 +20,8 @@ LAMBDA_RUNTIME = "python3.14"
 LAMBDA_ARCHITECTURE = "arm64"
 SERVICE_NAME = "goalpost"
 METRICS_NAMESPACE = "Goalpost"
+# The Cognito group whose members may call admin-only routes (the JWT's cognito:groups claim).
+ADMIN_GROUP = "admin"
 
 
 @dataclass(frozen=True)

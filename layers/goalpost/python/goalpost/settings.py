@@ -7,7 +7,7 @@ from functools import cache
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from goalpost import __version__
+from goalpost import __version__, declaration
 
 
 class Settings(BaseModel):
@@ -19,7 +19,7 @@ class Settings(BaseModel):
     alerts_topic_arn: str = Field("", alias="ALERTS_TOPIC_ARN")
     version: str = Field(__version__, alias="GOALPOST_VERSION")
     idempotency_ttl_seconds: int = Field(24 * 3600, alias="GOALPOST_IDEMPOTENCY_TTL_SECONDS", gt=0)
-    admin_group: str = Field("admin", alias="GOALPOST_ADMIN_GROUP")
+    admin_group: str = Field(declaration.ADMIN_GROUP, alias="GOALPOST_ADMIN_GROUP")
 
 
 @cache

@@ -1,0 +1,12 @@
+"""One construct per capability; ``infra.stack`` composes them. Every one is built from
+``goalpost.declaration``: no table, topic, function, route or schedule is named here."""
+
+from infra.constructs.alerts import Alerts
+from infra.constructs.api import Api
+from infra.constructs.auth import Auth
+from infra.constructs.data import Data
+from infra.constructs.functions import Functions
+from infra.constructs.jobs import Jobs
+from infra.constructs.layers import Layers
+
+__all__ = ["Alerts", "Api", "Auth", "Data", "Functions", "Jobs", "Layers"]

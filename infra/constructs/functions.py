@@ -1,0 +1,131 @@
+"""Lambda: one function per declared function (API and jobs), one shared code asset, least privilege."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from aws_cdk import Duration, IgnoreMode
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from goalpost import declaration
+from infra.constructs._common import (
+    LOG_RETENTION,
+    REPO_ROOT,
+    acknowledge,
+    lambda_architecture,
+    lambda_runtime,
+    logical_id,
+    pascal,
+)
+
+# The asset is the repo root minus everything but functions/, so that its root holds the folder functions/
+# and the declared handlers (functions.api.goals.handler) import as they do locally. GLOB patterns apply in
+# order; `*` does not match dotfiles, hence `.*`; excluded folders (.venv, cdk.out, ...) are never walked.
+FUNCTIONS_ASSET_EXCLUDE = ["*", ".*", "!functions", "!functions/**", "**/__pycache__", "**/*.pyc"]
+
+
+def functions_code() -> lambda_.Code:
+    return lambda_.Code.from_asset(str(REPO_ROOT), exclude=FUNCTIONS_ASSET_EXCLUDE, ignore_mode=IgnoreMode.GLOB)
+
+
+class Functions(Construct):
+    """Every function in ``declaration.ALL_FUNCTIONS``, keyed by the declared name (``goals-api``)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        tables: Mapping[str, dynamodb.TableV2],
+        topics: Mapping[str, sns.Topic],
+        layers: Sequence[lambda_.ILayerVersion],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._tables = tables
+        self._topics = topics
+        self._layers = list(layers)
+        self._code = functions_code()  # one asset, uploaded once, shared by every function
+        self.by_name: dict[str, lambda_.Function] = {
+            function.name: self._function(function) for function in declaration.ALL_FUNCTIONS
+        }
+
+    def _function(self, spec: declaration.Function) -> lambda_.Function:
+        construct_id = pascal(spec.name)
+        log_group = logs.LogGroup(self, f"{construct_id}Logs", retention=LOG_RETENTION)
+        # Our own role instead of the default one: AWSLambdaBasicExecutionRole would allow writing to any log
+        # group in the account; this role may write to its function's log group only.
+        role = iam.Role(
+            self,
+            f"{construct_id}Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Goalpost {spec.name}",
+        )
+        log_group.grant_write(role)
+        function = lambda_.Function(
+            self,
+            construct_id,
+            description=spec.description,
+            runtime=lambda_runtime(),
+            architecture=lambda_architecture(),
+            handler=spec.handler,
+            code=self._code,
+            memory_size=spec.memory_mb,
+            timeout=Duration.seconds(spec.timeout_seconds),
+            layers=self._layers,
+            environment=self._environment(spec),
+            role=role,
+            log_group=log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
+            # X-Ray on every function (cheap, shows the API -> Lambda -> DynamoDB path); the Powertools Tracer's
+            # subsegments stay opt-in per function through POWERTOOLS_TRACE_DISABLED.
+            tracing=lambda_.Tracing.ACTIVE,
+        )
+        self._grant(spec, function, role)
+        return function
+
+    def _environment(self, spec: declaration.Function) -> dict[str, str]:
+        table_names = {declaration.TABLES_BY_KEY[key].env: self._tables[key].table_name for key in spec.tables}
+        topic_arns = {declaration.TOPICS_BY_KEY[key].env: self._topics[key].topic_arn for key in spec.topics}
+        return {**table_names, **topic_arns, **declaration.function_environment(spec)}
+
+    def _grant(self, spec: declaration.Function, function: lambda_.Function, role: iam.Role) -> None:
+        """Exactly the access the declaration lists, then acknowledge exactly the wildcards that implies."""
+        for key, access in spec.tables.items():
+            table = self._tables[key]
+            if access == "write":
+                table.grant_read_write_data(function)
+            else:
+                table.grant_read_data(function)
+        for key in spec.topics:
+            self._topics[key].grant_publish(function)  # includes kms:GenerateDataKey*/Decrypt on the topic key
+
+        # The grants above all land in the role's default policy; the wildcards they imply are known.
+        policy = role.node.find_child("DefaultPolicy")
+        acknowledge(
+            policy,
+            "AwsSolutions-IAM5",
+            "Active tracing: X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions, "
+            "so Resource * is the only possible value.",
+            applies_to=["Resource::*"],
+        )
+        if spec.tables:
+            acknowledge(
+                policy,
+                "AwsSolutions-IAM5",
+                "The CDK's DynamoDB grant adds <table-arn>/index/* (the table's GSIs, which the handlers query) "
+                "for each table; only the tables the declaration lists for this function are named.",
+                applies_to=[f"Resource::<{logical_id(self._tables[key])}.Arn>/index/*" for key in spec.tables],
+            )
+        if spec.topics:
+            acknowledge(
+                policy,
+                "AwsSolutions-IAM5",
+                "Publishing to a KMS-encrypted SNS topic needs kms:GenerateDataKey* (GenerateDataKey and "
+                "GenerateDataKeyWithoutPlaintext); the statement is limited to the topic key's ARN.",
+                applies_to=["Action::kms:GenerateDataKey*"],
+            )

@@ -1,0 +1,52 @@
+"""The Goalpost stack: composes one construct per capability, all built from ``goalpost.declaration``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack, Tags
+from constructs import Construct
+
+from goalpost import declaration
+from infra.constructs import Alerts, Api, Auth, Data, Functions, Jobs, Layers
+from infra.constructs._common import context_flag, pascal
+
+
+class GoalpostStack(Stack):
+    """Context: ``deletion_protection`` (default true) for the tables and the user pool,
+    ``cors_allow_origins`` (comma-separated, default ``*``), ``powertools_layer_arn`` / ``powertools_version``."""
+
+    def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
+        super().__init__(
+            scope, construct_id, description="Goalpost: financial goals, portfolios and positions", **kwargs
+        )
+        Tags.of(self).add("service", declaration.SERVICE_NAME)
+        deletion_protection = context_flag(self, "deletion_protection", default=True)
+
+        self.data = Data(self, "Data", deletion_protection=deletion_protection)
+        self.alerts = Alerts(self, "Alerts")
+        self.auth = Auth(self, "Auth", deletion_protection=deletion_protection)
+        self.layers = Layers(self, "Layers")
+        self.functions = Functions(
+            self, "Functions", tables=self.data.tables, topics=self.alerts.topics, layers=self.layers.all
+        )
+        self.api = Api(
+            self,
+            "Api",
+            functions=self.functions.by_name,
+            user_pool=self.auth.user_pool,
+            user_pool_client=self.auth.client,
+            cors_allow_origins=self._cors_allow_origins(),
+        )
+        self.jobs = Jobs(self, "Jobs", functions=self.functions.by_name)
+
+        CfnOutput(self, "ApiUrl", value=self.api.url, description="Base URL of the HTTP API")
+        CfnOutput(self, "UserPoolId", value=self.auth.user_pool.user_pool_id)
+        CfnOutput(self, "UserPoolClientId", value=self.auth.client.user_pool_client_id)
+        for key, topic in self.alerts.topics.items():
+            CfnOutput(self, f"{pascal(key)}TopicArn", value=topic.topic_arn)
+
+    def _cors_allow_origins(self) -> list[str]:
+        value = self.node.try_get_context("cors_allow_origins") or "*"
+        origins = value if isinstance(value, list) else str(value).split(",")
+        return [origin.strip() for origin in origins if origin.strip()]

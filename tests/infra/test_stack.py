@@ -1,0 +1,452 @@
+"""The synthesized template matches the declaration: tables, routes, functions, schedules, access."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from aws_cdk import App, Stack
+
+from goalpost import declaration
+from infra.constructs._common import context_flag, pascal
+from infra.constructs.layers import Layers, powertools_parameter_name, requirements_of
+
+if TYPE_CHECKING:
+    from tests.infra.conftest import Synth
+
+pytestmark = pytest.mark.infra
+
+ROOT = Path(__file__).resolve().parents[2]
+
+WRITE_ACTIONS = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
+READ_ACTIONS = {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"}
+
+
+def refs(value: Any) -> Iterator[str]:
+    """Every logical id a template fragment points at through Ref or Fn::GetAtt."""
+    if isinstance(value, dict):
+        if "Ref" in value:
+            yield value["Ref"]
+        elif "Fn::GetAtt" in value:
+            yield value["Fn::GetAtt"][0]
+        else:
+            for item in value.values():
+                yield from refs(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from refs(item)
+
+
+def only_ref(value: Any) -> str:
+    found = set(refs(value))
+    assert len(found) == 1, value
+    return found.pop()
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def policy_statements(synth: Synth, function_id: str) -> list[dict[str, Any]]:
+    """The statements of every IAM policy attached to the function's role."""
+    role_id = only_ref(synth.json["Resources"][function_id]["Properties"]["Role"])
+    return [
+        statement
+        for policy in synth.resources("AWS::IAM::Policy").values()
+        if role_id in refs(policy["Properties"]["Roles"])
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+# ------------------------------------------------------------------ DynamoDB
+
+
+@pytest.mark.parametrize("table", declaration.TABLES, ids=lambda t: t.key)
+def test_every_declared_table_exists_with_its_keys_indexes_ttl_and_pitr(synth: Synth, table: declaration.Table) -> None:
+    resource = synth.json["Resources"][synth.logical_id(synth.stack.data.tables[table.key])]
+    assert resource["Type"] == "AWS::DynamoDB::GlobalTable"
+    assert resource["DeletionPolicy"] == "Retain"
+    props = resource["Properties"]
+
+    key_schema = [{"AttributeName": table.partition_key, "KeyType": "HASH"}]
+    if table.sort_key:
+        key_schema.append({"AttributeName": table.sort_key, "KeyType": "RANGE"})
+    assert props["KeySchema"] == key_schema
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert all(attr["AttributeType"] == "S" for attr in props["AttributeDefinitions"])
+
+    indexes = {index["IndexName"]: index for index in props.get("GlobalSecondaryIndexes", [])}
+    assert set(indexes) == {index.name for index in table.indexes}
+    for index in table.indexes:
+        assert indexes[index.name]["KeySchema"] == [
+            {"AttributeName": index.partition_key, "KeyType": "HASH"},
+            {"AttributeName": index.sort_key, "KeyType": "RANGE"},
+        ]
+        assert indexes[index.name]["Projection"] == {"ProjectionType": "ALL"}
+
+    assert props["TimeToLiveSpecification"] == {"AttributeName": table.ttl_attribute, "Enabled": True}
+    # cdk-nag's DDB3 does not look at GlobalTable replicas, so PITR is checked here.
+    (replica,) = props["Replicas"]
+    assert replica["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert replica["DeletionProtectionEnabled"] is True
+
+
+def test_no_undeclared_table(synth: Synth) -> None:
+    assert len(synth.resources("AWS::DynamoDB::GlobalTable")) == len(declaration.TABLES)
+    assert not synth.resources("AWS::DynamoDB::Table")
+
+
+# ------------------------------------------------------------------ Lambda
+
+
+@pytest.mark.parametrize("spec", declaration.ALL_FUNCTIONS, ids=lambda f: f.name)
+def test_every_declared_function_is_configured_as_declared(synth: Synth, spec: declaration.Function) -> None:
+    props = synth.json["Resources"][synth.function_id(spec.handler)]["Properties"]
+    assert props["Runtime"] == declaration.LAMBDA_RUNTIME
+    assert props["Architectures"] == [declaration.LAMBDA_ARCHITECTURE]
+    assert props["MemorySize"] == spec.memory_mb
+    assert props["Timeout"] == spec.timeout_seconds
+    assert props["TracingConfig"] == {"Mode": "Active"}
+    assert props["LoggingConfig"]["LogFormat"] == "JSON"
+    log_group = synth.json["Resources"][only_ref(props["LoggingConfig"]["LogGroup"])]
+    assert log_group["Properties"]["RetentionInDays"] == 30
+
+    layers = {only_ref(layer) for layer in props["Layers"]}
+    assert layers == {synth.logical_id(synth.stack.layers.goalpost), _powertools_parameter(synth)}
+
+    expected_env = {
+        **{
+            declaration.TABLES_BY_KEY[key].env: {"Ref": synth.logical_id(synth.stack.data.tables[key])}
+            for key in spec.tables
+        },
+        **{
+            declaration.TOPICS_BY_KEY[key].env: {"Ref": synth.logical_id(synth.stack.alerts.topics[key])}
+            for key in spec.topics
+        },
+        **declaration.function_environment(spec),
+    }
+    assert props["Environment"]["Variables"] == expected_env
+
+
+def test_no_undeclared_function(synth: Synth) -> None:
+    assert len(synth.resources("AWS::Lambda::Function")) == len(declaration.ALL_FUNCTIONS)
+
+
+def _powertools_parameter(synth: Synth) -> str:
+    (name,) = (
+        name
+        for name, parameter in synth.json["Parameters"].items()
+        if parameter.get("Default") == powertools_parameter_name()
+    )
+    assert synth.json["Parameters"][name]["Type"] == "AWS::SSM::Parameter::Value<String>"
+    return name
+
+
+def _asset_dir(synth: Synth, s3_key: str) -> Path:
+    return synth.outdir / f"asset.{s3_key.removesuffix('.zip')}"
+
+
+def test_functions_share_one_code_asset_holding_only_the_functions_package(synth: Synth) -> None:
+    keys = {fn["Properties"]["Code"]["S3Key"] for fn in synth.resources("AWS::Lambda::Function").values()}
+    assert len(keys) == 1
+    asset = _asset_dir(synth, keys.pop())
+    assert [path.name for path in asset.iterdir()] == ["functions"]
+    assert (asset / "functions" / "__init__.py").is_file()
+    assert not [path for path in asset.rglob("*") if path.name == "__pycache__" or path.suffix == ".pyc"]
+
+
+@pytest.mark.parametrize("spec", declaration.ALL_FUNCTIONS, ids=lambda f: f.name)
+def test_every_handler_module_is_in_the_code_asset(synth: Synth, spec: declaration.Function) -> None:
+    module = Path(*spec.handler.split(".")[:-1]).with_suffix(".py")
+    if not (ROOT / module).is_file():
+        pytest.skip(f"{module} is not written yet")
+    (key,) = {fn["Properties"]["Code"]["S3Key"] for fn in synth.resources("AWS::Lambda::Function").values()}
+    assert (_asset_dir(synth, key) / module).is_file()
+
+
+def test_goalpost_layer_ships_the_package_only(synth: Synth) -> None:
+    layer = synth.json["Resources"][synth.logical_id(synth.stack.layers.goalpost)]["Properties"]
+    assert layer["CompatibleRuntimes"] == [declaration.LAMBDA_RUNTIME]
+    assert layer["CompatibleArchitectures"] == [declaration.LAMBDA_ARCHITECTURE]
+    asset = _asset_dir(synth, layer["Content"]["S3Key"])
+    assert [path.name for path in asset.iterdir()] == ["python"]
+    assert (asset / "python" / "goalpost" / "declaration.py").is_file()
+    assert not [path for path in asset.rglob("*") if path.name == "__pycache__" or path.suffix == ".pyc"]
+
+
+def test_powertools_layer_comes_from_the_public_ssm_parameter(synth: Synth) -> None:
+    assert powertools_parameter_name() == (
+        f"/aws/service/powertools/python/{declaration.LAMBDA_ARCHITECTURE}/{declaration.LAMBDA_RUNTIME}/"
+        f"{declaration.POWERTOOLS_VERSION}"
+    )
+    _powertools_parameter(synth)
+
+
+def test_powertools_layer_arn_can_be_pinned_by_context() -> None:
+    arn = "arn:aws:lambda:eu-west-1:017000801446:layer:AWSLambdaPowertoolsPythonV3-python314-arm64:1"
+    app = App(context={"powertools_layer_arn": arn})
+    layers = Layers(Stack(app, "Probe"), "Layers")
+    assert layers.powertools.layer_version_arn == arn
+
+
+def test_layer_requirements_ignore_comments_and_blank_lines(tmp_path: Path) -> None:
+    assert requirements_of(tmp_path) == []
+    (tmp_path / "requirements.txt").write_text("# only comments\n\n   # indented\n", encoding="utf-8")
+    assert requirements_of(tmp_path) == []
+    (tmp_path / "requirements.txt").write_text("# pins\nfoo==1.0  # why\n\nbar>=2\n", encoding="utf-8")
+    assert requirements_of(tmp_path) == ["foo==1.0", "bar>=2"]
+
+
+# ------------------------------------------------------------------ IAM
+
+
+@pytest.mark.parametrize("spec", declaration.ALL_FUNCTIONS, ids=lambda f: f.name)
+def test_each_function_may_touch_only_its_declared_tables(synth: Synth, spec: declaration.Function) -> None:
+    statements = policy_statements(synth, synth.function_id(spec.handler))
+    table_ids = {synth.logical_id(table): key for key, table in synth.stack.data.tables.items()}
+
+    actions_by_table: dict[str, set[str]] = {}
+    for statement in statements:
+        actions = {action for action in as_list(statement["Action"]) if action.startswith("dynamodb:")}
+        if not actions:
+            continue
+        touched = {table_ids[ref] for ref in refs(statement["Resource"]) if ref in table_ids}
+        assert touched, f"DynamoDB actions on something that is not a declared table: {statement}"
+        for key in touched:
+            actions_by_table.setdefault(key, set()).update(actions)
+
+    assert set(actions_by_table) == set(spec.tables)
+    for key, access in spec.tables.items():
+        assert actions_by_table[key] >= READ_ACTIONS
+        if access == "read":
+            assert not actions_by_table[key] & WRITE_ACTIONS, key
+        else:
+            assert actions_by_table[key] >= WRITE_ACTIONS, key
+
+
+@pytest.mark.parametrize("spec", declaration.ALL_FUNCTIONS, ids=lambda f: f.name)
+def test_each_function_may_publish_only_to_its_declared_topics(synth: Synth, spec: declaration.Function) -> None:
+    statements = policy_statements(synth, synth.function_id(spec.handler))
+    published = {
+        ref
+        for statement in statements
+        if "sns:Publish" in as_list(statement["Action"])
+        for ref in refs(statement["Resource"])
+    }
+    assert published == {synth.logical_id(synth.stack.alerts.topics[key]) for key in spec.topics}
+    uses_key = any(
+        "kms:GenerateDataKey*" in as_list(statement["Action"])
+        and synth.logical_id(synth.stack.alerts.key) in refs(statement["Resource"])
+        for statement in statements
+    )
+    assert uses_key == bool(spec.topics)
+
+
+@pytest.mark.parametrize("spec", declaration.ALL_FUNCTIONS, ids=lambda f: f.name)
+def test_function_roles_use_no_managed_policy_and_write_only_their_own_logs(
+    synth: Synth, spec: declaration.Function
+) -> None:
+    function = synth.json["Resources"][synth.function_id(spec.handler)]["Properties"]
+    role = synth.json["Resources"][only_ref(function["Role"])]["Properties"]
+    assert "ManagedPolicyArns" not in role
+    log_statements = [
+        statement
+        for statement in policy_statements(synth, synth.function_id(spec.handler))
+        if any(action.startswith("logs:") for action in as_list(statement["Action"]))
+    ]
+    assert [only_ref(statement["Resource"]) for statement in log_statements] == [
+        only_ref(function["LoggingConfig"]["LogGroup"])
+    ]
+
+
+# ------------------------------------------------------------------ SNS
+
+
+def test_topics_are_encrypted_with_a_rotated_key_and_require_tls(synth: Synth) -> None:
+    topics = synth.resources("AWS::SNS::Topic")
+    assert set(topics) == {synth.logical_id(topic) for topic in synth.stack.alerts.topics.values()}
+    policies = synth.resources("AWS::SNS::TopicPolicy").values()
+    for topic_id, topic in topics.items():
+        key = synth.json["Resources"][only_ref(topic["Properties"]["KmsMasterKeyId"])]
+        assert key["Type"] == "AWS::KMS::Key"
+        assert key["Properties"]["EnableKeyRotation"] is True
+        denies_plain_http = [
+            statement
+            for policy in policies
+            if topic_id in refs(policy["Properties"]["Topics"])
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+            if statement["Effect"] == "Deny"
+            and statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+            and "sns:Publish" in as_list(statement["Action"])
+        ]
+        assert denies_plain_http, topic_id
+
+
+# ------------------------------------------------------------------ HTTP API
+
+
+def _declared_routes() -> list[tuple[declaration.Function, declaration.Route]]:
+    return [(spec, route) for spec in declaration.API_FUNCTIONS for route in spec.routes]
+
+
+@pytest.mark.parametrize(
+    ("spec", "route"), _declared_routes(), ids=lambda value: getattr(value, "route_key", None) or value.name
+)
+def test_every_declared_route_reaches_its_function_with_the_declared_auth(
+    synth: Synth, spec: declaration.Function, route: declaration.Route
+) -> None:
+    matching = [
+        resource["Properties"]
+        for resource in synth.resources("AWS::ApiGatewayV2::Route").values()
+        if resource["Properties"]["RouteKey"] == route.route_key
+    ]
+    assert len(matching) == 1, route.route_key
+    props = matching[0]
+    integration = synth.json["Resources"][only_ref(props["Target"])]["Properties"]
+    assert integration["IntegrationType"] == "AWS_PROXY"
+    assert integration["PayloadFormatVersion"] == "2.0"
+    assert only_ref(integration["IntegrationUri"]) == synth.function_id(spec.handler)
+    if route.public:
+        assert props["AuthorizationType"] == "NONE"
+        assert "AuthorizerId" not in props
+    else:
+        assert props["AuthorizationType"] == "JWT"
+        authorizer = synth.json["Resources"][only_ref(props["AuthorizerId"])]
+        assert authorizer["Type"] == "AWS::ApiGatewayV2::Authorizer"
+
+
+def test_no_undeclared_route_and_one_integration_per_function(synth: Synth) -> None:
+    assert len(synth.resources("AWS::ApiGatewayV2::Route")) == len(_declared_routes())
+    assert len(synth.resources("AWS::ApiGatewayV2::Integration")) == len(declaration.API_FUNCTIONS)
+
+
+def test_jwt_authorizer_trusts_the_user_pool_and_its_client(synth: Synth) -> None:
+    (authorizer,) = synth.resources("AWS::ApiGatewayV2::Authorizer").values()
+    props = authorizer["Properties"]
+    assert props["AuthorizerType"] == "JWT"
+    assert props["IdentitySource"] == ["$request.header.Authorization"]
+    user_pool_id = synth.logical_id(synth.stack.auth.user_pool)
+    issuer = props["JwtConfiguration"]["Issuer"]["Fn::Join"][1]
+    assert issuer[0] == "https://cognito-idp."
+    assert issuer[-1] == {"Ref": user_pool_id}
+    assert props["JwtConfiguration"]["Audience"] == [{"Ref": synth.logical_id(synth.stack.auth.client)}]
+
+
+def test_stage_is_throttled_and_access_logged_as_json(synth: Synth) -> None:
+    (stage,) = synth.resources("AWS::ApiGatewayV2::Stage").values()
+    props = stage["Properties"]
+    assert props["StageName"] == "$default"
+    assert props["AutoDeploy"] is True
+    assert props["DefaultRouteSettings"] == {
+        "ThrottlingRateLimit": declaration.THROTTLE_RATE_PER_SECOND,
+        "ThrottlingBurstLimit": declaration.THROTTLE_BURST,
+    }
+    log_group = synth.json["Resources"][only_ref(props["AccessLogSettings"]["DestinationArn"])]
+    assert log_group["Type"] == "AWS::Logs::LogGroup"
+    fields = json.loads(props["AccessLogSettings"]["Format"])
+    assert {"requestId", "ip", "routeKey", "status", "latency"} <= set(fields)
+    assert fields["requestId"] == "$context.requestId"
+
+
+def test_cors_preflight(synth: Synth) -> None:
+    (api,) = synth.resources("AWS::ApiGatewayV2::Api").values()
+    cors = api["Properties"]["CorsConfiguration"]
+    assert cors["AllowHeaders"] == list(declaration.CORS_ALLOW_HEADERS)
+    assert cors["ExposeHeaders"] == list(declaration.CORS_EXPOSE_HEADERS)
+    assert cors["AllowOrigins"] == ["*"]
+
+
+# ------------------------------------------------------------------ Cognito
+
+
+def test_user_pool_is_invite_only_with_optional_totp(synth: Synth) -> None:
+    pool = synth.json["Resources"][synth.logical_id(synth.stack.auth.user_pool)]
+    assert pool["DeletionPolicy"] == "Retain"
+    props = pool["Properties"]
+    assert props["AdminCreateUserConfig"] == {"AllowAdminCreateUserOnly": True}
+    assert props["UsernameAttributes"] == ["email"]
+    assert props["MfaConfiguration"] == "OPTIONAL"
+    assert props["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
+    assert props["DeletionProtection"] == "ACTIVE"
+    password = props["Policies"]["PasswordPolicy"]
+    assert password["MinimumLength"] >= 12
+    assert all(password[key] for key in ("RequireLowercase", "RequireUppercase", "RequireNumbers", "RequireSymbols"))
+
+    client = synth.json["Resources"][synth.logical_id(synth.stack.auth.client)]["Properties"]
+    assert client["GenerateSecret"] is False
+    assert set(client["ExplicitAuthFlows"]) == {"ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
+    assert "AllowedOAuthFlows" not in client
+
+    groups = [group["Properties"]["GroupName"] for group in synth.resources("AWS::Cognito::UserPoolGroup").values()]
+    assert groups == ["admin"]
+
+
+# ------------------------------------------------------------------ jobs
+
+
+@pytest.mark.parametrize("job", declaration.JOBS, ids=declaration.job_name)
+def test_every_job_is_scheduled_with_retries_and_a_dead_letter_queue(synth: Synth, job: declaration.Job) -> None:
+    function_id = synth.function_id(job.function.handler)
+    rules = [
+        rule["Properties"]
+        for rule in synth.resources("AWS::Events::Rule").values()
+        if any(only_ref(target["Arn"]) == function_id for target in rule["Properties"]["Targets"])
+    ]
+    assert len(rules) == 1, job.function.name
+    rule = rules[0]
+    assert rule["ScheduleExpression"] == job.schedule.expression
+    assert rule["State"] == "ENABLED"
+    (target,) = rule["Targets"]
+    assert target["RetryPolicy"]["MaximumRetryAttempts"] == 2
+    dlq_id = only_ref(target["DeadLetterConfig"]["Arn"])
+
+    (invoke_config,) = (
+        config["Properties"]
+        for config in synth.resources("AWS::Lambda::EventInvokeConfig").values()
+        if only_ref(config["Properties"]["FunctionName"]) == function_id
+    )
+    assert invoke_config["MaximumRetryAttempts"] == 2
+    assert only_ref(invoke_config["DestinationConfig"]["OnFailure"]["Destination"]) == dlq_id
+
+    queue = synth.json["Resources"][dlq_id]
+    assert queue["Type"] == "AWS::SQS::Queue"
+    assert queue["Properties"]["SqsManagedSseEnabled"] is True
+    assert queue["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
+    tls_only = [
+        statement
+        for policy in synth.resources("AWS::SQS::QueuePolicy").values()
+        if dlq_id in refs(policy["Properties"]["Queues"])
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if statement["Effect"] == "Deny" and statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    ]
+    assert tls_only
+
+
+def test_no_undeclared_schedule(synth: Synth) -> None:
+    assert len(synth.resources("AWS::Events::Rule")) == len(declaration.JOBS)
+
+
+# ------------------------------------------------------------------ outputs and context
+
+
+def test_outputs(synth: Synth) -> None:
+    outputs = synth.json["Outputs"]
+    assert {"ApiUrl", "UserPoolId", "UserPoolClientId"} <= set(outputs)
+    for topic in declaration.TOPICS:
+        assert f"{pascal(topic.key)}TopicArn" in outputs
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(None, True), (True, True), (False, False), ("false", False), ("True", True)]
+)
+def test_context_flags_accept_cli_strings(value: object, expected: bool) -> None:
+    app = App(context={} if value is None else {"flag": value})
+    assert context_flag(app, "flag", default=True) is expected
+
+
+def test_context_flag_rejects_nonsense() -> None:
+    with pytest.raises(ValueError, match="flag"):
+        context_flag(App(context={"flag": "maybe"}), "flag", default=True)
