@@ -56,26 +56,41 @@ def _specificity(route: Route) -> tuple[int, int, int]:
     return (0 if greedy else 1, literal * 10 - variables, 0 if route.method == "ANY" else 1)
 
 
+def select_route(routes: list[Route], method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+    """The route API Gateway picks for a request among ``routes``, and its path parameters."""
+    default = None
+    for route in sorted(routes, key=_specificity, reverse=True):
+        if route.path == "$default":
+            default = (route, {})
+            continue
+        if route.method not in ("ANY", method):
+            continue
+        parameters = _match_path(route.path, path)
+        if parameters is not None:
+            return route, parameters
+    return default
+
+
+def route_from_key(route_key: str) -> Route:
+    """A ``Route`` from an API Gateway route key (``GET /health``, ``$default``)."""
+    if route_key == "$default":
+        return Route("ANY", "$default")
+    method, _, path = route_key.partition(" ")
+    return Route(method, path)
+
+
 class RouteTable:
+    """The declared routes of the API functions, chosen between as API Gateway chooses."""
+
     def __init__(self, functions: tuple[Function, ...] = declaration.API_FUNCTIONS) -> None:
-        self.entries = [(route, function) for function in functions for route in function.routes]
-        self.entries.sort(key=lambda entry: _specificity(entry[0]), reverse=True)
+        self._functions = {route: function for function in functions for route in function.routes}
 
     def match(self, method: str, path: str) -> Match | None:
-        default = None
-        for route, function in self.entries:
-            if route.path == "$default":
-                default = Match(function, route, {})
-                continue
-            if route.method not in ("ANY", method):
-                continue
-            parameters = _match_path(route.path, path)
-            if parameters is not None:
-                return Match(function, route, parameters)
-        return default
-
-    def routes(self) -> list[tuple[Route, Function]]:
-        return list(self.entries)
+        selected = select_route(list(self._functions), method, path)
+        if selected is None:
+            return None
+        route, parameters = selected
+        return Match(self._functions[route], route, parameters)
 
 
 def build_event(
