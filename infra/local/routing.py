@@ -58,7 +58,7 @@ def _specificity(route: Route) -> tuple[int, int, int]:
 
 def select_route(routes: list[Route], method: str, path: str) -> tuple[Route, dict[str, str]] | None:
     """The route API Gateway picks for a request among ``routes``, and its path parameters."""
-    default = None
+    default: tuple[Route, dict[str, str]] | None = None
     for route in sorted(routes, key=_specificity, reverse=True):
         if route.path == "$default":
             default = (route, {})
