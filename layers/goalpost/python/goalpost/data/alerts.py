@@ -21,12 +21,11 @@ from goalpost.data.dynamo import (
     client,
     deserialize,
     key,
-    query_page,
     serialize,
     serialize_value,
     strip_keys,
 )
-from goalpost.data.pagination import decode_token, encode_token
+from goalpost.data.pagination import owned_page
 from goalpost.domain.alerts import Alert, AlertType, NewAlert
 from goalpost.domain.clock import iso
 
@@ -158,23 +157,18 @@ def list_page(
     if unread is False:
         # None attributes are never stored, so a read alert is one that has read_at.
         filter_expression = "attribute_exists(read_at)"
-    exact = {"pk": pk}
-    prefixed = {"sk": keys.ALERT_PREFIX}
-    if index is not None:
-        exact[f"{index}pk"] = partition
-        prefixed[f"{index}sk"] = keys.ALERT_PREFIX
-    start = decode_token(next_token, exact=exact, prefixed=prefixed)
-    items, last = query_page(
-        table=table,
-        partition=partition,
+    items, token = owned_page(
+        table,
+        owner_pk=pk,
         sort_prefix=keys.ALERT_PREFIX,
         index=index,
+        partition=partition,
         limit=limit,
-        start_key=start,
+        next_token=next_token,
         filter_expression=filter_expression,
         filter_values=filter_values,
     )
-    return [to_alert(item) for item in items], encode_token(last)
+    return [to_alert(item) for item in items], token
 
 
 def mark_read(table: str, user_id: str, alert_id: str, now: datetime) -> bool:

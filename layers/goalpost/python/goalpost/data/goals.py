@@ -23,11 +23,10 @@ from goalpost.data.dynamo import (
     deserialize,
     is_condition_failure,
     key,
-    query_page,
     serialize,
     strip_keys,
 )
-from goalpost.data.pagination import decode_token, encode_token
+from goalpost.data.pagination import owned_page
 from goalpost.domain.goals import Goal, GoalStatus, GoalType
 from goalpost.domain.progress import ProgressEntry
 
@@ -151,24 +150,19 @@ def list_page(
             filter_expression, filter_values = "#type = :type", {":type": goal_type.value}
     elif goal_type is not None:
         index, partition = "gsi2", keys.goals_by_type_pk(user_id, goal_type.value)
-    exact = {"pk": pk}
-    prefixed = {"sk": keys.GOAL_PREFIX}
-    if index is not None:
-        exact[f"{index}pk"] = partition
-        prefixed[f"{index}sk"] = keys.GOAL_PREFIX
-    start = decode_token(next_token, exact=exact, prefixed=prefixed)
-    items, last = query_page(
-        table=table,
-        partition=partition,
+    items, token = owned_page(
+        table,
+        owner_pk=pk,
         sort_prefix=keys.GOAL_PREFIX,
         index=index,
+        partition=partition,
         limit=limit,
-        start_key=start,
+        next_token=next_token,
         filter_expression=filter_expression,
         filter_values=filter_values,
         filter_names={"#type": "type"} if filter_expression else None,
     )
-    return [to_goal(item) for item in items], encode_token(last)
+    return [to_goal(item) for item in items], token
 
 
 def delete(table: str, user_id: str, goal_id: str) -> bool:

@@ -10,6 +10,7 @@ import binascii
 import json
 from typing import Any
 
+from goalpost.data.dynamo import Item, query_page
 from goalpost.domain.errors import InvalidInput
 
 
@@ -41,3 +42,37 @@ def decode_token(token: str | None, *, exact: dict[str, str], prefixed: dict[str
     if any(not plain[name].startswith(prefix) for name, prefix in prefixed.items()):
         raise invalid
     return {name: {"S": value} for name, value in plain.items()}
+
+
+def owned_page(
+    table: str,
+    *,
+    owner_pk: str,
+    sort_prefix: str,
+    index: str | None,
+    partition: str,
+    limit: int,
+    next_token: str | None,
+    filter_expression: str | None = None,
+    filter_values: dict[str, Any] | None = None,
+    filter_names: dict[str, str] | None = None,
+) -> tuple[list[Item], str | None]:
+    """One page of a user's items, newest first, from the table (``index`` None: ``partition`` is the owner's)
+    or from one of its indexes; the token is checked to continue this very query of this very owner."""
+    exact = {"pk": owner_pk}
+    prefixed = {"sk": sort_prefix}
+    if index is not None:
+        exact[f"{index}pk"] = partition
+        prefixed[f"{index}sk"] = sort_prefix
+    items, last = query_page(
+        table=table,
+        partition=partition,
+        sort_prefix=sort_prefix,
+        index=index,
+        limit=limit,
+        start_key=decode_token(next_token, exact=exact, prefixed=prefixed),
+        filter_expression=filter_expression,
+        filter_values=filter_values,
+        filter_names=filter_names,
+    )
+    return items, encode_token(last)
