@@ -91,6 +91,12 @@ def test_goal_create_accepts_goal_type_alias_and_dates() -> None:
     assert goal.deadline == datetime(2099, 1, 2, tzinfo=UTC)
 
 
+def test_type_and_its_alias_may_both_be_sent_if_they_agree() -> None:
+    assert _create(goal_type="savings").type == "savings"
+    with pytest.raises(ValidationError):
+        _create(goal_type="debt")
+
+
 @pytest.mark.parametrize(
     "fields",
     [

@@ -238,8 +238,9 @@ def _register_context(context: LambdaContext) -> None:
 
 
 @cache
-def _idempotent_runner() -> Callable[..., Any]:
-    """Built on first use: the persistence layer creates its boto3 client when constructed."""
+def _idempotent_runner() -> tuple[Callable[..., Any], Any]:
+    """Built on first use (the persistence layer creates its boto3 client when constructed): the runner and
+    its config, which is told each invocation's context so in-progress records expire with the invocation."""
     from aws_lambda_powertools.utilities.idempotency import (
         DynamoDBPersistenceLayer,
         IdempotencyConfig,
@@ -252,15 +253,13 @@ def _idempotent_runner() -> Callable[..., Any]:
         payload_validation_jmespath="body",
         expires_after_seconds=settings.idempotency_ttl_seconds,
     )
-    if _lambda_context:
-        config.register_lambda_context(_lambda_context[0])
     store = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name, boto3_client=aws.client("dynamodb"))
 
     @idempotent_function(data_keyword_argument="request", persistence_store=store, config=config, key_prefix="goalpost")
     def run(request: dict[str, Any], create: Callable[[], Any]) -> Any:
         return create()
 
-    return run
+    return run, config
 
 
 aws.on_reset(_idempotent_runner.cache_clear)
@@ -278,5 +277,8 @@ def idempotent(app: APIGatewayHttpResolver | Router, operation: str, create: Cal
         "scope": f"{current_user(app)}#{operation}#{key}",
         "body": app.current_event.json_body,
     }
-    result: T = _idempotent_runner()(request=request, create=create)
+    run, config = _idempotent_runner()
+    if _lambda_context:
+        config.register_lambda_context(_lambda_context[0])
+    result: T = run(request=request, create=create)
     return result

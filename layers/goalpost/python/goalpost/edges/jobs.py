@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -32,10 +33,21 @@ def _metric_name(job: str) -> str:
     return "".join(part.capitalize() for part in job.split("_"))
 
 
+def _traced(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """X-Ray tracing for jobs whose declaration asks for it: their many AWS calls are what a trace shows
+    best. The Tracer is imported only then, so functions without it don't pay its cold start."""
+    if os.environ.get("POWERTOOLS_TRACE_DISABLED", "false").lower() in ("1", "true"):
+        return handler
+    from aws_lambda_powertools import Tracer
+
+    return Tracer().capture_lambda_handler(handler)
+
+
 def job_handler(name: str, run: JobRun) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
     """Wraps ``run`` with structured logging (the event id as correlation id) and per-run metrics."""
 
     @logger.inject_lambda_context(correlation_id_path="id", clear_state=True)
+    @_traced
     @metrics.log_metrics(capture_cold_start_metric=metrics_enabled())
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         moment = scheduled_time(event)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AliasChoices, Field, StringConstraints, model_validator
 
@@ -45,6 +45,16 @@ class GoalCreate(RequestModel):
     status: GoalStatus = GoalStatus.ACTIVE
     tags: Tags = Field(default_factory=list)
     milestones: Annotated[list[MilestoneIn], Field(max_length=MAX_MILESTONES)] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_type(cls, data: Any) -> Any:
+        """``type`` and its alias ``goal_type`` may both be sent, if they agree."""
+        if isinstance(data, dict) and "type" in data and "goal_type" in data:
+            if data["type"] != data["goal_type"]:
+                raise ValueError("type and goal_type disagree")
+            data = {k: v for k, v in data.items() if k != "goal_type"}
+        return data
 
     @model_validator(mode="after")
     def _rules(self) -> GoalCreate:
