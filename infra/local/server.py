@@ -6,8 +6,10 @@ from __future__ import annotations
 import base64
 import json
 import re
+import sys
 import threading
 import time
+import traceback
 from datetime import datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -257,8 +259,10 @@ class GatewayRequestHandler(BaseHTTPRequestHandler):
         try:
             result = gateway.registry.invoke(match.function, event)
         except Exception:
+            # What API Gateway answers when the function itself fails (the handlers map their own errors).
+            traceback.print_exc(file=sys.stderr)
             self._send_json(HTTPStatus.INTERNAL_SERVER_ERROR, {"message": "Internal Server Error"})
-            raise
+            return
         self._send_lambda_result(result, head=self.command == "HEAD")
 
     def _send_lambda_result(self, result: Any, *, head: bool) -> None:
