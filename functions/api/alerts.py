@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from goalpost.domain.alerts import AlertType
 from goalpost.edges.api import build_resolver, current_user, lambda_handler, page_response, responses
 from goalpost.schemas.alerts import AlertOut
-from goalpost.schemas.common import DEFAULT_LIMIT
+from goalpost.schemas.common import DEFAULT_LIMIT, LimitQuery, NextTokenQuery
 from goalpost.services import alerts
 
 router = Router()
@@ -22,8 +22,8 @@ TAGS = ["Alerts"]
 def list_alerts(
     unread: Annotated[bool | None, Query()] = None,
     type: Annotated[AlertType | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = DEFAULT_LIMIT,
-    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    next_token: NextTokenQuery = None,
 ) -> Response[list[AlertOut]]:
     found, token = alerts.list_alerts(
         current_user(router), unread=unread, alert_type=type, limit=limit, next_token=next_token

@@ -19,7 +19,7 @@ from goalpost.edges.api import (
     page_response,
     responses,
 )
-from goalpost.schemas.common import DEFAULT_LIMIT
+from goalpost.schemas.common import DEFAULT_LIMIT, LimitQuery, NextTokenQuery
 from goalpost.schemas.goals import GoalCreate, GoalOut, GoalUpdate
 from goalpost.services import goals
 
@@ -39,8 +39,8 @@ def create_goal(goal: Annotated[GoalCreate, Body()]) -> Response[GoalOut]:
 def list_goals(
     type: Annotated[GoalType | None, Query()] = None,
     status: Annotated[GoalStatus | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = DEFAULT_LIMIT,
-    next_token: Annotated[str | None, Query(max_length=2048)] = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    next_token: NextTokenQuery = None,
 ) -> Response[list[GoalOut]]:
     found, token = goals.list_goals(
         current_user(router), status=status, goal_type=type, limit=limit, next_token=next_token

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from decimal import Decimal
 from enum import Enum
 from typing import Any
 
@@ -82,10 +81,6 @@ def strip_keys(item: Item, extra: Iterable[str] = ()) -> Item:
     hidden = {"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk", "expires_at", "entity"}
     hidden.update(extra)
     return {k: v for k, v in item.items() if k not in hidden}
-
-
-def to_decimal_or_none(value: Any) -> Decimal | None:
-    return None if value is None else Decimal(value)
 
 
 def index_key_names(index: str | None) -> tuple[str, str]:

@@ -12,12 +12,3 @@ MAX_AMOUNT = Decimal("1e12")
 
 def round2(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def to_decimal(value: object) -> Decimal:
-    """Decimal from a stored/parsed number; floats go through their shortest repr, never their binary value."""
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    return Decimal(str(value))

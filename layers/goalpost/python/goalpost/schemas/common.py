@@ -6,6 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
 from goalpost.domain.clock import as_utc, iso
@@ -46,16 +47,13 @@ Amount = Annotated[
     Field(ge=0, le=MAX_AMOUNT, max_digits=24, decimal_places=8, allow_inf_nan=False),
     PlainSerializer(_number, return_type=float, when_used="json"),
 ]
-SignedAmount = Annotated[
-    Decimal,
-    Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT, max_digits=24, decimal_places=8, allow_inf_nan=False),
-    PlainSerializer(_number, return_type=float, when_used="json"),
-]
 UtcDateTime = Annotated[datetime, PlainSerializer(iso, return_type=str, when_used="json")]
 DateTimeInput = Annotated[datetime, BeforeValidator(_datetime_input), PlainSerializer(iso, return_type=str)]
 DateInput = Annotated[date, BeforeValidator(_date_input)]
 
-Limit = Annotated[int, Field(ge=1, le=100)]
+# The paging parameters every list route takes.
+LimitQuery = Annotated[int, Query(ge=1, le=100)]
+NextTokenQuery = Annotated[str | None, Query(max_length=2048)]
 DEFAULT_LIMIT = 50
 
 
