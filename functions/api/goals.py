@@ -1,4 +1,5 @@
-"""Goals API: routes only. Each declares its typed input and output and calls one service function."""
+"""Goals API: the goal itself, its lifecycle, the dashboard, templates and budget sync.
+Routes only: each declares its typed input and output and calls one service function."""
 
 from __future__ import annotations
 
@@ -20,18 +21,25 @@ from goalpost.edges.api import (
     responses,
 )
 from goalpost.schemas.common import DEFAULT_LIMIT, LimitQuery, NextTokenQuery
-from goalpost.schemas.goals import GoalCreate, GoalOut, GoalUpdate
-from goalpost.services import goals
+from goalpost.schemas.goals import DashboardOut, GoalCreate, GoalOut, GoalUpdate
+from goalpost.schemas.plans import BudgetSnapshotIn, FromTemplateIn, TemplateOut
+from goalpost.schemas.progress import ProgressEntryOut, SyncResultOut
+from goalpost.services import goals, plans
+from goalpost.services.goals import GoalDraft
 
 router = Router()
 TAGS = ["Goals"]
+PLAN_TAGS = ["Goal templates and budget"]
 GoalId = Annotated[str, Path(min_length=1, max_length=64)]
+TemplateId = Annotated[str, Path(min_length=1, max_length=100)]
 
 
 @router.post("/goals", status_code=201, summary="Create a goal", tags=TAGS, responses=responses(201, GoalOut))
 def create_goal(goal: Annotated[GoalCreate, Body()]) -> Response[GoalOut]:
     user = current_user(router)
-    body = idempotent(router, "create_goal", lambda: GoalOut.of(goals.create_goal(user, goal)).model_dump(mode="json"))
+    body = idempotent(
+        router, "create_goal", lambda: GoalOut.of(goals.create_goal(user, GoalDraft.of(goal))).model_dump(mode="json")
+    )
     return json_response(HTTPStatus.CREATED, body)
 
 
@@ -48,6 +56,76 @@ def list_goals(
     return page_response([GoalOut.of(g).model_dump(mode="json") for g in found], token)
 
 
+@router.get(
+    "/goals/dashboard",
+    summary="Every goal with its progress summary, and the unread alert count",
+    tags=TAGS,
+    responses=responses(200, DashboardOut),
+)
+def dashboard() -> DashboardOut:
+    board = goals.dashboard(current_user(router))
+    return DashboardOut.of(board.goals, board.unread_alerts)
+
+
+@router.get(
+    "/goals/templates", summary="List goal templates", tags=PLAN_TAGS, responses=responses(200, list[TemplateOut])
+)
+def list_templates() -> list[TemplateOut]:
+    current_user(router)
+    return [TemplateOut.of(t) for t in plans.list_templates()]
+
+
+@router.get(
+    "/goals/templates/<template_id>",
+    summary="Get a goal template",
+    tags=PLAN_TAGS,
+    responses=responses(200, TemplateOut),
+)
+def get_template(template_id: TemplateId) -> TemplateOut:
+    current_user(router)
+    return TemplateOut.of(plans.template(template_id))
+
+
+@router.post(
+    "/goals/from-template",
+    status_code=201,
+    summary="Create a goal from a template (the latest budget snapshot when no budget is sent)",
+    tags=PLAN_TAGS,
+    responses=responses(201, GoalOut),
+)
+def create_from_template(request: Annotated[FromTemplateIn, Body()]) -> Response[GoalOut]:
+    user = current_user(router)
+
+    def create() -> dict:
+        goal = plans.create_from_template(
+            user,
+            request.template_id,
+            parameters=request.parameters,
+            budget=request.budget,
+            target_date=request.target_date,
+            name=request.name,
+        )
+        return GoalOut.of(goal).model_dump(mode="json")
+
+    return json_response(HTTPStatus.CREATED, idempotent(router, "create_from_template", create))
+
+
+@router.post(
+    "/goals/sync-from-budget",
+    summary="Store a budget snapshot and move the goals it measures",
+    tags=PLAN_TAGS,
+    responses=responses(200, SyncResultOut),
+)
+def sync_from_budget(snapshot: Annotated[BudgetSnapshotIn, Body()]) -> Response[SyncResultOut]:
+    user = current_user(router)
+
+    def sync() -> dict:
+        entries = plans.sync_from_budget(user, snapshot)
+        return SyncResultOut(updated=[ProgressEntryOut.of(e) for e in entries]).model_dump(mode="json")
+
+    return json_response(HTTPStatus.OK, idempotent(router, "sync_from_budget", sync))
+
+
 @router.get("/goals/<goal_id>", summary="Get a goal", tags=TAGS, responses=responses(200, GoalOut))
 def get_goal(goal_id: GoalId) -> GoalOut:
     return GoalOut.of(goals.get_goal(current_user(router), goal_id))
@@ -61,13 +139,34 @@ def update_goal(goal_id: GoalId, update: Annotated[GoalUpdate, Body()]) -> GoalO
 @router.delete(
     "/goals/<goal_id>",
     status_code=204,
-    summary="Delete a goal and everything it owns",
+    summary="Delete a goal with its milestones, funding links and progress entries",
     tags=TAGS,
     responses=responses(204, None, "Deleted"),
 )
 def delete_goal(goal_id: GoalId) -> Response[None]:
     goals.delete_goal(current_user(router), goal_id)
     return Response(status_code=HTTPStatus.NO_CONTENT)
+
+
+def _lifecycle_route(action: str, status: GoalStatus, summary: str) -> None:
+    @router.post(
+        f"/goals/<goal_id>/{action}",
+        summary=summary,
+        tags=TAGS,
+        operation_id=f"{action}_goal",
+        responses=responses(200, GoalOut),
+    )
+    def move(goal_id: GoalId) -> GoalOut:
+        return GoalOut.of(goals.set_status(current_user(router), goal_id, status))
+
+
+for _action, _status, _summary in (
+    ("pause", GoalStatus.PAUSED, "Pause an active goal"),
+    ("resume", GoalStatus.ACTIVE, "Resume a paused goal"),
+    ("complete", GoalStatus.COMPLETED, "Complete an active goal (sets completed_at)"),
+    ("abandon", GoalStatus.ABANDONED, "Abandon an active or paused goal"),
+):
+    _lifecycle_route(_action, _status, _summary)
 
 
 app = build_resolver(router)

@@ -1,53 +1,87 @@
-"""Demo data for ``make run ARGS=--demo``: a user with goals in several states, milestones and an alert."""
+"""Demo data for ``make run ARGS=--demo``: a user with goals in several states, a progress history (so the
+summary has a pace), milestones, funding links, a budget snapshot and alerts."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
+from goalpost.domain.budget import BudgetSnapshot
 from goalpost.domain.clock import utc_now
-from goalpost.schemas.goals import GoalCreate, GoalUpdate
-from goalpost.services import goals
+from goalpost.domain.funding import FundingSource
+from goalpost.domain.goals import Goal
+from goalpost.schemas.goals import GoalCreate
+from goalpost.services import funding, goals, plans, progress
+from goalpost.services.goals import GoalDraft
+
+
+def _goal(user_id: str, fields: dict[str, Any]) -> Goal:
+    return goals.create_goal(user_id, GoalDraft.of(GoalCreate.model_validate(fields)))
 
 
 def seed(user_id: str) -> None:
     now = utc_now()
-    emergency = goals.create_goal(
+    emergency = _goal(
         user_id,
-        GoalCreate.model_validate(
-            {
-                "name": "Emergency Fund",
-                "description": "Build a 6-month emergency fund",
-                "type": "emergency_fund",
-                "target_amount": Decimal(12000),
-                "current_amount": Decimal(2500),
-                "deadline": (now + timedelta(days=300)).date().isoformat(),
-                "tags": ["category:savings"],
-                "milestones": [
-                    {"amount": Decimal(3000), "description": "First 3k"},
-                    {"amount": Decimal(6000), "description": "Halfway"},
-                ],
-            }
+        {
+            "name": "Emergency Fund",
+            "description": "Build a 6-month emergency fund",
+            "type": "emergency_fund",
+            "target_amount": Decimal(12000),
+            "current_amount": Decimal(1000),
+            "deadline": (now + timedelta(days=300)).date().isoformat(),
+            "tags": ["category:savings"],
+            "milestones": [
+                {"amount": Decimal(3000), "description": "First 3k"},
+                {"amount": Decimal(6000), "description": "Halfway"},
+            ],
+        },
+    )
+    # Two months of contributions: the summary's pace comes from these; the last passes a milestone and 25 %.
+    for days_ago, amount in ((60, 500), (45, 600), (30, 550), (15, 700), (0, 800)):
+        progress.record_progress(
+            user_id,
+            emergency.id,
+            value=None,
+            contribution=Decimal(amount),
+            period_date=(now - timedelta(days=days_ago)).date(),
+            notes="Payday transfer",
+        )
+    funding.link_account(
+        user_id,
+        emergency.id,
+        FundingSource(account_id="savings_001", account_name="High Yield Savings", allocation_percent=Decimal(60)),
+    )
+    funding.link_account(
+        user_id,
+        emergency.id,
+        FundingSource(account_id="checking_001", account_name="Checking", allocation_percent=Decimal(40)),
+    )
+    _goal(
+        user_id,
+        {
+            "name": "Pay off the car loan",
+            "type": "debt_payoff",
+            "target_amount": Decimal(0),
+            "current_amount": Decimal(8500),
+            "deadline": (now + timedelta(days=500)).date().isoformat(),
+            "tags": ["debt:car"],
+        },
+    )
+    _goal(
+        user_id,
+        {"name": "House down payment", "type": "down_payment", "target_amount": Decimal(60000), "status": "paused"},
+    )
+    # This month's budget: moves the car loan (debt:car) and is what templates use when no budget is sent.
+    plans.sync_from_budget(
+        user_id,
+        BudgetSnapshot(
+            period_year=now.year,
+            period_month=now.month,
+            total_income=Decimal(6000),
+            monthly_expenses=Decimal(4200),
+            category_totals={"housing": Decimal(1800), "food": Decimal(700)},
+            debts=[{"id": "car", "name": "Car loan", "balance": Decimal(8100)}],
         ),
     )
-    goals.create_goal(
-        user_id,
-        GoalCreate.model_validate(
-            {
-                "name": "Pay off the car loan",
-                "type": "debt_payoff",
-                "target_amount": Decimal(0),
-                "current_amount": Decimal(8500),
-                "deadline": (now + timedelta(days=500)).date().isoformat(),
-                "tags": ["debt:car"],
-            }
-        ),
-    )
-    goals.create_goal(
-        user_id,
-        GoalCreate.model_validate(
-            {"name": "House down payment", "type": "down_payment", "target_amount": Decimal(60000), "status": "paused"}
-        ),
-    )
-    # A contribution that passes the first milestone and 25 %: two alerts, published at once.
-    goals.update_goal(user_id, emergency.id, GoalUpdate(current_amount=Decimal(3200)))

@@ -201,8 +201,9 @@ def test_throttling_mirrors_the_stage_when_on() -> None:
     server = start_server("--schedules", "off", "--throttle", "on")
     try:
         token = server.client.token("e2e-flood")
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            statuses = list(pool.map(lambda _: server.client.request("GET", "/health").status, range(160)))
+        # Far past the burst: 600 requests would have to take 10 s to stay under the rate.
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            statuses = list(pool.map(lambda _: server.client.request("GET", "/health").status, range(600)))
         assert 429 in statuses
         assert 200 in statuses
         assert token

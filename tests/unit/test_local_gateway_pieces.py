@@ -35,9 +35,16 @@ def test_routes_are_chosen_as_api_gateway_chooses(method: str, path: str, functi
 
 
 def test_greedy_route_passes_the_rest_as_proxy() -> None:
-    match = RouteTable().match("GET", "/goals/abc/milestones")
+    match = RouteTable().match("GET", "/goals/abc/pause")
     assert match is not None
-    assert match.path_parameters == {"proxy": "abc/milestones"}
+    assert match.path_parameters == {"proxy": "abc/pause"}
+
+
+def test_a_more_specific_route_wins_over_the_greedy_one() -> None:
+    match = RouteTable().match("GET", "/goals/abc/milestones/progress")
+    assert match is not None
+    assert match.function.name == "goal-tracking-api"
+    assert match.path_parameters == {"goal_id": "abc", "proxy": "progress"}
 
 
 def test_only_docs_and_health_are_public() -> None:

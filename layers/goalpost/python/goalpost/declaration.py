@@ -167,11 +167,24 @@ SYSTEM_API = Function(
 GOALS_API = Function(
     name="goals-api",
     handler="functions.api.goals.handler",
-    description="Personal finance goals",
+    description="Personal finance goals: the goal, its lifecycle, the dashboard, templates, budget sync",
     memory_mb=1024,
     tables={"data": "write", "idempotency": "write"},
     topics=("alerts",),
     routes=prefix_routes("/goals"),
+)
+GOAL_TRACKING_API = Function(
+    name="goal-tracking-api",
+    handler="functions.api.goal_tracking.handler",
+    description="A goal's progress entries and summary, milestones and funding links",
+    memory_mb=1024,
+    tables={"data": "write", "idempotency": "write"},
+    topics=("alerts",),
+    routes=(
+        *prefix_routes("/goals/{goal_id}/progress"),
+        *prefix_routes("/goals/{goal_id}/milestones"),
+        *prefix_routes("/goals/{goal_id}/funding"),
+    ),
 )
 ALERTS_API = Function(
     name="alerts-api",
@@ -181,7 +194,7 @@ ALERTS_API = Function(
     tables={"data": "write"},
     routes=prefix_routes("/alerts"),
 )
-API_FUNCTIONS: tuple[Function, ...] = (SYSTEM_API, GOALS_API, ALERTS_API)
+API_FUNCTIONS: tuple[Function, ...] = (SYSTEM_API, GOALS_API, GOAL_TRACKING_API, ALERTS_API)
 
 # ---------------------------------------------------------------- jobs
 JOBS: tuple[Job, ...] = (

@@ -140,6 +140,51 @@ def query_page(
     return page, {name: {"S": last[name]} for name in names}
 
 
+def query_all(
+    *,
+    table: str,
+    partition: str,
+    sort_prefix: str,
+    index: str | None = None,
+    newest_first: bool = True,
+    filter_expression: str | None = None,
+) -> list[Item]:
+    """Every item of one partition under ``sort_prefix``, page after page (for jobs and whole-set views)."""
+    pk_name, sk_name = index_key_names(index)
+    request: dict[str, Any] = {
+        "TableName": table,
+        "KeyConditionExpression": "#pk = :pk AND begins_with(#sk, :prefix)",
+        "ExpressionAttributeNames": {"#pk": pk_name, "#sk": sk_name},
+        "ExpressionAttributeValues": {":pk": {"S": partition}, ":prefix": {"S": sort_prefix}},
+        "ScanIndexForward": not newest_first,
+    }
+    if index is not None:
+        request["IndexName"] = index
+    if filter_expression:
+        request["FilterExpression"] = filter_expression
+    items: list[Item] = []
+    for page in client().get_paginator("query").paginate(**request):
+        items.extend(deserialize(raw) for raw in page.get("Items", []))
+    return items
+
+
+def batch_get(table: str, keys: list[dict[str, Any]], attempts: int = 8) -> list[Item]:
+    """Strongly consistent reads of up to 100 keys, retrying unprocessed keys."""
+    found: list[Item] = []
+    pending: dict[str, Any] = {table: {"Keys": keys, "ConsistentRead": True}} if keys else {}
+    for attempt in range(attempts):
+        if not pending:
+            return found
+        response = client().batch_get_item(RequestItems=pending)
+        found.extend(deserialize(raw) for raw in response.get("Responses", {}).get(table, []))
+        pending = response.get("UnprocessedKeys") or {}
+        if pending:
+            time.sleep(min(1.0, 0.05 * 2**attempt))
+    if pending:
+        raise RuntimeError("batch_get_item left keys unprocessed")
+    return found
+
+
 def delete_partition(table: str, partition: str) -> int:
     """Deletes every item of one partition in batches of 25, retrying unprocessed items."""
     paginator = client().get_paginator("query")

@@ -1,14 +1,19 @@
 """Goals in the data table.
 
-- ``USER#u / GOAL#<ulid>``: the goal with its milestones embedded (few per goal, read with it, updated
-  atomically with the amount), its funding total and an optimistic-concurrency ``version``.
+- ``USER#u / GOAL#<ulid>``: the goal with its milestones embedded (at most 40, read with it, updated
+  atomically with the amount), its funding total, its pace sums and an optimistic-concurrency ``version``.
 - gsi1 ``USER#u#GOALS#STATUS#<status>`` and gsi2 ``USER#u#GOALS#TYPE#<type>``: the list filters.
 - ``USER#u#GOAL#<id> / PROGRESS#<date>#<ulid>`` and ``.../FUNDING#<account>``: the goal's children, one
   partition so that deleting the goal takes them all with one Query.
+
+Deleting first marks the goal ``deleting`` (moving its version on and taking it out of the indexes), so no
+writer can attach a child to it while its children go; then the goal item itself goes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -17,12 +22,14 @@ from goalpost.data import keys
 from goalpost.data.alerts import GUARD_STRIDE, AlertWrite, transact_items
 from goalpost.data.dynamo import (
     Item,
+    batch_get,
     cancellation_codes,
     client,
     delete_partition,
     deserialize,
     is_condition_failure,
     key,
+    query_all,
     serialize,
     strip_keys,
 )
@@ -30,9 +37,18 @@ from goalpost.data.pagination import owned_page
 from goalpost.domain.goals import Goal, GoalStatus, GoalType
 from goalpost.domain.progress import ProgressEntry
 
+TRANSACTION_LIMIT = 100
+NOT_DELETING = "attribute_not_exists(deleting)"
+RETRYABLE_CODES = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
 
-class StaleGoal(Exception):
-    """The goal changed since it was read (its version moved on)."""
+
+class StaleGoals(Exception):
+    """Some goals changed since they were read (their version moved on, or a concurrent transaction held
+    them); ``goal_ids`` says which."""
+
+    def __init__(self, goal_ids: set[str]) -> None:
+        super().__init__(sorted(goal_ids))
+        self.goal_ids = goal_ids
 
 
 class AlertsAlreadyRaised(Exception):
@@ -41,6 +57,30 @@ class AlertsAlreadyRaised(Exception):
     def __init__(self, indexes: set[int]) -> None:
         super().__init__(sorted(indexes))
         self.indexes = indexes
+
+
+@dataclass
+class GoalWrite:
+    """A goal to put (new when ``expected_version`` is None, else only if still at that version) and the
+    progress entries that go with it."""
+
+    goal: Goal
+    expected_version: int | None
+    entries: list[ProgressEntry] = field(default_factory=list)
+
+    def items(self, table: str) -> list[dict[str, Any]]:
+        if self.expected_version is None:
+            condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
+        else:
+            condition = {
+                "ConditionExpression": "version = :expected",
+                "ExpressionAttributeValues": {":expected": {"N": str(self.expected_version)}},
+            }
+        user_id = self.goal.user_id
+        return [
+            {"Put": {"TableName": table, "Item": serialize(goal_item(self.goal)), **condition}},
+            *({"Put": {"TableName": table, "Item": serialize(progress_item(user_id, e))}} for e in self.entries),
+        ]
 
 
 def goal_item(goal: Goal) -> Item:
@@ -58,7 +98,7 @@ def goal_item(goal: Goal) -> Item:
 
 
 def to_goal(item: Item) -> Goal:
-    return Goal.model_validate(strip_keys(item))
+    return Goal.model_validate(strip_keys(item, extra=("deleting",)))
 
 
 def progress_item(user_id: str, entry: ProgressEntry) -> Item:
@@ -70,52 +110,37 @@ def progress_item(user_id: str, entry: ProgressEntry) -> Item:
     }
 
 
+def _live(item: Item | None) -> Goal | None:
+    return None if item is None or item.get("deleting") else to_goal(item)
+
+
 def get(table: str, user_id: str, goal_id: str) -> Goal | None:
     response = client().get_item(
         TableName=table, Key=key(keys.user_pk(user_id), keys.goal_sk(goal_id)), ConsistentRead=True
     )
     raw = response.get("Item")
-    return to_goal(deserialize(raw)) if raw else None
+    return _live(deserialize(raw)) if raw else None
 
 
-def _write(items: list[dict[str, Any]], alert_offset: int, alert_count: int) -> None:
-    """Runs one transaction; the goal write is item 0, the alerts' guards every ``GUARD_STRIDE``-th item from
-    ``alert_offset``. Maps the cancellation to ``StaleGoal`` or ``AlertsAlreadyRaised``."""
-    try:
-        client().transact_write_items(TransactItems=items)
-    except ClientError as error:
-        codes = cancellation_codes(error)
-        if not codes:
-            raise
-        if codes[0] == "ConditionalCheckFailed":
-            raise StaleGoal from error
-        duplicates = {
-            n for n in range(alert_count) if codes[alert_offset + GUARD_STRIDE * n] == "ConditionalCheckFailed"
-        }
-        if duplicates:
-            raise AlertsAlreadyRaised(duplicates) from error
-        raise
+def get_many(table: str, user_id: str, goal_ids: Sequence[str]) -> list[Goal]:
+    """Strongly consistent reads of up to 100 goals (missing ones are left out)."""
+    items = batch_get(table, [key(keys.user_pk(user_id), keys.goal_sk(goal_id)) for goal_id in goal_ids])
+    return [goal for goal in map(_live, items) if goal is not None]
 
 
-def save(
-    table: str,
-    goal: Goal,
-    *,
-    expected_version: int | None,
-    entries: list[ProgressEntry] = (),  # type: ignore[assignment]
-    alerts: list[AlertWrite] = (),  # type: ignore[assignment]
-) -> None:
-    """Writes the goal (new when ``expected_version`` is None, else only if still at that version) together
-    with its new progress entries and alerts, all or nothing."""
-    if expected_version is None:
-        condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
-    else:
-        condition = {
-            "ConditionExpression": "version = :expected",
-            "ExpressionAttributeValues": {":expected": {"N": str(expected_version)}},
-        }
-    items: list[dict[str, Any]] = [{"Put": {"TableName": table, "Item": serialize(goal_item(goal)), **condition}}]
-    items += [{"Put": {"TableName": table, "Item": serialize(progress_item(goal.user_id, entry))}} for entry in entries]
+def transaction_size(write: GoalWrite, alerts: int) -> int:
+    """How many transaction items the write and its alerts take (plus the unread counter)."""
+    return 1 + len(write.entries) + GUARD_STRIDE * alerts + (1 if alerts else 0)
+
+
+def save_all(table: str, writes: Sequence[GoalWrite], alerts: Sequence[AlertWrite] = ()) -> None:
+    """Writes goals, their new progress entries and alerts, all or nothing (at most 100 items: the caller
+    batches). ``StaleGoals`` names the goals that lost a race; ``AlertsAlreadyRaised`` the alerts that exist."""
+    items: list[dict[str, Any]] = []
+    goal_at: dict[int, str] = {}
+    for write in writes:
+        goal_at[len(items)] = write.goal.id
+        items += write.items(table)
     alert_offset = len(items)
     items += transact_items(list(alerts))
     if len(items) == 1:
@@ -123,10 +148,24 @@ def save(
             client().put_item(**items[0]["Put"])
         except ClientError as error:
             if is_condition_failure(error):
-                raise StaleGoal from error
+                raise StaleGoals({writes[0].goal.id}) from error
             raise
         return
-    _write(items, alert_offset, len(alerts))
+    try:
+        client().transact_write_items(TransactItems=items)
+    except ClientError as error:
+        codes = cancellation_codes(error)
+        if not codes:
+            raise
+        stale = {goal_id for at, goal_id in goal_at.items() if codes[at] in RETRYABLE_CODES}
+        if stale:
+            raise StaleGoals(stale) from error
+        raised = {n for n in range(len(alerts)) if codes[alert_offset + GUARD_STRIDE * n] == "ConditionalCheckFailed"}
+        if raised:
+            raise AlertsAlreadyRaised(raised) from error
+        if "TransactionConflict" in codes:
+            raise StaleGoals(set(goal_at.values())) from error
+        raise
 
 
 def list_page(
@@ -142,14 +181,14 @@ def list_page(
     pk = keys.user_pk(user_id)
     index: str | None = None
     partition = pk
-    filter_expression = None
+    filter_expression: str | None = NOT_DELETING
     filter_values: dict[str, Any] = {}
     if status is not None:
-        index, partition = "gsi1", keys.goals_by_status_pk(user_id, status.value)
+        index, partition, filter_expression = "gsi1", keys.goals_by_status_pk(user_id, status.value), None
         if goal_type is not None:
             filter_expression, filter_values = "#type = :type", {":type": goal_type.value}
     elif goal_type is not None:
-        index, partition = "gsi2", keys.goals_by_type_pk(user_id, goal_type.value)
+        index, partition, filter_expression = "gsi2", keys.goals_by_type_pk(user_id, goal_type.value), None
     items, token = owned_page(
         table,
         owner_pk=pk,
@@ -160,22 +199,49 @@ def list_page(
         next_token=next_token,
         filter_expression=filter_expression,
         filter_values=filter_values,
-        filter_names={"#type": "type"} if filter_expression else None,
+        filter_names={"#type": "type"} if filter_values else None,
     )
     return [to_goal(item) for item in items], token
 
 
-def delete(table: str, user_id: str, goal_id: str) -> bool:
-    """Deletes the goal and then everything in its children partition. False when there was no goal."""
+def list_all(table: str, user_id: str, status: GoalStatus | None = None) -> list[Goal]:
+    """Every goal of the user (or every one in ``status``), newest first: one Query, page after page."""
+    if status is None:
+        items = query_all(
+            table=table, partition=keys.user_pk(user_id), sort_prefix=keys.GOAL_PREFIX, filter_expression=NOT_DELETING
+        )
+    else:
+        items = query_all(
+            table=table,
+            partition=keys.goals_by_status_pk(user_id, status.value),
+            sort_prefix=keys.GOAL_PREFIX,
+            index="gsi1",
+        )
+    return [to_goal(item) for item in items]
+
+
+def mark_deleting(table: str, user_id: str, goal_id: str) -> bool:
+    """Marks the goal as going away (no writer can attach to it any more). False when there is no goal."""
     try:
-        client().delete_item(
+        client().update_item(
             TableName=table,
             Key=key(keys.user_pk(user_id), keys.goal_sk(goal_id)),
+            UpdateExpression="SET deleting = :true, version = version + :one REMOVE gsi1pk, gsi1sk, gsi2pk, gsi2sk",
             ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={":true": {"BOOL": True}, ":one": {"N": "1"}},
         )
     except ClientError as error:
         if is_condition_failure(error):
             return False
         raise
+    return True
+
+
+def delete(table: str, user_id: str, goal_id: str) -> bool:
+    """Deletes the goal with its progress entries and funding links (batched). False when there was no goal;
+    a delete interrupted half-way is finished by the next one."""
+    if not mark_deleting(table, user_id, goal_id):
+        return False
     delete_partition(table, keys.goal_children_pk(user_id, goal_id))
+    client().delete_item(TableName=table, Key=key(keys.user_pk(user_id), keys.goal_sk(goal_id)))
     return True

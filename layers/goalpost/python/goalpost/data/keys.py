@@ -19,8 +19,31 @@ def goal_children_pk(user_id: str, goal_id: str) -> str:
     return f"USER#{user_id}#GOAL#{goal_id}"
 
 
+PROGRESS_PREFIX = "PROGRESS#"
+
+
 def progress_sk(period_date: str, entry_id: str) -> str:
     return f"PROGRESS#{period_date}#{entry_id}"
+
+
+def progress_day_end(period_date: str) -> str:
+    """Sorts after every entry of that day (ULIDs are upper-case base32)."""
+    return f"PROGRESS#{period_date}#~"
+
+
+FUNDING_PREFIX = "FUNDING#"
+
+
+def funding_sk(account_id: str) -> str:
+    return f"FUNDING#{account_id}"
+
+
+BUDGET_PREFIX = "BUDGET#"
+
+
+def budget_sk(period: str) -> str:
+    """``BUDGET#yyyy-mm``: one snapshot per month; the latest sorts last."""
+    return f"BUDGET#{period}"
 
 
 def goals_by_status_pk(user_id: str, status: str) -> str:

@@ -56,9 +56,11 @@ def owned_page(
     filter_expression: str | None = None,
     filter_values: dict[str, Any] | None = None,
     filter_names: dict[str, str] | None = None,
+    newest_first: bool = True,
 ) -> tuple[list[Item], str | None]:
-    """One page of a user's items, newest first, from the table (``index`` None: ``partition`` is the owner's)
-    or from one of its indexes; the token is checked to continue this very query of this very owner."""
+    """One page of a user's items (newest first unless told otherwise), from the table (``index`` None:
+    ``partition`` is the owner's) or from one of its indexes; the token is checked to continue this very
+    query of this very owner."""
     exact = {"pk": owner_pk}
     prefixed = {"sk": sort_prefix}
     if index is not None:
@@ -74,5 +76,6 @@ def owned_page(
         filter_expression=filter_expression,
         filter_values=filter_values,
         filter_names=filter_names,
+        newest_first=newest_first,
     )
     return items, encode_token(last)

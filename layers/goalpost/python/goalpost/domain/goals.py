@@ -9,8 +9,9 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from goalpost.domain.alerts import AlertType, NewAlert
-from goalpost.domain.errors import Conflict, InvalidInput
+from goalpost.domain.errors import BusinessRuleError, Conflict, InvalidInput
 from goalpost.domain.money import HUNDRED, ZERO, round2
+from goalpost.domain.pace import DayTotal
 
 
 class GoalType(StrEnum):
@@ -59,6 +60,8 @@ ALLOWED_TRANSITIONS: dict[GoalStatus, frozenset[GoalStatus]] = {
     GoalStatus.COMPLETED: frozenset(),
     GoalStatus.ABANDONED: frozenset(),
 }
+FINAL_STATUSES = frozenset({GoalStatus.COMPLETED, GoalStatus.ABANDONED})
+MAX_MILESTONES = 40  # every one may be reached by one change: its alert must fit the transaction
 
 # The percentage alerts, each raised once per goal the first time progress gets to it.
 PERCENT_ALERTS: tuple[tuple[Decimal, AlertType], ...] = (
@@ -138,9 +141,14 @@ class Goal(BaseModel):
     completed_at: datetime | None = None
     milestones: list[Milestone] = Field(default_factory=list)
     # Bookkeeping that never leaves the service.
-    allocation_total: Decimal = ZERO
-    version: int = 0
-    alerted: set[str] = Field(default_factory=set)
+    allocation_total: Decimal = ZERO  # the sum of the funding links' percentages (kept by their transactions)
+    version: int = 0  # optimistic concurrency: every write moves it on
+    alerted: set[str] = Field(default_factory=set)  # the percentage alerts raised so far
+    initial_amount: Decimal | None = None  # the amount at creation (the base of the earliest back-dated entry)
+    first_period: date | None = None  # the earliest entry's period_date
+    latest_period: date | None = None  # the latest entry's period_date: older entries never set the amount
+    reached_date: date | None = None  # when the amount last got to the target
+    pace_days: dict[str, DayTotal] = Field(default_factory=dict)  # see goalpost.domain.pace
 
     @property
     def percent_complete(self) -> Decimal:
@@ -150,8 +158,27 @@ class Goal(BaseModel):
     def tracking_status(self) -> TrackingStatus:
         return tracking_status(self.percent_complete)
 
+    @property
+    def decreasing(self) -> bool:
+        return is_decreasing(self.type)
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+    @property
+    def reached(self) -> bool:
+        return self.percent_complete >= HUNDRED
+
     def ordered_milestones(self) -> list[Milestone]:
         return sorted(self.milestones, key=lambda m: m.amount, reverse=is_decreasing(self.type))
+
+    def remaining(self) -> Decimal:
+        """The distance still to cover, in the goal's direction (0 once there)."""
+        distance = (
+            self.current_amount - self.target_amount if self.decreasing else self.target_amount - self.current_amount
+        )
+        return max(ZERO, distance)
 
 
 def change_status(goal: Goal, new_status: GoalStatus, now: datetime) -> None:
@@ -163,6 +190,49 @@ def change_status(goal: Goal, new_status: GoalStatus, now: datetime) -> None:
     goal.status = new_status
     if new_status == GoalStatus.COMPLETED:
         goal.completed_at = now
+
+
+def ensure_amounts_may_change(goal: Goal) -> None:
+    if goal.is_final:
+        raise Conflict(f"The goal is {goal.status.value}; its amount can no longer change")
+
+
+def set_amount(goal: Goal, amount: Decimal, today: date) -> None:
+    """Moves the goal's amount, remembering the day it got to the target (forgotten if it falls back)."""
+    goal.current_amount = amount
+    if not goal.reached:
+        goal.reached_date = None
+    elif goal.reached_date is None:
+        goal.reached_date = today
+
+
+def add_milestone(goal: Goal, milestone: Milestone, today: date) -> None:
+    """Adds a milestone; one the amount has already got to is marked reached at once (no alert: the amount
+    did not change)."""
+    if len(goal.milestones) >= MAX_MILESTONES:
+        raise BusinessRuleError(f"A goal has at most {MAX_MILESTONES} milestones")
+    goal.milestones.append(milestone)
+    mark_reached_milestones(goal, today)
+
+
+class MilestoneProgress(BaseModel):
+    goal_id: str
+    total_milestones: int
+    reached_count: int
+    percent_complete: Decimal
+    next_milestone: Milestone | None
+
+
+def milestone_progress(goal: Goal) -> MilestoneProgress:
+    ordered = goal.ordered_milestones()
+    reached = sum(1 for m in ordered if m.reached)
+    return MilestoneProgress(
+        goal_id=goal.id,
+        total_milestones=len(ordered),
+        reached_count=reached,
+        percent_complete=round2(Decimal(reached) / len(ordered) * HUNDRED) if ordered else round2(ZERO),
+        next_milestone=next((m for m in ordered if not m.reached), None),
+    )
 
 
 def mark_reached_milestones(goal: Goal, today: date) -> list[Milestone]:

@@ -274,7 +274,8 @@ def idempotent(app: APIGatewayHttpResolver | Router, operation: str, create: Cal
     if not key or len(key) > MAX_IDEMPOTENCY_KEY_LENGTH:
         raise InvalidInput(f"Idempotency-Key must be 1..{MAX_IDEMPOTENCY_KEY_LENGTH} characters")
     request = {
-        "scope": f"{current_user(app)}#{operation}#{key}",
+        # The path is part of the scope: one key sent to two goals' sub-resources is two requests.
+        "scope": f"{current_user(app)}#{operation}#{app.current_event.path}#{key}",
         "body": app.current_event.json_body,
     }
     run, config = _idempotent_runner()

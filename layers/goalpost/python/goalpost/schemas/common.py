@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
-from goalpost.domain.clock import as_utc, iso
+from goalpost.domain.clock import as_utc, iso, utc_now
 from goalpost.domain.money import MAX_AMOUNT
 
 
@@ -65,3 +65,10 @@ class RequestModel(BaseModel):
 
 class ResponseModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+
+def not_past(value: datetime | None, name: str) -> datetime | None:
+    """A date of today or later (a deadline of today, at any time of day, is not in the past)."""
+    if value is not None and value.date() < utc_now().date():
+        raise ValueError(f"{name} must not be in the past")
+    return value

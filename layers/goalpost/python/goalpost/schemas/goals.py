@@ -8,9 +8,18 @@ from typing import Annotated, Any
 
 from pydantic import AliasChoices, Field, StringConstraints, model_validator
 
-from goalpost.domain.clock import utc_now
 from goalpost.domain.errors import InvalidInput
-from goalpost.domain.goals import Goal, GoalStatus, GoalType, Milestone, TrackingStatus, validate_target
+from goalpost.domain.goals import (
+    MAX_MILESTONES,
+    Goal,
+    GoalStatus,
+    GoalType,
+    Milestone,
+    MilestoneProgress,
+    TrackingStatus,
+    validate_target,
+)
+from goalpost.domain.progress import ProgressSummary
 from goalpost.schemas.common import (
     Amount,
     DateInput,
@@ -19,13 +28,13 @@ from goalpost.schemas.common import (
     RequestModel,
     ResponseModel,
     UtcDateTime,
+    not_past,
 )
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Description = Annotated[str, StringConstraints(max_length=1000)]
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=50)]
 Tags = Annotated[list[Tag], Field(max_length=20)]
-MAX_MILESTONES = 50
 
 
 class MilestoneIn(RequestModel):
@@ -62,8 +71,7 @@ class GoalCreate(RequestModel):
             validate_target(self.type, self.target_amount)
         except InvalidInput as error:
             raise ValueError(error.detail) from None
-        if self.deadline is not None and self.deadline < utc_now():
-            raise ValueError("deadline must not be in the past")
+        not_past(self.deadline, "deadline")
         return self
 
 
@@ -125,4 +133,56 @@ class GoalOut(ResponseModel):
             tracking_status=goal.tracking_status,
             percent_complete=goal.percent_complete,
             milestones=[MilestoneOut.of(m) for m in goal.ordered_milestones()],
+        )
+
+
+class MilestoneProgressOut(ResponseModel):
+    goal_id: str
+    total_milestones: int
+    reached_count: int
+    percent_complete: JsonNumber
+    next_milestone: MilestoneOut | None
+
+    @classmethod
+    def of(cls, progress: MilestoneProgress) -> MilestoneProgressOut:
+        return cls.model_validate(progress.model_dump())
+
+
+class ProgressSummaryOut(ResponseModel):
+    goal_id: str
+    current_amount: JsonNumber
+    target_amount: JsonNumber
+    percent_complete: JsonNumber
+    status: GoalStatus
+    tracking_status: TrackingStatus
+    deadline: UtcDateTime | None
+    on_track: bool
+    days_elapsed: int
+    days_remaining: int | None
+    required_monthly_contribution: JsonNumber
+    current_monthly_pace: JsonNumber
+    projected_completion_date: date | None
+    projected_final_value: JsonNumber | None
+
+    @classmethod
+    def of(cls, summary: ProgressSummary) -> ProgressSummaryOut:
+        return cls.model_validate(summary.model_dump())
+
+
+class DashboardGoal(GoalOut):
+    progress: ProgressSummaryOut
+
+
+class DashboardOut(ResponseModel):
+    goals: list[DashboardGoal]
+    unread_alerts: int
+
+    @classmethod
+    def of(cls, goals: list[tuple[Goal, ProgressSummary]], unread_alerts: int) -> DashboardOut:
+        return cls(
+            goals=[
+                DashboardGoal(**GoalOut.of(goal).model_dump(), progress=ProgressSummaryOut.of(summary))
+                for goal, summary in goals
+            ],
+            unread_alerts=unread_alerts,
         )

@@ -1,0 +1,174 @@
+"""Goal tracking API: a goal's progress entries and summary, its milestones and its funding links.
+Routes only: each declares its typed input and output and calls one service function."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+
+from goalpost.edges.api import (
+    build_resolver,
+    current_user,
+    idempotent,
+    json_response,
+    lambda_handler,
+    page_response,
+    responses,
+)
+from goalpost.schemas.common import DEFAULT_LIMIT, LimitQuery, NextTokenQuery
+from goalpost.schemas.funding import FundingIn, FundingOut, FundingUpdate
+from goalpost.schemas.goals import MilestoneIn, MilestoneOut, MilestoneProgressOut, ProgressSummaryOut
+from goalpost.schemas.progress import ProgressEntryOut, ProgressIn
+from goalpost.services import funding, progress
+
+router = Router()
+GoalId = Annotated[str, Path(min_length=1, max_length=64)]
+AccountId = Annotated[str, Path(min_length=1, max_length=128)]  # one that cannot exist is simply not found
+
+
+@router.get(
+    "/goals/<goal_id>/progress",
+    summary="Progress summary: pace, required contribution, projections, on-track",
+    tags=["Progress"],
+    responses=responses(200, ProgressSummaryOut),
+)
+def progress_summary(goal_id: GoalId) -> ProgressSummaryOut:
+    return ProgressSummaryOut.of(progress.summary(current_user(router), goal_id))
+
+
+@router.post(
+    "/goals/<goal_id>/progress",
+    status_code=201,
+    summary="Record progress: a value or a contribution, optionally back-dated",
+    tags=["Progress"],
+    responses=responses(201, ProgressEntryOut),
+)
+def record_progress(goal_id: GoalId, entry: Annotated[ProgressIn, Body()]) -> Response[ProgressEntryOut]:
+    user = current_user(router)
+
+    def create() -> dict:
+        recorded = progress.record_progress(
+            user,
+            goal_id,
+            value=entry.value,
+            contribution=entry.contribution_amount,
+            period_date=entry.period_date,
+            notes=entry.notes,
+        )
+        return ProgressEntryOut.of(recorded).model_dump(mode="json")
+
+    return json_response(HTTPStatus.CREATED, idempotent(router, "record_progress", create))
+
+
+@router.get(
+    "/goals/<goal_id>/progress/history",
+    summary="Progress entries, newest first",
+    tags=["Progress"],
+    responses=responses(200, list[ProgressEntryOut]),
+)
+def progress_history(
+    goal_id: GoalId, limit: LimitQuery = DEFAULT_LIMIT, next_token: NextTokenQuery = None
+) -> Response[list[ProgressEntryOut]]:
+    entries, token = progress.history(current_user(router), goal_id, limit=limit, next_token=next_token)
+    return page_response([ProgressEntryOut.of(e).model_dump(mode="json") for e in entries], token)
+
+
+@router.post(
+    "/goals/<goal_id>/milestones",
+    status_code=201,
+    summary="Add a milestone (marked at once if the amount is already there)",
+    tags=["Milestones"],
+    responses=responses(201, MilestoneOut),
+)
+def add_milestone(goal_id: GoalId, milestone: Annotated[MilestoneIn, Body()]) -> Response[MilestoneOut]:
+    user = current_user(router)
+
+    def create() -> dict:
+        added = progress.add_goal_milestone(
+            user, goal_id, amount=milestone.amount, description=milestone.description, target_date=milestone.target_date
+        )
+        return MilestoneOut.of(added).model_dump(mode="json")
+
+    return json_response(HTTPStatus.CREATED, idempotent(router, "add_milestone", create))
+
+
+@router.get(
+    "/goals/<goal_id>/milestones",
+    summary="Milestones, in the goal's direction",
+    tags=["Milestones"],
+    responses=responses(200, list[MilestoneOut]),
+)
+def list_milestones(goal_id: GoalId) -> list[MilestoneOut]:
+    return [MilestoneOut.of(m) for m in progress.milestones(current_user(router), goal_id)]
+
+
+@router.get(
+    "/goals/<goal_id>/milestones/progress",
+    summary="How many milestones are reached, and the next one",
+    tags=["Milestones"],
+    responses=responses(200, MilestoneProgressOut),
+)
+def milestone_progress(goal_id: GoalId) -> MilestoneProgressOut:
+    return MilestoneProgressOut.of(progress.milestone_report(current_user(router), goal_id))
+
+
+@router.post(
+    "/goals/<goal_id>/funding",
+    status_code=201,
+    summary="Link an account to the goal (the goal's allocations never pass 100%)",
+    tags=["Funding"],
+    responses=responses(201, FundingOut),
+)
+def link_account(goal_id: GoalId, link: Annotated[FundingIn, Body()]) -> Response[FundingOut]:
+    user = current_user(router)
+
+    def create() -> dict:
+        return FundingOut.of(funding.link_account(user, goal_id, link.source())).model_dump(mode="json")
+
+    return json_response(HTTPStatus.CREATED, idempotent(router, "link_account", create))
+
+
+@router.get(
+    "/goals/<goal_id>/funding",
+    summary="The goal's funding sources, by account",
+    tags=["Funding"],
+    responses=responses(200, list[FundingOut]),
+)
+def list_funding(
+    goal_id: GoalId, limit: LimitQuery = DEFAULT_LIMIT, next_token: NextTokenQuery = None
+) -> Response[list[FundingOut]]:
+    sources, token = funding.list_sources(current_user(router), goal_id, limit=limit, next_token=next_token)
+    return page_response([FundingOut.of(s).model_dump(mode="json") for s in sources], token)
+
+
+@router.patch(
+    "/goals/<goal_id>/funding/<account_id>",
+    summary="Change an account's allocation",
+    tags=["Funding"],
+    responses=responses(200, FundingOut),
+)
+def update_allocation(goal_id: GoalId, account_id: AccountId, change: Annotated[FundingUpdate, Body()]) -> FundingOut:
+    updated = funding.update_allocation(
+        current_user(router), goal_id, account_id, change.allocation_percent, change.account_name
+    )
+    return FundingOut.of(updated)
+
+
+@router.delete(
+    "/goals/<goal_id>/funding/<account_id>",
+    status_code=204,
+    summary="Unlink an account from the goal",
+    tags=["Funding"],
+    responses=responses(204, None, "Unlinked"),
+)
+def unlink_account(goal_id: GoalId, account_id: AccountId) -> Response[None]:
+    funding.unlink_account(current_user(router), goal_id, account_id)
+    return Response(status_code=HTTPStatus.NO_CONTENT)
+
+
+app = build_resolver(router)
+handler = lambda_handler(app)

@@ -1,0 +1,40 @@
+"""Budget snapshots: ``USER#u / BUDGET#yyyy-mm``, one per month (a new one for the same month replaces it);
+the latest is the last in sort order."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from goalpost.data import keys
+from goalpost.data.dynamo import client, deserialize, serialize, strip_keys
+from goalpost.domain.budget import BudgetSnapshot
+
+
+def put(table: str, user_id: str, snapshot: BudgetSnapshot, now: datetime) -> None:
+    client().put_item(
+        TableName=table,
+        Item=serialize(
+            {
+                "pk": keys.user_pk(user_id),
+                "sk": keys.budget_sk(snapshot.period),
+                "entity": "budget",
+                **snapshot.model_dump(),
+                "recorded_at": now,
+            }
+        ),
+    )
+
+
+def latest(table: str, user_id: str) -> BudgetSnapshot | None:
+    response = client().query(
+        TableName=table,
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+        ExpressionAttributeValues={":pk": {"S": keys.user_pk(user_id)}, ":prefix": {"S": keys.BUDGET_PREFIX}},
+        ScanIndexForward=False,
+        Limit=1,
+        ConsistentRead=True,
+    )
+    found = response.get("Items", [])
+    if not found:
+        return None
+    return BudgetSnapshot.model_validate(strip_keys(deserialize(found[0]), extra=("recorded_at",)))

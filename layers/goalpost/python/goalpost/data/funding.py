@@ -1,0 +1,181 @@
+"""Funding links: ``USER#u#GOAL#<id> / FUNDING#<account>`` (deleted with the goal).
+
+Every change of a link runs in one transaction with an update of the goal's ``allocation_total`` that is
+conditional on the room left, so concurrent links can never push a goal past 100 % (no read-then-write).
+The goal's ``version`` moves on too, so a concurrent goal update cannot put back a stale total.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from decimal import Decimal
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from goalpost.data import goals as goal_store
+from goalpost.data import keys
+from goalpost.data.dynamo import cancellation_codes, client, deserialize, key, serialize, serialize_value, strip_keys
+from goalpost.data.goals import NOT_DELETING
+from goalpost.data.pagination import owned_page
+from goalpost.domain.errors import BusinessRuleError, ConcurrentModification, Conflict, NotFound
+from goalpost.domain.funding import OVER_ALLOCATED, FundingSource, room_for
+
+ATTEMPTS = 6
+GOAL_NOT_FOUND = "Goal not found"
+LINK_NOT_FOUND = "Funding source not found"
+
+
+class _Retry(Exception):
+    """A concurrent transaction touched the same items; try again."""
+
+
+def _item(user_id: str, goal_id: str, source: FundingSource) -> dict[str, Any]:
+    return {
+        "pk": keys.goal_children_pk(user_id, goal_id),
+        "sk": keys.funding_sk(source.account_id),
+        "entity": "funding",
+        **source.model_dump(),
+    }
+
+
+def to_source(item: dict[str, Any]) -> FundingSource:
+    return FundingSource.model_validate(strip_keys(item))
+
+
+def _goal_total_update(table: str, user_id: str, goal_id: str, change: Decimal) -> dict[str, Any]:
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": key(keys.user_pk(user_id), keys.goal_sk(goal_id)),
+            "UpdateExpression": "SET allocation_total = allocation_total + :change, version = version + :one",
+            "ConditionExpression": f"attribute_exists(pk) AND {NOT_DELETING} AND allocation_total <= :room",
+            "ExpressionAttributeValues": {
+                ":change": serialize_value(change),
+                ":one": {"N": "1"},
+                ":room": serialize_value(room_for(change)),
+            },
+        }
+    }
+
+
+def _transact(table: str, user_id: str, goal_id: str, items: list[dict[str, Any]], link_failed: Exception) -> None:
+    """Runs [link write, goal total update]; maps a failed link condition to ``link_failed`` and a failed goal
+    condition to 404 (no goal) or 400 (no room)."""
+    try:
+        client().transact_write_items(TransactItems=items)
+    except ClientError as error:
+        codes = cancellation_codes(error)
+        if not codes:
+            raise
+        if "TransactionConflict" in codes:
+            raise _Retry from error
+        if codes[0] == "ConditionalCheckFailed":
+            raise link_failed from error
+        if codes[1] == "ConditionalCheckFailed":
+            if goal_store.get(table, user_id, goal_id) is None:
+                raise NotFound(GOAL_NOT_FOUND) from error
+            raise BusinessRuleError(OVER_ALLOCATED) from error
+        raise
+
+
+def _with_retries(action: Any) -> Any:
+    for attempt in range(ATTEMPTS):
+        try:
+            return action()
+        except _Retry:
+            time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 (jitter, not crypto)
+    raise ConcurrentModification("The goal's funding is being changed by other requests; try again")
+
+
+def get(table: str, user_id: str, goal_id: str, account_id: str) -> FundingSource | None:
+    response = client().get_item(
+        TableName=table,
+        Key=key(keys.goal_children_pk(user_id, goal_id), keys.funding_sk(account_id)),
+        ConsistentRead=True,
+    )
+    raw = response.get("Item")
+    return to_source(deserialize(raw)) if raw else None
+
+
+def link(table: str, user_id: str, goal_id: str, source: FundingSource) -> None:
+    """Links an account: 409 when it is linked already, 400 when the goal has no room, 404 without goal."""
+
+    def attempt() -> None:
+        put = {
+            "Put": {
+                "TableName": table,
+                "Item": serialize(_item(user_id, goal_id, source)),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+        items = [put, _goal_total_update(table, user_id, goal_id, source.allocation_percent)]
+        _transact(table, user_id, goal_id, items, Conflict("This account already funds the goal"))
+
+    _with_retries(attempt)
+
+
+def _existing(table: str, user_id: str, goal_id: str, account_id: str) -> FundingSource:
+    current = get(table, user_id, goal_id, account_id)
+    if current is None:
+        raise NotFound(LINK_NOT_FOUND)
+    return current
+
+
+def _unchanged_since_read(current: FundingSource) -> dict[str, Any]:
+    return {
+        "ConditionExpression": "allocation_percent = :old",
+        "ExpressionAttributeValues": {":old": serialize_value(current.allocation_percent)},
+    }
+
+
+def update(
+    table: str, user_id: str, goal_id: str, account_id: str, percent: Decimal, account_name: str | None
+) -> FundingSource:
+    """Changes a link's share (and name); the goal total moves by the difference, under the same rule."""
+
+    def attempt() -> FundingSource:
+        current = _existing(table, user_id, goal_id, account_id)
+        changed = FundingSource(
+            account_id=account_id,
+            account_name=account_name if account_name is not None else current.account_name,
+            allocation_percent=percent,
+        )
+        guard = _unchanged_since_read(current)
+        put = {"Put": {"TableName": table, "Item": serialize(_item(user_id, goal_id, changed)), **guard}}
+        change = percent - current.allocation_percent
+        _transact(table, user_id, goal_id, [put, _goal_total_update(table, user_id, goal_id, change)], _Retry())
+        return changed
+
+    result: FundingSource = _with_retries(attempt)
+    return result
+
+
+def unlink(table: str, user_id: str, goal_id: str, account_id: str) -> None:
+    def attempt() -> None:
+        current = _existing(table, user_id, goal_id, account_id)
+        link_key = key(keys.goal_children_pk(user_id, goal_id), keys.funding_sk(account_id))
+        remove = {"Delete": {"TableName": table, "Key": link_key, **_unchanged_since_read(current)}}
+        change = -current.allocation_percent
+        _transact(table, user_id, goal_id, [remove, _goal_total_update(table, user_id, goal_id, change)], _Retry())
+
+    _with_retries(attempt)
+
+
+def list_page(
+    table: str, user_id: str, goal_id: str, *, limit: int, next_token: str | None
+) -> tuple[list[FundingSource], str | None]:
+    """The goal's links in account order."""
+    partition = keys.goal_children_pk(user_id, goal_id)
+    items, token = owned_page(
+        table,
+        owner_pk=partition,
+        sort_prefix=keys.FUNDING_PREFIX,
+        index=None,
+        partition=partition,
+        limit=limit,
+        next_token=next_token,
+        newest_first=False,
+    )
+    return [to_source(item) for item in items], token

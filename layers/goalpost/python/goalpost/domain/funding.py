@@ -1,0 +1,24 @@
+"""Funding links: which accounts fund a goal, and with what share of it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pydantic import BaseModel
+
+from goalpost.domain.money import HUNDRED
+
+MAX_TOTAL_ALLOCATION = HUNDRED
+OVER_ALLOCATED = "Total allocation would exceed 100%"
+
+
+class FundingSource(BaseModel):
+    account_id: str
+    account_name: str | None = None
+    allocation_percent: Decimal
+
+
+def room_for(change: Decimal) -> Decimal:
+    """The highest goal total that still admits a change of ``change`` points (what the conditional write
+    checks, so concurrent links can never push the total past 100)."""
+    return MAX_TOTAL_ALLOCATION - change

@@ -1,0 +1,136 @@
+"""Changing goals safely: optimistic concurrency, the alerts a change earns, batching.
+
+Every path that changes a goal goes through ``change_goal`` / ``change_goals``: the change is applied to a
+fresh read, the milestones and percentage alerts it earns are worked out, and the goal, its new progress
+entries and those alerts are written in one transaction, conditional on the version read. A lost race
+re-reads and re-applies, so concurrent changes never overwrite each other and each alert is raised once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from goalpost.data import goals as goal_store
+from goalpost.data.alerts import AlertWrite
+from goalpost.data.goals import TRANSACTION_LIMIT, AlertsAlreadyRaised, GoalWrite, StaleGoals, transaction_size
+from goalpost.domain.errors import ConcurrentModification, NotFound
+from goalpost.domain.goals import Goal, progress_alerts
+from goalpost.domain.progress import ProgressEntry
+from goalpost.services import alerts as alert_service
+from goalpost.settings import get_settings
+
+MAX_ATTEMPTS = 5
+GOAL_NOT_FOUND = "Goal not found"
+
+# Applies a change to the goal in place and returns the progress entries it records.
+Change = Callable[[Goal], list[ProgressEntry]]
+
+
+@dataclass
+class Changed:
+    goal: Goal
+    entries: list[ProgressEntry]
+
+
+@dataclass
+class _Pending:
+    write: GoalWrite
+    alerts: list[AlertWrite]
+
+    @property
+    def size(self) -> int:
+        return transaction_size(self.write, len(self.alerts))
+
+
+def table() -> str:
+    return get_settings().data_table_name
+
+
+def load(user_id: str, goal_id: str) -> Goal:
+    goal = goal_store.get(table(), user_id, goal_id)
+    if goal is None:
+        raise NotFound(GOAL_NOT_FOUND)
+    return goal
+
+
+def _prepare(goal: Goal, change: Change, now: datetime) -> _Pending | None:
+    """Applies ``change`` and what it earns; None when it changes nothing."""
+    before = goal.model_dump()
+    expected = goal.version
+    entries = change(goal)
+    raised = progress_alerts(goal, now.date())
+    if goal.model_dump() == before and not entries:
+        return None
+    goal.version = expected + 1
+    goal.updated_at = now
+    alerts = [alert_service.prepare(goal.user_id, alert, now) for alert in raised]
+    return _Pending(GoalWrite(goal, expected, entries), alerts)
+
+
+def _batches(pending: list[_Pending]) -> Iterator[list[_Pending]]:
+    batch: list[_Pending] = []
+    size = 0
+    for item in pending:
+        if batch and size + item.size > TRANSACTION_LIMIT:
+            yield batch
+            batch, size = [], 0
+        batch.append(item)
+        size += item.size
+    if batch:
+        yield batch
+
+
+def _save(batch: list[_Pending]) -> None:
+    """Writes one batch, dropping alerts that exist already (each is raised once) and trying again."""
+    while True:
+        alerts = [alert for item in batch for alert in item.alerts]
+        try:
+            goal_store.save_all(table(), [item.write for item in batch], alerts)
+            return
+        except AlertsAlreadyRaised as duplicates:
+            dropped = {id(alerts[n]) for n in duplicates.indexes}
+            for item in batch:
+                item.alerts = [alert for alert in item.alerts if id(alert) not in dropped]
+
+
+def change_goals(user_id: str, goals: list[Goal], change: Change, now: datetime) -> dict[str, Changed]:
+    """Applies ``change`` to every goal, in as few transactions as fit, retrying the goals that lost a race
+    on a fresh read. Returns each goal as it ends up (changed or not); a goal deleted meanwhile is left out."""
+    todo = {goal.id: goal for goal in goals}
+    result: dict[str, Changed] = {}
+    published: list[AlertWrite] = []
+    for _ in range(MAX_ATTEMPTS):
+        pending = []
+        for goal in todo.values():
+            working = goal.model_copy(deep=True)
+            prepared = _prepare(working, change, now)
+            if prepared is None:
+                result[goal.id] = Changed(goal, [])
+            else:
+                pending.append(prepared)
+        todo = {}
+        for batch in _batches(pending):
+            try:
+                _save(batch)
+            except StaleGoals:
+                ids = [item.write.goal.id for item in batch]
+                todo.update({goal.id: goal for goal in goal_store.get_many(table(), user_id, ids)})
+                continue
+            for item in batch:
+                result[item.write.goal.id] = Changed(item.write.goal, item.write.entries)
+                published += item.alerts
+        if not todo:
+            alert_service.publish([write.alert for write in published], now)
+            return result
+    alert_service.publish([write.alert for write in published], now)
+    raise ConcurrentModification("The goal is being changed by other requests; try again")
+
+
+def change_goal(user_id: str, goal_id: str, change: Change, now: datetime) -> Changed:
+    """Reads the goal (404 when there is none) and applies ``change`` to it."""
+    changed = change_goals(user_id, [load(user_id, goal_id)], change, now).get(goal_id)
+    if changed is None:
+        raise NotFound(GOAL_NOT_FOUND)
+    return changed
