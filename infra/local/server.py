@@ -65,6 +65,8 @@ class ControlError(Exception):
 class LocalGateway(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver listens with a backlog of 5: a burst of concurrent clients would be reset by the kernel.
+    request_queue_size = 128
 
     def __init__(
         self,

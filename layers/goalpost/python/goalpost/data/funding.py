@@ -2,7 +2,7 @@
 
 Every change of a link runs in one transaction with an update of the goal's ``allocation_total`` that is
 conditional on the room left, so concurrent links can never push a goal past 100 % (no read-then-write).
-The goal's ``version`` moves on too, so a concurrent goal update cannot put back a stale total.
+Goal updates never write the total (see ``GoalWrite``), so the two kinds of change never undo each other.
 """
 
 from __future__ import annotations
@@ -49,11 +49,10 @@ def _goal_total_update(table: str, user_id: str, goal_id: str, change: Decimal) 
         "Update": {
             "TableName": table,
             "Key": key(keys.user_pk(user_id), keys.goal_sk(goal_id)),
-            "UpdateExpression": "SET allocation_total = allocation_total + :change, version = version + :one",
+            "UpdateExpression": "SET allocation_total = allocation_total + :change",
             "ConditionExpression": f"attribute_exists(pk) AND {NOT_DELETING} AND allocation_total <= :room",
             "ExpressionAttributeValues": {
                 ":change": serialize_value(change),
-                ":one": {"N": "1"},
                 ":room": serialize_value(room_for(change)),
             },
         }

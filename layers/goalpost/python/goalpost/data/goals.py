@@ -2,7 +2,8 @@
 
 - ``USER#u / GOAL#<ulid>``: the goal with its milestones embedded (at most 40, read with it, updated
   atomically with the amount), its funding total, its pace sums and an optimistic-concurrency ``version``.
-- gsi1 ``USER#u#GOALS#STATUS#<status>`` and gsi2 ``USER#u#GOALS#TYPE#<type>``: the list filters.
+- gsi1 ``USER#u#GOALS#STATUS#<status>``, gsi2 ``USER#u#GOALS#TYPE#<type>`` and gsi3
+  ``USER#u#GOALS#STATUS#<status>#TYPE#<type>``: the list filters, each one Query with no filter expression.
 - ``USER#u#GOAL#<id> / PROGRESS#<date>#<ulid>`` and ``.../FUNDING#<account>``: the goal's children, one
   partition so that deleting the goal takes them all with one Query.
 
@@ -38,6 +39,7 @@ from goalpost.domain.goals import Goal, GoalStatus, GoalType
 from goalpost.domain.progress import ProgressEntry
 
 TRANSACTION_LIMIT = 100
+FUNDING_TOTAL = "allocation_total"
 NOT_DELETING = "attribute_not_exists(deleting)"
 RETRYABLE_CODES = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
 
@@ -69,18 +71,40 @@ class GoalWrite:
     entries: list[ProgressEntry] = field(default_factory=list)
 
     def items(self, table: str) -> list[dict[str, Any]]:
-        if self.expected_version is None:
-            condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
-        else:
-            condition = {
-                "ConditionExpression": "version = :expected",
-                "ExpressionAttributeValues": {":expected": {"N": str(self.expected_version)}},
-            }
         user_id = self.goal.user_id
         return [
-            {"Put": {"TableName": table, "Item": serialize(goal_item(self.goal)), **condition}},
+            self._goal_write(table),
             *({"Put": {"TableName": table, "Item": serialize(progress_item(user_id, e))}} for e in self.entries),
         ]
+
+    def _goal_write(self, table: str) -> dict[str, Any]:
+        item = goal_item(self.goal)
+        if self.expected_version is None:
+            return {
+                "Put": {"TableName": table, "Item": serialize(item), "ConditionExpression": "attribute_not_exists(pk)"}
+            }
+        # An update of every attribute but the funding total, which only the funding transactions move: a goal
+        # change and a funding change never undo each other, nor even compete.
+        values = serialize({k: v for k, v in item.items() if k not in ("pk", "sk", FUNDING_TOTAL)})
+        removed = [k for k, v in item.items() if v is None and k != FUNDING_TOTAL]
+        names = {f"#a{n}": name for n, name in enumerate([*values, *removed])}
+        alias = {name: placeholder for placeholder, name in names.items()}
+        expression = "SET " + ", ".join(f"{alias[name]} = :v{n}" for n, name in enumerate(values))
+        if removed:
+            expression += " REMOVE " + ", ".join(alias[name] for name in removed)
+        return {
+            "Update": {
+                "TableName": table,
+                "Key": key(item["pk"], item["sk"]),
+                "UpdateExpression": expression,
+                "ConditionExpression": "#version = :expected",
+                "ExpressionAttributeNames": {**names, "#version": "version"},
+                "ExpressionAttributeValues": {
+                    **{f":v{n}": value for n, value in enumerate(values.values())},
+                    ":expected": {"N": str(self.expected_version)},
+                },
+            }
+        }
 
 
 def goal_item(goal: Goal) -> Item:
@@ -94,6 +118,8 @@ def goal_item(goal: Goal) -> Item:
         "gsi1sk": sk,
         "gsi2pk": keys.goals_by_type_pk(goal.user_id, goal.type.value),
         "gsi2sk": sk,
+        "gsi3pk": keys.goals_by_status_and_type_pk(goal.user_id, goal.status.value, goal.type.value),
+        "gsi3sk": sk,
     }
 
 
@@ -144,8 +170,9 @@ def save_all(table: str, writes: Sequence[GoalWrite], alerts: Sequence[AlertWrit
     alert_offset = len(items)
     items += transact_items(list(alerts))
     if len(items) == 1:
+        ((kind, request),) = items[0].items()
         try:
-            client().put_item(**items[0]["Put"])
+            (client().put_item if kind == "Put" else client().update_item)(**request)
         except ClientError as error:
             if is_condition_failure(error):
                 raise StaleGoals({writes[0].goal.id}) from error
@@ -177,18 +204,16 @@ def list_page(
     limit: int,
     next_token: str | None,
 ) -> tuple[list[Goal], str | None]:
-    """Newest first; a status filter reads the status index, a type filter the type index."""
+    """Newest first. Each filter (status, type, both) has its own index, so a page costs one Query."""
     pk = keys.user_pk(user_id)
     index: str | None = None
     partition = pk
-    filter_expression: str | None = NOT_DELETING
-    filter_values: dict[str, Any] = {}
-    if status is not None:
-        index, partition, filter_expression = "gsi1", keys.goals_by_status_pk(user_id, status.value), None
-        if goal_type is not None:
-            filter_expression, filter_values = "#type = :type", {":type": goal_type.value}
+    if status is not None and goal_type is not None:
+        index, partition = "gsi3", keys.goals_by_status_and_type_pk(user_id, status.value, goal_type.value)
+    elif status is not None:
+        index, partition = "gsi1", keys.goals_by_status_pk(user_id, status.value)
     elif goal_type is not None:
-        index, partition, filter_expression = "gsi2", keys.goals_by_type_pk(user_id, goal_type.value), None
+        index, partition = "gsi2", keys.goals_by_type_pk(user_id, goal_type.value)
     items, token = owned_page(
         table,
         owner_pk=pk,
@@ -197,9 +222,8 @@ def list_page(
         partition=partition,
         limit=limit,
         next_token=next_token,
-        filter_expression=filter_expression,
-        filter_values=filter_values,
-        filter_names={"#type": "type"} if filter_values else None,
+        # Only the table itself still holds a goal that is being deleted (its index keys went first).
+        filter_expression=NOT_DELETING if index is None else None,
     )
     return [to_goal(item) for item in items], token
 
@@ -226,7 +250,9 @@ def mark_deleting(table: str, user_id: str, goal_id: str) -> bool:
         client().update_item(
             TableName=table,
             Key=key(keys.user_pk(user_id), keys.goal_sk(goal_id)),
-            UpdateExpression="SET deleting = :true, version = version + :one REMOVE gsi1pk, gsi1sk, gsi2pk, gsi2sk",
+            UpdateExpression=(
+                "SET deleting = :true, version = version + :one REMOVE gsi1pk, gsi1sk, gsi2pk, gsi2sk, gsi3pk, gsi3sk"
+            ),
             ConditionExpression="attribute_exists(pk)",
             ExpressionAttributeValues={":true": {"BOOL": True}, ":one": {"N": "1"}},
         )

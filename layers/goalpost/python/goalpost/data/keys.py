@@ -54,6 +54,10 @@ def goals_by_type_pk(user_id: str, goal_type: str) -> str:
     return f"USER#{user_id}#GOALS#TYPE#{goal_type}"
 
 
+def goals_by_status_and_type_pk(user_id: str, status: str, goal_type: str) -> str:
+    return f"USER#{user_id}#GOALS#STATUS#{status}#TYPE#{goal_type}"
+
+
 ALERT_PREFIX = "ALERT#"
 
 

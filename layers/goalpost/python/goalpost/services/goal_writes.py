@@ -8,6 +8,8 @@ re-reads and re-applies, so concurrent changes never overwrite each other and ea
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,7 +23,7 @@ from goalpost.domain.progress import ProgressEntry
 from goalpost.services import alerts as alert_service
 from goalpost.settings import get_settings
 
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 8
 GOAL_NOT_FOUND = "Goal not found"
 
 # Applies a change to the goal in place and returns the progress entries it records.
@@ -101,7 +103,9 @@ def change_goals(user_id: str, goals: list[Goal], change: Change, now: datetime)
     todo = {goal.id: goal for goal in goals}
     result: dict[str, Changed] = {}
     published: list[AlertWrite] = []
-    for _ in range(MAX_ATTEMPTS):
+    for attempt in range(MAX_ATTEMPTS):
+        if attempt:
+            time.sleep(random.uniform(0, 0.01 * 2**attempt))  # noqa: S311 (jitter spreads the retries)
         pending = []
         for goal in todo.values():
             working = goal.model_copy(deep=True)

@@ -1,0 +1,121 @@
+"""Every route costs a constant number of DynamoDB requests: a user with 500 goals costs what one with 5 does.
+
+The requests are counted through botocore's event hooks on the very client the handlers use."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from goalpost import aws as goalpost_aws
+from goalpost.data.dynamo import batch_write, serialize
+from goalpost.data.goals import goal_item
+from goalpost.domain.goals import Goal, GoalType
+from goalpost.domain.ids import new_id
+from tests.handlers.conftest import Api
+
+TABLE = "test-data"
+NOW = datetime.now(UTC)
+
+
+@contextmanager
+def counting() -> Iterator[Counter[str]]:
+    calls: Counter[str] = Counter()
+
+    def count(model: Any, **_: Any) -> None:
+        calls[model.name] += 1
+
+    events = goalpost_aws.client("dynamodb").meta.events
+    events.register("before-call.dynamodb", count)
+    try:
+        yield calls
+    finally:
+        events.unregister("before-call.dynamodb", count)
+
+
+def add_goals(user: str, count: int) -> None:
+    """``count`` goals of a type budget sync does not measure, written straight to the table."""
+    goals = [
+        Goal(
+            id=new_id(),
+            user_id=user,
+            name=f"Goal {n}",
+            type=GoalType.INVESTMENT,
+            target_amount=Decimal(1000 + n),
+            current_amount=Decimal(n),
+            start_amount=Decimal(0),
+            created_at=NOW,
+            updated_at=NOW,
+        )
+        for n in range(count)
+    ]
+    requests = [{"PutRequest": {"Item": serialize(goal_item(goal))}} for goal in goals]
+    for start in range(0, len(requests), 25):
+        batch_write(TABLE, requests[start : start + 25])
+
+
+def scenario(api: Api, user: str, extra_goals: int) -> dict[str, int]:
+    """Runs every goals route once for ``user`` and returns the DynamoDB requests each cost."""
+    add_goals(user, extra_goals)
+    deadline = (NOW + timedelta(days=200)).date().isoformat()
+    goal = api.post(
+        "/goals",
+        {"name": "Probe", "type": "savings", "target_amount": 1000, "deadline": deadline, "tags": ["category:rainy"]},
+        user=user,
+    ).body
+    other = api.post("/goals", {"name": "Other", "type": "debt", "target_amount": 0, "current_amount": 50}, user=user)
+    api.post(f"/goals/{goal['id']}/funding", {"account_id": "keep", "allocation_percent": 10}, user=user)
+    base = f"/goals/{goal['id']}"
+    budget = {"period_year": NOW.year, "period_month": NOW.month, "category_totals": {"rainy": 300}}
+    calls: list[tuple[str, Callable[[], Any]]] = [
+        ("POST /goals", lambda: api.post("/goals", {"name": "n", "type": "savings", "target_amount": 5}, user=user)),
+        ("GET /goals", lambda: api.get("/goals", user=user)),
+        ("GET /goals?status", lambda: api.get("/goals", query={"status": "active", "type": "savings"}, user=user)),
+        ("GET /goals/{id}", lambda: api.get(base, user=user)),
+        ("PATCH /goals/{id}", lambda: api.patch(base, {"current_amount": 260}, user=user)),
+        ("POST pause", lambda: api.post(f"{base}/pause", user=user)),
+        ("POST resume", lambda: api.post(f"{base}/resume", user=user)),
+        ("POST progress", lambda: api.post(f"{base}/progress", {"contribution_amount": 10}, user=user)),
+        ("GET progress", lambda: api.get(f"{base}/progress", user=user)),
+        ("GET history", lambda: api.get(f"{base}/progress/history", user=user)),
+        ("POST milestones", lambda: api.post(f"{base}/milestones", {"amount": 900, "description": "m"}, user=user)),
+        ("GET milestones", lambda: api.get(f"{base}/milestones", user=user)),
+        ("GET milestones/progress", lambda: api.get(f"{base}/milestones/progress", user=user)),
+        ("POST funding", lambda: api.post(f"{base}/funding", {"account_id": "a", "allocation_percent": 5}, user=user)),
+        ("GET funding", lambda: api.get(f"{base}/funding", user=user)),
+        ("PATCH funding", lambda: api.patch(f"{base}/funding/a", {"allocation_percent": 6}, user=user)),
+        ("DELETE funding", lambda: api.delete(f"{base}/funding/a", user=user)),
+        ("GET dashboard", lambda: api.get("/goals/dashboard", user=user)),
+        ("GET templates", lambda: api.get("/goals/templates", user=user)),
+        ("GET template", lambda: api.get("/goals/templates/debt_free", user=user)),
+        ("POST sync-from-budget", lambda: api.post("/goals/sync-from-budget", budget, user=user)),
+        (
+            "POST from-template",
+            lambda: api.post(
+                "/goals/from-template",
+                {"template_id": "retirement_target", "parameters": {"target_income": 40000}},
+                user=user,
+            ),
+        ),
+        ("POST complete", lambda: api.post(f"{base}/complete", user=user)),
+        ("DELETE /goals/{id}", lambda: api.delete(f"/goals/{other.body['id']}", user=user)),
+    ]
+    costs = {}
+    for name, call in calls:
+        with counting() as counted:
+            reply = call()
+        assert reply.status < 300, (name, reply.status, reply.body)
+        costs[name] = sum(counted.values())
+    return costs
+
+
+def test_no_route_costs_more_with_500_goals_than_with_5(api: Api) -> None:
+    small = scenario(api, "few", 5)
+    large = scenario(api, "many", 500)
+    assert large == small
+    assert api.get("/goals/dashboard", user="many").body["goals"].__len__() == 500 + 3
+    assert max(small.values()) <= 4, small
