@@ -64,7 +64,7 @@ def list_goals(
 )
 def dashboard() -> DashboardOut:
     board = goals.dashboard(current_user(router))
-    return DashboardOut.of(board.goals, board.unread_alerts)
+    return DashboardOut.build(board.goals, board.unread_alerts)
 
 
 @router.get(

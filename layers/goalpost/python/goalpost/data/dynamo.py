@@ -88,6 +88,23 @@ def index_key_names(index: str | None) -> tuple[str, str]:
     return ("pk", "sk") if index is None else (f"{index}pk", f"{index}sk")
 
 
+def prefix_query(
+    table: str, partition: str, sort_prefix: str, *, index: str | None, newest_first: bool
+) -> dict[str, Any]:
+    """The Query request for the items of one partition (of the table or a ``gsiN``) under a sort prefix."""
+    pk_name, sk_name = index_key_names(index)
+    request: dict[str, Any] = {
+        "TableName": table,
+        "KeyConditionExpression": "#pk = :pk AND begins_with(#sk, :prefix)",
+        "ExpressionAttributeNames": {"#pk": pk_name, "#sk": sk_name},
+        "ExpressionAttributeValues": {":pk": {"S": partition}, ":prefix": {"S": sort_prefix}},
+        "ScanIndexForward": not newest_first,
+    }
+    if index is not None:
+        request["IndexName"] = index
+    return request
+
+
 def query_page(
     *,
     table: str,
@@ -106,15 +123,7 @@ def query_page(
     It reads one item more than it returns, so a next key is given only when there is a next item; with a
     filter it reads on until the page is full or the partition ends."""
     pk_name, sk_name = index_key_names(index)
-    request: dict[str, Any] = {
-        "TableName": table,
-        "KeyConditionExpression": "#pk = :pk AND begins_with(#sk, :prefix)",
-        "ExpressionAttributeNames": {"#pk": pk_name, "#sk": sk_name},
-        "ExpressionAttributeValues": {":pk": {"S": partition}, ":prefix": {"S": sort_prefix}},
-        "ScanIndexForward": not newest_first,
-    }
-    if index is not None:
-        request["IndexName"] = index
+    request = prefix_query(table, partition, sort_prefix, index=index, newest_first=newest_first)
     if filter_expression:
         request["FilterExpression"] = filter_expression
         request["ExpressionAttributeNames"].update(filter_names or {})
@@ -150,16 +159,7 @@ def query_all(
     filter_expression: str | None = None,
 ) -> list[Item]:
     """Every item of one partition under ``sort_prefix``, page after page (for jobs and whole-set views)."""
-    pk_name, sk_name = index_key_names(index)
-    request: dict[str, Any] = {
-        "TableName": table,
-        "KeyConditionExpression": "#pk = :pk AND begins_with(#sk, :prefix)",
-        "ExpressionAttributeNames": {"#pk": pk_name, "#sk": sk_name},
-        "ExpressionAttributeValues": {":pk": {"S": partition}, ":prefix": {"S": sort_prefix}},
-        "ScanIndexForward": not newest_first,
-    }
-    if index is not None:
-        request["IndexName"] = index
+    request = prefix_query(table, partition, sort_prefix, index=index, newest_first=newest_first)
     if filter_expression:
         request["FilterExpression"] = filter_expression
     items: list[Item] = []

@@ -18,7 +18,7 @@ from goalpost.data import goals as goal_store
 from goalpost.data import keys
 from goalpost.data.dynamo import cancellation_codes, client, deserialize, key, serialize, serialize_value, strip_keys
 from goalpost.data.goals import NOT_DELETING
-from goalpost.data.pagination import owned_page
+from goalpost.data.pagination import partition_page
 from goalpost.domain.errors import BusinessRuleError, ConcurrentModification, Conflict, NotFound
 from goalpost.domain.funding import OVER_ALLOCATED, FundingSource, room_for
 
@@ -167,14 +167,7 @@ def list_page(
 ) -> tuple[list[FundingSource], str | None]:
     """The goal's links in account order."""
     partition = keys.goal_children_pk(user_id, goal_id)
-    items, token = owned_page(
-        table,
-        owner_pk=partition,
-        sort_prefix=keys.FUNDING_PREFIX,
-        index=None,
-        partition=partition,
-        limit=limit,
-        next_token=next_token,
-        newest_first=False,
+    items, token = partition_page(
+        table, partition, keys.FUNDING_PREFIX, limit=limit, next_token=next_token, newest_first=False
     )
     return [to_source(item) for item in items], token

@@ -79,3 +79,19 @@ def owned_page(
         newest_first=newest_first,
     )
     return items, encode_token(last)
+
+
+def partition_page(
+    table: str, partition: str, sort_prefix: str, *, limit: int, next_token: str | None, newest_first: bool = True
+) -> tuple[list[Item], str | None]:
+    """One page of a partition that belongs to one user as a whole (a goal's children)."""
+    return owned_page(
+        table,
+        owner_pk=partition,
+        sort_prefix=sort_prefix,
+        index=None,
+        partition=partition,
+        limit=limit,
+        next_token=next_token,
+        newest_first=newest_first,
+    )

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from goalpost.data import keys
 from goalpost.data.dynamo import client, deserialize, strip_keys
-from goalpost.data.pagination import owned_page
+from goalpost.data.pagination import partition_page
 from goalpost.domain.progress import ProgressEntry
 
 
@@ -20,15 +20,7 @@ def history_page(
     table: str, user_id: str, goal_id: str, *, limit: int, next_token: str | None
 ) -> tuple[list[ProgressEntry], str | None]:
     partition = keys.goal_children_pk(user_id, goal_id)
-    items, token = owned_page(
-        table,
-        owner_pk=partition,
-        sort_prefix=keys.PROGRESS_PREFIX,
-        index=None,
-        partition=partition,
-        limit=limit,
-        next_token=next_token,
-    )
+    items, token = partition_page(table, partition, keys.PROGRESS_PREFIX, limit=limit, next_token=next_token)
     return [to_entry(item) for item in items], token
 
 

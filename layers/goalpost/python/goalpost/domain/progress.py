@@ -93,7 +93,7 @@ def record(
         raise BusinessRuleError(f"The amount may not exceed {MAX_AMOUNT:f}")
     today = now.date()
     if is_latest(goal, period_date):
-        set_amount(goal, value, today)
+        set_amount(goal, value, period_date)  # reached on the day the entry describes
         goal.latest_period = period_date
     if goal.first_period is None or period_date < goal.first_period:
         goal.first_period = period_date
@@ -134,7 +134,8 @@ def required_monthly_contribution(goal: Goal, today: date) -> Decimal:
     deadline or once reached."""
     remaining_days = days_remaining(goal, today)
     distance = goal.remaining()
-    if remaining_days is None or distance == 0:
+    # "Reached" is what the goal shows (its percentage, to 2 decimals), so a goal at 100.00 % owes nothing.
+    if remaining_days is None or goal.reached:
         return ZERO
     if remaining_days == 0:
         return distance

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from goalpost.domain.alerts import Alert, AlertType, Severity
+from goalpost.domain.alerts import AlertType, Severity
 from goalpost.schemas.common import ResponseModel, UtcDateTime
 
 
@@ -18,7 +18,3 @@ class AlertOut(ResponseModel):
     delivered_at: UtcDateTime | None
     read_at: UtcDateTime | None
     channels: list[str]
-
-    @classmethod
-    def of(cls, alert: Alert) -> AlertOut:
-        return cls.model_validate(alert.model_dump(exclude={"user_id"}))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
@@ -65,6 +65,12 @@ class RequestModel(BaseModel):
 
 class ResponseModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+    @classmethod
+    def of(cls, source: Any) -> Self:
+        """The response view of a domain object: its attributes by name (the ones the view leaves out stay
+        behind, so nothing internal can leak)."""
+        return cls.model_validate(source, from_attributes=True)
 
 
 def not_past(value: datetime | None, name: str) -> datetime | None:

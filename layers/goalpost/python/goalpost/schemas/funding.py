@@ -35,7 +35,3 @@ class FundingOut(ResponseModel):
     account_id: str
     account_name: str | None
     allocation_percent: JsonNumber
-
-    @classmethod
-    def of(cls, source: FundingSource) -> FundingOut:
-        return cls.model_validate(source.model_dump())

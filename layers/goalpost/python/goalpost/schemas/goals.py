@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from pydantic import AliasChoices, Field, StringConstraints, model_validator
 
@@ -14,8 +14,6 @@ from goalpost.domain.goals import (
     Goal,
     GoalStatus,
     GoalType,
-    Milestone,
-    MilestoneProgress,
     TrackingStatus,
     validate_target,
 )
@@ -102,10 +100,6 @@ class MilestoneOut(ResponseModel):
     reached: bool
     reached_date: date | None
 
-    @classmethod
-    def of(cls, milestone: Milestone) -> MilestoneOut:
-        return cls.model_validate(milestone.model_dump())
-
 
 class GoalOut(ResponseModel):
     id: str
@@ -127,7 +121,7 @@ class GoalOut(ResponseModel):
     milestones: list[MilestoneOut]
 
     @classmethod
-    def of(cls, goal: Goal) -> GoalOut:
+    def of(cls, goal: Goal) -> Self:  # milestones in the goal's order, derived fields
         return cls(
             **goal.model_dump(exclude={"milestones", "allocation_total", "version", "alerted", "user_id"}),
             tracking_status=goal.tracking_status,
@@ -142,10 +136,6 @@ class MilestoneProgressOut(ResponseModel):
     reached_count: int
     percent_complete: JsonNumber
     next_milestone: MilestoneOut | None
-
-    @classmethod
-    def of(cls, progress: MilestoneProgress) -> MilestoneProgressOut:
-        return cls.model_validate(progress.model_dump())
 
 
 class ProgressSummaryOut(ResponseModel):
@@ -164,10 +154,6 @@ class ProgressSummaryOut(ResponseModel):
     projected_completion_date: date | None
     projected_final_value: JsonNumber | None
 
-    @classmethod
-    def of(cls, summary: ProgressSummary) -> ProgressSummaryOut:
-        return cls.model_validate(summary.model_dump())
-
 
 class DashboardGoal(GoalOut):
     progress: ProgressSummaryOut
@@ -178,7 +164,7 @@ class DashboardOut(ResponseModel):
     unread_alerts: int
 
     @classmethod
-    def of(cls, goals: list[tuple[Goal, ProgressSummary]], unread_alerts: int) -> DashboardOut:
+    def build(cls, goals: list[tuple[Goal, ProgressSummary]], unread_alerts: int) -> DashboardOut:
         return cls(
             goals=[
                 DashboardGoal(**GoalOut.of(goal).model_dump(), progress=ProgressSummaryOut.of(summary))

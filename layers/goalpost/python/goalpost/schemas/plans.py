@@ -10,7 +10,7 @@ from pydantic import Field, StringConstraints, field_validator
 
 from goalpost.domain.budget import BudgetFigures, BudgetSnapshot
 from goalpost.domain.goals import GoalType
-from goalpost.domain.templates import GoalTemplate, ParameterType
+from goalpost.domain.templates import ParameterType
 from goalpost.schemas.common import DateTimeInput, JsonNumber, RequestModel, ResponseModel, not_past
 from goalpost.schemas.goals import Name
 
@@ -51,7 +51,3 @@ class TemplateOut(ResponseModel):
     suggested_timeline_months: int | None
     tips: list[str]
     budget_inputs: list[str]
-
-    @classmethod
-    def of(cls, template: GoalTemplate) -> TemplateOut:
-        return cls.model_validate(template.model_dump())

@@ -9,7 +9,7 @@ from pydantic import Field, StringConstraints, model_validator
 
 from goalpost.domain.clock import utc_now
 from goalpost.domain.money import MAX_AMOUNT
-from goalpost.domain.progress import ProgressEntry, ProgressSource
+from goalpost.domain.progress import ProgressSource
 from goalpost.schemas.common import Amount, DateInput, JsonNumber, RequestModel, ResponseModel, UtcDateTime
 
 Contribution = Annotated[
@@ -46,10 +46,6 @@ class ProgressEntryOut(ResponseModel):
     source: ProgressSource
     recorded_at: UtcDateTime
     notes: str | None
-
-    @classmethod
-    def of(cls, entry: ProgressEntry) -> ProgressEntryOut:
-        return cls.model_validate(entry.model_dump())
 
 
 class SyncResultOut(ResponseModel):

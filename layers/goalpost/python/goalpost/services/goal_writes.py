@@ -23,7 +23,7 @@ from goalpost.domain.progress import ProgressEntry
 from goalpost.services import alerts as alert_service
 from goalpost.settings import get_settings
 
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 10  # n concurrent writers of one goal need at most n rounds: each round one wins
 GOAL_NOT_FOUND = "Goal not found"
 
 # Applies a change to the goal in place and returns the progress entries it records.
