@@ -153,3 +153,34 @@ def test_every_function_handler_exists() -> None:
         path = ROOT / (module.replace(".", "/") + ".py")
         assert path.is_file(), function.handler
         assert f"{attribute} =" in path.read_text() or f"def {attribute}(" in path.read_text()
+
+
+SPEC_GOAL_ROUTES = """
+POST /goals | GET /goals | GET /goals/{goal_id} | PATCH /goals/{goal_id} | DELETE /goals/{goal_id}
+POST /goals/{goal_id}/pause | POST /goals/{goal_id}/resume | POST /goals/{goal_id}/complete
+POST /goals/{goal_id}/abandon | GET /goals/{goal_id}/progress | POST /goals/{goal_id}/progress
+GET /goals/{goal_id}/progress/history | POST /goals/{goal_id}/milestones | GET /goals/{goal_id}/milestones
+GET /goals/{goal_id}/milestones/progress | POST /goals/{goal_id}/funding | GET /goals/{goal_id}/funding
+PATCH /goals/{goal_id}/funding/{account_id} | DELETE /goals/{goal_id}/funding/{account_id}
+GET /goals/dashboard | GET /goals/templates | GET /goals/templates/{template_id} | POST /goals/from-template
+POST /goals/sync-from-budget
+"""
+
+
+def test_the_openapi_document_has_every_goals_route_of_the_spec_with_models_and_errors() -> None:
+    from goalpost.edges.docs import openapi_document
+
+    paths = openapi_document()["paths"]
+    for route in SPEC_GOAL_ROUTES.replace("\n", " | ").split("|"):
+        if not route.strip():
+            continue
+        method, path = route.split()
+        operation = paths[path][method.lower()]
+        success = next(code for code in operation["responses"] if code.startswith("2"))
+        assert {"400", "401", "404", "409", "422", "429"} <= set(operation["responses"]), route
+        if success != "204":
+            assert operation["responses"][success]["content"]["application/json"]["schema"], route
+        if method in {"PATCH"} or (
+            path.endswith(("/goals", "/progress", "/milestones", "/funding")) and method == "POST"
+        ):
+            assert operation["requestBody"]["content"]["application/json"]["schema"]["$ref"], route
