@@ -52,6 +52,27 @@ class Topic:
 
 
 @dataclass(frozen=True)
+class Queue:
+    """An SQS work queue (SSE, TLS only, with its own dead-letter queue after ``max_receive_count`` tries)."""
+
+    key: str
+    env: str
+    description: str = ""
+    visibility_timeout_seconds: int = 180
+    max_receive_count: int = 3
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A Secrets Manager secret the operator fills in; ``env`` carries its ARN (read through Powertools
+    Parameters, cached)."""
+
+    key: str
+    env: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class Route:
     """An API Gateway HTTP API route. ``path`` may end in ``{proxy+}`` to hand a whole prefix to a function;
     ``$default`` catches what no other route matches. Public routes carry no JWT authorizer."""
@@ -78,15 +99,28 @@ class Function:
     topics: tuple[str, ...] = ()
     routes: tuple[Route, ...] = ()
     tracing: bool = False  # Powertools Tracer; it costs ~270 ms of cold start, so only where it earns it
+    queues: tuple[str, ...] = ()  # queues it sends work to
+    secrets: tuple[str, ...] = ()  # secrets it reads
 
 
 @dataclass(frozen=True)
 class Schedule:
-    """A job's cadence. ``every`` is the local cadence and, rounded up to a minute, the deployed one;
-    ``cron`` (minute hour, UTC) fires once a day instead."""
+    """A job's cadence: ``every`` (local and deployed alike) or ``cron`` (minute hour, UTC) once a day.
+
+    EventBridge fires at most once a minute, so a cadence under a minute is deployed as a Step Functions
+    Express workflow started every minute that runs the job ``runs_per_minute`` times, ``every`` apart."""
 
     every: timedelta | None = None
     cron: tuple[int, int] | None = None
+
+    @property
+    def sub_minute(self) -> bool:
+        return self.every is not None and self.every < timedelta(minutes=1)
+
+    @property
+    def runs_per_minute(self) -> int:
+        assert self.every is not None
+        return max(1, int(timedelta(minutes=1) / self.every)) if self.sub_minute else 1
 
     @property
     def expression(self) -> str:
@@ -101,8 +135,13 @@ class Schedule:
 
 @dataclass(frozen=True)
 class Job:
+    """A scheduled function. With a ``worker``, the scheduled function is a coordinator: it pages through
+    the work and sends it in batches to ``queue``, which the worker consumes (partial-batch failures)."""
+
     function: Function
     schedule: Schedule
+    worker: Function | None = None
+    queue: Queue | None = None
 
 
 def prefix_routes(prefix: str) -> tuple[Route, Route]:
@@ -121,6 +160,7 @@ DATA_TABLE = Table(
         Index("gsi1", "gsi1pk", "gsi1sk"),
         Index("gsi2", "gsi2pk", "gsi2sk"),
         Index("gsi3", "gsi3pk", "gsi3sk"),
+        Index("gsi4", "gsi4pk", "gsi4sk"),
     ),
     ttl_attribute="expires_at",
     description="Everything a user owns; every key begins with USER#<sub>.",
@@ -150,6 +190,21 @@ ALERTS_TOPIC = Topic(
     description="Every alert, at once, with channel=event (subscribers filter on alert_type and severity).",
 )
 TOPICS: tuple[Topic, ...] = (ALERTS_TOPIC,)
+
+# ---------------------------------------------------------------- queues and secrets
+SNAPSHOT_QUEUE = Queue(
+    key="snapshot-work",
+    env="SNAPSHOT_QUEUE_URL",
+    description="Batches of users whose portfolios the snapshot worker values and records",
+    visibility_timeout_seconds=6 * 120,  # six times the worker's timeout, as AWS recommends
+)
+QUEUES: tuple[Queue, ...] = (SNAPSHOT_QUEUE,)
+ALPACA_SECRET = Secret(
+    key="alpaca",
+    env="ALPACA_SECRET_ARN",
+    description='Alpaca market-data API keys: {"key_id": "...", "secret_key": "..."}',
+)
+SECRETS: tuple[Secret, ...] = (ALPACA_SECRET,)
 
 # ---------------------------------------------------------------- API functions
 PUBLIC_PATHS = ("/health", "/openapi.json", "/docs")
@@ -194,7 +249,32 @@ ALERTS_API = Function(
     tables={"data": "write"},
     routes=prefix_routes("/alerts"),
 )
-API_FUNCTIONS: tuple[Function, ...] = (SYSTEM_API, GOALS_API, GOAL_TRACKING_API, ALERTS_API)
+PRICES_API = Function(
+    name="prices-api",
+    handler="functions.api.prices.handler",
+    description="Cached prices, and an admin refresh that runs the price update now",
+    memory_mb=512,
+    timeout_seconds=30,
+    tables={"system": "write"},
+    secrets=("alpaca",),
+    routes=prefix_routes("/prices"),
+)
+PORTFOLIO_API = Function(
+    name="portfolio-api",
+    handler="functions.api.portfolio.handler",
+    description="Cash, the live portfolio value, performance charts and snapshots",
+    memory_mb=1024,
+    tables={"data": "write", "system": "read"},
+    routes=prefix_routes("/portfolio"),
+)
+API_FUNCTIONS: tuple[Function, ...] = (
+    SYSTEM_API,
+    GOALS_API,
+    GOAL_TRACKING_API,
+    PRICES_API,
+    PORTFOLIO_API,
+    ALERTS_API,
+)
 
 # ---------------------------------------------------------------- jobs
 JOBS: tuple[Job, ...] = (
@@ -202,24 +282,34 @@ JOBS: tuple[Job, ...] = (
         Function(
             name="price-update",
             handler="functions.jobs.price_update.handler",
-            description="Refreshes the price cache",
+            description="Refreshes the price cache from the market-data providers",
             timeout_seconds=60,
             tables={"system": "write"},
+            secrets=("alpaca",),
             tracing=True,
         ),
-        # EventBridge fires at most once a minute; the 10 s cadence arrives with the market-data work.
         Schedule(every=timedelta(seconds=10)),
     ),
     Job(
         Function(
             name="snapshot",
             handler="functions.jobs.snapshot.handler",
-            description="Snapshots every portfolio",
+            description="Pages through the portfolio users and queues them for the snapshot worker",
+            timeout_seconds=120,
+            tables={"data": "read"},
+            queues=("snapshot-work",),
+            tracing=True,
+        ),
+        Schedule(every=timedelta(minutes=5)),
+        worker=Function(
+            name="snapshot-worker",
+            handler="functions.jobs.snapshot_worker.handler",
+            description="Values a batch of portfolios and records their snapshots",
             timeout_seconds=120,
             tables={"data": "write", "system": "read"},
             tracing=True,
         ),
-        Schedule(every=timedelta(minutes=5)),
+        queue=SNAPSHOT_QUEUE,
     ),
     Job(
         Function(
@@ -266,7 +356,10 @@ def job_name(job: Job) -> str:
 
 
 JOBS_BY_NAME: dict[str, Job] = {job_name(job): job for job in JOBS}
-ALL_FUNCTIONS: tuple[Function, ...] = API_FUNCTIONS + tuple(job.function for job in JOBS)
+JOB_WORKERS: tuple[Function, ...] = tuple(job.worker for job in JOBS if job.worker is not None)
+ALL_FUNCTIONS: tuple[Function, ...] = API_FUNCTIONS + tuple(job.function for job in JOBS) + JOB_WORKERS
+QUEUES_BY_KEY: dict[str, Queue] = {queue.key: queue for queue in QUEUES}
+SECRETS_BY_KEY: dict[str, Secret] = {secret.key: secret for secret in SECRETS}
 TABLES_BY_KEY: dict[str, Table] = {table.key: table for table in TABLES}
 TOPICS_BY_KEY: dict[str, Topic] = {topic.key: topic for topic in TOPICS}
 

@@ -20,6 +20,19 @@ class Settings(BaseModel):
     version: str = Field(__version__, alias="GOALPOST_VERSION")
     idempotency_ttl_seconds: int = Field(24 * 3600, alias="GOALPOST_IDEMPOTENCY_TTL_SECONDS", gt=0)
     admin_group: str = Field(declaration.ADMIN_GROUP, alias="GOALPOST_ADMIN_GROUP")
+    snapshot_queue_url: str = Field("", alias="SNAPSHOT_QUEUE_URL")
+
+    # Market data. The providers' base URLs are settings so that the simulated market can stand in for them.
+    alpaca_secret_arn: str = Field("", alias="ALPACA_SECRET_ARN")
+    alpaca_data_url: str = Field("https://data.alpaca.markets", alias="ALPACA_DATA_URL")
+    alpaca_feed: str = Field("iex", alias="ALPACA_FEED")
+    binance_futures_url: str = Field("https://fapi.binance.com", alias="BINANCE_FUTURES_URL")
+    # Which provider prices which symbols: "provider=pattern,pattern;..." (fnmatch patterns, first match wins).
+    price_routes: str = Field("binance=*USDT,*USDC,*BUSD;alpaca=*", alias="GOALPOST_PRICE_ROUTES")
+    market_timeout_seconds: float = Field(3.0, alias="GOALPOST_MARKET_TIMEOUT_SECONDS", gt=0)
+    market_retries: int = Field(2, alias="GOALPOST_MARKET_RETRIES", ge=0, le=10)
+    market_backoff_seconds: float = Field(0.2, alias="GOALPOST_MARKET_BACKOFF_SECONDS", ge=0)
+    market_backoff_cap_seconds: float = Field(2.0, alias="GOALPOST_MARKET_BACKOFF_CAP_SECONDS", ge=0)
 
 
 @cache
