@@ -14,12 +14,13 @@ export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := $(NODE_MAJOR)
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := $(NODE_MAJOR)
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: help install run test lint format unit handlers e2e infra synth deploy diff destroy clean
+.PHONY: help install run test lint format unit handlers e2e infra bench synth deploy diff destroy clean
 
 help:
 	@echo "make run      start the whole system locally (ARGS=--demo seeds a demo user)"
 	@echo "make test     lint + every test suite"
 	@echo "make lint     ruff (lint + format check) and mypy"
+	@echo "make bench    price update (10,000 symbols) and snapshot run (1,000 users): requests and time"
 	@echo "make synth    synthesize the CloudFormation template (no AWS credentials needed)"
 	@echo "make deploy   deploy to the AWS account of your current credentials"
 
@@ -63,6 +64,9 @@ e2e: $(STAMP)
 
 infra: $(STAMP)
 	$(PY) -m pytest tests/infra
+
+bench: $(STAMP)
+	$(PY) -m tests.bench.bench_market $(ARGS)
 
 $(CDK):
 	@command -v npm >/dev/null || { echo "Node.js/npm is needed for the CDK CLI"; exit 1; }

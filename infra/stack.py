@@ -8,7 +8,7 @@ from aws_cdk import CfnOutput, Stack, Tags
 from constructs import Construct
 
 from goalpost import declaration
-from infra.constructs import Alerts, Api, Auth, Data, Functions, Jobs, Layers
+from infra.constructs import Alerts, Api, Auth, Data, Functions, Jobs, Layers, Queues, Secrets
 from infra.constructs._common import context_flag, pascal
 
 
@@ -26,9 +26,17 @@ class GoalpostStack(Stack):
         self.data = Data(self, "Data", deletion_protection=deletion_protection)
         self.alerts = Alerts(self, "Alerts")
         self.auth = Auth(self, "Auth", deletion_protection=deletion_protection)
+        self.queues = Queues(self, "Queues")
+        self.secrets = Secrets(self, "Secrets")
         self.layers = Layers(self, "Layers")
         self.functions = Functions(
-            self, "Functions", tables=self.data.tables, topics=self.alerts.topics, layers=self.layers.all
+            self,
+            "Functions",
+            tables=self.data.tables,
+            topics=self.alerts.topics,
+            queues=self.queues.queues,
+            secrets=self.secrets.secrets,
+            layers=self.layers.all,
         )
         self.api = Api(
             self,
@@ -38,13 +46,21 @@ class GoalpostStack(Stack):
             user_pool_client=self.auth.client,
             cors_allow_origins=self._cors_allow_origins(),
         )
-        self.jobs = Jobs(self, "Jobs", functions=self.functions.by_name)
+        self.jobs = Jobs(self, "Jobs", functions=self.functions.by_name, queues=self.queues.queues)
 
         CfnOutput(self, "ApiUrl", value=self.api.url, description="Base URL of the HTTP API")
         CfnOutput(self, "UserPoolId", value=self.auth.user_pool.user_pool_id)
         CfnOutput(self, "UserPoolClientId", value=self.auth.client.user_pool_client_id)
         for key, topic in self.alerts.topics.items():
             CfnOutput(self, f"{pascal(key)}TopicArn", value=topic.topic_arn)
+        for key, secret in self.secrets.secrets.items():
+            CfnOutput(
+                self,
+                f"{pascal(key)}SecretArn",
+                value=secret.secret_arn,
+                description=f"Put the real value with aws secretsmanager put-secret-value: "
+                f"{declaration.SECRETS_BY_KEY[key].description}",
+            )
 
     def _cors_allow_origins(self) -> list[str]:
         value = self.node.try_get_context("cors_allow_origins") or "*"

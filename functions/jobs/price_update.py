@@ -1,5 +1,6 @@
-"""The price_update job (its schedule is in goalpost.declaration); idle until its issue fills it."""
+"""The price_update job (its schedule is in goalpost.declaration): refreshes the price cache."""
 
-from goalpost.edges.jobs import idle, job_handler
+from goalpost.edges.jobs import job_handler
+from goalpost.services.prices import update_prices
 
-handler = job_handler("price_update", idle)
+handler = job_handler("price_update", update_prices)

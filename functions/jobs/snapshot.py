@@ -1,5 +1,6 @@
-"""The snapshot job (its schedule is in goalpost.declaration); idle until its issue fills it."""
+"""The snapshot job's coordinator (its schedule is in goalpost.declaration): queues the portfolio owners."""
 
-from goalpost.edges.jobs import idle, job_handler
+from goalpost.edges.jobs import job_handler
+from goalpost.services.snapshots import queue_snapshots
 
-handler = job_handler("snapshot", idle)
+handler = job_handler("snapshot", queue_snapshots)

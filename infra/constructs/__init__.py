@@ -1,5 +1,5 @@
 """One construct per capability; ``infra.stack`` composes them. Every one is built from
-``goalpost.declaration``: no table, topic, function, route or schedule is named here."""
+``goalpost.declaration``: no table, topic, queue, secret, function, route or schedule is named here."""
 
 from infra.constructs.alerts import Alerts
 from infra.constructs.api import Api
@@ -8,5 +8,7 @@ from infra.constructs.data import Data
 from infra.constructs.functions import Functions
 from infra.constructs.jobs import Jobs
 from infra.constructs.layers import Layers
+from infra.constructs.queues import Queues
+from infra.constructs.secrets import Secrets
 
-__all__ = ["Alerts", "Api", "Auth", "Data", "Functions", "Jobs", "Layers"]
+__all__ = ["Alerts", "Api", "Auth", "Data", "Functions", "Jobs", "Layers", "Queues", "Secrets"]

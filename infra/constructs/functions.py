@@ -9,7 +9,9 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from goalpost import declaration
@@ -34,7 +36,8 @@ def functions_code() -> lambda_.Code:
 
 
 class Functions(Construct):
-    """Every function in ``declaration.ALL_FUNCTIONS``, keyed by the declared name (``goals-api``)."""
+    """Every function in ``declaration.ALL_FUNCTIONS`` (API functions, jobs and job workers), keyed by the
+    declared name (``goals-api``), with the tables, topics, queues and secrets it lists and nothing else."""
 
     def __init__(
         self,
@@ -43,11 +46,15 @@ class Functions(Construct):
         *,
         tables: Mapping[str, dynamodb.TableV2],
         topics: Mapping[str, sns.Topic],
+        queues: Mapping[str, sqs.Queue],
+        secrets: Mapping[str, secretsmanager.Secret],
         layers: Sequence[lambda_.ILayerVersion],
     ) -> None:
         super().__init__(scope, construct_id)
         self._tables = tables
         self._topics = topics
+        self._queues = queues
+        self._secrets = secrets
         self._layers = list(layers)
         self._code = functions_code()  # one asset, uploaded once, shared by every function
         self.by_name: dict[str, lambda_.Function] = {
@@ -91,7 +98,9 @@ class Functions(Construct):
     def _environment(self, spec: declaration.Function) -> dict[str, str]:
         table_names = {declaration.TABLES_BY_KEY[key].env: self._tables[key].table_name for key in spec.tables}
         topic_arns = {declaration.TOPICS_BY_KEY[key].env: self._topics[key].topic_arn for key in spec.topics}
-        return {**table_names, **topic_arns, **declaration.function_environment(spec)}
+        queue_urls = {declaration.QUEUES_BY_KEY[key].env: self._queues[key].queue_url for key in spec.queues}
+        secret_arns = {declaration.SECRETS_BY_KEY[key].env: self._secrets[key].secret_arn for key in spec.secrets}
+        return {**table_names, **topic_arns, **queue_urls, **secret_arns, **declaration.function_environment(spec)}
 
     def _grant(self, spec: declaration.Function, function: lambda_.Function, role: iam.Role) -> None:
         """Exactly the access the declaration lists, then acknowledge exactly the wildcards that implies."""
@@ -103,6 +112,10 @@ class Functions(Construct):
                 table.grant_read_data(function)
         for key in spec.topics:
             self._topics[key].grant_publish(function)  # includes kms:GenerateDataKey*/Decrypt on the topic key
+        for key in spec.queues:
+            self._queues[key].grant_send_messages(function)  # SQS-managed SSE: no kms:* needed
+        for key in spec.secrets:
+            self._secrets[key].grant_read(function)  # GetSecretValue/DescribeSecret on this secret only
 
         # The grants above all land in the role's default policy; the wildcards they imply are known.
         policy = role.node.find_child("DefaultPolicy")

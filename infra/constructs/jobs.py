@@ -1,4 +1,6 @@
-"""EventBridge schedules: one rule per declared job, with retries and a dead-letter queue per job."""
+"""Schedules and fan-out: per declared job an EventBridge rule (with retries and a dead-letter queue) that
+starts the job's function, or, for a cadence under a minute, an Express workflow that runs it several times a
+minute; and for a job with a worker, the worker's SQS event source on the job's work queue."""
 
 from __future__ import annotations
 
@@ -9,26 +11,48 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
+from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from goalpost import declaration
 from infra.constructs._common import acknowledge, pascal
+from infra.constructs.sub_minute import SubMinuteRunner
 
 RETRY_ATTEMPTS = 2
 # A run that could not start within an hour is stale: the next scheduled run does the same work.
 MAX_EVENT_AGE = Duration.hours(1)
+# A sub-minute workflow that could not start within a minute is stale (and its slots past): drop it to the DLQ.
+# 60 s is also the least EventBridge accepts.
+SUB_MINUTE_MAX_EVENT_AGE = Duration.minutes(1)
 DLQ_RETENTION = Duration.days(14)  # the SQS maximum: time to notice, inspect and redrive
+
+# The worker's event source: up to ten messages (each a batch of work items) per invocation, gathered for at
+# most a few seconds; failed messages are reported one by one (the handler returns batchItemFailures).
+WORKER_BATCH_SIZE = 10
+WORKER_MAX_BATCHING_WINDOW = Duration.seconds(5)
 
 
 class Jobs(Construct):
-    """Per job: the schedule rule and the queue that receives the runs that failed for good, both the events
-    EventBridge could not deliver and the asynchronous invocations that failed after Lambda's retries."""
+    """Per job: the schedule rule (its target the function, or for a sub-minute cadence the job's Express
+    workflow) and the queue that receives the runs that failed for good, both the events EventBridge could not
+    deliver and the asynchronous invocations that failed after Lambda's retries; per job with a worker, the
+    worker's SQS event source on the job's work queue (``infra.constructs.queues``)."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, functions: Mapping[str, lambda_.Function]) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        functions: Mapping[str, lambda_.Function],
+        queues: Mapping[str, sqs.IQueue],
+    ) -> None:
         super().__init__(scope, construct_id)
         self.rules: dict[str, events.Rule] = {}
         self.dead_letter_queues: dict[str, sqs.Queue] = {}
+        self.state_machines: dict[str, sfn.StateMachine] = {}
+        self.event_sources: dict[str, event_sources.SqsEventSource] = {}
         for job in declaration.JOBS:
             name = job.function.name
             self.dead_letter_queues[name] = dlq = self._dead_letter_queue(name)
@@ -41,17 +65,56 @@ class Jobs(Construct):
             self.rules[name] = events.Rule(
                 self,
                 f"{pascal(name)}Schedule",
-                description=f"{job.function.description} ({job.schedule.expression})",
+                description=self._rule_description(job),
                 schedule=events.Schedule.expression(job.schedule.expression),
-                targets=[
-                    targets.LambdaFunction(
-                        function,
-                        dead_letter_queue=dlq,
-                        retry_attempts=RETRY_ATTEMPTS,
-                        max_event_age=MAX_EVENT_AGE,
-                    )
-                ],
+                targets=[self._target(job, function, dlq)],
             )
+            if job.worker is not None:
+                self.event_sources[job.worker.name] = self._fan_out(job, functions[job.worker.name], queues)
+
+    @staticmethod
+    def _rule_description(job: declaration.Job) -> str:
+        if job.schedule.sub_minute:
+            return (
+                f"{job.function.description} ({job.schedule.runs_per_minute} runs a minute through an Express "
+                f"workflow, {job.schedule.expression})"
+            )
+        return f"{job.function.description} ({job.schedule.expression})"
+
+    def _target(self, job: declaration.Job, function: lambda_.Function, dlq: sqs.Queue) -> events.IRuleTarget:
+        if not job.schedule.sub_minute:
+            return targets.LambdaFunction(
+                function, dead_letter_queue=dlq, retry_attempts=RETRY_ATTEMPTS, max_event_age=MAX_EVENT_AGE
+            )
+        runner = SubMinuteRunner(self, f"{pascal(job.function.name)}Runner", job=job, function=function)
+        self.state_machines[job.function.name] = runner.state_machine
+        return targets.SfnStateMachine(
+            runner.state_machine,
+            dead_letter_queue=dlq,
+            retry_attempts=RETRY_ATTEMPTS,
+            max_event_age=SUB_MINUTE_MAX_EVENT_AGE,
+        )
+
+    @staticmethod
+    def _fan_out(
+        job: declaration.Job, worker: lambda_.Function, queues: Mapping[str, sqs.IQueue]
+    ) -> event_sources.SqsEventSource:
+        """The worker consumes the job's queue; the coordinator's send rights come from its ``queues``."""
+        assert job.worker is not None
+        if job.queue is None:
+            raise ValueError(f"job {job.function.name} has a worker but no queue")
+        if job.queue.key not in job.function.queues:
+            raise ValueError(f"job {job.function.name} must list its queue {job.queue.key!r} in its queues")
+        if job.queue.visibility_timeout_seconds < job.worker.timeout_seconds:
+            raise ValueError(f"queue {job.queue.key}: the visibility timeout is shorter than the worker's timeout")
+        source = event_sources.SqsEventSource(
+            queues[job.queue.key],
+            batch_size=WORKER_BATCH_SIZE,
+            max_batching_window=WORKER_MAX_BATCHING_WINDOW,
+            report_batch_item_failures=True,
+        )
+        worker.add_event_source(source)
+        return source
 
     def _dead_letter_queue(self, name: str) -> sqs.Queue:
         queue = sqs.Queue(

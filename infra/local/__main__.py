@@ -1,7 +1,8 @@
 """``python -m infra.local``: the whole system on one port, with nothing else to install or start.
 
-moto (DynamoDB, SNS, SQS) in-process, the declared handlers behind a local API Gateway, the schedules on a
-local clock. Prints the URL, a demo token and example curl lines; Ctrl-C stops it cleanly."""
+moto (DynamoDB, SNS, SQS, Secrets Manager) in-process, the declared handlers behind a local API Gateway, the
+schedules on a local clock, and a simulated market-data server on loopback that the production Alpaca and
+Binance clients talk to. Prints the URL, a demo token and example curl lines; Ctrl-C stops it cleanly."""
 
 from __future__ import annotations
 
@@ -75,13 +76,23 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse_args(sys.argv[1:] if argv is None else argv)
     _configure_environment()
 
+    from goalpost.settings import get_settings, reset_settings
     from infra.local.auth import TokenAuthority
-    from infra.local.aws import LocalAws
+    from infra.local.aws import LOCAL_ALPACA_CREDENTIALS, LocalAws
     from infra.local.lambdas import HandlerRegistry
+    from infra.local.market import SimulatedMarket
     from infra.local.scheduler import JobRunner, Scheduler
     from infra.local.server import LocalGateway
 
     aws = LocalAws().start()
+    # In demo mode a symbol nobody set follows a random walk; otherwise it is unknown, as a real provider's.
+    market = SimulatedMarket(
+        random_walk=args.demo,
+        timeout_delay_seconds=get_settings().market_timeout_seconds + 1,
+        credentials=LOCAL_ALPACA_CREDENTIALS,
+    ).start(host="127.0.0.1")
+    os.environ.update({"ALPACA_DATA_URL": market.url, "BINANCE_FUTURES_URL": market.url})
+    reset_settings()
     registry = HandlerRegistry()
     runner = JobRunner(registry)
     authority = TokenAuthority()
@@ -92,9 +103,11 @@ def main(argv: list[str] | None = None) -> int:
             registry=registry,
             runner=runner,
             throttle=args.throttle == "on",
+            market=market,
         )
     except OSError as error:
         print(f"Cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
+        market.stop()
         return 1
 
     if args.demo:
@@ -130,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         if scheduler is not None:
             scheduler.stop()
         gateway.server_close()
+        market.stop()
         aws.stop()
         print("Goalpost stopped.", flush=True)
     return 0

@@ -6,6 +6,7 @@ DynamoDB/SNS/SQS call is atomic as on AWS (conditional writes and transactions k
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from dataclasses import dataclass
@@ -126,6 +127,14 @@ def resource_names(prefix: str = "goalpost-local") -> dict[str, str]:
     """The environment that names every table and topic (the deployer sets the same variables)."""
     names = {table.env: f"{prefix}-{table.key}" for table in declaration.TABLES}
     names.update({topic.env: f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:{prefix}-{topic.key}" for topic in declaration.TOPICS})
+    names.update(
+        {
+            queue.env: f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT_ID}/{prefix}-{queue.key}"
+            for queue in declaration.QUEUES
+        }
+    )
+    # A secret's ARN is known once it exists (create_resources fills it in); until then, its name.
+    names.update({secret.env: f"{prefix}-{secret.key}" for secret in declaration.SECRETS})
     return names
 
 
@@ -137,6 +146,9 @@ def fake_credentials() -> dict[str, str]:
         "AWS_DEFAULT_REGION": REGION,
         "AWS_REGION": REGION,
     }
+
+
+LOCAL_ALPACA_CREDENTIALS = ("local-alpaca-key", "local-alpaca-secret")
 
 
 def create_resources(names: dict[str, str]) -> None:
@@ -177,6 +189,17 @@ def create_resources(names: dict[str, str]) -> None:
     sns = goalpost_aws.client("sns")
     for topic in declaration.TOPICS:
         sns.create_topic(Name=names[topic.env].rsplit(":", 1)[1])
+    sqs = goalpost_aws.client("sqs")
+    for queue in declaration.QUEUES:
+        sqs.create_queue(QueueName=names[queue.env].rsplit("/", 1)[1])
+    secrets = goalpost_aws.client("secretsmanager")
+    for secret in declaration.SECRETS:
+        # Stand-in credentials: the simulated market checks that they are sent, as Alpaca checks real ones.
+        key_id, secret_key = LOCAL_ALPACA_CREDENTIALS if secret.key == "alpaca" else (secret.key, secret.key)
+        value = json.dumps({"key_id": key_id, "secret_key": secret_key})
+        arn = secrets.create_secret(Name=names[secret.env], SecretString=value)["ARN"]
+        names[secret.env] = arn
+        os.environ[secret.env] = arn
 
 
 class LocalAws:
@@ -198,6 +221,7 @@ class LocalAws:
         self._mock.start()
         published.clear()
         create_resources(self.names)
+        reset_settings()
         return self
 
     def stop(self) -> None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from goalpost import aws as goalpost_aws
 from goalpost import declaration
-from goalpost.declaration import Job
+from goalpost.declaration import Function, Job, Queue
 from infra.local.aws import ACCOUNT_ID, REGION
 from infra.local.lambdas import HandlerRegistry
 
@@ -52,9 +54,61 @@ class JobRunner:
         if not lock.acquire(blocking=wait):
             return None
         try:
-            return self.registry.invoke(job.function, scheduled_event(job, when or datetime.now(UTC)))
+            summary = self.registry.invoke(job.function, scheduled_event(job, when or datetime.now(UTC)))
+            if job.worker is not None and job.queue is not None:
+                # What the SQS event source mapping does when deployed: the worker consumes what was queued.
+                summary = {**summary, "worker": drain_queue(self.registry, job.worker, job.queue)}
+            return summary
         finally:
             lock.release()
+
+
+def sqs_event(queue_arn: str, messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """The event Lambda's SQS event source mapping sends a worker."""
+    return {
+        "Records": [
+            {
+                "messageId": message["MessageId"],
+                "receiptHandle": message["ReceiptHandle"],
+                "body": message["Body"],
+                "attributes": message.get("Attributes", {}),
+                "messageAttributes": {},
+                "md5OfBody": message.get("MD5OfBody", ""),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": REGION,
+            }
+            for message in messages
+        ]
+    }
+
+
+def drain_queue(registry: HandlerRegistry, worker: Function, queue: Queue, batch_size: int = 10) -> dict[str, Any]:
+    """Feeds everything in ``queue`` to ``worker`` in batches, deleting what it processed and leaving the
+    records it reports as failed (they come back after the visibility timeout, then go to the DLQ)."""
+    sqs = goalpost_aws.client("sqs")
+    url = os.environ[queue.env]
+    arn = f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{url.rsplit('/', 1)[1]}"
+    batches = processed = failed = 0
+    while True:
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=batch_size, VisibilityTimeout=60).get(
+            "Messages", []
+        )
+        if not messages:
+            break
+        batches += 1
+        response = registry.invoke(worker, sqs_event(arn, messages)) or {}
+        failures = {f["itemIdentifier"] for f in response.get("batchItemFailures", [])}
+        done = [m for m in messages if m["MessageId"] not in failures]
+        if done:
+            sqs.delete_message_batch(
+                QueueUrl=url, Entries=[{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(done)]
+            )
+        processed += len(done)
+        failed += len(failures)
+        if failures and not done:
+            break  # only failures left: they wait for their visibility timeout, as in AWS
+    return {"batches": batches, "messages": processed, "failed": failed}
 
 
 class Scheduler:

@@ -105,7 +105,10 @@ class LocalGateway(ThreadingHTTPServer):
         if path == "/_local/market" and method == "PUT":
             if self.market is None:
                 raise ControlError(HTTPStatus.NOT_IMPLEMENTED, "The simulated market is not part of this build yet")
-            return HTTPStatus.OK, self.market.configure(_json_object(body))
+            try:
+                return HTTPStatus.OK, self.market.configure(_json_object(body))
+            except ValueError as error:
+                raise ControlError(HTTPStatus.UNPROCESSABLE_ENTITY, str(error)) from None
         if path == "/_local/jwks.json" and method == "GET":
             return HTTPStatus.OK, self.authority.jwks()
         raise ControlError(HTTPStatus.NOT_FOUND, "Not found")

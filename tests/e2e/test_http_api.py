@@ -165,8 +165,10 @@ def test_jobs_run_on_demand_as_of_a_given_time(http: Client) -> None:
     assert http.request("POST", "/_local/jobs/snapshot", {"now": "yesterday"}).status == 422
 
 
-def test_market_control_waits_for_its_issue(http: Client) -> None:
-    assert http.request("PUT", "/_local/market", {"prices": {"AAPL": 175.0}}).status == 501
+def test_market_control_sets_the_simulated_market(http: Client) -> None:
+    assert http.request("PUT", "/_local/market", {"prices": {"AAPL": 175.0}, "fault": None}).status == 200
+    assert http.request("PUT", "/_local/market", {"prices": [1]}).status == 422
+    assert http.request("PUT", "/_local/market", {"prices": {}, "fault": "meteor"}).status == 422
 
 
 def test_cors_preflight(http: Client) -> None:

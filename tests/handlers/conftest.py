@@ -16,7 +16,8 @@ from infra.local.aws import LocalAws, published
 from infra.local.lambdas import HandlerRegistry
 from infra.local.routing import RouteTable, build_event
 
-_registry = HandlerRegistry()
+registry = HandlerRegistry()
+_registry = registry
 _routes = RouteTable()
 
 

@@ -36,6 +36,7 @@ ACKNOWLEDGED_RULES = {
     "AwsSolutions-COG2",
     "AwsSolutions-COG8",
     "AwsSolutions-SQS3",
+    "AwsSolutions-SMG4",
 }
 
 
@@ -97,8 +98,36 @@ def test_wildcard_acknowledgements_name_their_findings(synth: Synth) -> None:
                 assert rule["id"].endswith("]"), rule
                 finding = rule["id"][len("AwsSolutions-IAM5[") : -1]
                 assert finding in {"Resource::*", "Action::kms:GenerateDataKey*"} or finding.endswith(
-                    ".Arn>/index/*"
+                    (".Arn>/index/*", ".Arn>:*")
                 ), finding
+
+
+def test_function_qualifier_wildcards_are_acknowledged_only_for_the_workflow_invoking_that_function(
+    synth: Synth,
+) -> None:
+    """``<function.Arn>:*`` (its versions and aliases) only on the role of the workflow that runs that job."""
+    found = acknowledgements(synth)
+    expected = set()
+    for name, machine in synth.stack.jobs.state_machines.items():
+        policy = machine.role.node.find_child("DefaultPolicy")
+        function_id = synth.logical_id(synth.stack.functions.by_name[name])
+        expected.add((synth.logical_id(policy), f"AwsSolutions-IAM5[Resource::<{function_id}.Arn>:*]"))
+    actual = {
+        (logical_id, rule["id"])
+        for logical_id, rules in found.items()
+        for rule in rules
+        if rule["id"].startswith("AwsSolutions-IAM5[") and rule["id"].endswith(".Arn>:*]")
+    }
+    assert actual == expected
+    assert expected, "no sub-minute job: this test checks nothing"
+
+
+def test_only_declared_secrets_are_acknowledged_for_rotation(synth: Synth) -> None:
+    found = acknowledgements(synth)
+    acknowledged = {
+        logical_id for logical_id, rules in found.items() if any(rule["id"] == "AwsSolutions-SMG4" for rule in rules)
+    }
+    assert acknowledged == {synth.logical_id(secret) for secret in synth.stack.secrets.secrets.values()}
 
 
 def test_only_public_routes_are_acknowledged_as_unauthorized(synth: Synth) -> None:

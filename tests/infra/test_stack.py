@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,7 @@ from aws_cdk import App, Stack
 from goalpost import declaration
 from infra.constructs._common import context_flag, pascal
 from infra.constructs.layers import Layers, powertools_parameter_name, requirements_of
+from infra.constructs.sub_minute import slot_offsets
 
 if TYPE_CHECKING:
     from tests.infra.conftest import Synth
@@ -125,6 +127,14 @@ def test_every_declared_function_is_configured_as_declared(synth: Synth, spec: d
         **{
             declaration.TOPICS_BY_KEY[key].env: {"Ref": synth.logical_id(synth.stack.alerts.topics[key])}
             for key in spec.topics
+        },
+        **{
+            declaration.QUEUES_BY_KEY[key].env: {"Ref": synth.logical_id(synth.stack.queues.queues[key])}
+            for key in spec.queues
+        },
+        **{
+            declaration.SECRETS_BY_KEY[key].env: {"Ref": synth.logical_id(synth.stack.secrets.secrets[key])}
+            for key in spec.secrets
         },
         **declaration.function_environment(spec),
     }
@@ -384,22 +394,208 @@ def test_user_pool_is_invite_only_with_optional_totp(synth: Synth) -> None:
     assert groups == ["admin"]
 
 
+# ------------------------------------------------------------------ secrets
+
+
+def test_every_declared_secret_exists_with_a_generated_placeholder(synth: Synth) -> None:
+    secrets = synth.resources("AWS::SecretsManager::Secret")
+    assert set(secrets) == {synth.logical_id(synth.stack.secrets.secrets[secret.key]) for secret in declaration.SECRETS}
+    for secret in declaration.SECRETS:
+        props = secrets[synth.logical_id(synth.stack.secrets.secrets[secret.key])]["Properties"]
+        # No value in the template: CloudFormation generates a placeholder the operator replaces.
+        assert "SecretString" not in props
+        generated = props["GenerateSecretString"]
+        assert json.loads(generated["SecretStringTemplate"]) == {"key_id": ""}
+        assert generated["GenerateStringKey"] == "secret_key"
+        assert secret.description in props["Description"]
+
+
+@pytest.mark.parametrize("spec", declaration.ALL_FUNCTIONS, ids=lambda f: f.name)
+def test_each_function_may_read_only_its_declared_secrets(synth: Synth, spec: declaration.Function) -> None:
+    statements = policy_statements(synth, synth.function_id(spec.handler))
+    secret_ids = {synth.logical_id(secret) for secret in synth.stack.secrets.secrets.values()}
+    readable = {
+        ref
+        for statement in statements
+        if any(action.startswith("secretsmanager:") for action in as_list(statement["Action"]))
+        for ref in refs(statement["Resource"])
+    }
+    assert readable <= secret_ids
+    assert readable == {synth.logical_id(synth.stack.secrets.secrets[key]) for key in spec.secrets}
+    actions = {
+        action
+        for statement in statements
+        for action in as_list(statement["Action"])
+        if action.startswith("secretsmanager:")
+    }
+    assert actions == ({"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"} if spec.secrets else set())
+
+    env = synth.json["Resources"][synth.function_id(spec.handler)]["Properties"]["Environment"]["Variables"]
+    for secret in declaration.SECRETS:
+        if secret.key in spec.secrets:
+            assert env[secret.env] == {"Ref": synth.logical_id(synth.stack.secrets.secrets[secret.key])}
+        else:
+            assert secret.env not in env
+
+
+def test_the_price_functions_read_the_alpaca_secret() -> None:
+    """The declaration's own example: the price job and the prices API read the market-data keys."""
+    readers = {spec.name for spec in declaration.ALL_FUNCTIONS if "alpaca" in spec.secrets}
+    assert readers == {"price-update", "prices-api"}
+
+
+# ------------------------------------------------------------------ queues
+
+
+def _tls_only(synth: Synth, queue_id: str) -> bool:
+    return any(
+        statement["Effect"] == "Deny" and statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        for policy in synth.resources("AWS::SQS::QueuePolicy").values()
+        if queue_id in refs(policy["Properties"]["Queues"])
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    )
+
+
+@pytest.mark.parametrize("queue", declaration.QUEUES, ids=lambda q: q.key)
+def test_every_declared_queue_is_encrypted_tls_only_with_a_redrive_dead_letter_queue(
+    synth: Synth, queue: declaration.Queue
+) -> None:
+    queue_id = synth.logical_id(synth.stack.queues.queues[queue.key])
+    dlq_id = synth.logical_id(synth.stack.queues.dead_letter_queues[queue.key])
+    props = synth.json["Resources"][queue_id]["Properties"]
+    assert props["SqsManagedSseEnabled"] is True
+    assert props["VisibilityTimeout"] == queue.visibility_timeout_seconds
+    assert props["RedrivePolicy"]["maxReceiveCount"] == queue.max_receive_count
+    assert only_ref(props["RedrivePolicy"]["deadLetterTargetArn"]) == dlq_id
+    dlq = synth.json["Resources"][dlq_id]["Properties"]
+    assert dlq["SqsManagedSseEnabled"] is True
+    assert dlq["MessageRetentionPeriod"] == 14 * 24 * 3600
+    assert "RedrivePolicy" not in dlq
+    assert _tls_only(synth, queue_id)
+    assert _tls_only(synth, dlq_id)
+
+
+def test_no_undeclared_queue(synth: Synth) -> None:
+    # Each work queue and its DLQ, plus one DLQ per job (failed schedule deliveries and async invocations).
+    assert len(synth.resources("AWS::SQS::Queue")) == 2 * len(declaration.QUEUES) + len(declaration.JOBS)
+
+
+def _work_queue_ids(synth: Synth) -> dict[str, str]:
+    return {synth.logical_id(queue): key for key, queue in synth.stack.queues.queues.items()}
+
+
+@pytest.mark.parametrize("spec", declaration.ALL_FUNCTIONS, ids=lambda f: f.name)
+def test_each_function_may_send_only_to_its_declared_queues(synth: Synth, spec: declaration.Function) -> None:
+    statements = policy_statements(synth, synth.function_id(spec.handler))
+    work_queues = _work_queue_ids(synth)
+    sends_to = {
+        work_queues[ref]
+        for statement in statements
+        if "sqs:SendMessage" in as_list(statement["Action"])
+        for ref in refs(statement["Resource"])
+        if ref in work_queues
+    }
+    assert sends_to == set(spec.queues)
+    env = synth.json["Resources"][synth.function_id(spec.handler)]["Properties"]["Environment"]["Variables"]
+    for queue in declaration.QUEUES:
+        if queue.key in spec.queues:
+            assert env[queue.env] == {"Ref": synth.logical_id(synth.stack.queues.queues[queue.key])}
+        else:
+            assert queue.env not in env
+
+
+@pytest.mark.parametrize("spec", declaration.ALL_FUNCTIONS, ids=lambda f: f.name)
+def test_only_workers_consume_and_only_their_jobs_queue(synth: Synth, spec: declaration.Function) -> None:
+    statements = policy_statements(synth, synth.function_id(spec.handler))
+    work_queues = _work_queue_ids(synth)
+    consumes = {
+        work_queues[ref]
+        for statement in statements
+        if "sqs:ReceiveMessage" in as_list(statement["Action"])
+        for ref in refs(statement["Resource"])
+        if ref in work_queues
+    }
+    expected = {job.queue.key for job in declaration.JOBS if job.worker == spec and job.queue is not None}
+    assert consumes == expected
+
+
+WORKER_JOBS = [job for job in declaration.JOBS if job.worker is not None]
+
+
+@pytest.mark.parametrize("job", WORKER_JOBS, ids=declaration.job_name)
+def test_the_worker_consumes_its_queue_reporting_partial_batch_failures(synth: Synth, job: declaration.Job) -> None:
+    assert job.worker is not None
+    assert job.queue is not None
+    assert job.queue.key in job.function.queues, "the coordinator must be allowed to send the work"
+    worker_id = synth.function_id(job.worker.handler)
+    (mapping,) = (
+        mapping["Properties"]
+        for mapping in synth.resources("AWS::Lambda::EventSourceMapping").values()
+        if only_ref(mapping["Properties"]["FunctionName"]) == worker_id
+    )
+    assert only_ref(mapping["EventSourceArn"]) == synth.logical_id(synth.stack.queues.queues[job.queue.key])
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["BatchSize"] == 10
+    assert 0 < mapping["MaximumBatchingWindowInSeconds"] <= 10
+    assert mapping.get("Enabled", True) is True
+    # Messages must stay invisible for as long as the worker may take.
+    assert job.queue.visibility_timeout_seconds >= job.worker.timeout_seconds
+
+    actions = {
+        action
+        for statement in policy_statements(synth, worker_id)
+        if synth.logical_id(synth.stack.queues.queues[job.queue.key]) in refs(statement["Resource"])
+        for action in as_list(statement["Action"])
+    }
+    assert {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"} <= actions
+    assert "sqs:SendMessage" not in actions
+
+
+def test_no_undeclared_event_source_mapping(synth: Synth) -> None:
+    assert len(synth.resources("AWS::Lambda::EventSourceMapping")) == len(WORKER_JOBS)
+
+
+def test_workers_are_deployed_but_not_scheduled(synth: Synth) -> None:
+    scheduled = {
+        only_ref(target["Arn"])
+        for rule in synth.resources("AWS::Events::Rule").values()
+        for target in rule["Properties"]["Targets"]
+    }
+    for job in WORKER_JOBS:
+        assert job.worker is not None
+        assert job.worker in declaration.ALL_FUNCTIONS
+        assert synth.function_id(job.worker.handler) not in scheduled
+
+
 # ------------------------------------------------------------------ jobs
+
+SUB_MINUTE_JOBS = [job for job in declaration.JOBS if job.schedule.sub_minute]
+
+
+def _rules_targeting(synth: Synth, target_id: str) -> list[dict[str, Any]]:
+    return [
+        rule["Properties"]
+        for rule in synth.resources("AWS::Events::Rule").values()
+        if any(only_ref(target["Arn"]) == target_id for target in rule["Properties"]["Targets"])
+    ]
 
 
 @pytest.mark.parametrize("job", declaration.JOBS, ids=declaration.job_name)
 def test_every_job_is_scheduled_with_retries_and_a_dead_letter_queue(synth: Synth, job: declaration.Job) -> None:
     function_id = synth.function_id(job.function.handler)
-    rules = [
-        rule["Properties"]
-        for rule in synth.resources("AWS::Events::Rule").values()
-        if any(only_ref(target["Arn"]) == function_id for target in rule["Properties"]["Targets"])
-    ]
+    if job.schedule.sub_minute:
+        # EventBridge starts the job's workflow, never the function itself.
+        assert _rules_targeting(synth, function_id) == []
+        target_id = synth.logical_id(synth.stack.jobs.state_machines[job.function.name])
+    else:
+        target_id = function_id
+    rules = _rules_targeting(synth, target_id)
     assert len(rules) == 1, job.function.name
     rule = rules[0]
     assert rule["ScheduleExpression"] == job.schedule.expression
     assert rule["State"] == "ENABLED"
     (target,) = rule["Targets"]
+    assert "Input" not in target  # the target receives the event itself, hence its `time`
     assert target["RetryPolicy"]["MaximumRetryAttempts"] == 2
     dlq_id = only_ref(target["DeadLetterConfig"]["Arn"])
 
@@ -415,18 +611,166 @@ def test_every_job_is_scheduled_with_retries_and_a_dead_letter_queue(synth: Synt
     assert queue["Type"] == "AWS::SQS::Queue"
     assert queue["Properties"]["SqsManagedSseEnabled"] is True
     assert queue["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
-    tls_only = [
-        statement
-        for policy in synth.resources("AWS::SQS::QueuePolicy").values()
-        if dlq_id in refs(policy["Properties"]["Queues"])
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
-        if statement["Effect"] == "Deny" and statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-    ]
-    assert tls_only
+    assert _tls_only(synth, dlq_id)
 
 
 def test_no_undeclared_schedule(synth: Synth) -> None:
     assert len(synth.resources("AWS::Events::Rule")) == len(declaration.JOBS)
+
+
+def test_only_sub_minute_jobs_use_a_state_machine(synth: Synth) -> None:
+    assert SUB_MINUTE_JOBS, "no sub-minute job: the workflow tests check nothing"
+    assert set(synth.stack.jobs.state_machines) == {job.function.name for job in SUB_MINUTE_JOBS}
+    assert len(synth.resources("AWS::StepFunctions::StateMachine")) == len(SUB_MINUTE_JOBS)
+
+
+def _placeholder(value: Any) -> str:
+    """A stand-in for an intrinsic inside the definition: ``<Logical.Arn>``, ``<AWS::Partition>``."""
+    if "Fn::GetAtt" in value:
+        logical_id, attribute = value["Fn::GetAtt"]
+        return f"<{logical_id}.{attribute}>"
+    if "Ref" in value:
+        return f"<{value['Ref']}>"
+    raise AssertionError(value)
+
+
+def definition(synth: Synth, machine_id: str) -> dict[str, Any]:
+    """The state machine's definition, its intrinsics replaced by ``_placeholder`` strings."""
+    body = synth.json["Resources"][machine_id]["Properties"]["DefinitionString"]
+    if isinstance(body, dict):
+        (separator, parts) = body["Fn::Join"]
+        body = separator.join(part if isinstance(part, str) else _placeholder(part) for part in parts)
+    parsed: dict[str, Any] = json.loads(body)
+    return parsed
+
+
+@pytest.mark.parametrize("job", SUB_MINUTE_JOBS, ids=declaration.job_name)
+def test_a_sub_minute_job_runs_in_an_express_workflow_started_every_minute(synth: Synth, job: declaration.Job) -> None:
+    machine_id = synth.logical_id(synth.stack.jobs.state_machines[job.function.name])
+    (rule,) = _rules_targeting(synth, machine_id)
+    assert rule["ScheduleExpression"] == "rate(1 minute)"
+
+    props = synth.json["Resources"][machine_id]["Properties"]
+    assert props["StateMachineType"] == "EXPRESS"
+    assert props["TracingConfiguration"] == {"Enabled": True}
+    logging = props["LoggingConfiguration"]
+    assert logging["Level"] == "ALL"
+    assert logging["IncludeExecutionData"] is False
+    (destination,) = logging["Destinations"]
+    log_group = synth.json["Resources"][only_ref(destination["CloudWatchLogsLogGroup"]["LogGroupArn"])]
+    assert log_group["Type"] == "AWS::Logs::LogGroup"
+    assert log_group["Properties"]["RetentionInDays"] == 30
+    assert log_group["Properties"]["LogGroupName"].startswith("/aws/vendedlogs/states/")
+
+
+@pytest.mark.parametrize("job", SUB_MINUTE_JOBS, ids=declaration.job_name)
+def test_the_workflow_runs_the_job_once_per_slot_and_survives_a_failed_run(synth: Synth, job: declaration.Job) -> None:
+    assert job.schedule.every is not None
+    every = int(job.schedule.every.total_seconds())
+    function_id = synth.function_id(job.function.handler)
+    machine_id = synth.logical_id(synth.stack.jobs.state_machines[job.function.name])
+    states = definition(synth, machine_id)
+    assert states["QueryLanguage"] == "JSONata"
+
+    runs = states["States"][states["StartAt"]]
+    assert runs["Type"] == "Map"
+    assert runs["End"] is True
+    assert runs["MaxConcurrency"] == 1  # one run at a time
+    assert runs["Items"] == [run * every for run in range(job.schedule.runs_per_minute)]
+    # Each slot is the scheduled minute (the event's `time`, else the start of the execution) plus its offset.
+    slot = runs["ItemSelector"]["scheduled_time"]
+    assert "$states.input.time" in slot
+    assert "$states.context.Execution.StartTime" in slot
+    assert "$states.context.Map.Item.Value * 1000" in slot
+    assert runs["ItemSelector"]["run"] == "{% $states.context.Map.Item.Index %}"
+
+    processor = runs["ItemProcessor"]
+    assert processor["ProcessorConfig"]["Mode"] == "INLINE"
+    wait = processor["States"][processor["StartAt"]]
+    assert wait["Type"] == "Wait"
+    assert wait["Timestamp"] == "{% $states.input.scheduled_time %}"
+    invoke = processor["States"][wait["Next"]]
+    assert invoke["Type"] == "Task"
+    assert invoke["Resource"] == "arn:<AWS::Partition>:states:::lambda:invoke"
+    assert invoke["Arguments"]["FunctionName"] == f"<{function_id}.Arn>"
+    payload = invoke["Arguments"]["Payload"]
+    assert payload["scheduled_time"] == "{% $states.input.scheduled_time %}"  # what the job's handler reads
+    assert payload["run"] == "{% $states.input.run %}"
+    assert payload["runs_per_minute"] == job.schedule.runs_per_minute
+    assert payload["job"] == declaration.job_name(job)
+    assert "InvocationType" not in invoke["Arguments"]  # synchronous: runs never overlap within a minute
+    assert invoke["End"] is True
+
+    # A failed run is caught, kept in the output, and the next slot runs.
+    (catch,) = invoke["Catch"]
+    assert catch["ErrorEquals"] == ["States.ALL"]
+    assert catch["Output"]["status"] == "failed"
+    handler = processor["States"][catch["Next"]]
+    assert handler["Type"] == "Pass"
+    assert handler["End"] is True
+    # Only transient Lambda faults are retried, briefly: a slot lasts `every` seconds.
+    for retry in invoke.get("Retry", []):
+        assert all(error.startswith("Lambda.") for error in retry["ErrorEquals"])
+        assert retry["IntervalSeconds"] * retry["MaxAttempts"] * retry.get("BackoffRate", 1) < every
+    assert set(processor["States"]) == {processor["StartAt"], wait["Next"], catch["Next"]}
+
+
+def test_the_price_update_runs_six_times_a_minute_ten_seconds_apart(synth: Synth) -> None:
+    job = declaration.JOBS_BY_NAME["price_update"]
+    assert job.schedule.sub_minute
+    assert job.schedule.runs_per_minute == 6
+    machine_id = synth.logical_id(synth.stack.jobs.state_machines[job.function.name])
+    (rule,) = _rules_targeting(synth, machine_id)
+    assert rule["ScheduleExpression"] == "rate(1 minute)"
+    runs = definition(synth, machine_id)["States"]["Runs"]
+    assert runs["Items"] == [0, 10, 20, 30, 40, 50]
+    waits = [b - a for a, b in zip(runs["Items"], runs["Items"][1:], strict=False)]
+    assert waits == [10] * 5
+
+
+@pytest.mark.parametrize("job", SUB_MINUTE_JOBS, ids=declaration.job_name)
+def test_the_workflow_may_invoke_only_its_function_and_only_the_rule_may_start_it(
+    synth: Synth, job: declaration.Job
+) -> None:
+    function_id = synth.function_id(job.function.handler)
+    machine_id = synth.logical_id(synth.stack.jobs.state_machines[job.function.name])
+    role_id = only_ref(synth.json["Resources"][machine_id]["Properties"]["RoleArn"])
+    statements = [
+        statement
+        for policy in synth.resources("AWS::IAM::Policy").values()
+        if role_id in refs(policy["Properties"]["Roles"])
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    invoke = [statement for statement in statements if "lambda:InvokeFunction" in as_list(statement["Action"])]
+    (statement,) = invoke
+    assert as_list(statement["Action"]) == ["lambda:InvokeFunction"]
+    assert set(refs(statement["Resource"])) == {function_id}
+    # Everything else is log delivery and X-Ray (which name no resource), nothing that touches data.
+    others = {action for s in statements if s is not statement for action in as_list(s["Action"])}
+    assert all(action.startswith(("logs:", "xray:")) for action in others), others
+    assert not any(action.startswith("logs:") and "Delete" in action and "Delivery" not in action for action in others)
+
+    (rule,) = _rules_targeting(synth, machine_id)
+    (target,) = rule["Targets"]
+    events_role_id = only_ref(target["RoleArn"])
+    start = [
+        statement
+        for policy in synth.resources("AWS::IAM::Policy").values()
+        if events_role_id in refs(policy["Properties"]["Roles"])
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    assert [(statement["Action"], only_ref(statement["Resource"])) for statement in start] == [
+        ("states:StartExecution", machine_id)
+    ]
+
+
+def test_slot_offsets_refuse_what_a_wait_state_cannot_express() -> None:
+    assert slot_offsets(declaration.Schedule(every=timedelta(seconds=15))) == [0, 15, 30, 45]
+    assert slot_offsets(declaration.Schedule(every=timedelta(seconds=7))) == [0, 7, 14, 21, 28, 35, 42, 49]
+    with pytest.raises(ValueError, match="whole seconds"):
+        slot_offsets(declaration.Schedule(every=timedelta(seconds=7.5)))
+    with pytest.raises(ValueError, match="not a sub-minute"):
+        slot_offsets(declaration.Schedule(every=timedelta(minutes=5)))
 
 
 # ------------------------------------------------------------------ outputs and context
@@ -437,6 +781,9 @@ def test_outputs(synth: Synth) -> None:
     assert {"ApiUrl", "UserPoolId", "UserPoolClientId"} <= set(outputs)
     for topic in declaration.TOPICS:
         assert f"{pascal(topic.key)}TopicArn" in outputs
+    for secret in declaration.SECRETS:
+        output = outputs[f"{pascal(secret.key)}SecretArn"]
+        assert output["Value"] == {"Ref": synth.logical_id(synth.stack.secrets.secrets[secret.key])}
 
 
 @pytest.mark.parametrize(

@@ -78,7 +78,7 @@ def cancellation_codes(error: ClientError) -> list[str]:
 
 def strip_keys(item: Item, extra: Iterable[str] = ()) -> Item:
     """The entity's own attributes, without table keys and index attributes."""
-    hidden = {"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk", "expires_at", "entity"}
+    hidden = {"pk", "sk", "expires_at", "entity", *(f"gsi{n}{part}" for n in range(1, 5) for part in ("pk", "sk"))}
     hidden.update(extra)
     return {k: v for k, v in item.items() if k not in hidden}
 
@@ -89,17 +89,32 @@ def index_key_names(index: str | None) -> tuple[str, str]:
 
 
 def prefix_query(
-    table: str, partition: str, sort_prefix: str, *, index: str | None, newest_first: bool
+    table: str,
+    partition: str,
+    sort_prefix: str | None,
+    *,
+    index: str | None,
+    newest_first: bool,
+    between: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The Query request for the items of one partition (of the table or a ``gsiN``) under a sort prefix."""
+    """The Query request for the items of one partition (of the table or a ``gsiN``), under a sort prefix
+    when one is given, or with a sort key ``between`` two values (inclusive)."""
     pk_name, sk_name = index_key_names(index)
     request: dict[str, Any] = {
         "TableName": table,
-        "KeyConditionExpression": "#pk = :pk AND begins_with(#sk, :prefix)",
-        "ExpressionAttributeNames": {"#pk": pk_name, "#sk": sk_name},
-        "ExpressionAttributeValues": {":pk": {"S": partition}, ":prefix": {"S": sort_prefix}},
+        "KeyConditionExpression": "#pk = :pk",
+        "ExpressionAttributeNames": {"#pk": pk_name},
+        "ExpressionAttributeValues": {":pk": {"S": partition}},
         "ScanIndexForward": not newest_first,
     }
+    if sort_prefix:
+        request["KeyConditionExpression"] += " AND begins_with(#sk, :prefix)"
+        request["ExpressionAttributeNames"]["#sk"] = sk_name
+        request["ExpressionAttributeValues"][":prefix"] = {"S": sort_prefix}
+    elif between is not None:
+        request["KeyConditionExpression"] += " AND #sk BETWEEN :low AND :high"
+        request["ExpressionAttributeNames"]["#sk"] = sk_name
+        request["ExpressionAttributeValues"].update({":low": {"S": between[0]}, ":high": {"S": between[1]}})
     if index is not None:
         request["IndexName"] = index
     return request
@@ -109,7 +124,7 @@ def query_page(
     *,
     table: str,
     partition: str,
-    sort_prefix: str,
+    sort_prefix: str | None,
     limit: int,
     start_key: dict[str, Any] | None,
     index: str | None = None,
@@ -117,13 +132,14 @@ def query_page(
     filter_expression: str | None = None,
     filter_values: dict[str, Any] | None = None,
     filter_names: dict[str, str] | None = None,
+    between: tuple[str, str] | None = None,
 ) -> tuple[list[Item], dict[str, Any] | None]:
     """One page of at most ``limit`` items, and the key to continue from when more items exist.
 
     It reads one item more than it returns, so a next key is given only when there is a next item; with a
     filter it reads on until the page is full or the partition ends."""
     pk_name, sk_name = index_key_names(index)
-    request = prefix_query(table, partition, sort_prefix, index=index, newest_first=newest_first)
+    request = prefix_query(table, partition, sort_prefix, index=index, newest_first=newest_first, between=between)
     if filter_expression:
         request["FilterExpression"] = filter_expression
         request["ExpressionAttributeNames"].update(filter_names or {})
@@ -153,15 +169,19 @@ def query_all(
     *,
     table: str,
     partition: str,
-    sort_prefix: str,
+    sort_prefix: str | None,
     index: str | None = None,
     newest_first: bool = True,
     filter_expression: str | None = None,
+    filter_values: dict[str, Any] | None = None,
 ) -> list[Item]:
-    """Every item of one partition under ``sort_prefix``, page after page (for jobs and whole-set views)."""
+    """Every item of one partition (under ``sort_prefix``), page after page (for jobs and whole-set views)."""
     request = prefix_query(table, partition, sort_prefix, index=index, newest_first=newest_first)
     if filter_expression:
         request["FilterExpression"] = filter_expression
+        request["ExpressionAttributeValues"].update(
+            {name: serialize_value(value) for name, value in (filter_values or {}).items()}
+        )
     items: list[Item] = []
     for page in client().get_paginator("query").paginate(**request):
         items.extend(deserialize(raw) for raw in page.get("Items", []))
@@ -205,12 +225,13 @@ def delete_partition(table: str, partition: str) -> int:
     return deleted
 
 
-def batch_write(table: str, requests: list[dict[str, Any]], attempts: int = 8) -> None:
+def batch_write(table: str, requests: list[dict[str, Any]], attempts: int = 8) -> int:
+    """One BatchWriteItem (≤ 25 requests), retrying unprocessed items with backoff; returns the calls made."""
     pending = {table: requests}
     for attempt in range(attempts):
         response = client().batch_write_item(RequestItems=pending)
         pending = response.get("UnprocessedItems") or {}
         if not pending:
-            return
+            return attempt + 1
         time.sleep(min(1.0, 0.05 * 2**attempt))
     raise RuntimeError(f"{sum(len(v) for v in pending.values())} writes left unprocessed")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zlib
+
 
 def user_pk(user_id: str) -> str:
     return f"USER#{user_id}"
@@ -78,3 +80,57 @@ def alerts_by_type_pk(user_id: str, alert_type: str) -> str:
 
 
 PROFILE_SK = "PROFILE"
+
+
+# ---------------------------------------------------------------- portfolio (data table)
+USER_SHARDS = 16  # the users registry is spread over this many index partitions
+SYMBOL_SHARDS = 8  # and the active symbols (system table) over this many partitions
+
+
+def shard_of(value: str, shards: int) -> int:
+    return zlib.crc32(value.encode()) % shards
+
+
+def users_registry_pk(shard: int) -> str:
+    """gsi3 partition of the profiles of users with a portfolio (cash or positions): the snapshot job's list."""
+    return f"USERS#{shard:02d}"
+
+
+POSITION_PREFIX = "POSITION#"
+
+
+def position_sk(position_id: str) -> str:
+    return f"POSITION#{position_id}"
+
+
+def positions_by_status_pk(user_id: str, status: str) -> str:
+    return f"USER#{user_id}#POSITIONS#STATUS#{status}"
+
+
+def positions_by_symbol_pk(user_id: str, symbol: str) -> str:
+    return f"USER#{user_id}#POSITIONS#SYMBOL#{symbol}"
+
+
+def open_positions_pk(symbol: str) -> str:
+    """gsi3 partition (sparse: OPEN positions only) of every user's open positions in one symbol."""
+    return f"OPEN#{symbol}"
+
+
+def snapshots_pk(user_id: str) -> str:
+    return f"USER#{user_id}#SNAP"
+
+
+def snapshot_tier_pk(user_id: str, tier: str) -> str:
+    return f"USER#{user_id}#SNAP#{tier}"
+
+
+# ---------------------------------------------------------------- system table
+PRICE_SK = "PRICE"
+
+
+def price_pk(symbol: str) -> str:
+    return f"PRICE#{symbol}"
+
+
+def symbols_pk(shard: int) -> str:
+    return f"SYMBOLS#{shard:02d}"

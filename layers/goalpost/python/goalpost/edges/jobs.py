@@ -64,3 +64,29 @@ def job_handler(name: str, run: JobRun) -> Callable[[dict[str, Any], LambdaConte
 def idle(_: datetime) -> dict[str, Any]:
     """The run of a job whose work has not arrived yet: it reports that it had nothing to do."""
     return {"status": "idle", "processed": 0}
+
+
+def queue_worker(name: str, handle: Callable[[str], dict[str, Any]]) -> Callable[[dict[str, Any], LambdaContext], Any]:
+    """The entry point of a job's SQS worker: each record's body goes to ``handle``; a record that fails is
+    reported back (partial-batch failure) so SQS retries only it, then its dead-letter queue keeps it."""
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+    processor = BatchProcessor(event_type=EventType.SQS)
+
+    def record_handler(record: SQSRecord) -> dict[str, Any]:
+        return handle(record.body)
+
+    @logger.inject_lambda_context(clear_state=True)
+    @_traced
+    @metrics.log_metrics(capture_cold_start_metric=metrics_enabled())
+    def handler(event: dict[str, Any], context: LambdaContext) -> Any:
+        logger.append_keys(job=name)
+        response = process_partial_response(
+            event=event, record_handler=record_handler, processor=processor, context=context
+        )
+        failed = len(response.get("batchItemFailures", []))
+        metrics.add_metric(name=f"{_metric_name(name)}BatchFailures", unit="Count", value=failed)
+        return response
+
+    return handler

@@ -1,0 +1,68 @@
+"""Portfolio API: cash, the live value, performance charts, snapshots. Routes only."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+
+from goalpost.domain.charts import Timeframe
+from goalpost.edges.api import build_resolver, current_user, lambda_handler, page_response, responses
+from goalpost.schemas.common import DEFAULT_LIMIT, DateTimeInput, LimitQuery, NextTokenQuery
+from goalpost.schemas.portfolio import Cash, CashIn, PerformanceOut, PortfolioOut, SnapshotOut
+from goalpost.services import portfolio
+
+router = Router()
+TAGS = ["Portfolio"]
+
+
+@router.get("/portfolio/cash", summary="The cash balance", tags=TAGS, responses=responses(200, Cash))
+def get_cash() -> Cash:
+    return Cash(cash_balance=portfolio.cash(current_user(router)))
+
+
+@router.put("/portfolio/cash", summary="Set the cash balance", tags=TAGS, responses=responses(200, Cash))
+def put_cash(update: Annotated[CashIn, Body()]) -> Cash:
+    return Cash(cash_balance=portfolio.set_cash(current_user(router), update.cash_balance))
+
+
+@router.get(
+    "/portfolio/current",
+    summary="The live value: open positions per symbol and side at the cached prices, plus cash",
+    tags=TAGS,
+    responses=responses(200, PortfolioOut),
+)
+def current() -> PortfolioOut:
+    return PortfolioOut.of(portfolio.current(current_user(router)))
+
+
+@router.get(
+    "/portfolio/performance",
+    summary="Chart points of a timeframe (last snapshot of each bucket) and the change to the live value",
+    tags=TAGS,
+    responses=responses(200, PerformanceOut),
+)
+def performance(timeframe: Annotated[Timeframe, Query()] = Timeframe.ONE_DAY) -> PerformanceOut:
+    return PerformanceOut.of(portfolio.performance(current_user(router), timeframe))
+
+
+@router.get(
+    "/portfolio/snapshots",
+    summary="Portfolio snapshots between from and to, newest first",
+    tags=TAGS,
+    responses=responses(200, list[SnapshotOut]),
+)
+def snapshots(
+    start: Annotated[DateTimeInput | None, Query(alias="from")] = None,
+    end: Annotated[DateTimeInput | None, Query(alias="to")] = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    next_token: NextTokenQuery = None,
+) -> Response[list[SnapshotOut]]:
+    items, token = portfolio.snapshots(current_user(router), start=start, end=end, limit=limit, next_token=next_token)
+    return page_response([SnapshotOut.model_validate(item).model_dump(mode="json") for item in items], token)
+
+
+app = build_resolver(router)
+handler = lambda_handler(app)

@@ -1,0 +1,45 @@
+"""Prices API: the cached prices, and an admin refresh. Routes only."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from goalpost.domain.clock import utc_now
+from goalpost.edges.api import build_resolver, current_user, lambda_handler, require_admin, responses
+from goalpost.schemas.portfolio import PriceOut, RefreshOut, parse_symbols
+from goalpost.services import prices
+
+router = Router()
+TAGS = ["Prices"]
+
+
+@router.get(
+    "/prices",
+    summary="Cached prices of the given symbols (unknown ones are left out; fresh = under 5 minutes old)",
+    tags=TAGS,
+    responses=responses(200, list[PriceOut]),
+)
+def get_prices(symbols: Annotated[str, Query(min_length=1, max_length=2200)]) -> list[PriceOut]:
+    current_user(router)
+    wanted = parse_symbols(symbols)
+    found = prices.cached_prices(wanted)
+    now = utc_now()
+    return [PriceOut.at(found[s], now) for s in wanted if s in found]
+
+
+@router.post(
+    "/prices/refresh",
+    summary="Run the price update now (admin only)",
+    tags=TAGS,
+    responses={**responses(200, RefreshOut), 403: {"description": "Not an admin"}},
+)
+def refresh() -> RefreshOut:
+    require_admin(router)
+    return RefreshOut.model_validate(prices.update_prices())
+
+
+app = build_resolver(router)
+handler = lambda_handler(app)

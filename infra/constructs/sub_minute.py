@@ -1,0 +1,160 @@
+"""Sub-minute cadence: a Step Functions Express workflow that runs a job's function several times a minute.
+
+EventBridge fires at most once a minute, so a job declared ``every`` < 1 minute is started by a
+``rate(1 minute)`` rule whose target is this workflow (``infra.constructs.jobs``). One execution runs the job
+``runs_per_minute`` times, one run per slot ``every`` apart, one after the other (never two runs of one
+execution at once). Each run waits until its slot's absolute time, so a slow run delays only the next slot,
+never the whole minute. A run that fails is recorded in the execution's output and the next slot runs anyway.
+
+The state machine uses JSONata. The input of the execution is the EventBridge event; the slots are counted
+from its ``time`` (the scheduled minute), or from the execution's start time when started by hand. Each run
+receives::
+
+    {"id": "<execution name>-<run>", "source": "goalpost.sub-minute", "job": "<job name>",
+     "scheduled_time": "2026-01-01T12:00:10Z", "run": 1, "runs_per_minute": 6}
+
+which ``goalpost.edges.jobs.scheduled_time`` reads (``scheduled_time``) and ``job_handler`` logs (``id``).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+from constructs import Construct
+
+from goalpost import declaration
+from infra.constructs._common import LOG_RETENTION, acknowledge, logical_id
+
+EVENT_SOURCE = "goalpost.sub-minute"
+# A Wait state's timestamp counts whole seconds (Step Functions truncates milliseconds), so the slots do too.
+SLOT_PICTURE = "[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01]Z"
+# The Lambda errors worth one more try within the slot: throttling and Lambda's own transient faults. A failure
+# of the function itself is not retried here: the next slot is ten seconds away and does the same work.
+TRANSIENT_LAMBDA_ERRORS = [
+    "Lambda.TooManyRequestsException",
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+]
+
+
+def slot_offsets(schedule: declaration.Schedule) -> list[int]:
+    """Seconds from the start of the minute of each run: ``[0, 10, 20, 30, 40, 50]`` for every 10 s."""
+    if not schedule.sub_minute or schedule.every is None:
+        raise ValueError(f"{schedule} is not a sub-minute schedule")
+    if schedule.every % timedelta(seconds=1):
+        raise ValueError(f"a sub-minute cadence must be whole seconds, not {schedule.every}")
+    every = int(schedule.every.total_seconds())
+    return [run * every for run in range(schedule.runs_per_minute)]
+
+
+class SubMinuteRunner(Construct):
+    """The Express workflow (and its log group) that runs ``job``'s function ``runs_per_minute`` times a minute."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, job: declaration.Job, function: lambda_.IFunction):
+        super().__init__(scope, construct_id)
+        name = declaration.job_name(job)
+        offsets = slot_offsets(job.schedule)
+        runs = len(offsets)
+        assert job.schedule.every is not None  # slot_offsets checked it, and that it is whole seconds
+        every = f"{int(job.schedule.every.total_seconds())} s"
+
+        # Base of the slots: the scheduled minute of the EventBridge event, else the execution's start.
+        base = "($exists($states.input.time) ? $states.input.time : $states.context.Execution.StartTime)"
+        runs_map = sfn.Map.jsonata(
+            self,
+            "Runs",
+            comment=f"{runs} runs of {job.function.name}, {every} apart, one at a time",
+            items=sfn.ProvideItems.json_array(offsets),
+            max_concurrency=1,
+            item_selector={
+                "run": "{% $states.context.Map.Item.Index %}",
+                "scheduled_time": (
+                    f"{{% $fromMillis($toMillis({base}) + $states.context.Map.Item.Value * 1000, '{SLOT_PICTURE}') %}}"
+                ),
+            },
+        )
+        wait = sfn.Wait.jsonata(
+            self,
+            "WaitForSlot",
+            comment="Until the run's slot; a slot already past (a slow earlier run) continues at once",
+            time=sfn.WaitTime.timestamp("{% $states.input.scheduled_time %}"),
+        )
+        run = tasks.LambdaInvoke.jsonata(
+            self,
+            "Run",
+            comment=f"Runs {job.function.name} for its slot (synchronously: one run at a time)",
+            lambda_function=function,
+            payload=sfn.TaskInput.from_object(
+                {
+                    "id": "{% $states.context.Execution.Name & '-' & $string($states.input.run) %}",
+                    "source": EVENT_SOURCE,
+                    "job": name,
+                    "scheduled_time": "{% $states.input.scheduled_time %}",
+                    "run": "{% $states.input.run %}",
+                    "runs_per_minute": runs,
+                }
+            ),
+            retry_on_service_exceptions=False,  # the default backs off for a minute, far longer than a slot
+            outputs={
+                "run": "{% $states.input.run %}",
+                "scheduled_time": "{% $states.input.scheduled_time %}",
+                "status": "ok",
+            },
+        )
+        run.add_retry(errors=TRANSIENT_LAMBDA_ERRORS, interval=Duration.seconds(1), max_attempts=2, backoff_rate=2)
+        # Any failure of a run (the function's error, a timeout, throttling after the retries) ends that run
+        # only: the error is kept in the execution's output and the next slot runs.
+        run.add_catch(
+            sfn.Pass.jsonata(self, "RunFailed", comment="Keeps the failure and goes on with the next slot"),
+            errors=[sfn.Errors.ALL],
+            outputs={
+                "run": "{% $states.input.run %}",
+                "scheduled_time": "{% $states.input.scheduled_time %}",
+                "status": "failed",
+                "error": "{% $states.errorOutput.Error %}",
+            },
+        )
+        runs_map.item_processor(wait.next(run))
+
+        # Under /aws/vendedlogs/ so that CloudWatch Logs does not grow the account's log resource policy for it.
+        # Named, hence destroyed with the stack: a retained named group would block the next deploy of the stack.
+        self.log_group = logs.LogGroup(
+            self,
+            "Logs",
+            log_group_name=f"/aws/vendedlogs/states/{Stack.of(self).stack_name}-{job.function.name}",
+            retention=LOG_RETENTION,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        self.state_machine = sfn.StateMachine(
+            self,
+            "StateMachine",
+            comment=f"{job.function.description}: {runs} runs a minute, {every} apart",
+            state_machine_type=sfn.StateMachineType.EXPRESS,
+            query_language=sfn.QueryLanguage.JSONATA,
+            definition_body=sfn.DefinitionBody.from_chainable(runs_map),
+            # ALL (cdk-nag SF1) without the execution data: the events say which run failed and why, while the
+            # payloads stay out of the logs.
+            logs=sfn.LogOptions(destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
+            tracing_enabled=True,
+        )
+        acknowledge(
+            self.state_machine.role.node.find_child("DefaultPolicy"),
+            "AwsSolutions-IAM5",
+            "Express workflow logging and X-Ray tracing: the CloudWatch Logs delivery actions "
+            "(logs:CreateLogDelivery, ...) and xray:PutTraceSegments support no resource-level permissions, so "
+            "Resource * is the only possible value.",
+            applies_to=["Resource::*"],
+        )
+        acknowledge(
+            self.state_machine.role.node.find_child("DefaultPolicy"),
+            "AwsSolutions-IAM5",
+            f"The CDK's LambdaInvoke grant names the {job.function.name} function and <its ARN>:*, its versions "
+            "and aliases; no other function may be invoked by this workflow.",
+            applies_to=[f"Resource::<{logical_id(function)}.Arn>:*"],
+        )

@@ -1,0 +1,85 @@
+"""Portfolio valuation: cached prices, positions aggregated per (symbol, side), cash."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from pydantic import BaseModel
+
+from goalpost.domain.money import HUNDRED, ZERO
+from goalpost.domain.positions import Position, Side, gross_pnl
+
+FRESH_FOR = timedelta(minutes=5)
+SYMBOL_PATTERN = r"^[A-Z0-9.\-/]{1,20}$"
+
+
+class CachedPrice(BaseModel):
+    symbol: str
+    price: Decimal
+    updated_at: datetime
+    source: str
+
+    def is_fresh(self, now: datetime) -> bool:
+        return now - self.updated_at < FRESH_FOR
+
+
+@dataclass(frozen=True)
+class Holding:
+    """One row of the portfolio: every open position of one symbol on one side."""
+
+    ticker: str
+    side: Side
+    shares: Decimal
+    cost_basis: Decimal
+    current_value: Decimal
+    price_per_share: Decimal | None
+    unrealized_gain_loss: Decimal
+    price_missing: bool
+
+    @property
+    def unrealized_gain_loss_percent(self) -> Decimal:
+        return ZERO if self.cost_basis == 0 else self.unrealized_gain_loss / self.cost_basis * HUNDRED
+
+
+@dataclass(frozen=True)
+class PortfolioValue:
+    total_value: Decimal
+    investment_value: Decimal
+    cash_balance: Decimal
+    positions: list[Holding]
+    last_updated: datetime | None
+    price_fresh: bool
+
+
+def _holding(ticker: str, side: Side, positions: list[Position], price: CachedPrice | None) -> Holding:
+    shares = sum((p.quantity for p in positions), ZERO)
+    cost = sum((p.cost_basis for p in positions), ZERO)
+    if price is None:
+        # No price: valued at cost, and said so, rather than dropping out of the total (a false fall).
+        return Holding(ticker, side, shares, cost, cost, None, ZERO, price_missing=True)
+    pnl = sum((gross_pnl(side, p.entry_price, price.price, p.quantity) for p in positions), ZERO)
+    return Holding(ticker, side, shares, cost, cost + pnl, price.price, pnl, price_missing=False)
+
+
+def value_portfolio(
+    positions: Iterable[Position], prices: Mapping[str, CachedPrice], cash: Decimal, now: datetime
+) -> PortfolioValue:
+    """One row per (symbol, side) of the open positions, valued at the cached prices; the oldest price used
+    is ``last_updated``, and ``price_fresh`` says whether every price used is under 5 minutes old."""
+    groups: dict[tuple[str, Side], list[Position]] = {}
+    for position in positions:
+        groups.setdefault((position.symbol, position.side), []).append(position)
+    holdings = [_holding(symbol, side, group, prices.get(symbol)) for (symbol, side), group in sorted(groups.items())]
+    used = [prices[h.ticker] for h in holdings if not h.price_missing]
+    investment = sum((h.current_value for h in holdings), ZERO)
+    return PortfolioValue(
+        total_value=investment + cash,
+        investment_value=investment,
+        cash_balance=cash,
+        positions=holdings,
+        last_updated=min((p.updated_at for p in used), default=None),
+        price_fresh=all(p.is_fresh(now) for p in used),
+    )

@@ -1,0 +1,160 @@
+"""JSON over HTTP for the price providers: a timeout on every call, retries with capped exponential backoff and
+full jitter for what may pass (connection errors, timeouts, 5xx, 429 with its Retry-After), none for the rest."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+import urllib3
+
+from goalpost.observability import logger
+from goalpost.settings import get_settings
+
+POOL_SIZE = 8
+DETAIL_LIMIT = 120
+
+
+class MarketHttpError(Exception):
+    """A request that failed for good; ``requests`` counts the attempts made."""
+
+    def __init__(self, reason: str, requests: int) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.requests = requests
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    timeout_seconds: float = 3.0
+    retries: int = 2
+    backoff_seconds: float = 0.2
+    backoff_cap_seconds: float = 2.0
+
+    @classmethod
+    def from_settings(cls) -> RetryPolicy:
+        settings = get_settings()
+        return cls(
+            timeout_seconds=settings.market_timeout_seconds,
+            retries=settings.market_retries,
+            backoff_seconds=settings.market_backoff_seconds,
+            backoff_cap_seconds=settings.market_backoff_cap_seconds,
+        )
+
+    def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
+        """Seconds to wait before retry number ``attempt + 1`` (attempt counts from 0)."""
+        if retry_after is not None:
+            return min(self.backoff_cap_seconds, retry_after)
+        ceiling = min(self.backoff_cap_seconds, self.backoff_seconds * (2**attempt))
+        return rng.uniform(0, ceiling) if ceiling > 0 else 0.0
+
+
+@cache
+def _pool() -> urllib3.PoolManager:
+    # One pool per process: connections are kept alive between batches and between warm invocations.
+    return urllib3.PoolManager(num_pools=4, maxsize=POOL_SIZE, block=False, retries=False)
+
+
+@dataclass(frozen=True)
+class JsonResponse:
+    body: Any
+    requests: int
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        return None  # an HTTP date: the jittered backoff is as good a guess
+    return max(0.0, seconds) if math.isfinite(seconds) else None
+
+
+def _detail(data: bytes) -> str:
+    """What a provider's error body says (Alpaca ``message``, Binance ``msg``), if it says it in JSON."""
+    try:
+        body = json.loads(data)
+    except (ValueError, RecursionError):
+        return ""
+    if isinstance(body, dict):
+        text = body.get("message", body.get("msg"))
+        if isinstance(text, str):
+            return text[:DETAIL_LIMIT]
+    return ""
+
+
+def parse_json(data: bytes) -> Any:
+    """JSON with every fraction as a Decimal (no float ever touches a price)."""
+    return json.loads(data, parse_float=Decimal)
+
+
+class JsonHttp:
+    """GETs JSON under a retry policy. Thread-safe (the pool is; the jitter's generator is locked)."""
+
+    def __init__(
+        self,
+        policy: RetryPolicy | None = None,
+        *,
+        pool: urllib3.PoolManager | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.policy = policy or RetryPolicy.from_settings()
+        self._pool = pool
+        self._sleep = sleep
+        self._rng = rng or random.Random()  # noqa: S311 (jitter, not cryptography)
+        self._rng_lock = threading.Lock()
+
+    def get(self, url: str, headers: Mapping[str, str] | None = None, *, label: str = "market") -> JsonResponse:
+        policy = self.policy
+        pool = self._pool or _pool()
+        timeout = urllib3.Timeout(total=policy.timeout_seconds)
+        attempts = policy.retries + 1
+        reason = "no attempt made"
+        for attempt in range(attempts):
+            retry_after: float | None = None
+            try:
+                response = pool.request(
+                    "GET", url, headers=dict(headers or {}), timeout=timeout, retries=False, redirect=False
+                )
+            except urllib3.exceptions.NewConnectionError as error:  # (a ConnectTimeoutError subclass in urllib3 2)
+                reason = f"connection failed ({type(error).__name__})"
+            except urllib3.exceptions.TimeoutError:
+                reason = f"timed out after {policy.timeout_seconds:g} s"
+            except urllib3.exceptions.HTTPError as error:
+                reason = f"connection failed ({type(error).__name__})"
+            else:
+                status = response.status
+                if 200 <= status < 300:
+                    try:
+                        return JsonResponse(parse_json(response.data), attempt + 1)
+                    except (ValueError, RecursionError):
+                        # A malformed body is not a passing fault: asking again would get the same.
+                        raise MarketHttpError("malformed JSON in the response", attempt + 1) from None
+                detail = _detail(response.data)
+                reason = f"HTTP {status}" + (f": {detail}" if detail else "")
+                if status == 429:
+                    retry_after = _retry_after(response.headers.get("Retry-After"))
+                elif status < 500:
+                    raise MarketHttpError(reason, attempt + 1)
+            if attempt + 1 < attempts:
+                with self._rng_lock:
+                    pause = policy.delay(attempt, retry_after, self._rng)
+                logger.info(
+                    "Market data request failed; retrying",
+                    extra={"provider": label, "reason": reason, "attempt": attempt + 1, "pause_seconds": pause},
+                )
+                if pause > 0:
+                    self._sleep(pause)
+        if attempts > 1:
+            reason = f"{reason} (after {attempts} attempts)"
+        raise MarketHttpError(reason, attempts)

@@ -1,0 +1,76 @@
+"""Cash, the live portfolio value, performance charts and the snapshot list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from goalpost.data import portfolio as portfolio_store
+from goalpost.data import positions as position_store
+from goalpost.data import prices as price_store
+from goalpost.domain.charts import Point, Timeframe, bucket_points, window
+from goalpost.domain.clock import parse_iso, utc_now
+from goalpost.domain.money import HUNDRED, ZERO
+from goalpost.domain.portfolio import PortfolioValue, value_portfolio
+from goalpost.settings import get_settings
+
+
+def _data() -> str:
+    return get_settings().data_table_name
+
+
+def cash(user_id: str) -> Decimal:
+    return portfolio_store.get_cash(_data(), user_id)
+
+
+def set_cash(user_id: str, amount: Decimal) -> Decimal:
+    portfolio_store.set_cash(_data(), user_id, amount, utc_now())
+    return amount
+
+
+def current(user_id: str, now: datetime | None = None) -> PortfolioValue:
+    """Open positions (one Query), their prices (BatchGetItem) and the cash (GetItem)."""
+    positions = position_store.open_positions(_data(), user_id)
+    prices = price_store.get_prices(get_settings().system_table_name, {p.symbol for p in positions})
+    return value_portfolio(positions, prices, cash(user_id), now or utc_now())
+
+
+@dataclass(frozen=True)
+class Performance:
+    timeframe: Timeframe
+    points: list[Point]
+    start_value: Decimal
+    current_value: Decimal
+    profit_loss: Decimal
+    profit_loss_percent: Decimal
+    data_available: bool
+
+
+def performance(user_id: str, timeframe: Timeframe, now: datetime | None = None) -> Performance:
+    """The chart of one timeframe: the last snapshot of each bucket from the tier that has exactly those
+    points (one Query), the bucket still in progress from the latest snapshot, and the live value now."""
+    moment = now or utc_now()
+    span = window(timeframe, moment)
+    rows = portfolio_store.tier_points(_data(), user_id, span.tier, span.start, moment)
+    snapshots = [Point(parse_iso(str(row["sk"])), Decimal(row["total_value"])) for row in rows]
+    latest = portfolio_store.latest_snapshot(_data(), user_id)
+    if latest is not None:
+        snapshots.append(Point(parse_iso(str(latest["sk"])), Decimal(latest["total_value"])))
+    points = bucket_points(
+        (p for p in snapshots if span.start is None or p.timestamp >= span.start), span.tier.bucket, span.start
+    )
+    live = current(user_id, moment).total_value
+    if not points:
+        return Performance(timeframe, [], ZERO, live, ZERO, ZERO, data_available=False)
+    start = points[0].value
+    change = live - start
+    percent = ZERO if start == 0 else change / start * HUNDRED
+    return Performance(timeframe, points, start, live, change, percent, data_available=True)
+
+
+def snapshots(
+    user_id: str, *, start: datetime | None, end: datetime | None, limit: int, next_token: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    return portfolio_store.snapshots_page(_data(), user_id, start=start, end=end, limit=limit, next_token=next_token)

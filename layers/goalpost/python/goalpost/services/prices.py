@@ -1,0 +1,70 @@
+"""The price cache: reading it, and the price update (fetch the active symbols, store what is valid)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from goalpost.data import prices as price_store
+from goalpost.domain.clock import utc_now
+from goalpost.domain.portfolio import CachedPrice
+from goalpost.observability import logger, metrics
+from goalpost.settings import get_settings
+
+# Called with the symbols whose price changed, right after an update (the position monitor hooks in here).
+PriceListener = Callable[[list[str], datetime], None]
+_listeners: list[PriceListener] = []
+
+
+def on_prices_changed(listener: PriceListener) -> PriceListener:
+    _listeners.append(listener)
+    return listener
+
+
+def _table() -> str:
+    return get_settings().system_table_name
+
+
+def cached_prices(symbols: Sequence[str]) -> dict[str, CachedPrice]:
+    return price_store.get_prices(_table(), symbols)
+
+
+def update_prices(now: datetime | None = None, symbols: Sequence[str] | None = None) -> dict[str, Any]:
+    """Fetches every active symbol (or ``symbols``) from its provider and stores the valid prices with
+    ``updated_at`` and ``source``. A provider failure, an invalid price or a missing symbol leaves the cached
+    price as it was; nothing raises. Returns the run's summary."""
+    from goalpost.edges.market import market_data
+
+    started = time.monotonic()
+    moment = now or utc_now()
+    table = _table()
+    wanted = sorted(set(symbols)) if symbols is not None else price_store.active_symbols(table)
+    fetched = market_data().fetch_all(wanted) if wanted else None
+    quotes = fetched.quotes if fetched else {}
+    previous = price_store.get_prices(table, quotes) if quotes else {}
+    fresh = [CachedPrice(symbol=q.symbol, price=q.price, updated_at=moment, source=q.source) for q in quotes.values()]
+    writes = price_store.put_prices(table, fresh)
+    changed = sorted(p.symbol for p in fresh if p.symbol not in previous or previous[p.symbol].price != p.price)
+    for listener in _listeners:
+        try:
+            listener(changed, moment)
+        except Exception:
+            logger.exception("A price listener failed", extra={"listener": getattr(listener, "__name__", "?")})
+    summary: dict[str, Any] = {
+        "symbols": len(wanted),
+        "updated": len(fresh),
+        "changed": len(changed),
+        "missing": sorted(set(wanted) - set(quotes)),
+        "rejected": fetched.rejected if fetched else [],
+        "errors": fetched.errors if fetched else [],
+        "provider_requests": fetched.requests if fetched else 0,
+        "price_batch_writes": writes,
+        "duration_ms": int((time.monotonic() - started) * 1000),
+    }
+    metrics.add_metric(name="PricesUpdated", unit="Count", value=len(fresh))
+    metrics.add_metric(name="PriceProviderErrors", unit="Count", value=len(summary["errors"]))
+    if summary["errors"]:
+        logger.warning("Price update had provider errors", extra={"errors": summary["errors"]})
+    return summary
