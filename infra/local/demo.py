@@ -1,5 +1,6 @@
 """Demo data for ``make run ARGS=--demo``: a user with goals in several states, a progress history (so the
-summary has a pace), milestones, funding links, a budget snapshot and alerts."""
+summary has a pace), milestones, funding links, a budget snapshot and alerts; cash and open positions in
+stocks and crypto (the simulated market's random walk prices them, the schedules snapshot them)."""
 
 from __future__ import annotations
 
@@ -7,20 +8,54 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from goalpost.data import portfolio as portfolio_store
+from goalpost.data import positions as position_store
 from goalpost.domain.budget import BudgetSnapshot
 from goalpost.domain.clock import utc_now
 from goalpost.domain.funding import FundingSource
 from goalpost.domain.goals import Goal
+from goalpost.domain.ids import new_id
+from goalpost.domain.positions import Position, Side
 from goalpost.schemas.goals import GoalCreate
 from goalpost.services import funding, goals, plans, progress
 from goalpost.services.goals import GoalDraft
+from goalpost.settings import get_settings
 
 
 def _goal(user_id: str, fields: dict[str, Any]) -> Goal:
     return goals.create_goal(user_id, GoalDraft.of(GoalCreate.model_validate(fields)))
 
 
+DEMO_POSITIONS = (  # symbol, side, quantity, entry price
+    ("AAPL", Side.LONG, "50", "180"),
+    ("MSFT", Side.LONG, "20", "410"),
+    ("TSLA", Side.SHORT, "10", "250"),
+    ("BTCUSDT", Side.LONG, "0.25", "60000"),
+    ("ETHUSDT", Side.LONG, "3", "3000"),
+)
+
+
+def seed_portfolio(user_id: str) -> None:
+    settings = get_settings()
+    now = utc_now()
+    portfolio_store.set_cash(settings.data_table_name, user_id, Decimal("5000"), now)
+    for symbol, side, quantity, entry in DEMO_POSITIONS:
+        position = Position(
+            id=new_id(),
+            user_id=user_id,
+            symbol=symbol,
+            side=side,
+            quantity=Decimal(quantity),
+            entry_price=Decimal(entry),
+            entry_time=now,
+            created_at=now,
+            updated_at=now,
+        )
+        position_store.open_position(settings.data_table_name, settings.system_table_name, position)
+
+
 def seed(user_id: str) -> None:
+    seed_portfolio(user_id)
     now = utc_now()
     emergency = _goal(
         user_id,

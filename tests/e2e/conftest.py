@@ -113,9 +113,17 @@ def stop_server(server: Server) -> None:
         server.process.kill()
 
 
+# Short market timeouts so that the fault cases (a provider that times out) answer quickly.
+FAST_MARKET = {
+    "GOALPOST_MARKET_TIMEOUT_SECONDS": "0.5",
+    "GOALPOST_MARKET_RETRIES": "1",
+    "GOALPOST_MARKET_BACKOFF_SECONDS": "0",
+}
+
+
 @pytest.fixture(scope="session")
 def server() -> Iterator[Server]:
-    running = start_server("--schedules", "off")
+    running = start_server("--schedules", "off", env=FAST_MARKET)
     yield running
     stop_server(running)
 

@@ -97,3 +97,33 @@ def api(aws: LocalAws) -> Api:
 @pytest.fixture
 def publishes() -> Any:
     return published
+
+
+@pytest.fixture(scope="session")
+def simulated_market() -> Iterator[Any]:
+    from infra.local.aws import LOCAL_ALPACA_CREDENTIALS
+    from infra.local.market import SimulatedMarket
+
+    market = SimulatedMarket(timeout_delay_seconds=1.5, credentials=LOCAL_ALPACA_CREDENTIALS).start()
+    yield market
+    market.stop()
+
+
+@pytest.fixture
+def market(aws: LocalAws, simulated_market: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The simulated market, reset, with the price clients pointed at it (short timeouts, no backoff)."""
+    from goalpost import aws as goalpost_aws
+    from goalpost.settings import reset_settings
+
+    for name, value in {
+        "ALPACA_DATA_URL": simulated_market.url,
+        "BINANCE_FUTURES_URL": simulated_market.url,
+        "GOALPOST_MARKET_TIMEOUT_SECONDS": "0.5",
+        "GOALPOST_MARKET_RETRIES": "1",
+        "GOALPOST_MARKET_BACKOFF_SECONDS": "0",
+    }.items():
+        monkeypatch.setenv(name, value)
+    reset_settings()
+    goalpost_aws.reset_clients()
+    simulated_market.configure({"prices": {}, "fault": None})
+    return simulated_market

@@ -44,7 +44,11 @@ def update_prices(now: datetime | None = None, symbols: Sequence[str] | None = N
     fetched = market_data().fetch_all(wanted) if wanted else None
     quotes = fetched.quotes if fetched else {}
     previous = price_store.get_prices(table, quotes) if quotes else {}
-    fresh = [CachedPrice(symbol=q.symbol, price=q.price, updated_at=moment, source=q.source) for q in quotes.values()]
+    # Stamped with when the price was fetched (not the schedule's time): freshness is about the price's age.
+    fetched_at = utc_now()
+    fresh = [
+        CachedPrice(symbol=q.symbol, price=q.price, updated_at=fetched_at, source=q.source) for q in quotes.values()
+    ]
     writes = price_store.put_prices(table, fresh)
     changed = sorted(p.symbol for p in fresh if p.symbol not in previous or previous[p.symbol].price != p.price)
     for listener in _listeners:
