@@ -22,7 +22,7 @@ from goalpost.data.pagination import partition_page
 from goalpost.domain.errors import BusinessRuleError, ConcurrentModification, Conflict, NotFound
 from goalpost.domain.funding import OVER_ALLOCATED, FundingSource, room_for
 
-ATTEMPTS = 6
+ATTEMPTS = 10  # 20 concurrent links on one goal must all get an answer other than "try again"
 GOAL_NOT_FOUND = "Goal not found"
 LINK_NOT_FOUND = "Funding source not found"
 

@@ -7,6 +7,7 @@ duplicated run writes the same items again, never new ones."""
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -26,6 +27,7 @@ from goalpost.settings import get_settings
 
 USERS_PER_MESSAGE = 50  # a worker batch: 50 portfolios, two BatchWriteItems of snapshots
 SEND_BATCH_LIMIT = 10  # SQS SendMessageBatch
+READ_CONCURRENCY = 8
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,10 @@ def snapshot_batch(slot: datetime, work: list[WorkItem], now: datetime) -> dict[
     """Worker: values each portfolio (its open positions, the batch's prices read once) and writes one
     snapshot per user with positions or cash, 25 a request."""
     settings = get_settings()
-    holdings = {item.user_id: position_store.open_positions(settings.data_table_name, item.user_id) for item in work}
+    # The users' position reads are independent: a few at a time keeps a batch well inside the timeout.
+    with ThreadPoolExecutor(max_workers=READ_CONCURRENCY) as pool:
+        found = pool.map(lambda item: position_store.open_positions(settings.data_table_name, item.user_id), work)
+        holdings = {item.user_id: positions for item, positions in zip(work, found, strict=True)}
     symbols = {p.symbol for positions in holdings.values() for p in positions}
     prices = price_store.get_prices(settings.system_table_name, symbols)
     items = []
