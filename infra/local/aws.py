@@ -9,6 +9,9 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
@@ -229,3 +232,20 @@ class LocalAws:
             self._mock.stop()
             self._mock = None
         goalpost_aws.reset_clients()
+
+
+@contextmanager
+def dynamodb_requests() -> Iterator[Counter[str]]:
+    """Counts the DynamoDB requests made through Goalpost's client while the block runs, by operation
+    (botocore's event hooks: what the benchmark and the constant-cost tests measure)."""
+    calls: Counter[str] = Counter()
+
+    def count(model: Any, **_: Any) -> None:
+        calls[model.name] += 1
+
+    events = goalpost_aws.client("dynamodb").meta.events
+    events.register("before-call.dynamodb", count)
+    try:
+        yield calls
+    finally:
+        events.unregister("before-call.dynamodb", count)

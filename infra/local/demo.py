@@ -14,7 +14,6 @@ from goalpost.domain.budget import BudgetSnapshot
 from goalpost.domain.clock import utc_now
 from goalpost.domain.funding import FundingSource
 from goalpost.domain.goals import Goal
-from goalpost.domain.ids import new_id
 from goalpost.domain.positions import Position, Side
 from goalpost.schemas.goals import GoalCreate
 from goalpost.services import funding, goals, plans, progress
@@ -40,17 +39,7 @@ def seed_portfolio(user_id: str) -> None:
     now = utc_now()
     portfolio_store.set_cash(settings.data_table_name, user_id, Decimal("5000"), now)
     for symbol, side, quantity, entry in DEMO_POSITIONS:
-        position = Position(
-            id=new_id(),
-            user_id=user_id,
-            symbol=symbol,
-            side=side,
-            quantity=Decimal(quantity),
-            entry_price=Decimal(entry),
-            entry_time=now,
-            created_at=now,
-            updated_at=now,
-        )
+        position = Position.opened(user_id, symbol, Decimal(quantity), Decimal(entry), now, side=side)
         position_store.open_position(settings.data_table_name, settings.system_table_name, position)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import threading
 import time
 import uuid
@@ -33,19 +34,55 @@ class LambdaContext:
 
 
 class HandlerRegistry:
-    """Imports each declared handler once, on first use, as the Lambda runtime would."""
+    """Imports each declared handler as the Lambda runtime would, once per execution environment.
+
+    Lambda never runs two invocations in one environment at once, and the handlers rely on that (the
+    Powertools resolver keeps the current request on the app). So concurrent invocations of one function get
+    one environment each: a free one is reused, else another copy of the handler module is loaded."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._handlers: dict[str, Handler] = {}
+        self._idle: dict[str, list[Handler]] = {}
+        self._loaded: dict[str, int] = {}
 
     def get(self, function: Function) -> Handler:
+        """The handler of the function's first environment (imported normally)."""
+        handler = self._acquire(function)
+        self._release(function, handler)
+        return handler
+
+    def _load(self, function: Function, copy: int) -> Handler:
+        module_name, _, attribute = function.handler.rpartition(".")
+        if copy == 0:
+            first: Handler = getattr(importlib.import_module(module_name), attribute)
+            return first
+        spec = importlib.util.find_spec(module_name)
+        assert spec is not None
+        assert spec.origin is not None
+        fresh = importlib.util.spec_from_file_location(f"{module_name}__env{copy}", spec.origin)
+        assert fresh is not None
+        assert fresh.loader is not None
+        module = importlib.util.module_from_spec(fresh)
+        fresh.loader.exec_module(module)
+        handler: Handler = getattr(module, attribute)
+        return handler
+
+    def _acquire(self, function: Function) -> Handler:
         with self._lock:
-            if function.handler not in self._handlers:
-                module_name, _, attribute = function.handler.rpartition(".")
-                module = importlib.import_module(module_name)
-                self._handlers[function.handler] = getattr(module, attribute)
-            return self._handlers[function.handler]
+            idle = self._idle.setdefault(function.handler, [])
+            if idle:
+                return idle.pop()
+            copy = self._loaded.get(function.handler, 0)
+            self._loaded[function.handler] = copy + 1
+        return self._load(function, copy)
+
+    def _release(self, function: Function, handler: Handler) -> None:
+        with self._lock:
+            self._idle[function.handler].append(handler)
 
     def invoke(self, function: Function, event: dict[str, Any]) -> Any:
-        return self.get(function)(event, LambdaContext(function))
+        handler = self._acquire(function)
+        try:
+            return handler(event, LambdaContext(function))
+        finally:
+            self._release(function, handler)

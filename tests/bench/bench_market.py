@@ -11,12 +11,8 @@ import json
 import os
 import sys
 import time
-from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 
 SERVICE_ENV = {
     "POWERTOOLS_METRICS_DISABLED": "true",
@@ -24,23 +20,6 @@ SERVICE_ENV = {
     "POWERTOOLS_LOG_LEVEL": "ERROR",
     "GOALPOST_MARKET_BACKOFF_SECONDS": "0",
 }
-
-
-@contextmanager
-def counting() -> Iterator[Counter[str]]:
-    from goalpost import aws
-
-    calls: Counter[str] = Counter()
-
-    def count(model: Any, **_: Any) -> None:
-        calls[model.name] += 1
-
-    events = aws.client("dynamodb").meta.events
-    events.register("before-call.dynamodb", count)
-    try:
-        yield calls
-    finally:
-        events.unregister("before-call.dynamodb", count)
 
 
 def progress(message: str) -> None:
@@ -52,7 +31,6 @@ def seed(symbols: int, users: int, per_user: int, now: datetime) -> list[str]:
     from goalpost.data.dynamo import batch_write, serialize
     from goalpost.data.positions import position_item
     from goalpost.data.prices import set_symbol_counts
-    from goalpost.domain.ids import new_id
     from goalpost.domain.positions import Position
     from goalpost.settings import get_settings
 
@@ -79,16 +57,8 @@ def seed(symbols: int, users: int, per_user: int, now: datetime) -> list[str]:
             }
         )
         for p in range(per_user):
-            position = Position(
-                id=new_id(),
-                user_id=user,
-                symbol=names[(u * per_user + p) % symbols],
-                quantity=Decimal(10),
-                entry_price=Decimal(100),
-                entry_time=now,
-                created_at=now,
-                updated_at=now,
-            )
+            symbol = names[(u * per_user + p) % symbols]
+            position = Position.opened(user, symbol, Decimal(10), Decimal(100), now)
             requests.append({"PutRequest": {"Item": serialize(position_item(position))}})
     for start in range(0, len(requests), 25):
         batch_write(settings.data_table_name, requests[start : start + 25])
@@ -108,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     from goalpost import aws
     from goalpost.services.prices import update_prices
     from goalpost.settings import reset_settings
-    from infra.local.aws import LocalAws
+    from infra.local.aws import LocalAws, dynamodb_requests
     from infra.local.lambdas import HandlerRegistry
     from infra.local.market import SimulatedMarket
     from infra.local.scheduler import JobRunner
@@ -125,14 +95,14 @@ def main(argv: list[str] | None = None) -> int:
         market.reset_counts()
 
         progress("price update ...")
-        with counting() as price_calls:
+        with dynamodb_requests() as price_calls:
             started = time.perf_counter()
             summary = update_prices(now)
             price_seconds = time.perf_counter() - started
         provider_requests = sum(market.requests.values())
 
         progress("snapshot run (coordinator -> SQS -> worker) ...")
-        with counting() as snapshot_calls:
+        with dynamodb_requests() as snapshot_calls:
             started = time.perf_counter()
             snapshot = JobRunner(HandlerRegistry()).run("snapshot", now)
             snapshot_seconds = time.perf_counter() - started

@@ -10,7 +10,6 @@ from goalpost.data import portfolio as portfolio_store
 from goalpost.data import positions as position_store
 from goalpost.data import prices as price_store
 from goalpost.domain.charts import slot_of
-from goalpost.domain.ids import new_id
 from goalpost.domain.portfolio import CachedPrice
 from goalpost.domain.positions import Position, Side
 from infra.local.scheduler import JobRunner
@@ -21,17 +20,7 @@ NOW = datetime.now(UTC)
 
 
 def open_position(user: str, symbol: str, quantity: str, entry: str, side: Side = Side.LONG) -> Position:
-    position = Position(
-        id=new_id(),
-        user_id=user,
-        symbol=symbol,
-        side=side,
-        quantity=Decimal(quantity),
-        entry_price=Decimal(entry),
-        entry_time=NOW,
-        created_at=NOW,
-        updated_at=NOW,
-    )
+    position = Position.opened(user, symbol, Decimal(quantity), Decimal(entry), NOW, side=side)
     position_store.open_position(DATA, SYSTEM, position)
     return position
 

@@ -4,37 +4,20 @@ The requests are counted through botocore's event hooks on the very client the h
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from goalpost import aws as goalpost_aws
 from goalpost.data.dynamo import batch_write, serialize
 from goalpost.data.goals import goal_item
 from goalpost.domain.goals import Goal, GoalType
 from goalpost.domain.ids import new_id
+from infra.local.aws import dynamodb_requests
 from tests.handlers.conftest import Api
 
 TABLE = "test-data"
 NOW = datetime.now(UTC)
-
-
-@contextmanager
-def counting() -> Iterator[Counter[str]]:
-    calls: Counter[str] = Counter()
-
-    def count(model: Any, **_: Any) -> None:
-        calls[model.name] += 1
-
-    events = goalpost_aws.client("dynamodb").meta.events
-    events.register("before-call.dynamodb", count)
-    try:
-        yield calls
-    finally:
-        events.unregister("before-call.dynamodb", count)
 
 
 def add_goals(user: str, count: int) -> None:
@@ -106,7 +89,7 @@ def scenario(api: Api, user: str, extra_goals: int) -> dict[str, int]:
     ]
     costs = {}
     for name, call in calls:
-        with counting() as counted:
+        with dynamodb_requests() as counted:
             reply = call()
         assert reply.status < 300, (name, reply.status, reply.body)
         costs[name] = sum(counted.values())

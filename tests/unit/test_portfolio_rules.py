@@ -27,17 +27,7 @@ NOW = datetime(2026, 11, 21, 14, 32, 10, tzinfo=UTC)
 
 
 def position(symbol: str, quantity: str, entry: str, side: Side = Side.LONG) -> Position:
-    return Position(
-        id=f"{symbol}-{quantity}",
-        user_id="u",
-        symbol=symbol,
-        side=side,
-        quantity=Decimal(quantity),
-        entry_price=Decimal(entry),
-        entry_time=NOW,
-        created_at=NOW,
-        updated_at=NOW,
-    )
+    return Position.opened("u", symbol, Decimal(quantity), Decimal(entry), NOW, side=side)
 
 
 def price(symbol: str, value: str, age: timedelta = timedelta(0)) -> CachedPrice:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel
 
+from goalpost.domain.ids import new_id
 from goalpost.domain.money import ZERO
 
 
@@ -56,6 +58,23 @@ class Position(BaseModel):
     @property
     def cost_basis(self) -> Decimal:
         return self.quantity * self.entry_price
+
+    @classmethod
+    def opened(
+        cls, user_id: str, symbol: str, quantity: Decimal, entry_price: Decimal, now: datetime, **fields: Any
+    ) -> Position:
+        """A new OPEN position entered now (``fields``: side, levels, strategy, fees...)."""
+        return cls(
+            id=new_id(int(now.timestamp() * 1000)),
+            user_id=user_id,
+            symbol=symbol,
+            quantity=quantity,
+            entry_price=entry_price,
+            entry_time=fields.pop("entry_time", now),
+            created_at=now,
+            updated_at=now,
+            **fields,
+        )
 
 
 def gross_pnl(side: Side, entry_price: Decimal, price: Decimal, quantity: Decimal) -> Decimal:
