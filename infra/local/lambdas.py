@@ -12,6 +12,7 @@ from typing import Any
 
 from goalpost.declaration import Function
 from infra.local.aws import ACCOUNT_ID, REGION
+from infra.local.threads import isolate_concurrent_requests
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -41,6 +42,7 @@ class HandlerRegistry:
     one environment each: a free one is reused, else another copy of the handler module is loaded."""
 
     def __init__(self) -> None:
+        isolate_concurrent_requests()
         self._lock = threading.Lock()
         self._idle: dict[str, list[Handler]] = {}
         self._loaded: dict[str, int] = {}

@@ -90,3 +90,29 @@ def test_unsigned_tokens_fail(authority: TokenAuthority) -> None:
 def test_malformed_authorization_headers(header: str | None) -> None:
     with pytest.raises(InvalidToken):
         bearer_token(header)
+
+
+def test_concurrent_requests_each_see_their_own_event() -> None:
+    """Powertools keeps the current event on the BaseRouter class; locally it is made per thread."""
+    import threading
+
+    from aws_lambda_powertools.event_handler.api_gateway import BaseRouter, Router
+
+    from infra.local.threads import isolate_concurrent_requests
+
+    isolate_concurrent_requests()
+    isolate_concurrent_requests()  # idempotent
+    seen: dict[int, object] = {}
+    barrier = threading.Barrier(8)
+
+    def request(n: int) -> None:
+        BaseRouter.current_event = n  # type: ignore[assignment]
+        barrier.wait()  # every thread has set its own before any reads
+        seen[n] = Router().current_event
+
+    threads = [threading.Thread(target=request, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert seen == {n: n for n in range(8)}
