@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from goalpost.domain.clock import utc_now
 from goalpost.edges.api import build_resolver, current_user, lambda_handler, require_admin, responses
 from goalpost.schemas.portfolio import PriceOut, RefreshOut, parse_symbols
-from goalpost.services import prices
+from goalpost.services import monitor, prices
 
 router = Router()
 TAGS = ["Prices"]
@@ -38,7 +38,7 @@ def get_prices(symbols: Annotated[str, Query(min_length=1, max_length=2200)]) ->
 )
 def refresh() -> RefreshOut:
     require_admin(router)
-    return RefreshOut.model_validate(prices.update_prices())
+    return RefreshOut.model_validate(monitor.refresh_prices())
 
 
 app = build_resolver(router)

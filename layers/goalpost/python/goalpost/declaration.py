@@ -241,6 +241,15 @@ GOAL_TRACKING_API = Function(
         *prefix_routes("/goals/{goal_id}/funding"),
     ),
 )
+POSITIONS_API = Function(
+    name="positions-api",
+    handler="functions.api.positions.handler",
+    description="Trading positions and their performance metrics",
+    memory_mb=1024,
+    tables={"data": "write", "system": "write", "idempotency": "write"},
+    topics=("alerts",),
+    routes=(*prefix_routes("/positions"), *prefix_routes("/performance")),
+)
 ALERTS_API = Function(
     name="alerts-api",
     handler="functions.api.alerts.handler",
@@ -252,10 +261,11 @@ ALERTS_API = Function(
 PRICES_API = Function(
     name="prices-api",
     handler="functions.api.prices.handler",
-    description="Cached prices, and an admin refresh that runs the price update now",
+    description="Cached prices, and an admin refresh that runs the price update (and monitor) now",
     memory_mb=512,
     timeout_seconds=30,
-    tables={"system": "write"},
+    tables={"system": "write", "data": "write"},
+    topics=("alerts",),
     secrets=("alpaca",),
     routes=prefix_routes("/prices"),
 )
@@ -273,6 +283,7 @@ API_FUNCTIONS: tuple[Function, ...] = (
     GOAL_TRACKING_API,
     PRICES_API,
     PORTFOLIO_API,
+    POSITIONS_API,
     ALERTS_API,
 )
 
@@ -282,9 +293,10 @@ JOBS: tuple[Job, ...] = (
         Function(
             name="price-update",
             handler="functions.jobs.price_update.handler",
-            description="Refreshes the price cache from the market-data providers",
+            description="Refreshes the price cache, then monitors the positions whose price changed",
             timeout_seconds=60,
-            tables={"system": "write"},
+            tables={"system": "write", "data": "write"},
+            topics=("alerts",),
             secrets=("alpaca",),
             tracing=True,
         ),
@@ -317,7 +329,7 @@ JOBS: tuple[Job, ...] = (
             handler="functions.jobs.position_monitor.handler",
             description="Closes positions whose levels are hit",
             timeout_seconds=120,
-            tables={"data": "write", "system": "read"},
+            tables={"data": "write", "system": "write"},
             topics=("alerts",),
             tracing=True,
         ),

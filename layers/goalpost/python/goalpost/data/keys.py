@@ -111,9 +111,33 @@ def positions_by_symbol_pk(user_id: str, symbol: str) -> str:
     return f"USER#{user_id}#POSITIONS#SYMBOL#{symbol}"
 
 
+OPEN_SHARDS = 16
+
+
 def open_positions_pk(symbol: str) -> str:
-    """gsi3 partition (sparse: OPEN positions only) of every user's open positions in one symbol."""
-    return f"OPEN#{symbol}"
+    """gsi3 partition (sparse: OPEN positions only) holding every user's open positions of a shard of symbols;
+    the sort key ``<symbol>#USER#u#<id>`` keeps one symbol's together."""
+    return f"OPEN#{shard_of(symbol, OPEN_SHARDS):02d}"
+
+
+def open_shard_pk(shard: int) -> str:
+    return f"OPEN#{shard:02d}"
+
+
+def open_position_sk(symbol: str, user_id: str, position_id: str) -> str:
+    return f"{symbol}#USER#{user_id}#{position_id}"
+
+
+PERF_PREFIX = "PERF#"
+
+
+def perf_sk(strategy: str) -> str:
+    return f"PERF#{strategy}"
+
+
+def month_sk(month: str) -> str:
+    """``MONTH#yyyy-mm``: the month's figures (realized P&L, recorded profit, start value)."""
+    return f"MONTH#{month}"
 
 
 def snapshots_pk(user_id: str) -> str:

@@ -1,20 +1,45 @@
 """Positions in the data table.
 
-- ``USER#u / POSITION#<ulid>``; gsi1 ``USER#u#POSITIONS#STATUS#<status>``, gsi2 ``USER#u#POSITIONS#SYMBOL#<sym>``,
-  gsi3 ``OPEN#<symbol>`` / ``USER#u#POSITION#<ulid>`` (sparse: only while OPEN — the monitor's reading list).
-- Opening a position, in one transaction: the position, +1 on the symbol's open-position count (system table:
-  what the price update fetches) and the owner's entry in the users registry (what the snapshot job visits).
+- ``USER#u / POSITION#<ulid>``; gsi1 ``USER#u#POSITIONS#STATUS#<status>``, gsi2 ``USER#u#POSITIONS#SYMBOL#<sym>``;
+  gsi3 ``OPEN#<shard>`` / ``<symbol>#USER#u#<ulid>`` (sparse: only while OPEN): the monitor's reading list,
+  16 partitions for a full run, one symbol's positions together for a run after a price change.
+- Opening, in one transaction: the position, +1 on the symbol's open-position count (system table: what the
+  price update fetches) and the owner's entry in the users registry (what the snapshot job visits).
+- Closing, in one transaction conditional on ``status = OPEN`` (so exactly once): the closed position, -1 on
+  the symbol count, the strategy aggregates, the month's realized P&L and the ``position_closed`` alert.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from goalpost.data import keys
-from goalpost.data.dynamo import Item, client, query_all, serialize, strip_keys
+from goalpost.data.alerts import AlertWrite, transact_items
+from goalpost.data.dynamo import (
+    Item,
+    cancellation_codes,
+    client,
+    deserialize,
+    is_condition_failure,
+    key,
+    query_all,
+    serialize,
+    serialize_value,
+    strip_keys,
+)
+from goalpost.data.pagination import owned_page
 from goalpost.data.portfolio import register_user
 from goalpost.data.prices import symbol_count_update
+from goalpost.domain.performance import ALL_STRATEGIES, STAT_FIELDS, StrategyStats, contribution
 from goalpost.domain.positions import Position, PositionStatus
+
+
+class NotOpen(Exception):
+    """The position is no longer OPEN (closed meanwhile) or no longer exists."""
 
 
 def position_item(position: Position) -> Item:
@@ -30,7 +55,10 @@ def position_item(position: Position) -> Item:
         "gsi2sk": sk,
     }
     if position.status == PositionStatus.OPEN:
-        item.update(gsi3pk=keys.open_positions_pk(position.symbol), gsi3sk=f"USER#{position.user_id}#{sk}")
+        item.update(
+            gsi3pk=keys.open_positions_pk(position.symbol),
+            gsi3sk=keys.open_position_sk(position.symbol, position.user_id, position.id),
+        )
     return item
 
 
@@ -54,6 +82,55 @@ def open_position(table: str, system_table: str, position: Position) -> None:
     client().transact_write_items(TransactItems=items)
 
 
+def get(table: str, user_id: str, position_id: str) -> Position | None:
+    response = client().get_item(
+        TableName=table, Key=key(keys.user_pk(user_id), keys.position_sk(position_id)), ConsistentRead=True
+    )
+    raw = response.get("Item")
+    return to_position(deserialize(raw)) if raw else None
+
+
+def list_page(
+    table: str,
+    user_id: str,
+    *,
+    status: PositionStatus | None,
+    symbol: str | None,
+    strategy: str | None,
+    limit: int,
+    next_token: str | None,
+) -> tuple[list[Position], str | None]:
+    """Newest first. A symbol reads the symbol index, a status the status index; the rest is filtered."""
+    pk = keys.user_pk(user_id)
+    index: str | None = None
+    partition = pk
+    conditions: list[str] = []
+    values: dict[str, Any] = {}
+    if symbol is not None:
+        index, partition = "gsi2", keys.positions_by_symbol_pk(user_id, symbol)
+        if status is not None:
+            conditions.append("#status = :status")
+            values[":status"] = status.value
+    elif status is not None:
+        index, partition = "gsi1", keys.positions_by_status_pk(user_id, status.value)
+    if strategy is not None:
+        conditions.append("strategy = :strategy")
+        values[":strategy"] = strategy
+    items, token = owned_page(
+        table,
+        owner_pk=pk,
+        sort_prefix=keys.POSITION_PREFIX,
+        index=index,
+        partition=partition,
+        limit=limit,
+        next_token=next_token,
+        filter_expression=" AND ".join(conditions) or None,
+        filter_values=values,
+        filter_names={"#status": "status"} if ":status" in values else None,
+    )
+    return [to_position(item) for item in items], token
+
+
 def open_positions(table: str, user_id: str) -> list[Position]:
     """The user's OPEN positions: one Query of the status index (paged)."""
     items = query_all(
@@ -63,3 +140,181 @@ def open_positions(table: str, user_id: str) -> list[Position]:
         index="gsi1",
     )
     return [to_position(item) for item in items]
+
+
+def open_in_shard(table: str, shard: int) -> list[Position]:
+    """Every user's OPEN positions of one shard of symbols (the monitor's full run)."""
+    items = query_all(table=table, partition=keys.open_shard_pk(shard), sort_prefix=None, index="gsi3")
+    return [to_position(item) for item in items]
+
+
+def open_for_symbol(table: str, symbol: str) -> list[Position]:
+    """Every user's OPEN positions in one symbol (the monitor's run after a price change)."""
+    items = query_all(
+        table=table, partition=keys.open_positions_pk(symbol), sort_prefix=f"{symbol}#USER#", index="gsi3"
+    )
+    return [to_position(item) for item in items]
+
+
+def _set_fields(
+    position: Position,
+    fields: tuple[str, ...],
+    *,
+    extra_set: dict[str, str] | None = None,
+    extra_remove: tuple[str, ...] = (),
+) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """An UpdateExpression setting ``fields`` (REMOVE for the ones now None), plus raw ``extra_set``
+    (attribute -> value placeholder) and ``extra_remove`` attributes."""
+    dumped = position.model_dump()
+    names = {f"#f{n}": name for n, name in enumerate(fields)}
+    alias = {name: placeholder for placeholder, name in names.items()}
+    sets = [f"{alias[name]} = :v{n}" for n, name in enumerate(fields) if dumped[name] is not None]
+    sets += [f"{attribute} = {placeholder}" for attribute, placeholder in (extra_set or {}).items()]
+    removes = [alias[name] for name in fields if dumped[name] is None] + list(extra_remove)
+    values = {f":v{n}": serialize_value(dumped[name]) for n, name in enumerate(fields) if dumped[name] is not None}
+    expression = "SET " + ", ".join(sets)
+    if removes:
+        expression += " REMOVE " + ", ".join(removes)
+    return expression, names, values
+
+
+LEVEL_FIELDS = ("stop_loss", "take_profit", "trailing_stop_percent", "max_duration_minutes", "updated_at")
+MARK_FIELDS = ("last_updated_price", "unrealized_pnl", "best_price", "updated_at")
+
+
+def update_open(table: str, position: Position, fields: tuple[str, ...]) -> None:
+    """Writes ``fields`` of a position that must still be OPEN; ``NotOpen`` otherwise."""
+    expression, names, values = _set_fields(position, fields)
+    try:
+        client().update_item(
+            TableName=table,
+            Key=key(keys.user_pk(position.user_id), keys.position_sk(position.id)),
+            UpdateExpression=expression,
+            ConditionExpression="#status = :open",
+            ExpressionAttributeNames={**names, "#status": "status"},
+            ExpressionAttributeValues={**values, ":open": {"S": PositionStatus.OPEN.value}},
+        )
+    except ClientError as error:
+        if is_condition_failure(error):
+            raise NotOpen from error
+        raise
+
+
+def _stats_update(table: str, user_id: str, strategy: str, changes: dict[str, Decimal]) -> dict[str, Any]:
+    names = {f"#s{n}": name for n, name in enumerate(STAT_FIELDS)}
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": key(keys.user_pk(user_id), keys.perf_sk(strategy)),
+            "UpdateExpression": "ADD " + ", ".join(f"#s{n} :s{n}" for n in range(len(STAT_FIELDS))),
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": {
+                f":s{n}": serialize_value(changes[name]) for n, name in enumerate(STAT_FIELDS)
+            },
+        }
+    }
+
+
+def _stats_items(table: str, position: Position, sign: int) -> list[dict[str, Any]]:
+    changes = contribution(position, sign)
+    strategies = [ALL_STRATEGIES] + ([position.strategy] if position.strategy else [])
+    return [_stats_update(table, position.user_id, strategy, changes) for strategy in strategies]
+
+
+def _month_item(table: str, position: Position, sign: int) -> dict[str, Any]:
+    assert position.exit_time is not None
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": key(keys.user_pk(position.user_id), keys.month_sk(position.exit_time.strftime("%Y-%m"))),
+            "UpdateExpression": "ADD realized_pnl :pnl",
+            "ExpressionAttributeValues": {":pnl": serialize_value((position.realized_pnl or Decimal(0)) * sign)},
+        }
+    }
+
+
+def close(table: str, system_table: str, position: Position, alerts: list[AlertWrite]) -> None:
+    """Writes the closed ``position`` and everything a close moves, exactly once: ``NotOpen`` when it was
+    closed (or deleted) meanwhile."""
+    item = position_item(position)
+    fields = tuple(name for name in Position.model_fields if name not in ("id", "user_id"))
+    # Out of the open-positions index, into the CLOSED status partition.
+    expression, names, values = _set_fields(
+        position, fields, extra_set={"gsi1pk": ":closed_index"}, extra_remove=("gsi3pk", "gsi3sk")
+    )
+    update = {
+        "Update": {
+            "TableName": table,
+            "Key": key(item["pk"], item["sk"]),
+            "UpdateExpression": expression,
+            "ConditionExpression": "#status = :open",
+            "ExpressionAttributeNames": {**names, "#status": "status"},
+            "ExpressionAttributeValues": {
+                **values,
+                ":open": {"S": PositionStatus.OPEN.value},
+                ":closed_index": {"S": item["gsi1pk"]},
+            },
+        }
+    }
+    items = [
+        update,
+        symbol_count_update(system_table, position.symbol, -1),
+        *_stats_items(table, position, +1),
+        _month_item(table, position, +1),
+        *transact_items(alerts),
+    ]
+    try:
+        client().transact_write_items(TransactItems=items)
+    except ClientError as error:
+        if cancellation_codes(error)[:1] in (["ConditionalCheckFailed"], ["TransactionConflict"]):
+            raise NotOpen from error
+        raise
+
+
+def delete(table: str, system_table: str, position: Position) -> bool:
+    """Deletes a mistaken entry and takes it out of what it counted in (the symbol count while open; the
+    aggregates and the month's P&L once closed). False when it was gone or changed meanwhile."""
+    guard = {
+        "ConditionExpression": "#status = :status",
+        "ExpressionAttributeNames": {"#status": "status"},
+        "ExpressionAttributeValues": {":status": {"S": position.status.value}},
+    }
+    items: list[dict[str, Any]] = [
+        {
+            "Delete": {
+                "TableName": table,
+                "Key": key(keys.user_pk(position.user_id), keys.position_sk(position.id)),
+                **guard,
+            }
+        }
+    ]
+    if position.status == PositionStatus.OPEN:
+        items.append(symbol_count_update(system_table, position.symbol, -1))
+    else:
+        items += [*_stats_items(table, position, -1), _month_item(table, position, -1)]
+    try:
+        client().transact_write_items(TransactItems=items)
+    except ClientError as error:
+        if cancellation_codes(error)[:1] == ["ConditionalCheckFailed"]:
+            return False
+        raise
+    return True
+
+
+def strategy_stats(table: str, user_id: str) -> dict[str, StrategyStats]:
+    """Every aggregate of the user (one Query): ``*`` for all strategies, then one per named strategy."""
+    items = query_all(table=table, partition=keys.user_pk(user_id), sort_prefix=keys.PERF_PREFIX)
+    return {
+        str(item["sk"]).removeprefix(keys.PERF_PREFIX): StrategyStats.model_validate(
+            {name: item.get(name, 0) for name in STAT_FIELDS}
+        )
+        for item in items
+    }
+
+
+def month_realized(table: str, user_id: str, when: datetime) -> Decimal:
+    response = client().get_item(
+        TableName=table, Key=key(keys.user_pk(user_id), keys.month_sk(when.strftime("%Y-%m"))), ConsistentRead=True
+    )
+    raw = response.get("Item")
+    return Decimal(deserialize(raw).get("realized_pnl", 0)) if raw else Decimal(0)

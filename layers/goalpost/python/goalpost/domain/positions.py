@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -49,9 +50,18 @@ class Position(BaseModel):
     fees_paid: Decimal = ZERO
     status: PositionStatus = PositionStatus.OPEN
     last_updated_price: Decimal | None = None
+    unrealized_pnl: Decimal | None = None
+    best_price: Decimal | None = None  # the best price seen since entry (the trailing stop follows it)
     exit_price: Decimal | None = None
     exit_time: datetime | None = None
     exit_reason: ExitReason | None = None
+    slippage: Decimal | None = None
+    pnl_usd: Decimal | None = None
+    pnl_percentage: Decimal | None = None
+    is_winning: bool | None = None
+    realized_pnl: Decimal | None = None
+    actual_rr_ratio: Decimal | None = None
+    trade_duration_minutes: int | None = None
     created_at: datetime
     updated_at: datetime
 
@@ -81,3 +91,124 @@ def gross_pnl(side: Side, entry_price: Decimal, price: Decimal, quantity: Decima
     """LONG ``(price - entry) * quantity``, SHORT ``(entry - price) * quantity`` (before fees)."""
     move = price - entry_price if side == Side.LONG else entry_price - price
     return move * quantity
+
+
+FOUR_PLACES = Decimal("0.0001")
+HUNDRED_PERCENT = Decimal(100)
+
+
+def round4(value: Decimal) -> Decimal:
+    return value.quantize(FOUR_PLACES, rounding=ROUND_HALF_UP)
+
+
+def validate_levels(
+    side: Side, entry_price: Decimal, stop_loss: Decimal | None, take_profit: Decimal | None
+) -> str | None:
+    """A LONG needs ``stop_loss < entry < take_profit``, a SHORT the reverse; the error, or None."""
+    if side == Side.LONG:
+        if stop_loss is not None and not stop_loss < entry_price:
+            return "stop_loss must be below entry_price for a LONG position"
+        if take_profit is not None and not take_profit > entry_price:
+            return "take_profit must be above entry_price for a LONG position"
+    else:
+        if stop_loss is not None and not stop_loss > entry_price:
+            return "stop_loss must be above entry_price for a SHORT position"
+        if take_profit is not None and not take_profit < entry_price:
+            return "take_profit must be below entry_price for a SHORT position"
+    return None
+
+
+def risk_reward_ratio(position: Position) -> Decimal | None:
+    """``|take_profit - entry| / |entry - stop_loss|`` (4 decimals) when both levels are set."""
+    if position.stop_loss is None or position.take_profit is None:
+        return None
+    risk = abs(position.entry_price - position.stop_loss)
+    return None if risk == 0 else round4(abs(position.take_profit - position.entry_price) / risk)
+
+
+def margin(position: Position) -> Decimal:
+    return position.entry_price * position.quantity / position.leverage
+
+
+def net_pnl(position: Position, price: Decimal) -> Decimal:
+    """P&L at ``price`` less the fees paid."""
+    return gross_pnl(position.side, position.entry_price, price, position.quantity) - position.fees_paid
+
+
+def pnl_percentage(position: Position, pnl: Decimal) -> Decimal:
+    """``pnl / (entry * quantity / leverage) * 100``, 4 decimals."""
+    return round4(pnl / margin(position) * HUNDRED_PERCENT)
+
+
+def liquidation_price(position: Position) -> Decimal:
+    """The price at which the loss (before fees) reaches the margin."""
+    move = position.entry_price / position.leverage
+    return position.entry_price - move if position.side == Side.LONG else position.entry_price + move
+
+
+def trailing_level(position: Position, best_price: Decimal) -> Decimal | None:
+    if position.trailing_stop_percent is None:
+        return None
+    share = position.trailing_stop_percent / HUNDRED_PERCENT
+    return best_price * (1 - share) if position.side == Side.LONG else best_price * (1 + share)
+
+
+def better(side: Side, a: Decimal, b: Decimal) -> Decimal:
+    """The better of two prices for the position (higher for a LONG, lower for a SHORT)."""
+    return max(a, b) if side == Side.LONG else min(a, b)
+
+
+@dataclass(frozen=True)
+class ExitSignal:
+    """Why and where the monitor closes a position: at the cached price, against a trigger level."""
+
+    reason: ExitReason
+    price: Decimal
+    trigger: Decimal | None
+
+
+def check_exit(position: Position, price: Decimal, best_price: Decimal, now: datetime) -> ExitSignal | None:
+    """The close a price calls for, if any. Order: stop loss (it wins over take profit), liquidation, take
+    profit, trailing stop (on the best price seen, this one included), then timeout."""
+    long = position.side == Side.LONG
+    if position.stop_loss is not None and (price <= position.stop_loss if long else price >= position.stop_loss):
+        return ExitSignal(ExitReason.SL_HIT, price, position.stop_loss)
+    liquidation = liquidation_price(position)
+    if price <= liquidation if long else price >= liquidation:
+        return ExitSignal(ExitReason.LIQUIDATION, price, liquidation)
+    if position.take_profit is not None and (price >= position.take_profit if long else price <= position.take_profit):
+        return ExitSignal(ExitReason.TP_HIT, price, position.take_profit)
+    level = trailing_level(position, better(position.side, best_price, price))
+    if level is not None and (price <= level if long else price >= level):
+        return ExitSignal(ExitReason.TRAILING_STOP, price, level)
+    if position.max_duration_minutes is not None and now - position.entry_time >= timedelta(
+        minutes=position.max_duration_minutes
+    ):
+        return ExitSignal(ExitReason.TIMEOUT, price, None)
+    return None
+
+
+def close(
+    position: Position, *, exit_price: Decimal, exit_time: datetime, reason: ExitReason, trigger: Decimal | None = None
+) -> None:
+    """Records the close on ``position``: exit fields, P&L, R multiple, duration, slippage."""
+    pnl = net_pnl(position, exit_price)
+    position.status = PositionStatus.CLOSED
+    position.exit_price = exit_price
+    position.exit_time = exit_time
+    position.exit_reason = reason
+    position.last_updated_price = exit_price
+    position.unrealized_pnl = None
+    position.pnl_usd = pnl
+    position.realized_pnl = pnl
+    position.pnl_percentage = pnl_percentage(position, pnl)
+    position.is_winning = pnl > 0
+    position.trade_duration_minutes = max(0, int((exit_time - position.entry_time).total_seconds() // 60))
+    position.slippage = (
+        None if trigger is None or trigger == 0 else round4(abs(exit_price - trigger) / trigger * HUNDRED_PERCENT)
+    )
+    position.actual_rr_ratio = None
+    if position.stop_loss is not None and position.stop_loss != position.entry_price:
+        multiple = round4(abs(exit_price - position.entry_price) / abs(position.entry_price - position.stop_loss))
+        position.actual_rr_ratio = -multiple if pnl < 0 else multiple
+    position.updated_at = exit_time

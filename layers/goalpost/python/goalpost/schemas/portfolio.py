@@ -142,6 +142,7 @@ class RefreshOut(ResponseModel):
     provider_requests: int
     price_batch_writes: int
     duration_ms: int
+    monitor: dict[str, Any] | None = None  # the position monitor's run for the symbols that changed
 
 
 def parse_symbols(raw: str) -> list[str]:

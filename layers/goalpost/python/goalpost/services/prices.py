@@ -13,14 +13,8 @@ from goalpost.domain.portfolio import CachedPrice
 from goalpost.observability import logger, metrics
 from goalpost.settings import get_settings
 
-# Called with the symbols whose price changed, right after an update (the position monitor hooks in here).
+# Called with the symbols whose price changed, right after an update (the position monitor runs there).
 PriceListener = Callable[[list[str], datetime], None]
-_listeners: list[PriceListener] = []
-
-
-def on_prices_changed(listener: PriceListener) -> PriceListener:
-    _listeners.append(listener)
-    return listener
 
 
 def _table() -> str:
@@ -31,7 +25,9 @@ def cached_prices(symbols: Sequence[str]) -> dict[str, CachedPrice]:
     return price_store.get_prices(_table(), symbols)
 
 
-def update_prices(now: datetime | None = None, symbols: Sequence[str] | None = None) -> dict[str, Any]:
+def update_prices(
+    now: datetime | None = None, symbols: Sequence[str] | None = None, on_changed: PriceListener | None = None
+) -> dict[str, Any]:
     """Fetches every active symbol (or ``symbols``) from its provider and stores the valid prices with
     ``updated_at`` and ``source``. A provider failure, an invalid price or a missing symbol leaves the cached
     price as it was; nothing raises. Returns the run's summary."""
@@ -51,11 +47,11 @@ def update_prices(now: datetime | None = None, symbols: Sequence[str] | None = N
     ]
     writes = price_store.put_prices(table, fresh)
     changed = sorted(p.symbol for p in fresh if p.symbol not in previous or previous[p.symbol].price != p.price)
-    for listener in _listeners:
+    if on_changed is not None and changed:
         try:
-            listener(changed, moment)
+            on_changed(changed, moment)
         except Exception:
-            logger.exception("A price listener failed", extra={"listener": getattr(listener, "__name__", "?")})
+            logger.exception("The price-change hook failed; the prices are stored")
     summary: dict[str, Any] = {
         "symbols": len(wanted),
         "updated": len(fresh),

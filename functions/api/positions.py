@@ -1,0 +1,122 @@
+"""Positions API: open, list, read, change levels, close, delete, and the performance metrics. Routes only."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+
+from goalpost.domain.positions import PositionStatus
+from goalpost.edges.api import (
+    build_resolver,
+    current_user,
+    idempotent,
+    json_response,
+    lambda_handler,
+    page_response,
+    responses,
+)
+from goalpost.schemas.common import DEFAULT_LIMIT, LimitQuery, NextTokenQuery
+from goalpost.schemas.positions import (
+    PerformanceMetricsOut,
+    PositionClose,
+    PositionCreate,
+    PositionOut,
+    PositionUpdate,
+    upper_symbol,
+)
+from goalpost.services import positions
+
+router = Router()
+TAGS = ["Positions"]
+PositionId = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+@router.post("/positions", status_code=201, summary="Open a position", tags=TAGS, responses=responses(201, PositionOut))
+def open_position(position: Annotated[PositionCreate, Body()]) -> Response[PositionOut]:
+    user = current_user(router)
+    body = idempotent(
+        router,
+        "open_position",
+        lambda: PositionOut.of(positions.open_position(user, position.fields())).model_dump(mode="json"),
+    )
+    return json_response(HTTPStatus.CREATED, body)
+
+
+@router.get(
+    "/positions", summary="List positions, newest first", tags=TAGS, responses=responses(200, list[PositionOut])
+)
+def list_positions(
+    status: Annotated[PositionStatus | None, Query()] = None,
+    symbol: Annotated[str | None, Query(min_length=1, max_length=20)] = None,
+    strategy: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    next_token: NextTokenQuery = None,
+) -> Response[list[PositionOut]]:
+    found, token = positions.list_positions(
+        current_user(router),
+        status=status,
+        symbol=upper_symbol(symbol) if symbol else None,
+        strategy=strategy,
+        limit=limit,
+        next_token=next_token,
+    )
+    return page_response([PositionOut.of(p).model_dump(mode="json") for p in found], token)
+
+
+@router.get("/positions/<position_id>", summary="Get a position", tags=TAGS, responses=responses(200, PositionOut))
+def get_position(position_id: PositionId) -> PositionOut:
+    return PositionOut.of(positions.get_position(current_user(router), position_id))
+
+
+@router.patch(
+    "/positions/<position_id>",
+    summary="Change the levels of an open position (409 once closed)",
+    tags=TAGS,
+    responses=responses(200, PositionOut),
+)
+def update_position(position_id: PositionId, update: Annotated[PositionUpdate, Body()]) -> PositionOut:
+    return PositionOut.of(positions.update_levels(current_user(router), position_id, update.changes()))
+
+
+@router.post(
+    "/positions/<position_id>/close",
+    summary="Close at the given price, else the cached one (MANUAL); 409 if already closed",
+    tags=TAGS,
+    responses=responses(200, PositionOut),
+)
+def close_position(position_id: PositionId, request: Annotated[PositionClose, Body()]) -> PositionOut:
+    closed = positions.close_position(
+        current_user(router), position_id, exit_price=request.exit_price, exit_time=request.exit_time
+    )
+    return PositionOut.of(closed)
+
+
+@router.delete(
+    "/positions/<position_id>",
+    status_code=204,
+    summary="Delete a mistaken entry (it leaves the statistics)",
+    tags=TAGS,
+    responses=responses(204, None, "Deleted"),
+)
+def delete_position(position_id: PositionId) -> Response[None]:
+    positions.delete_position(current_user(router), position_id)
+    return Response(status_code=HTTPStatus.NO_CONTENT)
+
+
+@router.get(
+    "/performance",
+    summary="Trading performance over closed positions (all strategies, or one), and per strategy",
+    tags=TAGS,
+    responses=responses(200, PerformanceMetricsOut),
+)
+def performance(strategy: Annotated[str | None, Query(min_length=1, max_length=100)] = None) -> PerformanceMetricsOut:
+    overall, by_strategy = positions.performance(current_user(router), strategy)
+    return PerformanceMetricsOut.build(overall, by_strategy)
+
+
+app = build_resolver(router)
+handler = lambda_handler(app)

@@ -1,0 +1,150 @@
+"""Position use cases: open, read, list, change levels, close (manually or by the monitor), delete, metrics."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from goalpost.data import portfolio as portfolio_store
+from goalpost.data import positions as position_store
+from goalpost.data import prices as price_store
+from goalpost.data.positions import NotOpen
+from goalpost.domain.alerts import AlertType, NewAlert
+from goalpost.domain.charts import Tier, max_drawdown_percent
+from goalpost.domain.clock import utc_now
+from goalpost.domain.errors import BusinessRuleError, Conflict, InvalidInput, NotFound
+from goalpost.domain.performance import ALL_STRATEGIES, Metrics, StrategyStats, metrics
+from goalpost.domain.positions import ExitReason, Position, PositionStatus, close, validate_levels
+from goalpost.observability import metrics as emf
+from goalpost.services import alerts as alert_service
+from goalpost.settings import get_settings
+
+POSITION_NOT_FOUND = "Position not found"
+
+
+def _tables() -> tuple[str, str]:
+    settings = get_settings()
+    return settings.data_table_name, settings.system_table_name
+
+
+def open_position(user_id: str, fields: dict[str, Any], now: datetime | None = None) -> Position:
+    moment = now or utc_now()
+    position = Position.opened(
+        user_id, fields.pop("symbol"), fields.pop("quantity"), fields.pop("entry_price"), moment, **fields
+    )
+    position.best_price = position.entry_price
+    data, system = _tables()
+    position_store.open_position(data, system, position)
+    emf.add_metric(name="PositionsOpened", unit="Count", value=1)
+    return position
+
+
+def get_position(user_id: str, position_id: str) -> Position:
+    position = position_store.get(_tables()[0], user_id, position_id)
+    if position is None:
+        raise NotFound(POSITION_NOT_FOUND)
+    return position
+
+
+def list_positions(
+    user_id: str,
+    *,
+    status: PositionStatus | None,
+    symbol: str | None,
+    strategy: str | None,
+    limit: int,
+    next_token: str | None,
+) -> tuple[list[Position], str | None]:
+    return position_store.list_page(
+        _tables()[0], user_id, status=status, symbol=symbol, strategy=strategy, limit=limit, next_token=next_token
+    )
+
+
+def update_levels(user_id: str, position_id: str, changes: dict[str, Any], now: datetime | None = None) -> Position:
+    """Changes the levels of an OPEN position (``409`` once closed); the result must still be consistent."""
+    position = get_position(user_id, position_id)
+    if position.status != PositionStatus.OPEN:
+        raise Conflict("The position is closed; its levels can no longer change")
+    for name, value in changes.items():
+        setattr(position, name, value)
+    problem = validate_levels(position.side, position.entry_price, position.stop_loss, position.take_profit)
+    if problem:
+        raise InvalidInput(problem)
+    position.updated_at = now or utc_now()
+    try:
+        position_store.update_open(_tables()[0], position, position_store.LEVEL_FIELDS)
+    except NotOpen:
+        raise Conflict("The position was closed meanwhile") from None
+    return position
+
+
+def closed_alert(position: Position) -> NewAlert:
+    reason = position.exit_reason.value if position.exit_reason else "CLOSED"
+    return NewAlert(
+        AlertType.POSITION_CLOSED,
+        title=f"Position closed: {position.symbol} ({reason})",
+        message=(
+            f"{position.side.value} {position.quantity} {position.symbol} closed at {position.exit_price} "
+            f"({reason}); P&L {position.pnl_usd}."
+        ),
+        position_id=position.id,
+    )
+
+
+def record_close(
+    position: Position, *, price: Decimal, when: datetime, reason: ExitReason, trigger: Decimal | None = None
+) -> Position:
+    """Closes ``position`` exactly once: the close, the symbol count, the aggregates, the month's P&L and one
+    ``position_closed`` alert in one conditional transaction; ``NotOpen`` if something closed it first."""
+    closed = position.model_copy(deep=True)
+    close(closed, exit_price=price, exit_time=when, reason=reason, trigger=trigger)
+    write = alert_service.prepare(closed.user_id, closed_alert(closed), when)
+    data, system = _tables()
+    position_store.close(data, system, closed, [write])
+    alert_service.publish([write.alert], when)
+    emf.add_metric(name="PositionsClosed", unit="Count", value=1)
+    return closed
+
+
+def close_position(
+    user_id: str, position_id: str, *, exit_price: Decimal | None, exit_time: datetime | None
+) -> Position:
+    """A manual close at the given price, else the cached one (``400`` without either); ``409`` once closed."""
+    position = get_position(user_id, position_id)
+    if position.status != PositionStatus.OPEN:
+        raise Conflict("The position is already closed")
+    when = exit_time or utc_now()
+    if when < position.entry_time:
+        raise InvalidInput("exit_time must not be before entry_time")
+    price = exit_price
+    if price is None:
+        cached = price_store.get_prices(_tables()[1], [position.symbol]).get(position.symbol)
+        if cached is None:
+            raise BusinessRuleError(f"No exit_price given and no cached price for {position.symbol}")
+        price = cached.price
+    try:
+        return record_close(position, price=price, when=when, reason=ExitReason.MANUAL)
+    except NotOpen:
+        raise Conflict("The position is already closed") from None
+
+
+def delete_position(user_id: str, position_id: str) -> None:
+    position = get_position(user_id, position_id)
+    data, system = _tables()
+    if not position_store.delete(data, system, position):
+        raise Conflict("The position changed meanwhile; try again")
+
+
+def performance(user_id: str, strategy: str | None) -> tuple[Metrics, dict[str, Metrics]]:
+    """The metrics of one strategy (or all), and per strategy: one Query of the aggregates, one of the daily
+    portfolio points for the drawdown."""
+    data = _tables()[0]
+    aggregates = position_store.strategy_stats(data, user_id)
+    points = portfolio_store.tier_points(data, user_id, Tier.DAILY, None, utc_now())
+    drawdown = max_drawdown_percent([Decimal(p["total_value"]) for p in points])
+    chosen = aggregates.get(strategy or ALL_STRATEGIES, StrategyStats())
+    by_strategy = {name: metrics(stats, name) for name, stats in sorted(aggregates.items()) if name != ALL_STRATEGIES}
+    if strategy is not None:
+        by_strategy = {name: m for name, m in by_strategy.items() if name == strategy}
+    return metrics(chosen, strategy, drawdown), by_strategy
