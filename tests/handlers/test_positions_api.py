@@ -1,0 +1,202 @@
+"""Positions and the position monitor through the handlers, over moto and the simulated market."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from goalpost.data import prices as price_store
+from goalpost.settings import get_settings
+from tests.handlers.conftest import Api
+
+LONG = {"symbol": "BTCUSDT", "quantity": 0.5, "entry_price": 50000, "stop_loss": 49000, "take_profit": 53000}
+
+
+def open_position(api: Api, **fields: Any) -> dict[str, Any]:
+    reply = api.post("/positions", {**LONG, **fields})
+    assert reply.status == 201, reply.body
+    return dict(reply.body)
+
+
+def refresh(api: Api, market: Any, prices: dict[str, Any]) -> dict[str, Any]:
+    market.configure({"prices": prices})
+    reply = api.post("/prices/refresh", groups=["admin"])
+    assert reply.status == 200, reply.body
+    return dict(reply.body)
+
+
+def monitor(api: Api, now: datetime | None = None) -> dict[str, Any]:
+    event = {"time": (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    return dict(api.run_job("position_monitor", event))
+
+
+def active_count(symbol: str) -> int:
+    from goalpost.data import keys
+    from goalpost.data.dynamo import client
+
+    item = (
+        client()
+        .get_item(
+            TableName=get_settings().system_table_name,
+            Key={"pk": {"S": keys.symbols_pk(keys.shard_of(symbol, keys.SYMBOL_SHARDS))}, "sk": {"S": symbol}},
+        )
+        .get("Item")
+    )
+    return int(item["open_positions"]["N"]) if item else 0
+
+
+def test_open_validates_and_derives(api: Api) -> None:
+    position = open_position(api, symbol=" btcusdt ", strategy="breakout")
+    assert (position["symbol"], position["side"], position["status"]) == ("BTCUSDT", "LONG", "OPEN")
+    assert position["risk_reward_ratio"] == 3.0
+    assert position["entry_time"] == position["created_at"]
+    assert active_count("BTCUSDT") == 1
+    for body in (
+        {**LONG, "quantity": 0},
+        {**LONG, "entry_price": -1},
+        {**LONG, "leverage": 126},
+        {**LONG, "stop_loss": 50000},
+        {**LONG, "take_profit": 40000},
+        {**LONG, "side": "SHORT"},
+        {**LONG, "symbol": "BTC USDT"},
+        {**LONG, "trailing_stop_percent": 100},
+        {**LONG, "user_id": "bob"},
+        {**LONG, "quantity": "NaN"},
+    ):
+        assert api.post("/positions", body).status == 422, body
+    assert len(api.get("/positions").body) == 1
+
+
+def test_list_filters_and_isolation(api: Api) -> None:
+    first = open_position(api, strategy="a")
+    open_position(api, symbol="ETHUSDT", entry_price=3000, stop_loss=2900, take_profit=3300, strategy="b")
+    api.post(f"/positions/{first['id']}/close", {"exit_price": 50500})
+    assert [p["symbol"] for p in api.get("/positions").body] == ["ETHUSDT", "BTCUSDT"]
+    assert [p["symbol"] for p in api.get("/positions", query={"status": "OPEN"}).body] == ["ETHUSDT"]
+    assert [p["status"] for p in api.get("/positions", query={"symbol": "btcusdt"}).body] == ["CLOSED"]
+    assert [p["symbol"] for p in api.get("/positions", query={"strategy": "b"}).body] == ["ETHUSDT"]
+    page = api.get("/positions", query={"limit": 1})
+    assert len(page.body) == 1
+    assert "x-next-token" in page.headers
+    for method, path in (("GET", ""), ("PATCH", ""), ("POST", "/close"), ("DELETE", "")):
+        assert api.call(method, f"/positions/{first['id']}{path}", body={}, user="mallory").status == 404
+
+
+def test_levels_change_while_open_only(api: Api) -> None:
+    position = open_position(api)
+    path = f"/positions/{position['id']}"
+    changed = api.patch(path, {"take_profit": 54000, "trailing_stop_percent": 2}).body
+    assert (changed["take_profit"], changed["risk_reward_ratio"], changed["trailing_stop_percent"]) == (54000, 4.0, 2)
+    assert api.patch(path, {"stop_loss": 51000}).status == 422
+    assert api.patch(path, {"stop_loss": None}).body["risk_reward_ratio"] is None
+    api.post(f"{path}/close", {"exit_price": 50000})
+    assert api.patch(path, {"take_profit": 55000}).status == 409
+
+
+def test_manual_close_records_everything_once(api: Api, market: Any, publishes: Any) -> None:
+    position = open_position(api, fees_paid=10, leverage=5, strategy="breakout")
+    path = f"/positions/{position['id']}"
+    assert api.post(f"{path}/close", {}).status == 400  # no price given, none cached
+    exit_time = (datetime.now(UTC) + timedelta(minutes=90)).isoformat()
+    closed = api.post(f"{path}/close", {"exit_price": 49500, "exit_time": exit_time}).body
+    assert (closed["status"], closed["exit_reason"], closed["exit_price"]) == ("CLOSED", "MANUAL", 49500)
+    assert closed["pnl_usd"] == -260  # 0.5 * (49500 - 50000) - 10
+    assert closed["pnl_percentage"] == -5.2  # -260 / (50000 * 0.5 / 5) * 100
+    assert (closed["is_winning"], closed["realized_pnl"], closed["actual_rr_ratio"]) == (False, -260, -0.5)
+    assert closed["trade_duration_minutes"] in (89, 90)
+    assert closed["slippage"] is None
+    assert api.post(f"{path}/close", {"exit_price": 1}).status == 409
+    assert active_count("BTCUSDT") == 0
+    assert [a["alert_type"] for a in api.get("/alerts").body] == ["position_closed"]
+    assert [p.attributes["alert_type"] for p in publishes.all()] == ["position_closed"]
+    metrics = api.get("/performance").body
+    assert (metrics["total_trades"], metrics["losing_trades"], metrics["total_pnl"]) == (1, 1, -260)
+    assert metrics["manual_exit_rate"] == 100
+    assert set(metrics["by_strategy"]) == {"breakout"}
+    cached = open_position(api)
+    refresh(api, market, {"BTCUSDT": 51000})  # only the symbols of open positions are fetched
+    assert api.post(f"/positions/{cached['id']}/close", {}).body["exit_price"] == 51000
+
+
+def test_the_monitor_closes_on_each_level(api: Api, market: Any) -> None:
+    tp = open_position(api)
+    sl = open_position(api, symbol="ETHUSDT", entry_price=3000, stop_loss=2900, take_profit=3300)
+    short = open_position(api, symbol="SOLUSDT", side="SHORT", entry_price=100, stop_loss=110, take_profit=80)
+    trailing = open_position(
+        api, symbol="AAPL", entry_price=100, stop_loss=None, take_profit=None, trailing_stop_percent=5
+    )
+    liquidated = open_position(api, symbol="TSLA", entry_price=200, stop_loss=None, take_profit=None, leverage=10)
+    summary = refresh(api, market, {"BTCUSDT": 53100, "ETHUSDT": 2890, "SOLUSDT": 79, "AAPL": 110, "TSLA": 185})
+    assert summary["monitor"]["closed"] == {"TP_HIT": 2, "SL_HIT": 1}
+    refresh(api, market, {"AAPL": 104, "TSLA": 179})  # 5 % under the best seen (110): 104.5; 10 % down at 10x
+    reasons = {p["id"]: (p["exit_reason"], p["exit_price"]) for p in api.get("/positions").body}
+    assert reasons[tp["id"]] == ("TP_HIT", 53100)
+    assert reasons[sl["id"]] == ("SL_HIT", 2890)
+    assert reasons[short["id"]] == ("TP_HIT", 79)
+    assert reasons[trailing["id"]] == ("TRAILING_STOP", 104)
+    assert reasons[liquidated["id"]] == ("LIQUIDATION", 179)
+    assert api.get(f"/positions/{tp['id']}").body["slippage"] == 0.1887  # |53100 - 53000| / 53000 * 100
+
+
+def test_the_monitor_marks_prices_times_out_and_never_acts_on_a_stale_price(api: Api, market: Any) -> None:
+    timed = open_position(api, max_duration_minutes=2)
+    refresh(api, market, {"BTCUSDT": 50100})
+    marked = api.get(f"/positions/{timed['id']}").body
+    assert (marked["last_updated_price"], marked["unrealized_pnl"]) == (50100, 50)
+    assert monitor(api)["updated"] == 0  # nothing moved, nothing written
+    stale = monitor(api, datetime.now(UTC) + timedelta(minutes=10))
+    assert stale["stale"] == [timed["id"]]
+    assert api.get(f"/positions/{timed['id']}").body["status"] == "OPEN"
+    timeout = monitor(api, datetime.now(UTC) + timedelta(minutes=3))
+    assert timeout["closed"] == {"TIMEOUT": 1}
+    closed = api.get(f"/positions/{timed['id']}").body
+    assert (closed["exit_reason"], closed["exit_price"], closed["slippage"]) == ("TIMEOUT", 50100, None)
+
+
+def test_manual_closes_racing_the_monitor_close_each_position_once(api: Api, market: Any, publishes: Any) -> None:
+    ids = [open_position(api)["id"] for _ in range(8)]
+    market.configure({"prices": {"BTCUSDT": 53500}})
+    from goalpost.services.prices import update_prices
+
+    update_prices()  # prices only: the race below is between the monitor and the manual closes
+
+    def manual(position_id: str) -> int:
+        return api.post(f"/positions/{position_id}/close", {}).status
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        runs = [pool.submit(monitor, api) for _ in range(3)]
+        statuses = list(pool.map(manual, ids))
+        summaries = [run.result() for run in runs]
+    assert set(statuses) <= {200, 409}
+    closed_by_monitor = sum(sum(s["closed"].values()) for s in summaries)
+    assert closed_by_monitor + statuses.count(200) == len(ids)
+    assert all(p["status"] == "CLOSED" for p in api.get("/positions").body)
+    alerts = [a for a in api.get("/alerts", query={"limit": 100}).body if a["alert_type"] == "position_closed"]
+    assert sorted(a["position_id"] for a in alerts) == sorted(ids)
+    assert sum(1 for p in publishes.all() if p.attributes["alert_type"] == "position_closed") == len(ids)
+    assert api.get("/performance").body["total_trades"] == len(ids)
+    assert price_store.active_symbols(get_settings().system_table_name) == []
+
+
+def test_delete_takes_a_position_out_of_the_statistics(api: Api) -> None:
+    kept = open_position(api, strategy="s")
+    gone = open_position(api, strategy="s")
+    for position in (kept, gone):
+        api.post(f"/positions/{position['id']}/close", {"exit_price": 51000})
+    assert api.get("/performance", query={"strategy": "s"}).body["total_trades"] == 2
+    assert api.delete(f"/positions/{gone['id']}").status == 204
+    metrics = api.get("/performance", query={"strategy": "s"}).body
+    assert (metrics["total_trades"], metrics["total_pnl"], metrics["strategy"]) == (1, 500, "s")
+    opened = open_position(api, symbol="XRPUSDT", entry_price=1, stop_loss=0.5, take_profit=2)
+    assert active_count("XRPUSDT") == 1
+    assert api.delete(f"/positions/{opened['id']}").status == 204
+    assert active_count("XRPUSDT") == 0
+    assert api.delete(f"/positions/{opened['id']}").status == 404
+    empty = api.get("/performance", user="bob").body
+    assert (empty["total_trades"], empty["win_rate"], empty["profit_factor"], empty["by_strategy"]) == (
+        0,
+        None,
+        None,
+        {},
+    )
