@@ -139,8 +139,8 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     fees = Decimal(draw(st.integers(0, 50_000))) / 100
     # runs whole minutes apart in some paths, so one often falls exactly on max_duration_minutes
     whole_minutes = draw(st.booleans())
-    elapsed = st.integers(0, 20).map(lambda m: m * 60) if whole_minutes else st.integers(0, 3600)
-    steps = draw(st.lists(st.tuples(st.integers(-6, 6), elapsed), min_size=1, max_size=40))
+    gaps = st.integers(0, 20).map(lambda m: m * 60) if whole_minutes else st.integers(0, 3600)
+    steps = draw(st.lists(st.tuples(st.integers(-6, 6), gaps), min_size=1, max_size=40))
     path = []
     ticks, seconds = 0, 0
     for move, elapsed in steps:

@@ -69,7 +69,9 @@ def run_monitor(now: datetime | None = None, symbols: Sequence[str] | None = Non
         signal = check_exit(position, price.price, position.best_price or position.entry_price, moment)
         try:
             if signal is not None:
-                record_close(position, price=signal.price, when=moment, reason=signal.reason, trigger=signal.trigger)
+                # A schedule's time has whole seconds: never close before the position was opened.
+                when = max(moment, position.entry_time)
+                record_close(position, price=signal.price, when=when, reason=signal.reason, trigger=signal.trigger)
                 closed[signal.reason.value] += 1
             elif _mark(position, price):
                 position.updated_at = moment
