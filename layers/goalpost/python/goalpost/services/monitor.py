@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -47,6 +48,29 @@ def _mark(position: Position, price: CachedPrice) -> bool:
     return moved
 
 
+MARKED = "marked"
+WRITE_CONCURRENCY = 8
+
+
+def _act(position: Position, price: CachedPrice, moment: datetime) -> str | None:
+    """Closes or marks one position: the exit reason, ``MARKED``, or None (nothing to do, or closed by
+    someone else meanwhile: exactly once, and not by us)."""
+    signal = check_exit(position, price.price, position.best_price or position.entry_price, moment)
+    try:
+        if signal is not None:
+            # A schedule's time has whole seconds: never close before the position was opened.
+            when = max(moment, position.entry_time)
+            record_close(position, price=signal.price, when=when, reason=signal.reason, trigger=signal.trigger)
+            return signal.reason.value
+        if _mark(position, price):
+            position.updated_at = moment
+            position_store.update_open(get_settings().data_table_name, position, position_store.MARK_FIELDS)
+            return MARKED
+    except NotOpen:
+        return None
+    return None
+
+
 def run_monitor(now: datetime | None = None, symbols: Sequence[str] | None = None) -> dict[str, Any]:
     """One pass over the open positions (of ``symbols``, or all); returns what it did."""
     started = time.monotonic()
@@ -54,31 +78,14 @@ def run_monitor(now: datetime | None = None, symbols: Sequence[str] | None = Non
     settings = get_settings()
     positions = _open_positions(symbols)
     prices = price_store.get_prices(settings.system_table_name, {p.symbol for p in positions})
-    closed: Counter[str] = Counter()
-    stale: list[str] = []
-    unpriced: list[str] = []
-    updated = 0
-    for position in positions:
-        price = prices.get(position.symbol)
-        if price is None:
-            unpriced.append(position.id)
-            continue
-        if not price.is_fresh(moment):
-            stale.append(position.id)  # never acted on: reported instead
-            continue
-        signal = check_exit(position, price.price, position.best_price or position.entry_price, moment)
-        try:
-            if signal is not None:
-                # A schedule's time has whole seconds: never close before the position was opened.
-                when = max(moment, position.entry_time)
-                record_close(position, price=signal.price, when=when, reason=signal.reason, trigger=signal.trigger)
-                closed[signal.reason.value] += 1
-            elif _mark(position, price):
-                position.updated_at = moment
-                position_store.update_open(settings.data_table_name, position, position_store.MARK_FIELDS)
-                updated += 1
-        except NotOpen:
-            continue  # closed by someone else meanwhile: exactly once, and not by us
+    stale = [p.id for p in positions if p.symbol in prices and not prices[p.symbol].is_fresh(moment)]
+    unpriced = [p.id for p in positions if p.symbol not in prices]
+    actionable = [p for p in positions if p.symbol in prices and prices[p.symbol].is_fresh(moment)]
+    # Each position's write is its own: several at a time keep a large run inside the function's timeout.
+    with ThreadPoolExecutor(max_workers=WRITE_CONCURRENCY) as pool:
+        outcomes = list(pool.map(lambda p: _act(p, prices[p.symbol], moment), actionable))
+    closed = Counter(outcome for outcome in outcomes if outcome not in (None, MARKED))
+    updated = outcomes.count(MARKED)
     if stale:
         logger.warning("Positions left alone: their price is stale", extra={"positions": len(stale)})
     metrics.add_metric(name="PositionsMonitored", unit="Count", value=len(positions))
