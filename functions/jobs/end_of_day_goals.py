@@ -1,5 +1,6 @@
-"""The end_of_day_goals job (its schedule is in goalpost.declaration); idle until its issue fills it."""
+"""The end_of_day_goals job's coordinator (23:59 UTC, see goalpost.declaration): queues every user."""
 
-from goalpost.edges.jobs import idle, job_handler
+from goalpost.edges.jobs import job_handler
+from goalpost.services.end_of_day import queue_end_of_day
 
-handler = job_handler("end_of_day_goals", idle)
+handler = job_handler("end_of_day_goals", queue_end_of_day)

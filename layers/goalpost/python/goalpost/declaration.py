@@ -198,7 +198,13 @@ SNAPSHOT_QUEUE = Queue(
     description="Batches of users whose portfolios the snapshot worker values and records",
     visibility_timeout_seconds=6 * 120,  # six times the worker's timeout, as AWS recommends
 )
-QUEUES: tuple[Queue, ...] = (SNAPSHOT_QUEUE,)
+END_OF_DAY_QUEUE = Queue(
+    key="end-of-day-work",
+    env="END_OF_DAY_QUEUE_URL",
+    description="Batches of users whose goals the end-of-day worker evaluates",
+    visibility_timeout_seconds=6 * 300,
+)
+QUEUES: tuple[Queue, ...] = (SNAPSHOT_QUEUE, END_OF_DAY_QUEUE)
 ALPACA_SECRET = Secret(
     key="alpaca",
     env="ALPACA_SECRET_ARN",
@@ -339,13 +345,23 @@ JOBS: tuple[Job, ...] = (
         Function(
             name="end-of-day-goals",
             handler="functions.jobs.end_of_day_goals.handler",
-            description="Evaluates every goal at the end of the UTC day",
-            timeout_seconds=300,
-            tables={"data": "write", "system": "write"},
-            topics=("alerts",),
+            description="Queues every user for the end-of-day evaluation of their goals",
+            timeout_seconds=120,
+            tables={"data": "read"},
+            queues=("end-of-day-work",),
             tracing=True,
         ),
         Schedule(cron=(59, 23)),
+        worker=Function(
+            name="end-of-day-worker",
+            handler="functions.jobs.end_of_day_worker.handler",
+            description="Evaluates a batch of users' trading and personal goals for the business date",
+            timeout_seconds=300,
+            tables={"data": "write", "system": "read"},
+            topics=("alerts",),
+            tracing=True,
+        ),
+        queue=END_OF_DAY_QUEUE,
     ),
     Job(
         Function(

@@ -222,3 +222,23 @@ def unread_count(table: str, user_id: str) -> int:
     )
     raw = response.get("Item")
     return max(0, int(deserialize(raw).get("unread_alerts", 0))) if raw else 0
+
+
+def transact_with_alerts(items: list[dict[str, Any]], alerts: list[AlertWrite]) -> list[AlertWrite]:
+    """Writes ``items`` and the alerts in one transaction. An alert raised before (a rerun) is dropped and
+    the rest written again; returns the alerts that were written this time."""
+    pending = list(alerts)
+    while True:
+        try:
+            client().transact_write_items(TransactItems=items + transact_items(pending))
+            return pending
+        except ClientError as error:
+            codes = cancellation_codes(error)
+            raised = {
+                n
+                for n in range(len(pending))
+                if codes and codes[len(items) + GUARD_STRIDE * n] == "ConditionalCheckFailed"
+            }
+            if not raised:
+                raise
+            pending = [write for n, write in enumerate(pending) if n not in raised]

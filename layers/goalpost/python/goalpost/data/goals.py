@@ -159,7 +159,9 @@ def transaction_size(write: GoalWrite, alerts: int) -> int:
     return 1 + len(write.entries) + GUARD_STRIDE * alerts + (1 if alerts else 0)
 
 
-def save_all(table: str, writes: Sequence[GoalWrite], alerts: Sequence[AlertWrite] = ()) -> None:
+def save_all(
+    table: str, writes: Sequence[GoalWrite], alerts: Sequence[AlertWrite] = (), also: Sequence[dict[str, Any]] = ()
+) -> None:
     """Writes goals, their new progress entries and alerts, all or nothing (at most 100 items: the caller
     batches). ``StaleGoals`` names the goals that lost a race; ``AlertsAlreadyRaised`` the alerts that exist."""
     items: list[dict[str, Any]] = []
@@ -169,6 +171,7 @@ def save_all(table: str, writes: Sequence[GoalWrite], alerts: Sequence[AlertWrit
         items += write.items(table)
     alert_offset = len(items)
     items += transact_items(list(alerts))
+    items += list(also)  # after the alerts: the error mapping above counts on their positions
     if len(items) == 1:
         ((kind, request),) = items[0].items()
         try:

@@ -158,3 +158,25 @@ def price_pk(symbol: str) -> str:
 
 def symbols_pk(shard: int) -> str:
     return f"SYMBOLS#{shard:02d}"
+
+
+TRADING_GOAL_PREFIX = "TGOAL#"
+
+
+def trading_goal_sk(goal_type: str) -> str:
+    return f"TGOAL#{goal_type}"
+
+
+def trading_history_pk(user_id: str, goal_type: str) -> str:
+    return f"USER#{user_id}#TGOAL#{goal_type}"
+
+
+def day_sk(day: str) -> str:
+    return f"DAY#{day}"
+
+
+TARGETS_PREFIX = "TARGETS#"
+
+
+def targets_sk(changed_at: str, change_id: str) -> str:
+    return f"TARGETS#{changed_at}#{change_id}"

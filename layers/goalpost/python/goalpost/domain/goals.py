@@ -149,6 +149,8 @@ class Goal(BaseModel):
     latest_period: date | None = None  # the latest entry's period_date: older entries never set the amount
     reached_date: date | None = None  # when the amount last got to the target
     pace_days: dict[str, DayTotal] = Field(default_factory=dict)  # see goalpost.domain.pace
+    last_on_track: bool | None = None  # as the end-of-day job last saw it (off_track / back_on_track flips)
+    reminder_day: int = 1  # the day of the month an update reminder is due (no entry that month)
 
     @property
     def percent_complete(self) -> Decimal:

@@ -17,6 +17,7 @@ from datetime import datetime
 from goalpost.data import goals as goal_store
 from goalpost.data.alerts import AlertWrite
 from goalpost.data.goals import TRANSACTION_LIMIT, AlertsAlreadyRaised, GoalWrite, StaleGoals, transaction_size
+from goalpost.domain.alerts import NewAlert
 from goalpost.domain.errors import ConcurrentModification, NotFound
 from goalpost.domain.goals import Goal, progress_alerts
 from goalpost.domain.progress import ProgressEntry
@@ -57,13 +58,17 @@ def load(user_id: str, goal_id: str) -> Goal:
     return goal
 
 
-def _prepare(goal: Goal, change: Change, now: datetime) -> _Pending | None:
+# Further alerts a change raises besides the progress ones (the end-of-day checks).
+ExtraAlerts = Callable[[Goal], list[NewAlert]]
+
+
+def _prepare(goal: Goal, change: Change, now: datetime, extra: ExtraAlerts | None = None) -> _Pending | None:
     """Applies ``change`` and what it earns; None when it changes nothing."""
     before = goal.model_dump()
     expected = goal.version
     entries = change(goal)
-    raised = progress_alerts(goal, now.date())
-    if goal.model_dump() == before and not entries:
+    raised = progress_alerts(goal, now.date()) + (extra(goal) if extra else [])
+    if goal.model_dump() == before and not entries and not raised:
         return None
     goal.version = expected + 1
     goal.updated_at = now
@@ -97,7 +102,9 @@ def _save(batch: list[_Pending]) -> None:
                 item.alerts = [alert for alert in item.alerts if id(alert) not in dropped]
 
 
-def change_goals(user_id: str, goals: list[Goal], change: Change, now: datetime) -> dict[str, Changed]:
+def change_goals(
+    user_id: str, goals: list[Goal], change: Change, now: datetime, extra: ExtraAlerts | None = None
+) -> dict[str, Changed]:
     """Applies ``change`` to every goal, in as few transactions as fit, retrying the goals that lost a race
     on a fresh read. Returns each goal as it ends up (changed or not); a goal deleted meanwhile is left out."""
     todo = {goal.id: goal for goal in goals}
@@ -109,7 +116,7 @@ def change_goals(user_id: str, goals: list[Goal], change: Change, now: datetime)
         pending = []
         for goal in todo.values():
             working = goal.model_copy(deep=True)
-            prepared = _prepare(working, change, now)
+            prepared = _prepare(working, change, now, extra)
             if prepared is None:
                 result[goal.id] = Changed(goal, [])
             else:

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from goalpost.data import goals as goal_store
 from goalpost.data.goals import GoalWrite
+from goalpost.data.portfolio import register_user
 from goalpost.domain.clock import utc_now
 from goalpost.domain.errors import NotFound
 from goalpost.domain.goals import (
@@ -93,7 +94,8 @@ def create_goal(user_id: str, draft: GoalDraft, now: datetime | None = None) -> 
     set_amount(goal, goal.current_amount, moment.date())
     # What the goal has already got to when created is marked, not announced.
     progress_alerts(goal, moment.date(), silent=True)
-    goal_store.save_all(table(), [GoalWrite(goal, expected_version=None)])
+    # Goal owners are in the users registry, so the end-of-day job visits them.
+    goal_store.save_all(table(), [GoalWrite(goal, expected_version=None)], also=[register_user(table(), user_id)])
     metrics.add_metric(name="GoalsCreated", unit="Count", value=1)
     return goal
 

@@ -6,27 +6,23 @@ duplicated run writes the same items again, never new ones."""
 
 from __future__ import annotations
 
-import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from goalpost import aws
-from goalpost.data import keys
 from goalpost.data import portfolio as portfolio_store
 from goalpost.data import positions as position_store
 from goalpost.data import prices as price_store
 from goalpost.domain.charts import slot_of
-from goalpost.domain.clock import iso, parse_iso, utc_now
+from goalpost.domain.clock import iso, utc_now
 from goalpost.domain.money import round2
 from goalpost.domain.portfolio import PortfolioValue, value_portfolio
 from goalpost.observability import metrics
+from goalpost.services.fanout import parse_batch, queue_users
 from goalpost.settings import get_settings
 
-USERS_PER_MESSAGE = 50  # a worker batch: 50 portfolios, two BatchWriteItems of snapshots
-SEND_BATCH_LIMIT = 10  # SQS SendMessageBatch
 READ_CONCURRENCY = 8
 
 
@@ -37,38 +33,16 @@ class WorkItem:
 
 
 def queue_snapshots(moment: datetime) -> dict[str, Any]:
-    """Coordinator: every registered user, in messages of ``USERS_PER_MESSAGE``, for the slot of ``moment``."""
-    settings = get_settings()
+    """Coordinator: every registered user, queued for the worker, for the slot of ``moment``."""
     slot = slot_of(moment)
-    users = [
-        user
-        for shard in range(keys.USER_SHARDS)
-        for user in portfolio_store.registered_users(settings.data_table_name, shard)
-    ]
-    bodies = [
-        json.dumps(
-            {"slot": iso(slot), "users": [{"user_id": u, "cash": str(c)} for u, c in users[n : n + USERS_PER_MESSAGE]]}
-        )
-        for n in range(0, len(users), USERS_PER_MESSAGE)
-    ]
-    sqs = aws.client("sqs")
-    sends = 0
-    for start in range(0, len(bodies), SEND_BATCH_LIMIT):
-        entries = [
-            {"Id": str(i), "MessageBody": body} for i, body in enumerate(bodies[start : start + SEND_BATCH_LIMIT])
-        ]
-        response = sqs.send_message_batch(QueueUrl=settings.snapshot_queue_url, Entries=entries)
-        sends += 1
-        if response.get("Failed"):
-            raise RuntimeError(f"{len(response['Failed'])} snapshot batches could not be queued")
-    metrics.add_metric(name="SnapshotUsersQueued", unit="Count", value=len(users))
-    return {"slot": iso(slot), "users": len(users), "messages": len(bodies), "send_requests": sends}
+    summary = queue_users(get_settings().snapshot_queue_url, slot)
+    metrics.add_metric(name="SnapshotUsersQueued", unit="Count", value=summary["users"])
+    return {"slot": iso(slot), **summary}
 
 
 def parse_work(body: str) -> tuple[datetime, list[WorkItem]]:
-    message = json.loads(body)
-    slot = slot_of(parse_iso(message["slot"]))
-    return slot, [WorkItem(str(u["user_id"]), Decimal(str(u["cash"]))) for u in message["users"]]
+    moment, users = parse_batch(body)
+    return slot_of(moment), [WorkItem(user, cash) for user, cash in users]
 
 
 def _snapshot(value: PortfolioValue, slot: datetime, now: datetime) -> dict[str, Any]:

@@ -1,0 +1,91 @@
+"""The end-of-day evaluation of one user (the end_of_day_goals job's worker, and manual-snapshot).
+
+The business date is the schedule's time, never the wall clock, so a late or retried run evaluates the right
+day. Everything a run writes is keyed by (user, date) or guarded per (goal, alert, period): a rerun of the same
+day, or a rerun after a crash half way, writes no second history row and raises no second alert."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from goalpost.data import goals as goal_store
+from goalpost.domain.alerts import NewAlert
+from goalpost.domain.goal_checks import deadline_alert, on_track_alert, reminder_alert
+from goalpost.domain.goals import Goal, GoalStatus, GoalType
+from goalpost.domain.progress import ProgressEntry, ProgressSource, is_on_track, record
+from goalpost.domain.trading import MonthFigures, TradingGoalType
+from goalpost.observability import metrics
+from goalpost.services import trading
+from goalpost.services.fanout import parse_batch, queue_users
+from goalpost.services.goal_writes import change_goals
+from goalpost.settings import get_settings
+
+# Personal goals of these types follow the same figures as the trading goals (entries with source calculated).
+CALCULATED = {
+    GoalType.PORTFOLIO_VALUE: TradingGoalType.PORTFOLIO_VALUE,
+    GoalType.MONTHLY_RETURN: TradingGoalType.MONTHLY_RETURN,
+    GoalType.MONTHLY_INCOME: TradingGoalType.MONTHLY_INCOME,
+}
+
+
+def evaluate_user(user_id: str, moment: datetime) -> dict[str, Any]:
+    month = trading.figures(user_id, moment)
+    evaluation = trading.evaluate_trading_goals(user_id, moment, month)
+    personal = evaluate_personal_goals(user_id, moment, month)
+    return {
+        "trading_goals": len(evaluation.goals),
+        "trading_alerts": evaluation.alerts,
+        "skipped": evaluation.skipped,
+        **personal,
+    }
+
+
+def evaluate_personal_goals(user_id: str, moment: datetime, month: MonthFigures) -> dict[str, Any]:
+    """Every active goal: the calculated types move to today's figures; then the deadline, on-track and
+    reminder checks, each alert once per goal and period, in the goal's own transaction."""
+    today = moment.date()
+    active = goal_store.list_all(get_settings().data_table_name, user_id, GoalStatus.ACTIVE)
+
+    def calculate(goal: Goal) -> list[ProgressEntry]:
+        kind = CALCULATED.get(goal.type)
+        value = None if kind is None else month.current(kind)
+        if value is None or value == goal.current_amount or value < 0:
+            return []
+        return [
+            record(
+                goal,
+                value=value,
+                period_date=today,
+                now=moment,
+                source=ProgressSource.CALCULATED,
+                contribution=value - goal.current_amount,
+            )
+        ]
+
+    def checks(goal: Goal) -> list[NewAlert]:
+        found = [
+            deadline_alert(goal, today),
+            on_track_alert(goal, is_on_track(goal, today), today),
+            reminder_alert(goal, today),
+        ]
+        return [alert for alert in found if alert is not None]
+
+    changed = change_goals(user_id, active, calculate, moment, extra=checks)
+    entries = sum(len(c.entries) for c in changed.values())
+    metrics.add_metric(name="GoalsEvaluated", unit="Count", value=len(active))
+    return {"personal_goals": len(active), "calculated_entries": entries}
+
+
+def queue_end_of_day(moment: datetime) -> dict[str, Any]:
+    """Coordinator: every registered user, queued for the worker, for the business date of ``moment``."""
+    summary = queue_users(get_settings().end_of_day_queue_url, moment)
+    return {"business_date": moment.date().isoformat(), **summary}
+
+
+def handle_message(body: str) -> dict[str, Any]:
+    """Worker: one queued batch of users, each evaluated as of the batch's moment (idempotent per user and
+    date, so SQS redelivering a batch after a crash half way through changes nothing twice)."""
+    moment, users = parse_batch(body)
+    results = [evaluate_user(user_id, moment) for user_id, _ in users]
+    return {"users": len(results), "alerts": sum(r["trading_alerts"] for r in results)}
