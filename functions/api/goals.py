@@ -3,6 +3,7 @@ Routes only: each declares its typed input and output and calls one service func
 
 from __future__ import annotations
 
+from decimal import Decimal
 from http import HTTPStatus
 from typing import Annotated
 
@@ -10,7 +11,9 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
+from goalpost.domain.clock import utc_now
 from goalpost.domain.goals import GoalStatus, GoalType
+from goalpost.domain.money import MAX_AMOUNT
 from goalpost.edges.api import (
     build_resolver,
     current_user,
@@ -24,7 +27,17 @@ from goalpost.schemas.common import DEFAULT_LIMIT, LimitQuery, NextTokenQuery
 from goalpost.schemas.goals import DashboardOut, GoalCreate, GoalOut, GoalUpdate
 from goalpost.schemas.plans import BudgetSnapshotIn, FromTemplateIn, TemplateOut
 from goalpost.schemas.progress import ProgressEntryOut, SyncResultOut
-from goalpost.services import goals, plans
+from goalpost.schemas.trading import (
+    HistoryOut,
+    HistoryRowOut,
+    ManualSnapshotOut,
+    RecordProfitOut,
+    StatusOut,
+    TargetChangeOut,
+    TargetsOut,
+    TradingGoalOut,
+)
+from goalpost.services import end_of_day, goals, plans, trading
 from goalpost.services.goals import GoalDraft
 
 router = Router()
@@ -124,6 +137,92 @@ def sync_from_budget(snapshot: Annotated[BudgetSnapshotIn, Body()]) -> Response[
         return SyncResultOut(updated=[ProgressEntryOut.of(e) for e in entries]).model_dump(mode="json")
 
     return json_response(HTTPStatus.OK, idempotent(router, "sync_from_budget", sync))
+
+
+TRADING_TAGS = ["Trading goals"]
+ReturnTarget = Annotated[Decimal | None, Query(ge=Decimal("0.1"), le=50, allow_inf_nan=False)]
+IncomeTarget = Annotated[Decimal | None, Query(ge=1, le=1_000_000, allow_inf_nan=False)]
+ValueTarget = Annotated[Decimal | None, Query(ge=100, le=10_000_000, allow_inf_nan=False)]
+
+
+@router.get(
+    "/goals/status",
+    summary="The three trading goals (created with default targets on first use)",
+    tags=TRADING_TAGS,
+    responses=responses(200, StatusOut),
+)
+def trading_status() -> StatusOut:
+    goals_now = trading.current_goals(current_user(router))
+    return StatusOut(goals=[TradingGoalOut.of(g) for g in goals_now], timestamp=utc_now())
+
+
+@router.get(
+    "/goals/history/<goal_type>",
+    summary="Daily history of one trading goal, newest first",
+    tags=TRADING_TAGS,
+    responses=responses(200, HistoryOut),
+)
+def trading_history(
+    goal_type: Annotated[str, Path(min_length=1, max_length=50)],
+    days: Annotated[int, Query(ge=1, le=365)] = 30,
+) -> HistoryOut:
+    kind = trading.goal_type_of(goal_type)
+    rows = trading.history(current_user(router), kind, days)
+    return HistoryOut(goal_type=kind, history=[HistoryRowOut.model_validate(r) for r in rows], days=days)
+
+
+@router.post(
+    "/goals/manual-snapshot",
+    summary="Evaluate the goals now, as the end-of-day job does",
+    tags=TRADING_TAGS,
+    responses=responses(200, ManualSnapshotOut),
+)
+def manual_snapshot() -> ManualSnapshotOut:
+    moment = utc_now()
+    end_of_day.evaluate_user(current_user(router), moment)
+    return ManualSnapshotOut(timestamp=moment)
+
+
+@router.put(
+    "/goals/targets",
+    summary="Change trading goal targets (at least one)",
+    tags=TRADING_TAGS,
+    responses=responses(200, TargetsOut),
+)
+def set_targets(
+    monthly_return_target: ReturnTarget = None,
+    monthly_income_target: IncomeTarget = None,
+    portfolio_value_target: ValueTarget = None,
+) -> TargetsOut:
+    updates = trading.target_updates(monthly_return_target, monthly_income_target, portfolio_value_target)
+    trading.set_targets(current_user(router), updates)
+    return TargetsOut(updates={f"{kind.value}_target": value for kind, value in updates.items()})
+
+
+@router.post(
+    "/goals/record-profit",
+    summary="Record a realized profit (negative: a loss) toward this month's income",
+    tags=TRADING_TAGS,
+    responses=responses(200, RecordProfitOut),
+)
+def record_profit(
+    profit: Annotated[Decimal, Query(ge=-MAX_AMOUNT, le=MAX_AMOUNT, allow_inf_nan=False)],
+) -> RecordProfitOut:
+    month_to_date = trading.record_profit(current_user(router), profit)
+    return RecordProfitOut(profit_recorded=profit, month_to_date=month_to_date)
+
+
+@router.get(
+    "/goals/targets/history",
+    summary="Every target change, newest first",
+    tags=TRADING_TAGS,
+    responses=responses(200, list[TargetChangeOut]),
+)
+def target_history(
+    limit: LimitQuery = DEFAULT_LIMIT, next_token: NextTokenQuery = None
+) -> Response[list[TargetChangeOut]]:
+    changes, token = trading.target_changes(current_user(router), limit=limit, next_token=next_token)
+    return page_response([TargetChangeOut.model_validate(c).model_dump(mode="json") for c in changes], token)
 
 
 @router.get("/goals/<goal_id>", summary="Get a goal", tags=TAGS, responses=responses(200, GoalOut))

@@ -44,8 +44,9 @@ class JobRunner:
     """Runs jobs through their Lambda handlers; one run of a job at a time (a tick that finds the previous
     run still going is skipped, as a slow Lambda would pile up otherwise)."""
 
-    def __init__(self, registry: HandlerRegistry) -> None:
+    def __init__(self, registry: HandlerRegistry, retry_after_seconds: int = 60) -> None:
         self.registry = registry
+        self.retry_after_seconds = retry_after_seconds  # how long a failed worker record stays invisible
         self._running: dict[str, threading.Lock] = {name: threading.Lock() for name in declaration.JOBS_BY_NAME}
 
     def run(self, name: str, when: datetime | None = None, *, wait: bool = True) -> Any:
@@ -57,7 +58,8 @@ class JobRunner:
             summary = self.registry.invoke(job.function, scheduled_event(job, when or datetime.now(UTC)))
             if job.worker is not None and job.queue is not None:
                 # What the SQS event source mapping does when deployed: the worker consumes what was queued.
-                summary = {**summary, "worker": drain_queue(self.registry, job.worker, job.queue)}
+                drained = drain_queue(self.registry, job.worker, job.queue, visibility_seconds=self.retry_after_seconds)
+                summary = {**summary, "worker": drained}
             return summary
         finally:
             lock.release()
@@ -83,7 +85,9 @@ def sqs_event(queue_arn: str, messages: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def drain_queue(registry: HandlerRegistry, worker: Function, queue: Queue, batch_size: int = 10) -> dict[str, Any]:
+def drain_queue(
+    registry: HandlerRegistry, worker: Function, queue: Queue, batch_size: int = 10, visibility_seconds: int = 60
+) -> dict[str, Any]:
     """Feeds everything in ``queue`` to ``worker`` in batches, deleting what it processed and leaving the
     records it reports as failed (they come back after the visibility timeout, then go to the DLQ)."""
     sqs = goalpost_aws.client("sqs")
@@ -91,14 +95,17 @@ def drain_queue(registry: HandlerRegistry, worker: Function, queue: Queue, batch
     arn = f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{url.rsplit('/', 1)[1]}"
     batches = processed = failed = 0
     while True:
-        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=batch_size, VisibilityTimeout=60).get(
-            "Messages", []
-        )
+        messages = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=batch_size, VisibilityTimeout=visibility_seconds
+        ).get("Messages", [])
         if not messages:
             break
         batches += 1
-        response = registry.invoke(worker, sqs_event(arn, messages)) or {}
-        failures = {f["itemIdentifier"] for f in response.get("batchItemFailures", [])}
+        try:
+            response = registry.invoke(worker, sqs_event(arn, messages)) or {}
+            failures = {f["itemIdentifier"] for f in response.get("batchItemFailures", [])}
+        except Exception:  # the whole invocation failed (every record did): SQS will deliver them all again
+            failures = {m["MessageId"] for m in messages}
         done = [m for m in messages if m["MessageId"] not in failures]
         if done:
             sqs.delete_message_batch(

@@ -40,6 +40,29 @@ def _table() -> str:
     return get_settings().data_table_name
 
 
+def goal_type_of(name: str) -> TradingGoalType:
+    """The goal type named in a path; an unknown one is a 400, as the original service answered."""
+    try:
+        return TradingGoalType(name)
+    except ValueError:
+        valid = ", ".join(t.value for t in TradingGoalType)
+        raise BusinessRuleError(f"Invalid goal_type {name!r}; valid types: {valid}") from None
+
+
+def target_updates(
+    monthly_return: Decimal | None, monthly_income: Decimal | None, portfolio_value: Decimal | None
+) -> dict[TradingGoalType, Decimal]:
+    given = {
+        TradingGoalType.MONTHLY_RETURN: monthly_return,
+        TradingGoalType.MONTHLY_INCOME: monthly_income,
+        TradingGoalType.PORTFOLIO_VALUE: portfolio_value,
+    }
+    updates = {kind: value for kind, value in given.items() if value is not None}
+    if not updates:
+        raise BusinessRuleError("At least one target must be provided")
+    return updates
+
+
 def current_goals(user_id: str) -> list[TradingGoal]:
     """The three goals, sorted by type; the ones never used yet are created with their default targets."""
     stored = trading_store.goals(_table(), user_id)
