@@ -33,6 +33,8 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Description = Annotated[str, StringConstraints(max_length=1000)]
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=50)]
 Tags = Annotated[list[Tag], Field(max_length=20)]
+# The day of the month an update reminder is due when the goal has no entry that month (1..28: every month).
+ReminderDay = Annotated[int, Field(ge=1, le=28)]
 
 
 class MilestoneIn(RequestModel):
@@ -52,6 +54,7 @@ class GoalCreate(RequestModel):
     status: GoalStatus = GoalStatus.ACTIVE
     tags: Tags = Field(default_factory=list)
     milestones: Annotated[list[MilestoneIn], Field(max_length=MAX_MILESTONES)] = Field(default_factory=list)
+    reminder_day: ReminderDay = 1
 
     @model_validator(mode="before")
     @classmethod
@@ -83,10 +86,11 @@ class GoalUpdate(RequestModel):
     deadline: DateTimeInput | None = None
     status: GoalStatus | None = None
     tags: Tags | None = None
+    reminder_day: ReminderDay | None = None
 
     @model_validator(mode="after")
     def _not_null(self) -> GoalUpdate:
-        for name in ("name", "target_amount", "current_amount", "status", "tags"):
+        for name in ("name", "target_amount", "current_amount", "status", "tags", "reminder_day"):
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} may not be null")
         return self
@@ -115,6 +119,7 @@ class GoalOut(ResponseModel):
     percent_complete: JsonNumber
     tags: list[str]
     template_id: str | None
+    reminder_day: int
     created_at: UtcDateTime
     updated_at: UtcDateTime
     completed_at: UtcDateTime | None

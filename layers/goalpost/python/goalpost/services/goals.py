@@ -46,6 +46,7 @@ class GoalDraft:
     tags: list[str] = field(default_factory=list)
     milestones: list[Milestone] = field(default_factory=list)
     template_id: str | None = None
+    reminder_day: int = 1
 
     @classmethod
     def of(cls, request: GoalCreate) -> GoalDraft:
@@ -59,6 +60,7 @@ class GoalDraft:
             description=request.description,
             status=request.status,
             tags=list(request.tags),
+            reminder_day=request.reminder_day,
             milestones=[
                 Milestone(id=new_id(), amount=m.amount, description=m.description, target_date=m.target_date)
                 for m in request.milestones
@@ -89,6 +91,7 @@ def create_goal(user_id: str, draft: GoalDraft, now: datetime | None = None) -> 
         updated_at=moment,
         completed_at=moment if draft.status == GoalStatus.COMPLETED else None,
         milestones=list(draft.milestones),
+        reminder_day=draft.reminder_day,
         initial_amount=draft.current_amount,
     )
     set_amount(goal, goal.current_amount, moment.date())
@@ -116,7 +119,7 @@ def _apply_update(goal: Goal, update: GoalUpdate, now: datetime) -> list[Progres
     """Applies a PATCH to ``goal`` (raising before anything is written when a rule forbids it) and returns
     the progress entry a change of the amount records."""
     fields = update.model_fields_set
-    for name in ("name", "description", "deadline", "tags"):
+    for name in ("name", "description", "deadline", "tags", "reminder_day"):
         if name in fields:
             setattr(goal, name, getattr(update, name))
     entries = []
