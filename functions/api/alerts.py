@@ -6,13 +6,13 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from goalpost.domain.alerts import AlertType
 from goalpost.edges.api import build_resolver, current_user, lambda_handler, page_response, responses
-from goalpost.schemas.alerts import AlertOut
+from goalpost.schemas.alerts import AlertOut, PreferencesOut, PreferencesUpdate
 from goalpost.schemas.common import DEFAULT_LIMIT, LimitQuery, NextTokenQuery
-from goalpost.services import alerts
+from goalpost.services import alerts, preferences
 
 router = Router()
 TAGS = ["Alerts"]
@@ -29,6 +29,26 @@ def list_alerts(
         current_user(router), unread=unread, alert_type=type, limit=limit, next_token=next_token
     )
     return page_response([AlertOut.of(a).model_dump(mode="json") for a in found], token)
+
+
+@router.get(
+    "/alerts/preferences",
+    summary="Alert preferences (defaults until changed)",
+    tags=TAGS,
+    responses=responses(200, PreferencesOut),
+)
+def get_preferences() -> PreferencesOut:
+    return PreferencesOut.of(preferences.get_preferences(current_user(router)))
+
+
+@router.patch(
+    "/alerts/preferences",
+    summary="Change alert preferences (an email address is subscribed to the user's own topic)",
+    tags=TAGS,
+    responses=responses(200, PreferencesOut),
+)
+def update_preferences(update: Annotated[PreferencesUpdate, Body()]) -> PreferencesOut:
+    return PreferencesOut.of(preferences.update_preferences(current_user(router), update.changes()))
 
 
 @router.patch("/alerts/<alert_id>/read", summary="Mark an alert read", tags=TAGS, responses=responses(200, AlertOut))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import Duration, IgnoreMode
+from aws_cdk import Duration, IgnoreMode, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -117,15 +117,39 @@ class Functions(Construct):
         for key in spec.secrets:
             self._secrets[key].grant_read(function)  # GetSecretValue/DescribeSecret on this secret only
 
+        if spec.user_notifications:
+            # SMS goes straight to phone numbers, which have no ARN: sns:Publish needs Resource *.
+            role.add_to_policy(iam.PolicyStatement(actions=["sns:Publish"], resources=["*"]))
+            # The users' own email topics, created at runtime, share a name prefix.
+            stack = Stack.of(self)
+            user_topics = f"arn:{stack.partition}:sns:{stack.region}:{stack.account}:{declaration.USER_TOPIC_PREFIX}*"
+            role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["sns:CreateTopic", "sns:Subscribe", "sns:Unsubscribe", "sns:Publish"],
+                    resources=[user_topics],
+                )
+            )
+
         # The grants above all land in the role's default policy; the wildcards they imply are known.
         policy = role.node.find_child("DefaultPolicy")
         acknowledge(
             policy,
             "AwsSolutions-IAM5",
             "Active tracing: X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions, "
-            "so Resource * is the only possible value.",
+            "so Resource * is the only possible value"
+            + ("; likewise sns:Publish to a phone number (SMS), which has no ARN." if spec.user_notifications else "."),
             applies_to=["Resource::*"],
         )
+        if spec.user_notifications:
+            acknowledge(
+                policy,
+                "AwsSolutions-IAM5",
+                "Each user's own email topic is created at runtime when they set an email address; the functions "
+                f"may manage and publish to topics named {declaration.USER_TOPIC_PREFIX}* only.",
+                applies_to=[
+                    f"Resource::arn:<AWS::Partition>:sns:<AWS::Region>:<AWS::AccountId>:{declaration.USER_TOPIC_PREFIX}*"
+                ],
+            )
         if spec.tables:
             acknowledge(
                 policy,

@@ -89,6 +89,9 @@ def test_only_the_expected_rules_are_acknowledged(synth: Synth) -> None:
     assert rules == ACKNOWLEDGED_RULES
 
 
+USER_TOPICS = f"{declaration.USER_TOPIC_PREFIX}*"
+
+
 def test_wildcard_acknowledgements_name_their_findings(synth: Synth) -> None:
     """IAM5 is only ever acknowledged for named findings, never wholesale."""
     for rules in acknowledgements(synth).values():
@@ -97,7 +100,8 @@ def test_wildcard_acknowledgements_name_their_findings(synth: Synth) -> None:
                 assert rule["id"].startswith("AwsSolutions-IAM5["), rule
                 assert rule["id"].endswith("]"), rule
                 finding = rule["id"][len("AwsSolutions-IAM5[") : -1]
-                assert finding in {"Resource::*", "Action::kms:GenerateDataKey*"} or finding.endswith(
+                user_topics = f"Resource::arn:<AWS::Partition>:sns:<AWS::Region>:<AWS::AccountId>:{USER_TOPICS}"
+                assert finding in {"Resource::*", "Action::kms:GenerateDataKey*", user_topics} or finding.endswith(
                     (".Arn>/index/*", ".Arn>:*")
                 ), finding
 

@@ -240,13 +240,17 @@ def test_each_function_may_touch_only_its_declared_tables(synth: Synth, spec: de
 @pytest.mark.parametrize("spec", declaration.ALL_FUNCTIONS, ids=lambda f: f.name)
 def test_each_function_may_publish_only_to_its_declared_topics(synth: Synth, spec: declaration.Function) -> None:
     statements = policy_statements(synth, synth.function_id(spec.handler))
-    published = {
-        ref
-        for statement in statements
-        if "sns:Publish" in as_list(statement["Action"])
-        for ref in refs(statement["Resource"])
-    }
+    publishing = [s for s in statements if "sns:Publish" in as_list(s["Action"])]
+    # The declared topics by reference; email/SMS senders besides: phone numbers (Resource *) and the users'
+    # own topics (by name prefix, built from the stack's pseudo parameters).
+    published = {ref for s in publishing for ref in refs(s["Resource"]) if not ref.startswith("AWS::")}
     assert published == {synth.logical_id(synth.stack.alerts.topics[key]) for key in spec.topics}
+    anywhere = any(s["Resource"] == "*" for s in publishing)
+    assert anywhere == spec.user_notifications
+    user_topics = [s for s in publishing if "sns:Subscribe" in as_list(s["Action"])]
+    assert bool(user_topics) == spec.user_notifications
+    for statement in user_topics:
+        assert declaration.USER_TOPIC_PREFIX in json.dumps(statement["Resource"])
     uses_key = any(
         "kms:GenerateDataKey*" in as_list(statement["Action"])
         and synth.logical_id(synth.stack.alerts.key) in refs(statement["Resource"])

@@ -101,6 +101,9 @@ class Function:
     tracing: bool = False  # Powertools Tracer; it costs ~270 ms of cold start, so only where it earns it
     queues: tuple[str, ...] = ()  # queues it sends work to
     secrets: tuple[str, ...] = ()  # secrets it reads
+    # Sends alerts by email and SMS: publishes to phone numbers and to the users' own alert topics
+    # (USER_TOPIC_PREFIX*), and creates and subscribes those topics.
+    user_notifications: bool = False
 
 
 @dataclass(frozen=True)
@@ -191,6 +194,9 @@ ALERTS_TOPIC = Topic(
 )
 TOPICS: tuple[Topic, ...] = (ALERTS_TOPIC,)
 
+# Each user's own email topic is named USER_TOPIC_PREFIX + a hash of the user (created at runtime).
+USER_TOPIC_PREFIX = "goalpost-alerts-"
+
 # ---------------------------------------------------------------- queues and secrets
 SNAPSHOT_QUEUE = Queue(
     key="snapshot-work",
@@ -232,6 +238,7 @@ GOALS_API = Function(
     memory_mb=1024,
     tables={"data": "write", "idempotency": "write"},
     topics=("alerts",),
+    user_notifications=True,
     routes=prefix_routes("/goals"),
 )
 GOAL_TRACKING_API = Function(
@@ -241,6 +248,7 @@ GOAL_TRACKING_API = Function(
     memory_mb=1024,
     tables={"data": "write", "idempotency": "write"},
     topics=("alerts",),
+    user_notifications=True,
     routes=(
         *prefix_routes("/goals/{goal_id}/progress"),
         *prefix_routes("/goals/{goal_id}/milestones"),
@@ -254,14 +262,16 @@ POSITIONS_API = Function(
     memory_mb=1024,
     tables={"data": "write", "system": "write", "idempotency": "write"},
     topics=("alerts",),
+    user_notifications=True,
     routes=(*prefix_routes("/positions"), *prefix_routes("/performance")),
 )
 ALERTS_API = Function(
     name="alerts-api",
     handler="functions.api.alerts.handler",
-    description="In-app alerts",
+    description="In-app alerts and alert preferences",
     memory_mb=512,
     tables={"data": "write"},
+    user_notifications=True,
     routes=prefix_routes("/alerts"),
 )
 PRICES_API = Function(
@@ -272,6 +282,7 @@ PRICES_API = Function(
     timeout_seconds=30,
     tables={"system": "write", "data": "write"},
     topics=("alerts",),
+    user_notifications=True,
     secrets=("alpaca",),
     routes=prefix_routes("/prices"),
 )
@@ -303,6 +314,7 @@ JOBS: tuple[Job, ...] = (
             timeout_seconds=60,
             tables={"system": "write", "data": "write"},
             topics=("alerts",),
+            user_notifications=True,
             secrets=("alpaca",),
             tracing=True,
         ),
@@ -337,6 +349,7 @@ JOBS: tuple[Job, ...] = (
             timeout_seconds=120,
             tables={"data": "write", "system": "write"},
             topics=("alerts",),
+            user_notifications=True,
             tracing=True,
         ),
         Schedule(every=timedelta(minutes=3)),
@@ -359,6 +372,7 @@ JOBS: tuple[Job, ...] = (
             timeout_seconds=300,
             tables={"data": "write", "system": "read"},
             topics=("alerts",),
+            user_notifications=True,
             tracing=True,
         ),
         queue=END_OF_DAY_QUEUE,
@@ -371,6 +385,7 @@ JOBS: tuple[Job, ...] = (
             timeout_seconds=120,
             tables={"data": "write", "system": "write"},
             topics=("alerts",),
+            user_notifications=True,
             tracing=True,
         ),
         Schedule(every=timedelta(minutes=5)),

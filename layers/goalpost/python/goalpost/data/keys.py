@@ -180,3 +180,16 @@ TARGETS_PREFIX = "TARGETS#"
 
 def targets_sk(changed_at: str, change_id: str) -> str:
     return f"TARGETS#{changed_at}#{change_id}"
+
+
+PREFS_SK = "PREFS"
+DELIVERY_SHARDS = 4
+
+
+def delivery_sk(alert_id: str, channel: str) -> str:
+    return f"DELIVERY#{alert_id}#{channel}"
+
+
+def due_pk(shard: int) -> str:
+    """gsi3 partition of deferred deliveries (sparse: removed once sent), sorted by when they are due."""
+    return f"DUE#{shard}"

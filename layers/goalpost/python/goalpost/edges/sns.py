@@ -41,3 +41,28 @@ def alert_message(alert: Alert, channel: str) -> dict[str, Any]:
 def publish_to_topic(topic_arn: str, alert: Alert, channel: str) -> str:
     response = aws.client("sns").publish(TopicArn=topic_arn, **alert_message(alert, channel))
     return str(response["MessageId"])
+
+
+def publish_to_phone(phone: str, alert: Alert) -> str:
+    """An SMS straight to the number: the subject is dropped by SNS, so the text carries the title."""
+    message = alert_message(alert, "sms")
+    response = aws.client("sns").publish(
+        PhoneNumber=phone,
+        Message=f"{alert.title}: {alert.message}"[:1600],
+        MessageAttributes=message["MessageAttributes"],
+    )
+    return str(response["MessageId"])
+
+
+def ensure_user_topic(name: str, email: str) -> tuple[str, str]:
+    """The user's own email topic (created if missing; CreateTopic is idempotent by name) and a subscription
+    of ``email`` to it, which SNS asks the address to confirm. Returns (topic ARN, subscription ARN)."""
+    sns = aws.client("sns")
+    topic_arn = str(sns.create_topic(Name=name)["TopicArn"])
+    subscription = sns.subscribe(TopicArn=topic_arn, Protocol="email", Endpoint=email, ReturnSubscriptionArn=True)
+    return topic_arn, str(subscription["SubscriptionArn"])
+
+
+def unsubscribe(subscription_arn: str) -> None:
+    if subscription_arn.startswith("arn:"):  # a pending confirmation has no ARN yet
+        aws.client("sns").unsubscribe(SubscriptionArn=subscription_arn)

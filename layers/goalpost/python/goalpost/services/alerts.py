@@ -33,8 +33,17 @@ def prepare(user_id: str, raised: NewAlert, now: datetime) -> AlertWrite:
 
 
 def publish(stored: list[Alert], now: datetime | None = None) -> None:
-    """Publishes stored alerts to the shared topic (channel=event) and marks them delivered. A failed publish
-    leaves the alert in the outbox for the delivery job instead of failing the caller."""
+    """Publishes stored alerts to the shared topic (channel=event) and marks them delivered; then email and
+    SMS follow the users' preferences. A failed publish leaves the alert in the outbox for the delivery job
+    instead of failing the caller."""
+    from goalpost.services.delivery import deliver
+
+    _publish_events(stored, now)
+    if stored:
+        deliver(stored, now or utc_now())
+
+
+def _publish_events(stored: list[Alert], now: datetime | None) -> None:
     settings = get_settings()
     for alert in stored:
         try:

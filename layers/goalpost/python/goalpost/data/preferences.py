@@ -1,0 +1,165 @@
+"""Alert preferences and deliveries in the data table.
+
+- ``USER#u / PREFS``: the preferences, the user's email topic and subscription, and the delivery counters
+  (``sent_day`` in the user's time zone, ``sent_count``, ``last_sent_at``) that the daily cap and minimum gap
+  are enforced on with conditional writes.
+- ``USER#u / DELIVERY#<alert id>#<channel>``: a deferred email/SMS delivery; gsi3 ``DUE#<shard>`` /
+  ``<due at>#u#<alert id>#<channel>`` while it waits. The delivery job claims one with a conditional write
+  (a lease), sends it, then deletes it: two runs at once never send it twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from botocore.exceptions import ClientError
+
+from goalpost.data import keys
+from goalpost.data.dynamo import (
+    Item,
+    client,
+    deserialize,
+    is_condition_failure,
+    key,
+    query_all,
+    serialize,
+    serialize_value,
+    strip_keys,
+)
+from goalpost.domain.alerts import Alert
+from goalpost.domain.preferences import Preferences
+
+META_FIELDS = ("email_topic_arn", "email_subscription_arn", "sent_day", "sent_count", "last_sent_at")
+
+
+def get(table: str, user_id: str) -> tuple[Preferences, Item]:
+    response = client().get_item(TableName=table, Key=key(keys.user_pk(user_id), keys.PREFS_SK), ConsistentRead=True)
+    raw = response.get("Item")
+    item = strip_keys(deserialize(raw)) if raw else {}
+    meta = {name: item.pop(name) for name in META_FIELDS if name in item}
+    return Preferences.model_validate(item), meta
+
+
+def put(table: str, user_id: str, prefs: Preferences, topic_arn: str | None, subscription_arn: str | None) -> None:
+    """Stores the preferences (the delivery counters stay as they are)."""
+    values = {**prefs.model_dump(mode="json"), "email_topic_arn": topic_arn, "email_subscription_arn": subscription_arn}
+    names = {f"#p{n}": name for n, name in enumerate(values)}
+    alias = {name: placeholder for placeholder, name in names.items()}
+    sets = [f"{alias[name]} = :v{n}" for n, (name, value) in enumerate(values.items()) if value is not None]
+    removes = [alias[name] for name, value in values.items() if value is None]
+    expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+    client().update_item(
+        TableName=table,
+        Key=key(keys.user_pk(user_id), keys.PREFS_SK),
+        UpdateExpression=expression,
+        ExpressionAttributeNames=names,
+        ExpressionAttributeValues={
+            f":v{n}": serialize_value(value) for n, (name, value) in enumerate(values.items()) if value is not None
+        },
+    )
+
+
+def reserve_slot(table: str, user_id: str, day: str, cap: int, now: datetime, gap_start: datetime) -> bool:
+    """Takes one of the day's delivery slots if the cap and the minimum gap allow it (conditional writes, so
+    concurrent raisers cannot go past the cap)."""
+    pk = key(keys.user_pk(user_id), keys.PREFS_SK)
+    gap = "(attribute_not_exists(last_sent_at) OR last_sent_at <= :gap_start)"
+    values = {":day": {"S": day}, ":now": serialize_value(now), ":gap_start": serialize_value(gap_start)}
+    attempts = [
+        {  # a new day: the count starts again
+            "UpdateExpression": "SET sent_day = :day, sent_count = :one, last_sent_at = :now",
+            "ConditionExpression": f"(attribute_not_exists(sent_day) OR sent_day <> :day) AND {gap} AND :cap > :zero",
+            "ExpressionAttributeValues": {**values, ":one": {"N": "1"}, ":cap": {"N": str(cap)}, ":zero": {"N": "0"}},
+        },
+        {  # the same day: one more, below the cap
+            "UpdateExpression": "SET last_sent_at = :now ADD sent_count :one",
+            "ConditionExpression": f"sent_day = :day AND sent_count < :cap AND {gap}",
+            "ExpressionAttributeValues": {**values, ":one": {"N": "1"}, ":cap": {"N": str(cap)}},
+        },
+    ]
+    for attempt in attempts:
+        try:
+            client().update_item(TableName=table, Key=pk, **attempt)
+            return True
+        except ClientError as error:
+            if not is_condition_failure(error):
+                raise
+    return False
+
+
+def delivery_item(alert: Alert, channel: str, target: str, due_at: datetime) -> Item:
+    shard = keys.shard_of(alert.id, keys.DELIVERY_SHARDS)
+    return {
+        "pk": keys.user_pk(alert.user_id),
+        "sk": keys.delivery_sk(alert.id, channel),
+        "entity": "delivery",
+        "channel": channel,
+        "target": target,
+        "due_at": due_at,
+        "alert": alert.model_dump(mode="json"),
+        "gsi3pk": keys.due_pk(shard),
+        "gsi3sk": f"{due_at.isoformat()}#{alert.user_id}#{alert.id}#{channel}",
+    }
+
+
+def defer(table: str, items: list[Item]) -> None:
+    for item in items:
+        try:
+            client().put_item(TableName=table, Item=serialize(item), ConditionExpression="attribute_not_exists(pk)")
+        except ClientError as error:
+            if not is_condition_failure(error):
+                raise  # an existing one is the same delivery, deferred before: keep it
+
+
+def due(table: str, shard: int, now: datetime) -> list[Item]:
+    """Deferred deliveries of one shard due by ``now`` (oldest first)."""
+    items: list[Item] = []
+    paginator = client().get_paginator("query")
+    for page in paginator.paginate(
+        TableName=table,
+        IndexName="gsi3",
+        KeyConditionExpression="gsi3pk = :pk AND gsi3sk <= :now",
+        ExpressionAttributeValues={":pk": {"S": keys.due_pk(shard)}, ":now": {"S": f"{now.isoformat()}#~"}},
+    ):
+        items += [deserialize(raw) for raw in page.get("Items", [])]
+    return items
+
+
+def claim(table: str, item: Item, run_id: str, now: datetime, lease_until: datetime) -> bool:
+    """Takes a delivery for this run unless another run holds an unexpired lease on it (or it is gone)."""
+    try:
+        client().update_item(
+            TableName=table,
+            Key=key(str(item["pk"]), str(item["sk"])),
+            UpdateExpression="SET claimed_by = :run, lease_until = :until",
+            ConditionExpression="attribute_exists(pk) AND (attribute_not_exists(lease_until) OR lease_until < :now)",
+            ExpressionAttributeValues={
+                ":run": {"S": run_id},
+                ":until": serialize_value(lease_until),
+                ":now": serialize_value(now),
+            },
+        )
+    except ClientError as error:
+        if is_condition_failure(error):
+            return False
+        raise
+    return True
+
+
+def done(table: str, item: Item, run_id: str) -> None:
+    """Removes a sent delivery (only while this run still holds it)."""
+    try:
+        client().delete_item(
+            TableName=table,
+            Key=key(str(item["pk"]), str(item["sk"])),
+            ConditionExpression="claimed_by = :run",
+            ExpressionAttributeValues={":run": {"S": run_id}},
+        )
+    except ClientError as error:
+        if not is_condition_failure(error):
+            raise
+
+
+def outbox(table: str) -> list[Item]:
+    """Alerts whose publish to the shared topic failed (the sparse OUTBOX index), oldest first."""
+    return query_all(table=table, partition="OUTBOX", sort_prefix=None, index="gsi3", newest_first=False)

@@ -1,0 +1,125 @@
+"""Alert preferences and email/SMS delivery through the handlers, over moto: quiet hours across midnight in
+a non-UTC zone, the daily cap and minimum gap, and concurrent delivery runs sending each delivery once."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from goalpost import aws as goalpost_aws
+from tests.handlers.conftest import Api
+
+TOKYO_EVENING = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)  # 23:00 in Tokyo: inside 22:00-08:00
+TOKYO_MORNING = datetime(2026, 11, 20, 23, 0, tzinfo=UTC)  # 08:00 in Tokyo: the quiet hours end
+
+
+def close_at(api: Api, when: datetime, symbol: str = "AAPL") -> str:
+    """Raises one position_closed alert at ``when`` (the close's time is the alert's)."""
+    opened = api.post(
+        "/positions",
+        {"symbol": symbol, "quantity": 1, "entry_price": 100, "entry_time": (when - timedelta(hours=1)).isoformat()},
+    ).body
+    closed = api.post(f"/positions/{opened['id']}/close", {"exit_price": 101, "exit_time": when.isoformat()})
+    assert closed.status == 200, closed.body
+    return str(opened["id"])
+
+
+def sent(publishes: Any, channel: str) -> list[Any]:
+    return [p for p in publishes.all() if p.attributes.get("channel") == channel]
+
+
+def deliver(api: Api, when: datetime) -> dict[str, Any]:
+    return dict(api.run_job("deliver_alerts", {"time": when.strftime("%Y-%m-%dT%H:%M:%SZ")}))
+
+
+def test_preferences_have_the_spec_defaults_and_validate(api: Api) -> None:
+    prefs = api.get("/alerts/preferences").body
+    assert prefs == {
+        "enabled_alerts": [
+            "off_track", "milestone_50", "goal_completed", "deadline_approaching", "update_reminder",
+            "goal_achieved", "goal_at_risk", "goal_behind", "position_closed", "milestone_reached",
+        ],
+        "email": None, "phone": None, "email_enabled": True, "sms_enabled": False, "in_app_enabled": True,
+        "quiet_hours_start": "22:00", "quiet_hours_end": "08:00", "timezone": "UTC",
+        "max_alerts_per_day": 5, "min_hours_between_alerts": 4,
+    }  # fmt: skip
+    for body in (
+        {"email": "not-an-address"},
+        {"phone": "0612345678"},
+        {"timezone": "Mars/Olympus"},
+        {"quiet_hours_start": "25:00"},
+        {"max_alerts_per_day": -1},
+        {"enabled_alerts": ["nonsense"]},
+        {"sms_enabled": None},
+        {"user_id": "bob"},
+    ):
+        assert api.patch("/alerts/preferences", body).status == 422, body
+    changed = api.patch(
+        "/alerts/preferences", {"quiet_hours_start": None, "quiet_hours_end": None, "timezone": "Europe/Paris"}
+    ).body
+    assert (changed["quiet_hours_start"], changed["timezone"]) == (None, "Europe/Paris")
+    assert api.get("/alerts/preferences", user="bob").body["timezone"] == "UTC"
+
+
+def test_setting_an_email_creates_and_subscribes_the_users_topic(api: Api) -> None:
+    api.patch("/alerts/preferences", {"email": "alice@example.com"})
+    sns = goalpost_aws.client("sns")
+    subscriptions = sns.list_subscriptions()["Subscriptions"]
+    mine = [s for s in subscriptions if s["Endpoint"] == "alice@example.com"]
+    assert len(mine) == 1
+    assert mine[0]["Protocol"] == "email"
+    assert ":goalpost-alerts-" in mine[0]["TopicArn"]
+    api.patch("/alerts/preferences", {"email": "alice@work.example"})
+    endpoints = {s["Endpoint"] for s in sns.list_subscriptions()["Subscriptions"]}
+    assert "alice@work.example" in endpoints
+
+
+def test_email_and_sms_go_out_at_once_outside_quiet_hours(api: Api, publishes: Any) -> None:
+    api.patch(
+        "/alerts/preferences",
+        {"email": "alice@example.com", "phone": "+14155550100", "sms_enabled": True, "quiet_hours_start": None},
+    )
+    position_id = close_at(api, datetime.now(UTC))
+    (event,) = sent(publishes, "event")
+    (email,) = sent(publishes, "email")
+    (sms,) = sent(publishes, "sms")
+    assert ":goalpost-alerts-" in email.topic
+    assert sms.phone_number == "+14155550100"
+    assert position_id in email.message
+    assert event.attributes["alert_type"] == email.attributes["alert_type"] == "position_closed"
+
+
+def test_quiet_hours_across_midnight_in_tokyo_defer_and_deliver_once(api: Api, publishes: Any) -> None:
+    api.patch("/alerts/preferences", {"email": "alice@example.com", "timezone": "Asia/Tokyo"})
+    close_at(api, TOKYO_EVENING)
+    assert len(sent(publishes, "event")) == 1  # the shared topic gets it at once
+    assert sent(publishes, "email") == []  # deferred, not dropped
+    assert deliver(api, TOKYO_MORNING - timedelta(minutes=5))["sent"] == 0
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = list(pool.map(lambda _: deliver(api, TOKYO_MORNING + timedelta(minutes=1)), range(2)))
+    assert sum(run["sent"] for run in runs) == 1
+    assert deliver(api, TOKYO_MORNING + timedelta(minutes=6))["sent"] == 0  # and never again
+    assert len(sent(publishes, "email")) == 1
+
+
+def test_the_daily_cap_and_the_gap_leave_the_surplus_in_app(api: Api, publishes: Any) -> None:
+    api.patch(
+        "/alerts/preferences",
+        {
+            "email": "alice@example.com",
+            "quiet_hours_start": None,
+            "max_alerts_per_day": 2,
+            "min_hours_between_alerts": 0,
+        },
+    )
+    now = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    for n in range(3):
+        close_at(api, now + timedelta(minutes=n), symbol=f"S{n}")
+    assert len(sent(publishes, "email")) == 2
+    assert len(api.get("/alerts").body) == 3  # every alert in-app
+    close_at(api, now + timedelta(days=1), symbol="NEXT")  # a new day: a new allowance
+    assert len(sent(publishes, "email")) == 3
+    api.patch("/alerts/preferences", {"min_hours_between_alerts": 4})
+    close_at(api, now + timedelta(days=1, hours=1), symbol="SOON")  # an hour after the last: too soon
+    assert len(sent(publishes, "email")) == 3
