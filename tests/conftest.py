@@ -16,3 +16,33 @@ for name, value in {
     "AWS_DEFAULT_REGION": "us-east-1",
 }.items():
     os.environ[name] = value
+
+
+def _refuse_floats(params: object, **_: object) -> None:
+    """Fails the test if a binary float is about to reach DynamoDB (money is Decimal end to end)."""
+    stack = [params]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, float):
+            raise AssertionError(f"a float reached DynamoDB: {value!r}")
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list | tuple | set):
+            stack.extend(value)
+
+
+def _guard_dynamodb_clients() -> None:
+    import boto3.session
+
+    original = boto3.session.Session.client
+
+    def client(self: boto3.session.Session, service_name: str, *args: object, **kwargs: object) -> object:
+        made = original(self, service_name, *args, **kwargs)  # type: ignore[call-overload]
+        if service_name == "dynamodb":
+            made.meta.events.register("before-parameter-build.dynamodb", _refuse_floats)
+        return made
+
+    boto3.session.Session.client = client  # type: ignore[method-assign]
+
+
+_guard_dynamodb_clients()

@@ -166,8 +166,9 @@ def trading_history(
     goal_type: Annotated[str, Path(min_length=1, max_length=50)],
     days: Annotated[int, Query(ge=1, le=365)] = 30,
 ) -> HistoryOut:
+    user = current_user(router)  # who asks comes before what they ask
     kind = trading.goal_type_of(goal_type)
-    rows = trading.history(current_user(router), kind, days)
+    rows = trading.history(user, kind, days)
     return HistoryOut(goal_type=kind, history=[HistoryRowOut.model_validate(r) for r in rows], days=days)
 
 

@@ -184,3 +184,17 @@ def test_the_openapi_document_has_every_goals_route_of_the_spec_with_models_and_
             path.endswith(("/goals", "/progress", "/milestones", "/funding")) and method == "POST"
         ):
             assert operation["requestBody"]["content"]["application/json"]["schema"]["$ref"], route
+
+
+def test_a_float_never_reaches_dynamodb() -> None:
+    """The guard every test runs under (tests/conftest.py) refuses a float in any DynamoDB request."""
+    from moto import mock_aws
+
+    from goalpost import aws
+
+    with mock_aws():
+        aws.reset_clients()
+        client = aws.client("dynamodb")
+        with pytest.raises(AssertionError, match="float reached DynamoDB"):
+            client.put_item(TableName="t", Item={"pk": {"S": "x"}, "amount": 1.5})
+    aws.reset_clients()
