@@ -323,3 +323,19 @@ def test_delete_takes_funding_and_progress_and_finishes_an_interrupted_delete(ap
     assert api.delete(f"/goals/{goal_id}").status == 204
     assert stored_items("test-data", keys.goal_children_pk("alice", goal_id)) == []
     assert api.delete(f"/goals/{goal_id}").status == 404
+
+
+def test_goals_per_user_are_capped_also_under_concurrency(api: Api, monkeypatch: Any) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from goalpost.data import goals as goal_data
+
+    monkeypatch.setattr(goal_data, "MAX_GOALS_PER_USER", 5)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(lambda n: api.post("/goals", {**SAVINGS, "name": f"g{n}"}).status, range(8)))
+    assert sorted(statuses) == [201] * 5 + [400] * 3
+    assert len(api.get("/goals").body) == 5
+    first = api.get("/goals").body[0]["id"]
+    assert api.delete(f"/goals/{first}").status == 204  # a delete frees a place
+    assert api.post("/goals", SAVINGS).status == 201
+    assert api.post("/goals", SAVINGS).status == 400

@@ -159,9 +159,7 @@ def transaction_size(write: GoalWrite, alerts: int) -> int:
     return 1 + len(write.entries) + GUARD_STRIDE * alerts + (1 if alerts else 0)
 
 
-def save_all(
-    table: str, writes: Sequence[GoalWrite], alerts: Sequence[AlertWrite] = (), also: Sequence[dict[str, Any]] = ()
-) -> None:
+def save_all(table: str, writes: Sequence[GoalWrite], alerts: Sequence[AlertWrite] = ()) -> None:
     """Writes goals, their new progress entries and alerts, all or nothing (at most 100 items: the caller
     batches). ``StaleGoals`` names the goals that lost a race; ``AlertsAlreadyRaised`` the alerts that exist."""
     items: list[dict[str, Any]] = []
@@ -171,7 +169,6 @@ def save_all(
         items += write.items(table)
     alert_offset = len(items)
     items += transact_items(list(alerts))
-    items += list(also)  # after the alerts: the error mapping above counts on their positions
     if len(items) == 1:
         ((kind, request),) = items[0].items()
         try:
@@ -266,11 +263,61 @@ def mark_deleting(table: str, user_id: str, goal_id: str) -> bool:
     return True
 
 
+MAX_GOALS_PER_USER = 1000
+
+
+class TooManyGoals(Exception):
+    """The user has as many goals as one may have."""
+
+
+def create(table: str, goal: Goal) -> None:
+    """Stores a new goal and, in the same transaction, counts it on the owner's profile (at most
+    ``MAX_GOALS_PER_USER``, also under concurrent creates) and enters the owner in the users registry."""
+    profile = {
+        "Update": {
+            "TableName": table,
+            "Key": key(keys.user_pk(goal.user_id), keys.PROFILE_SK),
+            "UpdateExpression": "SET gsi3pk = :registry, gsi3sk = :user ADD goal_count :one",
+            "ConditionExpression": "attribute_not_exists(goal_count) OR goal_count < :cap",
+            "ExpressionAttributeValues": {
+                ":registry": {"S": keys.users_registry_pk(keys.shard_of(goal.user_id, keys.USER_SHARDS))},
+                ":user": {"S": keys.user_pk(goal.user_id)},
+                ":one": {"N": "1"},
+                ":cap": {"N": str(MAX_GOALS_PER_USER)},
+            },
+        }
+    }
+    put = GoalWrite(goal, expected_version=None).items(table)[0]
+    try:
+        client().transact_write_items(TransactItems=[put, profile])
+    except ClientError as error:
+        if cancellation_codes(error)[1:2] == ["ConditionalCheckFailed"]:
+            raise TooManyGoals from error
+        raise
+
+
 def delete(table: str, user_id: str, goal_id: str) -> bool:
     """Deletes the goal with its progress entries and funding links (batched). False when there was no goal;
     a delete interrupted half-way is finished by the next one."""
     if not mark_deleting(table, user_id, goal_id):
         return False
     delete_partition(table, keys.goal_children_pk(user_id, goal_id))
-    client().delete_item(TableName=table, Key=key(keys.user_pk(user_id), keys.goal_sk(goal_id)))
+    goal_key = key(keys.user_pk(user_id), keys.goal_sk(goal_id))
+    try:
+        client().transact_write_items(
+            TransactItems=[
+                {"Delete": {"TableName": table, "Key": goal_key, "ConditionExpression": "attribute_exists(pk)"}},
+                {
+                    "Update": {
+                        "TableName": table,
+                        "Key": key(keys.user_pk(user_id), keys.PROFILE_SK),
+                        "UpdateExpression": "ADD goal_count :minus_one",
+                        "ExpressionAttributeValues": {":minus_one": {"N": "-1"}},
+                    }
+                },
+            ]
+        )
+    except ClientError as error:
+        if cancellation_codes(error)[:1] != ["ConditionalCheckFailed"]:
+            raise  # else a concurrent delete finished it first
     return True

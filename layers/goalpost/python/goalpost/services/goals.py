@@ -7,10 +7,9 @@ from datetime import datetime
 from decimal import Decimal
 
 from goalpost.data import goals as goal_store
-from goalpost.data.goals import GoalWrite
-from goalpost.data.portfolio import register_user
+from goalpost.data.goals import TooManyGoals
 from goalpost.domain.clock import utc_now
-from goalpost.domain.errors import NotFound
+from goalpost.domain.errors import BusinessRuleError, NotFound
 from goalpost.domain.goals import (
     Goal,
     GoalStatus,
@@ -97,8 +96,11 @@ def create_goal(user_id: str, draft: GoalDraft, now: datetime | None = None) -> 
     set_amount(goal, goal.current_amount, moment.date())
     # What the goal has already got to when created is marked, not announced.
     progress_alerts(goal, moment.date(), silent=True)
-    # Goal owners are in the users registry, so the end-of-day job visits them.
-    goal_store.save_all(table(), [GoalWrite(goal, expected_version=None)], also=[register_user(table(), user_id)])
+    # Counted against the per-user cap, and the owner enters the users registry (the end-of-day job's list).
+    try:
+        goal_store.create(table(), goal)
+    except TooManyGoals:
+        raise BusinessRuleError(f"A user has at most {goal_store.MAX_GOALS_PER_USER} goals") from None
     metrics.add_metric(name="GoalsCreated", unit="Count", value=1)
     return goal
 
