@@ -120,6 +120,24 @@ def prefix_query(
     return request
 
 
+def set_or_remove(
+    values: Mapping[str, Any], *, extra_set: Mapping[str, str] | None = None, extra_remove: Iterable[str] = ()
+) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """An UpdateExpression that sets every attribute of ``values`` and removes the ones that are None (None is
+    never stored), plus raw ``extra_set`` (attribute -> value placeholder) and ``extra_remove`` attributes.
+    Returns the expression, its attribute names and its attribute values."""
+    names = {f"#a{n}": name for n, name in enumerate(values)}
+    alias = {name: placeholder for placeholder, name in names.items()}
+    sets = [f"{alias[name]} = :v{n}" for n, (name, value) in enumerate(values.items()) if value is not None]
+    sets += [f"{attribute} = {placeholder}" for attribute, placeholder in (extra_set or {}).items()]
+    removes = [alias[name] for name, value in values.items() if value is None] + list(extra_remove)
+    expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+    attribute_values = {
+        f":v{n}": serialize_value(value) for n, (name, value) in enumerate(values.items()) if value is not None
+    }
+    return expression, names, attribute_values
+
+
 def query_page(
     *,
     table: str,
@@ -174,9 +192,14 @@ def query_all(
     newest_first: bool = True,
     filter_expression: str | None = None,
     filter_values: dict[str, Any] | None = None,
+    between: tuple[str, str] | None = None,
+    projection: str | None = None,
 ) -> list[Item]:
-    """Every item of one partition (under ``sort_prefix``), page after page (for jobs and whole-set views)."""
-    request = prefix_query(table, partition, sort_prefix, index=index, newest_first=newest_first)
+    """Every item of one partition (under ``sort_prefix``, or with a sort key ``between`` two values), page
+    after page (for jobs and whole-set views)."""
+    request = prefix_query(table, partition, sort_prefix, index=index, newest_first=newest_first, between=between)
+    if projection:
+        request["ProjectionExpression"] = projection
     if filter_expression:
         request["FilterExpression"] = filter_expression
         request["ExpressionAttributeValues"].update(

@@ -32,9 +32,11 @@ from goalpost.data.dynamo import (
     key,
     query_all,
     serialize,
+    set_or_remove,
     strip_keys,
 )
 from goalpost.data.pagination import owned_page
+from goalpost.data.portfolio import registry_values
 from goalpost.domain.goals import Goal, GoalStatus, GoalType
 from goalpost.domain.progress import ProgressEntry
 
@@ -85,13 +87,9 @@ class GoalWrite:
             }
         # An update of every attribute but the funding total, which only the funding transactions move: a goal
         # change and a funding change never undo each other, nor even compete.
-        values = serialize({k: v for k, v in item.items() if k not in ("pk", "sk", FUNDING_TOTAL)})
-        removed = [k for k, v in item.items() if v is None and k != FUNDING_TOTAL]
-        names = {f"#a{n}": name for n, name in enumerate([*values, *removed])}
-        alias = {name: placeholder for placeholder, name in names.items()}
-        expression = "SET " + ", ".join(f"{alias[name]} = :v{n}" for n, name in enumerate(values))
-        if removed:
-            expression += " REMOVE " + ", ".join(alias[name] for name in removed)
+        expression, names, values = set_or_remove(
+            {k: v for k, v in item.items() if k not in ("pk", "sk", FUNDING_TOTAL)}
+        )
         return {
             "Update": {
                 "TableName": table,
@@ -99,10 +97,7 @@ class GoalWrite:
                 "UpdateExpression": expression,
                 "ConditionExpression": "#version = :expected",
                 "ExpressionAttributeNames": {**names, "#version": "version"},
-                "ExpressionAttributeValues": {
-                    **{f":v{n}": value for n, value in enumerate(values.values())},
-                    ":expected": {"N": str(self.expected_version)},
-                },
+                "ExpressionAttributeValues": {**values, ":expected": {"N": str(self.expected_version)}},
             }
         }
 
@@ -280,8 +275,7 @@ def create(table: str, goal: Goal) -> None:
             "UpdateExpression": "SET gsi3pk = :registry, gsi3sk = :user ADD goal_count :one",
             "ConditionExpression": "attribute_not_exists(goal_count) OR goal_count < :cap",
             "ExpressionAttributeValues": {
-                ":registry": {"S": keys.users_registry_pk(keys.shard_of(goal.user_id, keys.USER_SHARDS))},
-                ":user": {"S": keys.user_pk(goal.user_id)},
+                **registry_values(goal.user_id),
                 ":one": {"N": "1"},
                 ":cap": {"N": str(MAX_GOALS_PER_USER)},
             },

@@ -21,7 +21,6 @@ from goalpost.data.dynamo import (
     client,
     deserialize,
     key,
-    prefix_query,
     query_all,
     query_page,
     serialize,
@@ -45,7 +44,7 @@ EARLIEST = "0"
 LATEST = "9"
 
 
-def _registry_keys(user_id: str) -> dict[str, Any]:
+def registry_values(user_id: str) -> dict[str, Any]:
     return {
         ":registry": {"S": keys.users_registry_pk(keys.shard_of(user_id, keys.USER_SHARDS))},
         ":user": {"S": keys.user_pk(user_id)},
@@ -59,7 +58,7 @@ def register_user(table: str, user_id: str) -> dict[str, Any]:
             "TableName": table,
             "Key": key(keys.user_pk(user_id), keys.PROFILE_SK),
             "UpdateExpression": "SET gsi3pk = :registry, gsi3sk = :user",
-            "ExpressionAttributeValues": _registry_keys(user_id),
+            "ExpressionAttributeValues": registry_values(user_id),
         }
     }
 
@@ -83,7 +82,7 @@ def set_cash(table: str, user_id: str, amount: Decimal, now: datetime) -> None:
         ExpressionAttributeValues={
             ":cash": serialize_value(amount),
             ":now": serialize_value(now),
-            **_registry_keys(user_id),
+            **registry_values(user_id),
         },
     )
 
@@ -121,13 +120,15 @@ def tier_points(table: str, user_id: str, tier: Tier, start: datetime | None, en
     """The snapshots of one tier between ``start`` and ``end``, in time order: one Query (paged)."""
     index = TIER_INDEX[tier]
     partition = keys.snapshots_pk(user_id) if index is None else keys.snapshot_tier_pk(user_id, tier.label)
-    bounds = (start.isoformat() if start else EARLIEST, end.isoformat())
-    request = prefix_query(table, partition, None, index=index, newest_first=False, between=bounds)
-    request["ProjectionExpression"] = "sk, total_value"
-    items: list[Item] = []
-    for page in client().get_paginator("query").paginate(**request):
-        items.extend(deserialize(raw) for raw in page.get("Items", []))
-    return items
+    return query_all(
+        table=table,
+        partition=partition,
+        sort_prefix=None,
+        index=index,
+        newest_first=False,
+        between=(start.isoformat() if start else EARLIEST, end.isoformat()),
+        projection="sk, total_value",
+    )
 
 
 def latest_snapshot(table: str, user_id: str) -> Item | None:

@@ -29,6 +29,7 @@ from goalpost.data.dynamo import (
     query_all,
     serialize,
     serialize_value,
+    set_or_remove,
     strip_keys,
 )
 from goalpost.data.pagination import owned_page
@@ -163,19 +164,9 @@ def _set_fields(
     extra_set: dict[str, str] | None = None,
     extra_remove: tuple[str, ...] = (),
 ) -> tuple[str, dict[str, str], dict[str, Any]]:
-    """An UpdateExpression setting ``fields`` (REMOVE for the ones now None), plus raw ``extra_set``
-    (attribute -> value placeholder) and ``extra_remove`` attributes."""
+    """The UpdateExpression that writes ``fields`` of the position (see ``set_or_remove``)."""
     dumped = position.model_dump()
-    names = {f"#f{n}": name for n, name in enumerate(fields)}
-    alias = {name: placeholder for placeholder, name in names.items()}
-    sets = [f"{alias[name]} = :v{n}" for n, name in enumerate(fields) if dumped[name] is not None]
-    sets += [f"{attribute} = {placeholder}" for attribute, placeholder in (extra_set or {}).items()]
-    removes = [alias[name] for name in fields if dumped[name] is None] + list(extra_remove)
-    values = {f":v{n}": serialize_value(dumped[name]) for n, name in enumerate(fields) if dumped[name] is not None}
-    expression = "SET " + ", ".join(sets)
-    if removes:
-        expression += " REMOVE " + ", ".join(removes)
-    return expression, names, values
+    return set_or_remove({name: dumped[name] for name in fields}, extra_set=extra_set, extra_remove=extra_remove)
 
 
 LEVEL_FIELDS = ("stop_loss", "take_profit", "trailing_stop_percent", "max_duration_minutes", "updated_at")

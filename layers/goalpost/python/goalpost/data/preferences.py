@@ -24,11 +24,13 @@ from goalpost.data.dynamo import (
     query_all,
     serialize,
     serialize_value,
+    set_or_remove,
     strip_keys,
 )
 from goalpost.domain.alerts import Alert
 from goalpost.domain.preferences import Preferences
 
+EARLIEST_DUE = "0"  # below every ISO timestamp
 META_FIELDS = ("email_topic_arn", "email_subscription_arn", "sent_day", "sent_count", "last_sent_at")
 
 
@@ -42,20 +44,15 @@ def get(table: str, user_id: str) -> tuple[Preferences, Item]:
 
 def put(table: str, user_id: str, prefs: Preferences, topic_arn: str | None, subscription_arn: str | None) -> None:
     """Stores the preferences (the delivery counters stay as they are)."""
-    values = {**prefs.model_dump(mode="json"), "email_topic_arn": topic_arn, "email_subscription_arn": subscription_arn}
-    names = {f"#p{n}": name for n, name in enumerate(values)}
-    alias = {name: placeholder for placeholder, name in names.items()}
-    sets = [f"{alias[name]} = :v{n}" for n, (name, value) in enumerate(values.items()) if value is not None]
-    removes = [alias[name] for name, value in values.items() if value is None]
-    expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+    expression, names, values = set_or_remove(
+        {**prefs.model_dump(mode="json"), "email_topic_arn": topic_arn, "email_subscription_arn": subscription_arn}
+    )
     client().update_item(
         TableName=table,
         Key=key(keys.user_pk(user_id), keys.PREFS_SK),
         UpdateExpression=expression,
         ExpressionAttributeNames=names,
-        ExpressionAttributeValues={
-            f":v{n}": serialize_value(value) for n, (name, value) in enumerate(values.items()) if value is not None
-        },
+        ExpressionAttributeValues=values,
     )
 
 
@@ -112,17 +109,15 @@ def defer(table: str, items: list[Item]) -> None:
 
 
 def due(table: str, shard: int, now: datetime) -> list[Item]:
-    """Deferred deliveries of one shard due by ``now`` (oldest first)."""
-    items: list[Item] = []
-    paginator = client().get_paginator("query")
-    for page in paginator.paginate(
-        TableName=table,
-        IndexName="gsi3",
-        KeyConditionExpression="gsi3pk = :pk AND gsi3sk <= :now",
-        ExpressionAttributeValues={":pk": {"S": keys.due_pk(shard)}, ":now": {"S": f"{now.isoformat()}#~"}},
-    ):
-        items += [deserialize(raw) for raw in page.get("Items", [])]
-    return items
+    """Deferred deliveries of one shard due by ``now`` (oldest first; sort keys begin with an ISO time)."""
+    return query_all(
+        table=table,
+        partition=keys.due_pk(shard),
+        sort_prefix=None,
+        index="gsi3",
+        newest_first=False,
+        between=(EARLIEST_DUE, f"{now.isoformat()}#~"),
+    )
 
 
 def claim(table: str, item: Item, run_id: str, now: datetime, lease_until: datetime) -> bool:

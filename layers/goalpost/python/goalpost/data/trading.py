@@ -71,19 +71,13 @@ def history_put(table: str, user_id: str, goal: TradingGoal, day: date, variance
 
 def history(table: str, user_id: str, goal_type: TradingGoalType, since: date) -> list[Item]:
     """History rows from ``since`` on, newest first (one Query)."""
-    response_items = []
-    paginator = client().get_paginator("query")
-    for page in paginator.paginate(
-        TableName=table,
-        KeyConditionExpression="pk = :pk AND sk >= :since",
-        ExpressionAttributeValues={
-            ":pk": {"S": keys.trading_history_pk(user_id, goal_type.value)},
-            ":since": {"S": keys.day_sk(since.isoformat())},
-        },
-        ScanIndexForward=False,
-    ):
-        response_items += [strip_keys(deserialize(raw)) for raw in page.get("Items", [])]
-    return response_items
+    items = query_all(
+        table=table,
+        partition=keys.trading_history_pk(user_id, goal_type.value),
+        sort_prefix=None,
+        between=(keys.day_sk(since.isoformat()), keys.day_sk("~")),
+    )
+    return [strip_keys(item) for item in items]
 
 
 def month(table: str, user_id: str, month_id: str) -> Item:
