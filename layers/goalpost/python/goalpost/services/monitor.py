@@ -78,9 +78,17 @@ def run_monitor(now: datetime | None = None, symbols: Sequence[str] | None = Non
     settings = get_settings()
     positions = _open_positions(symbols)
     prices = price_store.get_prices(settings.system_table_name, {p.symbol for p in positions})
-    stale = [p.id for p in positions if p.symbol in prices and not prices[p.symbol].is_fresh(moment)]
-    unpriced = [p.id for p in positions if p.symbol not in prices]
-    actionable = [p for p in positions if p.symbol in prices and prices[p.symbol].is_fresh(moment)]
+    stale: list[str] = []
+    unpriced: list[str] = []
+    actionable: list[Position] = []
+    for position in positions:
+        price = prices.get(position.symbol)
+        if price is None:
+            unpriced.append(position.id)
+        elif price.is_fresh(moment):
+            actionable.append(position)
+        else:
+            stale.append(position.id)  # never acted on: reported instead
     # Each position's write is its own: several at a time keep a large run inside the function's timeout.
     with ThreadPoolExecutor(max_workers=WRITE_CONCURRENCY) as pool:
         outcomes = list(pool.map(lambda p: _act(p, prices[p.symbol], moment), actionable))
