@@ -14,11 +14,12 @@ export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := $(NODE_MAJOR)
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := $(NODE_MAJOR)
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: help install run test lint format unit handlers e2e infra bench synth deploy diff destroy clean
+.PHONY: help install run test verify lint format unit handlers e2e infra bench synth deploy diff destroy clean
 
 help:
 	@echo "make run      start the whole system locally (ARGS=--demo seeds a demo user)"
 	@echo "make test     lint + every test suite"
+	@echo "make verify   every test at thorough depth: more fuzzing, examples and race repetitions (~1 h)"
 	@echo "make lint     ruff (lint + format check) and mypy"
 	@echo "make bench    price update (10,000 symbols) and snapshot run (1,000 users): requests and time"
 	@echo "make synth    synthesize the CloudFormation template (no AWS credentials needed)"
@@ -52,6 +53,11 @@ format: $(STAMP)
 
 test: lint
 	$(PY) -m pytest
+
+# The same tests as `make test`, pushed harder (tests/depth.py): a random fuzzing seed with 200 examples per
+# operation, 2,000 Hypothesis examples per property, and many more race and replay repetitions.
+verify: lint
+	GOALPOST_VERIFY=1 $(PY) -m pytest
 
 unit: $(STAMP)
 	$(PY) -m pytest tests/unit

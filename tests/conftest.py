@@ -17,6 +17,12 @@ for name, value in {
 }.items():
     os.environ[name] = value
 
+from hypothesis import settings  # noqa: E402 (after the environment it may read)
+
+from tests.depth import PROFILE  # noqa: E402
+
+settings.load_profile(PROFILE)
+
 
 def _refuse_floats(params: object, **_: object) -> None:
     """Fails the test if a binary float is about to reach DynamoDB (money is Decimal end to end)."""

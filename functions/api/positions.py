@@ -21,6 +21,7 @@ from goalpost.edges.api import (
 )
 from goalpost.schemas.common import DEFAULT_LIMIT, LimitQuery, NextTokenQuery
 from goalpost.schemas.positions import (
+    SYMBOL_QUERY_PATTERN,
     PerformanceMetricsOut,
     PositionClose,
     PositionCreate,
@@ -51,7 +52,7 @@ def open_position(position: Annotated[PositionCreate, Body()]) -> Response[Posit
 )
 def list_positions(
     status: Annotated[PositionStatus | None, Query()] = None,
-    symbol: Annotated[str | None, Query(min_length=1, max_length=20)] = None,
+    symbol: Annotated[str | None, Query(pattern=SYMBOL_QUERY_PATTERN)] = None,
     strategy: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
     limit: LimitQuery = DEFAULT_LIMIT,
     next_token: NextTokenQuery = None,

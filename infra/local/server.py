@@ -192,21 +192,59 @@ class GatewayRequestHandler(BaseHTTPRequestHandler):
         self._handle()
 
     def do_OPTIONS(self) -> None:
+        # A preflight's body (if a client sends one) is read off the connection, or it would be taken for
+        # the next request on this keep-alive connection.
+        if self._read_body() is None:
+            self.close_connection = True
         self._send(HTTPStatus.NO_CONTENT, {**CORS_HEADERS}, b"")
 
+    def __getattr__(self, name: str) -> Any:
+        # Any other method (TRACE, CONNECT, made-up ones) matches no route, and API Gateway answers those with
+        # its JSON 404 rather than http.server's HTML 501.
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)
+
     def _read_body(self) -> bytes | None:
-        length = int(self.headers.get("content-length") or 0)
-        if length > MAX_BODY_BYTES:
+        """The request body, or None when it is over the limit or its framing is unreadable (the connection
+        is then closed, since where the next request starts is unknown)."""
+        if "chunked" in self.headers.get("transfer-encoding", "").lower():
+            return self._read_chunked()
+        text = self.headers.get("content-length") or "0"
+        if not text.isdigit() or int(text) > MAX_BODY_BYTES:
             return None
+        length = int(text)
         return self.rfile.read(length) if length > 0 else b""
+
+    def _read_chunked(self) -> bytes | None:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            line = self.rfile.readline(64).split(b";")[0].strip()
+            try:
+                chunk_size = int(line, 16)
+            except ValueError:
+                return None
+            size += chunk_size
+            if chunk_size < 0 or size > MAX_BODY_BYTES:
+                return None
+            if chunk_size == 0:
+                while self.rfile.readline(1024).strip():  # trailers, up to the blank line
+                    pass
+                return b"".join(chunks)
+            chunks.append(self.rfile.read(chunk_size))
+            self.rfile.readline(8)  # the CRLF after each chunk
 
     def _handle(self) -> None:
         try:
             split = urlsplit(self.path)
             body = self._read_body()
             if body is None:
-                self._send_json(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"detail": "Request body too large"})
                 self.close_connection = True
+                self._send_json(
+                    HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                    {"message": "Request Entity Too Large", "detail": "Request body too large or unreadable"},
+                )
                 return
             if split.path.startswith("/_local/"):
                 self._handle_control(split.path, body)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import http.client as http_client
 import json
 import signal
 import time
@@ -177,6 +178,33 @@ def test_cors_preflight(http: Client) -> None:
     )
     assert reply.status == 204
     assert "idempotency-key" in reply.headers["access-control-allow-headers"]
+
+
+def test_one_keep_alive_connection_survives_odd_requests(http: Client) -> None:
+    """Found by the contract fuzzer: a preflight's body was left on the connection and read as the next
+    request line; unknown methods got http.server's HTML 501."""
+    token = http.token("keepalive")
+    auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    connection = http_client.HTTPConnection(http.base.removeprefix("http://"), timeout=10)
+    try:
+        connection.request("OPTIONS", "/goals", body=json.dumps(SAVINGS), headers=auth)
+        assert connection.getresponse().read() == b""
+        connection.request("TRACE", "/goals", body=json.dumps(SAVINGS), headers=auth)
+        answer = connection.getresponse()
+        # The contract: 404 for no such route (a method the path does not take included), always JSON.
+        assert (answer.status, json.loads(answer.read())) == (404, {"detail": "Not found"})
+        connection.request("BREW", "/elsewhere", headers=auth)
+        unknown = connection.getresponse()
+        assert (unknown.status, json.loads(unknown.read())["detail"]) == (404, "Not found")
+        # A chunked body is read whole, and the connection goes on.
+        chunks = (part.encode() for part in (json.dumps(SAVINGS)[:10], json.dumps(SAVINGS)[10:]))
+        connection.request("POST", "/goals", body=chunks, headers=auth, encode_chunked=True)
+        created = connection.getresponse()
+        assert (created.status, json.loads(created.read())["name"]) == (201, SAVINGS["name"])
+        connection.request("GET", "/goals", headers=auth)
+        assert [g["name"] for g in json.loads(connection.getresponse().read())] == [SAVINGS["name"]]
+    finally:
+        connection.close()
 
 
 def test_schedules_tick_and_ctrl_c_stops_cleanly() -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from goalpost.data import goals as goal_store
 from goalpost.data import keys
+from goalpost.domain.funding import MAX_LINKS_PER_GOAL
 from tests.handlers.conftest import Api
 from tests.handlers.test_goals_api import stored_items
 
@@ -253,6 +254,27 @@ def test_concurrent_links_never_pass_100(api: Api) -> None:
         statuses = list(pool.map(link, range(20)))
     assert sorted(statuses) == [201] * 10 + [400] * 10
     assert sum(s["allocation_percent"] for s in api.get(f"/goals/{goal_id}/funding").body) == 100
+
+
+def test_at_most_25_funding_sources_also_under_concurrent_links(api: Api) -> None:
+    goal_id = new_goal(api)
+
+    def link(n: int) -> int:
+        return api.post(f"/goals/{goal_id}/funding", {"account_id": f"acct-{n}", "allocation_percent": 1}).status
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        statuses = list(pool.map(link, range(MAX_LINKS_PER_GOAL + 5)))
+    assert sorted(statuses) == [201] * MAX_LINKS_PER_GOAL + [400] * 5
+    past = api.post(f"/goals/{goal_id}/funding", {"account_id": "one-more", "allocation_percent": 1})
+    assert (past.status, past.body) == (400, {"detail": f"A goal has at most {MAX_LINKS_PER_GOAL} funding sources"})
+    assert len(api.get(f"/goals/{goal_id}/funding", query={"limit": 100}).body) == MAX_LINKS_PER_GOAL
+    # An update changes no count; an unlink frees a place.
+    assert api.patch(f"/goals/{goal_id}/funding/acct-0", {"allocation_percent": 2}).status == 200
+    assert api.delete(f"/goals/{goal_id}/funding/acct-0").status == 204
+    assert api.post(f"/goals/{goal_id}/funding", {"account_id": "one-more", "allocation_percent": 1}).status == 201
+    # Goal updates never write the count back.
+    assert api.patch(f"/goals/{goal_id}", {"name": "renamed"}).status == 200
+    assert api.post(f"/goals/{goal_id}/funding", {"account_id": "and-another", "allocation_percent": 1}).status == 400
 
 
 def test_a_goal_update_never_puts_back_a_stale_allocation_total(api: Api) -> None:

@@ -200,3 +200,22 @@ def test_delete_takes_a_position_out_of_the_statistics(api: Api) -> None:
         None,
         {},
     )
+
+
+def test_open_positions_are_capped_per_user_also_under_concurrent_opens(api: Api, monkeypatch: Any) -> None:
+    from goalpost.data import positions as position_data
+
+    monkeypatch.setattr(position_data, "MAX_OPEN_PER_USER", 4)
+    with ThreadPoolExecutor(max_workers=7) as pool:
+        statuses = list(pool.map(lambda n: api.post("/positions", LONG).status, range(7)))
+    assert sorted(statuses) == [201] * 4 + [400] * 3
+    refused = api.post("/positions", LONG)
+    assert (refused.status, refused.body) == (400, {"detail": "A user has at most 4 open positions"})
+    assert api.post("/positions", LONG, user="bob").status == 201  # the cap is per user
+    opened = [p["id"] for p in api.get("/positions", query={"status": "OPEN"}).body]
+    assert len(opened) == 4
+    # A close and a delete each free a place; deleting a closed position frees none.
+    assert api.post(f"/positions/{opened[0]}/close", {"exit_price": 50100}).status == 200
+    assert api.delete(f"/positions/{opened[1]}").status == 204
+    assert api.delete(f"/positions/{opened[0]}").status == 204
+    assert [api.post("/positions", LONG).status for _ in range(3)] == [201, 201, 400]

@@ -198,3 +198,36 @@ def test_a_float_never_reaches_dynamodb() -> None:
         with pytest.raises(AssertionError, match="float reached DynamoDB"):
             client.put_item(TableName="t", Item={"pk": {"S": "x"}, "amount": 1.5})
     aws.reset_clients()
+
+
+def test_every_answer_is_documented_with_its_real_shape() -> None:
+    """Found by the contract fuzzer: an error without content was described by the success model, and a 204
+    promised a JSON body."""
+    from goalpost.edges.docs import openapi_document
+
+    document = openapi_document()
+    assert {"Error", "GatewayError"} <= set(document["components"]["schemas"])
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            answers = operation["responses"]
+            assert "500" in answers, (method, path)
+            if "requestBody" in operation:
+                assert "413" in answers, (method, path)
+            for status, answer in answers.items():
+                if status == "204":
+                    assert "content" not in answer, (method, path)
+                elif int(status) >= 400:
+                    schema = answer["content"]["application/json"]["schema"]["$ref"]
+                    assert schema.endswith(("/Error", "/GatewayError")), (method, path, status)
+
+
+@pytest.mark.parametrize("value", [0.5, 1_700_000_000, "1700000000", "0.5", "tomorrow", "2026-13-01", True])
+def test_dates_and_times_are_iso_8601_text_only(value: object) -> None:
+    """Found by the contract fuzzer: pydantic alone reads a number, or numeric text, as Unix time."""
+    with pytest.raises(ValidationError):
+        _create(name="x", target_amount=10, deadline=value)
+
+
+def test_iso_dates_and_times_are_accepted_in_every_form() -> None:
+    for value in ("2030-01-31", "2030-01-31T12:00:00Z", "2030-01-31T12:00:00+02:00", "2030-01-31T12:00:00"):
+        assert _create(name="x", target_amount=10, deadline=value).deadline is not None

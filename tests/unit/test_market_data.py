@@ -32,6 +32,7 @@ from goalpost.edges.market.alpaca import MalformedAnswer, parse_prices
 from goalpost.edges.market.http import RetryPolicy
 from goalpost.settings import reset_settings
 from infra.local.market import SimulatedMarket, starting_price
+from tests.depth import scaled
 
 KEY_ID, SECRET_KEY = "test-key", "test-secret"
 TIMEOUT_DELAY = 4.0  # far above the client timeouts, so "gave up in time" holds on a loaded machine
@@ -416,7 +417,7 @@ POSITIVE_PRICES = st.builds(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=scaled(40, 400), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(price=POSITIVE_PRICES)
 def test_any_finite_positive_decimal_round_trips(market: SimulatedMarket, price: Decimal) -> None:
     market.configure({"prices": {"AAPL": price, "BTCUSDT": price}})

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from goalpost.domain.charts import (
@@ -86,7 +86,6 @@ def test_slots_close_tiers_and_are_kept_as_long_as_their_coarsest(
     assert (expiry is None) if keep_days is None else expiry >= moment + timedelta(days=keep_days)
 
 
-@settings(max_examples=200, deadline=None)
 @given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1)))
 def test_every_slot_is_five_minutes_and_the_5m_tier_always_applies(moment: datetime) -> None:
     slot = slot_of(moment.replace(tzinfo=UTC))
@@ -121,7 +120,6 @@ def test_max_drawdown_examples() -> None:
     assert max_drawdown_percent([Decimal(1), Decimal(2), Decimal(3)]) == 0
 
 
-@settings(max_examples=200, deadline=None)
 @given(st.lists(st.decimals(min_value=1, max_value=10**9, places=2), min_size=1, max_size=40))
 def test_drawdown_is_the_worst_fall_from_an_earlier_peak(values: list[Decimal]) -> None:
     drawdown = max_drawdown_percent(values)

@@ -34,10 +34,11 @@ from goalpost.domain.positions import (
     trailing_level,
     validate_levels,
 )
+from tests.depth import scaled
 
 NOW = datetime(2026, 11, 21, 14, 0, tzinfo=UTC)
 TICK = Decimal("0.0001")
-PROPERTY = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(suppress_health_check=[HealthCheck.too_slow])
 HALF_CENT = Fraction(1, 200)
 HALF_BASIS = Fraction(1, 20000)  # half a unit in the 4th decimal
 
@@ -279,7 +280,7 @@ def test_the_path_generator_reaches_every_outcome() -> None:
     """Guards the property above against a generator that never produces some exit (or never stays open)."""
     seen: set[ExitReason | None] = set()
 
-    @settings(max_examples=300, deadline=None, database=None, derandomize=True, phases=[Phase.generate])
+    @settings(max_examples=scaled(300, 3000), deadline=None, database=None, derandomize=True, phases=[Phase.generate])
     @given(scenarios())
     def collect(s: Scenario) -> None:
         crossing = first_crossing(s)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
@@ -39,7 +39,6 @@ def test_quiet_hours_inside_one_day_and_disabled() -> None:
     assert quiet_until(Preferences(quiet_hours_start=None), datetime(2026, 1, 1, 23, 0, tzinfo=UTC)) is None
 
 
-@settings(max_examples=200, deadline=None)
 @given(st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1)), st.sampled_from(
     ["UTC", "Asia/Tokyo", "America/New_York", "Europe/London", "Australia/Sydney"]))  # fmt: skip
 def test_a_deferred_delivery_is_never_due_inside_the_quiet_hours(moment: datetime, zone: str) -> None:

@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from goalpost.domain.goals import DECREASING_TYPES, Goal, GoalType, TrackingStatus
@@ -30,7 +30,6 @@ from tests.unit.test_goal_rules import NOW, make_goal
 TODAY = NOW.date()
 CENT = Decimal("0.01")
 TINY = Decimal("1e-12")
-PROPERTY = settings(max_examples=200, deadline=None)
 
 money = st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False, allow_infinity=False)
 positive_money = st.decimals(min_value=1, max_value=10**9, places=2, allow_nan=False, allow_infinity=False)
@@ -97,7 +96,6 @@ def debt_goal(**overrides: object) -> Goal:
 # --- (a), (b): the pace ---------------------------------------------------------------------------------------
 
 
-@PROPERTY
 @given(per_day=per_day_slopes, intercept=intercepts, days=line_days, decreasing=st.booleans())
 def test_pace_of_a_straight_line_is_its_slope_per_month(
     per_day: Decimal, intercept: Decimal, days: list[tuple[int, int]], decreasing: bool
@@ -108,7 +106,6 @@ def test_pace_of_a_straight_line_is_its_slope_per_month(
     assert pace == (-expected if decreasing else expected)
 
 
-@PROPERTY
 @given(per_day=per_day_slopes, intercept=intercepts, days=line_days, stale=stale_points)
 def test_entries_older_than_the_window_are_ignored(
     per_day: Decimal, intercept: Decimal, days: list[tuple[int, int]], stale: list[tuple[int, Decimal]]
@@ -121,7 +118,6 @@ def test_entries_older_than_the_window_are_ignored(
     assert monthly_pace(window, TODAY, decreasing=False) == per_day * DAYS_PER_MONTH
 
 
-@PROPERTY
 @given(ago=st.integers(0, WINDOW_DAYS), values=st.lists(money, min_size=1, max_size=5), stale=stale_points)
 def test_fewer_than_two_distinct_days_means_no_pace(
     ago: int, values: list[Decimal], stale: list[tuple[int, Decimal]]
@@ -151,7 +147,6 @@ def test_window_is_ninety_days_inclusive_and_slides() -> None:
     assert monthly_pace(window, later, decreasing=False) == Decimal(2) * DAYS_PER_MONTH
 
 
-@PROPERTY
 @given(points=st.lists(st.tuples(st.integers(0, 150), money), min_size=1, max_size=12))
 def test_pace_is_least_squares_over_every_entry_of_the_window(points: list[tuple[int, Decimal]]) -> None:
     goal = record_all(make_goal(current_amount=Decimal(0)), points)
@@ -167,7 +162,6 @@ def test_pace_is_least_squares_over_every_entry_of_the_window(points: list[tuple
 # --- (c): the required monthly contribution -----------------------------------------------------------------
 
 
-@PROPERTY
 @given(current=money, target=positive_money, days_left=st.integers(1, 3650), decreasing=st.booleans())
 def test_required_contribution_covers_the_remaining_distance_by_the_deadline(
     current: Decimal, target: Decimal, days_left: int, decreasing: bool
@@ -189,7 +183,6 @@ def test_required_contribution_covers_the_remaining_distance_by_the_deadline(
         assert required == 0
 
 
-@PROPERTY
 @given(current=money, target=positive_money, days_past=st.integers(0, 3650), decreasing=st.booleans())
 def test_whole_remaining_distance_is_due_once_the_deadline_passed(
     current: Decimal, target: Decimal, days_past: int, decreasing: bool
@@ -256,7 +249,6 @@ def mirrored_cases(draw: st.DrawFn) -> tuple[Decimal, Decimal, list[tuple[int, D
     return size, current, entries, deadline, age
 
 
-@PROPERTY
 @given(case=mirrored_cases())
 def test_decreasing_goal_mirrors_an_increasing_one(
     case: tuple[Decimal, Decimal, list[tuple[int, Decimal]], int | None, int],
@@ -366,7 +358,6 @@ def test_back_dated_entry_keeps_the_newer_amount_but_counts_for_pace() -> None:
     assert goal.current_amount == Decimal(5100)
 
 
-@PROPERTY
 @given(entries=st.lists(st.tuples(st.integers(0, 150), money), min_size=1, max_size=12), age=st.integers(0, 200))
 def test_amount_is_that_of_the_latest_entry_whatever_the_order(entries: list[tuple[int, Decimal]], age: int) -> None:
     goal = record_all(make_goal(created_at=NOW - timedelta(days=age)), entries)
@@ -456,7 +447,6 @@ def any_goals(draw: st.DrawFn) -> Goal:
     return record_all(make_goal(**fields), draw(entry_lists))
 
 
-@PROPERTY
 @given(goal=any_goals())
 def test_summary_is_rounded_decimals_and_consistent(goal: Goal) -> None:
     summary = summarize(goal, NOW)

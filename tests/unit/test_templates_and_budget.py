@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from goalpost.domain.budget import BudgetFigures, BudgetSnapshot, Debt, measure
@@ -26,7 +26,6 @@ from tests.unit.test_goal_rules import NOW, make_goal
 
 TODAY = NOW.date()
 CENT = Decimal("0.01")  # amounts are rounded half up, as money is
-PROPERTY = settings(max_examples=200, deadline=None)
 SPEC_TEMPLATES = {
     "emergency_fund_3_months": GoalType.EMERGENCY_FUND,
     "emergency_fund_6_months": GoalType.EMERGENCY_FUND,
@@ -105,7 +104,6 @@ def test_template_parameters_and_defaults() -> None:
 # --- target rules ---------------------------------------------------------------------------------------------
 
 
-@PROPERTY
 @given(expenses=money, months=st.sampled_from([3, 6]))
 def test_emergency_fund_is_months_of_expenses(expenses: Decimal, months: int) -> None:
     made = plan(f"emergency_fund_{months}_months", budget=BudgetFigures(monthly_expenses=expenses))
@@ -114,7 +112,6 @@ def test_emergency_fund_is_months_of_expenses(expenses: Decimal, months: int) ->
     assert made.current_amount == made.start_amount == 0
 
 
-@PROPERTY
 @given(debts=st.lists(balances, max_size=10))
 def test_debt_free_starts_from_the_sum_of_debts_and_heads_for_zero(debts: list[Decimal]) -> None:
     budget = BudgetFigures(debts=[Debt(id=f"d{i}", balance=balance) for i, balance in enumerate(debts)])
@@ -124,7 +121,6 @@ def test_debt_free_starts_from_the_sum_of_debts_and_heads_for_zero(debts: list[D
     assert made.target_amount == 0
 
 
-@PROPERTY
 @given(price=money, percent=st.none() | percents)
 def test_down_payment_is_a_share_of_the_home_price(price: Decimal, percent: Decimal | None) -> None:
     given_params = {"home_price": price} if percent is None else {"home_price": price, "down_payment_percent": percent}
@@ -134,7 +130,6 @@ def test_down_payment_is_a_share_of_the_home_price(price: Decimal, percent: Deci
     assert made.current_amount == made.start_amount == 0
 
 
-@PROPERTY
 @given(income=money)
 def test_retirement_target_is_25_times_the_income(income: Decimal) -> None:
     made = plan("retirement_target", {"target_income": income})
@@ -142,7 +137,6 @@ def test_retirement_target_is_25_times_the_income(income: Decimal) -> None:
     assert made.target_amount == income * 25
 
 
-@PROPERTY
 @given(income=money, rate=st.none() | percents)
 def test_savings_rate_target_is_a_share_of_income(income: Decimal, rate: Decimal | None) -> None:
     made = plan(
@@ -242,7 +236,6 @@ def test_no_default_target_date_without_a_timeline() -> None:
 # --- budget measure -------------------------------------------------------------------------------------------
 
 
-@PROPERTY
 @given(income=money, share=st.decimals(min_value=0, max_value=1, places=4, allow_nan=False, allow_infinity=False))
 def test_savings_rate_is_surplus_over_income(income: Decimal, share: Decimal) -> None:
     surplus = (income * share).quantize(CENT, rounding=ROUND_HALF_UP)
@@ -279,7 +272,6 @@ def test_debt_payoff_follows_its_debt() -> None:
     assert measure(card, snapshot(total_income=Decimal(10))) is None  # debts unknown
 
 
-@PROPERTY
 @given(debts=st.lists(balances, max_size=10))
 def test_debt_free_is_the_sum_of_all_debts(debts: list[Decimal]) -> None:
     budget = snapshot(debts=[{"id": f"d{i}", "balance": balance} for i, balance in enumerate(debts)])
@@ -353,7 +345,6 @@ def test_milestone_progress_when_none_or_all_reached() -> None:
 cents_percent = st.decimals(min_value=0, max_value=100, places=2, allow_nan=False, allow_infinity=False)
 
 
-@PROPERTY
 @given(
     total=cents_percent,
     change=st.decimals(min_value=-100, max_value=100, places=2, allow_nan=False, allow_infinity=False),

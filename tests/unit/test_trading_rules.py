@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from goalpost.domain.alerts import AlertType
@@ -46,7 +46,6 @@ def test_examples_from_the_original_documentation() -> None:
     assert (on_track.status, alert_on_track) == (TrackingStatus.ON_TRACK, False)  # on_track raises nothing
 
 
-@settings(max_examples=200, deadline=None)
 @given(st.decimals(min_value=0, max_value=10**7, places=2), st.decimals(min_value=1, max_value=10**7, places=2))
 def test_status_follows_progress(current: Decimal, target: Decimal) -> None:
     goal, _ = evaluate(TradingGoal(goal_type=TradingGoalType.PORTFOLIO_VALUE, target_value=target), current, NOW)

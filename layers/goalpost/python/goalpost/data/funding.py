@@ -20,7 +20,7 @@ from goalpost.data.dynamo import cancellation_codes, client, deserialize, key, s
 from goalpost.data.goals import NOT_DELETING
 from goalpost.data.pagination import partition_page
 from goalpost.domain.errors import BusinessRuleError, ConcurrentModification, Conflict, NotFound
-from goalpost.domain.funding import OVER_ALLOCATED, FundingSource, room_for
+from goalpost.domain.funding import MAX_LINKS_PER_GOAL, OVER_ALLOCATED, TOO_MANY_LINKS, FundingSource, room_for
 
 ATTEMPTS = 10  # 20 concurrent links on one goal must all get an answer other than "try again"
 GOAL_NOT_FOUND = "Goal not found"
@@ -44,24 +44,32 @@ def to_source(item: dict[str, Any]) -> FundingSource:
     return FundingSource.model_validate(strip_keys(item))
 
 
-def _goal_total_update(table: str, user_id: str, goal_id: str, change: Decimal) -> dict[str, Any]:
+def _goal_total_update(table: str, user_id: str, goal_id: str, change: Decimal, links: int = 0) -> dict[str, Any]:
+    """The goal's side of a link change: its total moves by ``change`` points if there is room, and its link
+    count by ``links``, never past ``MAX_LINKS_PER_GOAL``."""
+    condition = f"attribute_exists(pk) AND {NOT_DELETING} AND allocation_total <= :room"
+    values = {":change": serialize_value(change), ":room": serialize_value(room_for(change))}
+    expression = "SET allocation_total = allocation_total + :change"
+    if links:
+        expression += " ADD funding_links :links"
+        values[":links"] = serialize_value(links)
+    if links > 0:
+        condition += " AND (attribute_not_exists(funding_links) OR funding_links < :most)"
+        values[":most"] = serialize_value(MAX_LINKS_PER_GOAL)
     return {
         "Update": {
             "TableName": table,
             "Key": key(keys.user_pk(user_id), keys.goal_sk(goal_id)),
-            "UpdateExpression": "SET allocation_total = allocation_total + :change",
-            "ConditionExpression": f"attribute_exists(pk) AND {NOT_DELETING} AND allocation_total <= :room",
-            "ExpressionAttributeValues": {
-                ":change": serialize_value(change),
-                ":room": serialize_value(room_for(change)),
-            },
+            "UpdateExpression": expression,
+            "ConditionExpression": condition,
+            "ExpressionAttributeValues": values,
         }
     }
 
 
 def _transact(table: str, user_id: str, goal_id: str, items: list[dict[str, Any]], link_failed: Exception) -> None:
     """Runs [link write, goal total update]; maps a failed link condition to ``link_failed`` and a failed goal
-    condition to 404 (no goal) or 400 (no room)."""
+    condition to 404 (no goal) or 400 (no room, or no more links)."""
     try:
         client().transact_write_items(TransactItems=items)
     except ClientError as error:
@@ -73,8 +81,12 @@ def _transact(table: str, user_id: str, goal_id: str, items: list[dict[str, Any]
         if codes[0] == "ConditionalCheckFailed":
             raise link_failed from error
         if codes[1] == "ConditionalCheckFailed":
-            if goal_store.get(table, user_id, goal_id) is None:
+            goal = goal_store.get(table, user_id, goal_id)
+            if goal is None:
                 raise NotFound(GOAL_NOT_FOUND) from error
+            adding = ":most" in items[1]["Update"]["ExpressionAttributeValues"]
+            if adding and goal.funding_links >= MAX_LINKS_PER_GOAL:
+                raise BusinessRuleError(TOO_MANY_LINKS) from error
             raise BusinessRuleError(OVER_ALLOCATED) from error
         raise
 
@@ -109,7 +121,7 @@ def link(table: str, user_id: str, goal_id: str, source: FundingSource) -> None:
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
         }
-        items = [put, _goal_total_update(table, user_id, goal_id, source.allocation_percent)]
+        items = [put, _goal_total_update(table, user_id, goal_id, source.allocation_percent, links=1)]
         _transact(table, user_id, goal_id, items, Conflict("This account already funds the goal"))
 
     _with_retries(attempt)
@@ -157,7 +169,8 @@ def unlink(table: str, user_id: str, goal_id: str, account_id: str) -> None:
         link_key = key(keys.goal_children_pk(user_id, goal_id), keys.funding_sk(account_id))
         remove = {"Delete": {"TableName": table, "Key": link_key, **_unchanged_since_read(current)}}
         change = -current.allocation_percent
-        _transact(table, user_id, goal_id, [remove, _goal_total_update(table, user_id, goal_id, change)], _Retry())
+        total = _goal_total_update(table, user_id, goal_id, change, links=-1)
+        _transact(table, user_id, goal_id, [remove, total], _Retry())
 
     _with_retries(attempt)
 

@@ -41,7 +41,8 @@ from goalpost.domain.goals import Goal, GoalStatus, GoalType
 from goalpost.domain.progress import ProgressEntry
 
 TRANSACTION_LIMIT = 100
-FUNDING_TOTAL = "allocation_total"
+# What only the funding transactions write (see data.funding).
+FUNDING_FIELDS = ("allocation_total", "funding_links")
 NOT_DELETING = "attribute_not_exists(deleting)"
 RETRYABLE_CODES = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
 
@@ -88,7 +89,7 @@ class GoalWrite:
         # An update of every attribute but the funding total, which only the funding transactions move: a goal
         # change and a funding change never undo each other, nor even compete.
         expression, names, values = set_or_remove(
-            {k: v for k, v in item.items() if k not in ("pk", "sk", FUNDING_TOTAL)}
+            {k: v for k, v in item.items() if k not in ("pk", "sk", *FUNDING_FIELDS)}
         )
         return {
             "Update": {

@@ -4,7 +4,8 @@
   gsi3 ``OPEN#<shard>`` / ``<symbol>#USER#u#<ulid>`` (sparse: only while OPEN): the monitor's reading list,
   16 partitions for a full run, one symbol's positions together for a run after a price change.
 - Opening, in one transaction: the position, +1 on the symbol's open-position count (system table: what the
-  price update fetches) and the owner's entry in the users registry (what the snapshot job visits).
+  price update fetches), the owner's entry in the users registry (what the snapshot job visits) and +1 on the
+  owner's open-position count (conditional: at most ``MAX_OPEN_PER_USER``; closes and deletes take it back).
 - Closing, in one transaction conditional on ``status = OPEN`` (so exactly once): the closed position, -1 on
   the symbol count, the strategy aggregates, the month's realized P&L and the ``position_closed`` alert.
 """
@@ -38,9 +39,30 @@ from goalpost.data.prices import symbol_count_update
 from goalpost.domain.performance import ALL_STRATEGIES, STAT_FIELDS, StrategyStats, contribution
 from goalpost.domain.positions import Position, PositionStatus
 
+# Open positions a user may hold at once: the monitor reads them all, and a portfolio value sums them.
+MAX_OPEN_PER_USER = 500
+
 
 class NotOpen(Exception):
     """The position is no longer OPEN (closed meanwhile) or no longer exists."""
+
+
+class TooManyOpen(Exception):
+    """The user already holds ``MAX_OPEN_PER_USER`` open positions."""
+
+
+def _open_count_update(table: str, user_id: str, change: int) -> dict[str, Any]:
+    update: dict[str, Any] = {
+        "TableName": table,
+        "Key": key(keys.user_pk(user_id), keys.OPEN_COUNT_SK),
+        "UpdateExpression": "ADD #count :change",
+        "ExpressionAttributeNames": {"#count": "count"},
+        "ExpressionAttributeValues": {":change": serialize_value(change)},
+    }
+    if change > 0:
+        update["ConditionExpression"] = "attribute_not_exists(#count) OR #count < :most"
+        update["ExpressionAttributeValues"][":most"] = serialize_value(MAX_OPEN_PER_USER)
+    return {"Update": update}
 
 
 def position_item(position: Position) -> Item:
@@ -79,8 +101,14 @@ def open_position(table: str, system_table: str, position: Position) -> None:
         },
         symbol_count_update(system_table, position.symbol, +1),
         register_user(table, position.user_id),
+        _open_count_update(table, position.user_id, +1),
     ]
-    client().transact_write_items(TransactItems=items)
+    try:
+        client().transact_write_items(TransactItems=items)
+    except ClientError as error:
+        if cancellation_codes(error)[3:4] == ["ConditionalCheckFailed"]:
+            raise TooManyOpen from error
+        raise
 
 
 def get(table: str, user_id: str, position_id: str) -> Position | None:
@@ -250,6 +278,7 @@ def close(table: str, system_table: str, position: Position, alerts: list[AlertW
     items = [
         update,
         symbol_count_update(system_table, position.symbol, -1),
+        _open_count_update(table, position.user_id, -1),
         *_stats_items(table, position, +1),
         _month_item(table, position, +1),
         *transact_items(alerts),
@@ -280,7 +309,10 @@ def delete(table: str, system_table: str, position: Position) -> bool:
         }
     ]
     if position.status == PositionStatus.OPEN:
-        items.append(symbol_count_update(system_table, position.symbol, -1))
+        items += [
+            symbol_count_update(system_table, position.symbol, -1),
+            _open_count_update(table, position.user_id, -1),
+        ]
     else:
         items += [*_stats_items(table, position, -1), _month_item(table, position, -1)]
     try:

@@ -10,6 +10,8 @@ from goalpost.domain.money import HUNDRED
 
 MAX_TOTAL_ALLOCATION = HUNDRED
 OVER_ALLOCATED = "Total allocation would exceed 100%"
+MAX_LINKS_PER_GOAL = 25  # accounts that fund one goal; shares are > 0, so without a cap they could be thousands
+TOO_MANY_LINKS = f"A goal has at most {MAX_LINKS_PER_GOAL} funding sources"
 
 
 class FundingSource(BaseModel):

@@ -142,6 +142,7 @@ class Goal(BaseModel):
     milestones: list[Milestone] = Field(default_factory=list)
     # Bookkeeping that never leaves the service.
     allocation_total: Decimal = ZERO  # the sum of the funding links' percentages (kept by their transactions)
+    funding_links: int = 0  # how many funding links there are (kept by the same transactions)
     version: int = 0  # optimistic concurrency: every write moves it on
     alerted: set[str] = Field(default_factory=set)  # the percentage alerts raised so far
     initial_amount: Decimal | None = None  # the amount at creation (the base of the earliest back-dated entry)

@@ -32,6 +32,9 @@ T = TypeVar("T")
 IDEMPOTENCY_HEADER = "idempotency-key"
 NEXT_TOKEN_HEADER = "X-Next-Token"  # noqa: S105 (a header name, not a secret)
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
+# The largest body any route needs is a budget snapshot of a few KiB; API Gateway alone would pass 10 MB to a
+# function, which would spend its memory and time parsing it.
+MAX_BODY_BYTES = 64 * 1024
 
 # Documented on every route so the OpenAPI document shows the error shape.
 ERROR_RESPONSES: dict[int, Any] = {
@@ -147,9 +150,29 @@ def lambda_handler(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], Lam
     @metrics.log_metrics(capture_cold_start_metric=metrics_enabled())
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         _register_context(context)
+        if _body_bytes(event) > MAX_BODY_BYTES:
+            return _body_too_large()
         return app.resolve(_as_json_request(event), context)
 
     return handler
+
+
+def _body_bytes(event: dict[str, Any]) -> int:
+    body = str(event.get("body") or "")
+    if event.get("isBase64Encoded"):
+        return len(body) * 3 // 4
+    # A character is 1..4 bytes in UTF-8: only a body near the limit needs encoding to measure.
+    return len(body) if len(body) * 4 <= MAX_BODY_BYTES else len(body.encode("utf-8", errors="replace"))
+
+
+def _body_too_large() -> dict[str, Any]:
+    metrics.add_metric(name="BodiesTooLarge", unit="Count", value=1)
+    return {
+        "statusCode": HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "body": json.dumps({"detail": f"The request body is over {MAX_BODY_BYTES // 1024} KiB"}),
+        "isBase64Encoded": False,
+    }
 
 
 def _as_json_request(event: dict[str, Any]) -> dict[str, Any]:

@@ -50,7 +50,63 @@ def openapi_document() -> dict[str, Any]:
     for path in declaration.PUBLIC_PATHS:
         for operation in document.get("paths", {}).get(path, {}).values():
             operation["security"] = []
+    _document_every_answer(document)
     return document
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["detail"],
+    "properties": {
+        "detail": {
+            "description": "What is wrong: a sentence, or for 422 one entry per invalid field",
+            "anyOf": [
+                {"type": "string"},
+                {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["loc", "msg", "type"],
+                        "properties": {
+                            "loc": {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}},
+                            "msg": {"type": "string"},
+                            "type": {"type": "string"},
+                        },
+                    },
+                },
+            ],
+        },
+        "request_id": {"type": "string", "description": "On a 500: the id to quote; the details are in the logs"},
+    },
+}
+# 401, 413 and 429 come from API Gateway itself (``message``); the local gateway sends ``detail`` too.
+GATEWAY_ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {"message": {"type": "string"}, "detail": {"type": "string"}},
+    "anyOf": [{"required": ["message"]}, {"required": ["detail"]}],
+}
+GATEWAY_STATUSES = {"401", "413", "429"}
+
+
+def _document_every_answer(document: dict[str, Any]) -> None:
+    """Every answer an operation can give, with its real shape: one error schema for the 4xx/5xx answers
+    (Powertools would describe an error without content by the success model), no body on a 204, a 413 where
+    a body is taken, and the generic 500."""
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"] = ERROR_SCHEMA
+    schemas["GatewayError"] = GATEWAY_ERROR_SCHEMA
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            answers: dict[str, Any] = operation.setdefault("responses", {})
+            answers.setdefault("500", {"description": "Unexpected failure (the request id is in the body)"})
+            if "requestBody" in operation:
+                answers.setdefault("413", {"description": "The body is larger than the gateway accepts"})
+            for status, answer in answers.items():
+                if status == "204":
+                    answer.pop("content", None)
+                elif int(status) >= 400:
+                    name = "GatewayError" if status in GATEWAY_STATUSES else "Error"
+                    answer["content"] = {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}
 
 
 @cache

@@ -20,7 +20,12 @@ def _number(value: Decimal) -> int | float:
 
 
 def _datetime_input(value: Any) -> Any:
-    """A date or a datetime, with ``Z`` or an offset; a date means midnight UTC, a naive time is UTC."""
+    """A date or a datetime, with ``Z`` or an offset; a date means midnight UTC, a naive time is UTC.
+
+    Only ISO 8601 text: pydantic alone would also take a number (or numeric text) as Unix time, which the
+    document's ``date-time`` format does not allow and a client never means."""
+    if isinstance(value, date | datetime):
+        return as_utc(value)
     if isinstance(value, str):
         text = value.strip()
         try:
@@ -28,11 +33,10 @@ def _datetime_input(value: Any) -> Any:
                 date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text.replace("Z", "+00:00"))
             )
         except ValueError:
-            return value  # let pydantic report it as a datetime error
-        return as_utc(parsed)
-    if isinstance(value, date | datetime):
-        return as_utc(value)
-    return value
+            pass
+        else:
+            return as_utc(parsed)
+    raise ValueError("must be an ISO 8601 date or date-time, e.g. 2026-01-31 or 2026-01-31T12:00:00Z")
 
 
 def _date_input(value: Any) -> Any:

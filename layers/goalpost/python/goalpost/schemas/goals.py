@@ -128,7 +128,9 @@ class GoalOut(ResponseModel):
     @classmethod
     def of(cls, goal: Goal) -> Self:  # milestones in the goal's order, derived fields
         return cls(
-            **goal.model_dump(exclude={"milestones", "allocation_total", "version", "alerted", "user_id"}),
+            **goal.model_dump(
+                exclude={"milestones", "allocation_total", "funding_links", "version", "alerted", "user_id"}
+            ),
             tracking_status=goal.tracking_status,
             percent_complete=goal.percent_complete,
             milestones=[MilestoneOut.of(m) for m in goal.ordered_milestones()],

@@ -20,6 +20,8 @@ TrailingPercent = Annotated[JsonNumber, Field(gt=0, lt=100, max_digits=12, decim
 Minutes = Annotated[int, Field(ge=1, le=525_600)]
 Strategy = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^#]+$")]
 Symbol = Annotated[str, StringConstraints(min_length=1, max_length=20)]
+# A symbol in a query, in either case (it is upper-cased like a body's).
+SYMBOL_QUERY_PATTERN = r"^[A-Za-z0-9.\-/]{1,20}$"
 
 
 def upper_symbol(value: Any) -> Any:

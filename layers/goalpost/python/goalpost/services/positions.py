@@ -35,7 +35,10 @@ def open_position(user_id: str, fields: dict[str, Any], now: datetime | None = N
     )
     position.best_price = position.entry_price
     data, system = _tables()
-    position_store.open_position(data, system, position)
+    try:
+        position_store.open_position(data, system, position)
+    except position_store.TooManyOpen:
+        raise BusinessRuleError(f"A user has at most {position_store.MAX_OPEN_PER_USER} open positions") from None
     emf.add_metric(name="PositionsOpened", unit="Count", value=1)
     return position
 
