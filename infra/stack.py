@@ -8,7 +8,7 @@ from aws_cdk import CfnOutput, Stack, Tags
 from constructs import Construct
 
 from goalpost import declaration
-from infra.constructs import Alerts, Api, Auth, Data, Functions, Jobs, Layers, Queues, Secrets
+from infra.constructs import Alerts, Api, Auth, Data, Functions, Jobs, Layers, Monitoring, Queues, Secrets
 from infra.constructs._common import context_flag, pascal
 
 
@@ -47,12 +47,28 @@ class GoalpostStack(Stack):
             cors_allow_origins=self._cors_allow_origins(),
         )
         self.jobs = Jobs(self, "Jobs", functions=self.functions.by_name, queues=self.queues.queues)
+        self.monitoring = Monitoring(
+            self,
+            "Monitoring",
+            functions=self.functions.by_name,
+            http_api=self.api.http_api,
+            work_queues=self.queues.queues,
+            work_dead_letter_queues=self.queues.dead_letter_queues,
+            job_dead_letter_queues=self.jobs.dead_letter_queues,
+            state_machines=self.jobs.state_machines,
+        )
 
         CfnOutput(self, "ApiUrl", value=self.api.url, description="Base URL of the HTTP API")
         CfnOutput(self, "UserPoolId", value=self.auth.user_pool.user_pool_id)
         CfnOutput(self, "UserPoolClientId", value=self.auth.client.user_pool_client_id)
         for key, topic in self.alerts.topics.items():
             CfnOutput(self, f"{pascal(key)}TopicArn", value=topic.topic_arn)
+        CfnOutput(
+            self,
+            "OpsTopicArn",
+            value=self.monitoring.topic.topic_arn,
+            description="Every alarm notifies this topic; subscribe to it (docs/operations.md)",
+        )
         for key, secret in self.secrets.secrets.items():
             CfnOutput(
                 self,

@@ -140,9 +140,11 @@ def sync_from_budget(snapshot: Annotated[BudgetSnapshotIn, Body()]) -> Response[
 
 
 TRADING_TAGS = ["Trading goals"]
-ReturnTarget = Annotated[Decimal | None, Query(ge=Decimal("0.1"), le=50, allow_inf_nan=False)]
-IncomeTarget = Annotated[Decimal | None, Query(ge=1, le=1_000_000, allow_inf_nan=False)]
-ValueTarget = Annotated[Decimal | None, Query(ge=100, le=10_000_000, allow_inf_nan=False)]
+# Digits are bounded like every stored amount: DynamoDB numbers hold 38 significant digits at most.
+DIGITS = {"max_digits": 24, "decimal_places": 8, "allow_inf_nan": False}
+ReturnTarget = Annotated[Decimal | None, Query(ge=Decimal("0.1"), le=50, **DIGITS)]
+IncomeTarget = Annotated[Decimal | None, Query(ge=1, le=1_000_000, **DIGITS)]
+ValueTarget = Annotated[Decimal | None, Query(ge=100, le=10_000_000, **DIGITS)]
 
 
 @router.get(
@@ -207,7 +209,7 @@ def set_targets(
     responses=responses(200, RecordProfitOut),
 )
 def record_profit(
-    profit: Annotated[Decimal, Query(ge=-MAX_AMOUNT, le=MAX_AMOUNT, allow_inf_nan=False)],
+    profit: Annotated[Decimal, Query(ge=-MAX_AMOUNT, le=MAX_AMOUNT, **DIGITS)],
 ) -> RecordProfitOut:
     month_to_date = trading.record_profit(current_user(router), profit)
     return RecordProfitOut(profit_recorded=profit, month_to_date=month_to_date)

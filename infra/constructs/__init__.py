@@ -8,7 +8,8 @@ from infra.constructs.data import Data
 from infra.constructs.functions import Functions
 from infra.constructs.jobs import Jobs
 from infra.constructs.layers import Layers
+from infra.constructs.monitoring import Monitoring
 from infra.constructs.queues import Queues
 from infra.constructs.secrets import Secrets
 
-__all__ = ["Alerts", "Api", "Auth", "Data", "Functions", "Jobs", "Layers", "Queues", "Secrets"]
+__all__ = ["Alerts", "Api", "Auth", "Data", "Functions", "Jobs", "Layers", "Monitoring", "Queues", "Secrets"]

@@ -129,6 +129,13 @@ class Api(Construct):
         )
 
     def _routes(self, spec: declaration.Function, function: lambda_.IFunction) -> None:
+        acknowledge(
+            function,
+            "Serverless-LambdaDLQ",
+            f"{spec.name} is invoked only by API Gateway, synchronously: the caller gets the error (and the stage's "
+            "access log and the 5xx alarm record it). A DeadLetterConfig applies to asynchronous invocations and "
+            "would never receive anything.",
+        )
         # One integration per function, shared by all of its routes (the CDK still adds one invoke permission
         # per route, each limited to that route's path).
         integration = integrations.HttpLambdaIntegration(f"{pascal(spec.name)}Integration", function)

@@ -62,6 +62,7 @@ class Jobs(Construct):
                 max_event_age=MAX_EVENT_AGE,
                 on_failure=destinations.SqsDestination(dlq),
             )
+            acknowledge(function, "Serverless-LambdaDLQ", self._no_dead_letter_config_reason(job))
             self.rules[name] = events.Rule(
                 self,
                 f"{pascal(name)}Schedule",
@@ -80,6 +81,22 @@ class Jobs(Construct):
                 f"workflow, {job.schedule.expression})"
             )
         return f"{job.function.description} ({job.schedule.expression})"
+
+    @staticmethod
+    def _no_dead_letter_config_reason(job: declaration.Job) -> str:
+        """Why the job's function has an on-failure destination but no DeadLetterConfig."""
+        reason = (
+            f"The {job.function.name} job's asynchronous invocations that fail after {RETRY_ATTEMPTS} retries, or "
+            "outlive the maximum event age, go to its on-failure destination, the job's dead-letter queue "
+            "(EventInvokeConfig), whose records also carry the error; a DeadLetterConfig as well would deliver "
+            "each failed event to that queue a second time."
+        )
+        if job.schedule.sub_minute:
+            reason += (
+                " Its scheduled runs are synchronous invocations by its Express workflow, which catches a failed run "
+                "and goes on with the next slot; the function's Errors alarm reports the failure."
+            )
+        return reason
 
     def _target(self, job: declaration.Job, function: lambda_.Function, dlq: sqs.Queue) -> events.IRuleTarget:
         if not job.schedule.sub_minute:
@@ -114,6 +131,22 @@ class Jobs(Construct):
             report_batch_item_failures=True,
         )
         worker.add_event_source(source)
+        acknowledge(
+            worker,
+            "Serverless-LambdaDLQ",
+            f"{job.worker.name} is invoked only by its SQS event source mapping, synchronously: a DeadLetterConfig "
+            "applies to asynchronous invocations and would never receive anything. A message that keeps failing "
+            f"goes to the {job.queue.key} queue's own dead-letter queue after {job.queue.max_receive_count} receives.",
+        )
+        for mapping in worker.node.children:
+            if isinstance(mapping, lambda_.EventSourceMapping):
+                acknowledge(
+                    mapping,
+                    "Serverless-LambdaEventSourceMappingDestination",
+                    "Lambda supports an on-failure destination for stream and Kafka event sources only, not for "
+                    f"SQS; the {job.queue.key} queue's redrive policy moves a message that failed "
+                    f"{job.queue.max_receive_count} times to its dead-letter queue instead.",
+                )
         return source
 
     def _dead_letter_queue(self, name: str) -> sqs.Queue:
@@ -124,6 +157,13 @@ class Jobs(Construct):
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             retention_period=DLQ_RETENTION,
+        )
+        acknowledge(
+            queue,
+            "Serverless-SQSRedrivePolicy",
+            f"This queue is the dead-letter queue of the {name} job, the end of the line: a redrive policy would "
+            "need a dead-letter queue for the dead letters. It keeps them 14 days and its depth alarms the ops "
+            "topic (infra/constructs/monitoring.py).",
         )
         acknowledge(
             queue,

@@ -7,7 +7,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from goalpost import declaration
-from infra.constructs._common import pascal
+from infra.constructs._common import acknowledge, pascal
 
 DLQ_RETENTION = Duration.days(14)  # the SQS maximum: time to notice, inspect and redrive
 RETENTION = Duration.days(4)  # the SQS default, stated: unprocessed work is stale long before that
@@ -32,6 +32,13 @@ class Queues(Construct):
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             retention_period=DLQ_RETENTION,
+        )
+        acknowledge(
+            dead_letters,
+            "Serverless-SQSRedrivePolicy",
+            f"This queue is the dead-letter queue of the {spec.key} queue, the end of the line: a redrive policy "
+            "would need a dead-letter queue for the dead letters. It keeps them 14 days and its depth alarms the "
+            "ops topic (infra/constructs/monitoring.py).",
         )
         queue = sqs.Queue(
             self,

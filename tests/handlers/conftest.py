@@ -112,6 +112,10 @@ def simulated_market() -> Iterator[Any]:
 @pytest.fixture
 def market(aws: LocalAws, simulated_market: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     """The simulated market, reset, with the price clients pointed at it (short timeouts, no backoff)."""
+    return point_at_market(simulated_market, monkeypatch)
+
+
+def point_at_market(simulated_market: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     from goalpost import aws as goalpost_aws
     from goalpost.settings import reset_settings
 

@@ -123,3 +123,24 @@ def test_the_daily_cap_and_the_gap_leave_the_surplus_in_app(api: Api, publishes:
     api.patch("/alerts/preferences", {"min_hours_between_alerts": 4})
     close_at(api, now + timedelta(days=1, hours=1), symbol="SOON")  # an hour after the last: too soon
     assert len(sent(publishes, "email")) == 3
+
+
+def test_alerts_raised_at_once_reserve_in_any_order_without_a_minimum_gap(api: Api) -> None:
+    """Found by the crash tests: two positions closed at once deliver in threads; when the later-stamped alert
+    reserved its slot first, the earlier one failed the gap check and lost its email and SMS."""
+    from goalpost.data import preferences as preference_store
+
+    table = "test-data"
+    first, second = (
+        datetime(2026, 3, 2, 12, 0, 0, 480000, tzinfo=UTC),
+        datetime(2026, 3, 2, 12, 0, 0, 690000, tzinfo=UTC),
+    )
+    assert preference_store.reserve_slot(table, "alice", "2026-03-02", 10, second, second)
+    assert preference_store.reserve_slot(table, "alice", "2026-03-02", 10, first, first)
+    # With a gap, the second within it is held back, whichever order they come in.
+    hour = timedelta(hours=1)
+    assert preference_store.reserve_slot(table, "bob", "2026-03-02", 10, second, second - hour)
+    assert not preference_store.reserve_slot(table, "bob", "2026-03-02", 10, first, first - hour)
+    # The daily cap still holds without a gap.
+    assert preference_store.reserve_slot(table, "carol", "2026-03-02", 1, first, first)
+    assert not preference_store.reserve_slot(table, "carol", "2026-03-02", 1, second, second)

@@ -42,3 +42,18 @@ def test_time_filters_take_iso_8601_only(api: Api, value: str) -> None:
     """Found by the contract fuzzer: ``to=0.5`` was read as half a second after 1970."""
     for name in ("from", "to"):
         assert api.get("/portfolio/snapshots", query={name: value}).status == 422, name
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/goals/record-profit", {"profit": "-4.058806602663366e-265"}),
+        ("/goals/record-profit", {"profit": "1." + "1" * 40}),
+        ("/goals/targets", {"monthly_income_target": "5000.000000000000000000000000000001"}),
+    ],
+)
+def test_numbers_dynamodb_cannot_hold_are_422_not_500(api: Api, path: str, query: dict[str, str]) -> None:
+    """Found by the thorough fuzzing run: a profit of -4e-265 passed the range check and failed in DynamoDB
+    (38 significant digits, exponents down to -130)."""
+    method = "PUT" if path.endswith("targets") else "POST"
+    assert api.call(method, path, query=query).status == 422

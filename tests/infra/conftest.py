@@ -74,6 +74,38 @@ class Synth:
         assert child is not None, construct.node.path
         return Stack.of(construct).get_logical_id(child)  # type: ignore[arg-type]
 
+    @staticmethod
+    def refs(value: Any) -> set[str]:
+        """Every logical id a template fragment points at through Ref or Fn::GetAtt."""
+        if isinstance(value, dict):
+            if "Ref" in value:
+                return {value["Ref"]}
+            if "Fn::GetAtt" in value:
+                return {value["Fn::GetAtt"][0]}
+            return {found for item in value.values() for found in Synth.refs(item)}
+        if isinstance(value, list):
+            return {found for item in value for found in Synth.refs(item)}
+        return set()
+
+    def dead_letter_queue_ids(self) -> set[str]:
+        """The queues something sends its failures to: a queue's redrive policy, a Lambda on-failure destination
+        or an EventBridge target's dead-letter config."""
+        queues = self.resources("AWS::SQS::Queue").values()
+        return self.refs(
+            [
+                *(queue["Properties"]["RedrivePolicy"] for queue in queues if "RedrivePolicy" in queue["Properties"]),
+                *(
+                    config["Properties"]["DestinationConfig"]["OnFailure"]
+                    for config in self.resources("AWS::Lambda::EventInvokeConfig").values()
+                ),
+                *(
+                    target["DeadLetterConfig"]
+                    for rule in self.resources("AWS::Events::Rule").values()
+                    for target in rule["Properties"]["Targets"]
+                ),
+            ]
+        )
+
     def function_id(self, handler: str) -> str:
         """The logical id of the one Lambda function with this handler (handlers are unique)."""
         ids = [

@@ -1,4 +1,4 @@
-"""cdk-nag's AwsSolutions pack passes, and every acknowledgement is specific and explained.
+"""cdk-nag's AwsSolutions and Serverless packs pass, and every acknowledgement is specific and explained.
 
 cdk-nag 3 is a CDK policy-validation plugin: it reports after synthesis (``validation-report.json``) rather
 than as annotations, and acknowledgements are ``Validations.of(construct).acknowledge(...)``."""
@@ -17,7 +17,7 @@ import pytest
 from aws_cdk import App, Stack
 from aws_cdk import aws_sqs as sqs
 from aws_cdk.assertions import Annotations, Match
-from cdk_nag import AwsSolutionsChecks
+from cdk_nag import AwsSolutionsChecks, NagPack, ServerlessChecks
 
 from goalpost import declaration
 from infra.constructs._common import MIN_REASON_LENGTH, acknowledge
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.infra
 ROOT = Path(__file__).resolve().parents[2]
 
 # Every rule the stack acknowledges. A new one needs a conscious edit here (and a reason in the code).
-ACKNOWLEDGED_RULES = {
+ACKNOWLEDGED_AWS_SOLUTIONS_RULES = {
     "AwsSolutions-IAM5",
     "AwsSolutions-APIG4",
     "AwsSolutions-COG2",
@@ -38,6 +38,12 @@ ACKNOWLEDGED_RULES = {
     "AwsSolutions-SQS3",
     "AwsSolutions-SMG4",
 }
+ACKNOWLEDGED_SERVERLESS_RULES = {
+    "Serverless-LambdaDLQ",  # synchronous callers, or an on-failure destination instead (jobs)
+    "Serverless-LambdaEventSourceMappingDestination",  # SQS event sources take none: the queue's redrive does it
+    "Serverless-SQSRedrivePolicy",  # on the dead-letter queues themselves
+}
+ACKNOWLEDGED_RULES = ACKNOWLEDGED_AWS_SOLUTIONS_RULES | ACKNOWLEDGED_SERVERLESS_RULES
 
 
 def acknowledgements(synth: Synth) -> dict[str, list[dict[str, str]]]:
@@ -49,8 +55,9 @@ def acknowledgements(synth: Synth) -> dict[str, list[dict[str, str]]]:
     }
 
 
-def test_aws_solutions_finds_nothing_unacknowledged(synth: Synth) -> None:
-    report = AwsSolutionsChecks().validate_scope(synth.app)
+@pytest.mark.parametrize("pack", [AwsSolutionsChecks, ServerlessChecks], ids=lambda pack: pack.__name__)
+def test_the_pack_finds_nothing_unacknowledged(synth: Synth, pack: type[NagPack]) -> None:
+    report = pack().validate_scope(synth.app)
     findings = [
         f"{violation.severity} {violation.rule_name}: "
         + ", ".join(resource.construct_path or "?" for resource in violation.violating_resources)
@@ -144,6 +151,58 @@ def test_only_public_routes_are_acknowledged_as_unauthorized(synth: Synth) -> No
     }
     public = {route.route_key for spec in declaration.API_FUNCTIONS for route in spec.routes if route.public}
     assert acknowledged == public
+
+
+def _acknowledged(synth: Synth, rule_id: str) -> set[str]:
+    return {
+        logical_id for logical_id, rules in acknowledgements(synth).items() if any(r["id"] == rule_id for r in rules)
+    }
+
+
+def test_only_dead_letter_queues_go_without_a_redrive_policy(synth: Synth) -> None:
+    """Serverless-SQSRedrivePolicy is acknowledged exactly on the dead-letter queues (they are the end of the line)."""
+    queues = synth.resources("AWS::SQS::Queue")
+    dead_letter_queues = synth.dead_letter_queue_ids()
+    assert len(dead_letter_queues) == len(declaration.QUEUES) + len(declaration.JOBS)
+    without_redrive = {logical_id for logical_id, q in queues.items() if "RedrivePolicy" not in q["Properties"]}
+    assert without_redrive == dead_letter_queues
+    assert _acknowledged(synth, "Serverless-SQSRedrivePolicy") == dead_letter_queues
+
+
+def test_dead_letter_config_is_acknowledged_only_for_functions_no_one_invokes_asynchronously_without_a_destination(
+    synth: Synth,
+) -> None:
+    """Jobs send failed asynchronous invocations to an on-failure destination; every other function has only
+    synchronous callers: API Gateway (the invoke permissions) or an SQS event source mapping."""
+    functions = set(synth.resources("AWS::Lambda::Function"))
+    assert _acknowledged(synth, "Serverless-LambdaDLQ") == functions
+
+    with_destination = {
+        logical_id
+        for config in synth.resources("AWS::Lambda::EventInvokeConfig").values()
+        if config["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]
+        for logical_id in synth.refs(config["Properties"]["FunctionName"])
+    }
+    jobs = {synth.logical_id(synth.stack.functions.by_name[job.function.name]) for job in declaration.JOBS}
+    assert with_destination == jobs
+
+    invokers: dict[str, set[str]] = {}
+    for permission in synth.resources("AWS::Lambda::Permission").values():
+        for logical_id in synth.refs(permission["Properties"]["FunctionName"]):
+            invokers.setdefault(logical_id, set()).add(permission["Properties"]["Principal"])
+    for mapping in synth.resources("AWS::Lambda::EventSourceMapping").values():
+        for logical_id in synth.refs(mapping["Properties"]["FunctionName"]):
+            invokers.setdefault(logical_id, set()).add("sqs event source mapping")
+    for logical_id in functions - jobs:
+        assert invokers[logical_id] in ({"apigateway.amazonaws.com"}, {"sqs event source mapping"}), logical_id
+
+
+def test_only_sqs_event_source_mappings_go_without_a_failure_destination(synth: Synth) -> None:
+    mappings = synth.resources("AWS::Lambda::EventSourceMapping")
+    work_queues = {synth.logical_id(queue) for queue in synth.stack.queues.queues.values()}
+    for mapping in mappings.values():
+        assert synth.refs(mapping["Properties"]["EventSourceArn"]) <= work_queues
+    assert _acknowledged(synth, "Serverless-LambdaEventSourceMappingDestination") == set(mappings)
 
 
 def test_the_checks_fail_the_synth_on_a_finding(app_module: ModuleType) -> None:

@@ -281,7 +281,8 @@ def test_function_roles_use_no_managed_policy_and_write_only_their_own_logs(
 
 def test_topics_are_encrypted_with_a_rotated_key_and_require_tls(synth: Synth) -> None:
     topics = synth.resources("AWS::SNS::Topic")
-    assert set(topics) == {synth.logical_id(topic) for topic in synth.stack.alerts.topics.values()}
+    declared = [*synth.stack.alerts.topics.values(), synth.stack.monitoring.topic]  # and the ops topic
+    assert set(topics) == {synth.logical_id(topic) for topic in declared}
     policies = synth.resources("AWS::SNS::TopicPolicy").values()
     for topic_id, topic in topics.items():
         key = synth.json["Resources"][only_ref(topic["Properties"]["KmsMasterKeyId"])]

@@ -59,6 +59,10 @@ def test_the_plan_respects_types_channels_cap_and_gap() -> None:
     assert plan_delivery(prefs, AlertType.POSITION_CLOSED, now, 5, None).channels == []  # cap
     assert plan_delivery(prefs, AlertType.POSITION_CLOSED, now, 1, now - timedelta(hours=3)).channels == []  # gap
     assert plan_delivery(prefs, AlertType.POSITION_CLOSED, now, 1, now - timedelta(hours=4)).channels
+    # Without a gap, a send stamped a moment later (another alert raised at once) holds nothing back.
+    no_gap = prefs.model_copy(update={"min_hours_between_alerts": 0})
+    assert plan_delivery(no_gap, AlertType.POSITION_CLOSED, now, 1, now + timedelta(milliseconds=200)).channels
+    assert not plan_delivery(prefs, AlertType.POSITION_CLOSED, now, 1, now + timedelta(milliseconds=200)).channels
 
 
 @pytest.mark.parametrize(

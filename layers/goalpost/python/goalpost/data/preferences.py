@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from botocore.exceptions import ClientError
 
@@ -60,17 +60,22 @@ def reserve_slot(table: str, user_id: str, day: str, cap: int, now: datetime, ga
     """Takes one of the day's delivery slots if the cap and the minimum gap allow it (conditional writes, so
     concurrent raisers cannot go past the cap)."""
     pk = key(keys.user_pk(user_id), keys.PREFS_SK)
-    gap = "(attribute_not_exists(last_sent_at) OR last_sent_at <= :gap_start)"
-    values = {":day": {"S": day}, ":now": serialize_value(now), ":gap_start": serialize_value(gap_start)}
+    values = {":day": {"S": day}, ":now": serialize_value(now)}
+    # Without a minimum gap there is nothing to compare: two alerts raised at once may reserve in either
+    # order, and the later-stamped one going first must not shut out the earlier one.
+    gap = ""
+    if gap_start < now:
+        gap = " AND (attribute_not_exists(last_sent_at) OR last_sent_at <= :gap_start)"
+        values[":gap_start"] = serialize_value(gap_start)
     attempts = [
         {  # a new day: the count starts again
             "UpdateExpression": "SET sent_day = :day, sent_count = :one, last_sent_at = :now",
-            "ConditionExpression": f"(attribute_not_exists(sent_day) OR sent_day <> :day) AND {gap} AND :cap > :zero",
+            "ConditionExpression": f"(attribute_not_exists(sent_day) OR sent_day <> :day) AND :cap > :zero{gap}",
             "ExpressionAttributeValues": {**values, ":one": {"N": "1"}, ":cap": {"N": str(cap)}, ":zero": {"N": "0"}},
         },
         {  # the same day: one more, below the cap
             "UpdateExpression": "SET last_sent_at = :now ADD sent_count :one",
-            "ConditionExpression": f"sent_day = :day AND sent_count < :cap AND {gap}",
+            "ConditionExpression": f"sent_day = :day AND sent_count < :cap{gap}",
             "ExpressionAttributeValues": {**values, ":one": {"N": "1"}, ":cap": {"N": str(cap)}},
         },
     ]
@@ -84,9 +89,13 @@ def reserve_slot(table: str, user_id: str, day: str, cap: int, now: datetime, ga
     return False
 
 
-def delivery_item(alert: Alert, channel: str, target: str, due_at: datetime) -> Item:
+def delivery_item(
+    alert: Alert, channel: str, target: str, due_at: datetime, lease: tuple[str, datetime] | None = None
+) -> Item:
+    """A delivery waiting in the outbox; with ``lease`` (run id, until when), already held by that run, which
+    is about to send it (if the run dies, the delivery job sends it once the lease is over)."""
     shard = keys.shard_of(alert.id, keys.DELIVERY_SHARDS)
-    return {
+    item: Item = {
         "pk": keys.user_pk(alert.user_id),
         "sk": keys.delivery_sk(alert.id, channel),
         "entity": "delivery",
@@ -97,15 +106,24 @@ def delivery_item(alert: Alert, channel: str, target: str, due_at: datetime) -> 
         "gsi3pk": keys.due_pk(shard),
         "gsi3sk": f"{due_at.isoformat()}#{alert.user_id}#{alert.id}#{channel}",
     }
+    if lease is not None:
+        item.update(claimed_by=lease[0], lease_until=lease[1])
+    return item
 
 
-def defer(table: str, items: list[Item]) -> None:
+def defer(table: str, items: list[Item]) -> list[Item]:
+    """Puts the deliveries that are not there yet; returns those (an existing one is the same delivery,
+    deferred or sent before: it is kept, and not for the caller to send)."""
+    added = []
     for item in items:
         try:
             client().put_item(TableName=table, Item=serialize(item), ConditionExpression="attribute_not_exists(pk)")
         except ClientError as error:
             if not is_condition_failure(error):
-                raise  # an existing one is the same delivery, deferred before: keep it
+                raise
+        else:
+            added.append(item)
+    return added
 
 
 def due(table: str, shard: int, now: datetime) -> list[Item]:
@@ -121,13 +139,14 @@ def due(table: str, shard: int, now: datetime) -> list[Item]:
 
 
 def claim(table: str, item: Item, run_id: str, now: datetime, lease_until: datetime) -> bool:
-    """Takes a delivery for this run unless another run holds an unexpired lease on it (or it is gone)."""
+    """Takes a delivery for this run unless it was sent, or another run holds an unexpired lease on it."""
     try:
         client().update_item(
             TableName=table,
             Key=key(str(item["pk"]), str(item["sk"])),
             UpdateExpression="SET claimed_by = :run, lease_until = :until",
-            ConditionExpression="attribute_exists(pk) AND (attribute_not_exists(lease_until) OR lease_until < :now)",
+            ConditionExpression="attribute_exists(pk) AND attribute_not_exists(sent_at) "
+            "AND (attribute_not_exists(lease_until) OR lease_until < :now)",
             ExpressionAttributeValues={
                 ":run": {"S": run_id},
                 ":until": serialize_value(lease_until),
@@ -141,14 +160,23 @@ def claim(table: str, item: Item, run_id: str, now: datetime, lease_until: datet
     return True
 
 
-def done(table: str, item: Item, run_id: str) -> None:
-    """Removes a sent delivery (only while this run still holds it)."""
+SENT_KEPT = timedelta(days=7)  # long enough for any retry of the alert's release to find it
+
+
+def done(table: str, item: Item, run_id: str, now: datetime) -> None:
+    """Records a delivery as sent (only while this run still holds it): out of the due index, kept a while
+    so that a retried release of the same alert finds it and sends nothing twice, then expired by TTL."""
     try:
-        client().delete_item(
+        client().update_item(
             TableName=table,
             Key=key(str(item["pk"]), str(item["sk"])),
+            UpdateExpression="SET sent_at = :now, expires_at = :expires REMOVE gsi3pk, gsi3sk, lease_until",
             ConditionExpression="claimed_by = :run",
-            ExpressionAttributeValues={":run": {"S": run_id}},
+            ExpressionAttributeValues={
+                ":run": {"S": run_id},
+                ":now": serialize_value(now),
+                ":expires": {"N": str(int((now + SENT_KEPT).timestamp()))},
+            },
         )
     except ClientError as error:
         if not is_condition_failure(error):

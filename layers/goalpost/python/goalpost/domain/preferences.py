@@ -126,6 +126,7 @@ def plan_delivery(
         return Delivery([], None, "in-app only: no channel for this type")
     if sent_today >= prefs.max_alerts_per_day:
         return Delivery([], None, "in-app only: daily cap reached")
-    if last_sent is not None and moment - last_sent < prefs.min_gap:
+    # Without a gap nothing is too soon, even after a send stamped later (alerts raised at once, in threads).
+    if prefs.min_gap and last_sent is not None and moment - last_sent < prefs.min_gap:
         return Delivery([], None, "in-app only: too soon after the last one")
     return Delivery(channels, quiet_until(prefs, moment), "deliver")

@@ -6,12 +6,10 @@ from datetime import datetime
 
 from goalpost.data import alerts as alert_store
 from goalpost.data.alerts import AlertWrite
-from goalpost.domain.alerts import EVENT_CHANNEL, IN_APP_CHANNEL, Alert, AlertType, NewAlert
+from goalpost.domain.alerts import IN_APP_CHANNEL, Alert, AlertType, NewAlert
 from goalpost.domain.clock import utc_now
 from goalpost.domain.errors import NotFound
 from goalpost.domain.ids import new_id
-from goalpost.edges import sns
-from goalpost.observability import logger, metrics
 from goalpost.settings import get_settings
 
 
@@ -33,29 +31,14 @@ def prepare(user_id: str, raised: NewAlert, now: datetime) -> AlertWrite:
 
 
 def publish(stored: list[Alert], now: datetime | None = None) -> None:
-    """Publishes stored alerts to the shared topic (channel=event) and marks them delivered; then email and
-    SMS follow the users' preferences. A failed publish leaves the alert in the outbox for the delivery job
-    instead of failing the caller."""
-    from goalpost.services.delivery import deliver
+    """Releases freshly stored alerts: each goes to the shared topic (channel=event), its email and SMS are
+    sent or deferred per the user's preferences, and only then does it leave the outbox. A failure at any
+    step leaves it in the outbox for the delivery job instead of failing the caller."""
+    from goalpost.services.delivery import release
 
-    _publish_events(stored, now)
-    if stored:
-        deliver(stored, now or utc_now())
-
-
-def _publish_events(stored: list[Alert], now: datetime | None) -> None:
-    settings = get_settings()
+    moment = now or utc_now()
     for alert in stored:
-        try:
-            sns.publish_to_topic(settings.alerts_topic_arn, alert, EVENT_CHANNEL)
-            alert_store.mark_delivered(
-                settings.data_table_name, alert, now or utc_now(), [IN_APP_CHANNEL, EVENT_CHANNEL]
-            )
-        except Exception:
-            logger.exception("Alert publish failed; left in the outbox", extra={"alert_id": alert.id})
-            metrics.add_metric(name="AlertPublishFailures", unit="Count", value=1)
-            continue
-        metrics.add_metric(name="AlertsPublished", unit="Count", value=1)
+        release(alert, moment)
 
 
 def raise_alert(user_id: str, raised: NewAlert, now: datetime | None = None) -> Alert | None:

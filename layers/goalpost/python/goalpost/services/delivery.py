@@ -45,19 +45,21 @@ def send(alert: Alert, channel: str, target: str) -> None:
     metrics.add_metric(name=f"Alerts{channel.capitalize()}Sent", unit="Count", value=1)
 
 
-def deliver(alerts: list[Alert], now: datetime) -> None:
-    """What the preferences ask beyond in-app, for freshly stored alerts: one read of the preferences per
-    user, a conditional slot reservation per alert (daily cap, minimum gap), then a publish now or a deferred
-    delivery. Failures are logged: the alert itself is stored and on the shared topic already."""
-    by_user: dict[str, list[Alert]] = {}
-    for alert in alerts:
-        by_user.setdefault(alert.user_id, []).append(alert)
-    for user_id, pending in by_user.items():
-        try:
-            _deliver_user(user_id, pending, now)
-        except Exception:
-            logger.exception("Email/SMS delivery failed", extra={"user": user_id})
-            metrics.add_metric(name="AlertDeliveryFailures", unit="Count", value=1)
+def release(alert: Alert, now: datetime) -> bool:
+    """Publishes a stored alert to the shared topic, sends or defers its email and SMS, then takes it out of
+    the outbox. If anything fails (or the function dies) on the way, the alert stays in the outbox and the
+    delivery job releases it again: at least once, never lost; a repeat carries the same ``alert_id``."""
+    settings = get_settings()
+    try:
+        sns.publish_to_topic(settings.alerts_topic_arn, alert, EVENT_CHANNEL)
+        _deliver_user(alert.user_id, [alert], now)
+        alert_store.mark_delivered(settings.data_table_name, alert, now, [IN_APP_CHANNEL, EVENT_CHANNEL])
+    except Exception:
+        logger.exception("Alert release failed; left in the outbox", extra={"alert_id": alert.id})
+        metrics.add_metric(name="AlertPublishFailures", unit="Count", value=1)
+        return False
+    metrics.add_metric(name="AlertsPublished", unit="Count", value=1)
+    return True
 
 
 def _deliver_user(user_id: str, alerts: list[Alert], now: datetime) -> None:
@@ -76,17 +78,24 @@ def _deliver_user(user_id: str, alerts: list[Alert], now: datetime) -> None:
         if not preference_store.reserve_slot(_table(), user_id, day, prefs.max_alerts_per_day, now, gap_start):
             continue  # another alert took the slot meanwhile: this one stays in-app only
         sent_day, sent_today, last = day, sent_today + 1, now.isoformat()
-        targets = [(channel, _target(prefs, meta, channel)) for channel in plan.channels]
+        targets = [(channel, target) for channel in plan.channels if (target := _target(prefs, meta, channel))]
         if plan.at is None:
-            for channel, target in targets:
-                if target:
-                    send(alert, channel, target)
+            _send_now(alert, targets, now)
         else:
-            preference_store.defer(
-                _table(),
-                [preference_store.delivery_item(alert, c, t, plan.at) for c, t in targets if t],
-            )
+            preference_store.defer(_table(), [preference_store.delivery_item(alert, c, t, plan.at) for c, t in targets])
             metrics.add_metric(name="AlertDeliveriesDeferred", unit="Count", value=1)
+
+
+def _send_now(alert: Alert, targets: list[tuple[str, str]], now: datetime) -> None:
+    """Each message goes into the outbox, leased to this run, before it is sent, and leaves it after: if the
+    function dies in between, the delivery job sends it when the lease is over (at least once, never lost;
+    subscribers tell a repeat by its ``alert_id`` attribute)."""
+    run_id = uuid.uuid4().hex
+    wanted = [preference_store.delivery_item(alert, c, t, now, lease=(run_id, now + LEASE)) for c, t in targets]
+    # A retried release finds the ones recorded before (sent, or left to the delivery job) and skips them.
+    for item in preference_store.defer(_table(), wanted):
+        send(alert, str(item["channel"]), str(item["target"]))
+        preference_store.done(_table(), item, run_id, now)
 
 
 def run_deliveries(now: datetime | None = None) -> dict[str, Any]:
@@ -103,13 +112,12 @@ def run_deliveries(now: datetime | None = None) -> dict[str, Any]:
                 continue
             alert = Alert.model_validate(item["alert"])
             send(alert, str(item["channel"]), str(item["target"]))
-            preference_store.done(_table(), item, run_id)
+            preference_store.done(_table(), item, run_id, moment)
             sent += 1
-    republished = 0
-    settings = get_settings()
-    for item in preference_store.outbox(_table()):
-        alert = alert_store.to_alert(item)
-        sns.publish_to_topic(settings.alerts_topic_arn, alert, EVENT_CHANNEL)
-        alert_store.mark_delivered(_table(), alert, moment, [IN_APP_CHANNEL, EVENT_CHANNEL])
-        republished += 1
-    return {"sent": sent, "claimed_elsewhere": skipped, "republished": republished}
+    released = [release(alert_store.to_alert(item), moment) for item in preference_store.outbox(_table())]
+    return {
+        "sent": sent,
+        "claimed_elsewhere": skipped,
+        "republished": sum(released),
+        "release_failures": len(released) - sum(released),
+    }

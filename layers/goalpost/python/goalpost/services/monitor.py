@@ -98,6 +98,7 @@ def run_monitor(now: datetime | None = None, symbols: Sequence[str] | None = Non
         logger.warning("Positions left alone: their price is stale", extra={"positions": len(stale)})
     metrics.add_metric(name="PositionsMonitored", unit="Count", value=len(positions))
     metrics.add_metric(name="PositionsAutoClosed", unit="Count", value=sum(closed.values()))
+    metrics.add_metric(name="PositionsWithStalePrice", unit="Count", value=len(stale))
     return {
         "checked": len(positions),
         "updated": updated,
