@@ -64,7 +64,7 @@ APPLICATION_METRICS: tuple[MetricGroup, ...] = (
     MetricGroup(
         "Prices and market data",
         ("PricesUpdated", "MarketQuotes", "MarketRequests"),
-        ("PriceProviderErrors", "MarketErrors", "MarketRejectedPrices"),
+        ("PriceProviderErrors", "PriceStoreFailures", "MarketErrors", "MarketRejectedPrices"),
     ),
     MetricGroup(
         "Positions",

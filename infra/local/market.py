@@ -12,7 +12,8 @@ or one of the strings "NaN", "Infinity", "-Infinity" (or a numeric string), so t
 send what a client must refuse; or an object ``{"trade", "daily_close", "prev_close"}`` (each a price or null)
 to send a snapshot whose latest trade or daily bar is missing. A key left out of the body keeps its value.
 Faults: ``error`` (HTTP 500), ``timeout`` (answers only after ``timeout_delay_seconds``), ``garbage`` (a
-malformed ``200`` body), ``rate_limit`` (``429`` with ``Retry-After: 1``).
+malformed ``200`` body), ``rate_limit`` (``429`` with ``Retry-After: 1``), ``redirect`` (``302`` to another
+host, which a client must not follow with its keys).
 Symbols not set are unknown and left out of answers, unless ``random_walk`` (demo mode): then an unknown
 symbol starts at a price derived from its name and moves a little on every request.
 """
@@ -39,7 +40,8 @@ LATEST_TRADES_PATH = "/v2/stocks/trades/latest"
 TICKER_PATH = "/fapi/v2/ticker/price"
 ALPACA_PATHS = frozenset({SNAPSHOTS_PATH, LATEST_TRADES_PATH})
 MARKET_PATHS = ALPACA_PATHS | {TICKER_PATH}
-FAULTS = ("error", "timeout", "garbage", "rate_limit")
+FAULTS = ("error", "timeout", "garbage", "rate_limit", "redirect")
+REDIRECT_TARGET = "http://127.0.0.1:9/elsewhere"  # the discard port: nothing answers there
 SYMBOL_MAX_LENGTH = 20
 SYMBOL_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-/")
 PRICE_PARTS = ("trade", "daily_close", "prev_close")
@@ -447,6 +449,8 @@ class SimulatedMarket:
             return _json_answer(HTTPStatus.TOO_MANY_REQUESTS, body, ("Retry-After", "1"))
         if fault == "garbage":
             return Answer(HTTPStatus.OK, GARBAGE)
+        if fault == "redirect":
+            return _json_answer(HTTPStatus.FOUND, {"message": "moved"}, ("Location", REDIRECT_TARGET))
         if fault == "timeout":
             self._stopping.wait(self.timeout_delay_seconds)
         now = datetime.now(UTC)

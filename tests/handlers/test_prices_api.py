@@ -45,6 +45,7 @@ def test_refresh_is_for_admins(api: Api, market: Any) -> None:
         ({"fault": "timeout"}, "timed out"),
         ({"fault": "garbage"}, "malformed"),
         ({"fault": "rate_limit"}, "429"),
+        ({"fault": "redirect"}, "302"),
         ({"prices": {"AAPL": -5}}, None),
         ({"prices": {"AAPL": "NaN"}}, None),
         ({"prices": {"AAPL": 0}}, None),

@@ -57,3 +57,14 @@ def test_numbers_dynamodb_cannot_hold_are_422_not_500(api: Api, path: str, query
     (38 significant digits, exponents down to -130)."""
     method = "PUT" if path.endswith("targets") else "POST"
     assert api.call(method, path, query=query).status == 422
+
+
+def test_at_most_40_milestones_a_goal(api: Api) -> None:
+    from goalpost.domain.goals import MAX_MILESTONES
+
+    many = [{"amount": n + 1, "description": f"m{n}"} for n in range(MAX_MILESTONES + 1)]
+    assert api.post("/goals", {**SAVINGS, "target_amount": 10_000, "milestones": many}).status == 422
+    goal_id = api.post("/goals", {**SAVINGS, "target_amount": 10_000, "milestones": many[:-1]}).body["id"]
+    refused = api.post(f"/goals/{goal_id}/milestones", {"amount": 5000, "description": "one more"})
+    assert (refused.status, refused.body) == (400, {"detail": f"A goal has at most {MAX_MILESTONES} milestones"})
+    assert len(api.get(f"/goals/{goal_id}/milestones").body) == MAX_MILESTONES

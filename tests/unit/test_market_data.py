@@ -249,6 +249,18 @@ def test_a_failing_market_is_retried_then_reported(market: SimulatedMarket, faul
     assert market.requests == {SNAPSHOTS: 2, TICKER: 2}
 
 
+def test_a_redirect_is_not_followed_nor_retried(market: SimulatedMarket) -> None:
+    """A 3xx could send the Alpaca keys to another host: it is an error line, and the market is asked once."""
+    market.configure({"prices": {"AAPL": 175, "BTCUSDT": 65000}, "fault": "redirect"})
+
+    result = market_data().fetch_all(["AAPL", "BTCUSDT"])
+
+    assert (result.quotes, result.requests) == ({}, 2)
+    assert len(result.errors) == 2
+    assert all("HTTP 302" in line for line in result.errors)
+    assert market.requests == {SNAPSHOTS: 1, TICKER: 1}
+
+
 def test_a_timeout_gives_up_in_time(market: SimulatedMarket, monkeypatch: pytest.MonkeyPatch) -> None:
     use_settings(monkeypatch, GOALPOST_MARKET_TIMEOUT_SECONDS="0.2", GOALPOST_MARKET_RETRIES="0")
     market.configure({"prices": {"AAPL": 175, "BTCUSDT": 65000}, "fault": "timeout"})

@@ -7,6 +7,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from goalpost.data import prices as price_store
 from goalpost.domain.clock import utc_now
 from goalpost.domain.portfolio import CachedPrice
@@ -45,7 +47,17 @@ def update_prices(
     fresh = [
         CachedPrice(symbol=q.symbol, price=q.price, updated_at=fetched_at, source=q.source) for q in quotes.values()
     ]
-    writes = price_store.put_prices(table, fresh)
+    errors = list(fetched.errors) if fetched else []
+    try:
+        writes = price_store.put_prices(table, fresh)
+    except ClientError as error:
+        # Throttled past the SDK's retries (or worse): the cache keeps what it had, which ages into "stale",
+        # so the monitor will not act on it; the next run, 10 s on, tries again.
+        code = error.response.get("Error", {}).get("Code", "error")
+        logger.exception("Storing prices failed; the cached prices stay as they were")
+        errors.append(f"storing prices failed: {code}")
+        metrics.add_metric(name="PriceStoreFailures", unit="Count", value=1)
+        writes, fresh = 0, []
     changed = sorted(p.symbol for p in fresh if p.symbol not in previous or previous[p.symbol].price != p.price)
     if on_changed is not None and changed:
         try:
@@ -58,13 +70,13 @@ def update_prices(
         "changed": len(changed),
         "missing": sorted(set(wanted) - set(quotes)),
         "rejected": fetched.rejected if fetched else [],
-        "errors": fetched.errors if fetched else [],
+        "errors": errors,
         "provider_requests": fetched.requests if fetched else 0,
         "price_batch_writes": writes,
         "duration_ms": int((time.monotonic() - started) * 1000),
     }
     metrics.add_metric(name="PricesUpdated", unit="Count", value=len(fresh))
-    metrics.add_metric(name="PriceProviderErrors", unit="Count", value=len(summary["errors"]))
+    metrics.add_metric(name="PriceProviderErrors", unit="Count", value=len(fetched.errors) if fetched else 0)
     if summary["errors"]:
         logger.warning("Price update had provider errors", extra={"errors": summary["errors"]})
     return summary
