@@ -51,13 +51,16 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# Test files are spread over one worker per CPU (each file stays in one worker: its servers and worlds are its own).
+PYTEST_PARALLEL := -n auto --dist loadfile
+
 test: lint
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_PARALLEL)
 
 # The same tests as `make test`, pushed harder (tests/depth.py): a random fuzzing seed with 200 examples per
 # operation, 2,000 Hypothesis examples per property, and many more race and replay repetitions.
 verify: lint
-	GOALPOST_VERIFY=1 $(PY) -m pytest
+	GOALPOST_VERIFY=1 $(PY) -m pytest $(PYTEST_PARALLEL)
 
 unit: $(STAMP)
 	$(PY) -m pytest tests/unit

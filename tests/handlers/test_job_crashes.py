@@ -41,6 +41,13 @@ WRITES = {
 MOMENT = datetime.now(UTC).replace(second=0, microsecond=0)
 
 
+@pytest.fixture(autouse=True)
+def _moment_of_this_test() -> None:
+    """The scheduled moment is taken when each test starts (quiet hours and price ages are set around it)."""
+    global MOMENT  # noqa: PLW0603 (the scenario's clock, read by the helpers below)
+    MOMENT = datetime.now(UTC).replace(second=0, microsecond=0)
+
+
 class InjectedCrash(Exception):
     """The function dies here."""
 

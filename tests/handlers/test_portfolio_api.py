@@ -25,10 +25,12 @@ def open_position(user: str, symbol: str, quantity: str, entry: str, side: Side 
     return position
 
 
-def set_prices(prices: dict[str, str], at: datetime = NOW) -> None:
+def set_prices(prices: dict[str, str], at: datetime | None = None) -> None:
+    """Prices stamped ``at``, by default now (not at import: the suite may run for minutes before this)."""
+    stamp = at or datetime.now(UTC)
     price_store.put_prices(
         SYSTEM,
-        [CachedPrice(symbol=s, price=Decimal(p), updated_at=at, source="alpaca") for s, p in prices.items()],
+        [CachedPrice(symbol=s, price=Decimal(p), updated_at=stamp, source="alpaca") for s, p in prices.items()],
     )
 
 
