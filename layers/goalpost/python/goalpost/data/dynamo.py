@@ -120,6 +120,18 @@ def prefix_query(
     return request
 
 
+def counter_change(attribute: str, change: int, most: int | None = None) -> tuple[str, str | None, dict[str, Any]]:
+    """The pieces of an update that moves the counter ``attribute`` by ``change``: its ``ADD`` clause; when it
+    goes up and has a ``most``, the condition that it is below ``most`` first (a missing counter is 0); and
+    their values. Being a condition of the write itself, no number of concurrent writers can pass ``most``."""
+    change_name, most_name = f":{attribute}_change", f":{attribute}_most"
+    values = {change_name: serialize_value(change)}
+    if change <= 0 or most is None:
+        return f"ADD {attribute} {change_name}", None, values
+    values[most_name] = serialize_value(most)
+    return f"ADD {attribute} {change_name}", f"(attribute_not_exists({attribute}) OR {attribute} < {most_name})", values
+
+
 def set_or_remove(
     values: Mapping[str, Any], *, extra_set: Mapping[str, str] | None = None, extra_remove: Iterable[str] = ()
 ) -> tuple[str, dict[str, str], dict[str, Any]]:

@@ -16,7 +16,16 @@ from botocore.exceptions import ClientError
 
 from goalpost.data import goals as goal_store
 from goalpost.data import keys
-from goalpost.data.dynamo import cancellation_codes, client, deserialize, key, serialize, serialize_value, strip_keys
+from goalpost.data.dynamo import (
+    cancellation_codes,
+    client,
+    counter_change,
+    deserialize,
+    key,
+    serialize,
+    serialize_value,
+    strip_keys,
+)
 from goalpost.data.goals import NOT_DELETING
 from goalpost.data.pagination import partition_page
 from goalpost.domain.errors import BusinessRuleError, ConcurrentModification, Conflict, NotFound
@@ -25,6 +34,7 @@ from goalpost.domain.funding import MAX_LINKS_PER_GOAL, OVER_ALLOCATED, TOO_MANY
 ATTEMPTS = 10  # 20 concurrent links on one goal must all get an answer other than "try again"
 GOAL_NOT_FOUND = "Goal not found"
 LINK_NOT_FOUND = "Funding source not found"
+LINK_COUNT = "funding_links"  # on the goal (see Goal.funding_links)
 
 
 class _Retry(Exception):
@@ -51,11 +61,11 @@ def _goal_total_update(table: str, user_id: str, goal_id: str, change: Decimal, 
     values = {":change": serialize_value(change), ":room": serialize_value(room_for(change))}
     expression = "SET allocation_total = allocation_total + :change"
     if links:
-        expression += " ADD funding_links :links"
-        values[":links"] = serialize_value(links)
-    if links > 0:
-        condition += " AND (attribute_not_exists(funding_links) OR funding_links < :most)"
-        values[":most"] = serialize_value(MAX_LINKS_PER_GOAL)
+        count, below_cap, counted = counter_change(LINK_COUNT, links, MAX_LINKS_PER_GOAL)
+        expression += f" {count}"
+        values.update(counted)
+        if below_cap:
+            condition += f" AND {below_cap}"
     return {
         "Update": {
             "TableName": table,
@@ -67,9 +77,17 @@ def _goal_total_update(table: str, user_id: str, goal_id: str, change: Decimal, 
     }
 
 
-def _transact(table: str, user_id: str, goal_id: str, items: list[dict[str, Any]], link_failed: Exception) -> None:
+def _transact(
+    table: str,
+    user_id: str,
+    goal_id: str,
+    items: list[dict[str, Any]],
+    link_failed: Exception,
+    *,
+    adding: bool = False,
+) -> None:
     """Runs [link write, goal total update]; maps a failed link condition to ``link_failed`` and a failed goal
-    condition to 404 (no goal) or 400 (no room, or no more links)."""
+    condition to 404 (no goal) or 400 (no room, or, ``adding`` a link, no more links)."""
     try:
         client().transact_write_items(TransactItems=items)
     except ClientError as error:
@@ -84,7 +102,6 @@ def _transact(table: str, user_id: str, goal_id: str, items: list[dict[str, Any]
             goal = goal_store.get(table, user_id, goal_id)
             if goal is None:
                 raise NotFound(GOAL_NOT_FOUND) from error
-            adding = ":most" in items[1]["Update"]["ExpressionAttributeValues"]
             if adding and goal.funding_links >= MAX_LINKS_PER_GOAL:
                 raise BusinessRuleError(TOO_MANY_LINKS) from error
             raise BusinessRuleError(OVER_ALLOCATED) from error
@@ -122,7 +139,7 @@ def link(table: str, user_id: str, goal_id: str, source: FundingSource) -> None:
             }
         }
         items = [put, _goal_total_update(table, user_id, goal_id, source.allocation_percent, links=1)]
-        _transact(table, user_id, goal_id, items, Conflict("This account already funds the goal"))
+        _transact(table, user_id, goal_id, items, Conflict("This account already funds the goal"), adding=True)
 
     _with_retries(attempt)
 

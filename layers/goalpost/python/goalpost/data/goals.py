@@ -26,6 +26,7 @@ from goalpost.data.dynamo import (
     batch_get,
     cancellation_codes,
     client,
+    counter_change,
     delete_partition,
     deserialize,
     is_condition_failure,
@@ -260,6 +261,7 @@ def mark_deleting(table: str, user_id: str, goal_id: str) -> bool:
 
 
 MAX_GOALS_PER_USER = 1000
+GOAL_COUNT = "goal_count"  # on the owner's profile
 
 
 class TooManyGoals(Exception):
@@ -269,17 +271,14 @@ class TooManyGoals(Exception):
 def create(table: str, goal: Goal) -> None:
     """Stores a new goal and, in the same transaction, counts it on the owner's profile (at most
     ``MAX_GOALS_PER_USER``, also under concurrent creates) and enters the owner in the users registry."""
+    count, below_cap, counted = counter_change(GOAL_COUNT, +1, MAX_GOALS_PER_USER)
     profile = {
         "Update": {
             "TableName": table,
             "Key": key(keys.user_pk(goal.user_id), keys.PROFILE_SK),
-            "UpdateExpression": "SET gsi3pk = :registry, gsi3sk = :user ADD goal_count :one",
-            "ConditionExpression": "attribute_not_exists(goal_count) OR goal_count < :cap",
-            "ExpressionAttributeValues": {
-                **registry_values(goal.user_id),
-                ":one": {"N": "1"},
-                ":cap": {"N": str(MAX_GOALS_PER_USER)},
-            },
+            "UpdateExpression": f"SET gsi3pk = :registry, gsi3sk = :user {count}",
+            "ConditionExpression": below_cap,
+            "ExpressionAttributeValues": {**registry_values(goal.user_id), **counted},
         }
     }
     put = GoalWrite(goal, expected_version=None).items(table)[0]
@@ -298,6 +297,7 @@ def delete(table: str, user_id: str, goal_id: str) -> bool:
         return False
     delete_partition(table, keys.goal_children_pk(user_id, goal_id))
     goal_key = key(keys.user_pk(user_id), keys.goal_sk(goal_id))
+    uncount, _, uncounted = counter_change(GOAL_COUNT, -1)
     try:
         client().transact_write_items(
             TransactItems=[
@@ -306,8 +306,8 @@ def delete(table: str, user_id: str, goal_id: str) -> bool:
                     "Update": {
                         "TableName": table,
                         "Key": key(keys.user_pk(user_id), keys.PROFILE_SK),
-                        "UpdateExpression": "ADD goal_count :minus_one",
-                        "ExpressionAttributeValues": {":minus_one": {"N": "-1"}},
+                        "UpdateExpression": uncount,
+                        "ExpressionAttributeValues": uncounted,
                     }
                 },
             ]

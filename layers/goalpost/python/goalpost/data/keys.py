@@ -111,7 +111,7 @@ def positions_by_symbol_pk(user_id: str, symbol: str) -> str:
     return f"USER#{user_id}#POSITIONS#SYMBOL#{symbol}"
 
 
-# ``USER#u / OPEN_POSITIONS``: how many positions the user has open (``count``), kept by the open, close and
+# ``USER#u / OPEN_POSITIONS``: how many positions the user has open (``open_count``), kept by the open, close and
 # delete transactions so the per-user cap holds under concurrent opens.
 OPEN_COUNT_SK = "OPEN_POSITIONS"
 

@@ -24,6 +24,7 @@ from goalpost.data.dynamo import (
     Item,
     cancellation_codes,
     client,
+    counter_change,
     deserialize,
     is_condition_failure,
     key,
@@ -52,16 +53,15 @@ class TooManyOpen(Exception):
 
 
 def _open_count_update(table: str, user_id: str, change: int) -> dict[str, Any]:
+    count, below_cap, counted = counter_change("open_count", change, MAX_OPEN_PER_USER)
     update: dict[str, Any] = {
         "TableName": table,
         "Key": key(keys.user_pk(user_id), keys.OPEN_COUNT_SK),
-        "UpdateExpression": "ADD #count :change",
-        "ExpressionAttributeNames": {"#count": "count"},
-        "ExpressionAttributeValues": {":change": serialize_value(change)},
+        "UpdateExpression": count,
+        "ExpressionAttributeValues": counted,
     }
-    if change > 0:
-        update["ConditionExpression"] = "attribute_not_exists(#count) OR #count < :most"
-        update["ExpressionAttributeValues"][":most"] = serialize_value(MAX_OPEN_PER_USER)
+    if below_cap:
+        update["ConditionExpression"] = below_cap
     return {"Update": update}
 
 

@@ -14,8 +14,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from goalpost.data import keys
-from goalpost.data.dynamo import batch_get, batch_write, key, query_all, serialize, serialize_value
+from goalpost.data.dynamo import batch_get, batch_write, error_code, key, query_all, serialize, serialize_value
 from goalpost.domain.portfolio import CachedPrice
 
 BATCH_GET_LIMIT = 100
@@ -40,9 +42,25 @@ def get_prices(table: str, symbols: Iterable[str]) -> dict[str, CachedPrice]:
     return found
 
 
+class PricesNotStored(Exception):
+    """DynamoDB refused the price writes (throttled past the SDK's retries, or worse); some may be stored."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
 def put_prices(table: str, prices: Sequence[CachedPrice]) -> int:
     """Writes the prices, 25 a request, several requests at a time (unprocessed items retried); returns the
-    number of requests. Parallel because the 10-second cadence leaves a run well under 10 seconds."""
+    number of requests; ``PricesNotStored`` when DynamoDB refuses. Parallel because the 10-second cadence
+    leaves a run well under 10 seconds."""
+    try:
+        return _put_batches(table, prices)
+    except ClientError as error:
+        raise PricesNotStored(error_code(error)) from error
+
+
+def _put_batches(table: str, prices: Sequence[CachedPrice]) -> int:
     batches = [
         [
             {

@@ -52,7 +52,7 @@ def release(alert: Alert, now: datetime) -> bool:
     settings = get_settings()
     try:
         sns.publish_to_topic(settings.alerts_topic_arn, alert, EVENT_CHANNEL)
-        _deliver_user(alert.user_id, [alert], now)
+        _deliver(alert, now)
         alert_store.mark_delivered(settings.data_table_name, alert, now, [IN_APP_CHANNEL, EVENT_CHANNEL])
     except Exception:
         logger.exception("Alert release failed; left in the outbox", extra={"alert_id": alert.id})
@@ -62,28 +62,25 @@ def release(alert: Alert, now: datetime) -> bool:
     return True
 
 
-def _deliver_user(user_id: str, alerts: list[Alert], now: datetime) -> None:
-    prefs, meta = preference_store.get(_table(), user_id)
-    sent_day = meta.get("sent_day")
-    sent_today = int(meta.get("sent_count", 0))
+def _deliver(alert: Alert, now: datetime) -> None:
+    """Email and SMS for one alert, as its owner's preferences ask: one read of them, a conditional slot
+    reservation (daily cap, minimum gap), then a send now or a deferred delivery."""
+    prefs, meta = preference_store.get(_table(), alert.user_id)
     last = meta.get("last_sent_at")
     day = now.astimezone(zone(prefs.timezone)).date().isoformat()
-    for alert in alerts:
-        plan = plan_delivery(
-            prefs, alert.alert_type, now, sent_today if sent_day == day else 0, parse_iso(last) if last else None
-        )
-        if not plan.channels:
-            continue
-        gap_start = now - prefs.min_gap
-        if not preference_store.reserve_slot(_table(), user_id, day, prefs.max_alerts_per_day, now, gap_start):
-            continue  # another alert took the slot meanwhile: this one stays in-app only
-        sent_day, sent_today, last = day, sent_today + 1, now.isoformat()
-        targets = [(channel, target) for channel in plan.channels if (target := _target(prefs, meta, channel))]
-        if plan.at is None:
-            _send_now(alert, targets, now)
-        else:
-            preference_store.defer(_table(), [preference_store.delivery_item(alert, c, t, plan.at) for c, t in targets])
-            metrics.add_metric(name="AlertDeliveriesDeferred", unit="Count", value=1)
+    sent_today = int(meta.get("sent_count", 0)) if meta.get("sent_day") == day else 0
+    plan = plan_delivery(prefs, alert.alert_type, now, sent_today, parse_iso(last) if last else None)
+    if not plan.channels:
+        return
+    gap_start = now - prefs.min_gap
+    if not preference_store.reserve_slot(_table(), alert.user_id, day, prefs.max_alerts_per_day, now, gap_start):
+        return  # another alert took the slot meanwhile: this one stays in-app only
+    targets = [(channel, target) for channel in plan.channels if (target := _target(prefs, meta, channel))]
+    if plan.at is None:
+        _send_now(alert, targets, now)
+    else:
+        preference_store.defer(_table(), [preference_store.delivery_item(alert, c, t, plan.at) for c, t in targets])
+        metrics.add_metric(name="AlertDeliveriesDeferred", unit="Count", value=1)
 
 
 def _send_now(alert: Alert, targets: list[tuple[str, str]], now: datetime) -> None:
@@ -99,9 +96,9 @@ def _send_now(alert: Alert, targets: list[tuple[str, str]], now: datetime) -> No
 
 
 def run_deliveries(now: datetime | None = None) -> dict[str, Any]:
-    """The deliver_alerts job: every deferred delivery due by now, each claimed with a lease before it is sent
-    and deleted after, so retries and concurrent runs send each exactly once; and the alerts whose publish
-    to the shared topic failed, published again."""
+    """The deliver_alerts job: every delivery due by now (deferred, or left by a run that died), each claimed
+    with a lease before it is sent and marked sent after, so retries and concurrent runs send each once; then
+    every alert still in the outbox, released again."""
     moment = now or utc_now()
     run_id = uuid.uuid4().hex
     sent = skipped = 0

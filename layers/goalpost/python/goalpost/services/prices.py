@@ -7,8 +7,6 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from goalpost.data import prices as price_store
 from goalpost.domain.clock import utc_now
 from goalpost.domain.portfolio import CachedPrice
@@ -50,12 +48,11 @@ def update_prices(
     errors = list(fetched.errors) if fetched else []
     try:
         writes = price_store.put_prices(table, fresh)
-    except ClientError as error:
-        # Throttled past the SDK's retries (or worse): the cache keeps what it had, which ages into "stale",
-        # so the monitor will not act on it; the next run, 10 s on, tries again.
-        code = error.response.get("Error", {}).get("Code", "error")
+    except price_store.PricesNotStored as error:
+        # Throttled past the SDK's retries (or worse): what was refused keeps its old price, which ages into
+        # "stale", so the monitor will not act on it; the next run, 10 s on, tries again.
         logger.exception("Storing prices failed; the cached prices stay as they were")
-        errors.append(f"storing prices failed: {code}")
+        errors.append(f"storing prices failed: {error.code}")
         metrics.add_metric(name="PriceStoreFailures", unit="Count", value=1)
         writes, fresh = 0, []
     changed = sorted(p.symbol for p in fresh if p.symbol not in previous or previous[p.symbol].price != p.price)
