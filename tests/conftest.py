@@ -38,17 +38,18 @@ def _refuse_floats(params: object, **_: object) -> None:
 
 
 def _guard_dynamodb_clients() -> None:
-    import boto3.session
+    """Every DynamoDB client (botocore's, which boto3's are too) refuses floats."""
+    import botocore.session
 
-    original = boto3.session.Session.client
+    original = botocore.session.Session.create_client
 
-    def client(self: boto3.session.Session, service_name: str, *args: object, **kwargs: object) -> object:
-        made = original(self, service_name, *args, **kwargs)  # type: ignore[call-overload]
+    def create_client(self: botocore.session.Session, service_name: str, *args: object, **kwargs: object) -> object:
+        made = original(self, service_name, *args, **kwargs)  # type: ignore[arg-type]
         if service_name == "dynamodb":
             made.meta.events.register("before-parameter-build.dynamodb", _refuse_floats)
         return made
 
-    boto3.session.Session.client = client  # type: ignore[method-assign]
+    botocore.session.Session.create_client = create_client  # type: ignore[method-assign]
 
 
 _guard_dynamodb_clients()

@@ -1,6 +1,6 @@
 """The snapshot job's coordinator (its schedule is in goalpost.declaration): queues the portfolio owners."""
 
 from goalpost.edges.jobs import job_handler
-from goalpost.services.snapshots import queue_snapshots
+from goalpost.services.fanout import queue_snapshots
 
 handler = job_handler("snapshot", queue_snapshots)

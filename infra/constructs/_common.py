@@ -31,6 +31,10 @@ def pascal(name: str) -> str:
     return "".join(part[:1].upper() + part[1:].lower() for part in re.split(r"[^A-Za-z0-9]+", name) if part)
 
 
+# The newest Python runtime cdk-nag's AwsSolutions-L1 asks for.
+LATEST_PYTHON_RUNTIME = "python3.14"
+
+
 def lambda_runtime() -> lambda_.Runtime:
     """The declared runtime as the CDK knows it; fails loudly if this aws-cdk-lib does not know it yet."""
     for runtime in lambda_.Runtime.ALL:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import Duration, IgnoreMode, Stack
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -16,6 +16,7 @@ from constructs import Construct
 
 from goalpost import declaration
 from infra.constructs._common import (
+    LATEST_PYTHON_RUNTIME,
     LOG_RETENTION,
     REPO_ROOT,
     acknowledge,
@@ -24,6 +25,7 @@ from infra.constructs._common import (
     logical_id,
     pascal,
 )
+from infra.constructs.bundling import compiled_asset
 
 # The asset is the repo root minus everything but functions/, so that its root holds the folder functions/
 # and the declared handlers (functions.api.goals.handler) import as they do locally. GLOB patterns apply in
@@ -32,7 +34,8 @@ FUNCTIONS_ASSET_EXCLUDE = ["*", ".*", "!functions", "!functions/**", "**/__pycac
 
 
 def functions_code() -> lambda_.Code:
-    return lambda_.Code.from_asset(str(REPO_ROOT), exclude=FUNCTIONS_ASSET_EXCLUDE, ignore_mode=IgnoreMode.GLOB)
+    """``functions/`` with its bytecode compiled in (infra.constructs.bundling)."""
+    return compiled_asset(REPO_ROOT, ["functions"], exclude=FUNCTIONS_ASSET_EXCLUDE, glob=True)
 
 
 class Functions(Construct):
@@ -93,6 +96,14 @@ class Functions(Construct):
             tracing=lambda_.Tracing.ACTIVE,
         )
         self._grant(spec, function, role)
+        if declaration.LAMBDA_RUNTIME != LATEST_PYTHON_RUNTIME:
+            reason = (
+                "The runtime is the Python that compiled the asset's bytecode, which must match it "
+                f"(infra/constructs/bundling.py); built on Python {LATEST_PYTHON_RUNTIME.removeprefix('python')} "
+                "the stack runs that, with no acknowledgement."
+            )
+            for rule in ("AwsSolutions-L1", "Serverless-LambdaLatestVersion"):
+                acknowledge(function, rule, reason)
         return function
 
     def _environment(self, spec: declaration.Function) -> dict[str, str]:

@@ -19,6 +19,7 @@ from typing import Any
 from goalpost import aws as goalpost_aws
 from goalpost import declaration
 from goalpost.settings import reset_settings
+from infra.local import moto_speed
 
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
@@ -79,7 +80,8 @@ def _attribute_values(attributes: dict[str, Any] | None) -> dict[str, str]:
 
 
 def _patch_moto() -> None:
-    """Serialize moto's request processing and record SNS publishes. Done once per process."""
+    """Serialize moto's request processing, record SNS publishes, and let Query look only at its partition
+    (infra.local.moto_speed). Done once per process."""
     global _patched  # noqa: PLW0603 (process-wide, once)
     if _patched:
         return
@@ -123,6 +125,7 @@ def _patch_moto() -> None:
 
     BotocoreStubber.__call__ = serialized_call  # type: ignore[method-assign]
     SNSBackend.publish = recorded_publish  # type: ignore[method-assign,assignment]
+    moto_speed.install()
     _patched = True
 
 

@@ -20,7 +20,7 @@ from aws_cdk.assertions import Annotations, Match
 from cdk_nag import AwsSolutionsChecks, NagPack, ServerlessChecks
 
 from goalpost import declaration
-from infra.constructs._common import MIN_REASON_LENGTH, acknowledge
+from infra.constructs._common import LATEST_PYTHON_RUNTIME, MIN_REASON_LENGTH, acknowledge
 
 if TYPE_CHECKING:
     from tests.infra.conftest import Synth
@@ -43,7 +43,13 @@ ACKNOWLEDGED_SERVERLESS_RULES = {
     "Serverless-LambdaEventSourceMappingDestination",  # SQS event sources take none: the queue's redrive does it
     "Serverless-SQSRedrivePolicy",  # on the dead-letter queues themselves
 }
-ACKNOWLEDGED_RULES = ACKNOWLEDGED_AWS_SOLUTIONS_RULES | ACKNOWLEDGED_SERVERLESS_RULES
+# Built on an older Python than the newest runtime, the functions run that Python (their bytecode needs it).
+RUNTIME_RULES = (
+    set()
+    if declaration.LAMBDA_RUNTIME == LATEST_PYTHON_RUNTIME
+    else {"AwsSolutions-L1", "Serverless-LambdaLatestVersion"}
+)
+ACKNOWLEDGED_RULES = ACKNOWLEDGED_AWS_SOLUTIONS_RULES | ACKNOWLEDGED_SERVERLESS_RULES | RUNTIME_RULES
 
 
 def acknowledgements(synth: Synth) -> dict[str, list[dict[str, str]]]:

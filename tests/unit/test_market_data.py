@@ -384,7 +384,7 @@ def test_without_a_secret_no_keys_are_sent_and_alpaca_says_401(
     assert result.requests == 2  # a 401 is not retried
 
 
-def test_the_secret_is_read_through_parameters_and_cached(
+def test_the_secret_is_read_once_and_cached(
     market: SimulatedMarket, secret_arn: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     market.configure({"prices": {"AAPL": 175}})
@@ -394,7 +394,7 @@ def test_the_secret_is_read_through_parameters_and_cached(
     rotated = json.dumps({"key_id": "rotated", "secret_key": "rotated"})
     secrets.put_secret_value(SecretId=secret_arn, SecretString=rotated)
     try:
-        # Still the cached keys (max_age), so still accepted by the market, which wants the old ones...
+        # Still the cached keys (max age), so still accepted by the market, which wants the old ones...
         assert prices(market_data().fetch_all(["AAPL"])) == {"AAPL": Decimal("175")}
         # ...until the cache is dropped: then the rotated keys are read and sent.
         aws.reset_clients()

@@ -7,6 +7,7 @@ CDK app, the local server and the Lambda functions can all read it cheaply.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Literal
@@ -16,7 +17,9 @@ Access = Literal["read", "write"]
 # The AWS-managed Powertools layer. Keep equal to the pin in pyproject.toml (a test checks it): the layer
 # provides aws-lambda-powertools, pydantic and aws-xray-sdk to every function.
 POWERTOOLS_VERSION = "3.37.0"
-LAMBDA_RUNTIME = "python3.14"
+# The Python minor version of the machine that builds the assets (and that `make test` ran on): the assets carry
+# compiled bytecode, which only that version can load (infra/constructs/bundling.py). Lambda runs 3.11 to 3.14.
+LAMBDA_RUNTIME = f"python3.{min(max(sys.version_info.minor, 11), 14)}"
 LAMBDA_ARCHITECTURE = "arm64"
 SERVICE_NAME = "goalpost"
 METRICS_NAMESPACE = "Goalpost"
@@ -98,7 +101,10 @@ class Function:
     tables: dict[str, Access] = field(default_factory=dict)
     topics: tuple[str, ...] = ()
     routes: tuple[Route, ...] = ()
-    tracing: bool = False  # Powertools Tracer; it costs ~270 ms of cold start, so only where it earns it
+    # Powertools Tracer (a subsegment per AWS call). It costs 100-270 ms of cold start, which no function here
+    # can spare against its goal (docs/performance.md); Lambda's active tracing, on for every function, records
+    # each invocation and its duration at no cold-start cost.
+    tracing: bool = False
     queues: tuple[str, ...] = ()  # queues it sends work to
     secrets: tuple[str, ...] = ()  # secrets it reads
     # Sends alerts by email and SMS: publishes to phone numbers and to the users' own alert topics
@@ -316,7 +322,6 @@ JOBS: tuple[Job, ...] = (
             topics=("alerts",),
             user_notifications=True,
             secrets=("alpaca",),
-            tracing=True,
         ),
         Schedule(every=timedelta(seconds=10)),
     ),
@@ -328,7 +333,6 @@ JOBS: tuple[Job, ...] = (
             timeout_seconds=120,
             tables={"data": "read"},
             queues=("snapshot-work",),
-            tracing=True,
         ),
         Schedule(every=timedelta(minutes=5)),
         worker=Function(
@@ -337,7 +341,6 @@ JOBS: tuple[Job, ...] = (
             description="Values a batch of portfolios and records their snapshots",
             timeout_seconds=120,
             tables={"data": "write", "system": "read"},
-            tracing=True,
         ),
         queue=SNAPSHOT_QUEUE,
     ),
@@ -350,7 +353,6 @@ JOBS: tuple[Job, ...] = (
             tables={"data": "write", "system": "write"},
             topics=("alerts",),
             user_notifications=True,
-            tracing=True,
         ),
         Schedule(every=timedelta(minutes=3)),
     ),
@@ -362,7 +364,6 @@ JOBS: tuple[Job, ...] = (
             timeout_seconds=120,
             tables={"data": "read"},
             queues=("end-of-day-work",),
-            tracing=True,
         ),
         Schedule(cron=(59, 23)),
         worker=Function(
@@ -373,7 +374,6 @@ JOBS: tuple[Job, ...] = (
             tables={"data": "write", "system": "read"},
             topics=("alerts",),
             user_notifications=True,
-            tracing=True,
         ),
         queue=END_OF_DAY_QUEUE,
     ),
@@ -386,7 +386,6 @@ JOBS: tuple[Job, ...] = (
             tables={"data": "write", "system": "write"},
             topics=("alerts",),
             user_notifications=True,
-            tracing=True,
         ),
         Schedule(every=timedelta(minutes=5)),
     ),
@@ -421,5 +420,7 @@ def function_environment(function: Function) -> dict[str, str]:
         "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
         "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
         "POWERTOOLS_TRACE_DISABLED": "false" if function.tracing else "true",
+        # pydantic otherwise scans every installed distribution for plugins when the first model is built.
+        "PYDANTIC_DISABLE_PLUGINS": "__all__",
         "GOALPOST_FUNCTION": function.name,
     }

@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 from functools import cache
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from goalpost import __version__, declaration
+from goalpost.domain.model import Model
 
 
-class Settings(BaseModel):
+class Settings(Model):
     model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
 
     data_table_name: str = Field("goalpost-data", alias="DATA_TABLE_NAME")

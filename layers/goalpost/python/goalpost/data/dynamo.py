@@ -8,14 +8,11 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from goalpost import aws
+from goalpost.data.attributes import from_attribute, to_attribute
 from goalpost.domain.clock import iso
-
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
 
 Item = dict[str, Any]
 BATCH_WRITE_LIMIT = 25
@@ -45,15 +42,15 @@ def plain(value: Any) -> Any:
 
 
 def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _serializer.serialize(plain(v)) for k, v in item.items() if v is not None}
+    return {k: to_attribute(plain(v)) for k, v in item.items() if v is not None}
 
 
 def serialize_value(value: Any) -> dict[str, Any]:
-    return _serializer.serialize(plain(value))
+    return to_attribute(plain(value))
 
 
 def deserialize(item: Mapping[str, Any]) -> Item:
-    return {k: _deserializer.deserialize(v) for k, v in item.items()}
+    return {k: from_attribute(v) for k, v in item.items()}
 
 
 def key(pk: str, sk: str) -> dict[str, Any]:

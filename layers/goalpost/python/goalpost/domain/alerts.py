@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel
+from goalpost.domain.model import Model
 
 
 class AlertType(StrEnum):
@@ -81,7 +81,7 @@ class NewAlert:
         return hashlib.sha256(self.dedupe_key.encode()).hexdigest()[:32]
 
 
-class Alert(BaseModel):
+class Alert(Model):
     id: str
     user_id: str
     alert_type: AlertType

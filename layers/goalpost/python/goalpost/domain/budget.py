@@ -7,9 +7,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from goalpost.domain.goals import Goal, GoalType
+from goalpost.domain.model import Model
 from goalpost.domain.money import HUNDRED, MAX_AMOUNT, ZERO, round2
 
 Money = Annotated[Decimal, Field(ge=0, le=MAX_AMOUNT, max_digits=24, decimal_places=8, allow_inf_nan=False)]
@@ -26,7 +27,7 @@ DEBT_TAG = "debt:"
 SAVINGS_RATE_TEMPLATE = "savings_rate_target"
 
 
-class Debt(BaseModel):
+class Debt(Model):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     id: Key
@@ -34,7 +35,7 @@ class Debt(BaseModel):
     balance: Money
 
 
-class BudgetFigures(BaseModel):
+class BudgetFigures(Model):
     """A budget's figures. Every one is optional, so a partial budget serves the templates; a figure left
     out is unknown (it updates nothing), while an empty ``debts`` list means there are no debts."""
 

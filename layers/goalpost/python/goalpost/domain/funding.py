@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pydantic import BaseModel
-
+from goalpost.domain.model import Model
 from goalpost.domain.money import HUNDRED
 
 MAX_TOTAL_ALLOCATION = HUNDRED
@@ -14,7 +13,7 @@ MAX_LINKS_PER_GOAL = 25  # accounts that fund one goal; shares are > 0, so witho
 TOO_MANY_LINKS = f"A goal has at most {MAX_LINKS_PER_GOAL} funding sources"
 
 
-class FundingSource(BaseModel):
+class FundingSource(Model):
     account_id: str
     account_name: str | None = None
     allocation_percent: Decimal

@@ -6,10 +6,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from goalpost.domain.alerts import AlertType, NewAlert
 from goalpost.domain.errors import BusinessRuleError, Conflict, InvalidInput
+from goalpost.domain.model import Model
 from goalpost.domain.money import HUNDRED, ZERO, round2
 from goalpost.domain.pace import DayTotal
 
@@ -114,7 +115,7 @@ def validate_target(goal_type: GoalType, target: Decimal) -> None:
         raise InvalidInput("target_amount must be greater than 0 for increasing goals")
 
 
-class Milestone(BaseModel):
+class Milestone(Model):
     id: str
     amount: Decimal
     description: str
@@ -123,7 +124,7 @@ class Milestone(BaseModel):
     reached_date: date | None = None
 
 
-class Goal(BaseModel):
+class Goal(Model):
     id: str
     user_id: str
     name: str
@@ -218,7 +219,7 @@ def add_milestone(goal: Goal, milestone: Milestone, today: date) -> None:
     mark_reached_milestones(goal, today)
 
 
-class MilestoneProgress(BaseModel):
+class MilestoneProgress(Model):
     goal_id: str
     total_milestones: int
     reached_count: int

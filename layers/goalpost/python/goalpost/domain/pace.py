@@ -11,15 +11,14 @@ from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal, localcontext
 
-from pydantic import BaseModel
-
+from goalpost.domain.model import Model
 from goalpost.domain.money import ZERO
 
 WINDOW_DAYS = 90
 DAYS_PER_MONTH = Decimal("30.44")
 
 
-class DayTotal(BaseModel):
+class DayTotal(Model):
     """The entries of one day: how many, and the sum of their amounts."""
 
     n: int

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from pydantic import BaseModel
-
+from goalpost.domain.model import Model
 from goalpost.domain.money import HUNDRED, ZERO, round2
 from goalpost.domain.positions import ExitReason, Position, risk_reward_ratio, round4
 
@@ -33,7 +32,7 @@ STAT_FIELDS = (
 ALL_STRATEGIES = "*"
 
 
-class StrategyStats(BaseModel):
+class StrategyStats(Model):
     trades: Decimal = ZERO
     wins: Decimal = ZERO
     losses: Decimal = ZERO
@@ -76,7 +75,7 @@ def contribution(position: Position, sign: int = 1) -> dict[str, Decimal]:
     return {name: value * sign for name, value in values.items()}
 
 
-class Metrics(BaseModel):
+class Metrics(Model):
     strategy: str | None
     total_trades: int
     winning_trades: int

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from pydantic import BaseModel
-
+from goalpost.domain.model import Model
 from goalpost.domain.money import HUNDRED, ZERO
 from goalpost.domain.positions import Position, Side, gross_pnl
 
@@ -16,7 +15,7 @@ FRESH_FOR = timedelta(minutes=5)
 SYMBOL_PATTERN = r"^[A-Z0-9.\-/]{1,20}$"
 
 
-class CachedPrice(BaseModel):
+class CachedPrice(Model):
     symbol: str
     price: Decimal
     updated_at: datetime

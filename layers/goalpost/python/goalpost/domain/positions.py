@@ -8,9 +8,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel
-
 from goalpost.domain.ids import new_id
+from goalpost.domain.model import Model
 from goalpost.domain.money import ZERO
 
 
@@ -33,7 +32,7 @@ class ExitReason(StrEnum):
     MANUAL = "MANUAL"
 
 
-class Position(BaseModel):
+class Position(Model):
     id: str
     user_id: str
     symbol: str

@@ -8,9 +8,10 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
 
 from goalpost.domain.alerts import AlertType
+from goalpost.domain.model import Model
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 E164_PATTERN = re.compile(r"^\+[1-9]\d{1,14}$")
@@ -37,7 +38,7 @@ def zone(name: str) -> ZoneInfo:
         raise ValueError(f"{name!r} is not an IANA time zone") from None
 
 
-class Preferences(BaseModel):
+class Preferences(Model):
     enabled_alerts: list[AlertType] = Field(default_factory=lambda: list(DEFAULT_ENABLED))
     email: str | None = None
     phone: str | None = None

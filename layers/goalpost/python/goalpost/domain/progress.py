@@ -7,11 +7,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from pydantic import BaseModel
-
 from goalpost.domain.errors import BusinessRuleError
 from goalpost.domain.goals import Goal, GoalStatus, TrackingStatus, percent_complete, set_amount
 from goalpost.domain.ids import new_id
+from goalpost.domain.model import Model
 from goalpost.domain.money import HUNDRED, MAX_AMOUNT, ZERO, round2
 from goalpost.domain.pace import DAYS_PER_MONTH, add_point, monthly_pace
 
@@ -24,7 +23,7 @@ class ProgressSource(StrEnum):
     CALCULATED = "calculated"
 
 
-class ProgressEntry(BaseModel):
+class ProgressEntry(Model):
     id: str
     goal_id: str
     period_date: date
@@ -112,7 +111,7 @@ def record(
     )
 
 
-class ProgressSummary(BaseModel):
+class ProgressSummary(Model):
     goal_id: str
     current_amount: Decimal
     target_amount: Decimal

@@ -8,12 +8,11 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from pydantic import BaseModel
-
 from goalpost.domain.budget import BudgetFigures
 from goalpost.domain.clock import as_utc
 from goalpost.domain.errors import BusinessRuleError, InvalidInput, NotFound
 from goalpost.domain.goals import GoalType, is_decreasing
+from goalpost.domain.model import Model
 from goalpost.domain.money import HUNDRED, MAX_AMOUNT, ZERO, round2
 
 DAYS_PER_TIMELINE_MONTH = 30
@@ -26,14 +25,14 @@ class ParameterType(StrEnum):
     NUMBER = "number"
 
 
-class TemplateParameter(BaseModel):
+class TemplateParameter(Model):
     name: str
     label: str
     type: ParameterType
     default: Decimal | None = None
 
 
-class GoalTemplate(BaseModel):
+class GoalTemplate(Model):
     id: str
     name: str
     goal_type: GoalType

@@ -8,9 +8,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from pydantic import BaseModel
-
 from goalpost.domain.goals import TrackingStatus, tracking_status
+from goalpost.domain.model import Model
 from goalpost.domain.money import HUNDRED, ZERO, round2
 
 
@@ -35,7 +34,7 @@ TARGET_PARAMETERS: dict[TradingGoalType, tuple[str, Decimal, Decimal]] = {
 STATUS_ALERTS = frozenset({TrackingStatus.ACHIEVED, TrackingStatus.AT_RISK, TrackingStatus.BEHIND})
 
 
-class TradingGoal(BaseModel):
+class TradingGoal(Model):
     goal_type: TradingGoalType
     target_value: Decimal
     current_value: Decimal = ZERO

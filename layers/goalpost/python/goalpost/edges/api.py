@@ -23,7 +23,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from goalpost import aws
-from goalpost.domain.errors import DomainError, Forbidden, InvalidInput, Unauthorized
+from goalpost.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, Unauthorized
 from goalpost.observability import logger, metrics, metrics_enabled
 from goalpost.settings import get_settings
 
@@ -100,8 +100,6 @@ def register_error_handlers(app: APIGatewayHttpResolver) -> None:
     def not_found(_: NotFoundError) -> Response:
         return _error(HTTPStatus.NOT_FOUND, "Not found")
 
-    _register_idempotency_errors(app)
-
     @app.exception_handler(Exception)
     def unexpected(error: Exception) -> Response:
         logger.exception("Unhandled error")
@@ -112,21 +110,6 @@ def register_error_handlers(app: APIGatewayHttpResolver) -> None:
             content_type=content_types.APPLICATION_JSON,
             body={"detail": "Internal server error", "request_id": request_id},
         )
-
-
-def _register_idempotency_errors(app: APIGatewayHttpResolver) -> None:
-    from aws_lambda_powertools.utilities.idempotency.exceptions import (
-        IdempotencyAlreadyInProgressError,
-        IdempotencyValidationError,
-    )
-
-    @app.exception_handler(IdempotencyValidationError)
-    def key_reused(_: Exception) -> Response:
-        return _error(HTTPStatus.UNPROCESSABLE_ENTITY, "Idempotency-Key was already used with a different request body")
-
-    @app.exception_handler(IdempotencyAlreadyInProgressError)
-    def key_in_progress(_: Exception) -> Response:
-        return _error(HTTPStatus.CONFLICT, "A request with this Idempotency-Key is still in progress")
 
 
 def build_resolver(*routers: Router) -> APIGatewayHttpResolver:
@@ -299,5 +282,17 @@ def idempotent(app: APIGatewayHttpResolver | Router, operation: str, create: Cal
     run, config = _idempotent_runner()
     if _lambda_context:
         config.register_lambda_context(_lambda_context[0])
-    result: T = run(request=request, create=create)
+    # Imported here, not at module level: the idempotency package imports boto3 (~100 ms of cold start), which
+    # only requests that carry an Idempotency-Key should pay.
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyValidationError,
+    )
+
+    try:
+        result: T = run(request=request, create=create)
+    except IdempotencyValidationError as error:
+        raise InvalidInput("Idempotency-Key was already used with a different request body") from error
+    except IdempotencyAlreadyInProgressError as error:
+        raise Conflict("A request with this Idempotency-Key is still in progress") from error
     return result

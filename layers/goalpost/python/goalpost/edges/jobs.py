@@ -68,25 +68,25 @@ def idle(_: datetime) -> dict[str, Any]:
 
 def queue_worker(name: str, handle: Callable[[str], dict[str, Any]]) -> Callable[[dict[str, Any], LambdaContext], Any]:
     """The entry point of a job's SQS worker: each record's body goes to ``handle``; a record that fails is
-    reported back (partial-batch failure) so SQS retries only it, then its dead-letter queue keeps it."""
-    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+    reported back (partial-batch failure, ``ReportBatchItemFailures`` on the event source mapping) so SQS
+    retries only it, then its dead-letter queue keeps it.
 
-    processor = BatchProcessor(event_type=EventType.SQS)
-
-    def record_handler(record: SQSRecord) -> dict[str, Any]:
-        return handle(record.body)
+    The same contract as Powertools' BatchProcessor for a standard queue, in a few lines: the batch utility
+    imports asyncio and every event data class, about 50 ms of cold start for a loop."""
 
     @logger.inject_lambda_context(clear_state=True)
     @_traced
     @metrics.log_metrics(capture_cold_start_metric=metrics_enabled())
     def handler(event: dict[str, Any], context: LambdaContext) -> Any:
         logger.append_keys(job=name)
-        response = process_partial_response(
-            event=event, record_handler=record_handler, processor=processor, context=context
-        )
-        failed = len(response.get("batchItemFailures", []))
-        metrics.add_metric(name=f"{_metric_name(name)}BatchFailures", unit="Count", value=failed)
-        return response
+        failures = []
+        for record in event.get("Records", []):
+            try:
+                handle(record["body"])
+            except Exception:
+                logger.exception("Record failed", extra={"message_id": record.get("messageId")})
+                failures.append({"itemIdentifier": record["messageId"]})
+        metrics.add_metric(name=f"{_metric_name(name)}BatchFailures", unit="Count", value=len(failures))
+        return {"batchItemFailures": failures}
 
     return handler

@@ -7,9 +7,10 @@ from decimal import Decimal
 from typing import Annotated, Any, Self
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import BeforeValidator, ConfigDict, Field, PlainSerializer
 
 from goalpost.domain.clock import as_utc, iso, utc_now
+from goalpost.domain.model import Model
 from goalpost.domain.money import MAX_AMOUNT
 
 
@@ -61,13 +62,13 @@ NextTokenQuery = Annotated[str | None, Query(max_length=2048)]
 DEFAULT_LIMIT = 50
 
 
-class RequestModel(BaseModel):
+class RequestModel(Model):
     """Unknown fields (a ``user_id`` among them) are rejected with 422."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-class ResponseModel(BaseModel):
+class ResponseModel(Model):
     model_config = ConfigDict(from_attributes=True)
 
     @classmethod

@@ -17,7 +17,7 @@ from goalpost.domain.progress import ProgressEntry, ProgressSource, is_on_track,
 from goalpost.domain.trading import MonthFigures, TradingGoalType
 from goalpost.observability import metrics
 from goalpost.services import trading
-from goalpost.services.fanout import parse_batch, queue_users
+from goalpost.services.fanout import parse_batch
 from goalpost.services.goal_writes import change_goals
 from goalpost.settings import get_settings
 
@@ -75,12 +75,6 @@ def evaluate_personal_goals(user_id: str, moment: datetime, month: MonthFigures)
     entries = sum(len(c.entries) for c in changed.values())
     metrics.add_metric(name="GoalsEvaluated", unit="Count", value=len(active))
     return {"personal_goals": len(active), "calculated_entries": entries}
-
-
-def queue_end_of_day(moment: datetime) -> dict[str, Any]:
-    """Coordinator: every registered user, queued for the worker, for the business date of ``moment``."""
-    summary = queue_users(get_settings().end_of_day_queue_url, moment)
-    return {"business_date": moment.date().isoformat(), **summary}
 
 
 def handle_message(body: str) -> dict[str, Any]:

@@ -16,11 +16,11 @@ from goalpost.data import portfolio as portfolio_store
 from goalpost.data import positions as position_store
 from goalpost.data import prices as price_store
 from goalpost.domain.charts import slot_of
-from goalpost.domain.clock import iso, utc_now
+from goalpost.domain.clock import utc_now
 from goalpost.domain.money import round2
 from goalpost.domain.portfolio import PortfolioValue, value_portfolio
 from goalpost.observability import metrics
-from goalpost.services.fanout import parse_batch, queue_users
+from goalpost.services.fanout import parse_batch
 from goalpost.settings import get_settings
 
 READ_CONCURRENCY = 8
@@ -30,14 +30,6 @@ READ_CONCURRENCY = 8
 class WorkItem:
     user_id: str
     cash: Decimal
-
-
-def queue_snapshots(moment: datetime) -> dict[str, Any]:
-    """Coordinator: every registered user, queued for the worker, for the slot of ``moment``."""
-    slot = slot_of(moment)
-    summary = queue_users(get_settings().snapshot_queue_url, slot)
-    metrics.add_metric(name="SnapshotUsersQueued", unit="Count", value=summary["users"])
-    return {"slot": iso(slot), **summary}
 
 
 def parse_work(body: str) -> tuple[datetime, list[WorkItem]]:

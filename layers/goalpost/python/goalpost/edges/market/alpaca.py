@@ -12,13 +12,12 @@ Symbols the provider does not know are left out of its answer (or come as ``null
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
-from goalpost import aws
 from goalpost.edges.market.http import JsonHttp, MarketHttpError
 from goalpost.edges.market.models import FetchResult, Quote, make_quote
+from goalpost.edges.secrets import json_secret
 from goalpost.observability import logger
 from goalpost.settings import get_settings
 
@@ -36,23 +35,12 @@ class MalformedAnswer(ValueError):
     pass
 
 
-@cache
-def _secrets() -> Any:
-    # Imported here: only the price job needs Parameters, the other functions should not pay for it.
-    from aws_lambda_powertools.utilities.parameters import SecretsProvider
-
-    return SecretsProvider(boto3_client=aws.client("secretsmanager"))
-
-
-aws.on_reset(_secrets.cache_clear)
-
-
 def credential_headers(secret_arn: str) -> dict[str, str]:
-    """The API key headers from the secret ``{"key_id", "secret_key"}`` (cached a few minutes by Parameters);
+    """The API key headers from the secret ``{"key_id", "secret_key"}`` (cached a few minutes);
     none when no secret is configured (the simulated market in tests may want them anyway)."""
     if not secret_arn:
         return {}
-    secret = _secrets().get(secret_arn, max_age=SECRET_MAX_AGE_SECONDS, transform="json")
+    secret = json_secret(secret_arn, SECRET_MAX_AGE_SECONDS)
     if not isinstance(secret, dict):
         raise ValueError("the Alpaca secret is not a JSON object")
     key_id, secret_key = secret.get("key_id"), secret.get("secret_key")

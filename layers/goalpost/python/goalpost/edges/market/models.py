@@ -7,13 +7,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import ConfigDict, field_validator
+
+from goalpost.domain.model import Model
 
 MAX_DIGITS = 38
 MIN_EXPONENT, MAX_EXPONENT = -130, 125
 
 
-class Quote(BaseModel):
+class Quote(Model):
     """One price as a provider gave it. Only a finite price above zero is a price: NaN, infinities, zero,
     negatives, booleans and unreadable values are refused (``ValueError``/``ValidationError``)."""
 

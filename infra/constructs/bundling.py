@@ -1,0 +1,122 @@
+"""Lambda code assets built on this machine, without Docker: the Python sources copied as they are, third-party
+wheels for the Lambda platform when a requirements file lists any, and every module compiled to ``.pyc``.
+
+The bytecode matters for cold starts: Lambda unpacks code into a read-only folder, so a module without a valid
+``.pyc`` is compiled again on every cold start (about twice the import time). ``unchecked-hash`` pycs are
+used without looking at the source's timestamp, which an unpacked asset does not keep; an asset never changes
+once deployed, so nothing can go stale. Bytecode is specific to a Python minor version, which is why the Lambda
+runtime is the Python that builds the assets (goalpost.declaration.LAMBDA_RUNTIME)."""
+
+from __future__ import annotations
+
+import compileall
+import py_compile
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import jsii
+from aws_cdk import BundlingOptions, DockerImage, IgnoreMode, ILocalBundling
+from aws_cdk import aws_lambda as lambda_
+
+from goalpost import declaration
+from infra.constructs._common import lambda_runtime
+
+NOT_SHIPPED = ["__pycache__", "*.pyc"]
+# pip wheel platform per Lambda architecture. manylinux2014 is the oldest glibc (2.17) Lambda ever ran;
+# manylinux_2_28 lets pip pick the newer wheels that AL2023-based runtimes (glibc 2.34) can load.
+PIP_PLATFORMS = {
+    "arm64": ("manylinux2014_aarch64", "manylinux_2_28_aarch64"),
+    "x86_64": ("manylinux2014_x86_64", "manylinux_2_28_x86_64"),
+}
+
+
+def requirements_of(source: Path) -> list[str]:
+    """The requirement lines of ``requirements.txt`` in ``source`` (none if it is missing or only comments)."""
+    path = source / "requirements.txt"
+    if not path.is_file():
+        return []
+    lines = (line.split("#", 1)[0].strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return [line for line in lines if line]
+
+
+def compile_tree(folder: Path) -> int:
+    """Compiles every module under ``folder`` in place (unchecked-hash pycs); returns how many failed."""
+    if f"python{sys.version_info.major}.{sys.version_info.minor}" != declaration.LAMBDA_RUNTIME:
+        raise RuntimeError(f"bytecode for {declaration.LAMBDA_RUNTIME} cannot be compiled by Python {sys.version}")
+    ok = compileall.compile_dir(
+        str(folder),
+        quiet=1,
+        workers=0,
+        invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+    )
+    return 0 if ok else 1
+
+
+@jsii.implements(ILocalBundling)
+class CompiledPython:
+    """Copies ``folders`` of ``source`` into the asset (under ``prefix``), pip-installs ``source``'s
+    requirements next to them as Lambda wheels, and compiles it all."""
+
+    def __init__(self, source: Path, folders: Sequence[str], prefix: str = "") -> None:
+        self._source = source
+        self._folders = list(folders)
+        self._prefix = prefix
+
+    def try_bundle(self, output_dir: str, *, image: DockerImage, **_options: Any) -> bool:
+        target = Path(output_dir) / self._prefix
+        for folder in self._folders:
+            shutil.copytree(
+                self._source / folder,
+                target / folder,
+                ignore=shutil.ignore_patterns(*NOT_SHIPPED),
+                dirs_exist_ok=True,
+            )
+        if requirements_of(self._source):
+            self._install_requirements(target)
+        if compile_tree(target):
+            raise RuntimeError(f"some modules of {self._source} do not compile")
+        return True
+
+    def _install_requirements(self, target: Path) -> None:
+        platforms = [f"--platform={tag}" for tag in PIP_PLATFORMS[declaration.LAMBDA_ARCHITECTURE]]
+        subprocess.run(  # noqa: S603 - fixed argv, no shell
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--requirement",
+                str(self._source / "requirements.txt"),
+                "--target",
+                str(target),
+                *platforms,
+                "--implementation=cp",
+                f"--python-version={declaration.LAMBDA_RUNTIME.removeprefix('python')}",
+                "--only-binary=:all:",
+                "--no-compile",  # compiled below, with the rest, as unchecked-hash pycs
+                "--disable-pip-version-check",
+                "--quiet",
+            ],
+            check=True,
+        )
+
+
+def compiled_asset(
+    source: Path, folders: Sequence[str], *, prefix: str = "", exclude: Sequence[str] = (), glob: bool = False
+) -> lambda_.Code:
+    """A code asset of ``folders`` of ``source``, built by ``CompiledPython``. ``exclude`` keeps the asset's
+    hash (taken from the source) to what is shipped: a change elsewhere in ``source`` must not rebuild it."""
+    return lambda_.Code.from_asset(
+        str(source),
+        exclude=list(exclude),
+        ignore_mode=IgnoreMode.GLOB if glob else None,
+        bundling=BundlingOptions(
+            # Never pulled: local bundling either succeeds or raises (there is no Docker to fall back to).
+            image=lambda_runtime().bundling_image,
+            local=CompiledPython(source, folders, prefix),
+        ),
+    )

@@ -1,0 +1,283 @@
+"""Cold start of every function: a fresh interpreter imports the handler module and serves its first
+invocation, against a moto server and the simulated market on loopback (real HTTP, as AWS would be reached).
+
+Each round runs every function once, in a shuffled order, together with the naive reference
+(tests/bench/naive_function.py), so the ratios compare runs made under the same conditions. The environment
+is each function's deployed one (goalpost.declaration.function_environment) plus what the Lambda runtime sets.
+Interpreter start-up itself is left out: it is the same for every function and not ours to change."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from goalpost import declaration
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+NAIVE_HANDLER = "tests.bench.naive_function.handler"
+USER = "bench-user"
+GOAL_RATIO = {"api": 0.6, "job": 0.4}  # the largest ratio to the naive reference each kind may reach
+
+# The child: everything from the first import of the handler to the end of its first invocation is timed.
+CHILD = r"""
+import time
+started = time.perf_counter()
+import importlib, json, sys
+module_name, attribute = sys.argv[1].rsplit(".", 1)
+handler = getattr(importlib.import_module(module_name), attribute)
+imported = time.perf_counter()
+
+class Context:
+    function_name = "bench"
+    function_version = "$LATEST"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
+    memory_limit_in_mb = 512
+    aws_request_id = "00000000-0000-0000-0000-000000000000"
+    log_group_name = "/aws/lambda/bench"
+    log_stream_name = "bench"
+    def get_remaining_time_in_millis(self):
+        return 60000
+
+event = sys.argv[2]
+result = handler(json.loads(event), Context())
+done = time.perf_counter()
+handler(json.loads(event), Context())  # a warm invocation, for the memory and cost model
+warm = time.perf_counter()
+status = result.get("statusCode") if isinstance(result, dict) else None
+failures = result.get("batchItemFailures") if isinstance(result, dict) else None
+figures = {"import_ms": (imported - started) * 1000, "total_ms": (done - started) * 1000,
+           "warm_ms": (warm - done) * 1000, "status": status, "failures": failures}
+print("BENCH-RESULT " + json.dumps(figures), flush=True)
+"""
+
+
+@dataclass(frozen=True)
+class Subject:
+    """One thing measured: a declared function (or the naive reference), its first event and its kind."""
+
+    name: str
+    handler: str
+    kind: str  # "api", "job" or "reference"
+    event: dict[str, Any]
+    environment: dict[str, str]
+
+
+def _api_event(function: declaration.Function, method: str, path: str, query: str = "") -> dict[str, Any]:
+    from infra.local.routing import RouteTable, build_event
+
+    match = RouteTable((function,)).match(method, path)
+    assert match is not None, f"{function.name} has no route for {method} {path}"
+    return build_event(
+        match=match,
+        method=method,
+        raw_path=path,
+        raw_query=query,
+        headers=[("host", "127.0.0.1"), ("user-agent", "bench")],
+        body=b"",
+        source_ip="127.0.0.1",
+        claims={"sub": USER, "cognito:groups": "[users]"},
+        host="127.0.0.1",
+    )
+
+
+def _first_requests(goal_id: str) -> dict[str, tuple[str, str, str]]:
+    """The request each API function serves first: a typical read of the seeded user's data."""
+    return {
+        "system-api": ("GET", "/health", ""),
+        "goals-api": ("GET", "/goals", ""),
+        "goal-tracking-api": ("GET", f"/goals/{goal_id}/milestones", ""),
+        "prices-api": ("GET", "/prices", "symbols=AAPL"),
+        "portfolio-api": ("GET", "/portfolio/current", ""),
+        "positions-api": ("GET", "/positions", ""),
+        "alerts-api": ("GET", "/alerts", ""),
+    }
+
+
+def _worker_event(job: declaration.Job, now: datetime) -> dict[str, Any]:
+    from infra.local.aws import ACCOUNT_ID, REGION
+    from infra.local.scheduler import sqs_event
+
+    assert job.queue is not None
+    body = json.dumps({"moment": now.isoformat(), "users": [{"user_id": USER, "cash": "1000"}]})
+    message = {"MessageId": "m-1", "ReceiptHandle": "r-1", "Body": body}
+    return sqs_event(f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:bench-{job.queue.key}", [message])
+
+
+def subjects(base_environment: dict[str, str], goal_id: str, now: datetime) -> list[Subject]:
+    from infra.local.scheduler import scheduled_event
+
+    def environment(function: declaration.Function) -> dict[str, str]:
+        lambda_runtime = {
+            "AWS_LAMBDA_FUNCTION_NAME": f"bench-{function.name}",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_mb),
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "_X_AMZN_TRACE_ID": "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",
+            "AWS_XRAY_CONTEXT_MISSING": "IGNORE_ERROR",
+        }
+        return {**base_environment, **lambda_runtime, **declaration.function_environment(function)}
+
+    requests = _first_requests(goal_id)
+    measured = [
+        Subject(f.name, f.handler, "api", _api_event(f, *requests[f.name]), environment(f))
+        for f in declaration.API_FUNCTIONS
+    ]
+    for job in declaration.JOBS:
+        function = job.function
+        measured.append(
+            Subject(function.name, function.handler, "job", scheduled_event(job, now), environment(function))
+        )
+        if job.worker is not None:
+            worker = job.worker
+            measured.append(Subject(worker.name, worker.handler, "job", _worker_event(job, now), environment(worker)))
+    # The reference runs as a traced API function would, with the same tables and the goals function's request.
+    reference = declaration.Function(name="naive-reference", handler=NAIVE_HANDLER, description="", tracing=True)
+    first_request = _api_event(declaration.GOALS_API, "GET", "/goals")
+    measured.append(Subject(reference.name, NAIVE_HANDLER, "reference", first_request, environment(reference)))
+    return measured
+
+
+def _run_child(subject: Subject, extra_environment: dict[str, str] | None = None) -> dict[str, Any]:
+    completed = subprocess.run(
+        [sys.executable, "-c", CHILD, subject.handler, json.dumps(subject.event)],
+        cwd=REPO_ROOT,
+        env={**subject.environment, **(extra_environment or {})},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    for line in completed.stdout.splitlines():
+        if line.startswith("BENCH-RESULT "):
+            result: dict[str, Any] = json.loads(line.removeprefix("BENCH-RESULT "))
+            ok = (result["status"] is None or result["status"] < 400) and not result["failures"]
+            if not ok:
+                raise RuntimeError(f"{subject.name}: first invocation failed: {result}\n{completed.stdout[-2000:]}")
+            return result
+    raise RuntimeError(f"{subject.name} failed:\n{completed.stderr[-3000:]}")
+
+
+@contextmanager
+def world() -> Iterator[tuple[dict[str, str], str, datetime]]:
+    """A moto server with every declared resource and a seeded user, and the simulated market."""
+    from moto.server import ThreadedMotoServer
+
+    from goalpost import aws
+    from goalpost.settings import reset_settings
+    from infra.local import moto_speed
+    from infra.local.aws import create_resources, fake_credentials, resource_names
+    from infra.local.market import SimulatedMarket
+
+    moto_speed.install()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    market = SimulatedMarket().start()
+    host, port = server.get_host_and_port()
+    names = resource_names("bench")
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "GOALPOST_", "POWERTOOLS_"))},
+        **fake_credentials(),
+        "AWS_ENDPOINT_URL": f"http://{host}:{port}",
+        "ALPACA_DATA_URL": market.url,
+        "BINANCE_FUTURES_URL": market.url,
+        "GOALPOST_MARKET_BACKOFF_SECONDS": "0",
+    }
+    saved = dict(os.environ)
+    try:
+        os.environ.update(environment)
+        os.environ.update(names)
+        reset_settings()
+        aws.reset_clients()
+        create_resources(names)  # fills in the secret's ARN
+        environment.update(names)
+        market.configure({"prices": {"AAPL": 190, "BTCUSDT": 60000}, "fault": None})
+        now = datetime.now(UTC)
+        goal_id = _seed(now)
+        yield environment, goal_id, now
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        reset_settings()
+        aws.reset_clients()
+        market.stop()
+        server.stop()
+
+
+def _seed(now: datetime) -> str:
+    """The user every first invocation reads: cash, two open positions, a goal with a milestone, prices."""
+    from goalpost.domain.goals import GoalType
+    from goalpost.services import goals, portfolio, positions, prices
+    from goalpost.services.goals import GoalDraft
+
+    portfolio.set_cash(USER, Decimal(1000))
+    for symbol, price in (("AAPL", 180), ("BTCUSDT", 58000)):
+        positions.open_position(USER, {"symbol": symbol, "quantity": Decimal(1), "entry_price": Decimal(price)}, now)
+    goal = goals.create_goal(USER, GoalDraft(name="Rainy day", type=GoalType.SAVINGS, target_amount=Decimal(5000)), now)
+    prices.update_prices(now)
+    return goal.id
+
+
+def measure(rounds: int, progress: Callable[[str], None]) -> dict[str, Any]:
+    with world() as (environment, goal_id, now):
+        measured = subjects(environment, goal_id, now)
+        samples: dict[str, list[dict[str, Any]]] = {s.name: [] for s in measured}
+        order = random.Random(20261121)
+        for round_number in range(rounds):
+            for subject in order.sample(measured, len(measured)):
+                samples[subject.name].append(_run_child(subject))
+            progress(f"cold starts: round {round_number + 1}/{rounds}")
+        stale = _stale_bytecode(measured, progress)
+    reference_ms = statistics.median(s["total_ms"] for s in samples["naive-reference"])
+    rows = []
+    for subject in measured:
+        totals = [s["total_ms"] for s in samples[subject.name]]
+        median_ms = statistics.median(totals)
+        goal = GOAL_RATIO.get(subject.kind)
+        ratio = median_ms / reference_ms
+        rows.append(
+            {
+                "function": subject.name,
+                "kind": subject.kind,
+                "median_ms": round(median_ms, 1),
+                "import_median_ms": round(statistics.median(s["import_ms"] for s in samples[subject.name]), 1),
+                "warm_median_ms": round(statistics.median(s["warm_ms"] for s in samples[subject.name]), 1),
+                "min_ms": round(min(totals), 1),
+                "max_ms": round(max(totals), 1),
+                "runs": len(totals),
+                "ratio": round(ratio, 3),
+                "goal_ratio": goal,
+                "meets_goal": goal is None or ratio <= goal,
+                "memory_mb": next((f.memory_mb for f in declaration.ALL_FUNCTIONS if f.name == subject.name), None),
+            }
+        )
+    return {"rounds": rounds, "reference_median_ms": round(reference_ms, 1), "functions": rows, "stale_bytecode": stale}
+
+
+def _stale_bytecode(measured: list[Subject], progress: Callable[[str], None], runs: int = 3) -> dict[str, Any]:
+    """What a missing or stale ``.pyc`` costs (a read-only /var/task whose timestamps don't match): the heaviest
+    API function and the reference with an empty bytecode cache, which the deployed assets' compiled
+    ``.pyc`` files (unchecked hash) avoid."""
+    chosen = [s for s in measured if s.name in ("goals-api", "naive-reference")]
+    figures: dict[str, Any] = {}
+    for subject in chosen:
+        totals = []
+        for _ in range(runs):
+            with tempfile.TemporaryDirectory() as cache:
+                extra = {"PYTHONPYCACHEPREFIX": cache, "PYTHONDONTWRITEBYTECODE": "1"}
+                totals.append(_run_child(subject, extra)["total_ms"])
+        figures[subject.name] = round(statistics.median(totals), 1)
+    progress("cold starts: without compiled bytecode")
+    return figures
