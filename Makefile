@@ -21,7 +21,7 @@ help:
 	@echo "make test     lint + every test suite"
 	@echo "make verify   every test at thorough depth: more fuzzing, examples and race repetitions (~1 h)"
 	@echo "make lint     ruff (lint + format check) and mypy"
-	@echo "make bench    price update (10,000 symbols) and snapshot run (1,000 users): requests and time"
+	@echo "make bench    cold starts, requests per route, jobs at scale, cost model (~5 min)"
 	@echo "make synth    synthesize the CloudFormation template (no AWS credentials needed)"
 	@echo "make deploy   deploy to the AWS account of your current credentials"
 
@@ -75,7 +75,7 @@ infra: $(STAMP)
 	$(PY) -m pytest tests/infra
 
 bench: $(STAMP)
-	$(PY) -m tests.bench.bench_market $(ARGS)
+	$(PY) -m tests.bench $(ARGS)
 
 $(CDK):
 	@command -v npm >/dev/null || { echo "Node.js/npm is needed for the CDK CLI"; exit 1; }

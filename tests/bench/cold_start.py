@@ -240,30 +240,50 @@ def measure(rounds: int, progress: Callable[[str], None]) -> dict[str, Any]:
                 samples[subject.name].append(_run_child(subject))
             progress(f"cold starts: round {round_number + 1}/{rounds}")
         stale = _stale_bytecode(measured, progress)
-    reference_ms = statistics.median(s["total_ms"] for s in samples["naive-reference"])
+    return summarize(measured, samples, rounds, stale)
+
+
+def _median(samples: list[dict[str, Any]], key: str) -> float:
+    return statistics.median(sample[key] for sample in samples)
+
+
+def summarize(
+    measured: list[Subject], samples: dict[str, list[dict[str, Any]]], rounds: int, stale: dict[str, Any]
+) -> dict[str, Any]:
+    """Per function: medians of the import, the import plus first invocation, and a warm invocation, and the
+    ratios to the reference. The goal is on the import (the module's cold load); both ratios are reported."""
+    reference = samples["naive-reference"]
+    reference_import, reference_total = _median(reference, "import_ms"), _median(reference, "total_ms")
+    memory = {f.name: f.memory_mb for f in declaration.ALL_FUNCTIONS}
     rows = []
     for subject in measured:
-        totals = [s["total_ms"] for s in samples[subject.name]]
-        median_ms = statistics.median(totals)
+        runs = samples[subject.name]
         goal = GOAL_RATIO.get(subject.kind)
-        ratio = median_ms / reference_ms
+        import_ratio = _median(runs, "import_ms") / reference_import
         rows.append(
             {
                 "function": subject.name,
                 "kind": subject.kind,
-                "median_ms": round(median_ms, 1),
-                "import_median_ms": round(statistics.median(s["import_ms"] for s in samples[subject.name]), 1),
-                "warm_median_ms": round(statistics.median(s["warm_ms"] for s in samples[subject.name]), 1),
-                "min_ms": round(min(totals), 1),
-                "max_ms": round(max(totals), 1),
-                "runs": len(totals),
-                "ratio": round(ratio, 3),
+                "memory_mb": memory.get(subject.name),
+                "import_median_ms": round(_median(runs, "import_ms"), 1),
+                "import_ratio": round(import_ratio, 3),
+                "median_ms": round(_median(runs, "total_ms"), 1),
+                "ratio": round(_median(runs, "total_ms") / reference_total, 3),
+                "warm_median_ms": round(_median(runs, "warm_ms"), 1),
+                "min_ms": round(min(r["total_ms"] for r in runs), 1),
+                "max_ms": round(max(r["total_ms"] for r in runs), 1),
+                "runs": len(runs),
                 "goal_ratio": goal,
-                "meets_goal": goal is None or ratio <= goal,
-                "memory_mb": next((f.memory_mb for f in declaration.ALL_FUNCTIONS if f.name == subject.name), None),
+                "meets_goal": goal is None or import_ratio <= goal,
             }
         )
-    return {"rounds": rounds, "reference_median_ms": round(reference_ms, 1), "functions": rows, "stale_bytecode": stale}
+    return {
+        "rounds": rounds,
+        "reference_import_ms": round(reference_import, 1),
+        "reference_median_ms": round(reference_total, 1),
+        "functions": rows,
+        "stale_bytecode": stale,
+    }
 
 
 def _stale_bytecode(measured: list[Subject], progress: Callable[[str], None], runs: int = 3) -> dict[str, Any]:

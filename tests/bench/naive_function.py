@@ -6,6 +6,7 @@ It is measured exactly as our functions are (a fresh interpreter importing it an
 same run, so the ratio between the two does not depend on the machine."""
 
 import os
+from typing import Any
 
 import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -38,5 +39,5 @@ def list_goals() -> list[GoalOut]:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
-def handler(event: dict, context: object) -> dict:
+def handler(event: dict, context: Any) -> dict:
     return app.resolve(event, context)

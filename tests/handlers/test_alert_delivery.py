@@ -144,3 +144,109 @@ def test_alerts_raised_at_once_reserve_in_any_order_without_a_minimum_gap(api: A
     # The daily cap still holds without a gap.
     assert preference_store.reserve_slot(table, "carol", "2026-03-02", 1, first, first)
     assert not preference_store.reserve_slot(table, "carol", "2026-03-02", 1, second, second)
+
+
+# ---------------------------------------------------------------- a request's alerts, released together
+
+
+def milestone_goal(api: Api, count: int) -> str:
+    """A savings goal of 1000 with ``count`` milestones from 100 up."""
+    body = {
+        "name": "Steps",
+        "type": "savings",
+        "target_amount": 1000,
+        "milestones": [{"amount": 100 * (n + 1), "description": f"step {n}"} for n in range(count)],
+    }
+    reply = api.post("/goals", body)
+    assert reply.status == 201, reply.body
+    return str(reply.body["id"])
+
+
+def emailed(api: Api, **prefs: Any) -> None:
+    api.patch("/alerts/preferences", {"email": "alice@example.com", "quiet_hours_start": None, **prefs})
+
+
+def test_one_request_releases_its_alerts_together_within_the_cap(api: Api, publishes: Any) -> None:
+    """Seven alerts from one progress entry (five milestones, the 25 % and 50 % marks): each published to the
+    shared topic, all out of the outbox, and emails for the enabled ones only up to the daily cap, in three
+    DynamoDB requests (the goal and the preferences, the change, the plans and marks) and one recording the
+    sends."""
+    from infra.local.aws import dynamodb_requests
+
+    emailed(api, max_alerts_per_day=3, min_hours_between_alerts=0)
+    goal_id = milestone_goal(api, 5)
+    with dynamodb_requests() as counted:
+        reply = api.post(f"/goals/{goal_id}/progress", {"value": 600})
+    assert reply.status == 201, reply.body
+    assert counted == {"BatchGetItem": 1, "TransactWriteItems": 3}, counted
+    alerts = api.get("/alerts").body
+    assert len(alerts) == 7
+    assert all(a["delivered_at"] is not None and a["channels"] == ["in_app", "event"] for a in alerts)
+    assert sorted(p.attributes["alert_id"] for p in sent(publishes, "event")) == sorted(a["id"] for a in alerts)
+    emails = sent(publishes, "email")
+    assert len(emails) == 3  # six enabled (five milestone_reached, milestone_50), three allowed today
+    assert {p.attributes["alert_type"] for p in emails} <= {"milestone_reached", "milestone_50"}
+    assert deliver(api, datetime.now(UTC) + timedelta(minutes=5))["sent"] == 0  # recorded as sent: never again
+
+
+def test_alerts_released_together_keep_the_minimum_gap(api: Api, publishes: Any) -> None:
+    emailed(api, max_alerts_per_day=10, min_hours_between_alerts=4)
+    goal_id = milestone_goal(api, 3)
+    api.post(f"/goals/{goal_id}/progress", {"value": 400})
+    assert len(sent(publishes, "event")) == 4  # three milestones and the 25 % mark
+    assert len(sent(publishes, "email")) == 1  # the others are too soon after it: in-app only
+
+
+def test_a_second_release_of_the_same_alert_sends_nothing_twice(api: Api, publishes: Any) -> None:
+    """A release retried (the job's outbox pass, or two at once) publishes the event again, with the same
+    alert_id, but finds the deliveries the first one recorded and sends no email twice."""
+    from goalpost.data import alerts as alert_store
+    from goalpost.domain.alerts import AlertType, NewAlert
+    from goalpost.services import alerts as alert_service
+    from goalpost.services.delivery import release
+
+    emailed(api, min_hours_between_alerts=0)
+    now = datetime.now(UTC)
+    write = alert_service.prepare("alice", NewAlert(AlertType.OFF_TRACK, title="t", message="m", goal_id="g"), now)
+    assert alert_store.store("test-data", write)
+    assert release([write.alert], now) == 1
+    assert release([write.alert], now) == 1
+    assert len(sent(publishes, "event")) == 2
+    assert len(sent(publishes, "email")) == 1
+    assert api.get("/alerts").body[0]["delivered_at"] is not None
+
+
+def test_a_release_that_fails_before_its_plans_leaves_every_alert_to_the_delivery_job(api: Api, publishes: Any) -> None:
+    """The write that stores the plans and marks fails: the request still succeeds, every alert stays in the
+    outbox, and the delivery job releases each of them (events again, with the same ids; each email once)."""
+    from botocore.client import BaseClient
+
+    emailed(api, max_alerts_per_day=10, min_hours_between_alerts=0)
+    goal_id = milestone_goal(api, 2)
+    original = BaseClient._make_api_call
+    transactions = {"seen": 0}
+
+    def failing(client: BaseClient, operation: str, params: Any) -> Any:
+        if operation == "TransactWriteItems":
+            transactions["seen"] += 1
+            if transactions["seen"] == 2:  # the first is the change itself
+                raise RuntimeError("the plans' write fails")
+        return original(client, operation, params)
+
+    BaseClient._make_api_call = failing  # type: ignore[method-assign]
+    try:
+        reply = api.post(f"/goals/{goal_id}/progress", {"value": 300})
+    finally:
+        BaseClient._make_api_call = original  # type: ignore[method-assign]
+    assert reply.status == 201, reply.body
+    alerts = api.get("/alerts").body
+    assert len(alerts) == 3  # two milestones and the 25 % mark
+    assert all(a["delivered_at"] is None for a in alerts)
+    assert sent(publishes, "email") == []
+    report = deliver(api, datetime.now(UTC))
+    assert (report["republished"], report["release_failures"]) == (3, 0)
+    assert all(a["delivered_at"] is not None for a in api.get("/alerts").body)
+    assert len(sent(publishes, "event")) == 6
+    assert len(sent(publishes, "email")) == 2  # the two milestone_reached ones (milestone_25 is not enabled)
+    deliver(api, datetime.now(UTC) + timedelta(minutes=5))
+    assert len(sent(publishes, "email")) == 2

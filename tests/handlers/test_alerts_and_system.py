@@ -120,3 +120,81 @@ def test_jobs_run_as_of_their_schedule_time(api: Api, job: str) -> None:
     summary = api.run_job(job, scheduled_event(declaration.JOBS_BY_NAME[job], when))
     assert summary["job"] == job
     assert summary["scheduled_time"] == "2026-11-30T23:59:00+00:00"
+
+
+def seed_alerts(user: str, count: int, *, read_every: int) -> list[tuple[str, str, bool]]:
+    """``count`` alerts written straight to the table (two types, taking turns), every ``read_every``-th one
+    read; returns (id, type, read) newest first."""
+    from datetime import timedelta
+
+    from goalpost.data.alerts import alert_item
+    from goalpost.data.dynamo import batch_write, serialize
+    from goalpost.domain.alerts import SEVERITY, Alert
+    from goalpost.domain.ids import new_id
+
+    now = datetime.now(UTC)
+    alerts = []
+    for n in range(count):
+        created = now - timedelta(minutes=count - n)
+        kind = (AlertType.MILESTONE_25, AlertType.OFF_TRACK)[n % 2]
+        alerts.append(
+            Alert(
+                id=new_id(int(created.timestamp() * 1000)),
+                user_id=user,
+                alert_type=kind,
+                title=f"t{n}",
+                message="m",
+                severity=SEVERITY[kind],
+                created_at=created,
+                delivered_at=created,
+                read_at=created if n % read_every == 0 else None,
+                channels=["in_app", "event"],
+            )
+        )
+    requests = [{"PutRequest": {"Item": serialize(alert_item(a))}} for a in alerts]
+    for start in range(0, len(requests), 25):
+        batch_write("test-data", requests[start : start + 25])
+    return [(a.id, a.alert_type.value, a.read_at is not None) for a in reversed(alerts)]
+
+
+def walk_pages(api: Api, path: str, query: dict[str, Any]) -> tuple[list[list[str]], list[int]]:
+    """Every page of a list, through X-Next-Token: the ids of each page, and the DynamoDB requests of each."""
+    from infra.local.aws import dynamodb_requests
+
+    pages: list[list[str]] = []
+    costs: list[int] = []
+    token = None
+    while True:
+        with dynamodb_requests() as counted:
+            reply = api.get(path, query={**query, **({"next_token": token} if token else {})})
+        assert reply.status == 200, reply.body
+        pages.append([item["id"] for item in reply.body])
+        costs.append(sum(counted.values()))
+        token = reply.headers.get("x-next-token")
+        if token is None:
+            return pages, costs
+        assert len(pages) < 200
+
+
+@pytest.mark.parametrize(
+    ("query", "wanted"),
+    [
+        ({"unread": "false"}, lambda kind, read: read),
+        ({"unread": "true", "type": "off_track"}, lambda kind, read: not read and kind == "off_track"),
+        ({"unread": "true"}, lambda kind, read: not read),
+    ],
+)
+def test_a_sparse_filter_pages_one_query_at_a_time_and_yields_every_match_once(
+    api: Api, query: dict[str, str], wanted: Any
+) -> None:
+    """DynamoDB limits before it filters: each page is one Query over a bounded window, so a page may hold
+    fewer than ``limit`` matches (even none) and still carry a token; walking the pages gives every match
+    exactly once, newest first."""
+    seeded = seed_alerts("alice", 80, read_every=13)
+    expected = [alert_id for alert_id, kind, read in seeded if wanted(kind, read)]
+    pages, costs = walk_pages(api, "/alerts", {**query, "limit": "2"})
+    assert [alert_id for page in pages for alert_id in page] == expected
+    assert all(len(page) <= 2 for page in pages)
+    assert set(costs) == {1}, costs  # one Query a page
+    if "unread" in query and query["unread"] == "false":
+        assert any(len(page) < 2 for page in pages[:-1])  # sparse: short pages that still go on

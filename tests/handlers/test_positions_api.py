@@ -219,3 +219,30 @@ def test_open_positions_are_capped_per_user_also_under_concurrent_opens(api: Api
     assert api.delete(f"/positions/{opened[1]}").status == 204
     assert api.delete(f"/positions/{opened[0]}").status == 204
     assert [api.post("/positions", LONG).status for _ in range(3)] == [201, 201, 400]
+
+
+def test_a_sparse_strategy_filter_pages_one_query_at_a_time_and_yields_every_match_once(api: Api) -> None:
+    """The strategy is a filter: each page is one Query over a bounded window, so pages may be short (even
+    empty) and still carry a token, and walking them gives every match once, newest first."""
+    from infra.local.aws import dynamodb_requests
+
+    opened = [open_position(api, strategy=f"s{n % 13}")["id"] for n in range(40)]
+    expected = [position_id for n, position_id in enumerate(opened) if n % 13 == 0][::-1]
+    found: list[str] = []
+    pages = []
+    token = None
+    while True:
+        query = {"strategy": "s0", "limit": 1, **({"next_token": token} if token else {})}
+        with dynamodb_requests() as counted:
+            reply = api.get("/positions", query=query)
+        assert reply.status == 200, reply.body
+        assert sum(counted.values()) == 1, counted
+        pages.append(len(reply.body))
+        found += [p["id"] for p in reply.body]
+        token = reply.headers.get("x-next-token")
+        if token is None:
+            break
+        assert len(pages) < 100
+    assert found == expected
+    assert max(pages) == 1
+    assert 0 in pages  # a window with no match is an empty page that goes on

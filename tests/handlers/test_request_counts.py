@@ -102,3 +102,71 @@ def test_no_route_costs_more_with_500_goals_than_with_5(api: Api) -> None:
     assert large == small
     assert api.get("/goals/dashboard", user="many").body["goals"].__len__() == 500 + 3
     assert max(small.values()) <= 4, small
+
+
+def test_routes_that_raise_alerts_or_create_trading_goals_cost_at_most_three_requests(api: Api) -> None:
+    """A request's alerts are released together: one read of the goal (or position) with the preferences,
+    the change, one write of the plans and delivered marks, however many alerts it raises. The exceptions,
+    by design: an emailed alert also records its send (4); budget sync reads its goals with a Query, so the
+    preferences are a read of their own (4); manual-snapshot reads two partitions and writes (4)."""
+
+    def cost(call: Callable[[], Any]) -> dict[str, int]:
+        with dynamodb_requests() as counted:
+            reply = call()
+        assert reply.status < 300, reply.body
+        return dict(counted)
+
+    milestones = [{"amount": 100 * (n + 1), "description": str(n)} for n in range(10)]
+    goal = api.post("/goals", {"name": "m", "type": "savings", "target_amount": 2000, "milestones": milestones}).body
+    base = f"/goals/{goal['id']}"
+    assert cost(lambda: api.patch(base, {"current_amount": 150})) == {
+        "BatchGetItem": 1,
+        "TransactWriteItems": 1,
+        "UpdateItem": 1,  # the one alert (milestone_reached) out of the outbox
+    }
+    reaches_all = cost(lambda: api.post(f"{base}/progress", {"value": 1900}))  # 9 milestones, 25/50/75 %
+    assert reaches_all == {"BatchGetItem": 1, "TransactWriteItems": 2}
+    assert len(api.get("/alerts").body) == 13
+    assert all(a["delivered_at"] for a in api.get("/alerts").body)
+
+    budget = {"period_year": NOW.year, "period_month": NOW.month, "category_totals": {"savings": 2000}}  # completed
+    assert cost(lambda: api.post("/goals/sync-from-budget", budget)) == {
+        "Query": 1,
+        "TransactWriteItems": 1,  # the goal, its entry, the alert and the budget snapshot
+        "GetItem": 1,
+        "UpdateItem": 1,
+    }
+    assert cost(lambda: api.post("/goals/sync-from-budget", budget)) == {"Query": 1, "PutItem": 1}  # no change
+
+    position = api.post("/positions", {"symbol": "AAPL", "quantity": 1, "entry_price": 100}).body
+    assert cost(lambda: api.post(f"/positions/{position['id']}/close", {"exit_price": 101})) == {
+        "BatchGetItem": 1,
+        "TransactWriteItems": 1,
+        "UpdateItem": 1,
+    }
+    api.patch("/alerts/preferences", {"email": "alice@example.com", "quiet_hours_start": None})
+    position = api.post("/positions", {"symbol": "AAPL", "quantity": 1, "entry_price": 100}).body
+    assert cost(lambda: api.post(f"/positions/{position['id']}/close", {"exit_price": 101})) == {
+        "BatchGetItem": 1,
+        "TransactWriteItems": 2,  # the close; the slot, the email's record and the delivered mark
+        "UpdateItem": 1,  # the email recorded as sent
+    }
+
+    assert cost(lambda: api.get("/goals/status", user="trader")) == {"Query": 1, "TransactWriteItems": 1}
+    assert cost(lambda: api.get("/goals/status", user="trader")) == {"Query": 1}
+    targets = {"monthly_income_target": 3000}
+    assert cost(lambda: api.call("PUT", "/goals/targets", query=targets, user="trader")) == {
+        "Query": 1,
+        "TransactWriteItems": 1,
+    }
+    assert cost(lambda: api.call("PUT", "/goals/targets", query=targets, user="newcomer")) == {
+        "Query": 1,
+        "TransactWriteItems": 1,  # the change, the log entry and the two goals never used yet
+    }
+    api.post("/positions", {"symbol": "MSFT", "quantity": 1, "entry_price": 100}, user="trader")
+    api.post("/goals/manual-snapshot", user="trader")  # the month's first evaluation stores its start value
+    assert cost(lambda: api.post("/goals/manual-snapshot", user="trader")) == {
+        "Query": 2,  # the open positions; the active goals
+        "BatchGetItem": 1,  # prices, cash, the month, the trading goals, the preferences
+        "TransactWriteItems": 1,
+    }

@@ -185,3 +185,10 @@ def test_personal_goals_are_checked_each_evening(api: Api) -> None:
     assert len(alerts_of(api, "back_on_track")) == 1
     assert len(alerts_of(api, "deadline_approaching")) == 1  # once per goal and deadline
     assert created <= datetime.now(UTC)
+
+
+def test_a_target_change_logs_the_portfolio_value_at_that_moment(api: Api) -> None:
+    """Valued live, not as the last evaluation left it: no evaluation has run yet here."""
+    api.call("PUT", "/portfolio/cash", body={"cash_balance": 1234.5})
+    api.call("PUT", "/goals/targets", query={"monthly_income_target": 2500})
+    assert api.get("/goals/targets/history").body[0]["portfolio_value"] == 1234.5

@@ -204,14 +204,17 @@ def mark_read(table: str, user_id: str, alert_id: str, now: datetime) -> bool:
     return True
 
 
-def mark_delivered(table: str, alert: Alert, now: datetime, channels: list[str]) -> None:
-    """Records the publish to the event topic and takes the alert out of the outbox."""
-    client().update_item(
-        TableName=table,
-        Key=key(keys.user_pk(alert.user_id), keys.alert_sk(alert.id)),
-        UpdateExpression="SET delivered_at = :now, channels = :channels REMOVE gsi3pk, gsi3sk",
-        ExpressionAttributeValues={":now": serialize_value(now), ":channels": serialize_value(channels)},
-    )
+def delivered_update(table: str, alert: Alert, now: datetime, channels: list[str]) -> dict[str, Any]:
+    """The transaction item that records the publish to the event topic and takes the alert out of the
+    outbox (see ``services.delivery.release``: written only after its publish and its email/SMS plan)."""
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": key(keys.user_pk(alert.user_id), keys.alert_sk(alert.id)),
+            "UpdateExpression": "SET delivered_at = :now, channels = :channels REMOVE gsi3pk, gsi3sk",
+            "ExpressionAttributeValues": {":now": serialize_value(now), ":channels": serialize_value(channels)},
+        }
+    }
 
 
 def unread_count(table: str, user_id: str) -> int:

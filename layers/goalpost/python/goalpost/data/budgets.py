@@ -4,25 +4,27 @@ the latest is the last in sort order."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from goalpost.data import keys
 from goalpost.data.dynamo import client, deserialize, serialize, strip_keys
 from goalpost.domain.budget import BudgetSnapshot
 
 
+def put_item(table: str, user_id: str, snapshot: BudgetSnapshot, now: datetime) -> dict[str, Any]:
+    """The transaction item that stores the snapshot (replacing the month's earlier one)."""
+    item = {
+        "pk": keys.user_pk(user_id),
+        "sk": keys.budget_sk(snapshot.period),
+        "entity": "budget",
+        **snapshot.model_dump(),
+        "recorded_at": now,
+    }
+    return {"Put": {"TableName": table, "Item": serialize(item)}}
+
+
 def put(table: str, user_id: str, snapshot: BudgetSnapshot, now: datetime) -> None:
-    client().put_item(
-        TableName=table,
-        Item=serialize(
-            {
-                "pk": keys.user_pk(user_id),
-                "sk": keys.budget_sk(snapshot.period),
-                "entity": "budget",
-                **snapshot.model_dump(),
-                "recorded_at": now,
-            }
-        ),
-    )
+    client().put_item(**put_item(table, user_id, snapshot, now)["Put"])
 
 
 def latest(table: str, user_id: str) -> BudgetSnapshot | None:

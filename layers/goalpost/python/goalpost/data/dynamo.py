@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
@@ -147,6 +147,17 @@ def set_or_remove(
     return expression, names, attribute_values
 
 
+# How many items a filtered page evaluates at most: five times what it returns (plus the look-ahead item), and
+# never more than this, so every page is one Query whatever the filter lets through.
+FILTER_WINDOW_FACTOR = 5
+FILTER_WINDOW_MAX = 1000
+
+
+def filter_window(limit: int) -> int:
+    """The items a filtered page of ``limit`` evaluates (its Query's ``Limit``)."""
+    return min(FILTER_WINDOW_MAX, FILTER_WINDOW_FACTOR * (limit + 1))
+
+
 def query_page(
     *,
     table: str,
@@ -160,36 +171,36 @@ def query_page(
     filter_values: dict[str, Any] | None = None,
     filter_names: dict[str, str] | None = None,
     between: tuple[str, str] | None = None,
+    window: int | None = None,
 ) -> tuple[list[Item], dict[str, Any] | None]:
-    """One page of at most ``limit`` items, and the key to continue from when more items exist.
+    """One page of at most ``limit`` items and the key to continue from: always exactly one Query.
 
-    It reads one item more than it returns, so a next key is given only when there is a next item; with a
-    filter it reads on until the page is full or the partition ends."""
+    Without a filter it reads ``limit + 1`` items, so a next key is given only when a next item exists (or
+    when DynamoDB stopped at 1 MB). DynamoDB applies ``Limit`` before ``FilterExpression``, so a filtered page
+    evaluates a bounded ``window`` of items (``filter_window`` unless the caller knows its filter drops almost
+    nothing) and returns the first ``limit`` matches; it gives a next key when it read more matches than it
+    returns (the last returned item's key) or when DynamoDB says more items remain. A filtered page may so hold
+    fewer than ``limit`` items, even none, and still have a next key: the list ends when there is no next key.
+    """
     pk_name, sk_name = index_key_names(index)
     request = prefix_query(table, partition, sort_prefix, index=index, newest_first=newest_first, between=between)
+    request["Limit"] = limit + 1
     if filter_expression:
         request["FilterExpression"] = filter_expression
         request["ExpressionAttributeNames"].update(filter_names or {})
         request["ExpressionAttributeValues"].update(
             {name: serialize_value(value) for name, value in (filter_values or {}).items()}
         )
-    items: list[Item] = []
-    exclusive_start = start_key
-    while len(items) <= limit:
-        if exclusive_start is not None:
-            request["ExclusiveStartKey"] = exclusive_start
-        request["Limit"] = limit + 1 - len(items)
-        response = client().query(**request)
-        items.extend(deserialize(raw) for raw in response.get("Items", []))
-        exclusive_start = response.get("LastEvaluatedKey")
-        if exclusive_start is None:
-            break
-    if len(items) <= limit:
-        return items, None
-    page = items[:limit]
-    last = page[-1]
-    names = {"pk", "sk", pk_name, sk_name}
-    return page, {name: {"S": last[name]} for name in names}
+        request["Limit"] = max(limit + 1, window if window is not None else filter_window(limit))
+    if start_key is not None:
+        request["ExclusiveStartKey"] = start_key
+    response = client().query(**request)
+    items = [deserialize(raw) for raw in response.get("Items", [])]
+    if len(items) > limit:
+        page = items[:limit]
+        last = page[-1]
+        return page, {name: {"S": last[name]} for name in {"pk", "sk", pk_name, sk_name}}
+    return items, response.get("LastEvaluatedKey") or None
 
 
 def query_all(
@@ -220,21 +231,47 @@ def query_all(
     return items
 
 
+BATCH_GET_LIMIT = 100
+TRANSACTION_LIMIT = 100
+
+
 def batch_get(table: str, keys: list[dict[str, Any]], attempts: int = 8) -> list[Item]:
-    """Strongly consistent reads of up to 100 keys, retrying unprocessed keys."""
-    found: list[Item] = []
-    pending: dict[str, Any] = {table: {"Keys": keys, "ConsistentRead": True}} if keys else {}
-    for attempt in range(attempts):
-        if not pending:
-            return found
-        response = client().batch_get_item(RequestItems=pending)
-        found.extend(deserialize(raw) for raw in response.get("Responses", {}).get(table, []))
-        pending = response.get("UnprocessedKeys") or {}
-        if pending:
+    """Strongly consistent reads of the ``keys`` of one table (one BatchGetItem per 100), retrying unprocessed
+    keys."""
+    return batch_get_tables({table: keys}, attempts).get(table, [])
+
+
+def batch_get_tables(wanted: Mapping[str, Sequence[dict[str, Any]]], attempts: int = 8) -> dict[str, list[Item]]:
+    """Strongly consistent reads of keys of several tables together: one BatchGetItem per 100 keys in all,
+    whatever tables they are in, retrying unprocessed keys. Returns the items found, by table."""
+    found: dict[str, list[Item]] = {table: [] for table in wanted}
+    pairs = [(table, item_key) for table, table_keys in wanted.items() for item_key in table_keys]
+    for start in range(0, len(pairs), BATCH_GET_LIMIT):
+        pending: dict[str, Any] = {}
+        for table, item_key in pairs[start : start + BATCH_GET_LIMIT]:
+            pending.setdefault(table, {"Keys": [], "ConsistentRead": True})["Keys"].append(item_key)
+        for attempt in range(attempts):
+            response = client().batch_get_item(RequestItems=pending)
+            for table, raws in response.get("Responses", {}).items():
+                found.setdefault(table, []).extend(deserialize(raw) for raw in raws)
+            pending = response.get("UnprocessedKeys") or {}
+            if not pending:
+                break
             time.sleep(min(1.0, 0.05 * 2**attempt))
-    if pending:
-        raise RuntimeError("batch_get_item left keys unprocessed")
+        if pending:
+            raise RuntimeError("batch_get_item left keys unprocessed")
     return found
+
+
+def write_one_or_transact(items: Sequence[dict[str, Any]]) -> None:
+    """Writes transaction items (at most ``TRANSACTION_LIMIT``): one item on its own with the plain request
+    (PutItem / UpdateItem / DeleteItem, half the write units of a transaction), several in one transaction."""
+    if len(items) == 1:
+        ((kind, request),) = items[0].items()
+        operations = {"Put": client().put_item, "Update": client().update_item, "Delete": client().delete_item}
+        operations[kind](**request)
+    elif items:
+        client().transact_write_items(TransactItems=list(items))
 
 
 def delete_partition(table: str, partition: str) -> int:

@@ -38,6 +38,8 @@ from goalpost.data.dynamo import (
 )
 from goalpost.data.pagination import owned_page
 from goalpost.data.portfolio import registry_values
+from goalpost.data.preferences import PreferenceRead
+from goalpost.data.preferences import get_with as preferences_with
 from goalpost.domain.goals import Goal, GoalStatus, GoalType
 from goalpost.domain.progress import ProgressEntry
 
@@ -145,6 +147,13 @@ def get(table: str, user_id: str, goal_id: str) -> Goal | None:
     return _live(deserialize(raw)) if raw else None
 
 
+def get_with_preferences(table: str, user_id: str, goal_id: str) -> tuple[Goal | None, PreferenceRead]:
+    """The goal (None when there is none) and its owner's alert preferences, in one consistent BatchGetItem:
+    a change of the goal may raise alerts, and releasing them needs the preferences."""
+    item, preferences = preferences_with(table, user_id, key(keys.user_pk(user_id), keys.goal_sk(goal_id)))
+    return _live(item), preferences
+
+
 def get_many(table: str, user_id: str, goal_ids: Sequence[str]) -> list[Goal]:
     """Strongly consistent reads of up to 100 goals (missing ones are left out)."""
     items = batch_get(table, [key(keys.user_pk(user_id), keys.goal_sk(goal_id)) for goal_id in goal_ids])
@@ -156,9 +165,15 @@ def transaction_size(write: GoalWrite, alerts: int) -> int:
     return 1 + len(write.entries) + GUARD_STRIDE * alerts + (1 if alerts else 0)
 
 
-def save_all(table: str, writes: Sequence[GoalWrite], alerts: Sequence[AlertWrite] = ()) -> None:
-    """Writes goals, their new progress entries and alerts, all or nothing (at most 100 items: the caller
-    batches). ``StaleGoals`` names the goals that lost a race; ``AlertsAlreadyRaised`` the alerts that exist."""
+def save_all(
+    table: str,
+    writes: Sequence[GoalWrite],
+    alerts: Sequence[AlertWrite] = (),
+    along: Sequence[dict[str, Any]] = (),
+) -> None:
+    """Writes goals, their new progress entries and alerts, and ``along`` (further unconditional transaction
+    items), all or nothing (at most 100 items: the caller batches). ``StaleGoals`` names the goals that lost a
+    race; ``AlertsAlreadyRaised`` the alerts that exist."""
     items: list[dict[str, Any]] = []
     goal_at: dict[int, str] = {}
     for write in writes:
@@ -166,6 +181,7 @@ def save_all(table: str, writes: Sequence[GoalWrite], alerts: Sequence[AlertWrit
         items += write.items(table)
     alert_offset = len(items)
     items += transact_items(list(alerts))
+    items += along
     if len(items) == 1:
         ((kind, request),) = items[0].items()
         try:
@@ -219,8 +235,10 @@ def list_page(
         partition=partition,
         limit=limit,
         next_token=next_token,
-        # Only the table itself still holds a goal that is being deleted (its index keys went first).
+        # Only the table itself still holds a goal that is being deleted (its index keys went first): the
+        # filter drops nothing but such a goal, so the page reads no further than an unfiltered one.
         filter_expression=NOT_DELETING if index is None else None,
+        window=limit + 1,
     )
     return [to_goal(item) for item in items], token
 

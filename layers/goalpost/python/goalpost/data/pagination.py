@@ -57,10 +57,12 @@ def owned_page(
     filter_values: dict[str, Any] | None = None,
     filter_names: dict[str, str] | None = None,
     newest_first: bool = True,
+    window: int | None = None,
 ) -> tuple[list[Item], str | None]:
     """One page of a user's items (newest first unless told otherwise), from the table (``index`` None:
-    ``partition`` is the owner's) or from one of its indexes; the token is checked to continue this very
-    query of this very owner."""
+    ``partition`` is the owner's) or from one of its indexes, in one Query (see ``query_page``: a filtered
+    page may hold fewer than ``limit`` items and still have a token); the token is checked to continue this
+    very query of this very owner."""
     exact = {"pk": owner_pk}
     prefixed = {"sk": sort_prefix}
     if index is not None:
@@ -77,6 +79,7 @@ def owned_page(
         filter_values=filter_values,
         filter_names=filter_names,
         newest_first=newest_first,
+        window=window,
     )
     return items, encode_token(last)
 

@@ -9,7 +9,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 from goalpost.data import keys
 from goalpost.data.dynamo import (
     Item,
+    batch_get_tables,
     batch_write,
     client,
     deserialize,
@@ -27,8 +29,10 @@ from goalpost.data.dynamo import (
     serialize_value,
 )
 from goalpost.data.pagination import decode_token, encode_token
+from goalpost.data.prices import price_key, to_price
 from goalpost.domain.charts import Tier, expires_at, tiers_closed_by
 from goalpost.domain.money import ZERO
+from goalpost.domain.portfolio import CachedPrice
 
 # Which index holds which tier (the 5-minute tier is the table itself).
 TIER_INDEX: dict[Tier, str | None] = {
@@ -61,6 +65,29 @@ def register_user(table: str, user_id: str) -> dict[str, Any]:
             "ExpressionAttributeValues": registry_values(user_id),
         }
     }
+
+
+@dataclass(frozen=True)
+class ValuationReads:
+    """What valuing a portfolio reads by key: the cached prices, the cash, and whatever else was asked."""
+
+    prices: dict[str, CachedPrice]
+    cash: Decimal
+    others: dict[tuple[str, str], Item]  # the other items found, by (pk, sk)
+
+
+def read_for_valuation(
+    table: str, system_table: str, user_id: str, symbols: Iterable[str], also: Sequence[dict[str, Any]] = ()
+) -> ValuationReads:
+    """The cached prices of ``symbols``, the user's cash and the ``also`` keys of the data table, read together:
+    one strongly consistent BatchGetItem per 100 keys in all, whichever table they are in."""
+    profile = key(keys.user_pk(user_id), keys.PROFILE_SK)
+    wanted = {table: [profile, *also], system_table: [price_key(symbol) for symbol in sorted(set(symbols))]}
+    found = batch_get_tables(wanted)
+    data = {(str(item["pk"]), str(item["sk"])): item for item in found[table]}
+    stored = data.pop((keys.user_pk(user_id), keys.PROFILE_SK), {})
+    prices = {price.symbol: price for price in map(to_price, found[system_table])}
+    return ValuationReads(prices, Decimal(stored.get("cash_balance", ZERO)), data)
 
 
 def get_cash(table: str, user_id: str) -> Decimal:

@@ -11,12 +11,16 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from botocore.exceptions import ClientError
 
 from goalpost.data import keys
 from goalpost.data.dynamo import (
+    TRANSACTION_LIMIT,
     Item,
+    batch_get,
+    cancellation_codes,
     client,
     deserialize,
     is_condition_failure,
@@ -34,12 +38,32 @@ EARLIEST_DUE = "0"  # below every ISO timestamp
 META_FIELDS = ("email_topic_arn", "email_subscription_arn", "sent_day", "sent_count", "last_sent_at")
 
 
-def get(table: str, user_id: str) -> tuple[Preferences, Item]:
-    response = client().get_item(TableName=table, Key=key(keys.user_pk(user_id), keys.PREFS_SK), ConsistentRead=True)
-    raw = response.get("Item")
-    item = strip_keys(deserialize(raw)) if raw else {}
+PreferenceRead = tuple[Preferences, Item]  # the preferences, and the META_FIELDS that were stored
+
+
+def prefs_key(user_id: str) -> dict[str, Any]:
+    return key(keys.user_pk(user_id), keys.PREFS_SK)
+
+
+def from_item(raw: Item | None) -> PreferenceRead:
+    """The preferences (defaults for what was never set) and the delivery counters of a stored PREFS item."""
+    item = strip_keys(raw) if raw else {}
     meta = {name: item.pop(name) for name in META_FIELDS if name in item}
     return Preferences.model_validate(item), meta
+
+
+def get(table: str, user_id: str) -> PreferenceRead:
+    response = client().get_item(TableName=table, Key=prefs_key(user_id), ConsistentRead=True)
+    raw = response.get("Item")
+    return from_item(deserialize(raw) if raw else None)
+
+
+def get_with(table: str, user_id: str, other: dict[str, Any]) -> tuple[Item | None, PreferenceRead]:
+    """The item at ``other`` (another key of the same table) and the user's preferences, in one strongly
+    consistent BatchGetItem: for the writes that may raise an alert right after reading what they change."""
+    found = {(str(item["pk"]), str(item["sk"])): item for item in batch_get(table, [other, prefs_key(user_id)])}
+    wanted = found.get((other["pk"]["S"], other["sk"]["S"]))
+    return wanted, from_item(found.get((keys.user_pk(user_id), keys.PREFS_SK)))
 
 
 def put(table: str, user_id: str, prefs: Preferences, topic_arn: str | None, subscription_arn: str | None) -> None:
@@ -56,32 +80,45 @@ def put(table: str, user_id: str, prefs: Preferences, topic_arn: str | None, sub
     )
 
 
-def reserve_slot(table: str, user_id: str, day: str, cap: int, now: datetime, gap_start: datetime) -> bool:
-    """Takes one of the day's delivery slots if the cap and the minimum gap allow it (conditional writes, so
-    concurrent raisers cannot go past the cap)."""
-    pk = key(keys.user_pk(user_id), keys.PREFS_SK)
-    values = {":day": {"S": day}, ":now": serialize_value(now)}
+def slot_update(
+    table: str, user_id: str, *, day: str, count: int, cap: int, now: datetime, gap_start: datetime, same_day: bool
+) -> dict[str, Any]:
+    """The conditional update that takes ``count`` of the day's delivery slots at once: below the cap and past
+    the minimum gap (conditions of the write itself, so concurrent raisers cannot go past them). ``same_day``:
+    the stored count is of ``day`` already (else the day starts again at ``count``)."""
+    values = {":day": {"S": day}, ":now": serialize_value(now), ":count": {"N": str(count)}}
     # Without a minimum gap there is nothing to compare: two alerts raised at once may reserve in either
     # order, and the later-stamped one going first must not shut out the earlier one.
     gap = ""
     if gap_start < now:
         gap = " AND (attribute_not_exists(last_sent_at) OR last_sent_at <= :gap_start)"
         values[":gap_start"] = serialize_value(gap_start)
-    attempts = [
-        {  # a new day: the count starts again
-            "UpdateExpression": "SET sent_day = :day, sent_count = :one, last_sent_at = :now",
-            "ConditionExpression": f"(attribute_not_exists(sent_day) OR sent_day <> :day) AND :cap > :zero{gap}",
-            "ExpressionAttributeValues": {**values, ":one": {"N": "1"}, ":cap": {"N": str(cap)}, ":zero": {"N": "0"}},
-        },
-        {  # the same day: one more, below the cap
-            "UpdateExpression": "SET last_sent_at = :now ADD sent_count :one",
-            "ConditionExpression": f"sent_day = :day AND sent_count < :cap{gap}",
-            "ExpressionAttributeValues": {**values, ":one": {"N": "1"}, ":cap": {"N": str(cap)}},
-        },
-    ]
-    for attempt in attempts:
+    if same_day:  # one more, below the cap
+        expression = "SET last_sent_at = :now ADD sent_count :count"
+        condition = f"sent_day = :day AND sent_count <= :room{gap}"
+        values[":room"] = {"N": str(cap - count)}
+    else:  # a new day: the count starts again
+        expression = "SET sent_day = :day, sent_count = :count, last_sent_at = :now"
+        condition = f"(attribute_not_exists(sent_day) OR sent_day <> :day) AND :count <= :cap{gap}"
+        values[":cap"] = {"N": str(cap)}
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": prefs_key(user_id),
+            "UpdateExpression": expression,
+            "ConditionExpression": condition,
+            "ExpressionAttributeValues": values,
+        }
+    }
+
+
+def reserve_slot(table: str, user_id: str, day: str, cap: int, now: datetime, gap_start: datetime) -> bool:
+    """Takes one of the day's delivery slots if the cap and the minimum gap allow it, whichever day the stored
+    count is of."""
+    for same_day in (False, True):
+        update = slot_update(table, user_id, day=day, count=1, cap=cap, now=now, gap_start=gap_start, same_day=same_day)
         try:
-            client().update_item(TableName=table, Key=pk, **attempt)
+            client().update_item(**update["Update"])
             return True
         except ClientError as error:
             if not is_condition_failure(error):
@@ -111,19 +148,10 @@ def delivery_item(
     return item
 
 
-def defer(table: str, items: list[Item]) -> list[Item]:
-    """Puts the deliveries that are not there yet; returns those (an existing one is the same delivery,
-    deferred or sent before: it is kept, and not for the caller to send)."""
-    added = []
-    for item in items:
-        try:
-            client().put_item(TableName=table, Item=serialize(item), ConditionExpression="attribute_not_exists(pk)")
-        except ClientError as error:
-            if not is_condition_failure(error):
-                raise
-        else:
-            added.append(item)
-    return added
+def delivery_put(table: str, item: Item) -> dict[str, Any]:
+    """The transaction item that stores a delivery unless it is there already (deferred or sent before by an
+    earlier release of the same alert: then it is not for this one to send)."""
+    return {"Put": {"TableName": table, "Item": serialize(item), "ConditionExpression": "attribute_not_exists(pk)"}}
 
 
 def due(table: str, shard: int, now: datetime) -> list[Item]:
@@ -163,24 +191,49 @@ def claim(table: str, item: Item, run_id: str, now: datetime, lease_until: datet
 SENT_KEPT = timedelta(days=7)  # long enough for any retry of the alert's release to find it
 
 
-def done(table: str, item: Item, run_id: str, now: datetime) -> None:
-    """Records a delivery as sent (only while this run still holds it): out of the due index, kept a while
-    so that a retried release of the same alert finds it and sends nothing twice, then expired by TTL."""
-    try:
-        client().update_item(
-            TableName=table,
-            Key=key(str(item["pk"]), str(item["sk"])),
-            UpdateExpression="SET sent_at = :now, expires_at = :expires REMOVE gsi3pk, gsi3sk, lease_until",
-            ConditionExpression="claimed_by = :run",
-            ExpressionAttributeValues={
+def done_update(table: str, item: Item, run_id: str, now: datetime) -> dict[str, Any]:
+    """The update that records a delivery as sent (only while ``run_id`` still holds it): out of the due
+    index, kept a while so that a retried release of the same alert finds it and sends nothing twice, then
+    expired by TTL."""
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": key(str(item["pk"]), str(item["sk"])),
+            "UpdateExpression": "SET sent_at = :now, expires_at = :expires REMOVE gsi3pk, gsi3sk, lease_until",
+            "ConditionExpression": "claimed_by = :run",
+            "ExpressionAttributeValues": {
                 ":run": {"S": run_id},
                 ":now": serialize_value(now),
                 ":expires": {"N": str(int((now + SENT_KEPT).timestamp()))},
             },
-        )
+        }
+    }
+
+
+def done(table: str, item: Item, run_id: str, now: datetime) -> None:
+    """Records one delivery as sent, if this run still holds it (else whoever took it over records it)."""
+    try:
+        client().update_item(**done_update(table, item, run_id, now)["Update"])
     except ClientError as error:
         if not is_condition_failure(error):
             raise
+
+
+def done_all(table: str, items: list[Item], run_id: str, now: datetime) -> None:
+    """Records the deliveries one release sent: one request (a transaction of up to 100); should one of them
+    have been taken over meanwhile (the run outlived its lease), each is recorded on its own instead."""
+    for start in range(0, len(items), TRANSACTION_LIMIT):
+        chunk = items[start : start + TRANSACTION_LIMIT]
+        if len(chunk) == 1:
+            done(table, chunk[0], run_id, now)
+            continue
+        try:
+            client().transact_write_items(TransactItems=[done_update(table, item, run_id, now) for item in chunk])
+        except ClientError as error:
+            if not cancellation_codes(error):
+                raise
+            for item in chunk:
+                done(table, item, run_id, now)
 
 
 def outbox(table: str) -> list[Item]:

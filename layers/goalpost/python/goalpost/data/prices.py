@@ -17,7 +17,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from goalpost.data import keys
-from goalpost.data.dynamo import batch_get, batch_write, error_code, key, query_all, serialize, serialize_value
+from goalpost.data.dynamo import Item, batch_get, batch_write, error_code, key, query_all, serialize, serialize_value
 from goalpost.domain.portfolio import CachedPrice
 
 BATCH_GET_LIMIT = 100
@@ -30,14 +30,20 @@ def chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
         yield items[start : start + size]
 
 
+def price_key(symbol: str) -> dict[str, Any]:
+    return key(keys.price_pk(symbol), keys.PRICE_SK)
+
+
+def to_price(item: Item) -> CachedPrice:
+    return CachedPrice(symbol=item["symbol"], price=item["price"], updated_at=item["updated_at"], source=item["source"])
+
+
 def get_prices(table: str, symbols: Iterable[str]) -> dict[str, CachedPrice]:
     wanted = sorted(set(symbols))
     found: dict[str, CachedPrice] = {}
     for batch in chunks(wanted, BATCH_GET_LIMIT):
-        for item in batch_get(table, [key(keys.price_pk(symbol), keys.PRICE_SK) for symbol in batch]):
-            price = CachedPrice(
-                symbol=item["symbol"], price=item["price"], updated_at=item["updated_at"], source=item["source"]
-            )
+        for item in batch_get(table, [price_key(symbol) for symbol in batch]):
+            price = to_price(item)
             found[price.symbol] = price
     return found
 

@@ -4,7 +4,7 @@
 - ``USER#u#TGOAL#<type> / DAY#<yyyy-mm-dd>``: one history row per goal per day (a rerun replaces it).
 - ``USER#u / MONTH#<yyyy-mm>``: ``start_value`` (set by the month's first evaluation, never after),
   ``recorded_profit`` (record-profit) and ``realized_pnl`` (positions closed this month).
-- ``USER#u / TARGETS#<iso time>#<ulid>``: every target change, with the portfolio value then.
+- ``USER#u / TARGETS#<iso time>#<ulid>``: every target change, with the portfolio value as last evaluated.
 """
 
 from __future__ import annotations
@@ -13,25 +13,42 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from goalpost.data import keys
 from goalpost.data.dynamo import (
     Item,
+    cancellation_codes,
     client,
     deserialize,
+    is_condition_failure,
     key,
     query_all,
     serialize,
     serialize_value,
     strip_keys,
+    write_one_or_transact,
 )
 from goalpost.data.pagination import owned_page
 from goalpost.domain.trading import TradingGoal, TradingGoalType
 
 
+def goal_key(user_id: str, goal_type: TradingGoalType) -> dict[str, Any]:
+    return key(keys.user_pk(user_id), keys.trading_goal_sk(goal_type.value))
+
+
+def month_key(user_id: str, month_id: str) -> dict[str, Any]:
+    return key(keys.user_pk(user_id), keys.month_sk(month_id))
+
+
+def to_goal(item: Item) -> TradingGoal:
+    return TradingGoal.model_validate(strip_keys(item))
+
+
 def goals(table: str, user_id: str) -> dict[TradingGoalType, TradingGoal]:
     """The user's stored trading goals (one Query); the missing ones are not there yet."""
     items = query_all(table=table, partition=keys.user_pk(user_id), sort_prefix=keys.TRADING_GOAL_PREFIX)
-    found = [TradingGoal.model_validate(strip_keys(item)) for item in items]
+    found = [to_goal(item) for item in items]
     return {goal.goal_type: goal for goal in found}
 
 
@@ -45,14 +62,23 @@ def goal_put(table: str, user_id: str, goal: TradingGoal) -> dict[str, Any]:
     return {"Put": {"TableName": table, "Item": serialize(item)}}
 
 
-def create_missing(table: str, user_id: str, missing: list[TradingGoal]) -> None:
-    """Stores default goals that do not exist yet (a concurrent first use creates them once)."""
-    for goal in missing:
-        request = goal_put(table, user_id, goal)["Put"]
-        try:
-            client().put_item(**request, ConditionExpression="attribute_not_exists(pk)")
-        except client().exceptions.ConditionalCheckFailedException:
-            continue
+def create_put(table: str, user_id: str, goal: TradingGoal) -> dict[str, Any]:
+    """The put that creates a goal unless it exists (two concurrent first uses create it once)."""
+    put = goal_put(table, user_id, goal)
+    put["Put"]["ConditionExpression"] = "attribute_not_exists(pk)"
+    return put
+
+
+def create_missing(table: str, user_id: str, missing: list[TradingGoal]) -> bool:
+    """Stores default goals that do not exist yet, all in one request, each only if it is still missing. False
+    (and nothing written) when a concurrent first use created one of them first: read them again."""
+    try:
+        write_one_or_transact([create_put(table, user_id, goal) for goal in missing])
+    except ClientError as error:
+        if is_condition_failure(error) or "ConditionalCheckFailed" in cancellation_codes(error):
+            return False
+        raise
+    return True
 
 
 def history_put(table: str, user_id: str, goal: TradingGoal, day: date, variance: Decimal) -> dict[str, Any]:
@@ -78,14 +104,6 @@ def history(table: str, user_id: str, goal_type: TradingGoalType, since: date) -
         between=(keys.day_sk(since.isoformat()), keys.day_sk("~")),
     )
     return [strip_keys(item) for item in items]
-
-
-def month(table: str, user_id: str, month_id: str) -> Item:
-    response = client().get_item(
-        TableName=table, Key=key(keys.user_pk(user_id), keys.month_sk(month_id)), ConsistentRead=True
-    )
-    raw = response.get("Item")
-    return deserialize(raw) if raw else {}
 
 
 def set_start_value(table: str, user_id: str, month_id: str, value: Decimal) -> Decimal:
@@ -124,8 +142,15 @@ def targets_change(
     return {"Put": {"TableName": table, "Item": serialize(item)}}
 
 
-def transact(items: list[dict[str, Any]]) -> None:
-    client().transact_write_items(TransactItems=items)
+def transact(items: list[dict[str, Any]]) -> bool:
+    """Writes the items in one transaction; False (nothing written) when a goal it creates exists already."""
+    try:
+        client().transact_write_items(TransactItems=items)
+    except ClientError as error:
+        if "ConditionalCheckFailed" in cancellation_codes(error):
+            return False
+        raise
+    return True
 
 
 def targets_page(table: str, user_id: str, *, limit: int, next_token: str | None) -> tuple[list[Item], str | None]:

@@ -86,6 +86,13 @@ GATEWAY_ERROR_SCHEMA = {
     "anyOf": [{"required": ["message"]}, {"required": ["detail"]}],
 }
 GATEWAY_STATUSES = {"401", "413", "429"}
+NEXT_TOKEN_HEADER = {
+    "description": (
+        "Present when the list may go on: pass it back as next_token. A page of a filtered list may hold fewer "
+        "than limit items, even none, and still carry it; the list ends with the first page without it."
+    ),
+    "schema": {"type": "string"},
+}
 
 
 def _document_every_answer(document: dict[str, Any]) -> None:
@@ -101,6 +108,8 @@ def _document_every_answer(document: dict[str, Any]) -> None:
             answers.setdefault("500", {"description": "Unexpected failure (the request id is in the body)"})
             if "requestBody" in operation:
                 answers.setdefault("413", {"description": "The body is larger than the gateway accepts"})
+            if any(p.get("name") == "next_token" for p in operation.get("parameters", [])) and "200" in answers:
+                answers["200"].setdefault("headers", {})["X-Next-Token"] = NEXT_TOKEN_HEADER
             for status, answer in answers.items():
                 if status == "204":
                     answer.pop("content", None)

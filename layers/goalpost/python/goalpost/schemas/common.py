@@ -57,8 +57,14 @@ DateTimeInput = Annotated[datetime, BeforeValidator(_datetime_input), PlainSeria
 DateInput = Annotated[date, BeforeValidator(_date_input)]
 
 # The paging parameters every list route takes.
+PAGING_NOTE = (
+    "The X-Next-Token of the previous page, to read the next one. Every page is one read: a page of a list "
+    "filtered beyond its index (a strategy on /positions; unread=false, or unread=true with a type, on "
+    "/alerts) may hold fewer than limit items, even none, and still carry X-Next-Token. The list ends when a "
+    "page comes without it."
+)
 LimitQuery = Annotated[int, Query(ge=1, le=100)]
-NextTokenQuery = Annotated[str | None, Query(max_length=2048)]
+NextTokenQuery = Annotated[str | None, Query(max_length=2048, description=PAGING_NOTE)]
 DEFAULT_LIMIT = 50
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from goalpost.data import alerts as alert_store
 from goalpost.data.alerts import AlertWrite
+from goalpost.data.preferences import PreferenceRead
 from goalpost.domain.alerts import IN_APP_CHANNEL, Alert, AlertType, NewAlert
 from goalpost.domain.clock import utc_now
 from goalpost.domain.errors import NotFound
@@ -30,15 +32,22 @@ def prepare(user_id: str, raised: NewAlert, now: datetime) -> AlertWrite:
     return AlertWrite(get_settings().data_table_name, alert, raised)
 
 
-def publish(stored: list[Alert], now: datetime | None = None) -> None:
-    """Releases freshly stored alerts: each goes to the shared topic (channel=event), its email and SMS are
-    sent or deferred per the user's preferences, and only then does it leave the outbox. A failure at any
-    step leaves it in the outbox for the delivery job instead of failing the caller."""
+def publish(
+    stored: list[Alert],
+    now: datetime | None = None,
+    *,
+    preferences: Mapping[str, PreferenceRead] | None = None,
+    one_by_one: bool = False,
+) -> None:
+    """Releases freshly stored alerts together (see ``services.delivery.release``): each goes to the shared
+    topic (channel=event), its email and SMS are sent or deferred per the user's preferences (read once per
+    user, not at all when the caller passes them, by user id), and only then does it leave the outbox, all
+    of them in one write. A failure at any step leaves them in the outbox for the delivery job instead of
+    failing the caller. ``one_by_one``: each alert released on its own (the jobs)."""
     from goalpost.services.delivery import release
 
-    moment = now or utc_now()
-    for alert in stored:
-        release(alert, moment)
+    if stored:
+        release(stored, now or utc_now(), preferences=preferences, one_by_one=one_by_one)
 
 
 def raise_alert(user_id: str, raised: NewAlert, now: datetime | None = None) -> Alert | None:

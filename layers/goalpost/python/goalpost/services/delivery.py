@@ -4,22 +4,33 @@ once or deferred past the user's quiet hours, and the deferred ones sent by the 
 from __future__ import annotations
 
 import hashlib
+import random
+import threading
+import time
 import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+
+from botocore.exceptions import ClientError
 
 from goalpost import declaration
 from goalpost.data import alerts as alert_store
 from goalpost.data import keys
 from goalpost.data import preferences as preference_store
+from goalpost.data.dynamo import TRANSACTION_LIMIT, Item, cancellation_codes, write_one_or_transact
+from goalpost.data.preferences import PreferenceRead
 from goalpost.domain.alerts import EVENT_CHANNEL, IN_APP_CHANNEL, Alert
-from goalpost.domain.clock import parse_iso, utc_now
+from goalpost.domain.clock import iso, parse_iso, utc_now
 from goalpost.domain.preferences import EMAIL_CHANNEL, SMS_CHANNEL, Preferences, plan_delivery, zone
 from goalpost.edges import sns
 from goalpost.observability import logger, metrics
 from goalpost.settings import get_settings
 
 LEASE = timedelta(minutes=2)
+CONDITION_FAILED = "ConditionalCheckFailed"
+RETRYABLE = frozenset({"None", CONDITION_FAILED, "TransactionConflict"})
 
 
 def _table() -> str:
@@ -45,54 +56,252 @@ def send(alert: Alert, channel: str, target: str) -> None:
     metrics.add_metric(name=f"Alerts{channel.capitalize()}Sent", unit="Count", value=1)
 
 
-def release(alert: Alert, now: datetime) -> bool:
-    """Publishes a stored alert to the shared topic, sends or defers its email and SMS, then takes it out of
-    the outbox. If anything fails (or the function dies) on the way, the alert stays in the outbox and the
-    delivery job releases it again: at least once, never lost; a repeat carries the same ``alert_id``."""
-    settings = get_settings()
-    try:
-        sns.publish_to_topic(settings.alerts_topic_arn, alert, EVENT_CHANNEL)
-        _deliver(alert, now)
-        alert_store.mark_delivered(settings.data_table_name, alert, now, [IN_APP_CHANNEL, EVENT_CHANNEL])
-    except Exception:
-        logger.exception("Alert release failed; left in the outbox", extra={"alert_id": alert.id})
-        metrics.add_metric(name="AlertPublishFailures", unit="Count", value=1)
-        return False
-    metrics.add_metric(name="AlertsPublished", unit="Count", value=1)
-    return True
+# How often a release writes its plan again after a lost race (a concurrent reservation, a delivery recorded by
+# an earlier release of the same alert, a transaction conflict) before leaving its alerts to the delivery job.
+PLAN_ATTEMPTS = 8
 
 
-def _deliver(alert: Alert, now: datetime) -> None:
-    """Email and SMS for one alert, as its owner's preferences ask: one read of them, a conditional slot
-    reservation (daily cap, minimum gap), then a send now or a deferred delivery."""
-    prefs, meta = preference_store.get(_table(), alert.user_id)
-    last = meta.get("last_sent_at")
+@dataclass
+class _Recipient:
+    """One user's preferences and delivery counters as this release knows them: what it read, moved on by
+    every reservation it made since."""
+
+    user_id: str
+    prefs: Preferences
+    meta: Item
+
+    def reserved(self, day: str, count: int, now: datetime) -> None:
+        self.meta = _after_sends(self.meta, day, count, now)
+
+    def reread(self) -> None:
+        self.prefs, self.meta = preference_store.get(_table(), self.user_id)
+
+
+def _after_sends(meta: Item, day: str, count: int, now: datetime) -> Item:
+    """The counters once ``count`` more slots of ``day`` are taken at ``now``."""
+    if not count:
+        return meta
+    same_day = meta.get("sent_day") == day
+    sent = int(meta.get("sent_count", 0)) if same_day else 0
+    return {**meta, "sent_day": day, "sent_count": sent + count, "last_sent_at": iso(now)}
+
+
+@dataclass
+class _Planned:
+    """One alert of a release: the deliveries it records (leased to this run when sent now), if any."""
+
+    alert: Alert
+    deliveries: list[Item] = field(default_factory=list)
+
+
+def _plan(
+    recipient: _Recipient, alerts: Sequence[Alert], now: datetime, run_id: str, recorded: set[tuple[str, str]]
+) -> tuple[list[_Planned], str]:
+    """Email and SMS for each alert in turn, as its owner's preferences ask: each one's plan sees the slots
+    the ones before it take (so the daily cap and the minimum gap hold within a release as between releases).
+    A delivery in ``recorded`` exists already (an earlier release of the alert stored it): not planned again.
+    Returns the plans and the user's local day."""
+    prefs, meta = recipient.prefs, recipient.meta
     day = now.astimezone(zone(prefs.timezone)).date().isoformat()
-    sent_today = int(meta.get("sent_count", 0)) if meta.get("sent_day") == day else 0
-    plan = plan_delivery(prefs, alert.alert_type, now, sent_today, parse_iso(last) if last else None)
-    if not plan.channels:
-        return
-    gap_start = now - prefs.min_gap
-    if not preference_store.reserve_slot(_table(), alert.user_id, day, prefs.max_alerts_per_day, now, gap_start):
-        return  # another alert took the slot meanwhile: this one stays in-app only
-    targets = [(channel, target) for channel in plan.channels if (target := _target(prefs, meta, channel))]
-    if plan.at is None:
-        _send_now(alert, targets, now)
-    else:
-        preference_store.defer(_table(), [preference_store.delivery_item(alert, c, t, plan.at) for c, t in targets])
-        metrics.add_metric(name="AlertDeliveriesDeferred", unit="Count", value=1)
+    planned = []
+    for alert in alerts:
+        last = meta.get("last_sent_at")
+        sent_today = int(meta.get("sent_count", 0)) if meta.get("sent_day") == day else 0
+        plan = plan_delivery(prefs, alert.alert_type, now, sent_today, parse_iso(last) if last else None)
+        targets = [
+            (channel, target)
+            for channel in plan.channels
+            if (target := _target(prefs, recipient.meta, channel)) and (alert.id, channel) not in recorded
+        ]
+        lease = (run_id, now + LEASE) if plan.at is None else None
+        deliveries = [preference_store.delivery_item(alert, c, t, plan.at or now, lease=lease) for c, t in targets]
+        planned.append(_Planned(alert, deliveries))
+        if deliveries:
+            meta = _after_sends(meta, day, 1, now)
+    return planned, day
 
 
-def _send_now(alert: Alert, targets: list[tuple[str, str]], now: datetime) -> None:
-    """Each message goes into the outbox, leased to this run, before it is sent, and leaves it after: if the
-    function dies in between, the delivery job sends it when the lease is over (at least once, never lost;
-    subscribers tell a repeat by its ``alert_id`` attribute)."""
-    run_id = uuid.uuid4().hex
-    wanted = [preference_store.delivery_item(alert, c, t, now, lease=(run_id, now + LEASE)) for c, t in targets]
-    # A retried release finds the ones recorded before (sent, or left to the delivery job) and skips them.
-    for item in preference_store.defer(_table(), wanted):
-        send(alert, str(item["channel"]), str(item["target"]))
-        preference_store.done(_table(), item, run_id, now)
+def release(
+    alerts: Sequence[Alert],
+    now: datetime,
+    *,
+    preferences: Mapping[str, PreferenceRead] | None = None,
+    one_by_one: bool = False,
+) -> int:
+    """Releases stored alerts from the outbox: each is published to the shared topic; then its email and SMS
+    are planned (sent now or deferred past quiet hours, within the daily cap and the minimum gap), and it
+    leaves the outbox in the very write that stores that plan. If anything fails (or the function dies) on the
+    way, the alerts not yet out of the outbox stay in it and the delivery job releases them again: at least
+    once, never lost; a repeat carries the same ``alert_id``.
+
+    The alerts of one request are released together: one read of each owner's preferences (none when the
+    caller read them, ``preferences`` by user id), the publishes, then one write for all of them (a
+    transaction of up to 100 items: the slots they take, their deliveries, their delivered marks), then the
+    email/SMS sends and one write recording them sent. A function that dies half way through may so repeat
+    the messages of every alert of its release. ``one_by_one`` releases each alert on its own instead (the
+    jobs: one crash repeats the messages of one alert at most). Returns how many alerts left the outbox."""
+    by_user: dict[str, list[Alert]] = {}
+    for alert in alerts:
+        by_user.setdefault(alert.user_id, []).append(alert)
+    released = 0
+    for user_id, theirs in by_user.items():
+        with _turn(user_id):
+            try:
+                known = (preferences or {}).get(user_id) or preference_store.get(_table(), user_id)
+            except Exception:
+                _failed(theirs, "Reading the preferences failed")
+                continue
+            recipient = _Recipient(user_id, *known)
+            for group in [[alert] for alert in theirs] if one_by_one else [theirs]:
+                released += _release_group(recipient, group, now)
+    return released
+
+
+# The monitor closes several positions at once in threads. Their releases for one user take turns (a lock per
+# stripe of users), so each one plans from the counters the previous one left: none loses a race to its own
+# process (and a run makes the same writes whatever the threads' timing). Across processes the conditional
+# writes keep the cap and the gap, as ever.
+_RELEASE_LOCKS = [threading.Lock() for _ in range(64)]
+
+
+def _turn(user_id: str) -> threading.Lock:
+    return _RELEASE_LOCKS[keys.shard_of(user_id, len(_RELEASE_LOCKS))]
+
+
+def _failed(alerts: Sequence[Alert], message: str) -> None:
+    logger.exception(message, extra={"alert_ids": [alert.id for alert in alerts], "left_in": "outbox"})
+    metrics.add_metric(name="AlertPublishFailures", unit="Count", value=len(alerts))
+
+
+def _release_group(recipient: _Recipient, alerts: Sequence[Alert], now: datetime) -> int:
+    settings = get_settings()
+    published = []
+    for alert in alerts:
+        try:
+            sns.publish_to_topic(settings.alerts_topic_arn, alert, EVENT_CHANNEL)
+        except Exception:
+            _failed([alert], "Alert publish failed")
+        else:
+            published.append(alert)
+    if not published:
+        return 0
+    progress = _Progress(run_id=uuid.uuid4().hex)
+    try:
+        _store_plans(recipient, published, now, progress)
+    except Exception:
+        _failed(published[progress.released :], "Alert release failed")
+    if progress.released:
+        metrics.add_metric(name="AlertsPublished", unit="Count", value=progress.released)
+    _send_now(progress.to_send, progress.run_id, now)  # what was planned before a failure still goes
+    return progress.released
+
+
+@dataclass
+class _Progress:
+    """How far a release got: the alerts out of the outbox (the first ``released``), and the deliveries to
+    send now, leased to ``run_id``."""
+
+    run_id: str
+    released: int = 0
+    to_send: list[Item] = field(default_factory=list)
+
+
+def _store_plans(recipient: _Recipient, alerts: Sequence[Alert], now: datetime, progress: _Progress) -> None:
+    """Writes each alert's plan and takes it out of the outbox, in as few requests as fit (one up to 100
+    items): per transaction, one conditional reservation of the slots its alerts take, their deliveries (each
+    only if not recorded before) and their delivered marks. A lost race is written again from what it says: a
+    delivery recorded before is left out, a reservation beaten by another one reads the counters again."""
+    table = _table()
+    recorded: set[tuple[str, str]] = set()
+    retries = 0
+    while progress.released < len(alerts):
+        pending = alerts[progress.released :]
+        planned, day = _plan(recipient, pending, now, progress.run_id, recorded)
+        chunk, items, roles = _next_transaction(recipient, planned, day, now, table)
+        try:
+            write_one_or_transact(items)
+        except ClientError as error:
+            codes = cancellation_codes(error)
+            retries += 1
+            if not codes or any(code not in RETRYABLE for code in codes) or retries >= PLAN_ATTEMPTS:
+                raise
+            for role, code in zip(roles, codes, strict=True):
+                if code != CONDITION_FAILED:
+                    continue
+                if role is None:
+                    recipient.reread()  # another release took slots meanwhile
+                else:
+                    recorded.add(role)
+            time.sleep(random.uniform(0, 0.01 * 2**retries))  # noqa: S311 (jitter spreads the retries)
+            continue
+        recipient.reserved(day, sum(1 for p in chunk if p.deliveries), now)
+        deliveries = [d for p in chunk for d in p.deliveries]
+        progress.to_send += [d for d in deliveries if "claimed_by" in d]
+        progress.released += len(chunk)
+        deferred = sum(1 for d in deliveries if "claimed_by" not in d)
+        if deferred:
+            metrics.add_metric(name="AlertDeliveriesDeferred", unit="Count", value=deferred)
+
+
+def _next_transaction(
+    recipient: _Recipient, planned: list[_Planned], day: str, now: datetime, table: str
+) -> tuple[list[_Planned], list[dict[str, Any]], list[tuple[str, str] | None]]:
+    """The longest run of ``planned`` whose writes fit one transaction: the reservation of the slots they take
+    (if any), each one's deliveries and delivered mark. Also says what each item is: None for the
+    reservation, (alert id, channel) for a delivery, ("", alert id) for a mark."""
+    chunk: list[_Planned] = []
+    size = 0
+    for item in planned:
+        extra = len(item.deliveries) + 1 + (1 if item.deliveries and not any(p.deliveries for p in chunk) else 0)
+        if chunk and size + extra > TRANSACTION_LIMIT:
+            break
+        chunk.append(item)
+        size += extra
+    items: list[dict[str, Any]] = []
+    roles: list[tuple[str, str] | None] = []
+    taking = sum(1 for p in chunk if p.deliveries)
+    if taking:
+        prefs = recipient.prefs
+        items.append(
+            preference_store.slot_update(
+                table,
+                recipient.user_id,
+                day=day,
+                count=taking,
+                cap=prefs.max_alerts_per_day,
+                now=now,
+                gap_start=now - prefs.min_gap,
+                same_day=recipient.meta.get("sent_day") == day,
+            )
+        )
+        roles.append(None)
+    for item in chunk:
+        for delivery in item.deliveries:
+            items.append(preference_store.delivery_put(table, delivery))
+            roles.append((item.alert.id, str(delivery["channel"])))
+        items.append(alert_store.delivered_update(table, item.alert, now, [IN_APP_CHANNEL, EVENT_CHANNEL]))
+        roles.append(("", item.alert.id))
+    return chunk, items, roles
+
+
+def _send_now(deliveries: list[Item], run_id: str, now: datetime) -> None:
+    """Sends the deliveries due now, recorded and leased to this run before (so if the function dies, or a
+    send fails, the delivery job sends them once the lease is over: at least once, never lost; subscribers
+    tell a repeat by its ``alert_id`` attribute), then records the sent ones in one write."""
+    sent = []
+    for item in deliveries:
+        alert = Alert.model_validate(item["alert"])
+        try:
+            send(alert, str(item["channel"]), str(item["target"]))
+        except Exception:
+            logger.exception("Alert delivery failed; the delivery job sends it", extra={"alert_id": alert.id})
+            continue
+        sent.append(item)
+    if sent:
+        try:
+            preference_store.done_all(_table(), sent, run_id, now)
+        except Exception:
+            logger.exception("Recording sent deliveries failed; the delivery job may send them again")
 
 
 def run_deliveries(now: datetime | None = None) -> dict[str, Any]:
@@ -111,10 +320,12 @@ def run_deliveries(now: datetime | None = None) -> dict[str, Any]:
             send(alert, str(item["channel"]), str(item["target"]))
             preference_store.done(_table(), item, run_id, moment)
             sent += 1
-    released = [release(alert_store.to_alert(item), moment) for item in preference_store.outbox(_table())]
+    waiting = [alert_store.to_alert(item) for item in preference_store.outbox(_table())]
+    # One by one: a run that dies repeats the messages of one alert at most.
+    released = release(waiting, moment, one_by_one=True)
     return {
         "sent": sent,
         "claimed_elsewhere": skipped,
-        "republished": sum(released),
-        "release_failures": len(released) - sum(released),
+        "republished": released,
+        "release_failures": len(waiting) - released,
     }

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from goalpost.data import goals as goal_store
+from goalpost.data.preferences import PreferenceRead
 from goalpost.domain.alerts import NewAlert
 from goalpost.domain.goal_checks import deadline_alert, on_track_alert, reminder_alert
 from goalpost.domain.goals import Goal, GoalStatus, GoalType
@@ -29,10 +30,16 @@ CALCULATED = {
 }
 
 
-def evaluate_user(user_id: str, moment: datetime) -> dict[str, Any]:
-    month = trading.figures(user_id, moment)
-    evaluation = trading.evaluate_trading_goals(user_id, moment, month)
-    personal = evaluate_personal_goals(user_id, moment, month)
+def evaluate_user(user_id: str, moment: datetime, *, one_by_one: bool = False) -> dict[str, Any]:
+    """One user's evaluation (manual-snapshot, and the job's worker with ``one_by_one``: each alert released
+    on its own): what it needs by key is one read (``trading.read_user``), then the trading goals, then the
+    personal goals."""
+    reads = trading.read_user(user_id, moment)
+    month = reads.month
+    evaluation = trading.evaluate_trading_goals(
+        user_id, moment, month, stored=reads.goals, preferences=reads.preferences, one_by_one=one_by_one
+    )
+    personal = evaluate_personal_goals(user_id, moment, month, preferences=reads.preferences, one_by_one=one_by_one)
     return {
         "trading_goals": len(evaluation.goals),
         "trading_alerts": evaluation.alerts,
@@ -41,7 +48,14 @@ def evaluate_user(user_id: str, moment: datetime) -> dict[str, Any]:
     }
 
 
-def evaluate_personal_goals(user_id: str, moment: datetime, month: MonthFigures) -> dict[str, Any]:
+def evaluate_personal_goals(
+    user_id: str,
+    moment: datetime,
+    month: MonthFigures,
+    *,
+    preferences: PreferenceRead | None = None,
+    one_by_one: bool = False,
+) -> dict[str, Any]:
     """Every active goal: the calculated types move to today's figures; then the deadline, on-track and
     reminder checks, each alert once per goal and period, in the goal's own transaction."""
     today = moment.date()
@@ -71,7 +85,9 @@ def evaluate_personal_goals(user_id: str, moment: datetime, month: MonthFigures)
         ]
         return [alert for alert in found if alert is not None]
 
-    changed = change_goals(user_id, active, calculate, moment, extra=checks)
+    changed = change_goals(
+        user_id, active, calculate, moment, extra=checks, preferences=preferences, one_by_one=one_by_one
+    )
     entries = sum(len(c.entries) for c in changed.values())
     metrics.add_metric(name="GoalsEvaluated", unit="Count", value=len(active))
     return {"personal_goals": len(active), "calculated_entries": entries}
@@ -81,5 +97,5 @@ def handle_message(body: str) -> dict[str, Any]:
     """Worker: one queued batch of users, each evaluated as of the batch's moment (idempotent per user and
     date, so SQS redelivering a batch after a crash half way through changes nothing twice)."""
     moment, users = parse_batch(body)
-    results = [evaluate_user(user_id, moment) for user_id, _ in users]
+    results = [evaluate_user(user_id, moment, one_by_one=True) for user_id, _ in users]
     return {"users": len(results), "alerts": sum(r["trading_alerts"] for r in results)}

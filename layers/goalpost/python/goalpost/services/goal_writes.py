@@ -13,10 +13,13 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from goalpost.data import goals as goal_store
 from goalpost.data.alerts import AlertWrite
+from goalpost.data.dynamo import write_one_or_transact
 from goalpost.data.goals import TRANSACTION_LIMIT, AlertsAlreadyRaised, GoalWrite, StaleGoals, transaction_size
+from goalpost.data.preferences import PreferenceRead
 from goalpost.domain.alerts import NewAlert
 from goalpost.domain.errors import ConcurrentModification, NotFound
 from goalpost.domain.goals import Goal, progress_alerts
@@ -76,11 +79,11 @@ def _prepare(goal: Goal, change: Change, now: datetime, extra: ExtraAlerts | Non
     return _Pending(GoalWrite(goal, expected, entries), alerts)
 
 
-def _batches(pending: list[_Pending]) -> Iterator[list[_Pending]]:
+def _batches(pending: list[_Pending], room: int = TRANSACTION_LIMIT) -> Iterator[list[_Pending]]:
     batch: list[_Pending] = []
     size = 0
     for item in pending:
-        if batch and size + item.size > TRANSACTION_LIMIT:
+        if batch and size + item.size > room:
             yield batch
             batch, size = [], 0
         batch.append(item)
@@ -89,12 +92,13 @@ def _batches(pending: list[_Pending]) -> Iterator[list[_Pending]]:
         yield batch
 
 
-def _save(batch: list[_Pending]) -> None:
-    """Writes one batch, dropping alerts that exist already (each is raised once) and trying again."""
+def _save(batch: list[_Pending], along: list[dict[str, Any]]) -> None:
+    """Writes one batch (and ``along``), dropping alerts that exist already (each is raised once) and trying
+    again."""
     while True:
         alerts = [alert for item in batch for alert in item.alerts]
         try:
-            goal_store.save_all(table(), [item.write for item in batch], alerts)
+            goal_store.save_all(table(), [item.write for item in batch], alerts, along)
             return
         except AlertsAlreadyRaised as duplicates:
             dropped = {id(alerts[n]) for n in duplicates.indexes}
@@ -103,11 +107,23 @@ def _save(batch: list[_Pending]) -> None:
 
 
 def change_goals(
-    user_id: str, goals: list[Goal], change: Change, now: datetime, extra: ExtraAlerts | None = None
+    user_id: str,
+    goals: list[Goal],
+    change: Change,
+    now: datetime,
+    extra: ExtraAlerts | None = None,
+    *,
+    preferences: PreferenceRead | None = None,
+    one_by_one: bool = False,
+    along: list[dict[str, Any]] | None = None,
 ) -> dict[str, Changed]:
     """Applies ``change`` to every goal, in as few transactions as fit, retrying the goals that lost a race
-    on a fresh read. Returns each goal as it ends up (changed or not); a goal deleted meanwhile is left out."""
+    on a fresh read. Returns each goal as it ends up (changed or not); a goal deleted meanwhile is left out.
+    The alerts the changes raise are released together at the end, with the owner's ``preferences`` when the
+    caller read them (``one_by_one``: each on its own, as the jobs release). ``along``: unconditional writes
+    that go with the first transaction that commits (on their own when nothing changes)."""
     todo = {goal.id: goal for goal in goals}
+    unwritten = list(along or [])
     result: dict[str, Changed] = {}
     published: list[AlertWrite] = []
     for attempt in range(MAX_ATTEMPTS):
@@ -122,26 +138,34 @@ def change_goals(
             else:
                 pending.append(prepared)
         todo = {}
-        for batch in _batches(pending):
+        for batch in _batches(pending, TRANSACTION_LIMIT - len(unwritten)):
             try:
-                _save(batch)
+                _save(batch, unwritten)
             except StaleGoals:
                 ids = [item.write.goal.id for item in batch]
                 todo.update({goal.id: goal for goal in goal_store.get_many(table(), user_id, ids)})
                 continue
+            unwritten = []
             for item in batch:
                 result[item.write.goal.id] = Changed(item.write.goal, item.write.entries)
                 published += item.alerts
         if not todo:
-            alert_service.publish([write.alert for write in published], now)
-            return result
-    alert_service.publish([write.alert for write in published], now)
-    raise ConcurrentModification("The goal is being changed by other requests; try again")
+            break
+    write_one_or_transact(unwritten)
+    known = {user_id: preferences} if preferences is not None else None
+    alert_service.publish([write.alert for write in published], now, preferences=known, one_by_one=one_by_one)
+    if todo:
+        raise ConcurrentModification("The goal is being changed by other requests; try again")
+    return result
 
 
 def change_goal(user_id: str, goal_id: str, change: Change, now: datetime) -> Changed:
-    """Reads the goal (404 when there is none) and applies ``change`` to it."""
-    changed = change_goals(user_id, [load(user_id, goal_id)], change, now).get(goal_id)
+    """Reads the goal (404 when there is none) with its owner's alert preferences, in one request, and applies
+    ``change`` to it; the alerts it raises are released with those preferences."""
+    goal, preferences = goal_store.get_with_preferences(table(), user_id, goal_id)
+    if goal is None:
+        raise NotFound(GOAL_NOT_FOUND)
+    changed = change_goals(user_id, [goal], change, now, preferences=preferences).get(goal_id)
     if changed is None:
         raise NotFound(GOAL_NOT_FOUND)
     return changed

@@ -60,11 +60,12 @@ def create_from_template(
 def sync_from_budget(user_id: str, snapshot: BudgetSnapshot, now: datetime | None = None) -> list[ProgressEntry]:
     """Stores the snapshot and moves every active goal it measures, each with a ``budget_sync`` entry dated
     the day the snapshot describes. A goal already at the measured amount gets no entry, so sending the same
-    snapshot again changes nothing."""
+    snapshot again changes nothing. The snapshot is stored in the goals' first transaction (on its own when
+    no goal moves): one Query of the active goals, one write."""
     moment = now or utc_now()
     if snapshot.period_start() > moment.date():
         raise InvalidInput("The budget period is in the future")
-    budget_store.put(table(), user_id, snapshot, moment)
+    stored = budget_store.put_item(table(), user_id, snapshot, moment)
     day = snapshot.as_of(moment.date())
 
     def sync(goal: Goal) -> list[ProgressEntry]:
@@ -86,7 +87,7 @@ def sync_from_budget(user_id: str, snapshot: BudgetSnapshot, now: datetime | Non
     measured = [
         goal for goal in goal_store.list_all(table(), user_id, GoalStatus.ACTIVE) if measure(goal, snapshot) is not None
     ]
-    changed = change_goals(user_id, measured, sync, moment)
+    changed = change_goals(user_id, measured, sync, moment, along=[stored])
     entries = [entry for goal in measured if goal.id in changed for entry in changed[goal.id].entries]
     metrics.add_metric(name="BudgetSyncEntries", unit="Count", value=len(entries))
     return entries

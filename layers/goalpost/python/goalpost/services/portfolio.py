@@ -9,7 +9,6 @@ from typing import Any
 
 from goalpost.data import portfolio as portfolio_store
 from goalpost.data import positions as position_store
-from goalpost.data import prices as price_store
 from goalpost.domain.charts import Point, Timeframe, bucket_points, window
 from goalpost.domain.clock import parse_iso, utc_now
 from goalpost.domain.money import HUNDRED, ZERO
@@ -31,10 +30,12 @@ def set_cash(user_id: str, amount: Decimal) -> Decimal:
 
 
 def current(user_id: str, now: datetime | None = None) -> PortfolioValue:
-    """Open positions (one Query), their prices (BatchGetItem) and the cash (GetItem)."""
+    """Open positions (one Query), then their prices and the cash together (one BatchGetItem per 100 keys)."""
     positions = position_store.open_positions(_data(), user_id)
-    prices = price_store.get_prices(get_settings().system_table_name, {p.symbol for p in positions})
-    return value_portfolio(positions, prices, cash(user_id), now or utc_now())
+    reads = portfolio_store.read_for_valuation(
+        _data(), get_settings().system_table_name, user_id, {p.symbol for p in positions}
+    )
+    return value_portfolio(positions, reads.prices, reads.cash, now or utc_now())
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from goalpost.data import keys
 from goalpost.data import portfolio as portfolio_store
 from goalpost.data import positions as position_store
+from goalpost.data import preferences as preference_store
 from goalpost.data import prices as price_store
+from goalpost.data.dynamo import key
 from goalpost.data.positions import NotOpen
+from goalpost.data.preferences import PreferenceRead
 from goalpost.domain.alerts import AlertType, NewAlert
 from goalpost.domain.charts import Tier, max_drawdown_percent
 from goalpost.domain.clock import utc_now
@@ -96,16 +100,24 @@ def closed_alert(position: Position) -> NewAlert:
 
 
 def record_close(
-    position: Position, *, price: Decimal, when: datetime, reason: ExitReason, trigger: Decimal | None = None
+    position: Position,
+    *,
+    price: Decimal,
+    when: datetime,
+    reason: ExitReason,
+    trigger: Decimal | None = None,
+    preferences: PreferenceRead | None = None,
 ) -> Position:
     """Closes ``position`` exactly once: the close, the symbol count, the aggregates, the month's P&L and one
-    ``position_closed`` alert in one conditional transaction; ``NotOpen`` if something closed it first."""
+    ``position_closed`` alert in one conditional transaction; ``NotOpen`` if something closed it first. The
+    alert is then released with the owner's ``preferences`` when the caller read them (else it reads them)."""
     closed = position.model_copy(deep=True)
     close(closed, exit_price=price, exit_time=when, reason=reason, trigger=trigger)
     write = alert_service.prepare(closed.user_id, closed_alert(closed), when)
     data, system = _tables()
     position_store.close(data, system, closed, [write])
-    alert_service.publish([write.alert], when)
+    known = {closed.user_id: preferences} if preferences is not None else None
+    alert_service.publish([write.alert], when, preferences=known)
     emf.add_metric(name="PositionsClosed", unit="Count", value=1)
     return closed
 
@@ -113,8 +125,14 @@ def record_close(
 def close_position(
     user_id: str, position_id: str, *, exit_price: Decimal | None, exit_time: datetime | None
 ) -> Position:
-    """A manual close at the given price, else the cached one (``400`` without either); ``409`` once closed."""
-    position = get_position(user_id, position_id)
+    """A manual close at the given price, else the cached one (``400`` without either); ``409`` once closed.
+    The position and its owner's alert preferences (for the alert the close raises) are one read."""
+    item, preferences = preference_store.get_with(
+        _tables()[0], user_id, key(keys.user_pk(user_id), keys.position_sk(position_id))
+    )
+    if item is None:
+        raise NotFound(POSITION_NOT_FOUND)
+    position = position_store.to_position(item)
     if position.status != PositionStatus.OPEN:
         raise Conflict("The position is already closed")
     when = exit_time or utc_now()
@@ -127,7 +145,7 @@ def close_position(
             raise BusinessRuleError(f"No exit_price given and no cached price for {position.symbol}")
         price = cached.price
     try:
-        return record_close(position, price=price, when=when, reason=ExitReason.MANUAL)
+        return record_close(position, price=price, when=when, reason=ExitReason.MANUAL, preferences=preferences)
     except NotOpen:
         raise Conflict("The position is already closed") from None
 

@@ -7,14 +7,20 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from goalpost.data import portfolio as portfolio_store
+from goalpost.data import positions as position_store
+from goalpost.data import preferences as preference_store
 from goalpost.data import trading as trading_store
 from goalpost.data.alerts import transact_with_alerts
+from goalpost.data.dynamo import Item
+from goalpost.data.preferences import PreferenceRead
 from goalpost.domain.alerts import AlertType, NewAlert
 from goalpost.domain.clock import utc_now
-from goalpost.domain.errors import BusinessRuleError
+from goalpost.domain.errors import BusinessRuleError, ConcurrentModification
 from goalpost.domain.goals import TrackingStatus
 from goalpost.domain.ids import new_id
 from goalpost.domain.money import ZERO, round2
+from goalpost.domain.portfolio import value_portfolio
 from goalpost.domain.trading import (
     MonthFigures,
     TradingGoal,
@@ -25,7 +31,7 @@ from goalpost.domain.trading import (
 )
 from goalpost.observability import logger
 from goalpost.services import alerts as alert_service
-from goalpost.services import portfolio
+from goalpost.services.portfolio import current as current_portfolio
 from goalpost.settings import get_settings
 
 STATUS_ALERT = {
@@ -63,14 +69,26 @@ def target_updates(
     return updates
 
 
-def current_goals(user_id: str) -> list[TradingGoal]:
-    """The three goals, sorted by type; the ones never used yet are created with their default targets."""
-    stored = trading_store.goals(_table(), user_id)
-    missing = [TradingGoal.default(t) for t in TradingGoalType if t not in stored]
-    if missing:
-        trading_store.create_missing(_table(), user_id, missing)
+CREATE_ATTEMPTS = 3  # a lost race for the first use is lost once: the winner created all three
+
+
+def _with_defaults(user_id: str, stored: dict[TradingGoalType, TradingGoal]) -> dict[TradingGoalType, TradingGoal]:
+    """The stored goals, and the ones never used yet created with their default targets: one request, each
+    conditional on still being missing, so two concurrent first uses create them once (the loser reads them
+    again)."""
+    for _ in range(CREATE_ATTEMPTS):
+        missing = [TradingGoal.default(t) for t in TradingGoalType if t not in stored]
+        if not missing or trading_store.create_missing(_table(), user_id, missing):
+            return {**stored, **{goal.goal_type: goal for goal in missing}}
         stored = trading_store.goals(_table(), user_id)
-    return sorted(stored.values(), key=lambda g: g.goal_type.value)
+    raise ConcurrentModification("The trading goals are being created by another request; try again")
+
+
+def current_goals(user_id: str) -> list[TradingGoal]:
+    """The three goals, sorted by type; the ones never used yet are created with their default targets (the
+    answer is what was written, not read again)."""
+    goals = _with_defaults(user_id, trading_store.goals(_table(), user_id))
+    return sorted(goals.values(), key=lambda g: g.goal_type.value)
 
 
 def history(user_id: str, goal_type: TradingGoalType, days: int, today: date | None = None) -> list[dict[str, Any]]:
@@ -79,27 +97,42 @@ def history(user_id: str, goal_type: TradingGoalType, days: int, today: date | N
 
 
 def set_targets(user_id: str, updates: dict[TradingGoalType, Decimal], now: datetime | None = None) -> None:
-    """New targets (progress and status follow at once), logged with the portfolio value now."""
+    """New targets (progress and status follow at once), logged with the portfolio value at the change (valued
+    live, as ``/portfolio/current`` does: the log records what the portfolio was worth when the targets moved);
+    one Query of the goals, one transaction for the changes and the log entry, which also creates goals never
+    used yet."""
     if not updates:
         raise BusinessRuleError("At least one target must be provided")
     moment = now or utc_now()
-    goals = {goal.goal_type: goal for goal in current_goals(user_id)}
-    factors = []
-    writes = []
-    for goal_type, target in updates.items():
-        old = goals[goal_type]
-        factors.append(target / old.target_value if old.target_value else Decimal(1))
-        changed, _ = evaluate(old.model_copy(update={"target_value": target}), old.current_value, moment)
-        writes.append(trading_store.goal_put(_table(), user_id, changed))
-    entry = {
-        "changed_at": moment,
-        "portfolio_value": round2(portfolio.current(user_id, moment).total_value),
-        "adjustment_factor": (sum(factors, ZERO) / len(factors)).quantize(Decimal("0.0001")),
-        "reason": TARGETS_REASON,
-        "updates": {f"{t.value}_target": v for t, v in updates.items()},
-    }
-    writes.append(trading_store.targets_change(_table(), user_id, moment, new_id(), entry))
-    trading_store.transact(writes)
+    value_now = round2(current_portfolio(user_id, moment).total_value)
+    for _ in range(CREATE_ATTEMPTS):
+        stored = trading_store.goals(_table(), user_id)
+        goals = {t: stored.get(t) or TradingGoal.default(t) for t in TradingGoalType}
+        factors = []
+        writes = []
+        for goal_type in TradingGoalType:
+            old = goals[goal_type]
+            if goal_type in updates:
+                target = updates[goal_type]
+                factors.append(target / old.target_value if old.target_value else Decimal(1))
+                goal, _ = evaluate(old.model_copy(update={"target_value": target}), old.current_value, moment)
+            elif goal_type in stored:
+                continue
+            else:
+                goal = old
+            put = trading_store.goal_put if goal_type in stored else trading_store.create_put
+            writes.append(put(_table(), user_id, goal))
+        entry = {
+            "changed_at": moment,
+            "portfolio_value": value_now,
+            "adjustment_factor": (sum(factors, ZERO) / len(factors)).quantize(Decimal("0.0001")),
+            "reason": TARGETS_REASON,
+            "updates": {f"{t.value}_target": v for t, v in updates.items()},
+        }
+        writes.append(trading_store.targets_change(_table(), user_id, moment, new_id(), entry))
+        if trading_store.transact(writes):
+            return
+    raise ConcurrentModification("The trading goals are being created by another request; try again")
 
 
 def target_changes(user_id: str, *, limit: int, next_token: str | None) -> tuple[list[dict[str, Any]], str | None]:
@@ -112,17 +145,43 @@ def record_profit(user_id: str, profit: Decimal, now: datetime | None = None) ->
     return Decimal(month.get("recorded_profit", 0)) + Decimal(month.get("realized_pnl", 0))
 
 
-def figures(user_id: str, moment: datetime) -> MonthFigures:
-    """The portfolio value now; the month's start value (stored by the month's first evaluation, when the
-    value is known and not 0); the month's realized profit."""
-    value = portfolio.current(user_id, moment).total_value
+@dataclass(frozen=True)
+class UserReads:
+    """What one user's evaluation reads: the month's figures, the stored trading goals (the missing ones are
+    not there yet) and the alert preferences (for the alerts it may raise)."""
+
+    month: MonthFigures
+    goals: dict[TradingGoalType, TradingGoal]
+    preferences: PreferenceRead
+
+
+def read_user(user_id: str, moment: datetime) -> UserReads:
+    """The open positions (one Query), then in one BatchGetItem (one per 100 keys) their cached prices, the
+    cash, the month's item, the three trading goals and the preferences. The portfolio value is valued as
+    ``/portfolio/current`` does; the month's start value is stored by its first evaluation, when the value
+    is known and not 0 (an UpdateItem, that once a month); the month's realized profit."""
+    table, system = _table(), get_settings().system_table_name
     month_id = month_of(moment.date())
-    month = trading_store.month(_table(), user_id, month_id)
+    positions = position_store.open_positions(table, user_id)
+    month_key = trading_store.month_key(user_id, month_id)
+    prefs_key = preference_store.prefs_key(user_id)
+    goal_keys = [trading_store.goal_key(user_id, goal_type) for goal_type in TradingGoalType]
+    reads = portfolio_store.read_for_valuation(
+        table, system, user_id, {p.symbol for p in positions}, [month_key, prefs_key, *goal_keys]
+    )
+
+    def found(item_key: dict[str, Any]) -> Item | None:
+        return reads.others.get((item_key["pk"]["S"], item_key["sk"]["S"]))
+
+    value = value_portfolio(positions, reads.prices, reads.cash, moment).total_value
+    month = found(month_key) or {}
     start = month.get("start_value")
     if start is None and value > 0:
-        start = trading_store.set_start_value(_table(), user_id, month_id, value)
+        start = trading_store.set_start_value(table, user_id, month_id, value)
     income = Decimal(month.get("recorded_profit", 0)) + Decimal(month.get("realized_pnl", 0))
-    return MonthFigures(portfolio_value=value, start_value=None if start is None else Decimal(start), income=income)
+    figures = MonthFigures(portfolio_value=value, start_value=None if start is None else Decimal(start), income=income)
+    goals = [trading_store.to_goal(item) for item in map(found, goal_keys) if item is not None]
+    return UserReads(figures, {goal.goal_type: goal for goal in goals}, preference_store.from_item(found(prefs_key)))
 
 
 @dataclass(frozen=True)
@@ -132,16 +191,26 @@ class Evaluation:
     skipped: list[str]
 
 
-def evaluate_trading_goals(user_id: str, moment: datetime, month: MonthFigures) -> Evaluation:
-    """Updates the three goals, writes today's history row of each (a rerun replaces it) and raises an alert
-    for each status change into achieved / at risk / behind, all in one transaction; an alert raised by an
-    earlier run of the same day is not raised again."""
+def evaluate_trading_goals(
+    user_id: str,
+    moment: datetime,
+    month: MonthFigures,
+    *,
+    stored: dict[TradingGoalType, TradingGoal] | None = None,
+    preferences: PreferenceRead | None = None,
+    one_by_one: bool = False,
+) -> Evaluation:
+    """Updates the three goals (``stored``: as the caller read them; else read here), writes today's history
+    row of each (a rerun replaces it) and raises an alert for each status change into achieved / at risk /
+    behind, all in one transaction; an alert raised by an earlier run of the same day is not raised again.
+    The alerts are released with the owner's ``preferences`` when the caller read them."""
     day = moment.date()
     writes: list[dict[str, Any]] = []
     raised: list[NewAlert] = []
     evaluated: list[TradingGoal] = []
     skipped: list[str] = []
-    for goal in current_goals(user_id):
+    goals = _with_defaults(user_id, trading_store.goals(_table(), user_id) if stored is None else stored)
+    for goal in sorted(goals.values(), key=lambda g: g.goal_type.value):
         value = month.current(goal.goal_type)
         if value is None:
             logger.warning("Monthly return skipped: the month's start value is unknown or 0", extra={"user": user_id})
@@ -159,7 +228,8 @@ def evaluate_trading_goals(user_id: str, moment: datetime, month: MonthFigures) 
             raised.append(_status_alert(updated, day))
     prepared = [alert_service.prepare(user_id, alert, moment) for alert in raised]
     alert_writes = transact_with_alerts(writes, prepared)
-    alert_service.publish([w.alert for w in alert_writes], moment)
+    known = {user_id: preferences} if preferences is not None else None
+    alert_service.publish([w.alert for w in alert_writes], moment, preferences=known, one_by_one=one_by_one)
     return Evaluation(evaluated, len(alert_writes), skipped)
 
 

@@ -1,0 +1,116 @@
+"""``make bench``: cold starts, DynamoDB requests per route, the jobs at scale and the cost model, printed as
+one table against the goals, written to bench/results.json and docs/cost.md.
+
+    python -m tests.bench [--rounds 15] [--skip cold,routes,jobs]
+
+It is not a test: it measures. Wall times are this machine's (and moto's); the ratios, request counts and
+units are what the goals are stated in."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tests.bench import cost, report
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+RESULTS = REPO_ROOT / "bench" / "results.json"
+COST_DOC = REPO_ROOT / "docs" / "cost.md"
+PARTS = ("cold", "routes", "jobs")
+
+
+def progress(message: str) -> None:
+    print(f"  .. {message}", file=sys.stderr, flush=True)
+
+
+def measure(parts: set[str], rounds: int) -> dict[str, Any]:
+    results: dict[str, Any] = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+    }
+    started = time.perf_counter()
+    if "cold" in parts:
+        from tests.bench import cold_start
+
+        results["cold_start"] = cold_start.measure(rounds, progress)
+    # The routes and the jobs both run on moto, one CPU each: side by side, after the cold starts (which want a
+    # quiet machine).
+    routes = _start_routes() if "routes" in parts else None
+    if "jobs" in parts:
+        from tests.bench import jobs
+
+        results["jobs"] = jobs.run(progress)
+    if routes is not None:
+        output, _ = routes.communicate()
+        if routes.returncode not in (0, 1):  # 1: some route missed its goal, which the report shows
+            raise RuntimeError("the routes bench failed")
+        results["routes"] = json.loads(output)
+    if {"cold", "routes", "jobs"} <= parts:
+        results["cost"] = cost.model(cost_inputs(results))
+    results["seconds"] = round(time.perf_counter() - started, 1)
+    return results
+
+
+def _start_routes() -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.bench.routes", "--json"], cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True
+    )
+
+
+def cost_inputs(results: dict[str, Any]) -> dict[str, Any]:
+    """The measured figures the cost model needs, taken from the three parts."""
+    cold = [row for row in results["cold_start"]["functions"] if row["kind"] == "api"]
+    rows = [row for row in results["routes"]["routes"] if not row["variant"] and row["function"] != "prices-api"]
+    reads = [row for row in rows if row["route"].startswith("GET ")]
+    writes = [row for row in rows if not row["route"].startswith("GET ")]
+
+    def mean_units(kind: str) -> float:
+        read_mean = statistics.fmean(row[kind] for row in reads)
+        write_mean = statistics.fmean(row[kind] for row in writes)
+        return cost.READ_SHARE * read_mean + (1 - cost.READ_SHARE) * write_mean
+
+    jobs = results["jobs"]
+    return {
+        "api": {
+            "warm_ms": statistics.fmean(row["warm_median_ms"] for row in cold),
+            "cold_ms": statistics.fmean(row["median_ms"] for row in cold),
+            "memory_mb": statistics.fmean(row["memory_mb"] for row in cold),
+            "read_units_per_call": mean_units("read_units"),
+            "write_units_per_call": mean_units("write_units"),
+        },
+        **cost.job_inputs(jobs),
+    }
+
+
+# As the local server runs the functions, quietly: their log lines and EMF metrics would bury the table.
+QUIET = {"POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_TRACE_DISABLED": "true"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.update(QUIET)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=15, help="fresh interpreters per function (at least 15)")
+    parser.add_argument("--skip", default="", help="parts to leave out: cold, routes, jobs (comma-separated)")
+    args = parser.parse_args(argv)
+    parts = set(PARTS) - {part.strip() for part in args.skip.split(",") if part.strip()}
+    results = measure(parts, args.rounds)
+    print(report.render(results))
+    if parts == set(PARTS):
+        RESULTS.parent.mkdir(exist_ok=True)
+        RESULTS.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
+        COST_DOC.write_text(report.cost_document(results), encoding="utf-8")
+        print(f"\nwrote {RESULTS.relative_to(REPO_ROOT)} and {COST_DOC.relative_to(REPO_ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

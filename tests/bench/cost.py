@@ -1,0 +1,341 @@
+"""The cost model: dollars per active user per month and per million API calls at 1,000,000 users, and how many
+workers each job needs to finish 1,000,000 users inside its cadence, computed from what the bench measured
+(request counts, read and write units, warm durations) and the published AWS prices below.
+
+Everything that is an assumption rather than a measurement is a named constant here and is printed with the
+result in docs/cost.md, so a reader can disagree with a number and see what follows."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+# ---------------------------------------------------------------- published prices (us-east-1, on-demand)
+# AWS price pages, November 2026: Lambda, API Gateway (HTTP APIs), DynamoDB (on-demand, Standard table class),
+# SQS (standard), SNS, Step Functions (Express), CloudWatch Logs.
+PRICES: dict[str, tuple[float, str]] = {
+    "lambda_gb_second": (0.0000133334, "Lambda, arm64, per GB-second (first tier)"),
+    "lambda_request": (0.20 / 1e6, "Lambda, per request"),
+    "http_api_request": (1.00 / 1e6, "API Gateway HTTP API, per request (first 300 M a month)"),
+    "write_unit": (0.625 / 1e6, "DynamoDB on-demand, per write request unit"),
+    "read_unit": (0.125 / 1e6, "DynamoDB on-demand, per read request unit"),
+    "storage_gb_month": (0.25, "DynamoDB Standard, per GB-month stored (first 25 GB free, ignored)"),
+    "sqs_request": (0.40 / 1e6, "SQS standard, per request (64 KB chunk)"),
+    "sns_publish": (0.50 / 1e6, "SNS, per publish (64 KB chunk)"),
+    "sns_email": (2.00 / 1e5, "SNS email delivery, per message"),
+    "express_request": (1.00 / 1e6, "Step Functions Express, per workflow request"),
+    "express_gb_second": (0.00001667, "Step Functions Express, per GB-second (64 MB minimum)"),
+    "log_gb": (0.50, "CloudWatch Logs, per GB ingested"),
+}
+
+
+def price(name: str) -> float:
+    return PRICES[name][0]
+
+
+# ---------------------------------------------------------------- the workload (assumptions)
+USERS = 1_000_000
+DAYS = 30
+SLOTS_PER_DAY = 24 * 12  # 5-minute snapshot slots
+MONITOR_RUNS = DAYS * 24 * 20  # every 3 minutes
+PRICE_RUNS = DAYS * 24 * 360  # every 10 seconds
+# US equities: 6.5 h a day on 21 trading days a month; crypto: always.
+STOCK_HOURS = 6.5 * 21
+PROFILES: dict[str, dict[str, float]] = {
+    # share of the month the user's markets trade (their snapshots and price moves happen then)
+    "stocks": {"trading_share": STOCK_HOURS / (DAYS * 24)},
+    "crypto": {"trading_share": 1.0},
+}
+API_CALLS_PER_USER = 300  # 10 a day: the app opened a few times, a position or progress entry recorded
+READ_SHARE = 0.8  # of API calls that only read
+POSITIONS_PER_USER = 5
+ALERTS_PER_USER = 10  # a month, each published once as an event and sent by email
+LOG_BYTES_PER_INVOCATION = 1200  # the function's JSON log lines plus Lambda's START/END/REPORT
+COLD_START_SHARE = 0.02  # of API invocations that start a new execution environment (init is billed)
+SYMBOLS = 10_000  # active symbols at 1,000,000 users
+GOAL = 0.005  # dollars per active user per month
+
+# ---------------------------------------------------------------- latencies for the worker arithmetic
+# AWS's own figures for requests inside a region, conservative: single-digit ms for DynamoDB item reads and
+# writes, more for batches and transactions; SQS tens of ms.
+LATENCY_SECONDS = {
+    "GetItem": 0.006,
+    "PutItem": 0.008,
+    "UpdateItem": 0.008,
+    "DeleteItem": 0.008,
+    "Query": 0.010,
+    "BatchGetItem": 0.015,
+    "BatchWriteItem": 0.025,
+    "TransactWriteItems": 0.030,
+    "TransactGetItems": 0.020,
+    "SendMessageBatch": 0.030,
+    "Publish": 0.030,
+}
+DEFAULT_LATENCY = 0.010
+UTILISATION = 0.5  # a job must finish in half its cadence, leaving room for retries and slow partitions
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of the bill for one user in a month: what, how many, at what unit price."""
+
+    what: str
+    quantity: float
+    unit_price: float
+
+    @property
+    def dollars(self) -> float:
+        return self.quantity * self.unit_price
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "what": self.what,
+            "quantity": round(self.quantity, 3),
+            "unit_price": self.unit_price,
+            "dollars": self.dollars,
+        }
+
+
+def units_lines(what: str, count: float, read_units: float, write_units: float) -> list[Line]:
+    """``count`` times an operation that reads and writes the given units."""
+    return [
+        Line(f"{what}: DynamoDB reads", count * read_units, price("read_unit")),
+        Line(f"{what}: DynamoDB writes", count * write_units, price("write_unit")),
+    ]
+
+
+def lambda_lines(what: str, invocations: float, milliseconds: float, memory_mb: int) -> list[Line]:
+    gb_seconds = invocations * max(1.0, milliseconds) / 1000 * memory_mb / 1024
+    return [
+        Line(f"{what}: Lambda requests", invocations, price("lambda_request")),
+        Line(f"{what}: Lambda GB-seconds", gb_seconds, price("lambda_gb_second")),
+        Line(f"{what}: logs (GB)", invocations * LOG_BYTES_PER_INVOCATION / 1e9, price("log_gb")),
+    ]
+
+
+def api_lines(api: dict[str, Any]) -> list[Line]:
+    """The user's API calls: the gateway, the function (warm duration, plus the billed init of cold starts) and
+    the read and write units per call, averaged over the routes measured (reads weighted ``READ_SHARE``)."""
+    calls = API_CALLS_PER_USER
+    milliseconds = api["warm_ms"] + COLD_START_SHARE * api["cold_ms"]
+    return [
+        Line("API: HTTP API requests", calls, price("http_api_request")),
+        *lambda_lines("API", calls, milliseconds, api["memory_mb"]),
+        *units_lines("API", calls, api["read_units_per_call"], api["write_units_per_call"]),
+    ]
+
+
+def snapshot_lines(snapshot: dict[str, Any], trading_share: float) -> list[Line]:
+    slots = SLOTS_PER_DAY * DAYS * trading_share
+    users_per_message = snapshot["users_per_message"]
+    # Per message: send (amortised over a 10-message batch), receive and delete (the event source mapping).
+    sqs_requests = slots / users_per_message * (1 / 10 + 2)
+    return [
+        *units_lines("snapshots", slots, snapshot["read_units_per_user"], snapshot["write_units_per_user"]),
+        Line("snapshots: SQS requests", sqs_requests, price("sqs_request")),
+        *lambda_lines("snapshots", slots / users_per_message, snapshot["worker_ms_per_message"], snapshot["memory_mb"]),
+    ]
+
+
+def monitor_lines(monitor: dict[str, Any], trading_share: float) -> list[Line]:
+    """Each open position is read by every 3-minute run, and by the run after every price update that moved
+    its price (every 10 s while its market trades), and written as the monitor decides."""
+    full_runs = MONITOR_RUNS * POSITIONS_PER_USER
+    after_moves = PRICE_RUNS * trading_share * POSITIONS_PER_USER
+    return [
+        *units_lines(
+            "monitor (3-minute runs)",
+            full_runs,
+            monitor["read_units_per_position"],
+            monitor["idle_write_units_per_position"],
+        ),
+        *units_lines(
+            "monitor (after price moves)",
+            after_moves,
+            monitor["read_units_per_position"],
+            monitor["moved_write_units_per_position"],
+        ),
+    ]
+
+
+def shared_lines(prices: dict[str, Any], end_of_day: dict[str, Any]) -> list[Line]:
+    """What does not grow with one user's activity: the price update (shared by all users) and the daily
+    evaluation of the user's goals, plus alerts."""
+    per_user_price_runs = PRICE_RUNS / USERS
+    return [
+        *units_lines(
+            "price update (shared)", per_user_price_runs, prices["read_units_per_run"], prices["write_units_per_run"]
+        ),
+        Line("price update: Express workflow requests (shared)", DAYS * 24 * 60 / USERS, price("express_request")),
+        *units_lines("end of day", DAYS, end_of_day["read_units_per_user"], end_of_day["write_units_per_user"]),
+        Line("alerts: SNS event publishes", ALERTS_PER_USER, price("sns_publish")),
+        Line("alerts: email deliveries", ALERTS_PER_USER, price("sns_email")),
+    ]
+
+
+def storage_lines(snapshot: dict[str, Any]) -> list[Line]:
+    """Snapshots kept: 5-minute points 2 days, 30-minute 8, hourly 31, 3-hourly 92, daily forever (a year here)."""
+    points = 12 * 24 * 2 + 2 * 24 * 6 + 24 * 23 + 8 * 61 + 365
+    return [
+        Line(
+            "storage: snapshots (GB-month)",
+            points * snapshot["bytes_per_snapshot"] * 2 / 1e9,
+            price("storage_gb_month"),
+        )
+    ]
+
+
+def bill(measured: dict[str, Any], profile: str) -> dict[str, Any]:
+    share = PROFILES[profile]["trading_share"]
+    lines = [
+        *api_lines(measured["api"]),
+        *snapshot_lines(measured["snapshot"], share),
+        *monitor_lines(measured["monitor"], share),
+        *shared_lines(measured["prices"], measured["end_of_day"]),
+        *storage_lines(measured["snapshot"]),
+    ]
+    total = sum(line.dollars for line in lines)
+    return {
+        "profile": profile,
+        "dollars_per_user_month": total,
+        "meets_goal": total <= GOAL,
+        "lines": [line.as_json() for line in sorted(lines, key=lambda line: -line.dollars)],
+    }
+
+
+def per_million_api_calls(api: dict[str, Any]) -> float:
+    return sum(line.dollars for line in api_lines(api)) / API_CALLS_PER_USER * 1e6
+
+
+def request_seconds(requests: dict[str, float], parallel: int) -> float:
+    """Seconds one invocation spends waiting on AWS for these requests, ``parallel`` at a time."""
+    total = sum(count * LATENCY_SECONDS.get(operation, DEFAULT_LATENCY) for operation, count in requests.items())
+    return total / max(1, parallel)
+
+
+def workers(name: str, cadence_seconds: float, seconds_per_user: float, configured: int | None) -> dict[str, Any]:
+    """Concurrent workers that finish ``USERS`` users inside ``UTILISATION`` of the cadence."""
+    needed = math.ceil(USERS * seconds_per_user / (cadence_seconds * UTILISATION))
+    return {
+        "job": name,
+        "cadence_seconds": cadence_seconds,
+        "seconds_per_user": seconds_per_user,
+        "work_seconds_at_1m_users": USERS * seconds_per_user,
+        "workers_needed": needed,
+        "workers_configured": configured,
+        "fits": configured is None or needed <= configured,
+    }
+
+
+# ---------------------------------------------------------------- from the jobs bench to the model's inputs
+PROVIDER_SECONDS = 0.25  # one market-data request (Alpaca/Binance), including their latency
+PROVIDER_PARALLEL = 4  # goalpost.services.prices fetches this many batches at a time
+READ_PARALLEL = 8  # the snapshot worker reads this many portfolios at a time
+WRITE_PARALLEL = 8  # the monitor writes this many positions at a time
+END_OF_DAY_WINDOW_SECONDS = 15 * 60  # the day's evaluation should be done a quarter of an hour after 23:59
+
+
+def _per(value: float, count: float) -> float:
+    return value / count if count else 0.0
+
+
+def job_inputs(jobs: dict[str, Any]) -> dict[str, Any]:
+    snapshot, prices, end_of_day = jobs["snapshot"], jobs["price_update"], jobs["end_of_day"]
+    first = jobs["position_monitor"]  # the first run over every open position
+    moved = first["after_move"]  # a run after 100 symbols' prices moved
+    users = snapshot["users"]
+    from goalpost import declaration
+    from goalpost.services.fanout import USERS_PER_MESSAGE
+
+    worker = declaration.JOBS_BY_NAME["snapshot"].worker
+    assert worker is not None
+    per_message = {op: n / users * USERS_PER_MESSAGE for op, n in snapshot["dynamodb_requests"].items()}
+    return {
+        "snapshot": {
+            "users_per_message": USERS_PER_MESSAGE,
+            "read_units_per_user": _per(snapshot["read_units"], users),
+            "write_units_per_user": _per(snapshot["write_units"], users),
+            "worker_ms_per_message": 1000 * request_seconds(per_message, READ_PARALLEL),
+            "memory_mb": worker.memory_mb,
+            "bytes_per_snapshot": snapshot.get("bytes_per_snapshot", 1024),
+        },
+        "monitor": {
+            "read_units_per_position": _per(first["read_units"], first["checked"]),
+            "idle_write_units_per_position": 0.0,
+            "moved_write_units_per_position": _per(moved["write_units"], max(1, moved["updated"])),
+        },
+        "prices": {"read_units_per_run": prices["read_units"], "write_units_per_run": prices["write_units"]},
+        "end_of_day": {
+            "read_units_per_user": _per(end_of_day["read_units"], end_of_day["users"]),
+            "write_units_per_user": _per(end_of_day["write_units"], end_of_day["users"]),
+        },
+        "workload": {
+            "snapshot_seconds_per_user": request_seconds(per_message, READ_PARALLEL) / USERS_PER_MESSAGE,
+            "end_of_day_seconds_per_user": request_seconds(
+                {op: n / end_of_day["users"] for op, n in end_of_day["dynamodb_requests"].items()}, 1
+            ),
+            "monitor_seconds_per_position": request_seconds(
+                {op: n / first["checked"] for op, n in first["dynamodb_requests"].items()}, WRITE_PARALLEL
+            ),
+            "price_seconds_per_symbol": (
+                prices["provider_requests"] * PROVIDER_SECONDS / PROVIDER_PARALLEL
+                + request_seconds(prices["dynamodb_requests"], WRITE_PARALLEL)
+            )
+            / prices["symbols"],
+        },
+    }
+
+
+def capacity(inputs: dict[str, Any]) -> list[dict[str, Any]]:
+    """Workers each job needs for 1,000,000 users (5,000,000 positions, 10,000 symbols) against what the stack
+    is configured to run at once."""
+    from goalpost import declaration
+
+    def configured(name: str) -> int | None:
+        job = declaration.JOBS_BY_NAME[name]
+        return getattr(job, "max_workers", None) if job.worker is not None else 1
+
+    work = inputs["workload"]
+    positions_per_user = POSITIONS_PER_USER
+    return [
+        workers("snapshot", 300, work["snapshot_seconds_per_user"], configured("snapshot")),
+        workers(
+            "end_of_day_goals",
+            END_OF_DAY_WINDOW_SECONDS,
+            work["end_of_day_seconds_per_user"],
+            configured("end_of_day_goals"),
+        ),
+        workers(
+            "position_monitor",
+            180,
+            work["monitor_seconds_per_position"] * positions_per_user,
+            configured("position_monitor"),
+        ),
+        workers("price_update", 10, work["price_seconds_per_symbol"] * SYMBOLS / USERS, configured("price_update")),
+    ]
+
+
+def model(inputs: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "users": USERS,
+        "goal_dollars_per_user_month": GOAL,
+        "profiles": [bill(inputs, profile) for profile in PROFILES],
+        "dollars_per_million_api_calls": per_million_api_calls(inputs["api"]),
+        "workers": capacity(inputs),
+        "inputs": inputs,
+        "assumptions": {
+            "api_calls_per_user_month": API_CALLS_PER_USER,
+            "read_share": READ_SHARE,
+            "positions_per_user": POSITIONS_PER_USER,
+            "alerts_per_user_month": ALERTS_PER_USER,
+            "symbols": SYMBOLS,
+            "stock_trading_hours_month": STOCK_HOURS,
+            "log_bytes_per_invocation": LOG_BYTES_PER_INVOCATION,
+            "cold_start_share": COLD_START_SHARE,
+            "utilisation": UTILISATION,
+            "latency_seconds": LATENCY_SECONDS,
+            "provider_seconds": PROVIDER_SECONDS,
+        },
+        "prices": {name: {"dollars": value, "what": what} for name, (value, what) in PRICES.items()},
+    }

@@ -1,0 +1,884 @@
+"""Benchmark of the scheduled jobs at scale: the price update (10,000 symbols), the snapshot run (1,000 users
+with 5 positions each), the position monitor (10,000 open positions in 1,000 symbols) and the end-of-day goals
+run (1,000 users with 3 goals each).
+
+Each job runs its production code against moto in this process and the simulated market (a real HTTP server
+on loopback), in a world of its own (a fresh moto), seeded outside the measured window. Per job it reports the
+provider requests, the DynamoDB requests by operation, the SQS requests and SNS publishes, an estimate of the
+DynamoDB write units, the wall time, and requests per user / symbol / position. The request counts are what
+AWS would see; wall times are moto's and loopback's, so they only compare runs of this benchmark with each
+other (and moto runs with the speed-ups of ``moto_at_scale``, which change its time, never its answers).
+
+    python -m tests.bench.jobs [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+import time
+from bisect import insort
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, redirect_stdout
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from tests.bench.capacity import Meter, Units
+
+if TYPE_CHECKING:
+    from goalpost.domain.goals import Goal
+    from goalpost.domain.progress import ProgressEntry
+    from goalpost.domain.trading import TradingGoal
+
+Progress = Callable[[str], None]
+
+# As the local server runs the functions; the namespace too, or a worker that adds its 100th metric (and so
+# flushes them) fails.
+SERVICE_ENV = {
+    "POWERTOOLS_SERVICE_NAME": "goalpost",
+    "POWERTOOLS_METRICS_NAMESPACE": "Goalpost",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_LOG_LEVEL": "ERROR",
+    "GOALPOST_MARKET_BACKOFF_SECONDS": "0",
+}
+BATCH = 25  # BatchWriteItem's limit
+DYNAMODB_WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"})
+
+
+@dataclass(frozen=True)
+class Sizes:
+    symbols: int = 10_000
+    users: int = 1_000
+    positions_per_user: int = 5
+    monitor_positions: int = 10_000
+    monitor_symbols: int = 1_000
+    moved_symbols: int = 100  # symbols whose price moves before the last monitor run
+    goal_users: int = 1_000
+
+
+# ---------------------------------------------------------------- patching for the run only
+@contextmanager
+def patched(owner: Any, name: str, replacement: Callable[[Any], Any]) -> Iterator[None]:
+    """``owner.name`` replaced by ``replacement(original)`` while the block runs. Afterwards the original is
+    put back; if something wrapped the replacement meanwhile (moto_speed installs its wrappers on the first
+    LocalAws of the process, over whatever is there), the replacement stays under that wrapper but passes
+    every call straight to the original."""
+    original = getattr(owner, name)
+    new = replacement(original)
+    active = [True]
+
+    def switch(*args: Any, **kwargs: Any) -> Any:
+        return (new if active[0] else original)(*args, **kwargs)
+
+    setattr(owner, name, switch)
+    try:
+        yield
+    finally:
+        active[0] = False
+        if getattr(owner, name) is switch:
+            setattr(owner, name, original)
+
+
+# ---------------------------------------------------------------- counting requests
+class Requests:
+    """The AWS requests made while one measured window is open, by service and operation (DynamoDB's read and
+    write units are measured apart, by tests.bench.capacity)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()  # the monitor calls from several threads
+        self.calls: Counter[tuple[str, str]] = Counter()
+
+    def record(self, service: str, operation: str, params: Mapping[str, Any]) -> None:
+        with self._lock:
+            self.calls[service, operation] += 1
+
+    def of(self, service: str) -> dict[str, int]:
+        return dict(sorted((op, n) for (s, op), n in self.calls.items() if s == service))
+
+
+_window: list[Requests] = []  # the open measured window (at most one)
+
+
+@contextmanager
+def counting_api_calls() -> Iterator[None]:
+    """Counts every AWS request at ``BaseClient._make_api_call``: every client (botocore's or boto3's, made
+    before or after) passes there once per request, paginated pages included, retries not."""
+    from botocore.client import BaseClient
+
+    def counting(original: Any) -> Any:
+        def counted(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
+            for requests in list(_window):
+                requests.record(self.meta.service_model.service_name, operation_name, api_params)
+            return original(self, operation_name, api_params)
+
+        return counted
+
+    with patched(BaseClient, "_make_api_call", counting):
+        yield
+
+
+@dataclass
+class Window:
+    requests: Requests = field(default_factory=Requests)
+    units: Units = field(default_factory=Units)
+    seconds: float = 0.0
+
+
+@contextmanager
+def measured() -> Iterator[Window]:
+    """A measured window: fresh counters, the DynamoDB units, and the wall time of the block."""
+    window = Window()
+    _window.append(window.requests)
+    started = time.perf_counter()
+    try:
+        with Meter().measure() as units:
+            window.units = units
+            yield window
+    finally:
+        window.seconds = time.perf_counter() - started
+        _window.remove(window.requests)
+
+
+def per(count: float, units: int) -> float:
+    return round(count / units, 3) if units else 0.0
+
+
+def figures(window: Window, units: int, unit: str) -> dict[str, Any]:
+    """What every job reports; ``unit`` names what the per-unit figures are per (user, symbol, position)."""
+    requests = window.requests
+    dynamodb = requests.of("dynamodb")
+    total = sum(dynamodb.values())
+    writes = sum(n for op, n in dynamodb.items() if op in DYNAMODB_WRITES)
+    others = {f"{s}.{op}": n for (s, op), n in sorted(requests.calls.items()) if s not in ("dynamodb", "sqs", "sns")}
+    return {
+        "dynamodb_requests": dynamodb,
+        "dynamodb_requests_total": total,
+        f"requests_per_{unit}": per(total, units),
+        f"write_requests_per_{unit}": per(writes, units),
+        "read_units": round(window.units.read, 1),
+        "write_units": round(window.units.write, 1),
+        "sqs_requests": requests.of("sqs"),
+        "sns_publishes": requests.of("sns").get("Publish", 0),
+        **({"other_aws_requests": others} if others else {}),
+        "wall_seconds": round(window.seconds, 2),
+    }
+
+
+# ---------------------------------------------------------------- moto: transactions without table copies
+def key_of(table: Any, attributes: Mapping[str, Any]) -> tuple[Any, Any]:
+    """The moto table key (hash, range) of an item or a Key."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    range_name = table.range_key_attr
+    return DynamoType(attributes[table.hash_key_attr]), DynamoType(attributes[range_name]) if range_name else None
+
+
+def stored_item(table: Any, key: tuple[Any, Any]) -> Any:
+    """moto's item under ``key``, or None (``.get``: moto's item map is a defaultdict)."""
+    rows = table.items.get(key[0])
+    return rows.get(key[1]) if rows is not None and table.range_key_attr else rows
+
+
+@dataclass
+class SavedItem:
+    """One item a transaction is about to write, as it was (a deep copy; None when there was none)."""
+
+    table: Any
+    hash_key: Any
+    range_key: Any
+    item: Any
+
+    def restore(self) -> None:
+        items = self.table.items
+        if self.range_key is None:
+            if self.item is None:
+                items.pop(self.hash_key, None)
+            else:
+                items[self.hash_key] = self.item
+        elif self.item is not None:
+            items[self.hash_key][self.range_key] = self.item
+        elif self.hash_key in items:
+            items[self.hash_key].pop(self.range_key, None)
+
+
+def saved_items(backend: Any, transact_items: list[dict[str, Any]]) -> list[SavedItem] | None:
+    """The items ``transact_items`` write, as they are now; None for a request this cannot read (then moto's
+    own backup is used)."""
+    import copy
+
+    saved = []
+    try:
+        for entry in transact_items:
+            ((_, op),) = entry.items()
+            table = backend.tables[op["TableName"]]
+            key = key_of(table, op.get("Item") or op["Key"])
+            saved.append(SavedItem(table, *key, copy.deepcopy(stored_item(table, key))))
+    except (KeyError, ValueError):
+        return None
+    return saved
+
+
+def share_table(self: Any, memo: dict[int, Any]) -> Any:
+    return self
+
+
+@contextmanager
+def tables_not_copied() -> Iterator[None]:
+    """``copy.deepcopy`` of a moto table gives the table itself while the block runs."""
+    from moto.dynamodb.models.table import Table
+
+    own = Table.__dict__.get("__deepcopy__")
+    Table.__deepcopy__ = share_table  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        if own is None:
+            del Table.__deepcopy__  # type: ignore[attr-defined]
+        else:
+            Table.__deepcopy__ = own  # type: ignore[attr-defined]
+
+
+@contextmanager
+def item_level_transactions() -> Iterator[None]:
+    """moto backs up every table a transaction touches with a deep copy of the whole table, once per item of
+    the transaction, to roll back a cancelled one: with 1,000 users' data each TransactWriteItems takes
+    seconds, and the end-of-day run hours. While this is on, moto's backup is the table itself (not a copy)
+    and the items the transaction writes are backed up and restored instead: the same all-or-nothing answer.
+    moto calls are serialized (infra.local.aws), so the class attribute is never seen by another call."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    def item_level(original: Any) -> Any:
+        def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+            saved = saved_items(self, transact_items)
+            if saved is None:
+                return original(self, transact_items)
+            try:
+                with tables_not_copied():
+                    return original(self, transact_items)
+            except Exception:
+                for item in reversed(saved):
+                    item.restore()
+                raise
+
+        return transact_write_items
+
+    with patched(DynamoDBBackend, "transact_write_items", item_level):
+        yield
+
+
+# ---------------------------------------------------------------- moto: index partitions kept item by item
+def table_order(item: Any) -> tuple[Any, Any]:
+    """moto's order of a table's items (``Table.all_items``: by hash key, then range key)."""
+    return item.hash_key.cast_value, "" if item.range_key is None else item.range_key.cast_value
+
+
+class IndexPartitions:
+    """One index's items by partition (the index's hash key value), each in moto's table order: what
+    ``infra.local.moto_speed`` hands moto's Query. moto_speed rebuilds them from the whole table (sorted)
+    after any write; these are kept up to date by re-filing only the items the writes touched."""
+
+    def __init__(self, table: Any, hash_attr: str) -> None:
+        self.table, self.items, self.hash_attr = table, table.items, hash_attr
+        self.buckets: dict[Any, list[Any]] = {}
+        self.filed: dict[tuple[Any, Any], tuple[Any, Any]] = {}  # table key -> (partition, item)
+        self.touched: set[tuple[Any, Any]] = set()
+        for rows in table.items.values():
+            for item in rows.values() if table.range_key_attr else [rows]:
+                self.file(item)
+
+    def fits(self, table: Any, hash_attr: str) -> bool:
+        return self.table is table and self.items is table.items and self.hash_attr == hash_attr
+
+    def file(self, item: Any) -> None:
+        partition = item.attrs.get(self.hash_attr)
+        if partition is not None:
+            insort(self.buckets.setdefault(partition, []), item, key=table_order)
+            self.filed[item.hash_key, item.range_key] = (partition, item)
+
+    def unfile(self, key: tuple[Any, Any]) -> None:
+        partition, item = self.filed.pop(key, (None, None))
+        if item is not None:
+            bucket = self.buckets[partition]
+            del bucket[next(n for n, filed in enumerate(bucket) if filed is item)]
+
+    def refile(self) -> None:
+        """Files the touched items again as they are now (moved, changed in place, deleted or new)."""
+        for key in self.touched:
+            self.unfile(key)
+            item = stored_item(self.table, key)
+            if item is not None:
+                self.file(item)
+        self.touched.clear()
+
+
+_partitions: dict[tuple[int, str], IndexPartitions] = {}
+
+
+def index_buckets(table: Any, index_name: str, hash_attr: str, all_items: Any) -> dict[Any, list[Any]]:
+    """Stands in for ``moto_speed._index_buckets``: the same partitions, without a rebuild per write."""
+    partitions = _partitions.get((id(table), index_name))
+    if partitions is None or not partitions.fits(table, hash_attr):
+        partitions = _partitions[id(table), index_name] = IndexPartitions(table, hash_attr)
+    partitions.refile()
+    return partitions.buckets
+
+
+def touch(table: Any, key_from: Callable[[Any, Any], tuple[Any, Any]], given: Any) -> None:
+    """Marks the item a write is about to change (its key ``key_from(table, given)``) for re-filing."""
+    try:
+        key = key_from(table, given)
+    except KeyError:
+        return  # no key: moto refuses the write
+    for partitions in _partitions.values():
+        if partitions.table is table:
+            partitions.touched.add(key)
+
+
+@contextmanager
+def incremental_index_partitions() -> Iterator[None]:
+    """moto_speed files an index's items by partition once per table state, and any write starts it over:
+    with 1,000 users' data every per-user Query of an index after a write sorts the whole table again
+    (seconds per user at the end-of-day run's scale). While this is on, the partitions are kept up to date by
+    the writes themselves: every way moto changes an item passes ``Table.put_item``, ``Table.delete_item`` or
+    ``DynamoDBBackend.update_item`` (in place), and a replaced table or item map starts a fresh filing."""
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import Table
+
+    from infra.local import moto_speed
+
+    if not hasattr(moto_speed, "_index_buckets"):
+        yield  # moto_speed changed: nothing to stand in for
+        return
+
+    def tracking_put(put: Any) -> Any:
+        def put_item(self: Any, item_attrs: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+            touch(self, key_of, item_attrs)
+            return put(self, item_attrs, *args, **kwargs)
+
+        return put_item
+
+    def tracking_delete(delete: Any) -> Any:
+        def delete_item(self: Any, hash_key: Any, range_key: Any = None) -> Any:
+            touch(self, lambda _, key: key, (hash_key, range_key))
+            return delete(self, hash_key, range_key)
+
+        return delete_item
+
+    def tracking_update(update: Any) -> Any:
+        def update_item(self: Any, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+            if table_name in self.tables:
+                touch(self.tables[table_name], key_of, key)
+            return update(self, table_name, key, *args, **kwargs)
+
+        return update_item
+
+    with (
+        patched(moto_speed, "_index_buckets", lambda _: index_buckets),
+        patched(Table, "put_item", tracking_put),
+        patched(Table, "delete_item", tracking_delete),
+        patched(DynamoDBBackend, "update_item", tracking_update),
+    ):
+        try:
+            yield
+        finally:
+            _partitions.clear()
+
+
+# ---------------------------------------------------------------- moto: attribute values answered as they are
+SCALAR_TYPES = {"S": str, "N": str, "BOOL": bool, "NULL": bool}
+
+
+def is_plain(value: Any) -> bool:
+    """An AttributeValue that moto's serializer would copy unchanged: strings, numbers, booleans and nulls,
+    string and number sets, and maps and lists of those (binary is left to moto, which encodes it)."""
+    if not isinstance(value, dict) or len(value) != 1:
+        return False
+    ((kind, inner),) = value.items()
+    if kind in SCALAR_TYPES:
+        return isinstance(inner, SCALAR_TYPES[kind])
+    if kind in ("SS", "NS"):
+        return isinstance(inner, list) and all(isinstance(element, str) for element in inner)
+    if kind == "M":
+        return isinstance(inner, dict) and all(is_plain(element) for element in inner.values())
+    return kind == "L" and isinstance(inner, list) and all(is_plain(element) for element in inner)
+
+
+@contextmanager
+def attribute_values_as_they_are() -> Iterator[None]:
+    """moto 5.2 serializes every response through the service model, member by member, looking each member up
+    under several aliases: about 1.7 ms per 25-attribute item, so a Query of 10,000 positions takes 18 s, more
+    than its 10,000 UpdateItems' share of the monitor run. While this is on, an item's AttributeValues that
+    serializer would copy unchanged are copied at once (same response, byte for byte)."""
+    from moto.core.serialize import BaseJSONSerializer
+
+    def at_once(original: Any) -> Any:
+        def serialize_structure(self: Any, serialized: Any, value: Any, shape: Any, key: str) -> None:
+            if key and shape.name == "AttributeValue" and is_plain(value):
+                self._default_serialize(serialized, value, shape, key)
+            else:
+                original(self, serialized, value, shape, key)
+
+        return serialize_structure
+
+    with patched(BaseJSONSerializer, "_serialize_type_structure", at_once):
+        yield
+
+
+@contextmanager
+def moto_at_scale() -> Iterator[None]:
+    """What moto needs to hold these jobs' data and finish inside the bench's time: each changes how long
+    moto takes, never what it answers. They belong in ``infra.local.moto_speed`` (the tests and the local
+    server would gain too); until they are there, the bench has them for its own run only."""
+    with item_level_transactions(), incremental_index_partitions(), attribute_values_as_they_are():
+        yield
+
+
+# ---------------------------------------------------------------- worlds
+@contextmanager
+def world(environment: Mapping[str, str] | None = None) -> Iterator[None]:
+    """A fresh moto with every declared resource, so each job sees only its own seed."""
+    from goalpost import aws
+    from goalpost.settings import reset_settings
+    from infra.local.aws import LocalAws
+
+    os.environ.update(environment or {})
+    local = LocalAws(prefix="bench").start()
+    reset_settings()
+    aws.reset_clients()
+    try:
+        yield
+    finally:
+        local.stop()
+
+
+def put_all(table: str, items: list[dict[str, Any]]) -> None:
+    """Seeds serialized items through the data layer's BatchWriteItem, 25 a request."""
+    from goalpost.data.dynamo import batch_write
+
+    for start in range(0, len(items), BATCH):
+        batch_write(table, [{"PutRequest": {"Item": item}} for item in items[start : start + BATCH]])
+
+
+# ---------------------------------------------------------------- price update and snapshot
+def seed_portfolios(symbols: int, users: int, per_user: int, now: datetime) -> list[str]:
+    """Active symbols, and users with cash and open positions in the registry the snapshot job pages."""
+    from goalpost.data import keys
+    from goalpost.data.dynamo import serialize
+    from goalpost.data.positions import position_item
+    from goalpost.data.prices import set_symbol_counts
+    from goalpost.domain.positions import Position
+    from goalpost.settings import get_settings
+
+    settings = get_settings()
+    names = [f"S{n:05d}" for n in range(symbols)]
+    set_symbol_counts(settings.system_table_name, dict.fromkeys(names, 1), now)
+    items = []
+    for u in range(users):
+        user = f"user-{u:04d}"
+        profile = {
+            "pk": keys.user_pk(user),
+            "sk": keys.PROFILE_SK,
+            "cash_balance": Decimal(1000),
+            "gsi3pk": keys.users_registry_pk(keys.shard_of(user, keys.USER_SHARDS)),
+            "gsi3sk": keys.user_pk(user),
+        }
+        items.append(serialize(profile))
+        for p in range(per_user):
+            symbol = names[(u * per_user + p) % symbols]
+            position = Position.opened(user, symbol, Decimal(10), Decimal(100), now)
+            items.append(serialize(position_item(position)))
+    put_all(settings.data_table_name, items)
+    return names
+
+
+def bench_prices_and_snapshot(sizes: Sizes, progress: Progress) -> dict[str, Any]:
+    """The price update over every active symbol, then a snapshot run (coordinator -> SQS -> worker) over
+    users whose positions it just priced."""
+    from goalpost.services.prices import update_prices
+    from infra.local.lambdas import HandlerRegistry
+    from infra.local.market import SimulatedMarket
+    from infra.local.scheduler import JobRunner
+
+    market = SimulatedMarket().start()
+    try:
+        with world({"ALPACA_DATA_URL": market.url, "BINANCE_FUTURES_URL": market.url}):
+            now = datetime.now(UTC)
+            names = seed_portfolios(sizes.symbols, sizes.users, sizes.positions_per_user, now)
+            progress(f"{sizes.symbols} symbols, {sizes.users} users with {sizes.positions_per_user} positions")
+            market.configure({"prices": {name: 100 + n % 50 for n, name in enumerate(names)}, "fault": None})
+            market.reset_counts()
+            progress("price update ...")
+            with measured() as price_window:
+                prices = update_prices(now)
+            provider = sum(market.requests.values())
+            progress("snapshot (coordinator -> SQS -> worker) ...")
+            with measured() as snapshot_window:
+                snapshot = JobRunner(HandlerRegistry()).run("snapshot", now)
+    finally:
+        market.stop()
+    return {
+        "price_update": price_figures(sizes.symbols, prices, provider, price_window),
+        "snapshot": snapshot_figures(snapshot, snapshot_window),
+    }
+
+
+def price_figures(symbols: int, summary: dict[str, Any], provider: int, window: Window) -> dict[str, Any]:
+    return {
+        "symbols": symbols,
+        "updated": summary["updated"],
+        "provider_requests": provider,
+        "symbols_per_provider_request": per(symbols, provider),
+        **figures(window, symbols, "symbol"),
+    }
+
+
+def snapshot_figures(summary: dict[str, Any], window: Window) -> dict[str, Any]:
+    users = summary["users"]
+    result = {"users": users, "sqs_messages": summary["messages"], **figures(window, users, "user")}
+    # What the job is about: BatchWriteItem requests per user (its snapshots, 25 a request).
+    result["write_requests_per_user"] = per(result["dynamodb_requests"].get("BatchWriteItem", 0), users)
+    return result
+
+
+# ---------------------------------------------------------------- position monitor
+def seed_open_positions(positions: int, names: list[str], now: datetime) -> None:
+    from goalpost.data.dynamo import serialize
+    from goalpost.data.positions import position_item
+    from goalpost.domain.positions import Position
+    from goalpost.settings import get_settings
+
+    items = [
+        serialize(
+            position_item(
+                Position.opened(
+                    f"trader-{n % 1000:04d}",
+                    names[n % len(names)],
+                    Decimal(1),
+                    Decimal(100),
+                    now,
+                    stop_loss=Decimal(50),
+                    take_profit=Decimal(200),
+                )
+            )
+        )
+        for n in range(positions)
+    ]
+    put_all(get_settings().data_table_name, items)
+
+
+def cache_prices(names: list[str], moved: int) -> None:
+    """Fresh cached prices: 101 for every symbol but the first ``moved``, which are at 102 (inside the
+    positions' levels: nothing closes, each changed position is one write)."""
+    from goalpost.data.prices import put_prices
+    from goalpost.domain.portfolio import CachedPrice
+    from goalpost.settings import get_settings
+
+    moment = datetime.now(UTC)
+    put_prices(
+        get_settings().system_table_name,
+        [
+            CachedPrice(symbol=name, price=Decimal(101 + (n < moved)), updated_at=moment, source="bench")
+            for n, name in enumerate(names)
+        ],
+    )
+
+
+def monitor_run(positions: int, progress: Progress, label: str) -> dict[str, Any]:
+    from goalpost.services.monitor import run_monitor
+
+    progress(f"position monitor: {label} ...")
+    with measured() as window:
+        summary = run_monitor(datetime.now(UTC))
+    return {"checked": summary["checked"], "updated": summary["updated"], **figures(window, positions, "position")}
+
+
+def bench_monitor(sizes: Sizes, progress: Progress) -> dict[str, Any]:
+    """Three full monitor runs over the same open positions: the first marks every one (their first price:
+    the worst case, one write per position); "unchanged" finds the same prices (reads only: the 3-minute run
+    while markets are closed); "after_move" follows a move of ``moved_symbols`` symbols' prices (one write
+    per changed position)."""
+    positions = sizes.monitor_positions
+    with world():
+        names = [f"M{n:04d}" for n in range(sizes.monitor_symbols)]
+        seed_open_positions(positions, names, datetime.now(UTC))
+        progress(f"{positions} open positions in {sizes.monitor_symbols} symbols")
+        cache_prices(names, 0)
+        first = monitor_run(positions, progress, "every position marked")
+        unchanged = monitor_run(positions, progress, "no price moved")
+        cache_prices(names, sizes.moved_symbols)
+        after = monitor_run(positions, progress, f"{sizes.moved_symbols} symbols moved")
+    return {"positions": positions, **first, "unchanged": unchanged, "after_move": after}
+
+
+# ---------------------------------------------------------------- end-of-day goals
+@dataclass(frozen=True)
+class GoalUser:
+    """One seeded user of the end-of-day run; ``n`` picks which cases (alerts, cash) the user has."""
+
+    user_id: str
+    n: int
+    day: date
+
+    @property
+    def cash(self) -> Decimal | None:
+        return Decimal(1500) if self.n % 2 == 0 else None  # every other user has a portfolio (cash)
+
+    def days_before(self, days: int) -> datetime:
+        return datetime(self.day.year, self.day.month, self.day.day, 9, tzinfo=UTC) - timedelta(days=days)
+
+    @property
+    def created(self) -> datetime:
+        return self.days_before(120)  # the goals' creation, so each has a pace to be on or off track with
+
+    def deadline(self, days: int) -> datetime:
+        return datetime(self.day.year, self.day.month, self.day.day, 12, tzinfo=UTC) + timedelta(days=days)
+
+
+def new_goal(user: GoalUser, name: str, goal_type: str, target: int, current: int, **fields: Any) -> Goal:
+    """A goal as ``services.goals.create_goal`` makes it (its amount set, what it has got to marked)."""
+    from goalpost.domain.goals import Goal, GoalType, default_start_amount, progress_alerts, set_amount
+    from goalpost.domain.ids import new_id
+
+    created = user.created
+    kind = GoalType(goal_type)
+    goal = Goal(
+        id=new_id(int(created.timestamp() * 1000)),
+        user_id=user.user_id,
+        name=name,
+        type=kind,
+        target_amount=Decimal(target),
+        current_amount=Decimal(current),
+        start_amount=default_start_amount(kind, Decimal(current)),
+        created_at=created,
+        updated_at=created,
+        initial_amount=Decimal(current),
+        **fields,
+    )
+    set_amount(goal, goal.current_amount, created.date())
+    progress_alerts(goal, created.date(), silent=True)
+    return goal
+
+
+def progressed(goal: Goal, value: int, when: datetime) -> ProgressEntry:
+    """A manual progress entry made at ``when``, applied as ``change_goal`` applies one."""
+    from goalpost.domain.goals import progress_alerts
+    from goalpost.domain.progress import ProgressSource, record
+
+    entry = record(
+        goal,
+        value=Decimal(value),
+        period_date=when.date(),
+        now=when,
+        source=ProgressSource.MANUAL,
+        contribution=Decimal(value) - goal.current_amount,
+    )
+    progress_alerts(goal, when.date())
+    goal.version += 1
+    goal.updated_at = when
+    return entry
+
+
+def user_goals(user: GoalUser) -> tuple[list[Goal], list[ProgressEntry]]:
+    """Three active goals with deadlines and mixed types, so that each alert of the run fires for some users:
+    - savings, due in 20 days (approaching), 5 (imminent) or 200, with progress for three users in four;
+    - debt payoff (decreasing), due in a year, its update reminder due today for one user in five;
+    - portfolio value (calculated: follows the user's portfolio), at yesterday's value for users with cash.
+    """
+    n = user.n
+    savings = new_goal(user, "Savings", "savings", 10_000, 0, deadline=user.deadline((20, 5, 200)[n % 3]))
+    entries = [progressed(savings, 3000 * (n % 4), user.days_before(10))] if n % 4 else []
+    reminder = user.day.day if n % 5 == 0 and user.day.day <= 28 else 1 + (user.day.day % 28)
+    debt = new_goal(user, "Card debt", "debt_payoff", 0, 8000, deadline=user.deadline(365), reminder_day=reminder)
+    entries.append(progressed(debt, 8000 - 500 * (n % 8), user.days_before(40)))
+    yesterday = user.cash - 100 if user.cash is not None else Decimal(0)
+    portfolio = new_goal(user, "Portfolio", "portfolio_value", 5000, int(yesterday), deadline=user.deadline(300))
+    return [savings, debt, portfolio], entries
+
+
+def settle_on_track(goals: list[Goal], user: GoalUser) -> None:
+    """The on-track flag as yesterday's run left it: today's, except for one user in ten, whose goals flip
+    (off_track / back_on_track alerts)."""
+    from goalpost.domain.progress import is_on_track
+
+    for goal in goals:
+        today = is_on_track(goal, user.day)
+        goal.last_on_track = (not today) if user.n % 10 == 0 else today
+
+
+def earlier_alerts(goals: list[Goal], user: GoalUser, table: str) -> list[dict[str, Any]]:
+    """For half the users with a deadline 20 days out, the approaching-deadline alert as the run that first
+    saw it (ten days ago) stored it, delivered: the guard that makes today's run find it raised."""
+    from goalpost.data.alerts import alert_item
+    from goalpost.data.dynamo import serialize
+    from goalpost.domain.goal_checks import deadline_alert
+    from goalpost.services.alerts import prepare
+
+    if user.n % 6 != 0:
+        return []
+    raised = deadline_alert(goals[0], user.day)
+    if raised is None:
+        return []
+    when = user.days_before(10)
+    write = prepare(user.user_id, raised, when)
+    write.alert.delivered_at = when
+    guard, _ = write.guard_and_alert()
+    return [guard["Put"]["Item"], serialize(alert_item(write.alert))]
+
+
+def trading_goals(user: GoalUser) -> list[TradingGoal]:
+    """The three trading goals as yesterday's run left them (default targets). One user in twenty had a
+    portfolio value at risk yesterday (36,000 of 50,000): it falls behind today (a goal_behind alert)."""
+    from goalpost.domain.trading import TradingGoal, TradingGoalType, evaluate
+
+    yesterday = user.days_before(1)
+    goals = [TradingGoal.default(kind) for kind in TradingGoalType]
+    if user.n % 20 == 0:
+        goals = [
+            evaluate(goal, Decimal(36_000), yesterday)[0] if goal.goal_type == TradingGoalType.PORTFOLIO_VALUE else goal
+            for goal in goals
+        ]
+    return goals
+
+
+def user_items(user: GoalUser, table: str) -> list[dict[str, Any]]:
+    """Everything the user's goals, cash and earlier runs wrote, serialized (see ``seed_goal_users``)."""
+    from goalpost.data import goals as goal_store
+    from goalpost.data import keys
+    from goalpost.data import trading as trading_store
+    from goalpost.data.dynamo import serialize
+    from goalpost.domain.trading import month_of
+
+    goals, entries = user_goals(user)
+    settle_on_track(goals, user)
+    profile: dict[str, Any] = {
+        "pk": keys.user_pk(user.user_id),
+        "sk": keys.PROFILE_SK,
+        "gsi3pk": keys.users_registry_pk(keys.shard_of(user.user_id, keys.USER_SHARDS)),
+        "gsi3sk": keys.user_pk(user.user_id),
+        goal_store.GOAL_COUNT: len(goals),
+    }
+    items = [serialize(goal_store.goal_item(goal)) for goal in goals]
+    items += [serialize(goal_store.progress_item(user.user_id, entry)) for entry in entries]
+    if user.cash is not None:
+        profile.update(cash_balance=user.cash, cash_updated_at=user.created)
+        month = {"pk": keys.user_pk(user.user_id), "sk": keys.month_sk(month_of(user.day)), "start_value": user.cash}
+        items.append(serialize(month))
+    items.append(serialize(profile))
+    items += [trading_store.goal_put(table, user.user_id, goal)["Put"]["Item"] for goal in trading_goals(user)]
+    return items + earlier_alerts(goals, user, table)
+
+
+def seed_goal_users(users: int, day: date) -> int:
+    """Users as the goal API, the cash API and earlier end-of-day runs left them: per user the profile (in
+    the users registry with its goal count, as ``data.goals.create`` writes it, and the cash), three goals
+    (some with a progress entry), the three trading goals, the month's start value, and some earlier alerts.
+    Returns how many goals."""
+    from goalpost.settings import get_settings
+
+    table = get_settings().data_table_name
+    items = [item for n in range(users) for item in user_items(GoalUser(f"goal-user-{n:04d}", n, day), table)]
+    put_all(table, items)
+    return sum(1 for item in items if item["sk"]["S"].startswith("GOAL#"))
+
+
+def bench_end_of_day(sizes: Sizes, progress: Progress) -> dict[str, Any]:
+    """The end_of_day_goals job as scheduled (23:59 UTC): its coordinator queues every registered user, its
+    worker evaluates each user's trading and personal goals."""
+    from infra.local.lambdas import HandlerRegistry
+    from infra.local.scheduler import JobRunner
+
+    with world():
+        today = datetime.now(UTC).date()
+        moment = datetime(today.year, today.month, today.day, 23, 59, tzinfo=UTC)
+        goals = seed_goal_users(sizes.goal_users, today)
+        progress(f"{sizes.goal_users} users with {goals} goals")
+        progress("end-of-day goals (coordinator -> SQS -> worker) ...")
+        with measured() as window:
+            summary = JobRunner(HandlerRegistry()).run("end_of_day_goals", moment)
+    users = summary["users"]
+    if summary["worker"]["failed"]:
+        progress(f"WARNING: {summary['worker']['failed']} end-of-day messages failed (see the log above)")
+    return {
+        "users": users,
+        "goals": goals,
+        "sqs_messages": summary["messages"],
+        "failed_messages": summary["worker"]["failed"],
+        # Each alert goes once to the shared topic (the seeded users have no email or SMS).
+        "alerts_published": window.requests.of("sns").get("Publish", 0),
+        **figures(window, users, "user"),
+    }
+
+
+# ---------------------------------------------------------------- the whole run
+JOBS = ("price_update", "snapshot", "position_monitor", "end_of_day")
+
+
+def run(progress: Progress, sizes: Sizes | None = None, only: tuple[str, ...] = JOBS) -> dict[str, Any]:
+    """{"price_update": {...}, "snapshot": {...}, "position_monitor": {...}, "end_of_day": {...}}; each with
+    "dynamodb_requests" {op: n}, "dynamodb_requests_total", "wall_seconds", "sqs_requests" {op: n},
+    "sns_publishes", "write_units_estimate" (see ``Requests``) and per-unit figures ("requests_per_user",
+    "write_requests_per_user", ...; the price update's also "provider_requests" and
+    "symbols_per_provider_request"). ``seconds`` per job is the whole part, seeding included."""
+    sizes = sizes or Sizes()
+    os.environ.update(SERVICE_ENV)
+    results: dict[str, Any] = {}
+    parts: list[tuple[tuple[str, ...], Callable[[Sizes, Progress], dict[str, Any]]]] = [
+        (("price_update", "snapshot"), bench_prices_and_snapshot),
+        (("position_monitor",), lambda s, p: {"position_monitor": bench_monitor(s, p)}),
+        (("end_of_day",), lambda s, p: {"end_of_day": bench_end_of_day(s, p)}),
+    ]
+    with counting_api_calls(), moto_at_scale():
+        for names, part in parts:
+            if not set(names) & set(only):
+                continue
+            started = time.perf_counter()
+            produced = part(sizes, progress)
+            progress(f"{' + '.join(names)}: {time.perf_counter() - started:.1f} s with seeding")
+            results.update({name: produced[name] for name in names if name in only})
+    return results
+
+
+def print_summary(results: dict[str, Any]) -> None:
+    for job, values in results.items():
+        print(job)
+        for name, value in values.items():
+            if isinstance(value, dict) and "wall_seconds" in value:  # a further run of the job
+                print(f"  {name}")
+                for inner, figure in value.items():
+                    print(f"    {inner:30} {figure}")
+            else:
+                print(f"  {name:32} {value}")
+
+
+def progress_to_stderr(message: str) -> None:
+    print(f"  .. {message}", file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    defaults = Sizes()
+    for name, value in vars(defaults).items():
+        parser.add_argument(f"--{name.replace('_', '-')}", type=int, default=value)
+    parser.add_argument("--only", nargs="+", choices=JOBS, default=list(JOBS), help="run only these jobs")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args(argv)
+    sizes = Sizes(**{name: getattr(args, name) for name in vars(defaults)})
+    # Powertools prints a worker's metrics (EMF) on stdout when it has 100: keep stdout for the figures.
+    with redirect_stdout(sys.stderr):
+        results = run(progress_to_stderr, sizes, tuple(args.only))
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        print_summary(results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""The bench's results as a console table against the goals, and as docs/cost.md."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ROUTE_GOAL = 3  # DynamoDB requests per API route
+SNAPSHOT_WRITES_PER_USER = 1 / 25  # write requests
+SYMBOLS_PER_PROVIDER_REQUEST = 100
+
+
+def mark(ok: bool) -> str:
+    return "ok  " if ok else "MISS"
+
+
+def cold_table(cold: dict[str, Any]) -> list[str]:
+    lines = [
+        f"1. Cold start: median of {cold['rounds']} fresh interpreters, import and import + first invocation "
+        f"(reference: import {cold['reference_import_ms']} ms, total {cold['reference_median_ms']} ms)",
+        f"   {'function':20} {'memory':>6} {'import ms':>9} {'ratio':>6} {'goal':>5}  {'total ms':>8} {'ratio':>6}"
+        f" {'warm ms':>7}",
+    ]
+    for row in cold["functions"]:
+        goal = row["goal_ratio"]
+        lines.append(
+            f" {mark(row['meets_goal']) if goal else '    '}{row['function']:18} {row['memory_mb'] or '':>6} "
+            f"{row['import_median_ms']:>9} {row['import_ratio']:>6.2f} {goal or '':>5}  {row['median_ms']:>8} "
+            f"{row['ratio']:>6.2f} {row['warm_median_ms']:>7}"
+        )
+    stale = cold.get("stale_bytecode") or {}
+    if stale:
+        lines.append(f"   without compiled bytecode (total ms): {stale}")
+    return lines
+
+
+def routes_table(routes: dict[str, Any]) -> list[str]:
+    lines = [
+        f"2. DynamoDB requests per route, a user with {routes['objects']['small']} and with "
+        f"{routes['objects']['large']} objects of each kind (goal: <= {ROUTE_GOAL}, equal)",
+    ]
+    for row in routes["routes"]:
+        ok = row["large"] <= ROUTE_GOAL and row["small"] == row["large"]
+        ops = ", ".join(f"{op} {n}" for op, n in row["operations"].items())
+        label = row["route"] + (f" [{row['variant']}]" if row["variant"] else "")
+        lines.append(f" {mark(ok)}{label[:78]:78} {row['small']:>4} {row['large']:>4}  {ops}")
+    return lines
+
+
+def jobs_table(jobs: dict[str, Any]) -> list[str]:
+    lines = ["3. Jobs at scale on moto (wall time is moto's)"]
+    for name, figures in jobs.items():
+        if not isinstance(figures, dict):
+            continue
+        runs = {k: v for k, v in figures.items() if isinstance(v, dict) and "dynamodb_requests" in v}
+        for label, run in runs.items() or [(name, figures)]:
+            title = name + ("/" + label if label != name else "")
+            lines.append(
+                f"   {title:32} dynamodb {run.get('dynamodb_requests_total', '')} {run.get('dynamodb_requests', {})};"
+                f" read units {run.get('read_units', '')}, write units {run.get('write_units', '')};"
+                f" {run.get('wall_seconds', '')} s"
+            )
+    return lines
+
+
+def cost_table(model: dict[str, Any]) -> list[str]:
+    goal = model["goal_dollars_per_user_month"]
+    lines = [f"4. Cost at {model['users']:,} users (goal: <= ${goal} per active user per month)"]
+    for profile in model["profiles"]:
+        lines.append(f" {mark(profile['meets_goal'])}{profile['profile']:10} ${profile['dollars_per_user_month']:.5f}")
+        for line in profile["lines"][:6]:
+            lines.append(f"       {line['what']:52} ${line['dollars']:.6f}")
+    lines.append(f"   per million API calls: ${model['dollars_per_million_api_calls']:.2f}")
+    lines.append("   workers to finish 1,000,000 users inside the cadence")
+    for job in model["workers"]:
+        lines.append(
+            f" {mark(job['fits'])}{job['job']:20} every {job['cadence_seconds']:>5} s: "
+            f"{job['work_seconds_at_1m_users']:>9.0f} s of work -> {job['workers_needed']:>4} workers "
+            f"(configured: {job['workers_configured']})"
+        )
+    return lines
+
+
+def render(results: dict[str, Any]) -> str:
+    lines = [
+        f"Goalpost bench, {results['when']}, Python {results['machine']['python']}, {results['machine']['cpus']} CPUs"
+    ]
+    for key, table in (("cold_start", cold_table), ("routes", routes_table), ("jobs", jobs_table)):
+        if key in results:
+            lines += ["", *table(results[key])]
+    if "cost" in results:
+        lines += ["", *cost_table(results["cost"])]
+    lines.append(f"\n{results['seconds']} s")
+    return "\n".join(lines)
+
+
+def cost_document(results: dict[str, Any]) -> str:
+    model = results["cost"]
+    out = [
+        "# Cost model",
+        "",
+        "Written by `make bench` (tests/bench/cost.py) from what the bench measured on "
+        f"{results['when'][:10]}; do not edit by hand. Assumptions are the constants in tests/bench/cost.py.",
+        "",
+        f"## Per active user per month at {model['users']:,} users",
+        "",
+        "| profile | dollars | goal |",
+        "|---|---|---|",
+    ]
+    for profile in model["profiles"]:
+        out.append(
+            f"| {profile['profile']} | {profile['dollars_per_user_month']:.5f} | "
+            f"{'met' if profile['meets_goal'] else 'missed'} (<= {model['goal_dollars_per_user_month']}) |"
+        )
+    for profile in model["profiles"]:
+        out += ["", f"### {profile['profile']}", "", "| line | quantity | unit price | dollars |", "|---|---|---|---|"]
+        for line in profile["lines"]:
+            out.append(f"| {line['what']} | {line['quantity']:,} | {line['unit_price']:.3g} | {line['dollars']:.6f} |")
+    out += [
+        "",
+        f"Per million API calls: ${model['dollars_per_million_api_calls']:.2f}.",
+        "",
+        "## Workers for 1,000,000 users",
+        "",
+        "| job | cadence (s) | work (s) | workers needed | configured |",
+        "|---|---|---|---|---|",
+    ]
+    for job in model["workers"]:
+        out.append(
+            f"| {job['job']} | {job['cadence_seconds']} | {job['work_seconds_at_1m_users']:.0f} | "
+            f"{job['workers_needed']} | {job['workers_configured']} |"
+        )
+    out += ["", "## Prices", "", "| price | dollars | what |", "|---|---|---|"]
+    for name, entry in model["prices"].items():
+        out.append(f"| {name} | {entry['dollars']:.4g} | {entry['what']} |")
+    out += ["", "## Assumptions", ""]
+    out += [f"- `{name}`: {value}" for name, value in model["assumptions"].items()]
+    return "\n".join(out) + "\n"
