@@ -108,7 +108,8 @@ def test_routes_that_raise_alerts_or_create_trading_goals_cost_at_most_three_req
     """A request's alerts are released together: one read of the goal (or position) with the preferences,
     the change, one write of the plans and delivered marks, however many alerts it raises. The exceptions,
     by design: an emailed alert also records its send (4); budget sync reads its goals with a Query, so the
-    preferences are a read of their own (4); manual-snapshot reads two partitions and writes (4)."""
+    preferences are a read of their own (4); manual-snapshot reads two partitions and writes (4); a change of
+    targets values the portfolio live for its log entry (4)."""
 
     def cost(call: Callable[[], Any]) -> dict[str, int]:
         with dynamodb_requests() as counted:
@@ -155,14 +156,12 @@ def test_routes_that_raise_alerts_or_create_trading_goals_cost_at_most_three_req
     assert cost(lambda: api.get("/goals/status", user="trader")) == {"Query": 1, "TransactWriteItems": 1}
     assert cost(lambda: api.get("/goals/status", user="trader")) == {"Query": 1}
     targets = {"monthly_income_target": 3000}
-    assert cost(lambda: api.call("PUT", "/goals/targets", query=targets, user="trader")) == {
-        "Query": 1,
-        "TransactWriteItems": 1,
-    }
-    assert cost(lambda: api.call("PUT", "/goals/targets", query=targets, user="newcomer")) == {
-        "Query": 1,
-        "TransactWriteItems": 1,  # the change, the log entry and the two goals never used yet
-    }
+    # The log records the portfolio value at the change, valued live (the open positions, then their prices
+    # and the cash in one BatchGetItem): 2 requests besides the goals' Query and the transaction.
+    valued = {"Query": 2, "BatchGetItem": 1, "TransactWriteItems": 1}
+    assert cost(lambda: api.call("PUT", "/goals/targets", query=targets, user="trader")) == valued
+    # The change, the log entry and the two goals never used yet, in the same transaction.
+    assert cost(lambda: api.call("PUT", "/goals/targets", query=targets, user="newcomer")) == valued
     api.post("/positions", {"symbol": "MSFT", "quantity": 1, "entry_price": 100}, user="trader")
     api.post("/goals/manual-snapshot", user="trader")  # the month's first evaluation stores its start value
     assert cost(lambda: api.post("/goals/manual-snapshot", user="trader")) == {
