@@ -91,8 +91,16 @@ def cost_inputs(results: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-# As the local server runs the functions, quietly: their log lines and EMF metrics would bury the table.
-QUIET = {"POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_TRACE_DISABLED": "true"}
+# As the local server runs the functions (service and namespace set before anything builds its Logger and
+# Metrics: a worker that adds its 100th metric flushes them, which needs the namespace), but quietly: their log
+# lines and EMF metrics would bury the table.
+QUIET = {
+    "POWERTOOLS_SERVICE_NAME": "goalpost",
+    "POWERTOOLS_METRICS_NAMESPACE": "Goalpost",
+    "POWERTOOLS_LOG_LEVEL": "ERROR",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -497,3 +497,21 @@ def test_demo_mode_walks_unknown_symbols_from_a_repeatable_start(monkeypatch: py
     assert first[0]["BTCUSDT"] == Decimal("65000.00")
     assert len({step["ZZZZ"] for step in first}) > 1  # it moves...
     assert all(abs(step["ZZZZ"] / first[0]["ZZZZ"] - 1) < Decimal("0.05") for step in first)  # ...a little
+
+
+def test_concurrent_fetches_read_the_secret_once(
+    market: SimulatedMarket, secret_arn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The price update fetches its batches on several threads; a cold container reads the secret once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from goalpost.edges.secrets import json_secret
+
+    aws.reset_clients()
+    reads = []
+    client = aws.client("secretsmanager")
+    client.meta.events.register("before-call.secrets-manager.GetSecretValue", lambda **_: reads.append(1))
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        values = list(pool.map(lambda _: json_secret(secret_arn, 300), range(8)))
+    assert values == [{"key_id": KEY_ID, "secret_key": SECRET_KEY}] * 8
+    assert len(reads) == 1

@@ -18,16 +18,16 @@ _cache: dict[str, tuple[float, Any]] = {}
 
 def json_secret(secret_id: str, max_age_seconds: float) -> Any:
     """The secret's JSON value, read again once the cached copy is ``max_age_seconds`` old (so a rotation
-    reaches running containers within that time)."""
-    now = time.monotonic()
+    reaches running containers within that time). Read under the lock: the price update's fetch threads all
+    want it at once on a cold start, and one read serves them all."""
     with _lock:
+        now = time.monotonic()
         cached = _cache.get(secret_id)
-    if cached is not None and now - cached[0] < max_age_seconds:
-        return cached[1]
-    value = json.loads(aws.client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"])
-    with _lock:
+        if cached is not None and now - cached[0] < max_age_seconds:
+            return cached[1]
+        value = json.loads(aws.client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"])
         _cache[secret_id] = (now, value)
-    return value
+        return value
 
 
 @aws.on_reset
