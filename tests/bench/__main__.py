@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.bench import cost, report
+from tests.bench.environment import QUIET_ENV
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RESULTS = REPO_ROOT / "bench" / "results.json"
@@ -91,20 +92,8 @@ def cost_inputs(results: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-# As the local server runs the functions (service and namespace set before anything builds its Logger and
-# Metrics: a worker that adds its 100th metric flushes them, which needs the namespace), but quietly: their log
-# lines and EMF metrics would bury the table.
-QUIET = {
-    "POWERTOOLS_SERVICE_NAME": "goalpost",
-    "POWERTOOLS_METRICS_NAMESPACE": "Goalpost",
-    "POWERTOOLS_LOG_LEVEL": "ERROR",
-    "POWERTOOLS_METRICS_DISABLED": "true",
-    "POWERTOOLS_TRACE_DISABLED": "true",
-}
-
-
 def main(argv: list[str] | None = None) -> int:
-    os.environ.update(QUIET)
+    os.environ.update(QUIET_ENV)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=15, help="fresh interpreters per function (at least 15)")
     parser.add_argument("--skip", default="", help="parts to leave out: cold, routes, jobs (comma-separated)")

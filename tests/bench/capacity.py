@@ -1,4 +1,5 @@
-"""What each DynamoDB request would be billed, in read and write request units, measured on moto.
+"""The AWS requests a piece of work makes, and what each DynamoDB request would be billed, in read and write
+request units, measured on moto.
 
 Every call made through botocore is seen (``BaseClient._make_api_call``), and the items it reads or writes are
 sized by DynamoDB's rules (attribute names plus values; 1 KB per write unit, 4 KB per read unit; eventually
@@ -51,9 +52,19 @@ def item_size(item: Mapping[str, Any] | None) -> int:
 
 @dataclass
 class Units:
+    """Every AWS request made while measured (``service.Operation`` -> count), and DynamoDB's read and write
+    units."""
+
     read: float = 0.0
     write: float = 0.0
     requests: Counter[str] = field(default_factory=Counter)
+
+    def of(self, service: str) -> dict[str, int]:
+        """The requests to one service, by operation."""
+        prefix = f"{service}."
+        return dict(
+            sorted((name.removeprefix(prefix), n) for name, n in self.requests.items() if name.startswith(prefix))
+        )
 
     def as_json(self) -> dict[str, Any]:
         return {"read_units": round(self.read, 2), "write_units": round(self.write, 2), "requests": dict(self.requests)}
@@ -116,7 +127,9 @@ def _read_units(sizes: list[int], consistent: bool, per_item: bool) -> float:
 
 
 class Meter:
-    """Adds up the units of every DynamoDB call made while ``measure()`` is open (any thread)."""
+    """Counts every AWS request made while ``measure()`` is open (any thread, any client: botocore's one
+    funnel for API calls, ``BaseClient._make_api_call``; paginated reads one per page, retries not) and adds
+    up the units of the DynamoDB ones."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -156,7 +169,7 @@ class Meter:
             units += sum(1 for entry in params["TransactItems"] if "ConditionCheck" in entry) * 2
         read = self._reads(operation, params, result)
         with self._lock:
-            self.units.requests[operation] += 1
+            self.units.requests[f"dynamodb.{operation}"] += 1
             self.units.write += units
             self.units.read += read
         return result
@@ -183,7 +196,10 @@ class Meter:
         meter = self
 
         def metered(client: Any, operation: str, params: dict[str, Any]) -> Any:
-            if client.meta.service_model.service_name != "dynamodb":
+            service = client.meta.service_model.service_name
+            if service != "dynamodb":
+                with meter._lock:
+                    meter.units.requests[f"{service}.{operation}"] += 1
                 return original(client, operation, params)
             return meter.record(operation, params, lambda: original(client, operation, params))
 

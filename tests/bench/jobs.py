@@ -18,10 +18,8 @@ import argparse
 import json
 import os
 import sys
-import threading
 import time
 from bisect import insort
-from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
@@ -30,6 +28,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from tests.bench.capacity import Meter, Units
+from tests.bench.environment import QUIET_ENV
 
 if TYPE_CHECKING:
     from goalpost.domain.goals import Goal
@@ -38,16 +37,6 @@ if TYPE_CHECKING:
 
 Progress = Callable[[str], None]
 
-# As the local server runs the functions; the namespace too, or a worker that adds its 100th metric (and so
-# flushes them) fails.
-SERVICE_ENV = {
-    "POWERTOOLS_SERVICE_NAME": "goalpost",
-    "POWERTOOLS_METRICS_NAMESPACE": "Goalpost",
-    "POWERTOOLS_METRICS_DISABLED": "true",
-    "POWERTOOLS_TRACE_DISABLED": "true",
-    "POWERTOOLS_LOG_LEVEL": "ERROR",
-    "GOALPOST_MARKET_BACKOFF_SECONDS": "0",
-}
 BATCH = 25  # BatchWriteItem's limit
 DYNAMODB_WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"})
 
@@ -86,47 +75,11 @@ def patched(owner: Any, name: str, replacement: Callable[[Any], Any]) -> Iterato
             setattr(owner, name, original)
 
 
-# ---------------------------------------------------------------- counting requests
-class Requests:
-    """The AWS requests made while one measured window is open, by service and operation (DynamoDB's read and
-    write units are measured apart, by tests.bench.capacity)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()  # the monitor calls from several threads
-        self.calls: Counter[tuple[str, str]] = Counter()
-
-    def record(self, service: str, operation: str, params: Mapping[str, Any]) -> None:
-        with self._lock:
-            self.calls[service, operation] += 1
-
-    def of(self, service: str) -> dict[str, int]:
-        return dict(sorted((op, n) for (s, op), n in self.calls.items() if s == service))
-
-
-_window: list[Requests] = []  # the open measured window (at most one)
-
-
-@contextmanager
-def counting_api_calls() -> Iterator[None]:
-    """Counts every AWS request at ``BaseClient._make_api_call``: every client (botocore's or boto3's, made
-    before or after) passes there once per request, paginated pages included, retries not."""
-    from botocore.client import BaseClient
-
-    def counting(original: Any) -> Any:
-        def counted(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
-            for requests in list(_window):
-                requests.record(self.meta.service_model.service_name, operation_name, api_params)
-            return original(self, operation_name, api_params)
-
-        return counted
-
-    with patched(BaseClient, "_make_api_call", counting):
-        yield
-
-
+# ---------------------------------------------------------------- measured windows
 @dataclass
 class Window:
-    requests: Requests = field(default_factory=Requests)
+    """One job's measured run: every AWS request and DynamoDB's units (tests.bench.capacity), its wall time."""
+
     units: Units = field(default_factory=Units)
     seconds: float = 0.0
 
@@ -135,7 +88,6 @@ class Window:
 def measured() -> Iterator[Window]:
     """A measured window: fresh counters, the DynamoDB units, and the wall time of the block."""
     window = Window()
-    _window.append(window.requests)
     started = time.perf_counter()
     try:
         with Meter().measure() as units:
@@ -143,7 +95,6 @@ def measured() -> Iterator[Window]:
             yield window
     finally:
         window.seconds = time.perf_counter() - started
-        _window.remove(window.requests)
 
 
 def per(count: float, units: int) -> float:
@@ -152,11 +103,15 @@ def per(count: float, units: int) -> float:
 
 def figures(window: Window, units: int, unit: str) -> dict[str, Any]:
     """What every job reports; ``unit`` names what the per-unit figures are per (user, symbol, position)."""
-    requests = window.requests
+    requests = window.units
     dynamodb = requests.of("dynamodb")
     total = sum(dynamodb.values())
     writes = sum(n for op, n in dynamodb.items() if op in DYNAMODB_WRITES)
-    others = {f"{s}.{op}": n for (s, op), n in sorted(requests.calls.items()) if s not in ("dynamodb", "sqs", "sns")}
+    others = {
+        name: n
+        for name, n in sorted(requests.requests.items())
+        if name.split(".", 1)[0] not in ("dynamodb", "sqs", "sns")
+    }
     return {
         "dynamodb_requests": dynamodb,
         "dynamodb_requests_total": total,
@@ -811,7 +766,7 @@ def bench_end_of_day(sizes: Sizes, progress: Progress) -> dict[str, Any]:
         "sqs_messages": summary["messages"],
         "failed_messages": summary["worker"]["failed"],
         # Each alert goes once to the shared topic (the seeded users have no email or SMS).
-        "alerts_published": window.requests.of("sns").get("Publish", 0),
+        "alerts_published": window.units.of("sns").get("Publish", 0),
         **figures(window, users, "user"),
     }
 
@@ -823,18 +778,18 @@ JOBS = ("price_update", "snapshot", "position_monitor", "end_of_day")
 def run(progress: Progress, sizes: Sizes | None = None, only: tuple[str, ...] = JOBS) -> dict[str, Any]:
     """{"price_update": {...}, "snapshot": {...}, "position_monitor": {...}, "end_of_day": {...}}; each with
     "dynamodb_requests" {op: n}, "dynamodb_requests_total", "wall_seconds", "sqs_requests" {op: n},
-    "sns_publishes", "write_units_estimate" (see ``Requests``) and per-unit figures ("requests_per_user",
+    "sns_publishes", "read_units" and "write_units" (tests.bench.capacity) and per-unit figures ("requests_per_user",
     "write_requests_per_user", ...; the price update's also "provider_requests" and
     "symbols_per_provider_request"). ``seconds`` per job is the whole part, seeding included."""
     sizes = sizes or Sizes()
-    os.environ.update(SERVICE_ENV)
+    os.environ.update(QUIET_ENV)
     results: dict[str, Any] = {}
     parts: list[tuple[tuple[str, ...], Callable[[Sizes, Progress], dict[str, Any]]]] = [
         (("price_update", "snapshot"), bench_prices_and_snapshot),
         (("position_monitor",), lambda s, p: {"position_monitor": bench_monitor(s, p)}),
         (("end_of_day",), lambda s, p: {"end_of_day": bench_end_of_day(s, p)}),
     ]
-    with counting_api_calls(), moto_at_scale():
+    with moto_at_scale():
         for names, part in parts:
             if not set(names) & set(only):
                 continue

@@ -21,7 +21,6 @@ import json
 import os
 import re
 import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -32,10 +31,7 @@ from datetime import time as clock_time
 from decimal import Decimal
 from typing import Any
 
-from botocore.client import BaseClient
-
 from goalpost import aws as goalpost_aws
-from goalpost import declaration
 from goalpost.data import budgets as budget_store
 from goalpost.data import funding as funding_store
 from goalpost.data import keys
@@ -62,22 +58,13 @@ from infra.local.aws import LOCAL_ALPACA_CREDENTIALS, LocalAws
 from infra.local.market import SimulatedMarket
 from infra.local.routing import RouteTable
 from tests.bench.capacity import Meter
+from tests.bench.environment import QUIET_ENV
 from tests.handlers.conftest import Api, Reply
 
 SMALL = 5
 LARGE = 500
 MIN_OBJECTS = 4  # the scenarios act on the first four objects of a kind, and read a second page of two
 GOAL_REQUESTS = 3  # the most DynamoDB requests any route should make
-# Quiet handlers: no EMF lines or logs on stdout (where the table and the JSON go), no tracing, no backoff.
-SERVICE_ENV = {
-    "POWERTOOLS_SERVICE_NAME": declaration.SERVICE_NAME,
-    # Powertools validates (and would fail) a metric set without its namespace even when EMF is disabled.
-    "POWERTOOLS_METRICS_NAMESPACE": declaration.METRICS_NAMESPACE,
-    "POWERTOOLS_METRICS_DISABLED": "true",
-    "POWERTOOLS_TRACE_DISABLED": "true",
-    "POWERTOOLS_LOG_LEVEL": "ERROR",
-    "GOALPOST_MARKET_BACKOFF_SECONDS": "0",
-}
 IDEMPOTENT = "Idempotency-Key"
 SECOND_PAGE = "second page (limit=2)"
 STRATEGIES = ("breakout", "swing", "scalp", "trend", "news")
@@ -131,29 +118,6 @@ class Measured:
         return {name: n for name, n in sorted(self.requests.items()) if not name.startswith("dynamodb.")}
 
 
-@contextmanager
-def aws_requests() -> Iterator[Counter[str]]:
-    """Counts every AWS request made in this process while the block runs, as ``service.Operation``.
-
-    Counted in botocore's one funnel for API calls, not through the event hooks of Goalpost's client, so
-    nothing escapes: the Powertools idempotency layer's calls, clients created after a reset, however clients
-    come to be made (boto3 or botocore sessions). Paginated reads count one per page, as DynamoDB bills them."""
-    calls: Counter[str] = Counter()
-    lock = threading.Lock()  # the monitor writes from a thread pool
-    original = BaseClient._make_api_call
-
-    def counted(client: BaseClient, operation: str, params: Any) -> Any:
-        with lock:
-            calls[f"{client.meta.service_model.service_name}.{operation}"] += 1
-        return original(client, operation, params)
-
-    BaseClient._make_api_call = counted
-    try:
-        yield calls
-    finally:
-        BaseClient._make_api_call = original
-
-
 def measure(api: Api, user: str, call: Call, number: int) -> Measured:
     match = ROUTES.match(call.method, call.path)
     assert match is not None, call.path
@@ -166,11 +130,10 @@ def measure(api: Api, user: str, call: Call, number: int) -> Measured:
         if token is None:
             return Measured(call, function, first.status, Counter(), "no second page to measure")
         query["next_token"] = token
-    meter = Meter()
-    with aws_requests() as calls, meter.measure() as units:
+    with Meter().measure() as units:
         reply = send(api, user, call, query, {"idempotency-key": f"bench-{number}"} if call.idempotent else None)
     error = None if 200 <= reply.status < 300 else f"{reply.status} {reply.body}"
-    return Measured(call, function, reply.status, calls, error, {"read": units.read, "write": units.write})
+    return Measured(call, function, reply.status, units.requests, error, {"read": units.read, "write": units.write})
 
 
 def send(api: Api, user: str, call: Call, query: dict[str, str], headers: dict[str, str] | None = None) -> Reply:
@@ -756,7 +719,7 @@ def run(progress: Callable[[str], None], *, small: int = SMALL, large: int = LAR
     rows: list[dict[str, Any]] = []
     seeded: dict[str, dict[str, dict[str, int]]] = {}
     with restored_environment():
-        for name, value in SERVICE_ENV.items():
+        for name, value in QUIET_ENV.items():
             os.environ.setdefault(name, value)
         market = SimulatedMarket(credentials=LOCAL_ALPACA_CREDENTIALS).start()
         os.environ.update({"ALPACA_DATA_URL": market.url, "BINANCE_FUTURES_URL": market.url})

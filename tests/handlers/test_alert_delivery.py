@@ -125,25 +125,44 @@ def test_the_daily_cap_and_the_gap_leave_the_surplus_in_app(api: Api, publishes:
     assert len(sent(publishes, "email")) == 3
 
 
+def reserve_slot(table: str, user_id: str, day: str, cap: int, now: datetime, gap_start: datetime) -> bool:
+    """One slot taken with the release's own conditional update (``preferences.slot_update``), whichever day the
+    stored count is of: whether the cap and the minimum gap let it through."""
+    from botocore.exceptions import ClientError
+
+    from goalpost.data import preferences as preference_store
+    from goalpost.data.dynamo import is_condition_failure, write_one_or_transact
+
+    for same_day in (False, True):
+        update = preference_store.slot_update(
+            table, user_id, day=day, count=1, cap=cap, now=now, gap_start=gap_start, same_day=same_day
+        )
+        try:
+            write_one_or_transact([update])
+            return True
+        except ClientError as error:
+            if not is_condition_failure(error):
+                raise
+    return False
+
+
 def test_alerts_raised_at_once_reserve_in_any_order_without_a_minimum_gap(api: Api) -> None:
     """Found by the crash tests: two positions closed at once deliver in threads; when the later-stamped alert
     reserved its slot first, the earlier one failed the gap check and lost its email and SMS."""
-    from goalpost.data import preferences as preference_store
-
     table = "test-data"
     first, second = (
         datetime(2026, 3, 2, 12, 0, 0, 480000, tzinfo=UTC),
         datetime(2026, 3, 2, 12, 0, 0, 690000, tzinfo=UTC),
     )
-    assert preference_store.reserve_slot(table, "alice", "2026-03-02", 10, second, second)
-    assert preference_store.reserve_slot(table, "alice", "2026-03-02", 10, first, first)
+    assert reserve_slot(table, "alice", "2026-03-02", 10, second, second)
+    assert reserve_slot(table, "alice", "2026-03-02", 10, first, first)
     # With a gap, the second within it is held back, whichever order they come in.
     hour = timedelta(hours=1)
-    assert preference_store.reserve_slot(table, "bob", "2026-03-02", 10, second, second - hour)
-    assert not preference_store.reserve_slot(table, "bob", "2026-03-02", 10, first, first - hour)
+    assert reserve_slot(table, "bob", "2026-03-02", 10, second, second - hour)
+    assert not reserve_slot(table, "bob", "2026-03-02", 10, first, first - hour)
     # The daily cap still holds without a gap.
-    assert preference_store.reserve_slot(table, "carol", "2026-03-02", 1, first, first)
-    assert not preference_store.reserve_slot(table, "carol", "2026-03-02", 1, second, second)
+    assert reserve_slot(table, "carol", "2026-03-02", 1, first, first)
+    assert not reserve_slot(table, "carol", "2026-03-02", 1, second, second)
 
 
 # ---------------------------------------------------------------- a request's alerts, released together

@@ -112,20 +112,6 @@ def slot_update(
     }
 
 
-def reserve_slot(table: str, user_id: str, day: str, cap: int, now: datetime, gap_start: datetime) -> bool:
-    """Takes one of the day's delivery slots if the cap and the minimum gap allow it, whichever day the stored
-    count is of."""
-    for same_day in (False, True):
-        update = slot_update(table, user_id, day=day, count=1, cap=cap, now=now, gap_start=gap_start, same_day=same_day)
-        try:
-            client().update_item(**update["Update"])
-            return True
-        except ClientError as error:
-            if not is_condition_failure(error):
-                raise
-    return False
-
-
 def delivery_item(
     alert: Alert, channel: str, target: str, due_at: datetime, lease: tuple[str, datetime] | None = None
 ) -> Item:
