@@ -68,8 +68,8 @@ APPLICATION_METRICS: tuple[MetricGroup, ...] = (
     ),
     MetricGroup(
         "Positions",
-        ("PositionsOpened", "PositionsClosed", "PositionsAutoClosed", "PositionsWithStalePrice"),
-        ("PositionsMonitored",),
+        ("PositionsOpened", "PositionsClosed", "PositionsAutoClosed", "SymbolsWithStalePrice"),
+        ("MonitorSymbols", "PositionsReached"),
     ),
     MetricGroup(
         "Alerts",
@@ -309,15 +309,16 @@ class Monitoring(Construct):
         )
 
     def _positions_on_stale_prices(self) -> cloudwatch.Alarm:
-        # Maximum, not Sum: the monitor's full pass every 3 minutes reports the count, the passes after each
-        # price update (changed symbols only, so fresh prices) report 0. Emitted on every run: missing data means
-        # the monitor did not run, which its own alarms report.
+        # Maximum, not Sum: the monitor's full pass every 3 minutes reports the count of active symbols (those
+        # with open positions) whose price is stale, the passes after each price update (changed symbols only, so
+        # fresh prices) report 0. Emitted on every run: missing data means the monitor did not run, which its own
+        # alarms report.
         return self._alarm(
             "positions-on-stale-prices",
-            metric=application_metric("PositionsWithStalePrice", statistic="Maximum"),
+            metric=application_metric("SymbolsWithStalePrice", statistic="Maximum"),
             threshold=1,
             evaluation_periods=STALE_PRICE_PERIODS,
-            description="The position monitor left open positions alone because their price is older than "
+            description="The position monitor left open positions alone because their symbol's price is older than "
             f"5 minutes, in {STALE_PRICE_PERIODS} 5-minute periods in a row: their stops and targets are not "
             "being checked.",
             runbook_section="Positions on stale prices",

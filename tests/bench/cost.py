@@ -54,6 +54,8 @@ ALERTS_PER_USER = 10  # a month, each published once as an event and sent by ema
 LOG_BYTES_PER_INVOCATION = 1200  # the function's JSON log lines plus Lambda's START/END/REPORT
 COLD_START_SHARE = 0.02  # of API invocations that start a new execution environment (init is billed)
 SYMBOLS = 10_000  # active symbols at 1,000,000 users
+TRAILING_SHARE = 0.2  # of open positions with a trailing stop
+AUTO_CLOSES_PER_USER = 10  # positions a month the monitor closes on a level
 GOAL = 0.005  # dollars per active user per month
 
 # ---------------------------------------------------------------- latencies for the worker arithmetic
@@ -138,23 +140,35 @@ def snapshot_lines(snapshot: dict[str, Any], trading_share: float) -> list[Line]
     ]
 
 
+def new_bests(trading_share: float) -> float:
+    """New best prices a trailing stop sees in a month: the records of a random walk of one step a price update
+    while its market trades, about sqrt(2n / pi) for n steps (an upper bound: real positions close sooner)."""
+    return math.sqrt(2 * PRICE_RUNS * trading_share / math.pi)
+
+
 def monitor_lines(monitor: dict[str, Any], trading_share: float) -> list[Line]:
-    """Each open position is read by every 3-minute run, and by the run after every price update that moved
-    its price (every 10 s while its market trades), and written as the monitor decides."""
-    full_runs = MONITOR_RUNS * POSITIONS_PER_USER
-    after_moves = PRICE_RUNS * trading_share * POSITIONS_PER_USER
+    """The monitor reads per symbol, not per position: two Queries a symbol after each price update that moved it
+    (every 10 s while its market trades) and in every 3-minute run, shared by all users. It writes only when it
+    acts: a trailing stop's new best price, and a close."""
+    symbol_runs = (MONITOR_RUNS + PRICE_RUNS * trading_share) * SYMBOLS / USERS
+    trailing = POSITIONS_PER_USER * TRAILING_SHARE * new_bests(trading_share)
     return [
-        *units_lines(
-            "monitor (3-minute runs)",
-            full_runs,
-            monitor["read_units_per_position"],
-            monitor["idle_write_units_per_position"],
+        Line(
+            "monitor (per symbol, shared): DynamoDB reads",
+            symbol_runs * monitor["read_units_per_symbol"],
+            price("read_unit"),
         ),
         *units_lines(
-            "monitor (after price moves)",
-            after_moves,
-            monitor["read_units_per_position"],
-            monitor["moved_write_units_per_position"],
+            "monitor: trailing stops' new bests",
+            trailing,
+            monitor["read_units_per_trail"],
+            monitor["write_units_per_trail"],
+        ),
+        *units_lines(
+            "monitor: automatic closes",
+            AUTO_CLOSES_PER_USER,
+            monitor["read_units_per_close"],
+            monitor["write_units_per_close"],
         ),
     ]
 
@@ -232,7 +246,8 @@ def workers(name: str, cadence_seconds: float, seconds_per_user: float, configur
 PROVIDER_SECONDS = 0.25  # one market-data request (Alpaca/Binance), including their latency
 PROVIDER_PARALLEL = 4  # goalpost.services.prices fetches this many batches at a time
 READ_PARALLEL = 8  # the snapshot worker reads this many portfolios at a time
-WRITE_PARALLEL = 8  # the monitor writes this many positions at a time
+WRITE_PARALLEL = 8  # goalpost.data.prices writes this many batches at a time
+MONITOR_PARALLEL = 16  # goalpost.services.monitor queries this many symbols at a time
 END_OF_DAY_WINDOW_SECONDS = 15 * 60  # the day's evaluation should be done a quarter of an hour after 23:59
 
 
@@ -242,8 +257,9 @@ def _per(value: float, count: float) -> float:
 
 def job_inputs(jobs: dict[str, Any]) -> dict[str, Any]:
     snapshot, prices, end_of_day = jobs["snapshot"], jobs["price_update"], jobs["end_of_day"]
-    first = jobs["position_monitor"]  # the first run over every open position
-    moved = first["after_move"]  # a run after 100 symbols' prices moved
+    monitor = jobs["position_monitor"]
+    full, trailed, closed = monitor["full"], monitor["trailed"], monitor["closed"]
+    len_moved = trailed["symbols"]
     users = snapshot["users"]
     from goalpost import declaration
     from goalpost.services.fanout import USERS_PER_MESSAGE
@@ -261,9 +277,17 @@ def job_inputs(jobs: dict[str, Any]) -> dict[str, Any]:
             "bytes_per_snapshot": snapshot.get("bytes_per_snapshot", 1024),
         },
         "monitor": {
-            "read_units_per_position": _per(first["read_units"], first["checked"]),
-            "idle_write_units_per_position": 0.0,
-            "moved_write_units_per_position": _per(moved["write_units"], max(1, moved["updated"])),
+            "read_units_per_symbol": _per(full["read_units"], full["symbols"]),
+            "read_units_per_trail": _per(
+                max(0.0, trailed["read_units"] - len_moved * _per(full["read_units"], full["symbols"])),
+                trailed["trailed"],
+            ),
+            "write_units_per_trail": _per(trailed["write_units"], trailed["trailed"]),
+            "read_units_per_close": _per(
+                max(0.0, closed["read_units"] - len_moved * _per(full["read_units"], full["symbols"])),
+                closed["closed"],
+            ),
+            "write_units_per_close": _per(closed["write_units"], closed["closed"]),
         },
         "prices": {"read_units_per_run": prices["read_units"], "write_units_per_run": prices["write_units"]},
         "end_of_day": {
@@ -275,14 +299,19 @@ def job_inputs(jobs: dict[str, Any]) -> dict[str, Any]:
             "end_of_day_seconds_per_user": request_seconds(
                 {op: n / end_of_day["users"] for op, n in end_of_day["dynamodb_requests"].items()}, 1
             ),
-            "monitor_seconds_per_position": request_seconds(
-                {op: n / first["checked"] for op, n in first["dynamodb_requests"].items()}, WRITE_PARALLEL
+            # Every symbol's Queries in a 3-minute run, ``MONITOR_PARALLEL`` at a time.
+            "monitor_seconds_per_run": request_seconds(
+                {op: n / full["symbols"] * SYMBOLS for op, n in full["dynamodb_requests"].items()}, MONITOR_PARALLEL
             ),
+            # Fetching and storing, then the monitor's Queries for the symbol (every price moves, at worst).
             "price_seconds_per_symbol": (
                 prices["provider_requests"] * PROVIDER_SECONDS / PROVIDER_PARALLEL
                 + request_seconds(prices["dynamodb_requests"], WRITE_PARALLEL)
             )
-            / prices["symbols"],
+            / prices["symbols"]
+            + request_seconds(
+                {op: n / full["symbols"] for op, n in full["dynamodb_requests"].items()}, MONITOR_PARALLEL
+            ),
         },
     }
 
@@ -297,7 +326,6 @@ def capacity(inputs: dict[str, Any]) -> list[dict[str, Any]]:
         return getattr(job, "max_workers", None) if job.worker is not None else 1
 
     work = inputs["workload"]
-    positions_per_user = POSITIONS_PER_USER
     return [
         workers("snapshot", 300, work["snapshot_seconds_per_user"], configured("snapshot")),
         workers(
@@ -306,12 +334,7 @@ def capacity(inputs: dict[str, Any]) -> list[dict[str, Any]]:
             work["end_of_day_seconds_per_user"],
             configured("end_of_day_goals"),
         ),
-        workers(
-            "position_monitor",
-            180,
-            work["monitor_seconds_per_position"] * positions_per_user,
-            configured("position_monitor"),
-        ),
+        workers("position_monitor", 180, work["monitor_seconds_per_run"] / USERS, configured("position_monitor")),
         workers("price_update", 10, work["price_seconds_per_symbol"] * SYMBOLS / USERS, configured("price_update")),
     ]
 
@@ -328,6 +351,8 @@ def model(inputs: dict[str, Any]) -> dict[str, Any]:
             "api_calls_per_user_month": API_CALLS_PER_USER,
             "read_share": READ_SHARE,
             "positions_per_user": POSITIONS_PER_USER,
+            "trailing_share": TRAILING_SHARE,
+            "auto_closes_per_user_month": AUTO_CLOSES_PER_USER,
             "alerts_per_user_month": ALERTS_PER_USER,
             "symbols": SYMBOLS,
             "stock_trading_hours_month": STOCK_HOURS,

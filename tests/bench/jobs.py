@@ -503,73 +503,86 @@ def snapshot_figures(summary: dict[str, Any], window: Window) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- position monitor
+TRAILING_EVERY = 5  # one position in five trails its best price by 10 %
+
+
 def seed_open_positions(positions: int, names: list[str], now: datetime) -> None:
+    """LONGs entered at 100 in ``names``: four in five with a stop loss at 50 and a take profit at 200, the
+    fifth trailing by 10 % (best 100: its stop at 90)."""
     from goalpost.data.dynamo import serialize
     from goalpost.data.positions import position_item
+    from goalpost.data.prices import set_symbol_counts
     from goalpost.domain.positions import Position
     from goalpost.settings import get_settings
 
-    items = [
-        serialize(
-            position_item(
-                Position.opened(
-                    f"trader-{n % 1000:04d}",
-                    names[n % len(names)],
-                    Decimal(1),
-                    Decimal(100),
-                    now,
-                    stop_loss=Decimal(50),
-                    take_profit=Decimal(200),
-                )
-            )
+    def opened(n: int) -> Position:
+        levels: dict[str, Any] = (
+            {"trailing_stop_percent": Decimal(10)}
+            if n % TRAILING_EVERY == 0
+            else {"stop_loss": Decimal(50), "take_profit": Decimal(200)}
         )
-        for n in range(positions)
-    ]
-    put_all(get_settings().data_table_name, items)
+        trader, symbol = f"trader-{n % 1000:04d}", names[n % len(names)]
+        position = Position.opened(trader, symbol, Decimal(1), Decimal(100), now, **levels)
+        position.best_price = position.entry_price
+        return position
+
+    put_all(get_settings().data_table_name, [serialize(position_item(opened(n))) for n in range(positions)])
+    set_symbol_counts(get_settings().system_table_name, {name: positions // len(names) for name in names}, now)
 
 
-def cache_prices(names: list[str], moved: int) -> None:
-    """Fresh cached prices: 101 for every symbol but the first ``moved``, which are at 102 (inside the
-    positions' levels: nothing closes, each changed position is one write)."""
-    from goalpost.data.prices import put_prices
+def cache_prices(prices: Mapping[str, Decimal]) -> dict[str, Any]:
+    from goalpost.data.prices import get_prices, put_prices
     from goalpost.domain.portfolio import CachedPrice
     from goalpost.settings import get_settings
 
     moment = datetime.now(UTC)
-    put_prices(
-        get_settings().system_table_name,
-        [
-            CachedPrice(symbol=name, price=Decimal(101 + (n < moved)), updated_at=moment, source="bench")
-            for n, name in enumerate(names)
-        ],
-    )
+    table = get_settings().system_table_name
+    put_prices(table, [CachedPrice(symbol=n, price=p, updated_at=moment, source="bench") for n, p in prices.items()])
+    return get_prices(table, prices)
 
 
-def monitor_run(positions: int, progress: Progress, label: str) -> dict[str, Any]:
+def monitor_run(
+    progress: Progress, label: str, count: int, unit: str, symbols: list[str] | None = None, prices: Any = None
+) -> dict[str, Any]:
     from goalpost.services.monitor import run_monitor
 
     progress(f"position monitor: {label} ...")
     with measured() as window:
-        summary = run_monitor(datetime.now(UTC))
-    return {"checked": summary["checked"], "updated": summary["updated"], **figures(window, positions, "position")}
+        summary = run_monitor(datetime.now(UTC), symbols, prices)
+    return {
+        "symbols": summary["symbols"],
+        "checked": summary["checked"],
+        "closed": sum(summary["closed"].values()),
+        "trailed": summary["trailed"],
+        **figures(window, count, unit),
+    }
 
 
 def bench_monitor(sizes: Sizes, progress: Progress) -> dict[str, Any]:
-    """Three full monitor runs over the same open positions: the first marks every one (their first price:
-    the worst case, one write per position); "unchanged" finds the same prices (reads only: the 3-minute run
-    while markets are closed); "after_move" follows a move of ``moved_symbols`` symbols' prices (one write
-    per changed position)."""
+    """The monitor over ``monitor_positions`` open positions in ``monitor_symbols`` symbols:
+
+    - "full": the 3-minute run over every symbol, no level reached (prices at 99.5): what it costs to find
+      that there is nothing to do;
+    - "trailed": right after a price update that moved ``moved_symbols`` symbols to a new best (102): the
+      trailing stops there move their best price, nothing else is read;
+    - "closed": right after a price update that moved a fifth of those symbols past every take profit (250):
+      each position there is closed (the trailing ones move their best instead)."""
     positions = sizes.monitor_positions
     with world():
         names = [f"M{n:04d}" for n in range(sizes.monitor_symbols)]
         seed_open_positions(positions, names, datetime.now(UTC))
         progress(f"{positions} open positions in {sizes.monitor_symbols} symbols")
-        cache_prices(names, 0)
-        first = monitor_run(positions, progress, "every position marked")
-        unchanged = monitor_run(positions, progress, "no price moved")
-        cache_prices(names, sizes.moved_symbols)
-        after = monitor_run(positions, progress, f"{sizes.moved_symbols} symbols moved")
-    return {"positions": positions, **first, "unchanged": unchanged, "after_move": after}
+        cache_prices(dict.fromkeys(names, Decimal("99.5")))
+        full = monitor_run(progress, "3-minute run, no level reached", len(names), "symbol")
+        moved = names[: sizes.moved_symbols]
+        prices = cache_prices(dict.fromkeys(moved, Decimal(102)))
+        trailed = monitor_run(progress, f"{len(moved)} symbols at a new best", len(moved), "symbol", moved, prices)
+        crossed = moved[: max(1, len(moved) // 5)]  # closes are transactions: moto's slowest requests
+        prices = cache_prices(dict.fromkeys(crossed, Decimal(250)))
+        closed = monitor_run(
+            progress, f"{len(crossed)} symbols past every level", len(crossed), "symbol", crossed, prices
+        )
+    return {"positions": positions, "symbols": len(names), "full": full, "trailed": trailed, "closed": closed}
 
 
 # ---------------------------------------------------------------- end-of-day goals

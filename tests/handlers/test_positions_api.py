@@ -140,13 +140,18 @@ def test_the_monitor_closes_on_each_level(api: Api, market: Any) -> None:
 
 
 def test_the_monitor_marks_prices_times_out_and_never_acts_on_a_stale_price(api: Api, market: Any) -> None:
+    from infra.local.aws import dynamodb_requests
+
     timed = open_position(api, max_duration_minutes=2)
     refresh(api, market, {"BTCUSDT": 50100})
     marked = api.get(f"/positions/{timed['id']}").body
     assert (marked["last_updated_price"], marked["unrealized_pnl"]) == (50100, 50)
-    assert monitor(api)["updated"] == 0  # nothing moved, nothing written
+    with dynamodb_requests() as counted:
+        quiet = monitor(api)
+    assert (quiet["checked"], quiet["closed"], quiet["trailed"]) == (0, {}, 0)  # no level reached
+    assert not {"PutItem", "UpdateItem", "TransactWriteItems", "BatchWriteItem"} & counted.keys(), counted
     stale = monitor(api, datetime.now(UTC) + timedelta(minutes=10))
-    assert stale["stale"] == [timed["id"]]
+    assert stale["stale"] == ["BTCUSDT"]
     assert api.get(f"/positions/{timed['id']}").body["status"] == "OPEN"
     timeout = monitor(api, datetime.now(UTC) + timedelta(minutes=3))
     assert timeout["closed"] == {"TIMEOUT": 1}
@@ -236,7 +241,8 @@ def test_a_sparse_strategy_filter_pages_one_query_at_a_time_and_yields_every_mat
         with dynamodb_requests() as counted:
             reply = api.get("/positions", query=query)
         assert reply.status == 200, reply.body
-        assert sum(counted.values()) == 1, counted
+        # One Query; a page with an open position also reads its price (the last price is not stored).
+        assert counted == ({"Query": 1, "BatchGetItem": 1} if reply.body else {"Query": 1}), counted
         pages.append(len(reply.body))
         found += [p["id"] for p in reply.body]
         token = reply.headers.get("x-next-token")
@@ -246,3 +252,91 @@ def test_a_sparse_strategy_filter_pages_one_query_at_a_time_and_yields_every_mat
     assert found == expected
     assert max(pages) == 1
     assert 0 in pages  # a window with no match is an empty page that goes on
+
+
+def test_the_monitor_reads_only_the_positions_a_price_reaches(api: Api, market: Any) -> None:
+    """Thirty positions whose levels the price stays between, and one it reaches: after the price update the
+    monitor's reads return that one; nothing is written for the others, and it is closed."""
+    from goalpost.data import keys
+    from infra.local.aws import dynamodb_requests
+
+    far = [open_position(api, stop_loss=40000 + n, take_profit=60000 + n)["id"] for n in range(30)]
+    near = open_position(api, stop_loss=49900, take_profit=60000)["id"]
+    market.configure({"prices": {"BTCUSDT": 49850}})
+    with dynamodb_requests() as counted:
+        summary = api.post("/prices/refresh", groups=["admin"]).body["monitor"]
+    assert (summary["checked"], summary["closed"]) == (1, {"SL_HIT": 1})
+    # one Query per trigger direction for the symbol, one per timeout shard; one transaction for the close
+    assert counted["Query"] == 2 + keys.TIMEOUT_SHARDS + keys.SYMBOL_SHARDS, counted
+    # the close's transaction, and the release of its alert (the owner's preferences read, the alert marked)
+    assert (counted["TransactWriteItems"], counted["GetItem"], counted["UpdateItem"]) == (1, 1, 1), counted
+    by_id = {p["id"]: p for p in api.get("/positions", query={"limit": 100}).body}
+    assert by_id[near]["exit_reason"] == "SL_HIT"
+    assert {by_id[i]["status"] for i in far} == {"OPEN"}
+    assert {by_id[i]["last_updated_price"] for i in far} == {49850}  # worked out on read
+
+
+def test_a_trailing_stop_keeps_its_best_price_and_follows_it(api: Api, market: Any) -> None:
+    trailing = open_position(api, stop_loss=None, take_profit=None, trailing_stop_percent=10)
+    steady = open_position(api, stop_loss=None, take_profit=None)
+    for price in (52000, 55000, 54000, 50000):  # best 55000: the stop at 49500
+        summary = refresh(api, market, {"BTCUSDT": price})["monitor"]
+        assert summary["closed"] == {}
+    assert summary["trailed"] == 0
+    assert refresh(api, market, {"BTCUSDT": 49500})["monitor"]["closed"] == {"TRAILING_STOP": 1}
+    closed = api.get(f"/positions/{trailing['id']}").body
+    assert (closed["exit_reason"], closed["exit_price"], closed["slippage"]) == ("TRAILING_STOP", 49500, 0)
+    assert api.get(f"/positions/{steady['id']}").body["status"] == "OPEN"
+
+
+def test_a_trailing_stop_added_later_starts_from_the_cached_price(api: Api, market: Any) -> None:
+    position = open_position(api, stop_loss=None, take_profit=None)
+    refresh(api, market, {"BTCUSDT": 60000})
+    reply = api.patch(f"/positions/{position['id']}", {"trailing_stop_percent": 5})
+    assert reply.status == 200, reply.body
+    assert reply.body["last_updated_price"] == 60000
+    # 5 % under 60000 is 57000: 57500 leaves it open, 57000 closes it
+    assert refresh(api, market, {"BTCUSDT": 57500})["monitor"]["closed"] == {}
+    assert refresh(api, market, {"BTCUSDT": 57000})["monitor"]["closed"] == {"TRAILING_STOP": 1}
+
+
+def test_the_monitor_never_acts_on_levels_older_than_the_position(api: Api, market: Any) -> None:
+    """The trigger indexes are eventually consistent: a position read from them may carry levels the owner has
+    changed since. Such a read neither closes the position nor moves its best price."""
+    from goalpost.data import positions as position_store
+    from goalpost.services.monitor import _act
+
+    opened = open_position(api, stop_loss=None, take_profit=None, trailing_stop_percent=10)
+    refresh(api, market, {"BTCUSDT": 50000})
+    table = get_settings().data_table_name
+    as_indexed = position_store.get(table, "alice", opened["id"])
+    assert as_indexed is not None
+    assert api.patch(f"/positions/{opened['id']}", {"stop_loss": 40000}).status == 200
+    prices = price_store.get_prices(get_settings().system_table_name, ["BTCUSDT"])
+    below_old_stop = prices["BTCUSDT"].model_copy(update={"price": as_indexed.entry_price * 8 / 10})
+    assert _act(as_indexed, below_old_stop, datetime.now(UTC)) is None  # would be TRAILING_STOP on the old read
+    above_best = prices["BTCUSDT"].model_copy(update={"price": as_indexed.entry_price * 2})
+    assert _act(as_indexed, above_best, datetime.now(UTC)) is None
+    stored = position_store.get(table, "alice", opened["id"])
+    assert stored is not None
+    assert (stored.status.value, stored.stop_loss, stored.best_price) == ("OPEN", 40000, 50000)
+
+
+def test_concurrent_monitors_never_lower_the_best_price(api: Api) -> None:
+    from goalpost.data import positions as position_store
+
+    opened = open_position(api, stop_loss=None, take_profit=None, trailing_stop_percent=10)
+    table = get_settings().data_table_name
+    read = position_store.get(table, "alice", opened["id"])
+    assert read is not None
+    now = datetime.now(UTC)
+    higher = read.model_copy(update={"best_price": read.entry_price + 500, "updated_at": now})
+    lower = read.model_copy(update={"best_price": read.entry_price + 100, "updated_at": now})
+    assert position_store.raise_best(table, higher, as_read=read.updated_at)
+    assert not position_store.raise_best(table, lower, as_read=read.updated_at)  # read before the first write
+    again = position_store.get(table, "alice", opened["id"])
+    assert again is not None
+    assert not position_store.raise_best(table, lower, as_read=again.updated_at)  # worse than the stored best
+    stored = position_store.get(table, "alice", opened["id"])
+    assert stored is not None
+    assert stored.best_price == read.entry_price + 500

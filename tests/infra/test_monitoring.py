@@ -213,7 +213,7 @@ def test_the_api_alarms_on_its_5xx_rate_once_there_is_traffic(synth: Synth) -> N
 
 def test_positions_left_on_stale_prices_raise_an_alarm(synth: Synth) -> None:
     props = alarm(synth, "positions-on-stale-prices")
-    assert (props["Namespace"], props["MetricName"]) == (declaration.METRICS_NAMESPACE, "PositionsWithStalePrice")
+    assert (props["Namespace"], props["MetricName"]) == (declaration.METRICS_NAMESPACE, "SymbolsWithStalePrice")
     assert props["Dimensions"] == APPLICATION_DIMENSIONS
     # The full pass every 3 minutes reports the count; the passes after each price update report 0.
     assert (props["Statistic"], props["Period"]) == ("Maximum", 300)
@@ -224,7 +224,7 @@ def test_positions_left_on_stale_prices_raise_an_alarm(synth: Synth) -> None:
 
 def test_the_position_monitor_emits_the_stale_price_count() -> None:
     source = (PACKAGE / "services" / "monitor.py").read_text(encoding="utf-8")
-    assert 'metrics.add_metric(name="PositionsWithStalePrice", unit="Count", value=len(stale))' in source
+    assert 'metrics.add_metric(name="SymbolsWithStalePrice", unit="Count", value=len(stale))' in source
 
 
 def test_a_price_update_that_stops_running_raises_an_alarm(synth: Synth) -> None:
@@ -275,7 +275,7 @@ def test_the_dashboard_shows_the_application_metrics_and_stale_prices(synth: Syn
     for group in APPLICATION_METRICS:
         for name in (*group.left, *group.right):
             assert f'"{declaration.METRICS_NAMESPACE}","{name}","service","{declaration.SERVICE_NAME}"' in text, name
-    assert '"PositionsWithStalePrice"' in text
+    assert '"SymbolsWithStalePrice"' in text
 
 
 def emitted_metric_names() -> set[str]:

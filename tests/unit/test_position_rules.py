@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from fractions import Fraction
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from goalpost.data import keys
 from goalpost.domain.performance import STAT_FIELDS, StrategyStats, contribution, metrics
 from goalpost.domain.positions import (
     ExitReason,
@@ -22,6 +23,7 @@ from goalpost.domain.positions import (
     Position,
     PositionStatus,
     Side,
+    Triggers,
     better,
     check_exit,
     close,
@@ -31,7 +33,9 @@ from goalpost.domain.positions import (
     net_pnl,
     pnl_percentage,
     risk_reward_ratio,
+    tracks_best,
     trailing_level,
+    triggers,
     validate_levels,
 )
 from tests.depth import scaled
@@ -274,6 +278,63 @@ def test_the_monitor_closes_iff_a_level_is_crossed_with_the_right_reason_exactly
             assert position.actual_rr_ratio <= 0
         else:
             assert position.actual_rr_ratio >= 0
+
+
+def found_by_the_indexes(position: Position, best: Decimal, price: Decimal) -> bool:
+    """What the monitor's two Queries return for ``price``: the stored keys against the queried ones."""
+    levels = triggers(position, best)
+    below = levels.down is not None and keys.level_key(levels.down, ROUND_CEILING) >= keys.level_key(price, ROUND_FLOOR)
+    above = levels.up is not None and keys.level_key(levels.up, ROUND_FLOOR) <= keys.level_key(price, ROUND_CEILING)
+    return below or above
+
+
+@PROPERTY
+@given(scenarios())
+def test_the_trigger_indexes_return_every_position_the_monitor_has_to_act_on(s: Scenario) -> None:
+    """The monitor reads only the positions the trigger indexes return. Along any price path, whenever the full
+    check would close the position (on a level, not a deadline: those have their own index) or move its best
+    price, the position is among them; so reading only those changes nothing."""
+    position = s.position()
+    best = position.entry_price
+    for price, now in s.path:
+        signal = check_exit(position, price, best, now)
+        on_a_level = signal is not None and signal.reason != ExitReason.TIMEOUT
+        moves_best = tracks_best(position) and better(position.side, best, price) != best
+        if on_a_level or moves_best:
+            assert triggers(position, best).reached(price)
+            assert found_by_the_indexes(position, best, price)
+        if signal is not None:
+            return
+        if moves_best:
+            best = price
+
+
+@PROPERTY
+@given(st.lists(st.decimals(min_value=Decimal("1e-12"), max_value=Decimal("1e15"), places=12), min_size=2))
+def test_level_keys_sort_as_the_prices_do(prices: list[Decimal]) -> None:
+    for rounding in (ROUND_FLOOR, ROUND_CEILING):
+        encoded = [keys.level_key(price, rounding) for price in prices]
+        assert sorted(encoded) == [keys.level_key(price, rounding) for price in sorted(prices)]
+        assert all(len(key) == keys.LEVEL_DIGITS for key in encoded)
+    low, high = min(prices), max(prices)
+    assert keys.level_key(low, ROUND_FLOOR) <= keys.level_key(high, ROUND_CEILING)
+    # exact where the price fits the key's 20 decimals, so equal prices meet at the boundary of a Query
+    assert keys.level_key(low, ROUND_FLOOR) == keys.level_key(low, ROUND_CEILING)
+
+
+def test_the_triggers_of_each_kind_of_position() -> None:
+    long = make_position(entry="100", stop_loss="90", take_profit="120", leverage=5)  # liquidation at 80
+    assert triggers(long, Decimal(100)) == Triggers(Decimal(90), Decimal(120))
+    spot = make_position(entry="100")  # a 1x LONG without levels: nothing but a deadline could close it
+    assert (triggers(spot, Decimal(100)).down, triggers(spot, Decimal(100)).up) == (None, None)
+    trailing = make_position(entry="100", trailing="10")
+    levels = triggers(trailing, Decimal(150))  # best so far 150: the stop at 135, a new best above 150
+    assert (levels.down, levels.up) == (Decimal(135), Decimal(150))
+    short = make_position(side=Side.SHORT, entry="100", stop_loss="105", take_profit="80", leverage=10)
+    assert (triggers(short, Decimal(100)).down, triggers(short, Decimal(100)).up) == (Decimal(80), Decimal(105))
+    short_trailing = make_position(side=Side.SHORT, entry="100", trailing="10")  # liquidation at 200
+    levels = triggers(short_trailing, Decimal(90))
+    assert (levels.down, levels.up) == (Decimal(90), Decimal(99))
 
 
 def test_the_path_generator_reaches_every_outcome() -> None:

@@ -28,7 +28,10 @@ def client(service: str) -> Any:
     with _lock:
         from botocore.config import Config
 
-        config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10)
+        # Jobs run up to 16 requests at once (the monitor's queries): a pool of 10 would open and drop connections.
+        config = Config(
+            retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10, max_pool_connections=32
+        )
         return _session().create_client(service, config=config)
 
 

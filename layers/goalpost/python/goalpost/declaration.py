@@ -170,6 +170,7 @@ DATA_TABLE = Table(
         Index("gsi2", "gsi2pk", "gsi2sk"),
         Index("gsi3", "gsi3pk", "gsi3sk"),
         Index("gsi4", "gsi4pk", "gsi4sk"),
+        Index("gsi5", "gsi5pk", "gsi5sk"),
     ),
     ttl_attribute="expires_at",
     description="Everything a user owns; every key begins with USER#<sub>.",

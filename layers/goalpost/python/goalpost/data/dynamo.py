@@ -75,7 +75,7 @@ def cancellation_codes(error: ClientError) -> list[str]:
 
 def strip_keys(item: Item, extra: Iterable[str] = ()) -> Item:
     """The entity's own attributes, without table keys and index attributes."""
-    hidden = {"pk", "sk", "expires_at", "entity", *(f"gsi{n}{part}" for n in range(1, 5) for part in ("pk", "sk"))}
+    hidden = {"pk", "sk", "expires_at", "entity", *(f"gsi{n}{part}" for n in range(1, 6) for part in ("pk", "sk"))}
     hidden.update(extra)
     return {k: v for k, v in item.items() if k not in hidden}
 

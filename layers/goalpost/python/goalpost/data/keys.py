@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from decimal import Decimal, localcontext
 
 
 def user_pk(user_id: str) -> str:
@@ -115,21 +116,44 @@ def positions_by_symbol_pk(user_id: str, symbol: str) -> str:
 # delete transactions so the per-user cap holds under concurrent opens.
 OPEN_COUNT_SK = "OPEN_POSITIONS"
 
-OPEN_SHARDS = 16
+# The monitor's trigger indexes (sparse: OPEN positions only). A position is in gsi3 ``DN#<symbol>`` under its
+# down trigger and in gsi4 ``UP#<symbol>`` under its up trigger (``domain.positions.triggers``), so one Query a
+# direction finds exactly the positions a price reaches; gsi5 ``TIMEOUT#<shard>`` sorts those with a
+# ``max_duration_minutes`` by their deadline.
+TIMEOUT_SHARDS = 4
 
 
-def open_positions_pk(symbol: str) -> str:
-    """gsi3 partition (sparse: OPEN positions only) holding every user's open positions of a shard of symbols;
-    the sort key ``<symbol>#USER#u#<id>`` keeps one symbol's together."""
-    return f"OPEN#{shard_of(symbol, OPEN_SHARDS):02d}"
+def down_trigger_pk(symbol: str) -> str:
+    return f"DN#{symbol}"
 
 
-def open_shard_pk(shard: int) -> str:
-    return f"OPEN#{shard:02d}"
+def up_trigger_pk(symbol: str) -> str:
+    return f"UP#{symbol}"
 
 
-def open_position_sk(symbol: str, user_id: str, position_id: str) -> str:
-    return f"{symbol}#USER#{user_id}#{position_id}"
+def timeout_pk(shard: int) -> str:
+    return f"TIMEOUT#{shard}"
+
+
+def timeout_shard_pk(position_id: str) -> str:
+    return timeout_pk(shard_of(position_id, TIMEOUT_SHARDS))
+
+
+# A price level as a sort key: 40 digits, fixed point with 20 decimals, so that string order is numeric order.
+LEVEL_DECIMALS = 20
+LEVEL_DIGITS = 40
+_LEVEL_QUANTUM = Decimal(1).scaleb(-LEVEL_DECIMALS)
+LOWEST_LEVEL = "0" * LEVEL_DIGITS
+HIGHEST_LEVEL = "9" * LEVEL_DIGITS
+
+
+def level_key(value: Decimal, rounding: str) -> str:
+    """``value`` as a sortable key, rounded (``ROUND_CEILING``/``ROUND_FLOOR``) so that a comparison of keys
+    can only include more than the exact comparison, never less; clamped to the key's range."""
+    with localcontext() as context:
+        context.prec = 2 * LEVEL_DIGITS
+        scaled = int(value.quantize(_LEVEL_QUANTUM, rounding=rounding).scaleb(LEVEL_DECIMALS))
+    return f"{min(max(scaled, 0), 10**LEVEL_DIGITS - 1):0{LEVEL_DIGITS}d}"
 
 
 PERF_PREFIX = "PERF#"

@@ -1,8 +1,11 @@
 """Positions in the data table.
 
 - ``USER#u / POSITION#<ulid>``; gsi1 ``USER#u#POSITIONS#STATUS#<status>``, gsi2 ``USER#u#POSITIONS#SYMBOL#<sym>``;
-  gsi3 ``OPEN#<shard>`` / ``<symbol>#USER#u#<ulid>`` (sparse: only while OPEN): the monitor's reading list,
-  16 partitions for a full run, one symbol's positions together for a run after a price change.
+  while OPEN (sparse), the monitor's trigger indexes: gsi3 ``DN#<symbol>`` / the down trigger, gsi4
+  ``UP#<symbol>`` / the up trigger (``domain.positions.triggers``, as ``keys.level_key``) and gsi5
+  ``TIMEOUT#<shard>`` / ``<deadline>#<ulid>``. A price update asks each index for the positions its price
+  reaches, so the monitor reads only positions it has something to do with. The last price and unrealized
+  P&L of an OPEN position are not stored: they are worked out from the price cache when it is read.
 - Opening, in one transaction: the position, +1 on the symbol's open-position count (system table: what the
   price update fetches), the owner's entry in the users registry (what the snapshot job visits) and +1 on the
   owner's open-position count (conditional: at most ``MAX_OPEN_PER_USER``; closes and deletes take it back).
@@ -13,7 +16,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -37,8 +40,9 @@ from goalpost.data.dynamo import (
 from goalpost.data.pagination import owned_page
 from goalpost.data.portfolio import register_user
 from goalpost.data.prices import symbol_count_update
+from goalpost.domain.clock import iso
 from goalpost.domain.performance import ALL_STRATEGIES, STAT_FIELDS, StrategyStats, contribution
-from goalpost.domain.positions import Position, PositionStatus
+from goalpost.domain.positions import Position, PositionStatus, Side, deadline, triggers
 
 # Open positions a user may hold at once: the monitor reads them all, and a portfolio value sums them.
 MAX_OPEN_PER_USER = 500
@@ -78,11 +82,25 @@ def position_item(position: Position) -> Item:
         "gsi2sk": sk,
     }
     if position.status == PositionStatus.OPEN:
-        item.update(
-            gsi3pk=keys.open_positions_pk(position.symbol),
-            gsi3sk=keys.open_position_sk(position.symbol, position.user_id, position.id),
-        )
+        item.update({name: value for name, value in trigger_keys(position).items() if value is not None})
     return item
+
+
+TRIGGER_KEYS = ("gsi3pk", "gsi3sk", "gsi4pk", "gsi4sk", "gsi5pk", "gsi5sk")
+
+
+def trigger_keys(position: Position) -> dict[str, str | None]:
+    """The OPEN position's keys in the trigger indexes (None: not in that index)."""
+    levels = triggers(position, position.best_price or position.entry_price)
+    ends = deadline(position)
+    return {
+        "gsi3pk": None if levels.down is None else keys.down_trigger_pk(position.symbol),
+        "gsi3sk": None if levels.down is None else keys.level_key(levels.down, ROUND_CEILING),
+        "gsi4pk": None if levels.up is None else keys.up_trigger_pk(position.symbol),
+        "gsi4sk": None if levels.up is None else keys.level_key(levels.up, ROUND_FLOOR),
+        "gsi5pk": None if ends is None else keys.timeout_shard_pk(position.id),
+        "gsi5sk": None if ends is None else f"{iso(ends)}#{position.id}",
+    }
 
 
 def to_position(item: Item) -> Position:
@@ -171,17 +189,37 @@ def open_positions(table: str, user_id: str) -> list[Position]:
     return [to_position(item) for item in items]
 
 
-def open_in_shard(table: str, shard: int) -> list[Position]:
-    """Every user's OPEN positions of one shard of symbols (the monitor's full run)."""
-    items = query_all(table=table, partition=keys.open_shard_pk(shard), sort_prefix=None, index="gsi3")
-    return [to_position(item) for item in items]
-
-
-def open_for_symbol(table: str, symbol: str) -> list[Position]:
-    """Every user's OPEN positions in one symbol (the monitor's run after a price change)."""
-    items = query_all(
-        table=table, partition=keys.open_positions_pk(symbol), sort_prefix=f"{symbol}#USER#", index="gsi3"
+def reached_by(table: str, symbol: str, price: Decimal) -> list[Position]:
+    """The OPEN positions in ``symbol`` whose down trigger is at or above ``price`` or whose up trigger is at or
+    below it: one Query of each trigger index (paged)."""
+    below = query_all(
+        table=table,
+        partition=keys.down_trigger_pk(symbol),
+        sort_prefix=None,
+        index="gsi3",
+        between=(keys.level_key(price, ROUND_FLOOR), keys.HIGHEST_LEVEL),
     )
+    above = query_all(
+        table=table,
+        partition=keys.up_trigger_pk(symbol),
+        sort_prefix=None,
+        index="gsi4",
+        between=(keys.LOWEST_LEVEL, keys.level_key(price, ROUND_CEILING)),
+    )
+    found = {item["sk"]: item for item in below + above}
+    return [to_position(item) for item in found.values()]
+
+
+def timed_out(table: str, now: datetime) -> list[Position]:
+    """The OPEN positions whose ``max_duration_minutes`` has run out by ``now``: one Query per timeout shard."""
+    until = f"{iso(now)}#~"  # after every position id of that instant
+    items = [
+        item
+        for shard in range(keys.TIMEOUT_SHARDS)
+        for item in query_all(
+            table=table, partition=keys.timeout_pk(shard), sort_prefix=None, index="gsi5", between=("0", until)
+        )
+    ]
     return [to_position(item) for item in items]
 
 
@@ -197,26 +235,70 @@ def _set_fields(
     return set_or_remove({name: dumped[name] for name in fields}, extra_set=extra_set, extra_remove=extra_remove)
 
 
-LEVEL_FIELDS = ("stop_loss", "take_profit", "trailing_stop_percent", "max_duration_minutes", "updated_at")
-MARK_FIELDS = ("last_updated_price", "unrealized_pnl", "best_price", "updated_at")
+LEVEL_FIELDS = (
+    "stop_loss",
+    "take_profit",
+    "trailing_stop_percent",
+    "max_duration_minutes",
+    "best_price",
+    "updated_at",
+)
 
 
-def update_open(table: str, position: Position, fields: tuple[str, ...]) -> None:
-    """Writes ``fields`` of a position that must still be OPEN; ``NotOpen`` otherwise."""
-    expression, names, values = _set_fields(position, fields)
+def _guarded_update(
+    table: str, position: Position, fields: tuple[str, ...], condition: str, values: dict[str, Any]
+) -> None:
+    """Writes ``fields`` and the trigger keys that follow from them, if the position is still OPEN and
+    ``condition`` holds; ``NotOpen`` otherwise."""
+    placed = trigger_keys(position)
+    expression, names, field_values = _set_fields(
+        position,
+        fields,
+        extra_set={name: f":{name}" for name, value in placed.items() if value is not None},
+        extra_remove=tuple(name for name, value in placed.items() if value is None),
+    )
     try:
         client().update_item(
             TableName=table,
             Key=key(keys.user_pk(position.user_id), keys.position_sk(position.id)),
             UpdateExpression=expression,
-            ConditionExpression="#status = :open",
+            ConditionExpression=" AND ".join(filter(None, ("#status = :open", condition))),
             ExpressionAttributeNames={**names, "#status": "status"},
-            ExpressionAttributeValues={**values, ":open": {"S": PositionStatus.OPEN.value}},
+            ExpressionAttributeValues={
+                **field_values,
+                **{f":{name}": {"S": value} for name, value in placed.items() if value is not None},
+                ":open": {"S": PositionStatus.OPEN.value},
+                **values,
+            },
         )
     except ClientError as error:
         if is_condition_failure(error):
             raise NotOpen from error
         raise
+
+
+def update_levels(table: str, position: Position) -> None:
+    """Writes the levels of a position that must still be OPEN (and where they put it in the trigger
+    indexes); ``NotOpen`` otherwise."""
+    _guarded_update(table, position, LEVEL_FIELDS, "", {})
+
+
+def raise_best(table: str, position: Position, *, as_read: datetime) -> bool:
+    """Stores the position's new best price (and the trailing stop's triggers that follow it) if it is still
+    OPEN, unchanged since it was read (``updated_at`` = ``as_read``: the monitor reads an index, which may lag
+    a change of levels) and its stored best is worse. Whether it wrote: if not, the next run reads it again."""
+    better_than = "best_price < :best" if position.side == Side.LONG else "best_price > :best"
+    try:
+        _guarded_update(
+            table,
+            position,
+            ("best_price", "updated_at"),
+            f"updated_at = :as_read AND (attribute_not_exists(best_price) OR {better_than})",
+            {":best": serialize_value(position.best_price), ":as_read": serialize_value(as_read)},
+        )
+    except NotOpen:
+        return False
+    return True
 
 
 def _stats_update(table: str, user_id: str, strategy: str, changes: dict[str, Decimal]) -> dict[str, Any]:
@@ -252,26 +334,30 @@ def _month_item(table: str, position: Position, sign: int) -> dict[str, Any]:
     }
 
 
-def close(table: str, system_table: str, position: Position, alerts: list[AlertWrite]) -> None:
+def close(
+    table: str, system_table: str, position: Position, alerts: list[AlertWrite], as_read: datetime | None = None
+) -> None:
     """Writes the closed ``position`` and everything a close moves, exactly once: ``NotOpen`` when it was
-    closed (or deleted) meanwhile."""
+    closed (or deleted) meanwhile, or changed since ``as_read`` (its ``updated_at`` when read from an index,
+    which may lag a change of levels: such a close is not made, and the next run reads the position again)."""
     item = position_item(position)
     fields = tuple(name for name in Position.model_fields if name not in ("id", "user_id"))
     # Out of the open-positions index, into the CLOSED status partition.
     expression, names, values = _set_fields(
-        position, fields, extra_set={"gsi1pk": ":closed_index"}, extra_remove=("gsi3pk", "gsi3sk")
+        position, fields, extra_set={"gsi1pk": ":closed_index"}, extra_remove=TRIGGER_KEYS
     )
     update = {
         "Update": {
             "TableName": table,
             "Key": key(item["pk"], item["sk"]),
             "UpdateExpression": expression,
-            "ConditionExpression": "#status = :open",
+            "ConditionExpression": "#status = :open" + ("" if as_read is None else " AND updated_at = :as_read"),
             "ExpressionAttributeNames": {**names, "#status": "status"},
             "ExpressionAttributeValues": {
                 **values,
                 ":open": {"S": PositionStatus.OPEN.value},
                 ":closed_index": {"S": item["gsi1pk"]},
+                **({} if as_read is None else {":as_read": serialize_value(as_read)}),
             },
         }
     }

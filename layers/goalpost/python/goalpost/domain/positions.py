@@ -157,6 +157,52 @@ def better(side: Side, a: Decimal, b: Decimal) -> Decimal:
     return max(a, b) if side == Side.LONG else min(a, b)
 
 
+def tracks_best(position: Position) -> bool:
+    """Whether the best price since entry matters: only a trailing stop follows it."""
+    return position.trailing_stop_percent is not None
+
+
+@dataclass(frozen=True)
+class Triggers:
+    """Where the price must go for the monitor to have something to do with a position: at or below ``down``,
+    at or above ``up`` (None: never in that direction). Between the two, no level is hit and, for a trailing
+    stop, the best price stays as it is, so the monitor need not read the position at all."""
+
+    down: Decimal | None
+    up: Decimal | None
+
+    def reached(self, price: Decimal) -> bool:
+        return (self.down is not None and price <= self.down) or (self.up is not None and price >= self.up)
+
+
+def triggers(position: Position, best_price: Decimal) -> Triggers:
+    """The levels of ``check_exit`` folded into two: a LONG closes below its stop loss, liquidation or trailing
+    stop and above its take profit, and moves its best price above the best so far; a SHORT mirrored. Any price
+    for which ``check_exit`` closes, or the best price moves, is at or beyond one of the two."""
+    trailing = trailing_level(position, best_price)
+    best = best_price if tracks_best(position) else None
+    liquidation = liquidation_price(position)
+    below: tuple[Decimal | None, ...]
+    above: tuple[Decimal | None, ...]
+    if position.side == Side.LONG:
+        below = (position.stop_loss, liquidation, trailing)
+        above = (position.take_profit, best)
+    else:
+        below = (position.take_profit, best)
+        above = (position.stop_loss, liquidation, trailing)
+    # Prices are positive: a level at or below zero is never reached from above (a 1x LONG's liquidation).
+    down = max((level for level in below if level is not None and level > 0), default=None)
+    up = min((level for level in above if level is not None), default=None)
+    return Triggers(down, up)
+
+
+def deadline(position: Position) -> datetime | None:
+    """When ``max_duration_minutes`` runs out (the monitor closes with TIMEOUT from then on)."""
+    if position.max_duration_minutes is None:
+        return None
+    return position.entry_time + timedelta(minutes=position.max_duration_minutes)
+
+
 @dataclass(frozen=True)
 class ExitSignal:
     """Why and where the monitor closes a position: at the cached price, against a trigger level."""
@@ -180,9 +226,8 @@ def check_exit(position: Position, price: Decimal, best_price: Decimal, now: dat
     level = trailing_level(position, better(position.side, best_price, price))
     if level is not None and (price <= level if long else price >= level):
         return ExitSignal(ExitReason.TRAILING_STOP, price, level)
-    if position.max_duration_minutes is not None and now - position.entry_time >= timedelta(
-        minutes=position.max_duration_minutes
-    ):
+    ends = deadline(position)
+    if ends is not None and now >= ends:
         return ExitSignal(ExitReason.TIMEOUT, price, None)
     return None
 

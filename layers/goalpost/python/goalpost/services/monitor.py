@@ -1,110 +1,118 @@
-"""The position monitor: every OPEN position against its cached price. It updates the last price and
-unrealized P&L (a write only when they moved), closes positions whose levels are hit (exactly once, see
-``services.positions.record_close``), and never acts on a price older than 5 minutes: it reports those.
+"""The position monitor: closes OPEN positions whose levels their cached price reaches (exactly once, see
+``services.positions.record_close``), keeps the best price of trailing stops, and never acts on a price older
+than 5 minutes: it reports those symbols instead.
 
-It runs every 3 minutes over every open position, and right after each price update for the symbols whose
+It does not read every open position. Each position sits in two trigger indexes under the prices at which
+it needs attention (``domain.positions.triggers``: its stop loss, liquidation, take profit and trailing stop,
+and a trailing stop's best price so far), so for each symbol one Query per direction returns just the
+positions the price reaches, usually none; a third index sorts positions by their ``max_duration_minutes``
+deadline. Nothing is written for a position the price leaves alone: its last price and unrealized P&L are
+worked out from the price cache when it is read.
+
+It runs every 3 minutes over every active symbol, and right after each price update for the symbols whose
 price changed (``refresh_prices``)."""
 
 from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
-from goalpost.data import keys
 from goalpost.data import positions as position_store
 from goalpost.data import prices as price_store
 from goalpost.data.positions import NotOpen
 from goalpost.domain.clock import utc_now
 from goalpost.domain.portfolio import CachedPrice
-from goalpost.domain.positions import Position, better, check_exit, gross_pnl
+from goalpost.domain.positions import Position, better, check_exit, tracks_best
 from goalpost.observability import logger, metrics
 from goalpost.services.positions import record_close
 from goalpost.services.prices import update_prices
 from goalpost.settings import get_settings
 
-# Past this many changed symbols, reading the 16 shards whole costs less than one Query per symbol.
-PER_SYMBOL_LIMIT = 16
-
-
-def _open_positions(symbols: Sequence[str] | None) -> list[Position]:
-    table = get_settings().data_table_name
-    if symbols is not None and len(symbols) <= PER_SYMBOL_LIMIT:
-        return [p for symbol in symbols for p in position_store.open_for_symbol(table, symbol)]
-    wanted = None if symbols is None else set(symbols)
-    found = [p for shard in range(keys.OPEN_SHARDS) for p in position_store.open_in_shard(table, shard)]
-    return found if wanted is None else [p for p in found if p.symbol in wanted]
-
-
-def _mark(position: Position, price: CachedPrice) -> bool:
-    """Brings the last price, unrealized P&L and best price up to date; whether anything moved."""
-    best = better(position.side, position.best_price or position.entry_price, price.price)
-    pnl = gross_pnl(position.side, position.entry_price, price.price, position.quantity) - position.fees_paid
-    moved = (position.last_updated_price, position.unrealized_pnl, position.best_price) != (price.price, pnl, best)
-    position.last_updated_price, position.unrealized_pnl, position.best_price = price.price, pnl, best
-    return moved
-
-
-MARKED = "marked"
-WRITE_CONCURRENCY = 8
+# Queries and writes are independent requests: this many at a time keeps a large run inside its cadence.
+CONCURRENCY = 16
+TRAILED = "trailed"
 
 
 def _act(position: Position, price: CachedPrice, moment: datetime) -> str | None:
-    """Closes or marks one position: the exit reason, ``MARKED``, or None (nothing to do, or closed by
-    someone else meanwhile: exactly once, and not by us)."""
-    signal = check_exit(position, price.price, position.best_price or position.entry_price, moment)
+    """Closes the position or moves its trailing stop's best price: the exit reason, ``TRAILED``, or None
+    (nothing to do, or it changed or closed meanwhile: the next run reads it again)."""
+    best = position.best_price or position.entry_price
+    signal = check_exit(position, price.price, best, moment)
     try:
         if signal is not None:
             # A schedule's time has whole seconds: never close before the position was opened.
             when = max(moment, position.entry_time)
-            record_close(position, price=signal.price, when=when, reason=signal.reason, trigger=signal.trigger)
+            record_close(
+                position,
+                price=signal.price,
+                when=when,
+                reason=signal.reason,
+                trigger=signal.trigger,
+                as_read=position.updated_at,
+            )
             return signal.reason.value
-        if _mark(position, price):
-            position.updated_at = moment
-            position_store.update_open(get_settings().data_table_name, position, position_store.MARK_FIELDS)
-            return MARKED
     except NotOpen:
         return None
+    if tracks_best(position) and better(position.side, best, price.price) != best:
+        moved = position.model_copy(update={"best_price": price.price, "updated_at": moment})
+        if position_store.raise_best(get_settings().data_table_name, moved, as_read=position.updated_at):
+            return TRAILED
     return None
 
 
-def run_monitor(now: datetime | None = None, symbols: Sequence[str] | None = None) -> dict[str, Any]:
-    """One pass over the open positions (of ``symbols``, or all); returns what it did."""
+def _reached(symbols: Sequence[str], prices: Mapping[str, CachedPrice], moment: datetime) -> list[Position]:
+    """The positions the fresh prices of ``symbols`` reach, and those past their deadline, once each."""
+    table = get_settings().data_table_name
+    with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
+        reached = pool.map(lambda symbol: position_store.reached_by(table, symbol, prices[symbol].price), symbols)
+        found = [position for hits in reached for position in hits]
+    found += position_store.timed_out(table, moment)
+    return list({position.id: position for position in found}.values())
+
+
+def run_monitor(
+    now: datetime | None = None,
+    symbols: Sequence[str] | None = None,
+    prices: Mapping[str, CachedPrice] | None = None,
+) -> dict[str, Any]:
+    """One pass over ``symbols`` (else every active symbol) at their cached ``prices`` (else read), plus the
+    positions past their deadline; returns what it did."""
     started = time.monotonic()
     moment = now or utc_now()
-    settings = get_settings()
-    positions = _open_positions(symbols)
-    prices = price_store.get_prices(settings.system_table_name, {p.symbol for p in positions})
-    stale: list[str] = []
-    unpriced: list[str] = []
-    actionable: list[Position] = []
-    for position in positions:
-        price = prices.get(position.symbol)
-        if price is None:
-            unpriced.append(position.id)
-        elif price.is_fresh(moment):
-            actionable.append(position)
-        else:
-            stale.append(position.id)  # never acted on: reported instead
-    # Each position's write is its own: several at a time keep a large run inside the function's timeout.
-    with ThreadPoolExecutor(max_workers=WRITE_CONCURRENCY) as pool:
-        outcomes = list(pool.map(lambda p: _act(p, prices[p.symbol], moment), actionable))
-    closed = Counter(outcome for outcome in outcomes if outcome not in (None, MARKED))
-    updated = outcomes.count(MARKED)
+    system_table = get_settings().system_table_name
+    watched = sorted(symbols) if symbols is not None else price_store.active_symbols(system_table)
+    known = dict(prices) if prices is not None else price_store.get_prices(system_table, watched)
+    unpriced = [symbol for symbol in watched if symbol not in known]
+    stale = sorted(symbol for symbol in watched if symbol in known and not known[symbol].is_fresh(moment))
+    fresh = [symbol for symbol in watched if symbol in known and known[symbol].is_fresh(moment)]
+    positions = _reached(fresh, known, moment)
+    # A timed-out position may be in a symbol this run was not given: its price is read too.
+    missing = {p.symbol for p in positions} - known.keys()
+    if missing:
+        known.update(price_store.get_prices(system_table, missing))
+    actionable = [p for p in positions if p.symbol in known and known[p.symbol].is_fresh(moment)]
+    left = {p.symbol for p in positions} - {p.symbol for p in actionable}
+    with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
+        outcomes = list(pool.map(lambda p: _act(p, known[p.symbol], moment), actionable))
+    closed = Counter(outcome for outcome in outcomes if outcome not in (None, TRAILED))
+    stale = sorted({*stale, *(left & known.keys())})
     if stale:
-        logger.warning("Positions left alone: their price is stale", extra={"positions": len(stale)})
-    metrics.add_metric(name="PositionsMonitored", unit="Count", value=len(positions))
+        logger.warning("Symbols left alone: their price is stale", extra={"symbols": stale[:20], "count": len(stale)})
+    metrics.add_metric(name="MonitorSymbols", unit="Count", value=len(watched))
+    metrics.add_metric(name="PositionsReached", unit="Count", value=len(positions))
     metrics.add_metric(name="PositionsAutoClosed", unit="Count", value=sum(closed.values()))
-    metrics.add_metric(name="PositionsWithStalePrice", unit="Count", value=len(stale))
+    metrics.add_metric(name="SymbolsWithStalePrice", unit="Count", value=len(stale))
     return {
+        "symbols": len(watched),
         "checked": len(positions),
-        "updated": updated,
         "closed": dict(closed),
+        "trailed": outcomes.count(TRAILED),
         "stale": stale,
-        "unpriced": unpriced,
+        "unpriced": sorted({*unpriced, *(left - known.keys())}),
         "duration_ms": int((time.monotonic() - started) * 1000),
     }
 

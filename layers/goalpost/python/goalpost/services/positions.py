@@ -19,7 +19,17 @@ from goalpost.domain.charts import Tier, max_drawdown_percent
 from goalpost.domain.clock import utc_now
 from goalpost.domain.errors import BusinessRuleError, Conflict, InvalidInput, NotFound
 from goalpost.domain.performance import ALL_STRATEGIES, Metrics, StrategyStats, metrics
-from goalpost.domain.positions import ExitReason, Position, PositionStatus, close, validate_levels
+from goalpost.domain.portfolio import CachedPrice
+from goalpost.domain.positions import (
+    ExitReason,
+    Position,
+    PositionStatus,
+    better,
+    close,
+    net_pnl,
+    tracks_best,
+    validate_levels,
+)
 from goalpost.observability import metrics as emf
 from goalpost.services import alerts as alert_service
 from goalpost.settings import get_settings
@@ -30,6 +40,27 @@ POSITION_NOT_FOUND = "Position not found"
 def _tables() -> tuple[str, str]:
     settings = get_settings()
     return settings.data_table_name, settings.system_table_name
+
+
+def _cached_prices(positions: list[Position]) -> dict[str, CachedPrice]:
+    wanted = {p.symbol for p in positions if p.status == PositionStatus.OPEN}
+    return price_store.get_prices(_tables()[1], wanted) if wanted else {}
+
+
+def _marked(positions: list[Position], prices: dict[str, CachedPrice]) -> list[Position]:
+    for position in positions:
+        cached = prices.get(position.symbol) if position.status == PositionStatus.OPEN else None
+        if cached is not None:
+            position.last_updated_price = cached.price
+            position.unrealized_pnl = net_pnl(position, cached.price)
+    return positions
+
+
+def with_marks(positions: list[Position]) -> list[Position]:
+    """The positions with the last price and unrealized P&L of each OPEN one, from the price cache (one read
+    for all their symbols). They are not stored: the price cache is the one place a price changes, so a
+    position is never written just because its price moved."""
+    return _marked(positions, _cached_prices(positions))
 
 
 def open_position(user_id: str, fields: dict[str, Any], now: datetime | None = None) -> Position:
@@ -44,14 +75,18 @@ def open_position(user_id: str, fields: dict[str, Any], now: datetime | None = N
     except position_store.TooManyOpen:
         raise BusinessRuleError(f"A user has at most {position_store.MAX_OPEN_PER_USER} open positions") from None
     emf.add_metric(name="PositionsOpened", unit="Count", value=1)
-    return position
+    return with_marks([position])[0]
 
 
-def get_position(user_id: str, position_id: str) -> Position:
+def _stored(user_id: str, position_id: str) -> Position:
     position = position_store.get(_tables()[0], user_id, position_id)
     if position is None:
         raise NotFound(POSITION_NOT_FOUND)
     return position
+
+
+def get_position(user_id: str, position_id: str) -> Position:
+    return with_marks([_stored(user_id, position_id)])[0]
 
 
 def list_positions(
@@ -63,14 +98,17 @@ def list_positions(
     limit: int,
     next_token: str | None,
 ) -> tuple[list[Position], str | None]:
-    return position_store.list_page(
+    positions, token = position_store.list_page(
         _tables()[0], user_id, status=status, symbol=symbol, strategy=strategy, limit=limit, next_token=next_token
     )
+    return with_marks(positions), token
 
 
 def update_levels(user_id: str, position_id: str, changes: dict[str, Any], now: datetime | None = None) -> Position:
-    """Changes the levels of an OPEN position (``409`` once closed); the result must still be consistent."""
-    position = get_position(user_id, position_id)
+    """Changes the levels of an OPEN position (``409`` once closed); the result must still be consistent. A
+    trailing stop follows the best price since entry: the monitor keeps it while the position trails, so one
+    added now starts from the better of the best so far and the cached price (if cached since entry)."""
+    position = _stored(user_id, position_id)
     if position.status != PositionStatus.OPEN:
         raise Conflict("The position is closed; its levels can no longer change")
     for name, value in changes.items():
@@ -78,12 +116,18 @@ def update_levels(user_id: str, position_id: str, changes: dict[str, Any], now: 
     problem = validate_levels(position.side, position.entry_price, position.stop_loss, position.take_profit)
     if problem:
         raise InvalidInput(problem)
+    prices = _cached_prices([position])
+    best = position.best_price or position.entry_price
+    seen = prices.get(position.symbol)
+    if tracks_best(position) and seen is not None and seen.updated_at >= position.entry_time:
+        best = better(position.side, best, seen.price)
+    position.best_price = best
     position.updated_at = now or utc_now()
     try:
-        position_store.update_open(_tables()[0], position, position_store.LEVEL_FIELDS)
+        position_store.update_levels(_tables()[0], position)
     except NotOpen:
         raise Conflict("The position was closed meanwhile") from None
-    return position
+    return _marked([position], prices)[0]
 
 
 def closed_alert(position: Position) -> NewAlert:
@@ -107,15 +151,17 @@ def record_close(
     reason: ExitReason,
     trigger: Decimal | None = None,
     preferences: PreferenceRead | None = None,
+    as_read: datetime | None = None,
 ) -> Position:
     """Closes ``position`` exactly once: the close, the symbol count, the aggregates, the month's P&L and one
-    ``position_closed`` alert in one conditional transaction; ``NotOpen`` if something closed it first. The
-    alert is then released with the owner's ``preferences`` when the caller read them (else it reads them)."""
+    ``position_closed`` alert in one conditional transaction; ``NotOpen`` if something closed it first (or,
+    given ``as_read``, changed it since it was read). The alert is then released with the owner's
+    ``preferences`` when the caller read them (else it reads them)."""
     closed = position.model_copy(deep=True)
     close(closed, exit_price=price, exit_time=when, reason=reason, trigger=trigger)
     write = alert_service.prepare(closed.user_id, closed_alert(closed), when)
     data, system = _tables()
-    position_store.close(data, system, closed, [write])
+    position_store.close(data, system, closed, [write], as_read=as_read)
     known = {closed.user_id: preferences} if preferences is not None else None
     alert_service.publish([write.alert], when, preferences=known)
     emf.add_metric(name="PositionsClosed", unit="Count", value=1)
