@@ -129,6 +129,7 @@ class Jobs(Construct):
             batch_size=WORKER_BATCH_SIZE,
             max_batching_window=WORKER_MAX_BATCHING_WINDOW,
             report_batch_item_failures=True,
+            max_concurrency=job.max_workers,
         )
         worker.add_event_source(source)
         acknowledge(

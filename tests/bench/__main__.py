@@ -85,8 +85,8 @@ def cost_inputs(results: dict[str, Any]) -> dict[str, Any]:
             "warm_ms": statistics.fmean(row["warm_median_ms"] for row in cold),
             "cold_ms": statistics.fmean(row["median_ms"] for row in cold),
             "memory_mb": statistics.fmean(row["memory_mb"] for row in cold),
-            "read_units_per_call": mean_units("read_units"),
-            "write_units_per_call": mean_units("write_units"),
+            "read_units_per_call": mean_units("read_units_small"),
+            "write_units_per_call": mean_units("write_units_small"),
         },
         **cost.job_inputs(jobs),
     }

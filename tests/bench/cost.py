@@ -247,6 +247,7 @@ PROVIDER_SECONDS = 0.25  # one market-data request (Alpaca/Binance), including t
 PROVIDER_PARALLEL = 4  # goalpost.services.prices fetches this many batches at a time
 READ_PARALLEL = 8  # the snapshot worker reads this many portfolios at a time
 WRITE_PARALLEL = 8  # goalpost.data.prices writes this many batches at a time
+END_OF_DAY_PARALLEL = 8  # goalpost.services.end_of_day evaluates this many users of a message at a time
 MONITOR_PARALLEL = 16  # goalpost.services.monitor queries this many symbols at a time
 END_OF_DAY_WINDOW_SECONDS = 15 * 60  # the day's evaluation should be done a quarter of an hour after 23:59
 
@@ -297,7 +298,7 @@ def job_inputs(jobs: dict[str, Any]) -> dict[str, Any]:
         "workload": {
             "snapshot_seconds_per_user": request_seconds(per_message, READ_PARALLEL) / USERS_PER_MESSAGE,
             "end_of_day_seconds_per_user": request_seconds(
-                {op: n / end_of_day["users"] for op, n in end_of_day["dynamodb_requests"].items()}, 1
+                {op: n / end_of_day["users"] for op, n in end_of_day["dynamodb_requests"].items()}, END_OF_DAY_PARALLEL
             ),
             # Every symbol's Queries in a 3-minute run, ``MONITOR_PARALLEL`` at a time.
             "monitor_seconds_per_run": request_seconds(

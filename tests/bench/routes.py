@@ -686,6 +686,9 @@ def row(route: str, small: Measured, large: Measured) -> dict[str, Any]:
         "operations": dict(sorted(large.dynamodb().items())),
         "read_units": round(large.units.get("read", 0.0), 2),
         "write_units": round(large.units.get("write", 0.0), 2),
+        # the cost model's active user has a few of each (positions_per_user): its units are these
+        "read_units_small": round(small.units.get("read", 0.0), 2),
+        "write_units_small": round(small.units.get("write", 0.0), 2),
         "other_aws": large.others(),
         "status": {"small": small.status, "large": large.status},
         "error": "; ".join(errors) or None,

@@ -559,6 +559,8 @@ def test_the_worker_consumes_its_queue_reporting_partial_batch_failures(synth: S
     assert mapping["BatchSize"] == 10
     assert 0 < mapping["MaximumBatchingWindowInSeconds"] <= 10
     assert mapping.get("Enabled", True) is True
+    # As many workers at once as the declaration sizes for 1,000,000 users, and no more.
+    assert mapping.get("ScalingConfig", {}).get("MaximumConcurrency") == job.max_workers
     # Messages must stay invisible for as long as the worker may take.
     assert job.queue.visibility_timeout_seconds >= job.worker.timeout_seconds
 

@@ -72,6 +72,20 @@ def test_deadline_alerts_by_days_left() -> None:
     assert deadline_alert(reached, TODAY) is None
 
 
+def test_a_deadline_alert_is_raised_once_per_kind_and_deadline() -> None:
+    goal = make_goal(deadline=NOW + timedelta(days=20), current_amount=Decimal(10))
+    first = deadline_alert(goal, TODAY)
+    assert first is not None
+    assert deadline_alert(goal, TODAY + timedelta(days=1)) is None  # the next day's run: already raised
+    imminent = deadline_alert(goal, TODAY + timedelta(days=14))
+    assert imminent is not None
+    assert imminent.alert_type == AlertType.DEADLINE_IMMINENT
+    goal.deadline = NOW + timedelta(days=25)  # a new deadline is a new period: approaching again
+    again = deadline_alert(goal, TODAY)
+    assert again is not None
+    assert (again.alert_type, again.period) == (AlertType.DEADLINE_APPROACHING, goal.deadline.date().isoformat())
+
+
 def test_on_track_flips_alert_once_per_flip() -> None:
     goal = make_goal()
     assert on_track_alert(goal, True, TODAY) is None  # the first look only records

@@ -151,6 +151,10 @@ class Job:
     schedule: Schedule
     worker: Function | None = None
     queue: Queue | None = None
+    # At most this many worker invocations at once (the SQS event source's maximum concurrency): enough for
+    # 1,000,000 users inside the cadence by the bench's arithmetic (docs/cost.md), and a bound on what a run
+    # can take from the account's concurrency and the tables' throughput.
+    max_workers: int | None = None
 
 
 def prefix_routes(prefix: str) -> tuple[Route, Route]:
@@ -377,6 +381,7 @@ JOBS: tuple[Job, ...] = (
             user_notifications=True,
         ),
         queue=END_OF_DAY_QUEUE,
+        max_workers=50,
     ),
     Job(
         Function(

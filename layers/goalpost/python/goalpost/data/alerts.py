@@ -16,7 +16,9 @@ from botocore.exceptions import ClientError
 
 from goalpost.data import keys
 from goalpost.data.dynamo import (
+    BATCH_WRITE_LIMIT,
     Item,
+    batch_write,
     cancellation_codes,
     client,
     deserialize,
@@ -227,11 +229,29 @@ def unread_count(table: str, user_id: str) -> int:
     return max(0, int(deserialize(raw).get("unread_alerts", 0))) if raw else 0
 
 
+def _unconditional_puts(items: list[dict[str, Any]]) -> bool:
+    return bool(items) and all(set(i) == {"Put"} and "ConditionExpression" not in i["Put"] for i in items)
+
+
+def _put_requests(items: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    by_table: dict[str, list[dict[str, Any]]] = {}
+    for item in items:
+        by_table.setdefault(item["Put"]["TableName"], []).append({"PutRequest": {"Item": item["Put"]["Item"]}})
+    return by_table
+
+
 def transact_with_alerts(items: list[dict[str, Any]], alerts: list[AlertWrite]) -> list[AlertWrite]:
     """Writes ``items`` and the alerts in one transaction. An alert raised before (a rerun) is dropped and
     the rest written again; returns the alerts that were written this time."""
     pending = list(alerts)
     while True:
+        if not pending and _unconditional_puts(items):
+            # Nothing to guard: plain puts in batches cost half the write units of a transaction, and each is
+            # keyed so that a rerun writes the same item again.
+            for table, requests in _put_requests(items).items():
+                for start in range(0, len(requests), BATCH_WRITE_LIMIT):
+                    batch_write(table, requests[start : start + BATCH_WRITE_LIMIT])
+            return pending
         try:
             client().transact_write_items(TransactItems=items + transact_items(pending))
             return pending

@@ -26,6 +26,12 @@ def deadline_alert(goal: Goal, today: date) -> NewAlert | None:
         kind, text = AlertType.DEADLINE_APPROACHING, f"{left} days left to reach '{goal.name}' (by {deadline})."
     else:
         return None
+    # Remembered on the goal, like the percentage alerts: the daily run does not raise it again only to have
+    # its guard refuse it (a refused transaction is still billed). The guard stays the rule; this saves work.
+    seen = f"{kind.value}@{deadline.isoformat()}"
+    if seen in goal.alerted:
+        return None
+    goal.alerted.add(seen)
     return NewAlert(kind, title=text.split(" (")[0], message=text, goal_id=goal.id, period=deadline.isoformat())
 
 

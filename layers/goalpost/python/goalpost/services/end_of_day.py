@@ -6,6 +6,7 @@ day, or a rerun after a crash half way, writes no second history row and raises 
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,8 @@ from goalpost.services import trading
 from goalpost.services.fanout import parse_batch
 from goalpost.services.goal_writes import change_goals
 from goalpost.settings import get_settings
+
+USERS_AT_ONCE = 8
 
 # Personal goals of these types follow the same figures as the trading goals (entries with source calculated).
 CALCULATED = {
@@ -97,5 +100,7 @@ def handle_message(body: str) -> dict[str, Any]:
     """Worker: one queued batch of users, each evaluated as of the batch's moment (idempotent per user and
     date, so SQS redelivering a batch after a crash half way through changes nothing twice)."""
     moment, users = parse_batch(body)
-    results = [evaluate_user(user_id, moment, one_by_one=True) for user_id, _ in users]
+    # Each user's evaluation is its own requests, mostly waiting on DynamoDB: a few at a time.
+    with ThreadPoolExecutor(max_workers=USERS_AT_ONCE) as pool:
+        results = list(pool.map(lambda user: evaluate_user(user[0], moment, one_by_one=True), users))
     return {"users": len(results), "alerts": sum(r["trading_alerts"] for r in results)}
