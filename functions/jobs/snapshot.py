@@ -1,4 +1,4 @@
-"""The snapshot job's coordinator (its schedule is in goalpost.declaration): queues the portfolio owners."""
+"""The snapshot job's coordinator (its schedule is in goalpost.declaration): queues one message per registry shard."""
 
 from goalpost.edges.jobs import job_handler
 from goalpost.services.fanout import queue_snapshots

@@ -14,6 +14,9 @@ receives::
      "scheduled_time": "2026-01-01T12:00:10Z", "run": 1, "runs_per_minute": 6}
 
 which ``goalpost.edges.jobs.scheduled_time`` reads (``scheduled_time``) and ``job_handler`` logs (``id``).
+A job declared with ``shards`` > 1 (the price update) runs each slot as that many invocations at once, each
+with ``"shard": k, "shards": n`` (and ``-k`` appended to its ``id``), each over its shard of the work; the
+next slot waits for all of them.
 """
 
 from __future__ import annotations
@@ -85,19 +88,24 @@ class SubMinuteRunner(Construct):
             comment="Until the run's slot; a slot already past (a slow earlier run) continues at once",
             time=sfn.WaitTime.timestamp("{% $states.input.scheduled_time %}"),
         )
+        sharded = job.shards > 1
+        run_id = "$states.context.Execution.Name & '-' & $string($states.input.run)"
         run = tasks.LambdaInvoke.jsonata(
             self,
             "Run",
-            comment=f"Runs {job.function.name} for its slot (synchronously: one run at a time)",
+            comment=f"Runs {job.function.name} for its slot"
+            + (" and shard" if sharded else "")
+            + " (synchronously: one slot at a time)",
             lambda_function=function,
             payload=sfn.TaskInput.from_object(
                 {
-                    "id": "{% $states.context.Execution.Name & '-' & $string($states.input.run) %}",
+                    "id": f"{{% {run_id} & '-' & $string($states.input.shard) %}}" if sharded else f"{{% {run_id} %}}",
                     "source": EVENT_SOURCE,
                     "job": name,
                     "scheduled_time": "{% $states.input.scheduled_time %}",
                     "run": "{% $states.input.run %}",
                     "runs_per_minute": runs,
+                    **({"shard": "{% $states.input.shard %}", "shards": job.shards} if sharded else {}),
                 }
             ),
             retry_on_service_exceptions=False,  # the default backs off for a minute, far longer than a slot
@@ -120,7 +128,24 @@ class SubMinuteRunner(Construct):
                 "error": "{% $states.errorOutput.Error %}",
             },
         )
-        runs_map.item_processor(wait.next(run))
+        if sharded:
+            # The slot's work split over ``job.shards`` invocations at once; the slot ends when all have.
+            shards_map = sfn.Map.jsonata(
+                self,
+                "Shards",
+                comment=f"{job.shards} runs of {job.function.name} at once, one per shard of the slot's work",
+                items=sfn.ProvideItems.json_array(list(range(job.shards))),
+                max_concurrency=job.shards,
+                item_selector={
+                    "run": "{% $states.input.run %}",
+                    "scheduled_time": "{% $states.input.scheduled_time %}",
+                    "shard": "{% $states.context.Map.Item.Value %}",
+                },
+            )
+            shards_map.item_processor(run)
+            runs_map.item_processor(wait.next(shards_map))
+        else:
+            runs_map.item_processor(wait.next(run))
 
         # Under /aws/vendedlogs/ so that CloudWatch Logs does not grow the account's log resource policy for it.
         # Named, hence destroyed with the stack: a retained named group would block the next deploy of the stack.

@@ -324,7 +324,7 @@ def capacity(inputs: dict[str, Any]) -> list[dict[str, Any]]:
 
     def configured(name: str) -> int | None:
         job = declaration.JOBS_BY_NAME[name]
-        return getattr(job, "max_workers", None) if job.worker is not None else 1
+        return job.max_workers if job.worker is not None else job.shards
 
     work = inputs["workload"]
     return [

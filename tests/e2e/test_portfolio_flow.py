@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from goalpost.data import keys
 from tests.e2e.conftest import FAST_MARKET, Client, start_server, stop_server
 
 pytestmark = pytest.mark.e2e
@@ -73,7 +74,7 @@ def test_refresh_is_admin_only(demo: Client) -> None:
 def test_snapshot_job_records_the_portfolio_and_charts_read_it(demo: Client) -> None:
     token = demo.token("demo")
     summary = run_job(demo, "snapshot")
-    assert summary["users"] == 1
+    assert summary["shards"] == summary["worker"]["messages"] == keys.USER_SHARDS  # one message per registry shard
     assert summary["worker"]["failed"] == 0
     snapshots = demo.request("GET", "/portfolio/snapshots", token=token).json
     assert len(snapshots) == 1

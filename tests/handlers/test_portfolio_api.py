@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from goalpost.data import keys
 from goalpost.data import portfolio as portfolio_store
 from goalpost.data import positions as position_store
 from goalpost.data import prices as price_store
@@ -73,7 +74,7 @@ def test_current_portfolio_aggregates_and_flags_missing_prices(api: Api) -> None
     assert api.get("/portfolio/current", user="bob").body["positions"] == []
 
 
-def test_snapshot_job_queues_users_and_the_worker_records_one_item_per_user(api: Api) -> None:
+def test_snapshot_job_queues_every_shard_and_the_worker_records_one_item_per_user(api: Api) -> None:
     open_position("alice", "AAPL", "10", "100")
     open_position("bob", "MSFT", "2", "300")
     api.call("PUT", "/portfolio/cash", body={"cash_balance": 50}, user="carol")
@@ -81,9 +82,10 @@ def test_snapshot_job_queues_users_and_the_worker_records_one_item_per_user(api:
     set_prices({"AAPL": "110", "MSFT": "310"})
     when = NOW.replace(hour=10, minute=57, second=3)
     summary = JobRunner(registry).run("snapshot", when)
-    assert summary["users"] == 4
+    assert summary["shards"] == summary["messages"] == keys.USER_SHARDS
+    assert summary["send_requests"] == -(-keys.USER_SHARDS // 10)  # SendMessageBatch, 10 a request
     assert summary["slot"] == when.replace(minute=55, second=0, microsecond=0).isoformat()
-    assert summary["worker"]["failed"] == 0
+    assert summary["worker"] == {"batches": summary["worker"]["batches"], "messages": keys.USER_SHARDS, "failed": 0}
     snapshots = api.get("/portfolio/snapshots").body
     assert len(snapshots) == 1
     assert snapshots[0]["total_value"] == 1100

@@ -268,8 +268,9 @@ def test_the_monitor_reads_only_the_positions_a_price_reaches(api: Api, market: 
     assert (summary["checked"], summary["closed"]) == (1, {"SL_HIT": 1})
     # one Query per trigger direction for the symbol, one per timeout shard; one transaction for the close
     assert counted["Query"] == 2 + keys.TIMEOUT_SHARDS + keys.SYMBOL_SHARDS, counted
-    # the close's transaction, and the release of its alert (the owner's preferences read, the alert marked)
-    assert (counted["TransactWriteItems"], counted["GetItem"], counted["UpdateItem"]) == (1, 1, 1), counted
+    # the price's shard item; the close's transaction, and the release of its alert (the owner's preferences
+    # read, the alert marked)
+    assert (counted["TransactWriteItems"], counted["GetItem"], counted["UpdateItem"]) == (1, 1, 2), counted
     by_id = {p["id"]: p for p in api.get("/positions", query={"limit": 100}).body}
     assert by_id[near]["exit_reason"] == "SL_HIT"
     assert {by_id[i]["status"] for i in far} == {"OPEN"}

@@ -707,12 +707,23 @@ def test_the_workflow_runs_the_job_once_per_slot_and_survives_a_failed_run(synth
     assert "$states.context.Map.Item.Value * 1000" in slot
     assert runs["ItemSelector"]["run"] == "{% $states.context.Map.Item.Index %}"
 
-    processor = runs["ItemProcessor"]
-    assert processor["ProcessorConfig"]["Mode"] == "INLINE"
-    wait = processor["States"][processor["StartAt"]]
+    slot = runs["ItemProcessor"]
+    assert slot["ProcessorConfig"]["Mode"] == "INLINE"
+    wait = slot["States"][slot["StartAt"]]
     assert wait["Type"] == "Wait"
     assert wait["Timestamp"] == "{% $states.input.scheduled_time %}"
-    invoke = processor["States"][wait["Next"]]
+    processor = slot
+    if job.shards > 1:  # the slot's runs: one per shard, all at once
+        shards = slot["States"][wait["Next"]]
+        assert shards["Type"] == "Map"
+        assert (shards["Items"], shards["MaxConcurrency"]) == (list(range(job.shards)), job.shards)
+        assert shards["ItemSelector"]["shard"] == "{% $states.context.Map.Item.Value %}"
+        assert shards["End"] is True
+        assert set(slot["States"]) == {slot["StartAt"], wait["Next"]}
+        processor = shards["ItemProcessor"]
+        invoke = processor["States"][processor["StartAt"]]
+    else:
+        invoke = processor["States"][wait["Next"]]
     assert invoke["Type"] == "Task"
     assert invoke["Resource"] == "arn:<AWS::Partition>:states:::lambda:invoke"
     assert invoke["Arguments"]["FunctionName"] == f"<{function_id}.Arn>"
@@ -721,6 +732,8 @@ def test_the_workflow_runs_the_job_once_per_slot_and_survives_a_failed_run(synth
     assert payload["run"] == "{% $states.input.run %}"
     assert payload["runs_per_minute"] == job.schedule.runs_per_minute
     assert payload["job"] == declaration.job_name(job)
+    if job.shards > 1:
+        assert (payload["shard"], payload["shards"]) == ("{% $states.input.shard %}", job.shards)
     assert "InvocationType" not in invoke["Arguments"]  # synchronous: runs never overlap within a minute
     assert invoke["End"] is True
 
@@ -735,7 +748,9 @@ def test_the_workflow_runs_the_job_once_per_slot_and_survives_a_failed_run(synth
     for retry in invoke.get("Retry", []):
         assert all(error.startswith("Lambda.") for error in retry["ErrorEquals"])
         assert retry["IntervalSeconds"] * retry["MaxAttempts"] * retry.get("BackoffRate", 1) < every
-    assert set(processor["States"]) == {processor["StartAt"], wait["Next"], catch["Next"]}
+    assert set(processor["States"]) == {processor["StartAt"], catch["Next"]} | (
+        set() if job.shards > 1 else {wait["Next"]}
+    )
 
 
 def test_the_price_update_runs_six_times_a_minute_ten_seconds_apart(synth: Synth) -> None:
@@ -785,6 +800,19 @@ def test_the_workflow_may_invoke_only_its_function_and_only_the_rule_may_start_i
     assert [(statement["Action"], only_ref(statement["Resource"])) for statement in start] == [
         ("states:StartExecution", machine_id)
     ]
+
+
+def test_the_price_update_is_split_over_the_active_symbols_shards() -> None:
+    from goalpost.data import keys
+
+    assert declaration.JOBS_BY_NAME["price_update"].shards == keys.SYMBOL_SHARDS
+    # Each shard's symbols have their prices in their own packed items: no two shards write the same item.
+    assert keys.PRICE_SHARDS % keys.SYMBOL_SHARDS == 0
+    for symbol in ("AAPL", "BTCUSDT", "MSFT", "ETHUSDT", "BRK.B"):
+        assert keys.shard_of(symbol, keys.PRICE_SHARDS) % keys.SYMBOL_SHARDS == keys.shard_of(
+            symbol, keys.SYMBOL_SHARDS
+        )
+    assert all(job.shards == 1 or job.schedule.sub_minute for job in declaration.JOBS)
 
 
 def test_slot_offsets_refuse_what_a_wait_state_cannot_express() -> None:

@@ -1,6 +1,7 @@
 """The real market-data clients against the real simulated market on loopback: both wire formats, price
 fallbacks, batching, routing, every fault, invalid prices, authentication through Secrets Manager (moto) read
-with Powertools Parameters, and Decimal prices that survive the wire digit for digit."""
+with Powertools Parameters, and Decimal prices that survive the wire digit for digit; and the price cache's
+stored form and write plan (which prices a run writes, in which UpdateItems), without AWS."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import random
 import socket
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +22,9 @@ from hypothesis import strategies as st
 from moto import mock_aws
 
 from goalpost import aws
+from goalpost.data import keys
+from goalpost.data import prices as price_store
+from goalpost.domain.portfolio import FRESH_FOR, CachedPrice
 from goalpost.edges.market import (
     AlpacaProvider,
     BinanceProvider,
@@ -30,6 +35,7 @@ from goalpost.edges.market import (
 )
 from goalpost.edges.market.alpaca import MalformedAnswer, parse_prices
 from goalpost.edges.market.http import RetryPolicy
+from goalpost.services.prices import REFRESH_AFTER, due_for_write
 from goalpost.settings import reset_settings
 from infra.local.market import SimulatedMarket, starting_price
 from tests.depth import scaled
@@ -515,3 +521,87 @@ def test_concurrent_fetches_read_the_secret_once(
         values = list(pool.map(lambda _: json_secret(secret_arn, 300), range(8)))
     assert values == [{"key_id": KEY_ID, "secret_key": SECRET_KEY}] * 8
     assert len(reads) == 1
+
+
+# ------------------------------------------------------------------ the packed price cache (no AWS)
+def _cached(symbol: str, price: str, at: datetime, source: str = "alpaca") -> CachedPrice:
+    return CachedPrice(symbol=symbol, price=Decimal(price), updated_at=at, source=source)
+
+
+@settings(max_examples=scaled(200, 2000), deadline=None)
+@given(
+    price=POSITIVE_PRICES | st.decimals(allow_nan=False, allow_infinity=False),
+    at=st.datetimes(timezones=st.just(UTC)),
+    source=st.text(min_size=0, max_size=30),
+)
+def test_a_stored_price_decodes_to_exactly_what_was_encoded(price: Decimal, at: datetime, source: str) -> None:
+    encoded = price_store.encode_price(CachedPrice(symbol="X", price=price, updated_at=at, source=source))
+    decoded = price_store.decode_price("X", encoded)
+    assert decoded.price.as_tuple() == price.as_tuple()  # the same digits and exponent, not just the same value
+    assert (decoded.updated_at, decoded.source) == (at, source)
+
+
+def test_a_stored_price_is_compact() -> None:
+    at = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+    assert price_store.encode_price(_cached("BTCUSDT", "65000.5", at, "binance")) == "65000.5|1767323045678901|binance"
+
+
+def test_only_new_changed_or_due_prices_are_written() -> None:
+    now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    recent, due_at = now - REFRESH_AFTER + timedelta(seconds=1), now - REFRESH_AFTER
+    previous = {
+        "SAME": _cached("SAME", "10", recent),
+        "SAMEVALUE": _cached("SAMEVALUE", "10.0", recent),
+        "MOVED": _cached("MOVED", "10", recent),
+        "OLD": _cached("OLD", "10", due_at),
+        "SOURCE": _cached("SOURCE", "10", recent, "elsewhere"),
+    }
+    fetched = [_cached(s, "10", now) for s in ("SAME", "SAMEVALUE", "OLD", "SOURCE", "NEW")] + [
+        _cached("MOVED", "10.01", now)
+    ]
+    due, unchanged = due_for_write(fetched, previous, now)
+    assert sorted(p.symbol for p in due) == ["MOVED", "NEW", "OLD", "SOURCE"]
+    assert sorted(p.symbol for p in unchanged) == ["SAME", "SAMEVALUE"]
+
+
+def test_writes_are_one_update_per_shard_of_only_the_written_symbols() -> None:
+    now = datetime(2026, 1, 2, tzinfo=UTC)
+    symbols = [f"T{n}" for n in range(1000)]
+    requests = price_store.update_requests("system", [_cached(s, "1", now) for s in symbols])
+    shards = {keys.shard_of(s, keys.PRICE_SHARDS) for s in symbols}
+    assert len(requests) == len(shards)
+    for request in requests:
+        names = request["ExpressionAttributeNames"]
+        symbols_set = {v for k, v in names.items() if k != "#e"}
+        shard = int(request["Key"]["pk"]["S"].removeprefix("PRICES#"))
+        assert {keys.shard_of(s, keys.PRICE_SHARDS) for s in symbols_set} == {shard}
+        assert request["UpdateExpression"].startswith("SET ")
+        assert " REMOVE " not in request["UpdateExpression"]
+        assert len(names) == len(request["ExpressionAttributeValues"])
+    assert sorted(v for r in requests for k, v in r["ExpressionAttributeNames"].items() if k != "#e") == sorted(symbols)
+
+
+def test_an_update_never_passes_the_expression_limit_nor_repeats_a_symbol() -> None:
+    now = datetime(2026, 1, 2, tzinfo=UTC)
+    long_symbols = (f"{'Z' * 14}{n}" for n in range(10**6))  # long names, 250 of them in shard 0
+    crowd = [s for s in long_symbols if keys.shard_of(s, keys.PRICE_SHARDS) == 0][:250]
+    repeated = [_cached(s, "1", now) for s in crowd] + [_cached(s, "2", now) for s in crowd[:100]]
+    requests = price_store.update_requests("system", repeated)
+    assert len(requests) == 3
+    for request in requests:
+        assert len(request["UpdateExpression"].encode()) < price_store.MAX_EXPRESSION_BYTES
+        symbols = [v for k, v in request["ExpressionAttributeNames"].items() if k != "#e"]
+        assert len(symbols) == len(set(symbols)) <= price_store.SYMBOLS_PER_UPDATE
+    written = {
+        name: request["ExpressionAttributeValues"][":" + key[1:]]["S"]
+        for request in requests
+        for key, name in request["ExpressionAttributeNames"].items()
+        if key != "#e"
+    }
+    assert len(written) == len(crowd)
+    assert {written[s].split("|")[0] for s in crowd[:100]} == {"2"}  # the last given wins
+
+
+def test_the_refresh_interval_leaves_prices_fresh() -> None:
+    # The worst lag of an unchanged price's updated_at is the interval plus one run's period (10 s).
+    assert REFRESH_AFTER + timedelta(seconds=10) < FRESH_FOR / 2

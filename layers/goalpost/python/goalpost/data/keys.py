@@ -84,7 +84,9 @@ PROFILE_SK = "PROFILE"
 
 
 # ---------------------------------------------------------------- portfolio (data table)
-USER_SHARDS = 16  # the users registry is spread over this many index partitions
+# The users registry is spread over this many index partitions. The snapshot job queues one message a shard,
+# and its worker reads a whole shard in one invocation: 64 keeps a shard near 16,000 users at 1,000,000 users.
+USER_SHARDS = 64
 SYMBOL_SHARDS = 8  # and the active symbols (system table) over this many partitions
 
 
@@ -177,11 +179,19 @@ def snapshot_tier_pk(user_id: str, tier: str) -> str:
 
 
 # ---------------------------------------------------------------- system table
-PRICE_SK = "PRICE"
+# The price cache is packed: every symbol's price is an attribute of one of PRICE_SHARDS items (``PRICES#<shard>
+# / PRICES``), so that a run of the price update writes a few hundred items of a few KB, not one item a symbol.
+PRICE_SHARDS = 256
+PRICES_SK = "PRICES"
 
 
-def price_pk(symbol: str) -> str:
-    return f"PRICE#{symbol}"
+def prices_pk(shard: int) -> str:
+    return f"PRICES#{shard:03d}"
+
+
+def price_shard_pk(symbol: str) -> str:
+    """The partition of the item that holds ``symbol``'s price."""
+    return prices_pk(shard_of(symbol, PRICE_SHARDS))
 
 
 def symbols_pk(shard: int) -> str:

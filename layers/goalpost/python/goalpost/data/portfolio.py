@@ -1,7 +1,10 @@
 """A user's portfolio items in the data table.
 
 - ``USER#u / PROFILE``: ``cash_balance``; gsi3 ``USERS#<shard>`` / ``USER#u`` once the user has a portfolio
-  (cash set or a position opened): the registry the snapshot job pages through.
+  (cash set, a position opened, a goal created): the registry the snapshot job reads, a shard at a time. It
+  also holds the user's OPEN positions, one attribute each (``h_<position id>``: ``<symbol>|<L|S>|<quantity>|
+  <entry price>``), set in the transaction that opens the position and removed in the one that closes or
+  deletes it, so the registry alone values every portfolio: the snapshot job reads no position.
 - ``USER#u#SNAP / <slot>``: one snapshot per 5-minute slot; a slot that closes a coarser bucket is also in
   that tier's sparse index (gsi1 30M, gsi2 1H, gsi3 3H, gsi4 1D: ``USER#u#SNAP#<tier>`` / ``<slot>``) and is
   kept longer (``expires_at`` by its coarsest tier; a day's last is kept forever).
@@ -9,17 +12,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from goalpost.data import keys
+from goalpost.data.attributes import from_attribute
 from goalpost.data.dynamo import (
     Item,
     batch_get_tables,
     batch_write,
+    cancellation_codes,
     client,
     deserialize,
     key,
@@ -29,10 +39,11 @@ from goalpost.data.dynamo import (
     serialize_value,
 )
 from goalpost.data.pagination import decode_token, encode_token
-from goalpost.data.prices import price_key, to_price
+from goalpost.data.prices import price_keys, prices_in
 from goalpost.domain.charts import Tier, expires_at, tiers_closed_by
 from goalpost.domain.money import ZERO
 from goalpost.domain.portfolio import CachedPrice
+from goalpost.domain.positions import Position, PositionStatus, Side
 
 # Which index holds which tier (the 5-minute tier is the table itself).
 TIER_INDEX: dict[Tier, str | None] = {
@@ -43,6 +54,7 @@ TIER_INDEX: dict[Tier, str | None] = {
     Tier.DAILY: "gsi4",
 }
 BATCH_WRITE_LIMIT = 25
+WRITE_CONCURRENCY = 8  # snapshot BatchWriteItems in flight at once
 # Slots are ISO timestamps, so these bound every one of them in sort order.
 EARLIEST = "0"
 LATEST = "9"
@@ -55,16 +67,124 @@ def registry_values(user_id: str) -> dict[str, Any]:
     }
 
 
-def register_user(table: str, user_id: str) -> dict[str, Any]:
-    """The transaction item that puts the user in the registry of portfolio owners (idempotent)."""
+# ---------------------------------------------------------------- the registry's holdings
+# One top-level attribute of the PROFILE item per OPEN position: ``h_<position id>`` = ``<symbol>|<side>|
+# <quantity>|<entry price>`` (side ``L`` or ``S``; the Decimals' own text, so exact both ways). That is all
+# ``domain.portfolio.value_portfolio`` reads of a position (fees and leverage are not part of its value), in
+# ~50 bytes: a profile with 5 holdings stays well under 1 KB.
+HOLDING_PREFIX = "h_"
+HOLDING_SEPARATOR = "|"
+_SIDE_CODES = {Side.LONG: "L", Side.SHORT: "S"}
+_SIDES = {code: side for side, code in _SIDE_CODES.items()}
+_HOLDING = "#holding"
+# REMOVE as the keyword of an update expression's clause (not inside a ``:value`` or ``#name`` placeholder).
+_REMOVE_CLAUSE = re.compile(r"(?<![\w:#])REMOVE(?!\w)", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class HeldPosition:
+    """An OPEN position as the registry holds it: what valuing it reads (``value_portfolio``), nothing else."""
+
+    symbol: str
+    side: Side
+    quantity: Decimal
+    entry_price: Decimal
+
+    @property
+    def cost_basis(self) -> Decimal:
+        return self.quantity * self.entry_price
+
+
+@dataclass(frozen=True)
+class Owner:
+    """A registered user as the registry holds them: cash, and the OPEN positions by position id."""
+
+    user_id: str
+    cash: Decimal
+    holdings: dict[str, HeldPosition]
+
+    @property
+    def positions(self) -> list[HeldPosition]:
+        """The open positions in position-id order (the order the positions index returns them in)."""
+        return [self.holdings[position_id] for position_id in sorted(self.holdings)]
+
+
+def holding_name(position_id: str) -> str:
+    return f"{HOLDING_PREFIX}{position_id}"
+
+
+def encode_holding(position: Position | HeldPosition) -> str:
+    code = _SIDE_CODES[Side(position.side)]
+    return HOLDING_SEPARATOR.join((position.symbol, code, str(position.quantity), str(position.entry_price)))
+
+
+def decode_holding(value: str) -> HeldPosition:
+    symbol, side, quantity, entry_price = value.rsplit(HOLDING_SEPARATOR, 3)
+    return HeldPosition(symbol, _SIDES[side], Decimal(quantity), Decimal(entry_price))
+
+
+def holdings_of(positions: Iterable[Position]) -> dict[str, str]:
+    """The profile attributes that hold ``positions`` (the OPEN ones), as stored: for seeding a registry."""
+    return {holding_name(p.id): encode_holding(p) for p in positions if p.status == PositionStatus.OPEN}
+
+
+def holding_added(table: str, position: Position) -> dict[str, Any]:
+    """The transaction item of opening ``position``: the owner in the registry (idempotent) with the new
+    holding."""
     return {
         "Update": {
             "TableName": table,
-            "Key": key(keys.user_pk(user_id), keys.PROFILE_SK),
-            "UpdateExpression": "SET gsi3pk = :registry, gsi3sk = :user",
-            "ExpressionAttributeValues": registry_values(user_id),
+            "Key": key(keys.user_pk(position.user_id), keys.PROFILE_SK),
+            "UpdateExpression": f"SET gsi3pk = :registry, gsi3sk = :user, {_HOLDING} = :holding",
+            "ExpressionAttributeNames": {_HOLDING: holding_name(position.id)},
+            "ExpressionAttributeValues": {
+                **registry_values(position.user_id),
+                ":holding": {"S": encode_holding(position)},
+            },
         }
     }
+
+
+def holding_removed(table: str, position: Position) -> dict[str, Any]:
+    """The transaction item that takes an OPEN position's holding off its owner's profile (closing or deleting
+    it); the owner stays in the registry."""
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": key(keys.user_pk(position.user_id), keys.PROFILE_SK),
+            "UpdateExpression": f"REMOVE {_HOLDING}",
+            "ExpressionAttributeNames": {_HOLDING: holding_name(position.id)},
+        }
+    }
+
+
+def with_holding_removed(table: str, position: Position, items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``items`` (transaction items) and the removal of ``position``'s holding. A transaction may touch an item
+    only once, so when ``items`` already update the owner's profile (a close's alert counts itself there) the
+    removal joins that update; otherwise it is one more item (``holding_removed``)."""
+    removal = holding_removed(table, position)["Update"]
+    result = list(items)
+    for n, item in enumerate(result):
+        update = item.get("Update")
+        if update is None or update["TableName"] != table or update["Key"] != removal["Key"]:
+            continue
+        names = update.get("ExpressionAttributeNames", {})
+        if _HOLDING in names:
+            raise ValueError(f"the profile update already uses the name placeholder {_HOLDING}")
+        expression = update["UpdateExpression"]
+        clause = _REMOVE_CLAUSE.search(expression)
+        if clause is None:
+            expression = f"{expression} REMOVE {_HOLDING}"
+        else:
+            expression = f"{expression[: clause.end()]} {_HOLDING},{expression[clause.end() :]}"
+        merged = {
+            **update,
+            "UpdateExpression": expression,
+            "ExpressionAttributeNames": {**names, **removal["ExpressionAttributeNames"]},
+        }
+        result[n] = {"Update": merged}
+        return result
+    return [*result, {"Update": removal}]
 
 
 @dataclass(frozen=True)
@@ -82,11 +202,11 @@ def read_for_valuation(
     """The cached prices of ``symbols``, the user's cash and the ``also`` keys of the data table, read together:
     one strongly consistent BatchGetItem per 100 keys in all, whichever table they are in."""
     profile = key(keys.user_pk(user_id), keys.PROFILE_SK)
-    wanted = {table: [profile, *also], system_table: [price_key(symbol) for symbol in sorted(set(symbols))]}
+    wanted = {table: [profile, *also], system_table: price_keys(symbols := set(symbols))}
     found = batch_get_tables(wanted)
     data = {(str(item["pk"]), str(item["sk"])): item for item in found[table]}
     stored = data.pop((keys.user_pk(user_id), keys.PROFILE_SK), {})
-    prices = {price.symbol: price for price in map(to_price, found[system_table])}
+    prices = prices_in(found[system_table], symbols)
     return ValuationReads(prices, Decimal(stored.get("cash_balance", ZERO)), data)
 
 
@@ -120,6 +240,56 @@ def registered_users(table: str, shard: int) -> list[tuple[str, Decimal]]:
     return [(str(item["pk"]).removeprefix("USER#"), Decimal(item.get("cash_balance", ZERO))) for item in items]
 
 
+def registry_shard(table: str, shard: int) -> list[Owner]:
+    """Every registered user of one registry shard, with their cash and open positions: one Query of the
+    shard's index partition (paged, 1 MB a page), nothing else. The index is read eventually consistent, as
+    every index is: a position opened or closed a moment ago may not be seen yet."""
+    paginator = client().get_paginator("query")
+    pages = paginator.paginate(
+        TableName=table,
+        IndexName="gsi3",
+        KeyConditionExpression="gsi3pk = :registry",
+        ExpressionAttributeValues={":registry": {"S": keys.users_registry_pk(shard)}},
+    )
+    return [_owner(raw) for page in pages for raw in page.get("Items", [])]
+
+
+def _owner(raw: dict[str, Any]) -> Owner:
+    """A registry item, as DynamoDB returns it, read for its user, cash and holdings only."""
+    cash = raw.get("cash_balance")
+    return Owner(
+        user_id=str(raw["pk"]["S"]).removeprefix("USER#"),
+        cash=Decimal(from_attribute(cash)) if cash else ZERO,
+        holdings={
+            name.removeprefix(HOLDING_PREFIX): decode_holding(value["S"])
+            for name, value in raw.items()
+            if name.startswith(HOLDING_PREFIX)
+        },
+    )
+
+
+def backfill_holding(table: str, position: Position) -> bool:
+    """Gives an OPEN position stored before the registry held positions its holding, in one transaction with a
+    check that it is still OPEN: a close or delete committed before fails the check (False), and one committed
+    after removes the holding again. Whether it was added."""
+    check = {
+        "ConditionCheck": {
+            "TableName": table,
+            "Key": key(keys.user_pk(position.user_id), keys.position_sk(position.id)),
+            "ConditionExpression": "#status = :open",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": {":open": {"S": PositionStatus.OPEN.value}},
+        }
+    }
+    try:
+        client().transact_write_items(TransactItems=[check, holding_added(table, position)])
+    except ClientError as error:
+        if cancellation_codes(error)[:1] == ["ConditionalCheckFailed"]:
+            return False
+        raise
+    return True
+
+
 def snapshot_item(user_id: str, slot: datetime, snapshot: dict[str, Any]) -> Item:
     sk = slot.isoformat()
     item: Item = {"pk": keys.snapshots_pk(user_id), "sk": sk, "entity": "snapshot", **snapshot}
@@ -134,12 +304,32 @@ def snapshot_item(user_id: str, slot: datetime, snapshot: dict[str, Any]) -> Ite
     return item
 
 
-def put_snapshots(table: str, items: Sequence[Item]) -> int:
-    """Writes snapshot items 25 a request; the same slot written again replaces its item (idempotent)."""
+def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+    batch: list[Item] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def put_snapshots(table: str, items: Iterable[Item]) -> int:
+    """Writes snapshot items 25 a request, ``WRITE_CONCURRENCY`` requests at a time, and returns the requests
+    made. ``items`` may be a generator: they are built while earlier batches are written, a bounded number
+    ahead, so a shard's snapshots are never all in memory. The same slot written again replaces its item
+    (idempotent); the first failed batch fails the call, after the batches under way have finished."""
     requests = 0
-    for start in range(0, len(items), BATCH_WRITE_LIMIT):
-        batch = items[start : start + BATCH_WRITE_LIMIT]
-        requests += batch_write(table, [{"PutRequest": {"Item": serialize(item)}} for item in batch])
+    with ThreadPoolExecutor(max_workers=WRITE_CONCURRENCY) as pool:
+        pending: deque[Future[int]] = deque()
+        for batch in _batches(items, BATCH_WRITE_LIMIT):
+            if len(pending) >= 2 * WRITE_CONCURRENCY:
+                requests += pending.popleft().result()
+            writes = [{"PutRequest": {"Item": serialize(item)}} for item in batch]
+            pending.append(pool.submit(batch_write, table, writes))
+        while pending:
+            requests += pending.popleft().result()
     return requests
 
 

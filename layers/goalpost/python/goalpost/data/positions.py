@@ -7,7 +7,8 @@
   reaches, so the monitor reads only positions it has something to do with. The last price and unrealized
   P&L of an OPEN position are not stored: they are worked out from the price cache when it is read.
 - Opening, in one transaction: the position, +1 on the symbol's open-position count (system table: what the
-  price update fetches), the owner's entry in the users registry (what the snapshot job visits) and +1 on the
+  price update fetches), the owner's entry in the users registry with the position's holding (what the
+  snapshot job values; removed again in the close, and in the delete of an OPEN position) and +1 on the
   owner's open-position count (conditional: at most ``MAX_OPEN_PER_USER``; closes and deletes take it back).
 - Closing, in one transaction conditional on ``status = OPEN`` (so exactly once): the closed position, -1 on
   the symbol count, the strategy aggregates, the month's realized P&L and the ``position_closed`` alert.
@@ -38,7 +39,7 @@ from goalpost.data.dynamo import (
     strip_keys,
 )
 from goalpost.data.pagination import owned_page
-from goalpost.data.portfolio import register_user
+from goalpost.data.portfolio import holding_added, holding_removed, with_holding_removed
 from goalpost.data.prices import symbol_count_update
 from goalpost.domain.clock import iso
 from goalpost.domain.performance import ALL_STRATEGIES, STAT_FIELDS, StrategyStats, contribution
@@ -118,7 +119,7 @@ def open_position(table: str, system_table: str, position: Position) -> None:
             }
         },
         symbol_count_update(system_table, position.symbol, +1),
-        register_user(table, position.user_id),
+        holding_added(table, position),
         _open_count_update(table, position.user_id, +1),
     ]
     try:
@@ -367,7 +368,7 @@ def close(
         _open_count_update(table, position.user_id, -1),
         *_stats_items(table, position, +1),
         _month_item(table, position, +1),
-        *transact_items(alerts),
+        *with_holding_removed(table, position, transact_items(alerts)),
     ]
     try:
         client().transact_write_items(TransactItems=items)
@@ -398,6 +399,7 @@ def delete(table: str, system_table: str, position: Position) -> bool:
         items += [
             symbol_count_update(system_table, position.symbol, -1),
             _open_count_update(table, position.user_id, -1),
+            holding_removed(table, position),
         ]
     else:
         items += [*_stats_items(table, position, -1), _month_item(table, position, -1)]

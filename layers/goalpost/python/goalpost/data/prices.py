@@ -1,7 +1,15 @@
 """The price cache and the active symbols, in the system table.
 
-- ``PRICE#<symbol> / PRICE``: ``price``, ``updated_at``, ``source``; read with BatchGetItem (100 keys a call),
-  written with BatchWriteItem (25 a call).
+- ``PRICES#<shard 000..255> / PRICES``: the price cache, packed. A symbol's price is one top-level attribute,
+  named by the symbol itself, of its shard's item (``keys.price_shard_pk``), holding the string
+  ``<price>|<updated_at>|<source>``: the price exactly as the Decimal's text, ``updated_at`` in microseconds
+  since the epoch (UTC), then the source. Why packed: DynamoDB bills a write by the size of the whole item
+  (1 write unit a KB, rounded up), so one UpdateItem of a ~1.3 KB shard item that sets its ~40 symbols (10,000
+  symbols over 256 shards) costs 2 units where 40 items of their own cost 40. Reads are by shard (BatchGetItem,
+  100 shards a call); a strongly consistent read of a shard costs 1 read unit while it is under 4 KB.
+- Writes are UpdateItem ``SET #symbol = :value, ...`` of only the symbols being written, so a symbol left out
+  keeps its stored value and concurrent writers never clobber each other's symbols (each symbol is still last
+  writer wins); at most ``SYMBOLS_PER_UPDATE`` symbols an UpdateItem (the 4 KB limit of an expression).
 - ``SYMBOLS#<shard> / <symbol>``: ``open_positions``, a count kept in the transactions that open and close
   positions, so the price update knows what to fetch without reading any position.
 """
@@ -10,19 +18,41 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from goalpost.data import keys
-from goalpost.data.dynamo import Item, batch_get, batch_write, error_code, key, query_all, serialize, serialize_value
+from goalpost.data.dynamo import (
+    Item,
+    batch_get,
+    batch_write,
+    client,
+    error_code,
+    key,
+    query_all,
+    serialize,
+    serialize_value,
+)
+from goalpost.domain.clock import as_utc
 from goalpost.domain.portfolio import CachedPrice
 
-BATCH_GET_LIMIT = 100
 BATCH_WRITE_LIMIT = 25
 WRITE_CONCURRENCY = 8
+# Symbols set by one UpdateItem. ``SET #e = :e, #s0 = :s0, ..., #s99 = :s99`` is about 1.4 KB, well under the
+# 4 KB limit of an expression (DynamoDB would take ~270); 100 because moto's expression parser recurses once a
+# clause and overflows Python's stack at ~170. With 256 shards that is one request a shard up to ~25,000
+# symbols; past that a shard takes two, each billed the whole item: raise PRICE_SHARDS before then.
+SYMBOLS_PER_UPDATE = 100
+MAX_EXPRESSION_BYTES = 4096
+PRICES_ENTITY = "prices"
+# The shard item's own attributes: never a symbol (symbols are upper case, ``domain.portfolio.SYMBOL_PATTERN``).
+ITEM_ATTRIBUTES = frozenset({"pk", "sk", "entity"})
+SEPARATOR = "|"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 def chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
@@ -30,24 +60,53 @@ def chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
         yield items[start : start + size]
 
 
-def price_key(symbol: str) -> dict[str, Any]:
-    return key(keys.price_pk(symbol), keys.PRICE_SK)
+# ---------------------------------------------------------------- the stored form of one price
+def encode_price(price: CachedPrice) -> str:
+    """``<price>|<microseconds since the epoch>|<source>``: exact both ways (the Decimal's own text, whole
+    microseconds), and about half the bytes of a map with an ISO time."""
+    micros = (as_utc(price.updated_at) - _EPOCH) // _MICROSECOND
+    return f"{price.price}{SEPARATOR}{micros}{SEPARATOR}{price.source}"
 
 
-def to_price(item: Item) -> CachedPrice:
-    return CachedPrice(symbol=item["symbol"], price=item["price"], updated_at=item["updated_at"], source=item["source"])
+def decode_price(symbol: str, value: str) -> CachedPrice:
+    price, micros, source = value.split(SEPARATOR, 2)
+    return CachedPrice(
+        symbol=symbol,
+        price=Decimal(price),
+        updated_at=_EPOCH + timedelta(microseconds=int(micros)),
+        source=source,
+    )
 
 
-def get_prices(table: str, symbols: Iterable[str]) -> dict[str, CachedPrice]:
-    wanted = sorted(set(symbols))
+# ---------------------------------------------------------------- reading
+def shard_key(shard: int) -> dict[str, Any]:
+    return key(keys.prices_pk(shard), keys.PRICES_SK)
+
+
+def price_keys(symbols: Iterable[str]) -> list[dict[str, Any]]:
+    """The keys of the shard items that hold ``symbols``' prices, each once (for a BatchGetItem)."""
+    shards = {keys.shard_of(symbol, keys.PRICE_SHARDS) for symbol in symbols}
+    return [shard_key(shard) for shard in sorted(shards)]
+
+
+def prices_in(items: Iterable[Item], symbols: Iterable[str]) -> dict[str, CachedPrice]:
+    """The prices of ``symbols`` found in shard items read with ``price_keys`` (unknown symbols left out)."""
+    wanted = set(symbols) - ITEM_ATTRIBUTES
     found: dict[str, CachedPrice] = {}
-    for batch in chunks(wanted, BATCH_GET_LIMIT):
-        for item in batch_get(table, [price_key(symbol) for symbol in batch]):
-            price = to_price(item)
-            found[price.symbol] = price
+    for item in items:
+        for symbol in wanted.intersection(item):
+            found[symbol] = decode_price(symbol, item[symbol])
     return found
 
 
+def get_prices(table: str, symbols: Iterable[str]) -> dict[str, CachedPrice]:
+    """The cached prices of ``symbols`` (unknown ones left out): one strongly consistent BatchGetItem per 100
+    shards. The whole shard items are read: a projection would cut the bytes but not the read units."""
+    wanted = set(symbols)
+    return prices_in(batch_get(table, price_keys(wanted)), wanted) if wanted else {}
+
+
+# ---------------------------------------------------------------- writing
 class PricesNotStored(Exception):
     """DynamoDB refused the price writes (throttled past the SDK's retries, or worse); some may be stored."""
 
@@ -56,36 +115,67 @@ class PricesNotStored(Exception):
         self.code = code
 
 
-def put_prices(table: str, prices: Sequence[CachedPrice]) -> int:
-    """Writes the prices, 25 a request, several requests at a time (unprocessed items retried); returns the
-    number of requests; ``PricesNotStored`` when DynamoDB refuses. Parallel because the 10-second cadence
-    leaves a run well under 10 seconds."""
+def put_prices(table: str, prices: Sequence[CachedPrice], *, unchanged: Sequence[CachedPrice] = ()) -> int:
+    """Writes ``prices``: one UpdateItem per shard they fall in (more past ``SYMBOLS_PER_UPDATE`` symbols),
+    several at a time; returns the number of requests; ``PricesNotStored`` when DynamoDB refuses. ``unchanged``
+    prices are written only where they fit in those requests, as free riders: a write is billed by the size
+    of the item, so setting more of its symbols costs nothing more; they never cause a request of their own.
+    Parallel because the 10-second cadence leaves a run well under 10 seconds."""
+    requests = update_requests(table, prices, unchanged)
     try:
-        return _put_batches(table, prices)
+        if len(requests) <= 1:
+            return sum(_update(request) for request in requests)
+        with ThreadPoolExecutor(max_workers=WRITE_CONCURRENCY) as pool:
+            return sum(pool.map(_update, requests))
     except ClientError as error:
         raise PricesNotStored(error_code(error)) from error
 
 
-def _put_batches(table: str, prices: Sequence[CachedPrice]) -> int:
-    batches = [
-        [
-            {
-                "PutRequest": {
-                    "Item": serialize(
-                        {"pk": keys.price_pk(p.symbol), "sk": keys.PRICE_SK, "entity": "price", **p.model_dump()}
-                    )
-                }
-            }
-            for p in batch
-        ]
-        for batch in chunks(list(prices), BATCH_WRITE_LIMIT)
-    ]
-    if len(batches) <= 1:
-        return sum(batch_write(table, batch) for batch in batches)
-    with ThreadPoolExecutor(max_workers=WRITE_CONCURRENCY) as pool:
-        return sum(pool.map(lambda batch: batch_write(table, batch), batches))
+def _update(request: dict[str, Any]) -> int:
+    client().update_item(**request)
+    return 1
 
 
+def _by_shard(prices: Iterable[CachedPrice]) -> dict[int, dict[str, CachedPrice]]:
+    """Prices grouped by shard, one per symbol (the last given wins: a path may appear once in an update)."""
+    grouped: dict[int, dict[str, CachedPrice]] = {}
+    for price in prices:
+        if price.symbol in ITEM_ATTRIBUTES:
+            raise ValueError(f"{price.symbol!r} cannot be a symbol")
+        grouped.setdefault(keys.shard_of(price.symbol, keys.PRICE_SHARDS), {})[price.symbol] = price
+    return grouped
+
+
+def update_requests(
+    table: str, prices: Iterable[CachedPrice], unchanged: Iterable[CachedPrice] = ()
+) -> list[dict[str, Any]]:
+    """The UpdateItem requests that write ``prices`` (and the ``unchanged`` that fit in them), by shard."""
+    written, riders = _by_shard(prices), _by_shard(unchanged)
+    requests = []
+    for shard, due in sorted(written.items()):
+        room = -len(due) % SYMBOLS_PER_UPDATE  # what the shard's last request has left
+        extra = [price for symbol, price in riders.get(shard, {}).items() if symbol not in due][:room]
+        for batch in chunks([*due.values(), *extra], SYMBOLS_PER_UPDATE):
+            requests.append(_update_request(table, shard, batch))
+    return requests
+
+
+def _update_request(table: str, shard: int, prices: Sequence[CachedPrice]) -> dict[str, Any]:
+    names = {"#e": "entity", **{f"#s{n}": price.symbol for n, price in enumerate(prices)}}
+    values = {":e": {"S": PRICES_ENTITY}, **{f":s{n}": {"S": encode_price(price)} for n, price in enumerate(prices)}}
+    expression = "SET " + ", ".join(f"{name} = :{name[1:]}" for name in names)
+    if len(expression.encode()) > MAX_EXPRESSION_BYTES:  # SYMBOLS_PER_UPDATE keeps it well under
+        raise ValueError("an UpdateExpression is longer than DynamoDB allows")
+    return {
+        "TableName": table,
+        "Key": shard_key(shard),
+        "UpdateExpression": expression,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+    }
+
+
+# ---------------------------------------------------------------- active symbols
 def symbol_count_update(table: str, symbol: str, change: int) -> dict[str, Any]:
     """The transaction item that moves a symbol's open-position count (opening +1, closing -1)."""
     return {
@@ -98,13 +188,14 @@ def symbol_count_update(table: str, symbol: str, change: int) -> dict[str, Any]:
     }
 
 
-def active_symbols(table: str) -> list[str]:
-    """Every symbol with an open position: one Query per shard (paged), nothing else read."""
+def active_symbols(table: str, shard: int | None = None) -> list[str]:
+    """Every symbol with an open position (of one shard of ``keys.SYMBOL_SHARDS``, or all): one Query per
+    shard (paged), nothing else read."""
     symbols: list[str] = []
-    for shard in range(keys.SYMBOL_SHARDS):
+    for one in range(keys.SYMBOL_SHARDS) if shard is None else (shard,):
         items = query_all(
             table=table,
-            partition=keys.symbols_pk(shard),
+            partition=keys.symbols_pk(one),
             sort_prefix=None,
             newest_first=False,
             filter_expression="open_positions > :zero",

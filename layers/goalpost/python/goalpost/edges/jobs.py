@@ -12,7 +12,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from goalpost.domain.clock import parse_iso, utc_now
 from goalpost.observability import logger, metrics, metrics_enabled
 
-JobRun = Callable[[datetime], dict[str, Any]]
+# ``run(moment)``, and ``run(moment, shard=k)`` for a job whose runs are split in shards.
+JobRun = Callable[..., dict[str, Any]]
 
 
 def scheduled_time(event: dict[str, Any]) -> datetime:
@@ -27,6 +28,13 @@ def scheduled_time(event: dict[str, Any]) -> datetime:
             except ValueError:
                 logger.warning("Unreadable schedule time; using the clock", extra={"field": name, "value": value})
     return utc_now()
+
+
+def event_shard(event: dict[str, Any]) -> int | None:
+    """The shard of the work a run is for, when a job's runs are split (``declaration.Job.shards``; the
+    sub-minute workflow sends ``shard``); None: all of it."""
+    value = event.get("shard") if isinstance(event, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 def _metric_name(job: str) -> str:
@@ -51,8 +59,9 @@ def job_handler(name: str, run: JobRun) -> Callable[[dict[str, Any], LambdaConte
     @metrics.log_metrics(capture_cold_start_metric=metrics_enabled())
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         moment = scheduled_time(event)
-        logger.append_keys(job=name, scheduled_time=moment.isoformat())
-        summary = run(moment)
+        shard = event_shard(event)
+        logger.append_keys(job=name, scheduled_time=moment.isoformat(), **({} if shard is None else {"shard": shard}))
+        summary = run(moment) if shard is None else run(moment, shard=shard)
         metrics.add_metadata(key="job", value=name)
         metrics.add_metric(name=f"{_metric_name(name)}Runs", unit="Count", value=1)
         logger.info("Job finished", extra={"summary": summary})

@@ -1,5 +1,7 @@
-"""Fan-out of per-user jobs: the coordinator pages through the registry of users and queues them in batches
-for the job's worker (SQS, partial-batch failures). The snapshot and end-of-day jobs share it.
+"""Fan-out of the per-user jobs to their workers (SQS, partial-batch failures).
+
+- The snapshot job queues one message per registry shard and reads nothing: its worker reads the shard.
+- The end-of-day job pages through the registry of users and queues them, ``USERS_PER_MESSAGE`` a message.
 
 The coordinators live here, apart from their workers' services, so that a coordinator's cold start loads
 only what paging and queueing need."""
@@ -7,6 +9,7 @@ only what paging and queueing need."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -16,11 +19,26 @@ from goalpost.data import keys
 from goalpost.data import portfolio as portfolio_store
 from goalpost.domain.charts import slot_of
 from goalpost.domain.clock import iso, parse_iso
-from goalpost.observability import metrics
 from goalpost.settings import get_settings
 
-USERS_PER_MESSAGE = 50
+USERS_PER_MESSAGE = 50  # the end-of-day job's
 SEND_BATCH_LIMIT = 10  # SQS SendMessageBatch
+
+
+def send_messages(queue_url: str, bodies: Sequence[str]) -> int:
+    """Queues ``bodies``, 10 a SendMessageBatch; returns the requests made. Raises if any was refused (the run
+    fails and is retried: a message sent twice is work done twice under the same keys)."""
+    sqs = aws.client("sqs")
+    sends = 0
+    for start in range(0, len(bodies), SEND_BATCH_LIMIT):
+        batch = bodies[start : start + SEND_BATCH_LIMIT]
+        response = sqs.send_message_batch(
+            QueueUrl=queue_url, Entries=[{"Id": str(n), "MessageBody": body} for n, body in enumerate(batch)]
+        )
+        sends += 1
+        if response.get("Failed"):
+            raise RuntimeError(f"{len(response['Failed'])} of {len(batch)} messages could not be queued")
+    return sends
 
 
 def queue_users(queue_url: str, moment: datetime) -> dict[str, Any]:
@@ -36,16 +54,7 @@ def queue_users(queue_url: str, moment: datetime) -> dict[str, Any]:
         )
         for n in range(0, len(users), USERS_PER_MESSAGE)
     ]
-    sqs = aws.client("sqs")
-    sends = 0
-    for start in range(0, len(bodies), SEND_BATCH_LIMIT):
-        batch = bodies[start : start + SEND_BATCH_LIMIT]
-        response = sqs.send_message_batch(
-            QueueUrl=queue_url, Entries=[{"Id": str(n), "MessageBody": body} for n, body in enumerate(batch)]
-        )
-        sends += 1
-        if response.get("Failed"):
-            raise RuntimeError(f"{len(response['Failed'])} batches of users could not be queued")
+    sends = send_messages(queue_url, bodies)
     return {"users": len(users), "messages": len(bodies), "send_requests": sends}
 
 
@@ -54,12 +63,27 @@ def parse_batch(body: str) -> tuple[datetime, list[tuple[str, Decimal]]]:
     return parse_iso(message["moment"]), [(str(u["user_id"]), Decimal(str(u["cash"]))) for u in message["users"]]
 
 
+def shard_message(slot: datetime, shard: int) -> str:
+    """The snapshot job's message: one registry shard, for one slot."""
+    return json.dumps({"slot": iso(slot), "shard": shard})
+
+
+def parse_shard_message(body: str) -> tuple[datetime, int] | None:
+    """The (slot, shard) of a snapshot message; None for a message in the earlier per-user shape (queued by a
+    coordinator of the version before, so only around the deploy that replaced it)."""
+    message = json.loads(body)
+    if "shard" not in message and "users" in message:
+        return None
+    return slot_of(parse_iso(message["slot"])), int(message["shard"])
+
+
 def queue_snapshots(moment: datetime) -> dict[str, Any]:
-    """The snapshot job's coordinator: every registered user, queued for the worker, for the slot of ``moment``."""
+    """The snapshot job's coordinator: one message per registry shard, for the slot of ``moment``. It reads
+    nothing; each shard's worker reads the shard's registry items, which hold the users' cash and holdings."""
     slot = slot_of(moment)
-    summary = queue_users(get_settings().snapshot_queue_url, slot)
-    metrics.add_metric(name="SnapshotUsersQueued", unit="Count", value=summary["users"])
-    return {"slot": iso(slot), **summary}
+    bodies = [shard_message(slot, shard) for shard in range(keys.USER_SHARDS)]
+    sends = send_messages(get_settings().snapshot_queue_url, bodies)
+    return {"slot": iso(slot), "shards": len(bodies), "messages": len(bodies), "send_requests": sends}
 
 
 def queue_end_of_day(moment: datetime) -> dict[str, Any]:

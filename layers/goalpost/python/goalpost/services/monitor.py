@@ -64,13 +64,16 @@ def _act(position: Position, price: CachedPrice, moment: datetime) -> str | None
     return None
 
 
-def _reached(symbols: Sequence[str], prices: Mapping[str, CachedPrice], moment: datetime) -> list[Position]:
+def _reached(
+    symbols: Sequence[str], prices: Mapping[str, CachedPrice], moment: datetime, deadlines: bool
+) -> list[Position]:
     """The positions the fresh prices of ``symbols`` reach, and those past their deadline, once each."""
     table = get_settings().data_table_name
     with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
         reached = pool.map(lambda symbol: position_store.reached_by(table, symbol, prices[symbol].price), symbols)
         found = [position for hits in reached for position in hits]
-    found += position_store.timed_out(table, moment)
+    if deadlines:
+        found += position_store.timed_out(table, moment)
     return list({position.id: position for position in found}.values())
 
 
@@ -78,9 +81,11 @@ def run_monitor(
     now: datetime | None = None,
     symbols: Sequence[str] | None = None,
     prices: Mapping[str, CachedPrice] | None = None,
+    *,
+    deadlines: bool = True,
 ) -> dict[str, Any]:
     """One pass over ``symbols`` (else every active symbol) at their cached ``prices`` (else read), plus the
-    positions past their deadline; returns what it did."""
+    positions past their deadline (unless ``deadlines`` is false); returns what it did."""
     started = time.monotonic()
     moment = now or utc_now()
     system_table = get_settings().system_table_name
@@ -89,7 +94,7 @@ def run_monitor(
     unpriced = [symbol for symbol in watched if symbol not in known]
     stale = sorted(symbol for symbol in watched if symbol in known and not known[symbol].is_fresh(moment))
     fresh = [symbol for symbol in watched if symbol in known and known[symbol].is_fresh(moment)]
-    positions = _reached(fresh, known, moment)
+    positions = _reached(fresh, known, moment, deadlines)
     # A timed-out position may be in a symbol this run was not given: its price is read too.
     missing = {p.symbol for p in positions} - known.keys()
     if missing:
@@ -117,13 +122,14 @@ def run_monitor(
     }
 
 
-def refresh_prices(now: datetime | None = None) -> dict[str, Any]:
+def refresh_prices(now: datetime | None = None, shard: int | None = None) -> dict[str, Any]:
     """The price update, then the monitor for the symbols whose price changed (the price_update job and
-    ``POST /prices/refresh``)."""
+    ``POST /prices/refresh``): of every active symbol, or of one ``shard`` of them when the job's runs are
+    split (``declaration.Job.shards``; the first shard also closes the positions past their deadline)."""
     after: dict[str, Any] = {}
 
     def monitor_changed(symbols: list[str], moment: datetime) -> None:
-        after.update(run_monitor(moment, symbols))
+        after.update(run_monitor(moment, symbols, deadlines=shard in (None, 0)))
 
-    summary = update_prices(now, on_changed=monitor_changed)
-    return {**summary, "monitor": after or None}
+    summary = update_prices(now, on_changed=monitor_changed, shard=shard)
+    return {**({} if shard is None else {"shard": shard}), **summary, "monitor": after or None}

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from goalpost.data import prices as price_store
@@ -16,6 +16,12 @@ from goalpost.settings import get_settings
 # Called with the symbols whose price changed, right after an update (the position monitor runs there).
 PriceListener = Callable[[list[str], datetime], None]
 
+# A price that did not change is written again (with its new ``updated_at``) only once the stored one is this
+# old: most runs then write only the shards where something moved. The cost: an unchanged price's
+# ``updated_at`` can lag its last fetch by up to this interval (plus one run's period), which must stay well
+# under the 5 minutes after which a price is stale (``domain.portfolio.FRESH_FOR``).
+REFRESH_AFTER = timedelta(seconds=60)
+
 
 def _table() -> str:
     return get_settings().system_table_name
@@ -25,18 +31,38 @@ def cached_prices(symbols: Sequence[str]) -> dict[str, CachedPrice]:
     return price_store.get_prices(_table(), symbols)
 
 
+def due_for_write(
+    fetched: Sequence[CachedPrice], previous: Mapping[str, CachedPrice], now: datetime
+) -> tuple[list[CachedPrice], list[CachedPrice]]:
+    """Splits the fetched prices into those to write (new, price or source changed, or stored at least
+    ``REFRESH_AFTER`` before ``now``) and the unchanged ones, which only ride along in a shard written anyway."""
+    due: list[CachedPrice] = []
+    unchanged: list[CachedPrice] = []
+    for price in fetched:
+        stored = previous.get(price.symbol)
+        same = stored is not None and (stored.price, stored.source) == (price.price, price.source)
+        recent = stored is not None and now - stored.updated_at < REFRESH_AFTER
+        (unchanged if same and recent else due).append(price)
+    return due, unchanged
+
+
 def update_prices(
-    now: datetime | None = None, symbols: Sequence[str] | None = None, on_changed: PriceListener | None = None
+    now: datetime | None = None,
+    symbols: Sequence[str] | None = None,
+    on_changed: PriceListener | None = None,
+    shard: int | None = None,
 ) -> dict[str, Any]:
-    """Fetches every active symbol (or ``symbols``) from its provider and stores the valid prices with
-    ``updated_at`` and ``source``. A provider failure, an invalid price or a missing symbol leaves the cached
-    price as it was; nothing raises. Returns the run's summary."""
+    """Fetches every active symbol (of one ``shard`` of them, or ``symbols``) from its provider and stores the
+    valid prices with
+    ``updated_at`` and ``source``: the changed and new ones, and the unchanged ones due a refresh
+    (``REFRESH_AFTER``). A provider failure, an invalid price or a missing symbol leaves the cached price as it
+    was; nothing raises. Returns the run's summary."""
     from goalpost.edges.market import market_data
 
     started = time.monotonic()
     moment = now or utc_now()
     table = _table()
-    wanted = sorted(set(symbols)) if symbols is not None else price_store.active_symbols(table)
+    wanted = sorted(set(symbols)) if symbols is not None else price_store.active_symbols(table, shard)
     fetched = market_data().fetch_all(wanted) if wanted else None
     quotes = fetched.quotes if fetched else {}
     previous = price_store.get_prices(table, quotes) if quotes else {}
@@ -46,15 +72,16 @@ def update_prices(
         CachedPrice(symbol=q.symbol, price=q.price, updated_at=fetched_at, source=q.source) for q in quotes.values()
     ]
     errors = list(fetched.errors) if fetched else []
+    due, unchanged = due_for_write(fresh, previous, fetched_at)
     try:
-        writes = price_store.put_prices(table, fresh)
+        writes = price_store.put_prices(table, due, unchanged=unchanged)
     except price_store.PricesNotStored as error:
         # Throttled past the SDK's retries (or worse): what was refused keeps its old price, which ages into
         # "stale", so the monitor will not act on it; the next run, 10 s on, tries again.
         logger.exception("Storing prices failed; the cached prices stay as they were")
         errors.append(f"storing prices failed: {error.code}")
         metrics.add_metric(name="PriceStoreFailures", unit="Count", value=1)
-        writes, fresh = 0, []
+        writes, fresh, due = 0, [], []
     changed = sorted(p.symbol for p in fresh if p.symbol not in previous or previous[p.symbol].price != p.price)
     if on_changed is not None and changed:
         try:
@@ -64,6 +91,7 @@ def update_prices(
     summary: dict[str, Any] = {
         "symbols": len(wanted),
         "updated": len(fresh),
+        "written": len(due),  # the symbols that needed writing; unchanged ones of their shards ride along
         "changed": len(changed),
         "missing": sorted(set(wanted) - set(quotes)),
         "rejected": fetched.rejected if fetched else [],

@@ -1,40 +1,28 @@
-"""The snapshot job: a coordinator that pages through the portfolio owners and queues them in batches, and a
-worker that values a batch of portfolios and records one snapshot per user for the slot.
+"""The snapshot job: a coordinator that queues one message per registry shard (``services.fanout``), and a
+worker that values every portfolio of a shard and records one snapshot per user for the slot.
 
-The slot comes from the schedule's time (not the clock), and a snapshot's key is (user, slot): a retried or
-duplicated run writes the same items again, never new ones."""
+The worker reads the shard's registry items, which hold each user's cash and open positions (one paged Query),
+and the prices they need, once for the shard; it reads no position. The slot comes from the schedule's time
+(not the clock), and a snapshot's key is (user, slot): a retried or duplicated message writes the same items
+again, never new ones."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from datetime import datetime
-from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
+from goalpost.data import keys
 from goalpost.data import portfolio as portfolio_store
 from goalpost.data import positions as position_store
 from goalpost.data import prices as price_store
-from goalpost.domain.charts import slot_of
 from goalpost.domain.clock import utc_now
 from goalpost.domain.money import round2
-from goalpost.domain.portfolio import PortfolioValue, value_portfolio
-from goalpost.observability import metrics
-from goalpost.services.fanout import parse_batch
+from goalpost.domain.portfolio import CachedPrice, PortfolioValue, value_portfolio
+from goalpost.domain.positions import Position
+from goalpost.observability import logger, metrics
+from goalpost.services.fanout import parse_shard_message
 from goalpost.settings import get_settings
-
-READ_CONCURRENCY = 8
-
-
-@dataclass(frozen=True)
-class WorkItem:
-    user_id: str
-    cash: Decimal
-
-
-def parse_work(body: str) -> tuple[datetime, list[WorkItem]]:
-    moment, users = parse_batch(body)
-    return slot_of(moment), [WorkItem(user, cash) for user, cash in users]
 
 
 def _snapshot(value: PortfolioValue, slot: datetime, now: datetime) -> dict[str, Any]:
@@ -59,29 +47,60 @@ def _snapshot(value: PortfolioValue, slot: datetime, now: datetime) -> dict[str,
     }
 
 
-def snapshot_batch(slot: datetime, work: list[WorkItem], now: datetime) -> dict[str, Any]:
-    """Worker: values each portfolio (its open positions, the batch's prices read once) and writes one
-    snapshot per user with positions or cash, 25 a request."""
+def value_of(owner: portfolio_store.Owner, prices: Mapping[str, CachedPrice], now: datetime) -> PortfolioValue:
+    """The owner's portfolio valued as ``GET /portfolio/current`` values it. ``value_portfolio`` reads a
+    position's symbol, side, quantity, entry price and cost basis, all of which a registry holding has."""
+    return value_portfolio(cast("list[Position]", owner.positions), prices, owner.cash, now)
+
+
+def snapshot_shard(slot: datetime, shard: int, now: datetime) -> dict[str, Any]:
+    """Worker: every user of one registry shard with open positions or cash, valued at the shard's prices
+    (read once) and recorded for ``slot``, 25 snapshots a BatchWriteItem, several at a time."""
     settings = get_settings()
-    # The users' position reads are independent: a few at a time keeps a batch well inside the timeout.
-    with ThreadPoolExecutor(max_workers=READ_CONCURRENCY) as pool:
-        found = pool.map(lambda item: position_store.open_positions(settings.data_table_name, item.user_id), work)
-        holdings = {item.user_id: positions for item, positions in zip(work, found, strict=True)}
-    symbols = {p.symbol for positions in holdings.values() for p in positions}
-    prices = price_store.get_prices(settings.system_table_name, symbols)
-    items = []
-    for item in work:
-        positions = holdings[item.user_id]
-        if not positions and item.cash == 0:
-            continue
-        value = value_portfolio(positions, prices, item.cash, now)
-        items.append(portfolio_store.snapshot_item(item.user_id, slot, _snapshot(value, slot, now)))
+    owners = portfolio_store.registry_shard(settings.data_table_name, shard)
+    valued = [owner for owner in owners if owner.holdings or owner.cash != 0]
+    symbols = {p.symbol for owner in valued for p in owner.holdings.values()}
+    prices = price_store.get_prices(settings.system_table_name, symbols) if symbols else {}
+    items = (
+        portfolio_store.snapshot_item(owner.user_id, slot, _snapshot(value_of(owner, prices, now), slot, now))
+        for owner in valued
+    )
     writes = portfolio_store.put_snapshots(settings.data_table_name, items)
-    metrics.add_metric(name="SnapshotsWritten", unit="Count", value=len(items))
-    return {"users": len(work), "snapshots": len(items), "batch_writes": writes}
+    # The users the slot's run took up, summed over its shards (the coordinator once queued them one by one).
+    metrics.add_metric(name="SnapshotUsersQueued", unit="Count", value=len(owners))
+    metrics.add_metric(name="SnapshotsWritten", unit="Count", value=len(valued))
+    return {
+        "shard": shard,
+        "users": len(owners),
+        "snapshots": len(valued),
+        "symbols": len(symbols),
+        "batch_writes": writes,
+    }
 
 
 def handle_message(body: str) -> dict[str, Any]:
-    """One queued batch (the worker's record handler)."""
-    slot, work = parse_work(body)
-    return snapshot_batch(slot, work, utc_now())
+    """One queued registry shard (the worker's record handler)."""
+    work = parse_shard_message(body)
+    if work is None:
+        # Queued by the coordinator of the version before (users, not a shard): only around that deploy. The
+        # new coordinator queues every shard for the slots since, so only that one slot goes without.
+        logger.warning("Skipped a snapshot message of the earlier per-user shape")
+        return {"skipped": "per-user message"}
+    slot, shard = work
+    return snapshot_shard(slot, shard, utc_now())
+
+
+def backfill_holdings(shards: Iterable[int] | None = None) -> dict[str, int]:
+    """Once, after this version is first deployed over a table that already has OPEN positions: gives every
+    registered user of ``shards`` (all by default) the holdings their profile lacks, one transaction a
+    position, conditional on its still being OPEN (``portfolio_store.backfill_holding``). Reads each user's
+    open positions, so it is no job to run on a schedule; running it again adds nothing."""
+    table = get_settings().data_table_name
+    users = added = 0
+    for shard in range(keys.USER_SHARDS) if shards is None else shards:
+        for owner in portfolio_store.registry_shard(table, shard):
+            users += 1
+            for position in position_store.open_positions(table, owner.user_id):
+                if position.id not in owner.holdings and portfolio_store.backfill_holding(table, position):
+                    added += 1
+    return {"users": users, "holdings_added": added}
