@@ -28,9 +28,8 @@ MAX_EVENT_AGE = Duration.hours(1)
 SUB_MINUTE_MAX_EVENT_AGE = Duration.minutes(1)
 DLQ_RETENTION = Duration.days(14)  # the SQS maximum: time to notice, inspect and redrive
 
-# The worker's event source: up to ten messages (each a batch of work items) per invocation, gathered for at
+# The worker's event source: up to the job's ``worker_batch_size`` messages per invocation, gathered for at
 # most a few seconds; failed messages are reported one by one (the handler returns batchItemFailures).
-WORKER_BATCH_SIZE = 10
 WORKER_MAX_BATCHING_WINDOW = Duration.seconds(5)
 
 
@@ -126,7 +125,7 @@ class Jobs(Construct):
             raise ValueError(f"queue {job.queue.key}: the visibility timeout is shorter than the worker's timeout")
         source = event_sources.SqsEventSource(
             queues[job.queue.key],
-            batch_size=WORKER_BATCH_SIZE,
+            batch_size=job.worker_batch_size,
             max_batching_window=WORKER_MAX_BATCHING_WINDOW,
             report_batch_item_failures=True,
             max_concurrency=job.max_workers,

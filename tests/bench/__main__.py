@@ -97,7 +97,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=15, help="fresh interpreters per function (at least 15)")
     parser.add_argument("--skip", default="", help="parts to leave out: cold, routes, jobs (comma-separated)")
+    parser.add_argument(
+        "--model-only",
+        action="store_true",
+        help="measure nothing: recompute the cost model from the last bench/results.json (after changing an "
+        "assumption in tests/bench/cost.py) and rewrite docs/cost.md",
+    )
     args = parser.parse_args(argv)
+    if args.model_only:
+        results = json.loads(RESULTS.read_text(encoding="utf-8"))
+        results["cost"] = cost.model(cost_inputs(results))
+        print(report.render(results))
+        COST_DOC.write_text(report.cost_document(results), encoding="utf-8")
+        return 0
     parts = set(PARTS) - {part.strip() for part in args.skip.split(",") if part.strip()}
     results = measure(parts, args.rounds)
     print(report.render(results))

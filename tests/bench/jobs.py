@@ -426,6 +426,7 @@ def seed_portfolios(symbols: int, users: int, per_user: int, now: datetime) -> l
     """Active symbols, and users with cash and open positions in the registry the snapshot job pages."""
     from goalpost.data import keys
     from goalpost.data.dynamo import serialize
+    from goalpost.data.portfolio import holdings_of
     from goalpost.data.positions import position_item
     from goalpost.data.prices import set_symbol_counts
     from goalpost.domain.positions import Position
@@ -444,11 +445,12 @@ def seed_portfolios(symbols: int, users: int, per_user: int, now: datetime) -> l
             "gsi3pk": keys.users_registry_pk(keys.shard_of(user, keys.USER_SHARDS)),
             "gsi3sk": keys.user_pk(user),
         }
-        items.append(serialize(profile))
-        for p in range(per_user):
-            symbol = names[(u * per_user + p) % symbols]
-            position = Position.opened(user, symbol, Decimal(10), Decimal(100), now)
-            items.append(serialize(position_item(position)))
+        held = [
+            Position.opened(user, names[(u * per_user + p) % symbols], Decimal(10), Decimal(100), now)
+            for p in range(per_user)
+        ]
+        items.append(serialize({**profile, **holdings_of(held)}))  # the registry holds what the job values
+        items += [serialize(position_item(position)) for position in held]
     put_all(settings.data_table_name, items)
     return names
 
@@ -456,7 +458,9 @@ def seed_portfolios(symbols: int, users: int, per_user: int, now: datetime) -> l
 def bench_prices_and_snapshot(sizes: Sizes, progress: Progress) -> dict[str, Any]:
     """The price update over every active symbol, then a snapshot run (coordinator -> SQS -> worker) over
     users whose positions it just priced."""
+    from goalpost.data.prices import get_prices
     from goalpost.services.prices import update_prices
+    from goalpost.settings import get_settings
     from infra.local.lambdas import HandlerRegistry
     from infra.local.market import SimulatedMarket
     from infra.local.scheduler import JobRunner
@@ -476,11 +480,17 @@ def bench_prices_and_snapshot(sizes: Sizes, progress: Progress) -> dict[str, Any
             progress("snapshot (coordinator -> SQS -> worker) ...")
             with measured() as snapshot_window:
                 snapshot = JobRunner(HandlerRegistry()).run("snapshot", now)
+            # What one shard's worker reads at most for prices: every packed price item once.
+            with measured() as all_prices:
+                get_prices(get_settings().system_table_name, names)
     finally:
         market.stop()
     return {
         "price_update": price_figures(sizes.symbols, prices, provider, price_window),
-        "snapshot": snapshot_figures(snapshot, snapshot_window),
+        "snapshot": {
+            **snapshot_figures(snapshot, sizes.users, snapshot_window),
+            "all_prices_read_units": all_prices.units.read,
+        },
     }
 
 
@@ -494,8 +504,7 @@ def price_figures(symbols: int, summary: dict[str, Any], provider: int, window: 
     }
 
 
-def snapshot_figures(summary: dict[str, Any], window: Window) -> dict[str, Any]:
-    users = summary["users"]
+def snapshot_figures(summary: dict[str, Any], users: int, window: Window) -> dict[str, Any]:
     result = {"users": users, "sqs_messages": summary["messages"], **figures(window, users, "user")}
     # What the job is about: BatchWriteItem requests per user (its snapshots, 25 a request).
     result["write_requests_per_user"] = per(result["dynamodb_requests"].get("BatchWriteItem", 0), users)

@@ -556,7 +556,7 @@ def test_the_worker_consumes_its_queue_reporting_partial_batch_failures(synth: S
     )
     assert only_ref(mapping["EventSourceArn"]) == synth.logical_id(synth.stack.queues.queues[job.queue.key])
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    assert mapping["BatchSize"] == 10
+    assert mapping["BatchSize"] == job.worker_batch_size
     assert 0 < mapping["MaximumBatchingWindowInSeconds"] <= 10
     assert mapping.get("Enabled", True) is True
     # As many workers at once as the declaration sizes for 1,000,000 users, and no more.

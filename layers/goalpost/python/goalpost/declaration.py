@@ -159,6 +159,8 @@ class Job:
     # ``shard``): the price update's shards are the active symbols' (``data.keys.SYMBOL_SHARDS``), so that
     # 10,000 symbols are fetched, stored and monitored well inside the 10 seconds between runs.
     shards: int = 1
+    # Messages a worker invocation receives at once (the SQS event source's batch size).
+    worker_batch_size: int = 10
 
 
 def prefix_routes(prefix: str) -> tuple[Route, Route]:
@@ -356,6 +358,10 @@ JOBS: tuple[Job, ...] = (
             tables={"data": "write", "system": "read"},
         ),
         queue=SNAPSHOT_QUEUE,
+        # One shard (~15,600 users at 1,000,000) a worker invocation, 16 at once: 64 shards in a few rounds of
+        # ~10 s, well inside the 5 minutes (docs/cost.md).
+        worker_batch_size=1,
+        max_workers=16,
     ),
     Job(
         Function(
