@@ -28,7 +28,6 @@ from goalpost.domain.clock import utc_now
 from goalpost.domain.portfolio import CachedPrice
 from goalpost.domain.positions import Position, better, check_exit, tracks_best
 from goalpost.observability import logger, metrics
-from goalpost.services.positions import record_close
 from goalpost.services.prices import update_prices
 from goalpost.settings import get_settings
 
@@ -44,6 +43,10 @@ def _act(position: Position, price: CachedPrice, moment: datetime) -> str | None
     signal = check_exit(position, price.price, best, moment)
     try:
         if signal is not None:
+            # Imported on the first close: most runs close nothing, and the price update's cold start (it
+            # runs the monitor) would otherwise load the alert release for nothing.
+            from goalpost.services.positions import record_close
+
             # A schedule's time has whole seconds: never close before the position was opened.
             when = max(moment, position.entry_time)
             record_close(
