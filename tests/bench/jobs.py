@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 
 Progress = Callable[[str], None]
 
-BATCH = 25  # BatchWriteItem's limit
 DYNAMODB_WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"})
 
 
@@ -417,8 +416,7 @@ def put_all(table: str, items: list[dict[str, Any]]) -> None:
     """Seeds serialized items through the data layer's BatchWriteItem, 25 a request."""
     from goalpost.data.dynamo import batch_write
 
-    for start in range(0, len(items), BATCH):
-        batch_write(table, [{"PutRequest": {"Item": item}} for item in items[start : start + BATCH]])
+    batch_write(table, [{"PutRequest": {"Item": item}} for item in items])
 
 
 # ---------------------------------------------------------------- price update and snapshot

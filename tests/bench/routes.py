@@ -37,7 +37,7 @@ from goalpost.data import funding as funding_store
 from goalpost.data import keys
 from goalpost.data import trading as trading_store
 from goalpost.data.alerts import alert_item
-from goalpost.data.dynamo import BATCH_WRITE_LIMIT, Item, batch_write, serialize
+from goalpost.data.dynamo import Item, batch_write, serialize
 from goalpost.data.goals import goal_item, progress_item
 from goalpost.data.portfolio import snapshot_item
 from goalpost.data.positions import MAX_OPEN_PER_USER, position_item
@@ -176,9 +176,7 @@ class Scenario:
 
 
 def write_serialized(table: str, items: Iterable[dict[str, Any]]) -> None:
-    requests = [{"PutRequest": {"Item": item}} for item in items]
-    for start in range(0, len(requests), BATCH_WRITE_LIMIT):
-        batch_write(table, requests[start : start + BATCH_WRITE_LIMIT])
+    batch_write(table, [{"PutRequest": {"Item": item}} for item in items])
 
 
 def write_items(table: str, items: Iterable[Item]) -> None:

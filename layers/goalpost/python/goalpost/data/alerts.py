@@ -16,7 +16,6 @@ from botocore.exceptions import ClientError
 
 from goalpost.data import keys
 from goalpost.data.dynamo import (
-    BATCH_WRITE_LIMIT,
     Item,
     batch_write,
     cancellation_codes,
@@ -249,8 +248,7 @@ def transact_with_alerts(items: list[dict[str, Any]], alerts: list[AlertWrite]) 
             # Nothing to guard: plain puts in batches cost half the write units of a transaction, and each is
             # keyed so that a rerun writes the same item again.
             for table, requests in _put_requests(items).items():
-                for start in range(0, len(requests), BATCH_WRITE_LIMIT):
-                    batch_write(table, requests[start : start + BATCH_WRITE_LIMIT])
+                batch_write(table, requests)
             return pending
         try:
             client().transact_write_items(TransactItems=items + transact_items(pending))

@@ -287,15 +287,21 @@ def delete_partition(table: str, partition: str) -> int:
     )
     for page in pages:
         batch = page.get("Items", [])
-        for start in range(0, len(batch), BATCH_WRITE_LIMIT):
-            chunk = batch[start : start + BATCH_WRITE_LIMIT]
-            batch_write(table, [{"DeleteRequest": {"Key": raw}} for raw in chunk])
-            deleted += len(chunk)
+        batch_write(table, [{"DeleteRequest": {"Key": raw}} for raw in batch])
+        deleted += len(batch)
     return deleted
 
 
-def batch_write(table: str, requests: list[dict[str, Any]], attempts: int = 8) -> int:
-    """One BatchWriteItem (≤ 25 requests), retrying unprocessed items with backoff; returns the calls made."""
+def batch_write(table: str, requests: Sequence[dict[str, Any]], attempts: int = 8) -> int:
+    """The requests in BatchWriteItems of 25 (one after the other), each retrying its unprocessed items with
+    backoff; returns the calls made."""
+    return sum(
+        _one_batch_write(table, list(requests[start : start + BATCH_WRITE_LIMIT]), attempts)
+        for start in range(0, len(requests), BATCH_WRITE_LIMIT)
+    )
+
+
+def _one_batch_write(table: str, requests: list[dict[str, Any]], attempts: int) -> int:
     pending = {table: requests}
     for attempt in range(attempts):
         response = client().batch_write_item(RequestItems=pending)

@@ -26,6 +26,7 @@ from botocore.exceptions import ClientError
 from goalpost.data import keys
 from goalpost.data.attributes import from_attribute
 from goalpost.data.dynamo import (
+    BATCH_WRITE_LIMIT,
     Item,
     batch_get_tables,
     batch_write,
@@ -53,7 +54,6 @@ TIER_INDEX: dict[Tier, str | None] = {
     Tier.THREE_HOURS: "gsi3",
     Tier.DAILY: "gsi4",
 }
-BATCH_WRITE_LIMIT = 25
 WRITE_CONCURRENCY = 8  # snapshot BatchWriteItems in flight at once
 # Slots are ISO timestamps, so these bound every one of them in sort order.
 EARLIEST = "0"

@@ -39,7 +39,6 @@ from goalpost.data.dynamo import (
 from goalpost.domain.clock import as_utc
 from goalpost.domain.portfolio import CachedPrice
 
-BATCH_WRITE_LIMIT = 25
 WRITE_CONCURRENCY = 8
 # Symbols set by one UpdateItem. ``SET #e = :e, #s0 = :s0, ..., #s99 = :s99`` is about 1.4 KB, well under the
 # 4 KB limit of an expression (DynamoDB would take ~270); 100 because moto's expression parser recurses once a
@@ -222,5 +221,4 @@ def set_symbol_counts(table: str, counts: dict[str, int], now: datetime) -> None
         }
         for symbol, count in sorted(counts.items())
     ]
-    for batch in chunks(items, BATCH_WRITE_LIMIT):
-        batch_write(table, list(batch))
+    batch_write(table, items)
