@@ -95,8 +95,8 @@ def run_monitor(
     watched = sorted(symbols) if symbols is not None else price_store.active_symbols(system_table)
     known = dict(prices) if prices is not None else price_store.get_prices(system_table, watched)
     unpriced = [symbol for symbol in watched if symbol not in known]
-    stale = sorted(symbol for symbol in watched if symbol in known and not known[symbol].is_fresh(moment))
     fresh = [symbol for symbol in watched if symbol in known and known[symbol].is_fresh(moment)]
+    stale = sorted(set(watched) - set(unpriced) - set(fresh))
     positions = _reached(fresh, known, moment, deadlines)
     # A timed-out position may be in a symbol this run was not given: its price is read too.
     missing = {p.symbol for p in positions} - known.keys()
@@ -131,8 +131,8 @@ def refresh_prices(now: datetime | None = None, shard: int | None = None) -> dic
     split (``declaration.Job.shards``; the first shard also closes the positions past their deadline)."""
     after: dict[str, Any] = {}
 
-    def monitor_changed(symbols: list[str], moment: datetime) -> None:
-        after.update(run_monitor(moment, symbols, deadlines=shard in (None, 0)))
+    def monitor_changed(prices: dict[str, CachedPrice], moment: datetime) -> None:
+        after.update(run_monitor(moment, list(prices), prices, deadlines=shard in (None, 0)))
 
     summary = update_prices(now, on_changed=monitor_changed, shard=shard)
     return {**({} if shard is None else {"shard": shard}), **summary, "monitor": after or None}

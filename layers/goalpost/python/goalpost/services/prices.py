@@ -13,8 +13,9 @@ from goalpost.domain.portfolio import CachedPrice
 from goalpost.observability import logger, metrics
 from goalpost.settings import get_settings
 
-# Called with the symbols whose price changed, right after an update (the position monitor runs there).
-PriceListener = Callable[[list[str], datetime], None]
+# Called with the prices that changed (by symbol, in symbol order) as stored, right after an update: the
+# position monitor runs there, on these prices, without reading them back.
+PriceListener = Callable[[dict[str, CachedPrice], datetime], None]
 
 # A price that did not change is written again (with its new ``updated_at``) only once the stored one is this
 # old: most runs then write only the shards where something moved. The cost: an unchanged price's
@@ -82,10 +83,11 @@ def update_prices(
         errors.append(f"storing prices failed: {error.code}")
         metrics.add_metric(name="PriceStoreFailures", unit="Count", value=1)
         writes, fresh, due = 0, [], []
-    changed = sorted(p.symbol for p in fresh if p.symbol not in previous or previous[p.symbol].price != p.price)
+    moved = {p.symbol: p for p in fresh if p.symbol not in previous or previous[p.symbol].price != p.price}
+    changed = sorted(moved)
     if on_changed is not None and changed:
         try:
-            on_changed(changed, moment)
+            on_changed({symbol: moved[symbol] for symbol in changed}, moment)
         except Exception:
             logger.exception("The price-change hook failed; the prices are stored")
     summary: dict[str, Any] = {
