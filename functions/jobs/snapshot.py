@@ -3,4 +3,4 @@
 from goalpost.edges.jobs import job_handler
 from goalpost.services.fanout import queue_snapshots
 
-handler = job_handler("snapshot", queue_snapshots)
+handler = job_handler("snapshot", queue_snapshots, tells_scheduled=True)

@@ -76,7 +76,10 @@ APPLICATION_METRICS: tuple[MetricGroup, ...] = (
         ("AlertsPublished", "AlertsEmailSent", "AlertsSmsSent", "AlertDeliveriesDeferred"),
         ("AlertPublishFailures",),
     ),
-    MetricGroup("Snapshots and end of day", ("SnapshotUsersQueued", "SnapshotsWritten", "GoalsEvaluated")),
+    MetricGroup(
+        "Snapshots and end of day",
+        ("SnapshotUsersQueued", "SnapshotsWritten", "SnapshotsMarketsClosed", "GoalsEvaluated"),
+    ),
     MetricGroup(
         "API requests (application)",
         ("GoalsCreated", "GoalsDeleted", "FundingLinked", "BudgetSyncEntries"),

@@ -30,6 +30,11 @@ def scheduled_event(job: Job, when: datetime) -> dict[str, Any]:
     }
 
 
+def manual_event(when: datetime) -> dict[str, Any]:
+    """The event of a run asked for now (``/_local/jobs/{name}``, or invoking the function by hand)."""
+    return {"id": str(uuid.uuid4()), "now": when.astimezone(UTC).isoformat()}
+
+
 def next_run(job: Job, after: datetime) -> datetime:
     schedule = job.schedule
     if schedule.cron is not None:
@@ -49,13 +54,17 @@ class JobRunner:
         self.retry_after_seconds = retry_after_seconds  # how long a failed worker record stays invisible
         self._running: dict[str, threading.Lock] = {name: threading.Lock() for name in declaration.JOBS_BY_NAME}
 
-    def run(self, name: str, when: datetime | None = None, *, wait: bool = True) -> Any:
+    def run(self, name: str, when: datetime | None = None, *, wait: bool = True, scheduled: bool = False) -> Any:
+        """Runs the job as of ``when`` (now by default): as its schedule would (``scheduled``: the EventBridge
+        event), or as a person asking for a run now."""
         job = declaration.JOBS_BY_NAME[name]
         lock = self._running[name]
         if not lock.acquire(blocking=wait):
             return None
         try:
-            summary = self.registry.invoke(job.function, scheduled_event(job, when or datetime.now(UTC)))
+            moment = when or datetime.now(UTC)
+            event = scheduled_event(job, moment) if scheduled else manual_event(moment)
+            summary = self.registry.invoke(job.function, event)
             if job.worker is not None and job.queue is not None:
                 # What the SQS event source mapping does when deployed: the worker consumes what was queued.
                 drained = drain_queue(self.registry, job.worker, job.queue, visibility_seconds=self.retry_after_seconds)
@@ -146,7 +155,7 @@ class Scheduler:
 
     def _run(self, name: str, when: datetime) -> None:
         try:
-            self.runner.run(name, when, wait=False)
+            self.runner.run(name, when, wait=False, scheduled=True)
         except Exception as error:
             if self.on_error:
                 self.on_error(name, error)

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from functools import cache
 from typing import Any
 
 # ---------------------------------------------------------------- published prices (us-east-1, on-demand)
@@ -30,6 +33,10 @@ PRICES: dict[str, tuple[float, str]] = {
 }
 
 
+ZERO_CASH = Decimal(0)
+ONE = Decimal(1)
+
+
 def price(name: str) -> float:
     return PRICES[name][0]
 
@@ -42,15 +49,17 @@ MONITOR_RUNS = DAYS * 24 * 20  # every 3 minutes
 PRICE_RUNS = DAYS * 24 * 360  # every 10 seconds
 # US equities: 6.5 h a day on 21 trading days a month; crypto: always.
 STOCK_HOURS = 6.5 * 21
-PROFILES: dict[str, dict[str, float]] = {
-    # trading_share: the share of the month the user's markets trade (their prices move then);
-    # snapshot_share: the share of the month's 5-minute slots that get a snapshot. The snapshot job records
-    # every portfolio in every slot, markets open or not (the contract says every 5 minutes): a stocks user's
-    # nights and weekends are billed too. Recording only while the user's markets trade, as the issue's goal
-    # assumes, would make the stocks snapshot share the trading share.
-    "stocks": {"trading_share": STOCK_HOURS / (DAYS * 24), "snapshot_share": 1.0},
-    "crypto": {"trading_share": 1.0, "snapshot_share": 1.0},
+PROFILES: dict[str, dict[str, Any]] = {
+    # trading_share: the share of the month the user's markets trade (their prices move then); holding: a symbol
+    # of the profile's market, which decides the slots the snapshot schedule records (``snapshot_plan``).
+    "stocks": {"trading_share": STOCK_HOURS / (DAYS * 24), "holding": "AAPL"},
+    "crypto": {"trading_share": 1.0, "holding": "BTCUSDT"},
 }
+# The schedule's snapshots are counted over four whole weeks (from a Monday) and scaled to the 30-day month.
+PLAN_START = datetime(2026, 11, 2, tzinfo=UTC)
+PLAN_DAYS = 28
+KEPT_DAYS = 365  # daily points are kept forever; the model keeps a year of them
+ITEM_OVERHEAD_BYTES = 100  # DynamoDB's storage overhead per item (and per index copy)
 API_CALLS_PER_USER = 300  # 10 a day: the app opened a few times, a position or progress entry recorded
 READ_SHARE = 0.8  # of API calls that only read
 POSITIONS_PER_USER = 5
@@ -132,15 +141,55 @@ def api_lines(api: dict[str, Any]) -> list[Line]:
     ]
 
 
-def snapshot_lines(snapshot: dict[str, Any], trading_share: float) -> list[Line]:
+@cache
+def snapshot_plan(profile: str) -> dict[str, float]:
+    """What the snapshot schedule does for one user of ``profile`` in a month, by the job's own rule
+    (``services.snapshots.due``, the declared price routes): the slots it records, the item writes they make
+    (a slot that closes a coarser tier is also written to that tier's index: ``tiers_closed_by``), and the
+    item copies kept at the month's end (each slot until its coarsest tier's ``expires_at``)."""
+    from goalpost.data.portfolio import HeldPosition, Owner
+    from goalpost.domain.charts import SLOT, expires_at, tiers_closed_by
+    from goalpost.domain.markets import parse_routes
+    from goalpost.domain.positions import Side
+    from goalpost.services.snapshots import due
+    from goalpost.settings import Settings
+
+    routes = parse_routes(Settings().price_routes)  # the declared default
+    symbol = PROFILES[profile]["holding"]
+    owner = Owner("model", ZERO_CASH, {"p": HeldPosition(symbol, Side.LONG, ONE, ONE)})
+    end = PLAN_START + timedelta(days=PLAN_DAYS)
+    slots = writes = kept = 0.0
+    slot = end - timedelta(days=KEPT_DAYS)
+    while slot < end:
+        if due(owner, slot, routes):
+            copies = len(tiers_closed_by(slot))
+            if slot >= PLAN_START:
+                slots += 1
+                writes += copies
+            expiry = expires_at(slot)
+            if expiry is None or expiry > end:
+                kept += copies
+        slot += SLOT
+    scale = DAYS / PLAN_DAYS
+    return {"slots": slots * scale, "item_writes": writes * scale, "kept_copies": kept}
+
+
+def snapshot_lines(snapshot: dict[str, Any], profile: str) -> list[Line]:
     """Every slot: one message per registry shard (``keys.USER_SHARDS``), each worker reading its shard's
-    registry items and its symbols' packed prices, then writing the snapshots 25 a request."""
-    slots = SLOTS_PER_DAY * DAYS * trading_share
+    registry items and its symbols' packed prices; then the snapshots of the users ``due`` in the slot, written
+    25 a request (the worker's time is billed for every slot, as if every user were due: an upper bound)."""
+    plan = snapshot_plan(profile)
+    slots = SLOTS_PER_DAY * DAYS
     messages = slots * snapshot["shards"] / USERS  # this user's share of the run's messages
     # Per message: send (amortised over a 10-message batch), receive and delete (the event source mapping).
     sqs_requests = messages * (1 / 10 + 2)
     return [
-        *units_lines("snapshots", slots, snapshot["read_units_per_user"], snapshot["write_units_per_user"]),
+        Line("snapshots: DynamoDB reads", slots * snapshot["read_units_per_user"], price("read_unit")),
+        Line(
+            "snapshots: DynamoDB writes (with tier index copies)",
+            plan["item_writes"] * snapshot["write_units_per_item"],
+            price("write_unit"),
+        ),
         Line("snapshots: SQS requests", sqs_requests, price("sqs_request")),
         *lambda_lines("snapshots", messages, snapshot["worker_ms_per_message"], snapshot["memory_mb"]),
     ]
@@ -194,13 +243,14 @@ def shared_lines(prices: dict[str, Any], end_of_day: dict[str, Any]) -> list[Lin
     ]
 
 
-def storage_lines(snapshot: dict[str, Any]) -> list[Line]:
-    """Snapshots kept: 5-minute points 2 days, 30-minute 8, hourly 31, 3-hourly 92, daily forever (a year here)."""
-    points = 12 * 24 * 2 + 2 * 24 * 6 + 24 * 23 + 8 * 61 + 365
+def storage_lines(snapshot: dict[str, Any], profile: str) -> list[Line]:
+    """Snapshots kept: 5-minute points 2 days, 30-minute 8, hourly 31, 3-hourly 92, daily forever (a year here);
+    each copy (the item, and its tier indexes' copies) the measured item size plus DynamoDB's per-item overhead."""
+    copies = snapshot_plan(profile)["kept_copies"]
     return [
         Line(
             "storage: snapshots (GB-month)",
-            points * snapshot["bytes_per_snapshot"] * 2 / 1e9,
+            copies * (snapshot["bytes_per_snapshot"] + ITEM_OVERHEAD_BYTES) / 1e9,
             price("storage_gb_month"),
         )
     ]
@@ -210,14 +260,15 @@ def bill(measured: dict[str, Any], profile: str) -> dict[str, Any]:
     share = PROFILES[profile]["trading_share"]
     lines = [
         *api_lines(measured["api"]),
-        *snapshot_lines(measured["snapshot"], PROFILES[profile]["snapshot_share"]),
+        *snapshot_lines(measured["snapshot"], profile),
         *monitor_lines(measured["monitor"], share),
         *shared_lines(measured["prices"], measured["end_of_day"]),
-        *storage_lines(measured["snapshot"]),
+        *storage_lines(measured["snapshot"], profile),
     ]
     total = sum(line.dollars for line in lines)
     return {
         "profile": profile,
+        "snapshots_per_month": round(snapshot_plan(profile)["slots"], 1),
         "dollars_per_user_month": total,
         "meets_goal": total <= GOAL,
         "lines": [line.as_json() for line in sorted(lines, key=lambda line: -line.dollars)],
@@ -288,10 +339,11 @@ def job_inputs(jobs: dict[str, Any]) -> dict[str, Any]:
         "snapshot": {
             "shards": keys.USER_SHARDS,
             "read_units_per_user": per_user_reads + keys.USER_SHARDS * snapshot["all_prices_read_units"] / USERS,
-            "write_units_per_user": _per(snapshot["write_units"], users),
+            # Measured at a slot that closes no coarser tier: the units of one snapshot item.
+            "write_units_per_item": _per(snapshot["write_units"], users),
             "worker_ms_per_message": 1000 * seconds_per_user * users_per_shard,
             "memory_mb": worker.memory_mb,
-            "bytes_per_snapshot": snapshot.get("bytes_per_snapshot", 1024),
+            "bytes_per_snapshot": snapshot["bytes_per_snapshot"],
         },
         "monitor": {
             "read_units_per_symbol": _per(full["read_units"], full["symbols"]),

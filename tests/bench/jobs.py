@@ -477,7 +477,8 @@ def bench_prices_and_snapshot(sizes: Sizes, progress: Progress) -> dict[str, Any
             provider = sum(market.requests.values())
             progress("snapshot (coordinator -> SQS -> worker) ...")
             with measured() as snapshot_window:
-                snapshot = JobRunner(HandlerRegistry()).run("snapshot", now)
+                snapshot = JobRunner(HandlerRegistry()).run("snapshot", plain_slot(now))
+            snapshot_bytes = stored_snapshot_bytes("user-0000")
             # What one shard's worker reads at most for prices: every packed price item once.
             with measured() as all_prices:
                 get_prices(get_settings().system_table_name, names)
@@ -488,8 +489,37 @@ def bench_prices_and_snapshot(sizes: Sizes, progress: Progress) -> dict[str, Any
         "snapshot": {
             **snapshot_figures(snapshot, sizes.users, snapshot_window),
             "all_prices_read_units": all_prices.units.read,
+            "bytes_per_snapshot": snapshot_bytes,
         },
     }
+
+
+def plain_slot(now: datetime) -> datetime:
+    """The latest slot up to ``now`` that closes no coarser tier: its snapshots are one item each, no index copy
+    (the cost model adds the copies of the slots that close a tier)."""
+    from goalpost.domain.charts import SLOT, slot_of, tiers_closed_by
+
+    slot = slot_of(now)
+    while len(tiers_closed_by(slot)) > 1:
+        slot -= SLOT
+    return slot
+
+
+def stored_snapshot_bytes(user: str) -> int:
+    """The size of a user's latest snapshot item, by DynamoDB's accounting."""
+    from goalpost import aws
+    from goalpost.data import keys
+    from goalpost.settings import get_settings
+    from tests.bench.capacity import item_size
+
+    found = aws.client("dynamodb").query(
+        TableName=get_settings().data_table_name,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": keys.snapshots_pk(user)}},
+        ScanIndexForward=False,
+        Limit=1,
+    )
+    return item_size(found["Items"][0])
 
 
 def price_figures(symbols: int, summary: dict[str, Any], provider: int, window: Window) -> dict[str, Any]:

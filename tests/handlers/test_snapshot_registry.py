@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from botocore.client import BaseClient
 
 from goalpost import aws as goalpost_aws
@@ -26,7 +27,7 @@ from goalpost.data.dynamo import batch_write, deserialize, key, serialize
 from goalpost.domain.charts import slot_of
 from goalpost.domain.portfolio import CachedPrice, value_portfolio
 from goalpost.domain.positions import Position, PositionStatus, Side
-from goalpost.services.fanout import shard_message
+from goalpost.services.fanout import ShardWork, shard_message
 from goalpost.services.snapshots import _snapshot, backfill_holdings
 from goalpost.settings import get_settings
 from infra.local.scheduler import JobRunner, drain_queue
@@ -155,7 +156,7 @@ def expected_snapshot(user: str, cash: Decimal, positions: list[Position], slot:
     prices = price_store.get_prices(SYSTEM, {p.symbol for p in ordered})
     now = datetime.now(UTC)
     item = portfolio_store.snapshot_item(user, slot, _snapshot(value_portfolio(ordered, prices, cash, now), slot, now))
-    return without_recorded_at(deserialize(serialize(item)))
+    return without_recorded_at(portfolio_store.snapshot_of(deserialize(serialize(item))))
 
 
 def without_recorded_at(item: dict[str, Any] | None) -> dict[str, Any]:
@@ -303,7 +304,7 @@ def test_a_shard_of_many_users_is_one_query_one_price_read_and_writes_of_25(api:
     assert 60 < len(worth) < len(users)
 
     with dynamodb_calls() as calls:
-        drained = snapshot_worker([shard_message(slot, shard)])
+        drained = snapshot_worker([shard_message(ShardWork(slot, shard))])
     assert drained == {"batches": 1, "messages": 1, "failed": 0}
     writes = calls.of("BatchWriteItem")
     assert calls.count() == {"Query": 1, "BatchGetItem": 1, "BatchWriteItem": len(writes)}
@@ -353,10 +354,14 @@ def test_a_retried_message_writes_the_same_items_and_no_new_one(api: Api) -> Non
         }
     )
     set_prices({"AAPL": "101"})
-    assert snapshot_worker([shard_message(slot, shard)])["failed"] == 0
+    assert snapshot_worker([shard_message(ShardWork(slot, shard))])["failed"] == 0
     count, first = item_count(), {u: portfolio_store.latest_snapshot(DATA, u) for u in users}
     # Delivered again (SQS at least once), twice at once, and for another moment of the same slot.
-    again = [shard_message(slot, shard), shard_message(slot, shard), shard_message(slot + timedelta(minutes=4), shard)]
+    again = [
+        shard_message(ShardWork(slot, shard)),
+        shard_message(ShardWork(slot, shard)),
+        shard_message(ShardWork(slot + timedelta(minutes=4), shard)),
+    ]
     assert snapshot_worker(again)["failed"] == 0
     assert item_count() == count
     for user in users:
@@ -397,3 +402,63 @@ def test_the_backfill_gives_positions_from_before_the_holdings_theirs_once(api: 
     # A position closed between the backfill's read and its write is not given a holding.
     assert portfolio_store.backfill_holding(DATA, closed) is False
     assert holdings("alice") == {f"h_{held.id}": "AAPL|L|2.5|100"}
+
+
+# ---------------------------------------------------------------- scheduled runs: while the markets trade
+SATURDAY_NOON = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+MONDAY_SESSION = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # 10:00 in New York
+MONDAY_NIGHT = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)  # 22:00 in New York
+
+
+def snapshotted(moment: datetime, users: list[str]) -> list[str]:
+    return sorted(
+        user
+        for user in users
+        if any(
+            item["sk"] == slot_of(moment).isoformat()
+            for item in portfolio_store.snapshots_page(DATA, user, start=None, end=None, limit=100, next_token=None)[0]
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("moment", "recorded"),
+    [
+        (SATURDAY_NOON, ["crypto", "mixed"]),
+        (MONDAY_NIGHT, ["crypto", "mixed"]),
+        (MONDAY_SESSION, ["cash", "crypto", "mixed", "stocks"]),
+        (datetime(2026, 11, 21, 23, 55, tzinfo=UTC), ["cash", "crypto", "mixed", "stocks"]),  # the day's last slot
+    ],
+)
+def test_the_schedule_records_a_portfolio_while_one_of_its_markets_trades(
+    api: Api, moment: datetime, recorded: list[str]
+) -> None:
+    """Stocks and cash alone repeat their last snapshot while the US market is closed: the schedule records them
+    in its session and in each day's last slot (the daily charts' point); crypto always. A run asked for now
+    (``/_local/jobs/snapshot``) records every portfolio whatever the markets do."""
+    at = moment - timedelta(days=1)
+    portfolios = {
+        "stocks": (Decimal(0), [Position.opened("stocks", "AAPL", Decimal(2), Decimal(150), at)]),
+        "crypto": (Decimal(0), [Position.opened("crypto", "BTCUSDT", Decimal("0.1"), Decimal(50000), at)]),
+        "mixed": (
+            Decimal(10),
+            [
+                Position.opened("mixed", "MSFT", Decimal(1), Decimal(300), at),
+                Position.opened("mixed", "ETHUSDT", Decimal(1), Decimal(3000), at),
+            ],
+        ),
+        "cash": (Decimal(500), []),
+    }
+    seed_registry(portfolios)
+    set_prices({"AAPL": "170", "BTCUSDT": "51000", "MSFT": "310", "ETHUSDT": "3100"}, at=moment)
+    users = sorted(portfolios)
+
+    summary = JobRunner(registry).run("snapshot", moment, scheduled=True)
+    assert summary["trading_only"] is True
+    assert summary["worker"]["failed"] == 0
+    assert snapshotted(moment, users) == recorded
+
+    later = moment + timedelta(minutes=5)
+    manual = JobRunner(registry).run("snapshot", later)
+    assert manual["trading_only"] is False
+    assert snapshotted(later, users) == users

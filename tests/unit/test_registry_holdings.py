@@ -140,3 +140,44 @@ def test_a_removal_never_reuses_a_name_the_update_has() -> None:
     update = profile_update("u", "SET #holding = :x", ExpressionAttributeNames={"#holding": "x"})
     with pytest.raises(ValueError, match="#holding"):
         portfolio_store.with_holding_removed(TABLE, held, [update])
+
+
+# ---------------------------------------------------------------- a snapshot's holdings, packed
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {
+                "ticker": symbols,
+                "side": st.sampled_from(["LONG", "SHORT"]),
+                "shares": amounts,
+                "cost_basis": amounts,
+                "current_value": amounts,
+                "price_per_share": st.none() | amounts,
+                "price_missing": st.booleans(),
+            }
+        ),
+        max_size=8,
+    )
+)
+def test_a_snapshots_holdings_are_stored_packed_and_read_back_exactly(holdings: list[dict[str, Any]]) -> None:
+    slot = datetime(2026, 11, 21, 23, 55, tzinfo=UTC)
+    snapshot = {
+        "slot": slot,
+        "total_value": Decimal("10.5"),
+        "cash_balance": Decimal(1),
+        "investment_value": Decimal("9.5"),
+        "positions": holdings,
+        "recorded_at": NOW,
+    }
+    item = portfolio_store.snapshot_item("alice", slot, snapshot)
+    assert "slot" not in item
+    assert all(isinstance(h, str) for h in item["positions"])
+    read = portfolio_store.snapshot_of(item)
+    assert read["slot"] == slot.isoformat()
+    assert read["positions"] == holdings
+
+
+def test_a_snapshot_written_before_holdings_were_packed_reads_as_it_was() -> None:
+    old = {"ticker": "AAPL", "side": "LONG", "shares": Decimal(2), "cost_basis": Decimal(300)}
+    item = {"pk": "USER#a#SNAP", "sk": "2026-11-21T10:00:00+00:00", "slot": "2026-11-21T10:00:00+00:00"}
+    assert portfolio_store.snapshot_of({**item, "positions": [old]})["positions"] == [old]

@@ -290,9 +290,55 @@ def backfill_holding(table: str, position: Position) -> bool:
     return True
 
 
+# A snapshot's holdings are stored one string each, ``ticker|side|shares|cost basis|current value|price|missing``
+# (the Decimals' exact text; no price when it is missing): about half the bytes of a map of named attributes,
+# for an item written every 5 minutes per user and kept for years in the daily tier.
+HOLDING_FIELDS = ("ticker", "side", "shares", "cost_basis", "current_value", "price_per_share", "price_missing")
+
+
+def pack_holding(holding: dict[str, Any]) -> str:
+    price = holding["price_per_share"]
+    return "|".join(
+        (
+            holding["ticker"],
+            holding["side"],
+            str(holding["shares"]),
+            str(holding["cost_basis"]),
+            str(holding["current_value"]),
+            "" if price is None else str(price),
+            "1" if holding["price_missing"] else "0",
+        )
+    )
+
+
+def unpack_holding(stored: str | dict[str, Any]) -> dict[str, Any]:
+    """A holding as stored; a map is one written before holdings were packed (kept as it is)."""
+    if isinstance(stored, dict):
+        return stored
+    ticker, side, shares, cost_basis, current_value, price, missing = stored.split("|")
+    return {
+        "ticker": ticker,
+        "side": side,
+        "shares": Decimal(shares),
+        "cost_basis": Decimal(cost_basis),
+        "current_value": Decimal(current_value),
+        "price_per_share": Decimal(price) if price else None,
+        "price_missing": missing == "1",
+    }
+
+
 def snapshot_item(user_id: str, slot: datetime, snapshot: dict[str, Any]) -> Item:
+    """The stored item of a snapshot (``services.snapshots``' dict): its slot is the sort key, its holdings
+    packed (``pack_holding``)."""
     sk = slot.isoformat()
-    item: Item = {"pk": keys.snapshots_pk(user_id), "sk": sk, "entity": "snapshot", **snapshot}
+    fields = {name: value for name, value in snapshot.items() if name not in ("slot", "positions")}
+    item: Item = {
+        "pk": keys.snapshots_pk(user_id),
+        "sk": sk,
+        "entity": "snapshot",
+        **fields,
+        "positions": [pack_holding(holding) for holding in snapshot["positions"]],
+    }
     for tier in tiers_closed_by(slot):
         index = TIER_INDEX[tier]
         if index is not None:
@@ -302,6 +348,15 @@ def snapshot_item(user_id: str, slot: datetime, snapshot: dict[str, Any]) -> Ite
     if expiry is not None:
         item["expires_at"] = int(expiry.timestamp())
     return item
+
+
+def snapshot_of(item: Item) -> Item:
+    """A stored snapshot as the API shows it: the slot from the sort key, the holdings unpacked."""
+    return {
+        **item,
+        "slot": item.get("slot", item["sk"]),
+        "positions": [unpack_holding(holding) for holding in item.get("positions", [])],
+    }
 
 
 def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
@@ -357,7 +412,7 @@ def latest_snapshot(table: str, user_id: str) -> Item | None:
         Limit=1,
     )
     found = response.get("Items", [])
-    return deserialize(found[0]) if found else None
+    return snapshot_of(deserialize(found[0])) if found else None
 
 
 def snapshots_page(
@@ -373,4 +428,4 @@ def snapshots_page(
         start_key=decode_token(next_token, exact={"pk": partition}, prefixed={"sk": ""}),
         between=(start.isoformat() if start else EARLIEST, end.isoformat() if end else LATEST),
     )
-    return items, encode_token(last)
+    return [snapshot_of(item) for item in items], encode_token(last)

@@ -30,6 +30,14 @@ def scheduled_time(event: dict[str, Any]) -> datetime:
     return utc_now()
 
 
+def is_scheduled(event: dict[str, Any]) -> bool:
+    """Whether the schedule sent the event (EventBridge's ``Scheduled Event``, or the sub-minute workflow's
+    ``scheduled_time``), rather than a person or a test running the job now (``{"now": ...}``)."""
+    if not isinstance(event, dict):
+        return False
+    return event.get("detail-type") == "Scheduled Event" or "scheduled_time" in event
+
+
 def event_shard(event: dict[str, Any]) -> int | None:
     """The shard of the work a run is for, when a job's runs are split (``declaration.Job.shards``; the
     sub-minute workflow sends ``shard``); None: all of it."""
@@ -51,8 +59,11 @@ def _traced(handler: Callable[..., Any]) -> Callable[..., Any]:
     return Tracer().capture_lambda_handler(handler)
 
 
-def job_handler(name: str, run: JobRun) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
-    """Wraps ``run`` with structured logging (the event id as correlation id) and per-run metrics."""
+def job_handler(
+    name: str, run: JobRun, *, tells_scheduled: bool = False
+) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
+    """Wraps ``run`` with structured logging (the event id as correlation id) and per-run metrics. With
+    ``tells_scheduled`` the run also gets ``scheduled=``: whether the schedule started it (``is_scheduled``)."""
 
     @logger.inject_lambda_context(correlation_id_path="id", clear_state=True)
     @_traced
@@ -61,7 +72,10 @@ def job_handler(name: str, run: JobRun) -> Callable[[dict[str, Any], LambdaConte
         moment = scheduled_time(event)
         shard = event_shard(event)
         logger.append_keys(job=name, scheduled_time=moment.isoformat(), **({} if shard is None else {"shard": shard}))
-        summary = run(moment) if shard is None else run(moment, shard=shard)
+        options: dict[str, Any] = {} if shard is None else {"shard": shard}
+        if tells_scheduled:
+            options["scheduled"] = is_scheduled(event)
+        summary = run(moment, **options)
         metrics.add_metadata(key="job", value=name)
         metrics.add_metric(name=f"{_metric_name(name)}Runs", unit="Count", value=1)
         logger.info("Job finished", extra={"summary": summary})

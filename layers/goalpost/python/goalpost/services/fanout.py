@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -63,27 +64,44 @@ def parse_batch(body: str) -> tuple[datetime, list[tuple[str, Decimal]]]:
     return parse_iso(message["moment"]), [(str(u["user_id"]), Decimal(str(u["cash"]))) for u in message["users"]]
 
 
-def shard_message(slot: datetime, shard: int) -> str:
-    """The snapshot job's message: one registry shard, for one slot."""
-    return json.dumps({"slot": iso(slot), "shard": shard})
+@dataclass(frozen=True)
+class ShardWork:
+    """A snapshot message: one registry shard for one slot; ``trading_only``: only the portfolios whose markets
+    trade in the slot (a scheduled run), rather than every one (a run asked for now)."""
+
+    slot: datetime
+    shard: int
+    trading_only: bool = False
 
 
-def parse_shard_message(body: str) -> tuple[datetime, int] | None:
-    """The (slot, shard) of a snapshot message; None for a message in the earlier per-user shape (queued by a
+def shard_message(work: ShardWork) -> str:
+    return json.dumps({"slot": iso(work.slot), "shard": work.shard, "trading_only": work.trading_only})
+
+
+def parse_shard_message(body: str) -> ShardWork | None:
+    """The work of a snapshot message; None for a message in the earlier per-user shape (queued by a
     coordinator of the version before, so only around the deploy that replaced it)."""
     message = json.loads(body)
     if "shard" not in message and "users" in message:
         return None
-    return slot_of(parse_iso(message["slot"])), int(message["shard"])
+    return ShardWork(slot_of(parse_iso(message["slot"])), int(message["shard"]), message.get("trading_only") is True)
 
 
-def queue_snapshots(moment: datetime) -> dict[str, Any]:
+def queue_snapshots(moment: datetime, *, scheduled: bool = False) -> dict[str, Any]:
     """The snapshot job's coordinator: one message per registry shard, for the slot of ``moment``. It reads
-    nothing; each shard's worker reads the shard's registry items, which hold the users' cash and holdings."""
+    nothing; each shard's worker reads the shard's registry items, which hold the users' cash and holdings.
+    A scheduled run asks for the portfolios whose markets trade in the slot (``services.snapshots.due``); a run
+    asked for now records every one."""
     slot = slot_of(moment)
-    bodies = [shard_message(slot, shard) for shard in range(keys.USER_SHARDS)]
+    bodies = [shard_message(ShardWork(slot, shard, scheduled)) for shard in range(keys.USER_SHARDS)]
     sends = send_messages(get_settings().snapshot_queue_url, bodies)
-    return {"slot": iso(slot), "shards": len(bodies), "messages": len(bodies), "send_requests": sends}
+    return {
+        "slot": iso(slot),
+        "shards": len(bodies),
+        "messages": len(bodies),
+        "send_requests": sends,
+        "trading_only": scheduled,
+    }
 
 
 def queue_end_of_day(moment: datetime) -> dict[str, Any]:

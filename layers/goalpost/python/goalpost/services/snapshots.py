@@ -1,5 +1,7 @@
 """The snapshot job: a coordinator that queues one message per registry shard (``services.fanout``), and a
-worker that values every portfolio of a shard and records one snapshot per user for the slot.
+worker that values every portfolio of a shard and records one snapshot per user for the slot. A scheduled run
+records a portfolio only while one of its markets trades, and in each day's last slot (``due``); a run asked
+for now (``/_local/jobs/snapshot``, or the function invoked with ``{"now": ...}``) records every one.
 
 The worker reads the shard's registry items, which hold each user's cash and open positions (one paged Query),
 and the prices they need, once for the shard; it reads no position. The slot comes from the schedule's time
@@ -10,13 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from functools import cache
 from typing import Any, cast
 
 from goalpost.data import keys
 from goalpost.data import portfolio as portfolio_store
 from goalpost.data import positions as position_store
 from goalpost.data import prices as price_store
+from goalpost.domain.charts import Tier, tiers_closed_by
 from goalpost.domain.clock import utc_now
+from goalpost.domain.markets import Routes, any_trades_at, parse_routes, us_equities_open
 from goalpost.domain.money import round2
 from goalpost.domain.portfolio import CachedPrice, PortfolioValue, value_portfolio
 from goalpost.domain.positions import Position
@@ -53,12 +58,32 @@ def value_of(owner: portfolio_store.Owner, prices: Mapping[str, CachedPrice], no
     return value_portfolio(cast("list[Position]", owner.positions), prices, owner.cash, now)
 
 
-def snapshot_shard(slot: datetime, shard: int, now: datetime) -> dict[str, Any]:
-    """Worker: every user of one registry shard with open positions or cash, valued at the shard's prices
-    (read once) and recorded for ``slot``, 25 snapshots a BatchWriteItem, several at a time."""
+@cache
+def _routes(text: str) -> Routes:
+    return parse_routes(text)
+
+
+def due(owner: portfolio_store.Owner, slot: datetime, routes: Routes) -> bool:
+    """Whether a scheduled run records the owner's portfolio in ``slot``: while any of its markets trades (a
+    crypto holding: always; cash alone goes by the US session), and in each day's last slot (the daily charts'
+    point) whatever the markets do. A portfolio of US stocks and cash does not change while their market is
+    closed: nights and weekends would only repeat its last snapshot."""
+    if Tier.DAILY in tiers_closed_by(slot):
+        return True
+    if not owner.holdings:
+        return us_equities_open(slot)
+    return any_trades_at((p.symbol for p in owner.holdings.values()), routes, slot)
+
+
+def snapshot_shard(slot: datetime, shard: int, now: datetime, *, trading_only: bool = False) -> dict[str, Any]:
+    """Worker: every user of one registry shard with open positions or cash (with ``trading_only``, those
+    ``due`` in the slot), valued at the shard's prices (read once) and recorded for ``slot``, 25 snapshots a
+    BatchWriteItem, several at a time."""
     settings = get_settings()
     owners = portfolio_store.registry_shard(settings.data_table_name, shard)
-    valued = [owner for owner in owners if owner.holdings or owner.cash != 0]
+    held = [owner for owner in owners if owner.holdings or owner.cash != 0]
+    routes = _routes(settings.price_routes)
+    valued = [owner for owner in held if due(owner, slot, routes)] if trading_only else held
     symbols = {p.symbol for owner in valued for p in owner.holdings.values()}
     prices = price_store.get_prices(settings.system_table_name, symbols) if symbols else {}
     items = (
@@ -69,10 +94,12 @@ def snapshot_shard(slot: datetime, shard: int, now: datetime) -> dict[str, Any]:
     # The users the slot's run took up, summed over its shards (the coordinator once queued them one by one).
     metrics.add_metric(name="SnapshotUsersQueued", unit="Count", value=len(owners))
     metrics.add_metric(name="SnapshotsWritten", unit="Count", value=len(valued))
+    metrics.add_metric(name="SnapshotsMarketsClosed", unit="Count", value=len(held) - len(valued))
     return {
         "shard": shard,
         "users": len(owners),
         "snapshots": len(valued),
+        "markets_closed": len(held) - len(valued),
         "symbols": len(symbols),
         "batch_writes": writes,
     }
@@ -86,8 +113,7 @@ def handle_message(body: str) -> dict[str, Any]:
         # new coordinator queues every shard for the slots since, so only that one slot goes without.
         logger.warning("Skipped a snapshot message of the earlier per-user shape")
         return {"skipped": "per-user message"}
-    slot, shard = work
-    return snapshot_shard(slot, shard, utc_now())
+    return snapshot_shard(work.slot, work.shard, utc_now(), trading_only=work.trading_only)
 
 
 def backfill_holdings(shards: Iterable[int] | None = None) -> dict[str, int]:

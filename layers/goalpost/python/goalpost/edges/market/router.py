@@ -5,10 +5,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from fnmatch import fnmatchcase
 from functools import cache
 
 from goalpost import aws
+from goalpost.domain.markets import parse_routes, provider_of
 from goalpost.edges.market.alpaca import AlpacaProvider
 from goalpost.edges.market.binance import BinanceProvider
 from goalpost.edges.market.models import FetchResult, PriceProvider
@@ -20,22 +20,6 @@ DEFAULT_CONCURRENCY = 4
 # that is down would otherwise cost every batch its timeouts and retries (100 batches x 3 attempts x 3 s).
 DEFAULT_BREAKER_THRESHOLD = 3
 SAMPLE = 5
-
-Routes = list[tuple[str, tuple[str, ...]]]
-
-
-def parse_routes(text: str) -> Routes:
-    """``"binance=*USDT,*USDC;alpaca=*"`` -> ``[("binance", ("*USDT", "*USDC")), ("alpaca", ("*",))]``."""
-    routes: Routes = []
-    for part in text.split(";"):
-        if not part.strip():
-            continue
-        name, sep, patterns = part.partition("=")
-        names = tuple(p.strip() for p in patterns.split(",") if p.strip())
-        if not sep or not name.strip() or not names:
-            raise ValueError(f"price route {part.strip()!r} is not 'provider=pattern[,pattern...]'")
-        routes.append((name.strip(), names))
-    return routes
 
 
 def default_providers() -> dict[str, PriceProvider]:
@@ -75,10 +59,7 @@ class MarketData:
         self.breaker_threshold = breaker_threshold
 
     def route(self, symbol: str) -> str | None:
-        for name, patterns in self.routes:
-            if any(fnmatchcase(symbol, pattern) for pattern in patterns):
-                return name
-        return None
+        return provider_of(symbol, self.routes)
 
     def fetch_all(self, symbols: Sequence[str]) -> FetchResult:
         """Every symbol's price from the provider its route names. Never raises: what fails is an error line
