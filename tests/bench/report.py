@@ -59,6 +59,35 @@ def jobs_table(jobs: dict[str, Any]) -> list[str]:
                 f" read units {run.get('read_units', '')}, write units {run.get('write_units', '')};"
                 f" {run.get('wall_seconds', '')} s"
             )
+    return [*lines, *job_goal_lines(jobs)]
+
+
+def job_goal_lines(jobs: dict[str, Any]) -> list[str]:
+    """The two goals on the jobs' requests: the price update's symbols per provider request, and the snapshot
+    job's write requests per user, measured, and at 1,000,000 users (where each registry shard holds
+    ``USERS / USER_SHARDS`` users, so only its last batch of 25 is partial)."""
+    import math
+
+    from goalpost.data import keys
+
+    lines = []
+    prices = jobs.get("price_update")
+    if prices:
+        per_request = prices["symbols_per_provider_request"]
+        lines.append(
+            f" {mark(per_request >= SYMBOLS_PER_PROVIDER_REQUEST)}price update: {per_request:.0f} symbols per provider "
+            f"request (goal: {SYMBOLS_PER_PROVIDER_REQUEST})"
+        )
+    snapshot = jobs.get("snapshot")
+    if snapshot:
+        users = 1_000_000
+        requests = math.ceil(users / keys.USER_SHARDS / 25) * keys.USER_SHARDS
+        lines.append(
+            f" {mark(requests / users <= SNAPSHOT_WRITES_PER_USER + 1e-9)}snapshot: 1 write request per "
+            f"{users / requests:.1f} users at {users:,} (measured: 1 per {1 / snapshot['write_requests_per_user']:.1f} "
+            f"at {snapshot['users']:,} users, {keys.USER_SHARDS} shards of ~{snapshot['users'] // keys.USER_SHARDS}; "
+            f"goal: 1 per {1 / SNAPSHOT_WRITES_PER_USER:.0f})"
+        )
     return lines
 
 
