@@ -245,7 +245,7 @@ def measure(rounds: int, progress: Callable[[str], None]) -> dict[str, Any]:
         for round_number in range(rounds):
             for subject in order.sample(measured, len(measured)):
                 samples[subject.name].append(_run_child(subject))
-                if subject.kind == "job" and subject.name in COORDINATORS:
+                if subject.name in COORDINATORS:
                     _empty_work_queues()
             progress(f"cold starts: round {round_number + 1}/{rounds}")
         stale = _stale_bytecode(measured, progress)

@@ -148,8 +148,8 @@ def snapshot_plan(profile: str) -> dict[str, float]:
     (a slot that closes a coarser tier is also written to that tier's index: ``tiers_closed_by``), and the
     item copies kept at the month's end (each slot until its coarsest tier's ``expires_at``)."""
     from goalpost.data.portfolio import HeldPosition, Owner
-    from goalpost.domain.charts import SLOT, expires_at, tiers_closed_by
-    from goalpost.domain.markets import parse_routes
+    from goalpost.domain.charts import SLOT, Tier, expires_at, tiers_closed_by
+    from goalpost.domain.markets import OpenMarkets, parse_routes
     from goalpost.domain.positions import Side
     from goalpost.services.snapshots import due
     from goalpost.settings import Settings
@@ -161,8 +161,9 @@ def snapshot_plan(profile: str) -> dict[str, float]:
     slots = writes = kept = 0.0
     slot = end - timedelta(days=KEPT_DAYS)
     while slot < end:
-        if due(owner, slot, routes):
-            copies = len(tiers_closed_by(slot))
+        tiers = tiers_closed_by(slot)
+        if due(owner, OpenMarkets(routes, slot), Tier.DAILY in tiers):
+            copies = len(tiers)
             if slot >= PLAN_START:
                 slots += 1
                 writes += copies

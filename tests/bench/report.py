@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 ROUTE_GOAL = 3  # DynamoDB requests per API route
@@ -66,8 +67,6 @@ def job_goal_lines(jobs: dict[str, Any]) -> list[str]:
     """The two goals on the jobs' requests: the price update's symbols per provider request, and the snapshot
     job's write requests per user, measured, and at 1,000,000 users (where each registry shard holds
     ``USERS / USER_SHARDS`` users, so only its last batch of 25 is partial)."""
-    import math
-
     from goalpost.data import keys
 
     lines = []

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from goalpost.domain.markets import any_trades_at, new_york_offset, parse_routes, provider_of, us_equities_open
+from goalpost.domain.markets import OpenMarkets, new_york_offset, parse_routes, provider_of, us_equities_open
 
 NEW_YORK = ZoneInfo("America/New_York")
 ROUTES = parse_routes("binance=*USDT,*USDC;alpaca=*")
@@ -51,9 +51,9 @@ def test_crypto_and_unrouted_symbols_always_trade_stocks_in_their_session() -> N
     saturday, monday = datetime(2026, 11, 21, 15, tzinfo=UTC), datetime(2026, 11, 23, 15, tzinfo=UTC)
     assert provider_of("BTCUSDT", ROUTES) == "binance"
     assert provider_of("AAPL", ROUTES) == "alpaca"
-    assert any_trades_at(["AAPL", "BTCUSDT"], ROUTES, saturday)
-    assert not any_trades_at(["AAPL", "MSFT"], ROUTES, saturday)
-    assert any_trades_at(["AAPL", "MSFT"], ROUTES, monday)
-    assert not any_trades_at([], ROUTES, monday)  # cash alone: no market of its own
-    assert any_trades_at(["AAPL"], parse_routes("binance=*USDT"), saturday)  # no route: nothing says it closes
-    assert any_trades_at(["AAPL"], ROUTES, saturday + timedelta(days=2))
+    assert OpenMarkets(ROUTES, saturday).any_trades(["AAPL", "BTCUSDT"])
+    assert not OpenMarkets(ROUTES, saturday).any_trades(["AAPL", "MSFT"])
+    assert OpenMarkets(ROUTES, monday).any_trades(["AAPL", "MSFT"])
+    assert not OpenMarkets(ROUTES, monday).any_trades([])  # cash alone: no market of its own
+    assert OpenMarkets(parse_routes("binance=*USDT"), saturday).any_trades(["AAPL"])  # no route: never closes
+    assert OpenMarkets(ROUTES, saturday + timedelta(days=2)).any_trades(["AAPL"])

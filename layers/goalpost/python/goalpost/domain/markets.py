@@ -65,16 +65,25 @@ def us_equities_open(moment: datetime) -> bool:
     return local.weekday() < 5 and SESSION_OPEN <= local.time() <= SESSION_CLOSE
 
 
-def any_trades_at(symbols: Iterable[str], routes: Routes, moment: datetime) -> bool:
-    """Whether any of ``symbols`` trades at ``moment``; symbols that all close together (every US stock)
-    are decided by one look at the clock."""
-    stocks_open: bool | None = None
-    for symbol in symbols:
-        provider = provider_of(symbol, routes)
-        if provider is None or provider in ALWAYS_OPEN:
-            return True
-        if stocks_open is None:
-            stocks_open = us_equities_open(moment)
-        if stocks_open:
-            return True
-    return False
+class OpenMarkets:
+    """Which markets trade at one moment, worked out once for the many portfolios looked at then (a snapshot
+    shard's thousands of owners share the slot's clock and their symbols' providers)."""
+
+    def __init__(self, routes: Routes, moment: datetime) -> None:
+        self.routes = routes
+        self.us_equities = us_equities_open(moment)
+        self._providers: dict[str, str | None] = {}
+
+    def _provider(self, symbol: str) -> str | None:
+        if symbol not in self._providers:
+            self._providers[symbol] = provider_of(symbol, self.routes)
+        return self._providers[symbol]
+
+    def any_trades(self, symbols: Iterable[str]) -> bool:
+        """Whether any of ``symbols`` trades: a provider of 24/7 markets always (and a symbol no route names,
+        as nothing says when it closes); the US session otherwise."""
+        for symbol in symbols:
+            provider = self._provider(symbol)
+            if provider is None or provider in ALWAYS_OPEN or self.us_equities:
+                return True
+        return False

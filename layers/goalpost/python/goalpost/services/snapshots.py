@@ -21,7 +21,7 @@ from goalpost.data import positions as position_store
 from goalpost.data import prices as price_store
 from goalpost.domain.charts import Tier, tiers_closed_by
 from goalpost.domain.clock import utc_now
-from goalpost.domain.markets import Routes, any_trades_at, parse_routes, us_equities_open
+from goalpost.domain.markets import OpenMarkets, Routes, parse_routes
 from goalpost.domain.money import round2
 from goalpost.domain.portfolio import CachedPrice, PortfolioValue, value_portfolio
 from goalpost.domain.positions import Position
@@ -63,16 +63,16 @@ def _routes(text: str) -> Routes:
     return parse_routes(text)
 
 
-def due(owner: portfolio_store.Owner, slot: datetime, routes: Routes) -> bool:
-    """Whether a scheduled run records the owner's portfolio in ``slot``: while any of its markets trades (a
-    crypto holding: always; cash alone goes by the US session), and in each day's last slot (the daily charts'
-    point) whatever the markets do. A portfolio of US stocks and cash does not change while their market is
-    closed: nights and weekends would only repeat its last snapshot."""
-    if Tier.DAILY in tiers_closed_by(slot):
+def due(owner: portfolio_store.Owner, markets: OpenMarkets, closes_day: bool) -> bool:
+    """Whether a scheduled run records the owner's portfolio in a slot: while any of its markets trades (a
+    crypto holding: always; cash alone goes by the US session), and in each day's last slot (``closes_day``:
+    the daily charts' point) whatever the markets do. A portfolio of US stocks and cash does not change while
+    their market is closed: nights and weekends would only repeat its last snapshot."""
+    if closes_day:
         return True
     if not owner.holdings:
-        return us_equities_open(slot)
-    return any_trades_at((p.symbol for p in owner.holdings.values()), routes, slot)
+        return markets.us_equities
+    return markets.any_trades(p.symbol for p in owner.holdings.values())
 
 
 def snapshot_shard(slot: datetime, shard: int, now: datetime, *, trading_only: bool = False) -> dict[str, Any]:
@@ -82,8 +82,11 @@ def snapshot_shard(slot: datetime, shard: int, now: datetime, *, trading_only: b
     settings = get_settings()
     owners = portfolio_store.registry_shard(settings.data_table_name, shard)
     held = [owner for owner in owners if owner.holdings or owner.cash != 0]
-    routes = _routes(settings.price_routes)
-    valued = [owner for owner in held if due(owner, slot, routes)] if trading_only else held
+    if trading_only:
+        markets, closes_day = OpenMarkets(_routes(settings.price_routes), slot), Tier.DAILY in tiers_closed_by(slot)
+        valued = [owner for owner in held if due(owner, markets, closes_day)]
+    else:
+        valued = held
     symbols = {p.symbol for owner in valued for p in owner.holdings.values()}
     prices = price_store.get_prices(settings.system_table_name, symbols) if symbols else {}
     items = (
