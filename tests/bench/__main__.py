@@ -1,7 +1,7 @@
-"""``make bench``: cold starts, DynamoDB requests per route, the jobs at scale and the cost model, printed as
-one table against the goals, written to bench/results.json and docs/cost.md.
+"""``make bench``: cold starts, DynamoDB requests per route, the jobs at scale, the cost model and hostile bodies
+at the body limit, printed as one table against the goals, written to bench/results.json and docs/cost.md.
 
-    python -m tests.bench [--rounds 15] [--skip cold,routes,jobs]
+    python -m tests.bench [--rounds 15] [--skip cold,routes,jobs,parse]
 
 It is not a test: it measures. Wall times are this machine's (and moto's); the ratios, request counts and
 units are what the goals are stated in."""
@@ -27,7 +27,7 @@ from tests.bench.environment import QUIET_ENV
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RESULTS = REPO_ROOT / "bench" / "results.json"
 COST_DOC = REPO_ROOT / "docs" / "cost.md"
-PARTS = ("cold", "routes", "jobs")
+PARTS = ("cold", "routes", "jobs", "parse")
 
 
 def progress(message: str) -> None:
@@ -44,6 +44,11 @@ def measure(parts: set[str], rounds: int) -> dict[str, Any]:
         from tests.bench import cold_start
 
         results["cold_start"] = cold_start.measure(rounds, progress)
+    if "parse" in parts:
+        from tests.bench import parse_bound
+
+        # Milliseconds per body: measured while nothing else runs, as the cold starts are.
+        results["parse_bound"] = parse_bound.measure(progress)
     # The routes and the jobs run on moto, side by side, after the cold starts (which want a
     # quiet machine). The end of day, the longest job, runs in a process of its own beside them: three moto
     # processes on two CPUs finish sooner than two in a row (the jobs' wall times are moto's anyway).
@@ -109,7 +114,12 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.update(QUIET_ENV)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=15, help="fresh interpreters per function (at least 15)")
-    parser.add_argument("--skip", default="", help="parts to leave out: cold, routes, jobs (comma-separated)")
+    parser.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        help=f"parts to leave out: {', '.join(PARTS)} (comma-separated, or --skip again)",
+    )
     parser.add_argument(
         "--model-only",
         action="store_true",
@@ -123,7 +133,10 @@ def main(argv: list[str] | None = None) -> int:
         print(report.render(results))
         COST_DOC.write_text(report.cost_document(results), encoding="utf-8")
         return 0
-    parts = set(PARTS) - {part.strip() for part in args.skip.split(",") if part.strip()}
+    skipped = {part.strip() for text in args.skip for part in text.split(",") if part.strip()}
+    if skipped - set(PARTS):
+        parser.error(f"unknown parts {sorted(skipped - set(PARTS))}; parts: {', '.join(PARTS)}")
+    parts = set(PARTS) - skipped
     results = measure(parts, args.rounds)
     print(report.render(results))
     if parts == set(PARTS):

@@ -108,6 +108,30 @@ def cost_table(model: dict[str, Any]) -> list[str]:
     return lines
 
 
+def parse_table(bound: dict[str, Any]) -> list[str]:
+    """One row a hostile body: parse_json_body alone, then a whole invocation of the route with it; the median
+    and the worst of the runs, in ms."""
+
+    def figure(run: dict[str, Any], status: bool) -> str:
+        if run.get("timed_out") or run.get("crashed"):
+            return f"{'>timeout' if run.get('timed_out') else 'crashed':>15}" + ("    " if status else "")
+        return f"{run['ms_median']:>7.2f} {run['ms_max']:>7.2f}" + (f" {run['status']}" if status else "")
+
+    lines = [
+        f"5. Hostile bodies up to the {bound['limit_bytes'] // 1024} KiB limit, median and worst of "
+        f"{bound['repeats']} runs (goal, on the median: parse <= {bound['parse_goal_ms']:g} ms; {bound['route']} "
+        f"answers 4xx in <= {bound['handler_goal_ms']:g} ms)",
+        f"   {'body':30} {'bytes':>6} {'parse ms':>15} {'outcome':32} {'handler ms':>15}",
+    ]
+    for row in bound["cases"]:
+        parse, handler = row["parse"], row["handler"]
+        lines.append(
+            f" {mark(row['parse_ok'] and row['handler_ok'])}{row['case'][:30]:30} {row['bytes']:>6} "
+            f"{figure(parse, False)} {parse.get('outcome', ''):32} {figure(handler, True)}"
+        )
+    return lines
+
+
 def render(results: dict[str, Any]) -> str:
     lines = [
         f"Goalpost bench, {results['when']}, Python {results['machine']['python']}, {results['machine']['cpus']} CPUs"
@@ -117,6 +141,8 @@ def render(results: dict[str, Any]) -> str:
             lines += ["", *table(results[key])]
     if "cost" in results:
         lines += ["", *cost_table(results["cost"])]
+    if "parse_bound" in results:
+        lines += ["", *parse_table(results["parse_bound"])]
     lines.append(f"\n{results['seconds']} s")
     return "\n".join(lines)
 
