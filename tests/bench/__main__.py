@@ -1,7 +1,8 @@
-"""``make bench``: cold starts, DynamoDB requests per route, the jobs at scale, the cost model and hostile bodies
-at the body limit, printed as one table against the goals, written to bench/results.json and docs/cost.md.
+"""``make bench``: cold starts, DynamoDB requests per route, the jobs at scale, the cost model, hostile bodies at
+the body limit and a soak of the local server, printed as one table against the goals, written to
+bench/results.json and docs/cost.md.
 
-    python -m tests.bench [--rounds 15] [--skip cold,routes,jobs,parse]
+    python -m tests.bench [--rounds 15] [--skip cold,routes,jobs,parse,soak] [--soak-seconds 180]
 
 It is not a test: it measures. Wall times are this machine's (and moto's); the ratios, request counts and
 units are what the goals are stated in."""
@@ -27,14 +28,14 @@ from tests.bench.environment import QUIET_ENV
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RESULTS = REPO_ROOT / "bench" / "results.json"
 COST_DOC = REPO_ROOT / "docs" / "cost.md"
-PARTS = ("cold", "routes", "jobs", "parse")
+PARTS = ("cold", "routes", "jobs", "parse", "soak")
 
 
 def progress(message: str) -> None:
     print(f"  .. {message}", file=sys.stderr, flush=True)
 
 
-def measure(parts: set[str], rounds: int) -> dict[str, Any]:
+def measure(parts: set[str], rounds: int, soak_seconds: float = 180.0) -> dict[str, Any]:
     results: dict[str, Any] = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
@@ -64,6 +65,11 @@ def measure(parts: set[str], rounds: int) -> dict[str, Any]:
     if routes is not None:
         # 1: some route missed its goal, which the report shows
         results["routes"] = _finish(routes, "the routes bench", ok_codes=(0, 1))
+    if "soak" in parts:
+        from tests.bench import soak
+
+        # Last and alone: its latencies are the local server's, which shares the two CPUs with whatever runs.
+        results["soak"] = soak.run(progress, soak_seconds)
     if {"cold", "routes", "jobs"} <= parts:
         results["cost"] = cost.model(cost_inputs(results))
     results["seconds"] = round(time.perf_counter() - started, 1)
@@ -121,6 +127,12 @@ def main(argv: list[str] | None = None) -> int:
         help=f"parts to leave out: {', '.join(PARTS)} (comma-separated, or --skip again)",
     )
     parser.add_argument(
+        "--soak-seconds",
+        type=float,
+        default=float(os.environ.get("GOALPOST_SOAK_SECONDS", "180")),
+        help="how long the soak loads the local server (GOALPOST_SOAK_SECONDS; default 180)",
+    )
+    parser.add_argument(
         "--model-only",
         action="store_true",
         help="measure nothing: recompute the cost model from the last bench/results.json (after changing an "
@@ -137,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     if skipped - set(PARTS):
         parser.error(f"unknown parts {sorted(skipped - set(PARTS))}; parts: {', '.join(PARTS)}")
     parts = set(PARTS) - skipped
-    results = measure(parts, args.rounds)
+    results = measure(parts, args.rounds, args.soak_seconds)
     print(report.render(results))
     if parts == set(PARTS):
         RESULTS.parent.mkdir(exist_ok=True)

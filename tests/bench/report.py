@@ -132,6 +132,38 @@ def parse_table(bound: dict[str, Any]) -> list[str]:
     return lines
 
 
+def soak_table(soak: dict[str, Any]) -> list[str]:
+    """The soak's three goals, then its latency by route family and what the jobs beside it took."""
+    overall, rss, answers = soak["latency_ms"]["overall"], soak["rss_kb"], soak["answers"]
+    windows = soak["p95_windows"]
+    trend = f"; p95 by {soak['window_seconds']:g} s window: {' -> '.join(str(w['p95']) for w in windows)}"
+    trend = trend if windows else ""
+    lines = [
+        f"6. Soak: the local server (make run) under {soak['soak_seconds']:g} s of mixed load, {soak['clients']} "
+        f"clients, {soak['users']} users, {soak['requests_per_second']} requests/s; measured after a "
+        f"{soak['warmup_seconds']:g} s warm-up",
+        f" {mark(soak['rss_ok'])}RSS flat within {round((soak['goals']['rss_ratio'] - 1) * 100)}% (end vs after "
+        f"warm-up): {rss['after_warmup'] / 1024:.0f} MB -> {rss['end'] / 1024:.0f} MB (x{rss['ratio']:.2f}), "
+        f"peak {rss['peak'] / 1024:.0f} MB",
+        f" {mark(soak['p95_ok'])}p95 under {soak['goals']['p95_ms']:g} ms: p50 {overall.get('p50')} ms, p95 "
+        f"{overall.get('p95')} ms, p99 {overall.get('p99')} ms over {overall.get('count', 0)} requests{trend}",
+        f" {mark(soak['no_failures_ok'] and not soak['server_died'])}no 5xx, no request without an answer: "
+        f"5xx {answers['5xx']}, failed {answers['failed']}{', SERVER DIED' if soak['server_died'] else ''} "
+        f"(2xx {answers['2xx']}, expected 4xx {answers['expected_4xx']}, unexpected 4xx {answers['unexpected_4xx']})",
+        f"   {'family':14} {'count':>6} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7} {'unexp.':>6} {'5xx':>4}",
+    ]
+    for family, row in soak["latency_ms"]["families"].items():
+        lines.append(
+            f"   {family:14} {row['count']:>6} {row['p50']:>7} {row['p95']:>7} {row['p99']:>7} {row['max']:>7} "
+            f"{row['unexpected']:>6} {row['5xx']:>4}"
+        )
+    if soak["jobs"]:
+        ran = ", ".join(f"{job['job']} {job['ms'] / 1000:.1f} s ({job['status']})" for job in soak["jobs"])
+        lines.append(f"   jobs beside the load: {ran}")
+    lines += [f"   ! {what}" for what in soak["failure_samples"] + soak["unexpected_samples"]]
+    return lines
+
+
 def render(results: dict[str, Any]) -> str:
     lines = [
         f"Goalpost bench, {results['when']}, Python {results['machine']['python']}, {results['machine']['cpus']} CPUs"
@@ -143,6 +175,8 @@ def render(results: dict[str, Any]) -> str:
         lines += ["", *cost_table(results["cost"])]
     if "parse_bound" in results:
         lines += ["", *parse_table(results["parse_bound"])]
+    if "soak" in results:
+        lines += ["", *soak_table(results["soak"])]
     lines.append(f"\n{results['seconds']} s")
     return "\n".join(lines)
 
