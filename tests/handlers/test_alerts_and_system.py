@@ -198,3 +198,12 @@ def test_a_sparse_filter_pages_one_query_at_a_time_and_yields_every_match_once(
     assert set(costs) == {1}, costs  # one Query a page
     if "unread" in query and query["unread"] == "false":
         assert any(len(page) < 2 for page in pages[:-1])  # sparse: short pages that still go on
+
+
+def test_cleared_quiet_hours_stay_cleared(api: Api) -> None:
+    """Clearing the quiet hours was lost on the next read (the stored attribute was removed, so the default
+    22:00 came back): an alert at night was deferred although the user had turned quiet hours off."""
+    assert api.patch("/alerts/preferences", {"quiet_hours_start": None}).status == 200
+    assert api.get("/alerts/preferences").body["quiet_hours_start"] is None
+    assert api.patch("/alerts/preferences", {"quiet_hours_start": "23:00"}).body["quiet_hours_start"] == "23:00"
+    assert api.get("/alerts/preferences").body["quiet_hours_start"] == "23:00"

@@ -67,10 +67,20 @@ def get_with(table: str, user_id: str, other: dict[str, Any]) -> tuple[Item | No
 
 
 def put(table: str, user_id: str, prefs: Preferences, topic_arn: str | None, subscription_arn: str | None) -> None:
-    """Stores the preferences (the delivery counters stay as they are)."""
+    """Stores the preferences (the delivery counters stay as they are). A preference cleared to null whose
+    default is not (the quiet hours) is stored as NULL: removed, its default would come back on the next read."""
+    dumped = prefs.model_dump(mode="json")
+    cleared = [name for name, field in Preferences.model_fields.items() if dumped[name] is None and field.default]
     expression, names, values = set_or_remove(
-        {**prefs.model_dump(mode="json"), "email_topic_arn": topic_arn, "email_subscription_arn": subscription_arn}
+        {
+            **{name: value for name, value in dumped.items() if name not in cleared},
+            "email_topic_arn": topic_arn,
+            "email_subscription_arn": subscription_arn,
+        },
+        extra_set={name: ":null" for name in cleared},
     )
+    if cleared:
+        values[":null"] = {"NULL": True}
     client().update_item(
         TableName=table,
         Key=key(keys.user_pk(user_id), keys.PREFS_SK),
