@@ -83,7 +83,7 @@ APPLICATION_METRICS: tuple[MetricGroup, ...] = (
     MetricGroup(
         "API requests (application)",
         ("GoalsCreated", "GoalsDeleted", "FundingLinked", "BudgetSyncEntries"),
-        ("UnhandledErrors", "BodiesTooLarge"),
+        ("UnhandledErrors", "BodiesTooLarge", "BodiesNotUtf8"),
     ),
     MetricGroup(
         "Job runs and worker failures",

@@ -10,7 +10,7 @@ from typing import Any
 
 from goalpost.data import portfolio as portfolio_store
 from goalpost.data import positions as position_store
-from goalpost.domain.budget import BudgetSnapshot
+from goalpost.domain.budget import BudgetSnapshot, Debt
 from goalpost.domain.clock import utc_now
 from goalpost.domain.funding import FundingSource
 from goalpost.domain.goals import Goal
@@ -106,6 +106,6 @@ def seed(user_id: str) -> None:
             total_income=Decimal(6000),
             monthly_expenses=Decimal(4200),
             category_totals={"housing": Decimal(1800), "food": Decimal(700)},
-            debts=[{"id": "car", "name": "Car loan", "balance": Decimal(8100)}],
+            debts=[Debt(id="car", name="Car loan", balance=Decimal(8100))],
         ),
     )

@@ -41,7 +41,7 @@ class Api:
         query: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
         groups: list[str] | None = None,
-        raw_body: str | None = None,
+        raw_body: str | bytes | None = None,
     ) -> Reply:
         match = _routes.match(method, path)
         assert match is not None, path
@@ -55,7 +55,7 @@ class Api:
             raw_path=path,
             raw_query=urlencode(query or {}),
             headers=[("content-type", "application/json"), *(headers or {}).items()],
-            body=payload.encode(),
+            body=payload.encode() if isinstance(payload, str) else payload,
             source_ip="127.0.0.1",
             claims=claims,
             host="localhost",

@@ -39,4 +39,5 @@ def latest(table: str, user_id: str) -> BudgetSnapshot | None:
     found = response.get("Items", [])
     if not found:
         return None
-    return BudgetSnapshot.model_validate(strip_keys(deserialize(found[0]), extra=("recorded_at",)))
+    # Stored numbers come back as Decimals (a month too): our own data, read leniently, unlike a client's body.
+    return BudgetSnapshot.model_validate(strip_keys(deserialize(found[0]), extra=("recorded_at",)), strict=False)

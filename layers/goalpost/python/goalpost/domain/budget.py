@@ -7,15 +7,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import ConfigDict, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from goalpost.domain.goals import Goal, GoalType
-from goalpost.domain.model import Model
+from goalpost.domain.model import InputModel, Number
 from goalpost.domain.money import HUNDRED, MAX_AMOUNT, ZERO, round2
 
-Money = Annotated[Decimal, Field(ge=0, le=MAX_AMOUNT, max_digits=24, decimal_places=8, allow_inf_nan=False)]
+Money = Annotated[Number, Field(ge=0, le=MAX_AMOUNT, max_digits=24, decimal_places=8, allow_inf_nan=False)]
 SignedMoney = Annotated[
-    Decimal, Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT, max_digits=24, decimal_places=8, allow_inf_nan=False)
+    Number, Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT, max_digits=24, decimal_places=8, allow_inf_nan=False)
 ]
 Key = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
@@ -27,19 +27,15 @@ DEBT_TAG = "debt:"
 SAVINGS_RATE_TEMPLATE = "savings_rate_target"
 
 
-class Debt(Model):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class Debt(InputModel):
     id: Key
     name: Annotated[str, StringConstraints(max_length=200)] | None = None
     balance: Money
 
 
-class BudgetFigures(Model):
+class BudgetFigures(InputModel):
     """A budget's figures. Every one is optional, so a partial budget serves the templates; a figure left
     out is unknown (it updates nothing), while an empty ``debts`` list means there are no debts."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     total_income: Money | None = None
     monthly_expenses: Money | None = None

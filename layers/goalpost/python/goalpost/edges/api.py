@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
-from decimal import Decimal
 from functools import cache
 from http import HTTPStatus
 from typing import Any, TypeVar, cast
@@ -24,6 +23,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from goalpost import aws
 from goalpost.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, Unauthorized
+from goalpost.edges.body import parse_json_body
 from goalpost.observability import logger, metrics, metrics_enabled
 from goalpost.settings import get_settings
 
@@ -56,21 +56,6 @@ def responses(status: int, model: Any, description: str = "Success") -> dict[int
     if model is not None:
         success["content"] = {"application/json": {"model": model}}
     return {status: success, **ERROR_RESPONSES}
-
-
-def _reject_constant(name: str) -> Any:
-    # NaN and Infinity are not JSON and never money.
-    raise json.JSONDecodeError(f"{name} is not a valid JSON number", name, 0)
-
-
-def parse_json_body(body: str) -> Any:
-    """Request bodies are JSON objects; numbers with a fraction become Decimal, never binary floats.
-
-    Anything but an object is refused here, since Powertools would otherwise unwrap a one-item array."""
-    parsed = json.loads(body, parse_float=Decimal, parse_constant=_reject_constant)
-    if not isinstance(parsed, dict):
-        raise json.JSONDecodeError("The request body must be a JSON object", body, 0)
-    return parsed
 
 
 def _error(status: int, detail: Any) -> Response:
@@ -129,8 +114,13 @@ def lambda_handler(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], Lam
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         _register_context(context)
         if _body_bytes(event) > MAX_BODY_BYTES:
-            return _body_too_large()
-        return app.resolve(_as_json_request(event), context)
+            detail = f"The request body is over {MAX_BODY_BYTES // 1024} KiB"
+            return _refused(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, detail, "BodiesTooLarge")
+        request = _as_json_request(event)
+        if request is None:
+            detail = "The request body is not valid UTF-8 text"
+            return _refused(HTTPStatus.UNPROCESSABLE_ENTITY, detail, "BodiesNotUtf8")
+        return app.resolve(request, context)
 
     return handler
 
@@ -143,26 +133,26 @@ def _body_bytes(event: dict[str, Any]) -> int:
     return len(body) if len(body) * 4 <= MAX_BODY_BYTES else len(body.encode("utf-8", errors="replace"))
 
 
-def _body_too_large() -> dict[str, Any]:
-    metrics.add_metric(name="BodiesTooLarge", unit="Count", value=1)
+def _refused(status: int, detail: str, metric: str) -> dict[str, Any]:
+    """An answer given before the resolver runs: the body is one no route could read."""
+    metrics.add_metric(name=metric, unit="Count", value=1)
     return {
-        "statusCode": HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+        "statusCode": status,
         "headers": {"Content-Type": content_types.APPLICATION_JSON},
-        "body": json.dumps({"detail": f"The request body is over {MAX_BODY_BYTES // 1024} KiB"}),
+        "body": json.dumps({"detail": detail}),
         "isBase64Encoded": False,
     }
 
 
-def _as_json_request(event: dict[str, Any]) -> dict[str, Any]:
+def _as_json_request(event: dict[str, Any]) -> dict[str, Any] | None:
     """The API speaks JSON only: a body sent without a JSON content type (``curl -d``) is read as JSON
-    rather than as a form, and a binary body becomes text, so both get the same validation and errors
-    (a 422, never a decoding failure)."""
+    rather than as a form, and a binary body (API Gateway base64-encodes what is not text) must be UTF-8
+    text, else None: stored text is exactly what was sent, never a replacement character."""
     if event.get("isBase64Encoded") and event.get("body"):
         try:
-            raw = base64.b64decode(str(event["body"]))
-        except ValueError:
-            raw = b"\xff"
-        event["body"] = raw.decode("utf-8", errors="replace")
+            event["body"] = base64.b64decode(str(event["body"]), validate=True).decode("utf-8")
+        except ValueError:  # binascii.Error and UnicodeDecodeError are both ValueErrors
+            return None
         event["isBase64Encoded"] = False
     headers = event.get("headers")
     if event.get("body") and isinstance(headers, dict) and "json" not in headers.get("content-type", ""):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints, model_validator
 
 from goalpost.domain.alerts import AlertType, Severity
+from goalpost.domain.model import Choice, Number
 from goalpost.domain.preferences import Preferences
 from goalpost.schemas.common import JsonNumber, RequestModel, ResponseModel, UtcDateTime
 
@@ -54,7 +54,7 @@ QuietTime = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$
 class PreferencesUpdate(RequestModel):
     """Any of the preferences; ``email``, ``phone`` and the quiet hours may be set to null."""
 
-    enabled_alerts: list[AlertType] | None = None
+    enabled_alerts: list[Choice[AlertType]] | None = None
     email: Annotated[str, StringConstraints(max_length=254)] | None = None
     phone: Annotated[str, StringConstraints(max_length=16)] | None = None
     email_enabled: bool | None = None
@@ -65,7 +65,7 @@ class PreferencesUpdate(RequestModel):
     timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
     max_alerts_per_day: Annotated[int, Field(ge=0, le=1000)] | None = None
     min_hours_between_alerts: (
-        Annotated[Decimal, Field(ge=0, le=24, max_digits=8, decimal_places=4, allow_inf_nan=False)] | None
+        Annotated[Number, Field(ge=0, le=24, max_digits=8, decimal_places=4, allow_inf_nan=False)] | None
     ) = None
 
     @model_validator(mode="after")

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BeforeValidator, ConfigDict, Field, PlainSerializer
 
 from goalpost.domain.clock import as_utc, iso, utc_now
-from goalpost.domain.model import Model
+from goalpost.domain.model import InputModel, Model, Number
 from goalpost.domain.money import MAX_AMOUNT
 
 
@@ -48,7 +48,7 @@ def _date_input(value: Any) -> Any:
 
 JsonNumber = Annotated[Decimal, PlainSerializer(_number, return_type=float, when_used="json")]
 Amount = Annotated[
-    Decimal,
+    Number,
     Field(ge=0, le=MAX_AMOUNT, max_digits=24, decimal_places=8, allow_inf_nan=False),
     PlainSerializer(_number, return_type=float, when_used="json"),
 ]
@@ -68,10 +68,9 @@ NextTokenQuery = Annotated[str | None, Query(max_length=2048, description=PAGING
 DEFAULT_LIMIT = 50
 
 
-class RequestModel(Model):
-    """Unknown fields (a ``user_id`` among them) are rejected with 422."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class RequestModel(InputModel):
+    """A request body: JSON's own types, strictly (see ``InputModel``); unknown fields (a ``user_id`` among
+    them) are rejected with 422."""
 
 
 class ResponseModel(Model):

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
 from goalpost.domain.funding import FundingSource
+from goalpost.domain.model import Number
 from goalpost.schemas.common import JsonNumber, RequestModel, ResponseModel
 
 # Account ids travel in paths (PATCH/DELETE .../funding/{account_id}), so they stay URL-safe.
 ACCOUNT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$"
 AccountId = Annotated[str, StringConstraints(pattern=ACCOUNT_ID_PATTERN)]
 AccountName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-Allocation = Annotated[Decimal, Field(gt=0, le=100, max_digits=12, decimal_places=8, allow_inf_nan=False)]
+Allocation = Annotated[Number, Field(gt=0, le=100, max_digits=12, decimal_places=8, allow_inf_nan=False)]
 
 
 class FundingIn(RequestModel):

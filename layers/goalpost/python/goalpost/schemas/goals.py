@@ -17,6 +17,7 @@ from goalpost.domain.goals import (
     TrackingStatus,
     validate_target,
 )
+from goalpost.domain.model import Choice
 from goalpost.domain.progress import ProgressSummary
 from goalpost.schemas.common import (
     Amount,
@@ -45,13 +46,13 @@ class MilestoneIn(RequestModel):
 
 class GoalCreate(RequestModel):
     name: Name
-    type: GoalType = Field(validation_alias=AliasChoices("type", "goal_type"))
+    type: Choice[GoalType] = Field(validation_alias=AliasChoices("type", "goal_type"))
     target_amount: Amount
     current_amount: Amount = Decimal(0)
     start_amount: Amount | None = None
     deadline: DateTimeInput | None = None
     description: Description | None = None
-    status: GoalStatus = GoalStatus.ACTIVE
+    status: Choice[GoalStatus] = GoalStatus.ACTIVE
     tags: Tags = Field(default_factory=list)
     milestones: Annotated[list[MilestoneIn], Field(max_length=MAX_MILESTONES)] = Field(default_factory=list)
     reminder_day: ReminderDay = 1
@@ -84,7 +85,7 @@ class GoalUpdate(RequestModel):
     target_amount: Amount | None = None
     current_amount: Amount | None = None
     deadline: DateTimeInput | None = None
-    status: GoalStatus | None = None
+    status: Choice[GoalStatus] | None = None
     tags: Tags | None = None
     reminder_day: ReminderDay | None = None
 

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated
 
 from pydantic import Field, StringConstraints, field_validator
 
 from goalpost.domain.budget import BudgetFigures, BudgetSnapshot
 from goalpost.domain.goals import GoalType
+from goalpost.domain.model import Number
 from goalpost.domain.templates import ParameterType
 from goalpost.schemas.common import DateTimeInput, JsonNumber, RequestModel, ResponseModel, not_past
 from goalpost.schemas.goals import Name
 
-ParameterValue = Annotated[Decimal, Field(max_digits=24, decimal_places=8, allow_inf_nan=False)]
+ParameterValue = Annotated[Number, Field(max_digits=24, decimal_places=8, allow_inf_nan=False)]
 
 
 class FromTemplateIn(RequestModel):

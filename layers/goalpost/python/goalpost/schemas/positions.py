@@ -8,15 +8,16 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
 
+from goalpost.domain.model import Choice, Number
 from goalpost.domain.money import MAX_AMOUNT
 from goalpost.domain.performance import Metrics
 from goalpost.domain.portfolio import SYMBOL_PATTERN
 from goalpost.domain.positions import ExitReason, Position, PositionStatus, Side, risk_reward_ratio, validate_levels
 from goalpost.schemas.common import DateTimeInput, JsonNumber, RequestModel, ResponseModel, UtcDateTime
 
-Positive = Annotated[JsonNumber, Field(gt=0, le=MAX_AMOUNT, max_digits=28, decimal_places=12, allow_inf_nan=False)]
-NonNegative = Annotated[JsonNumber, Field(ge=0, le=MAX_AMOUNT, max_digits=28, decimal_places=12, allow_inf_nan=False)]
-TrailingPercent = Annotated[JsonNumber, Field(gt=0, lt=100, max_digits=12, decimal_places=8, allow_inf_nan=False)]
+Positive = Annotated[Number, Field(gt=0, le=MAX_AMOUNT, max_digits=28, decimal_places=12, allow_inf_nan=False)]
+NonNegative = Annotated[Number, Field(ge=0, le=MAX_AMOUNT, max_digits=28, decimal_places=12, allow_inf_nan=False)]
+TrailingPercent = Annotated[Number, Field(gt=0, lt=100, max_digits=12, decimal_places=8, allow_inf_nan=False)]
 Minutes = Annotated[int, Field(ge=1, le=525_600)]
 Strategy = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^#]+$")]
 Symbol = Annotated[str, StringConstraints(min_length=1, max_length=20)]
@@ -35,7 +36,7 @@ def upper_symbol(value: Any) -> Any:
 
 class PositionCreate(RequestModel):
     symbol: Symbol
-    side: Side = Side.LONG
+    side: Choice[Side] = Side.LONG
     quantity: Positive
     entry_price: Positive
     entry_time: DateTimeInput | None = None

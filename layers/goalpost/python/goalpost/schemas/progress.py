@@ -8,12 +8,13 @@ from typing import Annotated
 from pydantic import Field, StringConstraints, model_validator
 
 from goalpost.domain.clock import utc_now
+from goalpost.domain.model import Number
 from goalpost.domain.money import MAX_AMOUNT
 from goalpost.domain.progress import ProgressSource
 from goalpost.schemas.common import Amount, DateInput, JsonNumber, RequestModel, ResponseModel, UtcDateTime
 
 Contribution = Annotated[
-    JsonNumber, Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT, max_digits=24, decimal_places=8, allow_inf_nan=False)
+    Number, Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT, max_digits=24, decimal_places=8, allow_inf_nan=False)
 ]
 Notes = Annotated[str, StringConstraints(max_length=1000)]
 
