@@ -427,7 +427,7 @@ TOPICS_BY_KEY: dict[str, Topic] = {topic.key: topic for topic in TOPICS}
 
 # CORS, on the deployed API and the local gateway alike.
 CORS_ALLOW_HEADERS = ("authorization", "content-type", "idempotency-key")
-CORS_EXPOSE_HEADERS = ("x-next-token",)
+CORS_EXPOSE_HEADERS = ("x-next-token", "retry-after")  # a browser app reads when to send a 409 again
 
 # API Gateway stage throttling, applied to the deployed stage and mirrored by the local gateway.
 THROTTLE_RATE_PER_SECOND = 50

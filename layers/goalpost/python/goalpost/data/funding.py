@@ -7,13 +7,12 @@ Goal updates never write the total (see ``GoalWrite``), so the two kinds of chan
 
 from __future__ import annotations
 
-import random
-import time
 from decimal import Decimal
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from goalpost import retry
 from goalpost.data import goals as goal_store
 from goalpost.data import keys
 from goalpost.data.dynamo import (
@@ -31,7 +30,6 @@ from goalpost.data.pagination import partition_page
 from goalpost.domain.errors import BusinessRuleError, ConcurrentModification, Conflict, NotFound
 from goalpost.domain.funding import MAX_LINKS_PER_GOAL, OVER_ALLOCATED, TOO_MANY_LINKS, FundingSource, room_for
 
-ATTEMPTS = 10  # 20 concurrent links on one goal must all get an answer other than "try again"
 GOAL_NOT_FOUND = "Goal not found"
 LINK_NOT_FOUND = "Funding source not found"
 LINK_COUNT = "funding_links"  # on the goal (see Goal.funding_links)
@@ -109,11 +107,11 @@ def _transact(
 
 
 def _with_retries(action: Any) -> Any:
-    for attempt in range(ATTEMPTS):
+    for _ in retry.attempts():
         try:
             return action()
         except _Retry:
-            time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 (jitter, not crypto)
+            continue
     raise ConcurrentModification("The goal's funding is being changed by other requests; try again")
 
 

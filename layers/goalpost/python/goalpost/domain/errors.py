@@ -44,4 +44,7 @@ class Forbidden(DomainError):
 
 
 class ConcurrentModification(Conflict):
-    """An optimistic-concurrency write lost the race too many times in a row."""
+    """An optimistic-concurrency write lost the race every time within its bound (``goalpost.retry``): the
+    client may send the same request again, after ``retry_after_seconds`` (the 409's ``Retry-After``)."""
+
+    retry_after_seconds = 1

@@ -22,7 +22,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from goalpost import aws
-from goalpost.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, Unauthorized
+from goalpost.domain.errors import ConcurrentModification, Conflict, DomainError, Forbidden, InvalidInput, Unauthorized
 from goalpost.edges.body import parse_json_body
 from goalpost.observability import logger, metrics, metrics_enabled
 from goalpost.settings import get_settings
@@ -43,10 +43,17 @@ ERROR_RESPONSES: dict[int, Any] = {
         (400, "A business rule is broken"),
         (401, "Missing, malformed, expired or wrongly signed token"),
         (404, "No such object for this user"),
-        (409, "The object's state forbids the change"),
+        (
+            409,
+            "The object's state forbids the change; or, with Retry-After, other requests kept changing it and the "
+            "server's own retries did not get this change through: send the same request again after that delay",
+        ),
         (422, "The request does not match the schema"),
         (429, "Throttled"),
     )
+}
+ERROR_RESPONSES[409]["headers"] = {
+    "Retry-After": {"description": "Seconds to wait before sending the request again", "schema": {"type": "integer"}}
 }
 
 
@@ -75,7 +82,10 @@ def register_error_handlers(app: APIGatewayHttpResolver) -> None:
 
     @app.exception_handler(DomainError)
     def domain_error(error: DomainError) -> Response:
-        return _error(error.status_code, error.detail)
+        answer = _error(error.status_code, error.detail)
+        if isinstance(error, ConcurrentModification):
+            answer.headers["Retry-After"] = str(error.retry_after_seconds)
+        return answer
 
     @app.exception_handler(RequestValidationError)
     def validation_error(error: RequestValidationError) -> Response:
@@ -114,12 +124,14 @@ def lambda_handler(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], Lam
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         _register_context(context)
         if _body_bytes(event) > MAX_BODY_BYTES:
-            detail = f"The request body is over {MAX_BODY_BYTES // 1024} KiB"
-            return _refused(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, detail, "BodiesTooLarge")
+            metrics.add_metric(name="BodiesTooLarge", unit="Count", value=1)
+            return _refused(
+                HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"The request body is over {MAX_BODY_BYTES // 1024} KiB"
+            )
         request = _as_json_request(event)
         if request is None:
-            detail = "The request body is not valid UTF-8 text"
-            return _refused(HTTPStatus.UNPROCESSABLE_ENTITY, detail, "BodiesNotUtf8")
+            metrics.add_metric(name="BodiesNotUtf8", unit="Count", value=1)
+            return _refused(HTTPStatus.UNPROCESSABLE_ENTITY, "The request body is not valid UTF-8 text")
         return app.resolve(request, context)
 
     return handler
@@ -133,9 +145,8 @@ def _body_bytes(event: dict[str, Any]) -> int:
     return len(body) if len(body) * 4 <= MAX_BODY_BYTES else len(body.encode("utf-8", errors="replace"))
 
 
-def _refused(status: int, detail: str, metric: str) -> dict[str, Any]:
+def _refused(status: int, detail: str) -> dict[str, Any]:
     """An answer given before the resolver runs: the body is one no route could read."""
-    metrics.add_metric(name=metric, unit="Count", value=1)
     return {
         "statusCode": status,
         "headers": {"Content-Type": content_types.APPLICATION_JSON},

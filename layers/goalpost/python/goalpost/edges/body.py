@@ -93,11 +93,7 @@ def parse_json_body(body: str) -> dict[str, Any]:
     if not isinstance(parsed, dict):
         raise json.JSONDecodeError("The request body must be a JSON object", body, 0)
     # Most bodies need no walk: few brackets bound the depth, and a lone surrogate needs its escape in the text.
-    if (
-        refused
-        or body.count("[") + body.count("{") > MAX_DEPTH
-        or ("\\u" in body and _SURROGATE_ESCAPE.search(body))
-    ):
+    if refused or body.count("[") + body.count("{") > MAX_DEPTH or ("\\u" in body and _SURROGATE_ESCAPE.search(body)):
         _check(parsed)
     return parsed
 

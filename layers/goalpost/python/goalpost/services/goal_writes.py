@@ -8,13 +8,12 @@ re-reads and re-applies, so concurrent changes never overwrite each other and ea
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from goalpost import retry
 from goalpost.data import goals as goal_store
 from goalpost.data.alerts import AlertWrite
 from goalpost.data.dynamo import write_one_or_transact
@@ -27,7 +26,6 @@ from goalpost.domain.progress import ProgressEntry
 from goalpost.services import alerts as alert_service
 from goalpost.settings import get_settings
 
-MAX_ATTEMPTS = 10  # n concurrent writers of one goal need at most n rounds: each round one wins
 GOAL_NOT_FOUND = "Goal not found"
 
 # Applies a change to the goal in place and returns the progress entries it records.
@@ -126,9 +124,7 @@ def change_goals(
     unwritten = list(along or [])
     result: dict[str, Changed] = {}
     published: list[AlertWrite] = []
-    for attempt in range(MAX_ATTEMPTS):
-        if attempt:
-            time.sleep(random.uniform(0, 0.01 * 2**attempt))  # noqa: S311 (jitter spreads the retries)
+    for _ in retry.attempts():
         pending = []
         for goal in todo.values():
             working = goal.model_copy(deep=True)

@@ -6,6 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from goalpost import retry
 from goalpost.data import keys
 from goalpost.data import portfolio as portfolio_store
 from goalpost.data import positions as position_store
@@ -17,7 +18,7 @@ from goalpost.data.preferences import PreferenceRead
 from goalpost.domain.alerts import AlertType, NewAlert
 from goalpost.domain.charts import Tier, max_drawdown_percent
 from goalpost.domain.clock import utc_now
-from goalpost.domain.errors import BusinessRuleError, Conflict, InvalidInput, NotFound
+from goalpost.domain.errors import BusinessRuleError, ConcurrentModification, Conflict, InvalidInput, NotFound
 from goalpost.domain.performance import ALL_STRATEGIES, Metrics, StrategyStats, metrics
 from goalpost.domain.portfolio import CachedPrice
 from goalpost.domain.positions import (
@@ -197,10 +198,13 @@ def close_position(
 
 
 def delete_position(user_id: str, position_id: str) -> None:
-    position = get_position(user_id, position_id)
+    """Deletes the position as it is when the delete lands: one closed meanwhile (by the monitor, or a manual
+    close) is read again and deleted closed; one deleted meanwhile is a 404."""
     data, system = _tables()
-    if not position_store.delete(data, system, position):
-        raise Conflict("The position changed meanwhile; try again")
+    for _ in retry.attempts():
+        if position_store.delete(data, system, get_position(user_id, position_id)):
+            return
+    raise ConcurrentModification("The position is being changed by other requests; try again")
 
 
 def performance(user_id: str, strategy: str | None) -> tuple[Metrics, dict[str, Metrics]]:

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from goalpost import retry
 from goalpost.data import portfolio as portfolio_store
 from goalpost.data import positions as position_store
 from goalpost.data import preferences as preference_store
@@ -76,7 +77,7 @@ def _with_defaults(user_id: str, stored: dict[TradingGoalType, TradingGoal]) -> 
     """The stored goals, and the ones never used yet created with their default targets: one request, each
     conditional on still being missing, so two concurrent first uses create them once (the loser reads them
     again)."""
-    for _ in range(CREATE_ATTEMPTS):
+    for _ in retry.attempts(CREATE_ATTEMPTS):
         missing = [TradingGoal.default(t) for t in TradingGoalType if t not in stored]
         if not missing or trading_store.create_missing(_table(), user_id, missing):
             return {**stored, **{goal.goal_type: goal for goal in missing}}
@@ -105,7 +106,7 @@ def set_targets(user_id: str, updates: dict[TradingGoalType, Decimal], now: date
         raise BusinessRuleError("At least one target must be provided")
     moment = now or utc_now()
     value_now = round2(current_portfolio(user_id, moment).total_value)
-    for _ in range(CREATE_ATTEMPTS):
+    for _ in retry.attempts(CREATE_ATTEMPTS):
         stored = trading_store.goals(_table(), user_id)
         goals = {t: stored.get(t) or TradingGoal.default(t) for t in TradingGoalType}
         factors = []
