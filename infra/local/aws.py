@@ -79,13 +79,19 @@ def _attribute_values(attributes: dict[str, Any] | None) -> dict[str, str]:
     return values
 
 
+def _untracked_new(cls: type, *args: Any, **kwargs: Any) -> Any:
+    return object.__new__(cls)
+
+
 def _patch_moto() -> None:
-    """Serialize moto's request processing, record SNS publishes, and let Query look only at its partition
-    (infra.local.moto_speed). Done once per process."""
+    """Serialize moto's request processing, record SNS publishes, stop moto's instance tracking, and keep
+    moto's costs from growing with its data (infra.local.moto_speed). Done once per process."""
     global _patched  # noqa: PLW0603 (process-wide, once)
     if _patched:
         return
     from moto.core.botocore_stubber import BotocoreStubber
+    from moto.core.common_models import BaseModel
+    from moto.core.model_instances import reset_model_data
     from moto.sns.models import SNSBackend
 
     original_call = BotocoreStubber.__call__
@@ -125,6 +131,12 @@ def _patch_moto() -> None:
 
     BotocoreStubber.__call__ = serialized_call  # type: ignore[method-assign]
     SNSBackend.publish = recorded_publish  # type: ignore[method-assign,assignment]
+    # moto keeps every model instance it ever creates (every item written, every message) in its class's
+    # ``instances_tracked``, for its server's dashboard, until the mock stops: a long-running local server would
+    # grow with every write. Nothing here reads them (moto's S3 reset disposes of its keys through its buckets
+    # as well; S3 is not used), so none are kept.
+    BaseModel.__new__ = staticmethod(_untracked_new)  # type: ignore[method-assign]
+    reset_model_data()
     moto_speed.install()
     _patched = True
 
