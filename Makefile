@@ -21,7 +21,7 @@ help:
 	@echo "make test     lint + every test suite"
 	@echo "make verify   every test at thorough depth: more fuzzing, examples and race repetitions (~1 h)"
 	@echo "make lint     ruff (lint + format check) and mypy"
-	@echo "make bench    cold starts, requests per route, jobs at scale, cost model (~5 min)"
+	@echo "make bench    cold starts, requests per route, jobs, cost model, parse bound, soak (~8 min)"
 	@echo "make synth    synthesize the CloudFormation template (no AWS credentials needed)"
 	@echo "make deploy   deploy to the AWS account of your current credentials"
 
