@@ -1,7 +1,8 @@
 """The AWS of the local server and of the tests: moto in-process, built from the declaration.
 
 moto is not thread-safe, so every AWS call is serialized here: requests are served concurrently, but each
-DynamoDB/SNS/SQS call is atomic as on AWS (conditional writes and transactions keep their meaning).
+DynamoDB/SNS/SQS call is atomic as on AWS (conditional writes and transactions keep their meaning), and an
+invocation that times out is never interrupted inside one (infra.local.threads).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from goalpost import aws as goalpost_aws
 from goalpost import declaration
 from goalpost.settings import reset_settings
 from infra.local import moto_speed
+from infra.local.threads import uninterruptible
 
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
@@ -98,7 +100,8 @@ def _patch_moto() -> None:
 
     @wraps(original_call)
     def serialized_call(self: Any, *args: Any, **kwargs: Any) -> Any:
-        with _call_lock:
+        # A timed-out invocation is made to raise after the call, never inside it (moto's state stays whole).
+        with _call_lock, uninterruptible:
             return original_call(self, *args, **kwargs)
 
     original_publish = SNSBackend.publish

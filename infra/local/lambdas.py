@@ -1,20 +1,37 @@
-"""Invoking the declared Lambda handlers in-process, with a Lambda-like context."""
+"""Invoking the declared Lambda handlers in-process, with a Lambda-like context, each execution environment on a
+thread of its own, and each function's declared timeout enforced as Lambda enforces it."""
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
+import queue
+import sys
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures import wait as wait_for
+from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from goalpost.declaration import Function
 from infra.local.aws import ACCOUNT_ID, REGION
-from infra.local.threads import isolate_concurrent_requests
+from infra.local.threads import FunctionTimedOut, Watch, Watchdog, isolate_concurrent_requests, watched
 
 Handler = Callable[[dict[str, Any], Any], Any]
+
+
+class FunctionTimeout(Exception):
+    """The function ran past its declared timeout: Lambda ended the invocation (its environment is discarded)."""
+
+
+class IntegrationTimeout(Exception):
+    """The caller stopped waiting before the function finished (API Gateway's integration timeout); the function
+    goes on until it returns or reaches its own timeout, as it does on Lambda."""
 
 
 class LambdaContext:
@@ -28,10 +45,64 @@ class LambdaContext:
         self.aws_request_id = str(uuid.uuid4())
         self.log_group_name = f"/aws/lambda/{self.function_name}"
         self.log_stream_name = time.strftime("%Y/%m/%d/[$LATEST]") + uuid.uuid4().hex
-        self._deadline = time.monotonic() + function.timeout_seconds
+        self.started = time.monotonic()
+        self.deadline = self.started + function.timeout_seconds
 
     def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
+        return max(0, int((self.deadline - time.monotonic()) * 1000))
+
+
+class _Invocation:
+    def __init__(self, event: dict[str, Any], context: LambdaContext, watch: Watch) -> None:
+        self.event = event
+        self.context = context
+        self.watch = watch
+        self.outcome: Future[Any] = Future()
+
+
+class _Environment:
+    """One execution environment: a copy of the handler module, and the thread that runs its invocations one
+    at a time. One that timed out is discarded: its thread ends once the exception reaches it."""
+
+    def __init__(
+        self, function: Function, handler: Handler, number: int, release: Callable[[_Environment], None]
+    ) -> None:
+        self.function = function
+        self.handler = handler
+        self._release = release
+        self._inbox: queue.SimpleQueue[_Invocation] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._serve, name=f"lambda {function.name} #{number}", daemon=True)
+        self._thread.start()
+
+    def start(self, event: dict[str, Any], context: LambdaContext) -> _Invocation:
+        assert self._thread.ident is not None
+        invocation = _Invocation(event, context, Watch(self._thread.ident))
+        self._inbox.put(invocation)
+        return invocation
+
+    def _serve(self) -> None:
+        try:
+            while True:
+                invocation = self._inbox.get()
+                result: Any = None
+                error: BaseException | None = None
+                with watched(invocation.watch):
+                    try:
+                        result = self.handler(invocation.event, invocation.context)
+                    except FunctionTimedOut:
+                        raise
+                    except BaseException as raised:  # the caller's to handle, as Lambda reports a function error
+                        error = raised
+                    if not invocation.watch.finish():
+                        return  # too late: the caller has its timeout, and this environment is discarded
+                # Back in the idle pool before the caller hears back, so a caller's next invocation reuses it.
+                self._release(self)
+                if error is None:
+                    invocation.outcome.set_result(result)
+                else:
+                    invocation.outcome.set_exception(error)
+        except FunctionTimedOut:
+            return
 
 
 class HandlerRegistry:
@@ -39,19 +110,19 @@ class HandlerRegistry:
 
     Lambda never runs two invocations in one environment at once, and the handlers rely on that (the
     Powertools resolver keeps the current request on the app). So concurrent invocations of one function get
-    one environment each: a free one is reused, else another copy of the handler module is loaded."""
+    one environment each: a free one is reused, else another copy of the handler module is loaded.
+
+    Each invocation ends at its function's declared timeout: the caller gets ``FunctionTimeout`` then, the
+    "Task timed out" line goes to stderr as Lambda logs it, the handler's thread is made to raise
+    ``FunctionTimedOut`` (never inside a moto call), and its environment is discarded."""
+
+    _watchdog = Watchdog()
 
     def __init__(self) -> None:
         isolate_concurrent_requests()
         self._lock = threading.Lock()
-        self._idle: dict[str, list[Handler]] = {}
+        self._idle: dict[str, list[_Environment]] = {}
         self._loaded: dict[str, int] = {}
-
-    def get(self, function: Function) -> Handler:
-        """The handler of the function's first environment (imported normally)."""
-        handler = self._acquire(function)
-        self._release(function, handler)
-        return handler
 
     def _load(self, function: Function, copy: int) -> Handler:
         module_name, _, attribute = function.handler.rpartition(".")
@@ -69,22 +140,40 @@ class HandlerRegistry:
         handler: Handler = getattr(module, attribute)
         return handler
 
-    def _acquire(self, function: Function) -> Handler:
+    def _acquire(self, function: Function) -> _Environment:
         with self._lock:
             idle = self._idle.setdefault(function.handler, [])
             if idle:
                 return idle.pop()
             copy = self._loaded.get(function.handler, 0)
             self._loaded[function.handler] = copy + 1
-        return self._load(function, copy)
+        return _Environment(function, self._load(function, copy), copy, self._release)
 
-    def _release(self, function: Function, handler: Handler) -> None:
+    def _release(self, environment: _Environment) -> None:
         with self._lock:
-            self._idle[function.handler].append(handler)
+            self._idle[environment.function.handler].append(environment)
 
-    def invoke(self, function: Function, event: dict[str, Any]) -> Any:
-        handler = self._acquire(function)
-        try:
-            return handler(event, LambdaContext(function))
-        finally:
-            self._release(function, handler)
+    def invoke(self, function: Function, event: dict[str, Any], *, wait_seconds: float | None = None) -> Any:
+        """The handler's result (or its exception). ``FunctionTimeout`` at the function's timeout;
+        ``IntegrationTimeout`` when ``wait_seconds`` pass first."""
+        environment = self._acquire(function)
+        context = LambdaContext(function)
+        invocation = environment.start(event, context)
+        # A weak reference: an invocation that finished is forgotten at once, not kept until its deadline.
+        self._watchdog.at(context.deadline, partial(self._time_out, weakref.ref(invocation)))
+        done, _ = wait_for([invocation.outcome], timeout=wait_seconds)
+        if not done:
+            raise IntegrationTimeout(f"{function.name} did not answer within {wait_seconds} seconds")
+        return invocation.outcome.result()
+
+    @staticmethod
+    def _time_out(reference: weakref.ref[_Invocation]) -> None:
+        invocation = reference()
+        if invocation is None or not invocation.watch.expire():
+            return
+        context = invocation.context
+        elapsed = time.monotonic() - context.started
+        stamp = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        message = f"Task timed out after {elapsed:.2f} seconds"
+        print(f"{stamp} {context.aws_request_id} {message}", file=sys.stderr, flush=True)
+        invocation.outcome.set_exception(FunctionTimeout(f"{context.function_name}: {message}"))

@@ -19,11 +19,14 @@ from urllib.parse import urlsplit
 from goalpost import declaration
 from infra.local.auth import MAX_TTL_SECONDS, InvalidToken, TokenAuthority, api_gateway_claims, bearer_token
 from infra.local.aws import published
-from infra.local.lambdas import HandlerRegistry
+from infra.local.lambdas import FunctionTimeout, HandlerRegistry, IntegrationTimeout
 from infra.local.routing import RouteTable, build_event
 from infra.local.scheduler import JobRunner
 
 MAX_BODY_BYTES = 1024 * 1024
+# How long an HTTP API waits for its Lambda integration (the default and the most): past it, API Gateway answers
+# 503 while the function runs on. A function's own timeout, if shorter, ends it first: a 500.
+INTEGRATION_TIMEOUT_SECONDS = 30.0
 USER_ID_PATTERN = re.compile(r"^[A-Za-z0-9._@+-]{1,128}$")
 CORS_HEADERS = {
     "access-control-allow-origin": "*",
@@ -77,6 +80,7 @@ class LocalGateway(ThreadingHTTPServer):
         runner: JobRunner,
         throttle: bool = False,
         market: Any = None,
+        integration_timeout_seconds: float = INTEGRATION_TIMEOUT_SECONDS,
     ) -> None:
         super().__init__(address, GatewayRequestHandler)
         self.authority = authority
@@ -84,6 +88,7 @@ class LocalGateway(ThreadingHTTPServer):
         self.runner = runner
         self.routes = RouteTable()
         self.market = market
+        self.integration_timeout_seconds = integration_timeout_seconds
         self.bucket = (
             TokenBucket(declaration.THROTTLE_RATE_PER_SECOND, declaration.THROTTLE_BURST) if throttle else None
         )
@@ -300,7 +305,14 @@ class GatewayRequestHandler(BaseHTTPRequestHandler):
             host=self.headers.get("host", "127.0.0.1"),
         )
         try:
-            result = gateway.registry.invoke(match.function, event)
+            result = gateway.registry.invoke(match.function, event, wait_seconds=gateway.integration_timeout_seconds)
+        except IntegrationTimeout:
+            self._send_json(HTTPStatus.SERVICE_UNAVAILABLE, {"message": "Service Unavailable"})
+            return
+        except FunctionTimeout:
+            # Lambda reports a timeout as a function error, which API Gateway answers as any other.
+            self._send_json(HTTPStatus.INTERNAL_SERVER_ERROR, {"message": "Internal Server Error"})
+            return
         except Exception:
             # What API Gateway answers when the function itself fails (the handlers map their own errors).
             traceback.print_exc(file=sys.stderr)
