@@ -31,6 +31,12 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
         default=os.environ.get("GOALPOST_THROTTLE", "off"),
         help="apply the deployed stage's rate/burst limits (GOALPOST_THROTTLE)",
     )
+    parser.add_argument(
+        "--body-timeout",
+        type=float,
+        default=float(os.environ.get("GOALPOST_BODY_TIMEOUT_SECONDS", "10")),
+        help="seconds a request body has to arrive whole, else 408 (GOALPOST_BODY_TIMEOUT_SECONDS)",
+    )
     parser.add_argument("--quiet", action="store_true", help="print only the ready line")
     return parser.parse_args(argv)
 
@@ -104,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
             runner=runner,
             throttle=args.throttle == "on",
             market=market,
+            body_timeout_seconds=args.body_timeout,
         )
     except OSError as error:
         print(f"Cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)

@@ -4,6 +4,7 @@ Lambda runs, plus the ``/_local/*`` control routes that are never deployed."""
 from __future__ import annotations
 
 import base64
+import io
 import json
 import re
 import sys
@@ -13,20 +14,23 @@ import traceback
 from datetime import datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, cast
 
 from goalpost import declaration
 from infra.local.auth import MAX_TTL_SECONDS, InvalidToken, TokenAuthority, api_gateway_claims, bearer_token
 from infra.local.aws import published
 from infra.local.lambdas import FunctionTimeout, HandlerRegistry, IntegrationTimeout
-from infra.local.routing import RouteTable, build_event
+from infra.local.routing import Match, RouteTable, build_event
 from infra.local.scheduler import JobRunner
 
 MAX_BODY_BYTES = 1024 * 1024
 # How long an HTTP API waits for its Lambda integration (the default and the most): past it, API Gateway answers
 # 503 while the function runs on. A function's own timeout, if shorter, ends it first: a 500.
 INTEGRATION_TIMEOUT_SECONDS = 30.0
+BODY_TIMEOUT_SECONDS = 10.0  # a body that has not arrived whole by then is a 408
+IDLE_TIMEOUT_SECONDS = 60.0  # a connection silent this long (between requests or within one) is closed
+METHOD = re.compile(r"[A-Z][A-Z0-9_-]*")  # API Gateway takes methods in capitals only
+HTTP_VERSIONS = ("HTTP/1.0", "HTTP/1.1")
 USER_ID_PATTERN = re.compile(r"^[A-Za-z0-9._@+-]{1,128}$")
 CORS_HEADERS = {
     "access-control-allow-origin": "*",
@@ -81,14 +85,22 @@ class LocalGateway(ThreadingHTTPServer):
         throttle: bool = False,
         market: Any = None,
         integration_timeout_seconds: float = INTEGRATION_TIMEOUT_SECONDS,
+        body_timeout_seconds: float = BODY_TIMEOUT_SECONDS,
+        idle_timeout_seconds: float = IDLE_TIMEOUT_SECONDS,
     ) -> None:
         super().__init__(address, GatewayRequestHandler)
         self.authority = authority
         self.registry = registry
         self.runner = runner
         self.routes = RouteTable()
+        self.catch_all = next(
+            (Match(f, route, {}) for f in declaration.API_FUNCTIONS for route in f.routes if route.path == "$default"),
+            None,
+        )
         self.market = market
         self.integration_timeout_seconds = integration_timeout_seconds
+        self.body_timeout_seconds = body_timeout_seconds
+        self.idle_timeout_seconds = idle_timeout_seconds
         self.bucket = (
             TokenBucket(declaration.THROTTLE_RATE_PER_SECOND, declaration.THROTTLE_BURST) if throttle else None
         )
@@ -171,12 +183,66 @@ def _json_object(body: bytes, *, empty_ok: bool = False) -> dict[str, Any]:
     return parsed
 
 
+class Refused(Exception):
+    """A request the gateway answers itself (before any route), closing the connection after."""
+
+    def __init__(self, status: HTTPStatus, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+def request_line_problem(words: list[str]) -> str | None:
+    """Why API Gateway would refuse this request line (split on single spaces), or None."""
+    if len(words) != 3:
+        return "The request line must be '<METHOD> <path> HTTP/1.1'"
+    method, target, version = words
+    if not METHOD.fullmatch(method):
+        return f"Invalid method {method!r}"
+    if not target.startswith("/"):
+        return "The request target must be a path, such as /goals"
+    if version not in HTTP_VERSIONS:
+        return f"Unsupported protocol {version!r}"
+    return None
+
+
 class GatewayRequestHandler(BaseHTTPRequestHandler):
     server: LocalGateway
     protocol_version = "HTTP/1.1"
+    target = "/"  # the request target exactly as sent (http.server's ``path`` reduces a leading // to /)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the handlers log structured lines; an access log per request would drown them
+
+    def setup(self) -> None:
+        super().setup()
+        # An idle keep-alive connection, or a client that stops mid-request, is dropped after this long
+        # instead of holding its thread for good.
+        self.connection.settimeout(self.server.idle_timeout_seconds)
+
+    def parse_request(self) -> bool:
+        """http.server serves what API Gateway refuses: HTTP/0.9 (answered with no status line at all), any
+        method spelling, absolute-form targets; each is a 400 here."""
+        line = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+        words = line.split(" ")
+        problem = request_line_problem(words) if line else None
+        if problem is not None:
+            self.requestline, self.command, self.request_version = line, "", self.protocol_version
+            self.send_error(HTTPStatus.BAD_REQUEST, problem)
+            return False
+        if not super().parse_request():
+            return False
+        self.target = words[1]
+        return True
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Every refusal of http.server's (a request line or headers it cannot read, a URI too long) and ours in
+        API Gateway's JSON, under an HTTP/1.1 status line, with the connection closed after."""
+        if self.request_version not in HTTP_VERSIONS:
+            self.request_version = self.protocol_version
+        self.close_connection = True
+        phrase = HTTPStatus(code).phrase
+        self._send_json(code, {"message": phrase, "detail": message or phrase})
 
     def do_GET(self) -> None:
         self._handle()
@@ -199,8 +265,11 @@ class GatewayRequestHandler(BaseHTTPRequestHandler):
     def do_OPTIONS(self) -> None:
         # A preflight's body (if a client sends one) is read off the connection, or it would be taken for
         # the next request on this keep-alive connection.
-        if self._read_body() is None:
-            self.close_connection = True
+        try:
+            self._read_body()
+        except Refused as refused:
+            self.send_error(refused.status, refused.detail)
+            return
         self._send(HTTPStatus.NO_CONTENT, {**CORS_HEADERS}, b"")
 
     def __getattr__(self, name: str) -> Any:
@@ -210,51 +279,84 @@ class GatewayRequestHandler(BaseHTTPRequestHandler):
             return self._handle
         raise AttributeError(name)
 
-    def _read_body(self) -> bytes | None:
-        """The request body, or None when it is over the limit or its framing is unreadable (the connection
-        is then closed, since where the next request starts is unknown)."""
-        if "chunked" in self.headers.get("transfer-encoding", "").lower():
-            return self._read_chunked()
-        text = self.headers.get("content-length") or "0"
-        if not text.isdigit() or int(text) > MAX_BODY_BYTES:
-            return None
-        length = int(text)
-        return self.rfile.read(length) if length > 0 else b""
+    # ------------------------------------------------------------ the body, within its time limit
 
-    def _read_chunked(self) -> bytes | None:
+    def _read_body(self) -> bytes:
+        """The request body, whole, within ``body_timeout_seconds``. Refused when it is over the limit, its
+        framing is unreadable, it ends early or it is late (the connection is then closed: where the next
+        request would start is unknown)."""
+        deadline = time.monotonic() + self.server.body_timeout_seconds
+        try:
+            if "chunked" in self.headers.get("transfer-encoding", "").lower():
+                return self._read_chunked(deadline)
+            text = self.headers.get("content-length") or "0"
+            if not text.isdigit() or int(text) > MAX_BODY_BYTES:
+                raise Refused(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "Request body too large or unreadable")
+            return self._read_exactly(int(text), deadline)
+        except TimeoutError:
+            raise Refused(HTTPStatus.REQUEST_TIMEOUT, "The request body did not arrive in time") from None
+        finally:
+            self.connection.settimeout(self.server.idle_timeout_seconds)
+
+    def _buffered(self, deadline: float) -> io.BufferedReader:
+        """The connection's reader, its next socket read limited to what is left of ``deadline``."""
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError
+        self.connection.settimeout(left)
+        return cast(io.BufferedReader, self.rfile)
+
+    def _read_exactly(self, size: int, deadline: float) -> bytes:
+        parts: list[bytes] = []
+        while size > 0:
+            part = self._buffered(deadline).read1(min(size, 65536))
+            if not part:
+                raise Refused(HTTPStatus.BAD_REQUEST, "The request body ended before its declared length")
+            parts.append(part)
+            size -= len(part)
+        return b"".join(parts)
+
+    def _read_line(self, limit: int, deadline: float) -> bytes:
+        line = b""
+        while len(line) < limit and not line.endswith(b"\n"):
+            ahead = self._buffered(deadline).peek(1)[: limit - len(line)]
+            if not ahead:
+                raise Refused(HTTPStatus.BAD_REQUEST, "The request body ended before its last chunk")
+            end = ahead.find(b"\n")
+            line += self.rfile.read(len(ahead) if end < 0 else end + 1)  # already buffered: no wait
+        return line
+
+    def _read_chunked(self, deadline: float) -> bytes:
         chunks: list[bytes] = []
         size = 0
         while True:
-            line = self.rfile.readline(64).split(b";")[0].strip()
+            line = self._read_line(64, deadline).split(b";")[0].strip()
             try:
                 chunk_size = int(line, 16)
             except ValueError:
-                return None
+                chunk_size = -1
             size += chunk_size
             if chunk_size < 0 or size > MAX_BODY_BYTES:
-                return None
+                raise Refused(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "Request body too large or unreadable")
             if chunk_size == 0:
-                while self.rfile.readline(1024).strip():  # trailers, up to the blank line
+                while self._read_line(1024, deadline).strip():  # trailers, up to the blank line
                     pass
                 return b"".join(chunks)
-            chunks.append(self.rfile.read(chunk_size))
-            self.rfile.readline(8)  # the CRLF after each chunk
+            chunks.append(self._read_exactly(chunk_size, deadline))
+            self._read_line(8, deadline)  # the CRLF after each chunk
+
+    # ------------------------------------------------------------ answering
 
     def _handle(self) -> None:
         try:
-            split = urlsplit(self.path)
+            path, _, query = self.target.partition("?")
             body = self._read_body()
-            if body is None:
-                self.close_connection = True
-                self._send_json(
-                    HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                    {"message": "Request Entity Too Large", "detail": "Request body too large or unreadable"},
-                )
-                return
-            if split.path.startswith("/_local/"):
-                self._handle_control(split.path, body)
+            if path.startswith("/_local/"):
+                self._handle_control(path, body)
             else:
-                self._handle_api(split.path or "/", split.query, body)
+                self._handle_api(path, query, body)
+        except Refused as refused:
+            self.send_error(refused.status, refused.detail)
         except Exception as error:  # a gateway bug must not kill the connection without an answer
             self._send_json(
                 HTTPStatus.INTERNAL_SERVER_ERROR, {"message": "Internal Server Error", "detail": str(error)}
@@ -275,7 +377,8 @@ class GatewayRequestHandler(BaseHTTPRequestHandler):
             )
             return
         method = "GET" if self.command == "HEAD" else self.command
-        match = gateway.routes.match(method, path)
+        # API Gateway matches the path's segments as sent: one left empty (``//goals``) is no declared path.
+        match = gateway.routes.match(method, path) if "//" not in path else gateway.catch_all
         if match is None:
             self._send_json(HTTPStatus.NOT_FOUND, {"message": "Not Found", "detail": "Not found"})
             return
@@ -351,6 +454,8 @@ class GatewayRequestHandler(BaseHTTPRequestHandler):
         for cookie in cookies or []:
             self.send_header("set-cookie", cookie)
         self.send_header("content-length", str(len(body) if length is None else length))
+        if self.close_connection:
+            self.send_header("connection", "close")
         self.end_headers()
-        if body:
+        if body and self.command != "HEAD":  # a HEAD answer has the length of the body, never the body
             self.wfile.write(body)

@@ -116,3 +116,51 @@ def test_concurrent_requests_each_see_their_own_event() -> None:
     for thread in threads:
         thread.join()
     assert seen == {n: n for n in range(8)}
+
+
+@pytest.mark.parametrize(
+    ("words", "refused"),
+    [
+        (["GET", "/goals?limit=5", "HTTP/1.1"], False),
+        (["M-SEARCH", "/x", "HTTP/1.0"], False),
+        (["GET", "/goals"], True),
+        (["Get", "/goals", "HTTP/1.1"], True),
+        (["GET", "http://host/goals", "HTTP/1.1"], True),
+        (["GET", "*", "HTTP/1.1"], True),
+        (["GET", "/goals", "HTTP/0.9"], True),
+        (["GET", "", "/goals", "HTTP/1.1"], True),
+    ],
+)
+def test_request_lines_api_gateway_refuses(words: list[str], refused: bool) -> None:
+    from infra.local.server import request_line_problem
+
+    assert (request_line_problem(words) is not None) == refused
+
+
+def test_an_idle_connection_is_closed() -> None:
+    """A keep-alive connection that says nothing no longer holds its thread for good."""
+    import socket
+    import threading
+    import time
+
+    from infra.local.lambdas import HandlerRegistry
+    from infra.local.scheduler import JobRunner
+    from infra.local.server import LocalGateway
+
+    registry = HandlerRegistry()
+    gateway = LocalGateway(
+        ("127.0.0.1", 0),
+        authority=TokenAuthority(),
+        registry=registry,
+        runner=JobRunner(registry),
+        idle_timeout_seconds=0.3,
+    )
+    threading.Thread(target=gateway.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        with socket.create_connection(gateway.server_address[:2], timeout=5) as idle:
+            started = time.monotonic()
+            assert idle.recv(1) == b""  # closed by the server, not by this client's own timeout
+            assert time.monotonic() - started < 2
+    finally:
+        gateway.shutdown()
+        gateway.server_close()
