@@ -11,7 +11,11 @@ import os
 import signal
 import sys
 import threading
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from infra.local.auth import TokenAuthority
 
 
 def _parse_args(argv: list[str]) -> argparse.Namespace:
@@ -37,6 +41,12 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
         default=float(os.environ.get("GOALPOST_BODY_TIMEOUT_SECONDS", "10")),
         help="seconds a request body has to arrive whole, else 408 (GOALPOST_BODY_TIMEOUT_SECONDS)",
     )
+    parser.add_argument(
+        "--key-file",
+        default=os.environ.get("GOALPOST_LOCAL_KEY_FILE") or None,
+        help="sign tokens with the RSA key in this file, made on first start: tokens outlive a restart "
+        "(GOALPOST_LOCAL_KEY_FILE; by default a new key each start)",
+    )
     parser.add_argument("--quiet", action="store_true", help="print only the ready line")
     return parser.parse_args(argv)
 
@@ -50,14 +60,14 @@ def _configure_environment() -> None:
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", os.environ.get("GOALPOST_LOG_LEVEL", "WARNING"))
 
 
-def _banner(url: str, token: str, demo: bool, schedules: bool) -> str:
+def _banner(url: str, token: str, demo: bool, schedules: bool, stable_key: bool) -> str:
     auth = '-H "Authorization: Bearer $TOKEN"'
     lines = [
         f"Goalpost is running on {url}",
         f"  API docs:   {url}/docs   (OpenAPI: {url}/openapi.json)",
         f"  schedules:  {'on' if schedules else 'off'}   demo data: {'yes (user demo)' if demo else 'no'}",
         "",
-        "A demo token (user 'demo', admin, valid 24 h):",
+        f"A demo token (user 'demo', admin, valid 24 h{', and across restarts' if stable_key else ''}):",
         f"  export TOKEN={token}",
         "",
         "Try:",
@@ -78,18 +88,27 @@ def _banner(url: str, token: str, demo: bool, schedules: bool) -> str:
     return "\n".join(lines)
 
 
+def _authority(key_file: str | None) -> TokenAuthority:
+    from infra.local.auth import TokenAuthority
+
+    try:
+        return TokenAuthority(key_file=Path(key_file) if key_file else None)
+    except (OSError, ValueError) as error:
+        sys.exit(f"Cannot use the signing key file {key_file}: {error}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(sys.argv[1:] if argv is None else argv)
     _configure_environment()
 
     from goalpost.settings import get_settings, reset_settings
-    from infra.local.auth import TokenAuthority
     from infra.local.aws import LOCAL_ALPACA_CREDENTIALS, LocalAws
     from infra.local.lambdas import HandlerRegistry
     from infra.local.market import SimulatedMarket
     from infra.local.scheduler import JobRunner, Scheduler
     from infra.local.server import LocalGateway
 
+    authority = _authority(args.key_file)
     aws = LocalAws().start()
     # In demo mode a symbol nobody set follows a random walk; otherwise it is unknown, as a real provider's.
     market = SimulatedMarket(
@@ -101,7 +120,6 @@ def main(argv: list[str] | None = None) -> int:
     reset_settings()
     registry = HandlerRegistry()
     runner = JobRunner(registry)
-    authority = TokenAuthority()
     try:
         gateway = LocalGateway(
             (args.host, args.port),
@@ -130,7 +148,9 @@ def main(argv: list[str] | None = None) -> int:
 
     token = authority.issue("demo", ["admin"], 24 * 3600)
     print(
-        f"ready {gateway.url}" if args.quiet else _banner(gateway.url, token, args.demo, scheduler is not None),
+        f"ready {gateway.url}"
+        if args.quiet
+        else _banner(gateway.url, token, args.demo, scheduler is not None, bool(args.key_file)),
         flush=True,
     )
 

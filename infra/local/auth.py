@@ -1,16 +1,22 @@
 """JWTs for the local server, verified the way API Gateway's JWT authorizer verifies Cognito's.
 
-A fresh RSA key signs the tokens of each run (``POST /_local/token``); verification checks the RS256
-signature, issuer, audience, expiry and ``sub`` before any handler runs, and hands the claims on shaped as
-API Gateway shapes them (every value a string; arrays as ``"[a b]"``)."""
+A fresh RSA key signs the tokens of each run (``POST /_local/token``), unless a key file is given
+(``GOALPOST_LOCAL_KEY_FILE``): then the key in it, made on the first start, so tokens outlive a restart.
+Verification checks the RS256 signature, issuer, audience, expiry and ``sub`` before any handler runs, and hands
+the claims on shaped as API Gateway shapes them (every value a string; arrays as ``"[a b]"``). Local only:
+deployed, Cognito signs and API Gateway verifies."""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import jwt
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 ISSUER = "https://cognito-idp.local/goalpost-local"
@@ -24,13 +30,49 @@ class InvalidToken(Exception):
     pass
 
 
+def _new_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def _read_key(path: Path) -> rsa.RSAPrivateKey:
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except (ValueError, TypeError):  # not PEM, or a key with a password
+        key = None
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ValueError(f"{path} holds no unencrypted RSA private key in PEM")
+    return key
+
+
+def signing_key(path: Path) -> rsa.RSAPrivateKey:
+    """The RSA key in ``path`` (PEM); made and written there, readable by its owner only, when there is none.
+    A file that holds something else is an error (ValueError), never replaced."""
+    if path.exists():
+        return _read_key(path)
+    key = _new_key()
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    written = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+    with os.fdopen(os.open(written, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+        out.write(pem)
+    try:
+        os.link(written, path)  # whole or not at all, and never over a key another server wrote meanwhile
+    except FileExistsError:
+        return _read_key(path)
+    finally:
+        written.unlink()
+    return key
+
+
 class TokenAuthority:
-    def __init__(self, issuer: str = ISSUER, audience: str = AUDIENCE) -> None:
+    def __init__(self, issuer: str = ISSUER, audience: str = AUDIENCE, *, key_file: Path | None = None) -> None:
         self.issuer = issuer
         self.audience = audience
-        self.key_id = uuid.uuid4().hex
-        self._private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self._private_key = signing_key(key_file) if key_file is not None else _new_key()
         self._public_key = self._private_key.public_key()
+        # Named by the key itself (a hash of the public key), so one key keeps one ``kid`` across restarts.
+        der = self._public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        self.key_id = hashlib.sha256(der).hexdigest()[:32]
 
     def issue(self, user_id: str, groups: list[str] | None = None, expires_in: int = DEFAULT_TTL_SECONDS) -> str:
         now = int(time.time())

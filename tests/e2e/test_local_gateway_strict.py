@@ -12,6 +12,7 @@ import socket
 import time
 from collections.abc import Iterator
 from http.client import HTTPConnection
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -137,3 +138,25 @@ def test_keep_alive_head_and_preflight_still_work_on_one_connection(http: Client
         assert [goal["name"] for goal in json.loads(connection.getresponse().read())] == ["Car"]
     finally:
         connection.close()
+
+
+def test_a_restart_keeps_tokens_with_a_key_file_and_loses_every_item(tmp_path: Path) -> None:
+    """What README says of a restart: all data is gone (moto lives in memory); tokens survive only with
+    GOALPOST_LOCAL_KEY_FILE."""
+    env = {"GOALPOST_LOCAL_KEY_FILE": str(tmp_path / "local.pem")}
+    first = start_server("--schedules", "off", env=env)
+    try:
+        token = first.client.token("restarted", expires_in=600)
+        assert (
+            first.client.request(
+                "POST", "/goals", {"name": "Trip", "type": "savings", "target_amount": 9}, token=token
+            ).status
+            == 201
+        )
+    finally:
+        stop_server(first)
+    second = start_server("--schedules", "off", env=env)
+    try:
+        assert second.client.request("GET", "/goals", token=token).json == []
+    finally:
+        stop_server(second)

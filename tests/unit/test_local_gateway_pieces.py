@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import jwt
 import pytest
 
@@ -164,3 +166,25 @@ def test_an_idle_connection_is_closed() -> None:
     finally:
         gateway.shutdown()
         gateway.server_close()
+
+
+def test_a_key_file_keeps_tokens_valid_across_restarts(tmp_path: Path) -> None:
+    key_file = tmp_path / "keys" / "local.pem"
+    first = TokenAuthority(key_file=key_file)
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    token = first.issue("alice")
+
+    restarted = TokenAuthority(key_file=key_file)
+    assert restarted.verify(token)["sub"] == "alice"
+    assert restarted.jwks() == first.jwks()
+    assert [path.name for path in key_file.parent.iterdir()] == ["local.pem"]  # no temporary file left
+    with pytest.raises(InvalidToken):
+        TokenAuthority().verify(token)  # without the file, each start has a key of its own
+
+
+def test_a_key_file_that_holds_something_else_is_refused_not_replaced(tmp_path: Path) -> None:
+    key_file = tmp_path / "local.pem"
+    key_file.write_text("not a key")
+    with pytest.raises(ValueError, match="key"):
+        TokenAuthority(key_file=key_file)
+    assert key_file.read_text() == "not a key"
