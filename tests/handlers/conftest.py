@@ -16,7 +16,9 @@ from infra.local.aws import LocalAws, published
 from infra.local.lambdas import HandlerRegistry
 from infra.local.routing import RouteTable, build_event
 
-registry = HandlerRegistry()
+# Handler tests hold hundreds of items per request on a shared machine; the deployed timeouts are the local
+# server's to enforce (tests/unit/test_local_timeouts.py), not a limit on how slow moto may be here.
+registry = HandlerRegistry(timeout_scale=10)
 _registry = registry
 _routes = RouteTable()
 
