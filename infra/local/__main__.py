@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from infra.local.auth import TokenAuthority
+    from infra.local.scheduler import JobRunner
 
 
 def _parse_args(argv: list[str]) -> argparse.Namespace:
@@ -88,6 +89,16 @@ def _banner(url: str, token: str, demo: bool, schedules: bool, stable_key: bool)
     return "\n".join(lines)
 
 
+def _prime(runner: JobRunner) -> None:
+    """Prices in the cache and a first snapshot before the banner: a newcomer's first look finds positions
+    priced and a chart with a point, not ``price_missing`` and nothing until the first 5-minute slot."""
+    for job in ("price_update", "snapshot"):
+        try:
+            runner.run(job)
+        except Exception as error:  # the schedules will try again; the server starts either way
+            print(f"job {job} failed at start: {error!r}", file=sys.stderr)
+
+
 def _authority(key_file: str | None) -> TokenAuthority:
     from infra.local.auth import TokenAuthority
 
@@ -139,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
         from infra.local.demo import seed
 
         seed("demo")
+    if args.schedules == "on" or args.demo:
+        _prime(runner)
     scheduler = None
     if args.schedules == "on":
         scheduler = Scheduler(

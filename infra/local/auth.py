@@ -27,7 +27,28 @@ MAX_TTL_SECONDS = 7 * 24 * 3600
 
 
 class InvalidToken(Exception):
-    pass
+    """Why a token was refused, in words fit for the 401's ``detail``: what went wrong and what to do."""
+
+
+HOW_TO_RENEW = "get a new one from POST /_local/token"
+EARLIER_RUN = (
+    "The token was signed by an earlier run of the local server (each start signs with a new key, and a restart "
+    f"loses every token): {HOW_TO_RENEW}, or start with GOALPOST_LOCAL_KEY_FILE=<path> to keep tokens across restarts"
+)
+
+
+def _reason(error: jwt.PyJWTError) -> str:
+    if isinstance(error, jwt.ExpiredSignatureError):
+        return f"The token has expired: {HOW_TO_RENEW}"
+    if isinstance(error, jwt.InvalidSignatureError):
+        return f"The token's signature does not verify with this server's key: {HOW_TO_RENEW}"
+    if isinstance(error, jwt.InvalidAudienceError | jwt.InvalidIssuerError):
+        return f"The token was not issued for this API ({error}): {HOW_TO_RENEW}"
+    if isinstance(error, jwt.MissingRequiredClaimError):
+        return f"The token lacks a required claim ({error}): {HOW_TO_RENEW}"
+    if isinstance(error, jwt.DecodeError):
+        return f"The bearer token is not a well-formed signed JWT: {HOW_TO_RENEW}"
+    return f"The token is not valid ({error}): {HOW_TO_RENEW}"
 
 
 def _new_key() -> rsa.RSAPrivateKey:
@@ -94,8 +115,10 @@ class TokenAuthority:
     def verify(self, token: str) -> dict[str, Any]:
         try:
             header = jwt.get_unverified_header(token)
+            if header.get("alg") != ALGORITHM:
+                raise InvalidToken(f"The token is not signed with {ALGORITHM}: {HOW_TO_RENEW}")
             if header.get("kid") != self.key_id:
-                raise InvalidToken("unknown signing key")
+                raise InvalidToken(EARLIER_RUN)
             claims: dict[str, Any] = jwt.decode(
                 token,
                 self._public_key,
@@ -105,7 +128,7 @@ class TokenAuthority:
                 options={"require": ["exp", "iat", "sub", "iss", "aud"]},
             )
         except jwt.PyJWTError as error:
-            raise InvalidToken(str(error)) from error
+            raise InvalidToken(_reason(error)) from error
         return claims
 
     def jwks(self) -> dict[str, Any]:
@@ -126,8 +149,8 @@ def api_gateway_claims(claims: dict[str, Any]) -> dict[str, str]:
 
 def bearer_token(authorization: str | None) -> str:
     if not authorization:
-        raise InvalidToken("missing Authorization header")
+        raise InvalidToken("No Authorization header: send 'Authorization: Bearer <token>' (POST /_local/token)")
     scheme, _, token = authorization.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise InvalidToken("Authorization must be 'Bearer <token>'")
+        raise InvalidToken("The Authorization header must be 'Bearer <token>', the word Bearer, a space, the token")
     return token.strip()

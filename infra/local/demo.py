@@ -19,27 +19,36 @@ from goalpost.schemas.goals import GoalCreate
 from goalpost.services import funding, goals, plans, progress
 from goalpost.services.goals import GoalDraft
 from goalpost.settings import get_settings
+from infra.local.market import starting_price
 
 
 def _goal(user_id: str, fields: dict[str, Any]) -> Goal:
     return goals.create_goal(user_id, GoalDraft.of(GoalCreate.model_validate(fields)))
 
 
-DEMO_POSITIONS = (  # symbol, side, quantity, entry price
-    ("AAPL", Side.LONG, "50", "180"),
-    ("MSFT", Side.LONG, "20", "410"),
-    ("TSLA", Side.SHORT, "10", "250"),
-    ("BTCUSDT", Side.LONG, "0.25", "60000"),
-    ("ETHUSDT", Side.LONG, "3", "3000"),
+# symbol, side, quantity, and the entry relative to where the simulated market starts the symbol: a few
+# percent either way, so the demo opens with modest gains and losses rather than whatever two made-up
+# numbers would give (the random walk moves on from the market's start).
+DEMO_POSITIONS = (
+    ("AAPL", Side.LONG, "50", "-0.04"),
+    ("MSFT", Side.LONG, "20", "-0.015"),
+    ("TSLA", Side.SHORT, "10", "0.03"),
+    ("BTCUSDT", Side.LONG, "0.25", "-0.05"),
+    ("ETHUSDT", Side.LONG, "3", "0.02"),
 )
+
+
+def demo_entry(symbol: str, offset: str) -> Decimal:
+    return (starting_price(symbol) * (1 + Decimal(offset))).quantize(Decimal("0.01"))
 
 
 def seed_portfolio(user_id: str) -> None:
     settings = get_settings()
     now = utc_now()
     portfolio_store.set_cash(settings.data_table_name, user_id, Decimal("5000"), now)
-    for symbol, side, quantity, entry in DEMO_POSITIONS:
-        position = Position.opened(user_id, symbol, Decimal(quantity), Decimal(entry), now, side=side)
+    for symbol, side, quantity, offset in DEMO_POSITIONS:
+        entry = demo_entry(symbol, offset)
+        position = Position.opened(user_id, symbol, Decimal(quantity), entry, now, side=side)
         position_store.open_position(settings.data_table_name, settings.system_table_name, position)
 
 

@@ -72,6 +72,16 @@ ANCHORS = {
     "DOGE": Decimal("0.1500"),
     "ADA": Decimal("0.4500"),
 }
+# Well-known stocks start near their usual level too, so the demo's positions meet a market that matches them.
+STOCK_ANCHORS = {
+    "AAPL": Decimal("190.00"),
+    "MSFT": Decimal("420.00"),
+    "TSLA": Decimal("240.00"),
+    "NVDA": Decimal("120.00"),
+    "AMZN": Decimal("185.00"),
+    "GOOGL": Decimal("170.00"),
+    "SPY": Decimal("560.00"),
+}
 QUOTE_ASSETS = ("USDT", "USDC", "BUSD")
 WALK_STEP = 0.002  # standard deviation of one step, as a fraction of the price
 CENT = Decimal("0.01")
@@ -186,6 +196,8 @@ def _stable_int(symbol: str, salt: str = "") -> int:
 def starting_price(symbol: str) -> Decimal:
     """A plausible, repeatable first price for a symbol nobody set: well-known coins near their usual
     level, anything else between 5 and 500."""
+    if symbol in STOCK_ANCHORS:
+        return STOCK_ANCHORS[symbol]
     for quote in QUOTE_ASSETS:
         base = symbol.removesuffix(quote)
         if base != symbol and base in ANCHORS:

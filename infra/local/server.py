@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
 
 from goalpost import declaration
+from goalpost.edges.api import NO_SUCH_ROUTE
 from infra.local.auth import MAX_TTL_SECONDS, InvalidToken, TokenAuthority, api_gateway_claims, bearer_token
 from infra.local.aws import published
 from infra.local.lambdas import FunctionTimeout, HandlerRegistry, IntegrationTimeout
@@ -31,6 +32,15 @@ BODY_TIMEOUT_SECONDS = 10.0  # a body that has not arrived whole by then is a 40
 IDLE_TIMEOUT_SECONDS = 60.0  # a connection silent this long (between requests or within one) is closed
 METHOD = re.compile(r"[A-Z][A-Z0-9_-]*")  # API Gateway takes methods in capitals only
 HTTP_VERSIONS = ("HTTP/1.0", "HTTP/1.1")
+LOCAL_ROUTES = (
+    "POST /_local/token, POST /_local/jobs/{name}, PUT /_local/market, GET /_local/published, GET /_local/jwks.json"
+)
+# What a newcomer's first monitor run needs to know: the market's new prices reach the cache by a price update.
+MARKET_NOTE = (
+    "The simulated provider answers these prices from now on. Goalpost's price cache (GET /prices, the monitor, "
+    "the portfolio) takes them at the next price update: every 10 s with the schedules on, or now with "
+    "POST /_local/jobs/price_update (which also runs the position monitor on what moved)."
+)
 USER_ID_PATTERN = re.compile(r"^[A-Za-z0-9._@+-]{1,128}$")
 CORS_HEADERS = {
     "access-control-allow-origin": "*",
@@ -123,12 +133,12 @@ class LocalGateway(ThreadingHTTPServer):
             if self.market is None:
                 raise ControlError(HTTPStatus.NOT_IMPLEMENTED, "The simulated market is not part of this build yet")
             try:
-                return HTTPStatus.OK, self.market.configure(_json_object(body))
+                return HTTPStatus.OK, {**self.market.configure(_json_object(body)), "note": MARKET_NOTE}
             except ValueError as error:
                 raise ControlError(HTTPStatus.UNPROCESSABLE_ENTITY, str(error)) from None
         if path == "/_local/jwks.json" and method == "GET":
             return HTTPStatus.OK, self.authority.jwks()
-        raise ControlError(HTTPStatus.NOT_FOUND, "Not found")
+        raise ControlError(HTTPStatus.NOT_FOUND, f"No such local route; they are {LOCAL_ROUTES}")
 
     def _token(self, body: dict[str, Any]) -> dict[str, Any]:
         unknown = set(body) - {"user_id", "groups", "expires_in"}
@@ -377,21 +387,27 @@ class GatewayRequestHandler(BaseHTTPRequestHandler):
             )
             return
         method = "GET" if self.command == "HEAD" else self.command
+        if path == "/" and method == "GET":
+            # A browser pointed at the server lands on the docs rather than a 401 (locally; deployed, the
+            # web app's CloudFront distribution serves its own root).
+            self._send(HTTPStatus.FOUND, {"location": "/docs"}, b"")
+            return
         # API Gateway matches the path's segments as sent: one left empty (``//goals``) is no declared path.
         match = gateway.routes.match(method, path) if "//" not in path else gateway.catch_all
         if match is None:
-            self._send_json(HTTPStatus.NOT_FOUND, {"message": "Not Found", "detail": "Not found"})
+            self._send_json(HTTPStatus.NOT_FOUND, {"message": "Not Found", "detail": NO_SUCH_ROUTE})
             return
         claims = None
         if not match.route.public:
             try:
                 verified = gateway.authority.verify(bearer_token(self.headers.get("authorization")))
-            except InvalidToken:
-                # API Gateway's JWT authorizer answers before any handler runs; the body adds the contract's
-                # ``detail`` to the ``message`` API Gateway sends.
+            except InvalidToken as refused:
+                # API Gateway's JWT authorizer answers before any handler runs, with a bare message; locally
+                # ``detail`` says why (expired, from an earlier run, malformed, no Bearer) and what to do.
+                print(f"401 {self.command} {path}: {refused}", file=sys.stderr, flush=True)
                 self._send_json(
                     HTTPStatus.UNAUTHORIZED,
-                    {"message": "Unauthorized", "detail": "Unauthorized"},
+                    {"message": "Unauthorized", "detail": str(refused)},
                     {"www-authenticate": "Bearer"},
                 )
                 return

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from goalpost.edges.api import NO_SUCH_ROUTE
 from tests.e2e.conftest import Client, Server, start_server, stop_server
 
 
@@ -74,7 +75,7 @@ def test_an_empty_path_segment_matches_no_route(http: Client) -> None:
     assert http.request("POST", "/goals", {"name": "Fund", "type": "savings", "target_amount": 10}, token=token)
     for path in ("//goals", "//goals?limit=5", "/goals//x", "//health"):
         reply = http.request("GET", path, token=token)
-        assert (reply.status, reply.json) == (404, {"detail": "Not found"}), path
+        assert (reply.status, reply.json) == (404, {"detail": NO_SUCH_ROUTE}), path
     assert len(http.request("GET", "/goals", token=token).json) == 1
 
 

@@ -4,10 +4,12 @@ and the production price clients between them."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pytest
 
 from goalpost.data import keys
+from infra.local.demo import DEMO_POSITIONS, demo_entry
 from tests.e2e.conftest import FAST_MARKET, Client, start_server, stop_server
 
 pytestmark = pytest.mark.e2e
@@ -39,9 +41,10 @@ def test_prices_flow_from_the_market_to_the_portfolio(demo: Client) -> None:
     assert {p["source"] for p in cached if p["symbol"].endswith("USDT")} == {"binance"}
     portfolio = demo.request("GET", "/portfolio/current", token=token).json
     rows = {p["ticker"]: p for p in portfolio["positions"]}
-    assert rows["AAPL"]["unrealized_gain_loss"] == 500.0  # 50 * (190 - 180)
+    entries = {symbol: demo_entry(symbol, offset) for symbol, _, _, offset in DEMO_POSITIONS}
+    assert Decimal(str(rows["AAPL"]["unrealized_gain_loss"])) == 50 * (190 - entries["AAPL"])
     assert rows["TSLA"]["side"] == "SHORT"
-    assert rows["TSLA"]["unrealized_gain_loss"] == 100.0  # 10 * (250 - 240)
+    assert Decimal(str(rows["TSLA"]["unrealized_gain_loss"])) == 10 * (entries["TSLA"] - 240)
     assert portfolio["cash_balance"] == 5000
     assert portfolio["price_fresh"] is True
     assert portfolio["total_value"] == round(portfolio["investment_value"] + 5000, 2)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from goalpost.domain.alerts import AlertType, NewAlert
+from goalpost.edges.api import NO_SUCH_ROUTE
 from goalpost.services import alerts as alert_service
 from tests.handlers.conftest import Api
 
@@ -107,7 +108,7 @@ def test_docs_serve_swagger_ui(api: Api) -> None:
 def test_unknown_routes_are_404_json(api: Api) -> None:
     reply = api.get("/nothing-here")
     assert reply.status == 404
-    assert reply.body == {"detail": "Not found"}
+    assert reply.body == {"detail": NO_SUCH_ROUTE}
     assert api.call("PUT", "/goals").status == 404
 
 

@@ -192,3 +192,13 @@ def test_a_target_change_logs_the_portfolio_value_at_that_moment(api: Api) -> No
     api.call("PUT", "/portfolio/cash", body={"cash_balance": 1234.5})
     api.call("PUT", "/goals/targets", query={"monthly_income_target": 2500})
     assert api.get("/goals/targets/history").body[0]["portfolio_value"] == 1234.5
+
+
+def test_a_user_without_a_portfolio_is_evaluated_without_a_warning(api: Api, capfd: pytest.CaptureFixture[str]) -> None:
+    """A user who simply has no portfolio yet has no month start value: a normal state, not a WARNING line on
+    the console of every end of day."""
+    assert api.post("/goals", {"name": "Fund", "type": "savings", "target_amount": 100}).status == 201
+    capfd.readouterr()
+    assert run_end_of_day(NOW.replace(day=2, hour=23, minute=59))["users"] == 1
+    printed = capfd.readouterr()
+    assert '"level":"WARNING"' not in (printed.out + printed.err).replace(" ", "")

@@ -32,6 +32,8 @@ T = TypeVar("T")
 IDEMPOTENCY_HEADER = "idempotency-key"
 NEXT_TOKEN_HEADER = "X-Next-Token"  # noqa: S105 (a header name, not a secret)
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
+# The 404 of a path no route serves says where the routes are (an unknown object's 404 names the object).
+NO_SUCH_ROUTE = "No such route: the API's routes are listed at /docs (the OpenAPI document: /openapi.json)"
 # The largest body any route needs is a budget snapshot of a few KiB; API Gateway alone would pass 10 MB to a
 # function, which would spend its memory and time parsing it.
 MAX_BODY_BYTES = 64 * 1024
@@ -93,7 +95,7 @@ def register_error_handlers(app: APIGatewayHttpResolver) -> None:
 
     @app.not_found
     def not_found(_: NotFoundError) -> Response:
-        return _error(HTTPStatus.NOT_FOUND, "Not found")
+        return _error(HTTPStatus.NOT_FOUND, NO_SUCH_ROUTE)
 
     @app.exception_handler(Exception)
     def unexpected(error: Exception) -> Response:

@@ -214,7 +214,7 @@ def evaluate_trading_goals(
     for goal in sorted(goals.values(), key=lambda g: g.goal_type.value):
         value = month.current(goal.goal_type)
         if value is None:
-            logger.warning("Monthly return skipped: the month's start value is unknown or 0", extra={"user": user_id})
+            logger.info("Monthly return skipped: the month's start value is unknown or 0", extra={"user": user_id})
             skipped.append(goal.goal_type.value)
             continue
         updated, alert = evaluate(goal, value, moment)
