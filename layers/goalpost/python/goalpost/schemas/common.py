@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Self
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from pydantic import BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 from goalpost.domain.clock import as_utc, iso, utc_now
 from goalpost.domain.model import InputModel, Model, Number
@@ -52,8 +52,13 @@ Amount = Annotated[
     Field(ge=0, le=MAX_AMOUNT, max_digits=24, decimal_places=8, allow_inf_nan=False),
     PlainSerializer(_number, return_type=float, when_used="json"),
 ]
-UtcDateTime = Annotated[datetime, PlainSerializer(iso, return_type=str, when_used="json")]
-DateTimeInput = Annotated[datetime, BeforeValidator(_datetime_input), PlainSerializer(iso, return_type=str)]
+# A response field is documented by its serializer's return type, and ``str`` carries no format: without this, a
+# generated client would type every timestamp as plain text. (Requests are documented by the datetime itself.)
+_DATE_TIME_TEXT = WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization")
+UtcDateTime = Annotated[datetime, PlainSerializer(iso, return_type=str, when_used="json"), _DATE_TIME_TEXT]
+DateTimeInput = Annotated[
+    datetime, BeforeValidator(_datetime_input), PlainSerializer(iso, return_type=str), _DATE_TIME_TEXT
+]
 DateInput = Annotated[date, BeforeValidator(_date_input)]
 
 # The paging parameters every list route takes.
