@@ -57,6 +57,10 @@ _BOUNDS = {"ge": "minimum", "gt": "exclusiveMinimum", "le": "maximum", "lt": "ex
 _DIGIT_LIMITS = ("max_digits", "decimal_places")
 
 
+def _json_value(number: Decimal) -> int | float:
+    return int(number) if number == number.to_integral_value() else float(number)
+
+
 def _bounds(schema: Any) -> None:
     if isinstance(schema, list):
         for item in schema:
@@ -66,8 +70,10 @@ def _bounds(schema: Any) -> None:
         return
     for name, keyword in _BOUNDS.items():
         if name in schema:
-            bound = Decimal(schema.pop(name))
-            schema[keyword] = int(bound) if bound == bound.to_integral_value() else float(bound)
+            schema[keyword] = _json_value(Decimal(schema.pop(name)))
+    if schema.get("type") == "number" and isinstance(schema.get("default"), str):
+        # pydantic writes a Decimal default as JSON text, which the number's own schema would refuse.
+        schema["default"] = _json_value(Decimal(schema["default"]))
     for name in _DIGIT_LIMITS:
         schema.pop(name, None)
     for value in schema.values():
