@@ -99,12 +99,6 @@ def test_openapi_documents_every_route_with_errors(api: Api) -> None:
     assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
 
 
-def test_docs_serve_swagger_ui(api: Api) -> None:
-    reply = api.get("/docs", user=None)
-    assert reply.status == 200
-    assert "SwaggerUIBundle" in reply.body
-
-
 def test_unknown_routes_are_404_json(api: Api) -> None:
     reply = api.get("/nothing-here")
     assert reply.status == 404

@@ -51,7 +51,13 @@ def test_a_more_specific_route_wins_over_the_greedy_one() -> None:
 
 def test_only_docs_and_health_are_public() -> None:
     public = {r.route_key for f in declaration.API_FUNCTIONS for r in f.routes if r.public}
-    assert public == {"GET /health", "GET /openapi.json", "GET /docs"}
+    assert public == {
+        "GET /health",
+        "GET /openapi.json",
+        "GET /docs",
+        "GET /docs/swagger-ui-bundle.js",
+        "GET /docs/swagger-ui.css",
+    }
 
 
 def test_issued_tokens_verify(authority: TokenAuthority) -> None:

@@ -236,7 +236,9 @@ ALPACA_SECRET = Secret(
 SECRETS: tuple[Secret, ...] = (ALPACA_SECRET,)
 
 # ---------------------------------------------------------------- API functions
-PUBLIC_PATHS = ("/health", "/openapi.json", "/docs")
+# Swagger UI's script and stylesheet, served as files beside /docs so a browser caches them (docs/decisions.md).
+DOCS_ASSET_PATHS = ("/docs/swagger-ui-bundle.js", "/docs/swagger-ui.css")
+PUBLIC_PATHS = ("/health", "/openapi.json", "/docs", *DOCS_ASSET_PATHS)
 
 SYSTEM_API = Function(
     name="system-api",

@@ -5,8 +5,10 @@ document covers exactly what is deployed."""
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import json
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -118,17 +120,44 @@ def _document_every_answer(document: dict[str, Any]) -> None:
                     answer["content"] = {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}
 
 
+# The Swagger UI files Powertools ships, by the public path that serves each (declaration.DOCS_ASSET_PATHS).
+SWAGGER_ASSETS = {
+    "/docs/swagger-ui-bundle.js": ("swagger-ui-bundle.min.js", "text/javascript; charset=utf-8"),
+    "/docs/swagger-ui.css": ("swagger-ui.min.css", "text/css; charset=utf-8"),
+}
+
+
+@dataclass(frozen=True)
+class SwaggerAsset:
+    body: str
+    content_type: str
+    version: str  # a digest of the body: the page asks for ?v=<version>, so a new file is a new URL
+
+
+@cache
+def swagger_asset(path: str) -> SwaggerAsset:
+    from aws_lambda_powertools.event_handler.openapi import swagger_ui
+
+    file_name, content_type = SWAGGER_ASSETS[path]
+    body = (Path(swagger_ui.__file__).parent / file_name).read_text(encoding="utf-8")
+    return SwaggerAsset(body, content_type, hashlib.sha256(body.encode()).hexdigest()[:16])
+
+
+def _asset_url(path: str) -> str:
+    # Relative to /docs, so the page still finds its files under a stage or base path prefix.
+    return f"{path.removeprefix('/')}?v={swagger_asset(path).version}"
+
+
 @cache
 def swagger_html() -> str:
-    from aws_lambda_powertools.event_handler.openapi import swagger_ui
     from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import generate_swagger_html
 
-    assets = Path(swagger_ui.__file__).parent
     spec = json.dumps(openapi_document()).replace("</", "<\\/")
+    # Given a base URL, Powertools links the script and stylesheet by these URLs (<script src>, <link href>).
     return generate_swagger_html(
         spec,
-        (assets / "swagger-ui-bundle.min.js").read_text(encoding="utf-8"),
-        (assets / "swagger-ui.min.css").read_text(encoding="utf-8"),
+        _asset_url("/docs/swagger-ui-bundle.js"),
+        _asset_url("/docs/swagger-ui.css"),
         "/docs",
         None,
         persist_authorization=True,
