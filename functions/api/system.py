@@ -1,7 +1,7 @@
 """Health, the OpenAPI document, Swagger UI; and 404 for every route nothing else serves."""
 
-from __future__ import annotations
-
+# No postponed annotations here: pydantic resolves a string annotation of Health through sys.modules, and the
+# local gateway's extra copies of this module (one per concurrent invocation) are not registered there.
 from typing import Literal
 
 from aws_lambda_powertools.event_handler import Response, content_types

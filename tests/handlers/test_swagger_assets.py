@@ -16,6 +16,8 @@ from aws_lambda_powertools.event_handler.openapi import swagger_ui
 
 from goalpost import declaration
 from goalpost.edges.docs import SWAGGER_ASSETS
+from infra.local.lambdas import HandlerRegistry, LambdaContext
+from infra.local.routing import RouteTable, build_event
 from tests.handlers.conftest import Api
 
 POWERTOOLS_FILES = Path(swagger_ui.__file__).parent
@@ -109,3 +111,25 @@ def test_the_bundle_is_gzipped_for_a_browser_that_accepts_it(api: Api) -> None:
     unpacked = gzip.decompress(base64.b64decode(str(body))).decode()
     assert unpacked == (POWERTOOLS_FILES / "swagger-ui-bundle.min.js").read_text(encoding="utf-8")
     assert len(str(body)) < len(unpacked) // 2
+
+
+def test_a_second_copy_of_the_system_function_answers_health(api: Api) -> None:
+    """The local gateway loads another copy of a handler module for each concurrent invocation (as Swagger UI's
+    parallel requests cause); its Health model must still be complete (it once was not: a 500)."""
+    copy = HandlerRegistry()._load(declaration.SYSTEM_API, 1)
+    match = RouteTable().match("GET", "/health")
+    assert match is not None
+    event = build_event(
+        match=match,
+        method="GET",
+        raw_path="/health",
+        raw_query="",
+        headers=[],
+        body=b"",
+        source_ip="127.0.0.1",
+        claims=None,
+        host="localhost",
+    )
+    reply = copy(event, LambdaContext(declaration.SYSTEM_API, 1.0))
+    assert reply["statusCode"] == 200, reply["body"]
+    assert '"status":"ok"' in reply["body"]
