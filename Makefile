@@ -1,4 +1,5 @@
-# Goalpost — the commands. Prerequisites: Python 3.11+, make, git (and Node.js for synth/deploy).
+# Goalpost — the commands. Prerequisites: Python 3.11+, make, git (Node.js for synth/deploy; Chromium for the browser
+# tests, which `make test` installs where it can: infra/dev/chromium.py).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -14,7 +15,7 @@ export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := $(NODE_MAJOR)
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := $(NODE_MAJOR)
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: help install run test verify lint format unit handlers e2e infra bench synth deploy diff destroy clean
+.PHONY: help install chromium run test verify lint format unit handlers e2e infra bench synth deploy diff destroy clean
 
 help:
 	@echo "make run      start the whole system locally (ARGS=--demo seeds a demo user)"
@@ -37,6 +38,10 @@ $(STAMP): pyproject.toml
 	@echo -e "$(CURDIR)/layers/goalpost/python\n$(CURDIR)" > $$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/goalpost-dev.pth
 	@touch $(STAMP)
 
+# The browser tests drive the OS's Chromium: installed here (apt-get) where this user may, else how to install it.
+chromium:
+	@$(PYTHON) -m infra.dev.chromium
+
 install: $(STAMP)
 
 run: $(STAMP)
@@ -54,12 +59,12 @@ format: $(STAMP)
 # Test files are spread over one worker per CPU (each file stays in one worker: its servers and worlds are its own).
 PYTEST_PARALLEL := -n auto --dist loadfile
 
-test: lint
+test: lint chromium
 	$(PY) -m pytest $(PYTEST_PARALLEL)
 
 # The same tests as `make test`, pushed harder (tests/depth.py): a random fuzzing seed with 200 examples per
 # operation, 2,000 Hypothesis examples per property, and many more race and replay repetitions.
-verify: lint
+verify: lint chromium
 	GOALPOST_VERIFY=1 $(PY) -m pytest $(PYTEST_PARALLEL)
 
 unit: $(STAMP)
@@ -68,7 +73,7 @@ unit: $(STAMP)
 handlers: $(STAMP)
 	$(PY) -m pytest tests/handlers
 
-e2e: $(STAMP)
+e2e: $(STAMP) chromium
 	$(PY) -m pytest tests/e2e
 
 infra: $(STAMP)

@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.browser import chromium, web  # noqa: F401 (fixtures: a real browser on the server)
+
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.e2e
 
