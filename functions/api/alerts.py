@@ -37,7 +37,7 @@ def list_alerts(
     tags=TAGS,
     responses=responses(200, PreferencesOut),
 )
-def get_preferences() -> PreferencesOut:
+def get_alert_preferences() -> PreferencesOut:
     return PreferencesOut.of(preferences.get_preferences(current_user(router)))
 
 
@@ -47,12 +47,12 @@ def get_preferences() -> PreferencesOut:
     tags=TAGS,
     responses=responses(200, PreferencesOut),
 )
-def update_preferences(update: Annotated[PreferencesUpdate, Body()]) -> PreferencesOut:
+def update_alert_preferences(update: Annotated[PreferencesUpdate, Body()]) -> PreferencesOut:
     return PreferencesOut.of(preferences.update_preferences(current_user(router), update.changes()))
 
 
 @router.patch("/alerts/<alert_id>/read", summary="Mark an alert read", tags=TAGS, responses=responses(200, AlertOut))
-def mark_read(alert_id: Annotated[str, Path(min_length=1, max_length=64)]) -> AlertOut:
+def mark_alert_read(alert_id: Annotated[str, Path(min_length=1, max_length=64)]) -> AlertOut:
     return AlertOut.of(alerts.mark_read(current_user(router), alert_id))
 
 

@@ -36,7 +36,7 @@ AccountId = Annotated[str, Path(min_length=1, max_length=128)]  # one that canno
     tags=["Progress"],
     responses=responses(200, ProgressSummaryOut),
 )
-def progress_summary(goal_id: GoalId) -> ProgressSummaryOut:
+def get_progress_summary(goal_id: GoalId) -> ProgressSummaryOut:
     return ProgressSummaryOut.of(progress.summary(current_user(router), goal_id))
 
 
@@ -70,7 +70,7 @@ def record_progress(goal_id: GoalId, entry: Annotated[ProgressIn, Body()]) -> Re
     tags=["Progress"],
     responses=responses(200, list[ProgressEntryOut]),
 )
-def progress_history(
+def list_progress_entries(
     goal_id: GoalId, limit: LimitQuery = DEFAULT_LIMIT, next_token: NextTokenQuery = None
 ) -> Response[list[ProgressEntryOut]]:
     entries, token = progress.history(current_user(router), goal_id, limit=limit, next_token=next_token)
@@ -112,7 +112,7 @@ def list_milestones(goal_id: GoalId) -> list[MilestoneOut]:
     tags=["Milestones"],
     responses=responses(200, MilestoneProgressOut),
 )
-def milestone_progress(goal_id: GoalId) -> MilestoneProgressOut:
+def get_milestone_progress(goal_id: GoalId) -> MilestoneProgressOut:
     return MilestoneProgressOut.of(progress.milestone_report(current_user(router), goal_id))
 
 
@@ -138,7 +138,7 @@ def link_account(goal_id: GoalId, link: Annotated[FundingIn, Body()]) -> Respons
     tags=["Funding"],
     responses=responses(200, list[FundingOut]),
 )
-def list_funding(
+def list_funding_sources(
     goal_id: GoalId, limit: LimitQuery = DEFAULT_LIMIT, next_token: NextTokenQuery = None
 ) -> Response[list[FundingOut]]:
     sources, token = funding.list_sources(current_user(router), goal_id, limit=limit, next_token=next_token)

@@ -75,7 +75,7 @@ def list_goals(
     tags=TAGS,
     responses=responses(200, DashboardOut),
 )
-def dashboard() -> DashboardOut:
+def get_dashboard() -> DashboardOut:
     board = goals.dashboard(current_user(router))
     return DashboardOut.build(board.goals, board.unread_alerts)
 
@@ -106,7 +106,7 @@ def get_template(template_id: TemplateId) -> TemplateOut:
     tags=PLAN_TAGS,
     responses=responses(201, GoalOut),
 )
-def create_from_template(request: Annotated[FromTemplateIn, Body()]) -> Response[GoalOut]:
+def create_goal_from_template(request: Annotated[FromTemplateIn, Body()]) -> Response[GoalOut]:
     user = current_user(router)
 
     def create() -> dict:
@@ -153,7 +153,7 @@ ValueTarget = Annotated[Decimal | None, Query(ge=100, le=10_000_000, **DIGITS)]
     tags=TRADING_TAGS,
     responses=responses(200, StatusOut),
 )
-def trading_status() -> StatusOut:
+def get_trading_status() -> StatusOut:
     goals_now = trading.current_goals(current_user(router))
     return StatusOut(goals=[TradingGoalOut.of(g) for g in goals_now], timestamp=utc_now())
 
@@ -164,7 +164,7 @@ def trading_status() -> StatusOut:
     tags=TRADING_TAGS,
     responses=responses(200, HistoryOut),
 )
-def trading_history(
+def get_trading_history(
     goal_type: Annotated[str, Path(min_length=1, max_length=50)],
     days: Annotated[int, Query(ge=1, le=365)] = 30,
 ) -> HistoryOut:
@@ -180,7 +180,7 @@ def trading_history(
     tags=TRADING_TAGS,
     responses=responses(200, ManualSnapshotOut),
 )
-def manual_snapshot() -> ManualSnapshotOut:
+def take_manual_snapshot() -> ManualSnapshotOut:
     moment = utc_now()
     end_of_day.evaluate_user(current_user(router), moment)
     return ManualSnapshotOut(timestamp=moment)
@@ -221,7 +221,7 @@ def record_profit(
     tags=TRADING_TAGS,
     responses=responses(200, list[TargetChangeOut]),
 )
-def target_history(
+def list_target_changes(
     limit: LimitQuery = DEFAULT_LIMIT, next_token: NextTokenQuery = None
 ) -> Response[list[TargetChangeOut]]:
     changes, token = trading.target_changes(current_user(router), limit=limit, next_token=next_token)

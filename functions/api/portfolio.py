@@ -24,7 +24,7 @@ def get_cash() -> Cash:
 
 
 @router.put("/portfolio/cash", summary="Set the cash balance", tags=TAGS, responses=responses(200, Cash))
-def put_cash(update: Annotated[CashIn, Body()]) -> Cash:
+def set_cash(update: Annotated[CashIn, Body()]) -> Cash:
     return Cash(cash_balance=portfolio.set_cash(current_user(router), update.cash_balance))
 
 
@@ -34,7 +34,7 @@ def put_cash(update: Annotated[CashIn, Body()]) -> Cash:
     tags=TAGS,
     responses=responses(200, PortfolioOut),
 )
-def current() -> PortfolioOut:
+def get_portfolio() -> PortfolioOut:
     return PortfolioOut.of(portfolio.current(current_user(router)))
 
 
@@ -44,7 +44,7 @@ def current() -> PortfolioOut:
     tags=TAGS,
     responses=responses(200, PerformanceOut),
 )
-def performance(timeframe: Annotated[Timeframe, Query()] = Timeframe.ONE_DAY) -> PerformanceOut:
+def get_portfolio_performance(timeframe: Annotated[Timeframe, Query()] = Timeframe.ONE_DAY) -> PerformanceOut:
     return PerformanceOut.of(portfolio.performance(current_user(router), timeframe))
 
 
@@ -54,7 +54,7 @@ def performance(timeframe: Annotated[Timeframe, Query()] = Timeframe.ONE_DAY) ->
     tags=TAGS,
     responses=responses(200, list[SnapshotOut]),
 )
-def snapshots(
+def list_snapshots(
     start: Annotated[DateTimeInput | None, Query(alias="from")] = None,
     end: Annotated[DateTimeInput | None, Query(alias="to")] = None,
     limit: LimitQuery = DEFAULT_LIMIT,

@@ -114,7 +114,9 @@ def delete_position(position_id: PositionId) -> Response[None]:
     tags=TAGS,
     responses=responses(200, PerformanceMetricsOut),
 )
-def performance(strategy: Annotated[str | None, Query(min_length=1, max_length=100)] = None) -> PerformanceMetricsOut:
+def get_trading_performance(
+    strategy: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+) -> PerformanceMetricsOut:
     overall, by_strategy = positions.performance(current_user(router), strategy)
     return PerformanceMetricsOut.build(overall, by_strategy)
 

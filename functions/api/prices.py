@@ -36,7 +36,7 @@ def get_prices(symbols: Annotated[str, Query(min_length=1, max_length=2200)]) ->
     tags=TAGS,
     responses={**responses(200, RefreshOut), 403: {"description": "Not an admin"}},
 )
-def refresh() -> RefreshOut:
+def refresh_prices() -> RefreshOut:
     require_admin(router)
     return RefreshOut.model_validate(monitor.refresh_prices())
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -52,8 +53,23 @@ def openapi_document() -> dict[str, Any]:
     for path in declaration.PUBLIC_PATHS:
         for operation in document.get("paths", {}).get(path, {}).values():
             operation["security"] = []
+    _name_operations(document)
     _document_every_answer(document)
     return document
+
+
+# The system routes' functions are named for what they serve; their operations are named here.
+SYSTEM_OPERATION_IDS = {"health": "get_health"}
+
+
+def _name_operations(document: dict[str, Any]) -> None:
+    """Each operationId is its route function's name (``create_goal``), or the id the route declares. Powertools
+    appends the path and the method (``create_goal_goals_post``), which the document already says."""
+    for path, operations in document.get("paths", {}).items():
+        for method, operation in operations.items():
+            generated_tail = re.sub(r"\W", "_", path) + "_" + method
+            name = operation["operationId"].removesuffix(generated_tail)
+            operation["operationId"] = SYSTEM_OPERATION_IDS.get(name, name)
 
 
 ERROR_SCHEMA = {
