@@ -26,16 +26,11 @@ help:
 	@echo "make synth    synthesize the CloudFormation template (no AWS credentials needed)"
 	@echo "make deploy   deploy to the AWS account of your current credentials"
 
-# The virtualenv is (re)built whenever pyproject.toml changes. pip >= 25.1 reads the dependency groups.
+# The virtualenv is (re)built whenever pyproject.toml changes: infra/dev/install.py, step by step with timings
+# (uv from PyPI installs the dev group; pip if uv cannot be installed).
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Goalpost needs Python 3.11 or newer")'
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@echo "Installing dependencies into $(VENV) ..."
-	@$(PY) -m pip install --quiet --disable-pip-version-check 'pip>=25.1' 2>&1 | grep -v 'is ignored' || true
-	@$(PY) -m pip install --quiet --disable-pip-version-check --group dev 2>&1 | grep -v 'is ignored' || true
-	@$(PY) -c 'import aws_lambda_powertools, aws_cdk, moto, pytest' || { echo "dependency install failed"; exit 1; }
-	@# The layer's package and the repo root on the venv's path, as Lambda has them on its own.
-	@echo -e "$(CURDIR)/layers/goalpost/python\n$(CURDIR)" > $$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/goalpost-dev.pth
+	@$(PYTHON) -m infra.dev.install $(VENV)
 	@touch $(STAMP)
 
 # The browser tests drive the OS's Chromium: installed here (apt-get) where this user may, else how to install it.
