@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from goalpost.edges.api import (
+    IdempotencyKey,
     build_resolver,
     current_user,
     idempotent,
@@ -47,7 +48,9 @@ def get_progress_summary(goal_id: GoalId) -> ProgressSummaryOut:
     tags=["Progress"],
     responses=responses(201, ProgressEntryOut),
 )
-def record_progress(goal_id: GoalId, entry: Annotated[ProgressIn, Body()]) -> Response[ProgressEntryOut]:
+def record_progress(
+    goal_id: GoalId, entry: Annotated[ProgressIn, Body()], idempotency_key: IdempotencyKey = None
+) -> Response[ProgressEntryOut]:
     user = current_user(router)
 
     def create() -> dict:
@@ -61,7 +64,7 @@ def record_progress(goal_id: GoalId, entry: Annotated[ProgressIn, Body()]) -> Re
         )
         return ProgressEntryOut.of(recorded).model_dump(mode="json")
 
-    return json_response(HTTPStatus.CREATED, idempotent(router, "record_progress", create))
+    return json_response(HTTPStatus.CREATED, idempotent(router, "record_progress", idempotency_key, create))
 
 
 @router.get(
@@ -84,7 +87,9 @@ def list_progress_entries(
     tags=["Milestones"],
     responses=responses(201, MilestoneOut),
 )
-def add_milestone(goal_id: GoalId, milestone: Annotated[MilestoneIn, Body()]) -> Response[MilestoneOut]:
+def add_milestone(
+    goal_id: GoalId, milestone: Annotated[MilestoneIn, Body()], idempotency_key: IdempotencyKey = None
+) -> Response[MilestoneOut]:
     user = current_user(router)
 
     def create() -> dict:
@@ -93,7 +98,7 @@ def add_milestone(goal_id: GoalId, milestone: Annotated[MilestoneIn, Body()]) ->
         )
         return MilestoneOut.of(added).model_dump(mode="json")
 
-    return json_response(HTTPStatus.CREATED, idempotent(router, "add_milestone", create))
+    return json_response(HTTPStatus.CREATED, idempotent(router, "add_milestone", idempotency_key, create))
 
 
 @router.get(
@@ -123,13 +128,15 @@ def get_milestone_progress(goal_id: GoalId) -> MilestoneProgressOut:
     tags=["Funding"],
     responses=responses(201, FundingOut),
 )
-def link_account(goal_id: GoalId, link: Annotated[FundingIn, Body()]) -> Response[FundingOut]:
+def link_account(
+    goal_id: GoalId, link: Annotated[FundingIn, Body()], idempotency_key: IdempotencyKey = None
+) -> Response[FundingOut]:
     user = current_user(router)
 
     def create() -> dict:
         return FundingOut.of(funding.link_account(user, goal_id, link.source())).model_dump(mode="json")
 
-    return json_response(HTTPStatus.CREATED, idempotent(router, "link_account", create))
+    return json_response(HTTPStatus.CREATED, idempotent(router, "link_account", idempotency_key, create))
 
 
 @router.get(

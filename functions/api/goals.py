@@ -15,6 +15,7 @@ from goalpost.domain.clock import utc_now
 from goalpost.domain.goals import GoalStatus, GoalType
 from goalpost.domain.money import MAX_AMOUNT
 from goalpost.edges.api import (
+    IdempotencyKey,
     build_resolver,
     current_user,
     idempotent,
@@ -48,12 +49,13 @@ TemplateId = Annotated[str, Path(min_length=1, max_length=100)]
 
 
 @router.post("/goals", status_code=201, summary="Create a goal", tags=TAGS, responses=responses(201, GoalOut))
-def create_goal(goal: Annotated[GoalCreate, Body()]) -> Response[GoalOut]:
+def create_goal(goal: Annotated[GoalCreate, Body()], idempotency_key: IdempotencyKey = None) -> Response[GoalOut]:
     user = current_user(router)
-    body = idempotent(
-        router, "create_goal", lambda: GoalOut.of(goals.create_goal(user, GoalDraft.of(goal))).model_dump(mode="json")
-    )
-    return json_response(HTTPStatus.CREATED, body)
+
+    def create() -> dict:
+        return GoalOut.of(goals.create_goal(user, GoalDraft.of(goal))).model_dump(mode="json")
+
+    return json_response(HTTPStatus.CREATED, idempotent(router, "create_goal", idempotency_key, create))
 
 
 @router.get("/goals", summary="List goals, newest first", tags=TAGS, responses=responses(200, list[GoalOut]))
@@ -106,7 +108,9 @@ def get_template(template_id: TemplateId) -> TemplateOut:
     tags=PLAN_TAGS,
     responses=responses(201, GoalOut),
 )
-def create_goal_from_template(request: Annotated[FromTemplateIn, Body()]) -> Response[GoalOut]:
+def create_goal_from_template(
+    request: Annotated[FromTemplateIn, Body()], idempotency_key: IdempotencyKey = None
+) -> Response[GoalOut]:
     user = current_user(router)
 
     def create() -> dict:
@@ -120,7 +124,7 @@ def create_goal_from_template(request: Annotated[FromTemplateIn, Body()]) -> Res
         )
         return GoalOut.of(goal).model_dump(mode="json")
 
-    return json_response(HTTPStatus.CREATED, idempotent(router, "create_from_template", create))
+    return json_response(HTTPStatus.CREATED, idempotent(router, "create_from_template", idempotency_key, create))
 
 
 @router.post(
@@ -129,14 +133,16 @@ def create_goal_from_template(request: Annotated[FromTemplateIn, Body()]) -> Res
     tags=PLAN_TAGS,
     responses=responses(200, SyncResultOut),
 )
-def sync_from_budget(snapshot: Annotated[BudgetSnapshotIn, Body()]) -> Response[SyncResultOut]:
+def sync_from_budget(
+    snapshot: Annotated[BudgetSnapshotIn, Body()], idempotency_key: IdempotencyKey = None
+) -> Response[SyncResultOut]:
     user = current_user(router)
 
     def sync() -> dict:
         entries = plans.sync_from_budget(user, snapshot)
         return SyncResultOut(updated=[ProgressEntryOut.of(e) for e in entries]).model_dump(mode="json")
 
-    return json_response(HTTPStatus.OK, idempotent(router, "sync_from_budget", sync))
+    return json_response(HTTPStatus.OK, idempotent(router, "sync_from_budget", idempotency_key, sync))
 
 
 TRADING_TAGS = ["Trading goals"]

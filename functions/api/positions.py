@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from goalpost.domain.positions import PositionStatus
 from goalpost.edges.api import (
+    IdempotencyKey,
     build_resolver,
     current_user,
     idempotent,
@@ -37,14 +38,15 @@ PositionId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 @router.post("/positions", status_code=201, summary="Open a position", tags=TAGS, responses=responses(201, PositionOut))
-def open_position(position: Annotated[PositionCreate, Body()]) -> Response[PositionOut]:
+def open_position(
+    position: Annotated[PositionCreate, Body()], idempotency_key: IdempotencyKey = None
+) -> Response[PositionOut]:
     user = current_user(router)
-    body = idempotent(
-        router,
-        "open_position",
-        lambda: PositionOut.of(positions.open_position(user, position.fields())).model_dump(mode="json"),
-    )
-    return json_response(HTTPStatus.CREATED, body)
+
+    def create() -> dict:
+        return PositionOut.of(positions.open_position(user, position.fields())).model_dump(mode="json")
+
+    return json_response(HTTPStatus.CREATED, idempotent(router, "open_position", idempotency_key, create))
 
 
 @router.get(

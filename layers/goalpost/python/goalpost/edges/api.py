@@ -11,12 +11,13 @@ import json
 from collections.abc import Callable
 from functools import cache
 from http import HTTPStatus
-from typing import Any, TypeVar, cast
+from typing import Annotated, Any, TypeVar, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -269,14 +270,28 @@ def _idempotent_runner() -> tuple[Callable[..., Any], Any]:
 aws.on_reset(_idempotent_runner.cache_clear)
 
 
-def idempotent(app: APIGatewayHttpResolver | Router, operation: str, create: Callable[[], T]) -> T:
-    """Runs ``create`` once per (user, operation, Idempotency-Key): a retry with the same body gets the first
-    result back; the same key with another body is a 422. ``create`` must return JSON-ready data."""
-    key = app.current_event.headers.get(IDEMPOTENCY_HEADER)
+IDEMPOTENCY_KEY_NOTE = (
+    "Makes a retry safe. The same key with the same body within 24 hours replays the first response (its status "
+    "and body) and does nothing again; the same key with another body is 422; while the first request with the key "
+    "is still running, 409 (without Retry-After: send it again once the first has answered). Keys are per user and "
+    "per path. Without the header every request acts anew."
+)
+# A route honours Idempotency-Key by taking this parameter and handing it to ``idempotent``. The parameter is what
+# documents the header (and what checks its length), so the routes documented with it are those that honour it.
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias=IDEMPOTENCY_HEADER, min_length=1, max_length=MAX_IDEMPOTENCY_KEY_LENGTH, description=IDEMPOTENCY_KEY_NOTE
+    ),
+]
+
+
+def idempotent(app: APIGatewayHttpResolver | Router, operation: str, key: str | None, create: Callable[[], T]) -> T:
+    """Runs ``create`` once per (user, operation, path, ``key``): a retry with the same body gets the first result
+    back; the same key with another body is a 422. No key: ``create`` runs. ``create`` must return JSON-ready
+    data."""
     if key is None:
         return create()
-    if not key or len(key) > MAX_IDEMPOTENCY_KEY_LENGTH:
-        raise InvalidInput(f"Idempotency-Key must be 1..{MAX_IDEMPOTENCY_KEY_LENGTH} characters")
     request = {
         # The path is part of the scope: one key sent to two goals' sub-resources is two requests.
         "scope": f"{current_user(app)}#{operation}#{app.current_event.path}#{key}",

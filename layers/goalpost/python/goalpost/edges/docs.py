@@ -54,6 +54,7 @@ def openapi_document() -> dict[str, Any]:
         for operation in document.get("paths", {}).get(path, {}).values():
             operation["security"] = []
     _name_operations(document)
+    _spell_headers(document)
     _document_every_answer(document)
     return document
 
@@ -70,6 +71,20 @@ def _name_operations(document: dict[str, Any]) -> None:
             generated_tail = re.sub(r"\W", "_", path) + "_" + method
             name = operation["operationId"].removesuffix(generated_tail)
             operation["operationId"] = SYSTEM_OPERATION_IDS.get(name, name)
+
+
+def _spell_headers(document: dict[str, Any]) -> None:
+    """A header parameter as a client sends it: Powertools lowercases its name (API Gateway hands headers on in
+    lower case) where the contract writes ``Idempotency-Key``, and an optional header is left out, never null."""
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] != "header":
+                    continue
+                parameter["name"] = "-".join(word.capitalize() for word in parameter["name"].split("-"))
+                branches = parameter["schema"].get("anyOf", [])
+                if not parameter.get("required") and {"type": "null"} in branches:
+                    parameter["schema"] = next(branch for branch in branches if branch != {"type": "null"})
 
 
 ERROR_SCHEMA = {
