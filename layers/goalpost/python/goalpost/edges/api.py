@@ -22,7 +22,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from goalpost import aws
+from goalpost import aws, declaration
 from goalpost.domain.errors import ConcurrentModification, Conflict, DomainError, Forbidden, InvalidInput, Unauthorized
 from goalpost.edges.body import parse_json_body
 from goalpost.observability import logger, metrics, metrics_enabled
@@ -44,7 +44,11 @@ ERROR_RESPONSES: dict[int, Any] = {
     code: {"description": description}
     for code, description in (
         (400, "A business rule is broken"),
-        (401, "Missing, malformed, expired or wrongly signed token"),
+        (
+            401,
+            "Missing, malformed, expired or wrongly signed token: the gateway's authorizer answers before the route "
+            '(deployed, API Gateway\'s own {"message": "Unauthorized"})',
+        ),
         (404, "No such object for this user"),
         (
             409,
@@ -52,7 +56,12 @@ ERROR_RESPONSES: dict[int, Any] = {
             "server's own retries did not get this change through: send the same request again after that delay",
         ),
         (422, "The request does not match the schema"),
-        (429, "Throttled"),
+        (
+            429,
+            f"Throttled: the stage takes {declaration.THROTTLE_RATE_PER_SECOND} requests a second, in bursts of up to "
+            f"{declaration.THROTTLE_BURST}; the gateway answers before the route (deployed, API Gateway's own "
+            '{"message": "Too Many Requests"}). Send the request again after a pause',
+        ),
     )
 }
 ERROR_RESPONSES[409]["headers"] = {

@@ -56,6 +56,7 @@ def openapi_document() -> dict[str, Any]:
     _name_operations(document)
     _spell_headers(document)
     _document_every_answer(document)
+    _drop_unused_schemas(document)
     return document
 
 
@@ -71,6 +72,27 @@ def _name_operations(document: dict[str, Any]) -> None:
             generated_tail = re.sub(r"\W", "_", path) + "_" + method
             name = operation["operationId"].removesuffix(generated_tail)
             operation["operationId"] = SYSTEM_OPERATION_IDS.get(name, name)
+
+
+def _drop_unused_schemas(document: dict[str, Any]) -> None:
+    """Only the schemas an operation uses, directly or through another schema: Powertools adds its own validation
+    error models (``HTTPValidationError``, ``ValidationError``), which our one ``Error`` schema replaces."""
+    schemas: dict[str, Any] = document.get("components", {}).get("schemas", {})
+    prefix = "#/components/schemas/"
+    used: set[str] = set()
+    pending = [document.get("paths", {})]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            name = str(node.get("$ref", "")).removeprefix(prefix)
+            if name in schemas and name not in used:
+                used.add(name)
+                pending.append(schemas[name])
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    for name in set(schemas) - used:
+        del schemas[name]
 
 
 def _spell_headers(document: dict[str, Any]) -> None:
@@ -131,13 +153,22 @@ NEXT_TOKEN_HEADER = {
 def _document_every_answer(document: dict[str, Any]) -> None:
     """Every answer an operation can give, with its real shape: one error schema for the 4xx/5xx answers
     (Powertools would describe an error without content by the success model), no body on a 204, a 413 where
-    a body is taken, and the generic 500."""
+    a body is taken, the gateway's own 401 on every route that takes a token and its 429 on every route (the
+    stage throttles them all), and the generic 500."""
+    from goalpost.edges.api import ERROR_RESPONSES
+
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     schemas["Error"] = ERROR_SCHEMA
     schemas["GatewayError"] = GATEWAY_ERROR_SCHEMA
     for operations in document.get("paths", {}).values():
         for operation in operations.values():
             answers: dict[str, Any] = operation.setdefault("responses", {})
+            if operation.get("security") == []:  # public: no token to refuse, no caller to forbid
+                answers.pop("401", None)
+                answers.pop("403", None)
+            else:
+                answers.setdefault("401", {**ERROR_RESPONSES[401]})
+            answers.setdefault("429", {**ERROR_RESPONSES[429]})
             answers.setdefault("500", {"description": "Unexpected failure (the request id is in the body)"})
             if "requestBody" in operation:
                 answers.setdefault("413", {"description": "The body is larger than the gateway accepts"})
@@ -149,6 +180,7 @@ def _document_every_answer(document: dict[str, Any]) -> None:
                 elif int(status) >= 400:
                     name = "GatewayError" if status in GATEWAY_STATUSES else "Error"
                     answer["content"] = {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}
+            operation["responses"] = dict(sorted(answers.items()))
 
 
 # The Swagger UI files Powertools ships, by the public path that serves each (declaration.DOCS_ASSET_PATHS).
