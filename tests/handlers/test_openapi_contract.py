@@ -1,12 +1,14 @@
-"""What the served OpenAPI document promises, held against the handlers over moto: every route documented with
-Idempotency-Key replays under it."""
+"""What the served OpenAPI document promises, held against the handlers over moto: the document served is valid
+and is the one built, and every route documented with Idempotency-Key replays under it."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from openapi_spec_validator import validate
 
 from goalpost.edges.docs import openapi_document
 from tests.handlers.conftest import Api
@@ -50,6 +52,13 @@ BODIES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"symbol": "BTCUSDT", "quantity": 1, "entry_price": 50000},
     ),
 }
+
+
+def test_the_served_document_is_valid_and_the_one_built(api: Api) -> None:
+    served = api.get("/openapi.json", user=None)
+    assert served.status == 200
+    validate(served.body)
+    assert served.body == json.loads(json.dumps(openapi_document()))
 
 
 def test_every_documented_idempotent_route_has_a_replay_case() -> None:

@@ -5,10 +5,12 @@ document covers exactly what is deployed."""
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import importlib
 import json
 import re
+import sys
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -107,6 +109,25 @@ def _spell_headers(document: dict[str, Any]) -> None:
                 branches = parameter["schema"].get("anyOf", [])
                 if not parameter.get("required") and {"type": "null"} in branches:
                     parameter["schema"] = next(branch for branch in branches if branch != {"type": "null"})
+
+
+# The committed copy (docs/openapi.json), for readers and client generators without a running server; a test
+# fails when it is stale.
+WRITE_COMMAND = "python -m goalpost.edges.docs --write docs/openapi.json"
+
+
+def document_text() -> str:
+    return json.dumps(openapi_document(), indent=2, ensure_ascii=False) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m goalpost.edges.docs", description="The API's OpenAPI document.")
+    parser.add_argument("--write", metavar="PATH", type=Path, help="write it to PATH (else print it)")
+    arguments = parser.parse_args(argv)
+    if arguments.write is None:
+        sys.stdout.write(document_text())
+    else:
+        arguments.write.write_text(document_text(), encoding="utf-8")
 
 
 ERROR_SCHEMA = {
@@ -225,3 +246,7 @@ def swagger_html() -> str:
         None,
         persist_authorization=True,
     )
+
+
+if __name__ == "__main__":
+    main()
