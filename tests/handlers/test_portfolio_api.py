@@ -117,7 +117,7 @@ def seed_history(user: str, values: dict[datetime, int]) -> None:
 
 def test_performance_buckets_and_compares_with_the_live_value(api: Api) -> None:
     api.call("PUT", "/portfolio/cash", body={"cash_balance": 1200})
-    last = slot_of(NOW)
+    last = slot_of(datetime.now(UTC))  # now, not at import: a long suite would leave a stale clock behind
     seed_history("alice", {last - timedelta(minutes=5 * n): 1000 + n for n in range(0, 400)})
     day = api.get("/portfolio/performance", query={"timeframe": "1D"}).body
     assert day["data_available"] is True
