@@ -140,6 +140,9 @@ class HandlerRegistry:
         assert fresh is not None
         assert fresh.loader is not None
         module = importlib.util.module_from_spec(fresh)
+        # Registered as Python registers any module: pydantic resolves a model's postponed annotations through
+        # sys.modules[cls.__module__], and a copy it cannot find answers 500 ("not fully defined").
+        sys.modules[fresh.name] = module
         fresh.loader.exec_module(module)
         handler: Handler = getattr(module, attribute)
         return handler
