@@ -452,6 +452,17 @@ class SimulatedMarket:
         alpaca = path in ALPACA_PATHS
         if alpaca and not self._authorized(headers):
             return _json_answer(HTTPStatus.UNAUTHORIZED, {"code": 40110000, "message": "request is not authorized"})
+        faulty = self._fault_answer(fault, alpaca)
+        if faulty is not None:
+            return faulty
+        now = datetime.now(UTC)
+        if alpaca:
+            return self._alpaca_answer(path, query, now)
+        return self._ticker(query.get("symbol", [None])[0], now)
+
+    def _fault_answer(self, fault: str | None, alpaca: bool) -> Answer | None:
+        """What the set fault answers, in the provider's own error shapes (None: answer normally; a timeout
+        answers normally, late)."""
         if fault == "error":
             if alpaca:
                 return _json_answer(HTTPStatus.INTERNAL_SERVER_ERROR, {"message": "internal server error"})
@@ -465,17 +476,17 @@ class SimulatedMarket:
             return _json_answer(HTTPStatus.FOUND, {"message": "moved"}, ("Location", REDIRECT_TARGET))
         if fault == "timeout":
             self._stopping.wait(self.timeout_delay_seconds)
-        now = datetime.now(UTC)
-        if alpaca:
-            symbols = [s.strip() for s in ",".join(query.get("symbols", [])).split(",") if s.strip()]
-            if not symbols:
-                return _json_answer(HTTPStatus.BAD_REQUEST, {"code": 40010001, "message": "symbols is required"})
-            known = self._lookup(symbols)
-            if path == SNAPSHOTS_PATH:
-                return _json_answer(HTTPStatus.OK, {s: snapshot(s, p, now) for s, p in known.items()})
-            trades = {s: _trade(s, p.trade, now) for s, p in known.items() if p.trade is not None}
-            return _json_answer(HTTPStatus.OK, {"trades": trades})
-        return self._ticker(query.get("symbol", [None])[0], now)
+        return None
+
+    def _alpaca_answer(self, path: str, query: dict[str, list[str]], now: datetime) -> Answer:
+        symbols = [s.strip() for s in ",".join(query.get("symbols", [])).split(",") if s.strip()]
+        if not symbols:
+            return _json_answer(HTTPStatus.BAD_REQUEST, {"code": 40010001, "message": "symbols is required"})
+        known = self._lookup(symbols)
+        if path == SNAPSHOTS_PATH:
+            return _json_answer(HTTPStatus.OK, {s: snapshot(s, p, now) for s, p in known.items()})
+        trades = {s: _trade(s, p.trade, now) for s, p in known.items() if p.trade is not None}
+        return _json_answer(HTTPStatus.OK, {"trades": trades})
 
     def _authorized(self, headers: Any) -> bool:
         key_id = headers.get("APCA-API-KEY-ID") or ""

@@ -5,7 +5,7 @@ infinity), written here so that no function has to import boto3 for them (about 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Clamped, Context, Decimal, Inexact, Overflow, Rounded, Underflow
 from typing import Any
 
@@ -58,24 +58,22 @@ def from_attribute(attribute: Mapping[str, Any]) -> Any:
     if not attribute:
         raise TypeError("an attribute value names its type")
     kind, value = next(iter(attribute.items()))
-    if kind == "S":
-        return value
-    if kind == "N":
-        return DYNAMODB_CONTEXT.create_decimal(value)
-    if kind == "BOOL":
-        return bool(value)
-    if kind == "NULL":
-        return None
-    if kind == "M":
-        return {k: from_attribute(v) for k, v in value.items()}
-    if kind == "L":
-        return [from_attribute(v) for v in value]
-    if kind == "B":
-        return bytes(value)
-    if kind == "SS":
-        return set(value)
-    if kind == "NS":
-        return {DYNAMODB_CONTEXT.create_decimal(v) for v in value}
-    if kind == "BS":
-        return {bytes(v) for v in value}
-    raise TypeError(f"unknown DynamoDB type {kind}")
+    reader = _READERS.get(kind)
+    if reader is None:
+        raise TypeError(f"unknown DynamoDB type {kind}")
+    return reader(value)
+
+
+# How each DynamoDB type reads as Python, by its type name.
+_READERS: dict[str, Callable[[Any], Any]] = {
+    "S": lambda value: value,
+    "N": DYNAMODB_CONTEXT.create_decimal,
+    "BOOL": bool,
+    "NULL": lambda _: None,
+    "M": lambda value: {k: from_attribute(v) for k, v in value.items()},
+    "L": lambda value: [from_attribute(v) for v in value],
+    "B": bytes,
+    "SS": set,
+    "NS": lambda value: {DYNAMODB_CONTEXT.create_decimal(v) for v in value},
+    "BS": lambda value: {bytes(v) for v in value},
+}

@@ -114,6 +114,36 @@ class JsonHttp:
         self._rng = rng or random.Random()  # noqa: S311 (jitter, not cryptography)
         self._rng_lock = threading.Lock()
 
+    def _attempt(
+        self, pool: Any, url: str, headers: Mapping[str, str] | None, timeout: Any, attempt: int
+    ) -> JsonResponse | tuple[str, float | None]:
+        """One request: its JSON, or why it failed and the Retry-After of a 429 (a passing fault: worth asking
+        again). Raises MarketHttpError for what asking again would not change (4xx, a malformed body)."""
+        try:
+            response = pool.request(
+                "GET", url, headers=dict(headers or {}), timeout=timeout, retries=False, redirect=False
+            )
+        except urllib3.exceptions.NewConnectionError as error:  # (a ConnectTimeoutError subclass in urllib3 2)
+            return f"connection failed ({type(error).__name__})", None
+        except urllib3.exceptions.TimeoutError:
+            return f"timed out after {self.policy.timeout_seconds:g} s", None
+        except urllib3.exceptions.HTTPError as error:
+            return f"connection failed ({type(error).__name__})", None
+        status = response.status
+        if 200 <= status < 300:
+            try:
+                return JsonResponse(parse_json(response.data), attempt)
+            except (ValueError, RecursionError):
+                # A malformed body is not a passing fault: asking again would get the same.
+                raise MarketHttpError("malformed JSON in the response", attempt) from None
+        detail = _detail(response.data)
+        reason = f"HTTP {status}" + (f": {detail}" if detail else "")
+        if status == 429:
+            return reason, _retry_after(response.headers.get("Retry-After"))
+        if status < 500:
+            raise MarketHttpError(reason, attempt)
+        return reason, None
+
     def get(self, url: str, headers: Mapping[str, str] | None = None, *, label: str = "market") -> JsonResponse:
         policy = self.policy
         pool = self._pool or _pool()
@@ -121,31 +151,10 @@ class JsonHttp:
         attempts = policy.retries + 1
         reason = "no attempt made"
         for attempt in range(attempts):
-            retry_after: float | None = None
-            try:
-                response = pool.request(
-                    "GET", url, headers=dict(headers or {}), timeout=timeout, retries=False, redirect=False
-                )
-            except urllib3.exceptions.NewConnectionError as error:  # (a ConnectTimeoutError subclass in urllib3 2)
-                reason = f"connection failed ({type(error).__name__})"
-            except urllib3.exceptions.TimeoutError:
-                reason = f"timed out after {policy.timeout_seconds:g} s"
-            except urllib3.exceptions.HTTPError as error:
-                reason = f"connection failed ({type(error).__name__})"
-            else:
-                status = response.status
-                if 200 <= status < 300:
-                    try:
-                        return JsonResponse(parse_json(response.data), attempt + 1)
-                    except (ValueError, RecursionError):
-                        # A malformed body is not a passing fault: asking again would get the same.
-                        raise MarketHttpError("malformed JSON in the response", attempt + 1) from None
-                detail = _detail(response.data)
-                reason = f"HTTP {status}" + (f": {detail}" if detail else "")
-                if status == 429:
-                    retry_after = _retry_after(response.headers.get("Retry-After"))
-                elif status < 500:
-                    raise MarketHttpError(reason, attempt + 1)
+            outcome = self._attempt(pool, url, headers, timeout, attempt + 1)
+            if isinstance(outcome, JsonResponse):
+                return outcome
+            reason, retry_after = outcome
             if attempt + 1 < attempts:
                 with self._rng_lock:
                     pause = policy.delay(attempt, retry_after, self._rng)

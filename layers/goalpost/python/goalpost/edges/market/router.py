@@ -72,11 +72,11 @@ class MarketData:
         self._record(result)
         return result
 
-    def _fetch_all(self, symbols: Sequence[str]) -> FetchResult:
-        result = FetchResult()
+    def _by_provider(self, symbols: Sequence[str], result: FetchResult) -> dict[str, list[str]]:
+        """The symbols (de-duplicated, in order) under the provider each routes to; the unrouted are an error."""
         by_provider: dict[str, list[str]] = {}
         unrouted: list[str] = []
-        for symbol in dict.fromkeys(symbols):  # de-duplicated, in order
+        for symbol in dict.fromkeys(symbols):
             name = self.route(symbol)
             if name is None:
                 unrouted.append(symbol)
@@ -84,7 +84,11 @@ class MarketData:
                 by_provider.setdefault(name, []).append(symbol)
         if unrouted:
             result.errors.append(f"no price route for {len(unrouted)} symbols: {', '.join(unrouted[:SAMPLE])}")
+        return by_provider
 
+    def _fetch_all(self, symbols: Sequence[str]) -> FetchResult:
+        result = FetchResult()
+        by_provider = self._by_provider(symbols, result)
         batches = [
             (name, wanted[start : start + self._batch_size(name)])
             for name, wanted in by_provider.items()
