@@ -1,0 +1,140 @@
+"""One way to write a transaction: items are added with a *role*, and a refusal names the roles whose
+condition failed, so no caller reads cancellation codes by position (adding an item in front of a
+transaction cannot map a failure to the wrong error).
+
+- One item is written with its plain request (PutItem / UpdateItem / DeleteItem: half the write units of a
+  transaction); a ``ConditionCheck`` alone has no plain request and goes as a one-item transaction.
+- Several go as one TransactWriteItems, at most ``TRANSACTION_LIMIT`` (enforced when an item is added).
+- A condition that failed raises ``TransactionRefused`` with the failed roles; the repositories translate it
+  to their domain errors.
+- Contention the server resolves by itself (a ``TransactionConflict``, an item throttled inside a
+  transaction, a transaction still in progress) is retried here with jittered backoff
+  (``goalpost.retry.attempts``), never reported as a refused condition. Throttling of the request as a whole
+  is the SDK's to retry; past every retry the last ``ClientError`` is raised as it came.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from goalpost import retry
+from goalpost.data.dynamo import cancellation_codes, client, error_code
+
+TRANSACTION_LIMIT = 100
+
+CONDITION_FAILED = "ConditionalCheckFailed"
+# Reasons (per item, or of a plain write, without the ``Exception`` suffix) that trying again resolves.
+RETRIED = frozenset(
+    {
+        "TransactionConflict",
+        "ProvisionedThroughputExceeded",
+        "ThrottlingError",
+        "RequestLimitExceeded",
+        "TransactionInProgress",
+    }
+)
+_PLAIN_WRITES = {"Put": "put_item", "Update": "update_item", "Delete": "delete_item"}
+
+
+class TransactionRefused(Exception):
+    """The condition of one or more items failed: ``failed_roles`` names them."""
+
+    def __init__(self, failed_roles: frozenset[str]) -> None:
+        super().__init__(f"transaction refused by {', '.join(sorted(failed_roles)) or 'no role'}")
+        self.failed_roles = failed_roles
+
+
+class TransactionTooLarge(ValueError):
+    """More than ``TRANSACTION_LIMIT`` items in one transaction."""
+
+
+class Transaction:
+    """Items to write all or nothing, each with a role (several items may share one)."""
+
+    def __init__(self) -> None:
+        self._items: list[tuple[str, dict[str, Any]]] = []
+
+    def add(self, item: Mapping[str, Any], *, role: str) -> Transaction:
+        """Adds one transaction item (``{"Put" | "Update" | "Delete" | "ConditionCheck": request}``)."""
+        if len(self._items) >= TRANSACTION_LIMIT:
+            raise TransactionTooLarge(f"a transaction holds at most {TRANSACTION_LIMIT} items")
+        if len(item) != 1 or next(iter(item)) not in {*_PLAIN_WRITES, "ConditionCheck"}:
+            raise ValueError(f"not a transaction item: {sorted(item)}")
+        self._items.append((role, dict(item)))
+        return self
+
+    def add_all(self, items: Iterable[Mapping[str, Any]], *, role: str) -> Transaction:
+        for item in items:
+            self.add(item, role=role)
+        return self
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def room(self) -> int:
+        """How many more items fit."""
+        return TRANSACTION_LIMIT - len(self._items)
+
+    @property
+    def items(self) -> list[dict[str, Any]]:
+        return [item for _, item in self._items]
+
+    def write(self) -> None:
+        """Writes every item, all or nothing (nothing to do when empty). ``TransactionRefused`` names the
+        roles whose condition failed; retried contention that outlasts ``retry.attempts`` raises its last
+        ``ClientError``."""
+        if not self._items:
+            return
+        last: ClientError | None = None
+        for _ in retry.attempts():
+            try:
+                self._write_once()
+                return
+            except ClientError as error:
+                if not self._retried(error):
+                    raise
+                last = error
+        assert last is not None
+        raise last
+
+    def _write_once(self) -> None:
+        if len(self._items) == 1:
+            ((role, item),) = self._items
+            ((kind, request),) = item.items()
+            if kind in _PLAIN_WRITES:
+                try:
+                    getattr(client(), _PLAIN_WRITES[kind])(**request)
+                except ClientError as error:
+                    if error_code(error) == "ConditionalCheckFailedException":
+                        raise TransactionRefused(frozenset({role})) from error
+                    raise
+                return
+        try:
+            client().transact_write_items(TransactItems=self.items)
+        except ClientError as error:
+            codes = cancellation_codes(error)
+            failed = frozenset(
+                role for (role, _), code in zip(self._items, codes, strict=False) if code == CONDITION_FAILED
+            )
+            if failed:
+                raise TransactionRefused(failed) from error
+            raise
+
+    @staticmethod
+    def _retried(error: ClientError) -> bool:
+        codes = cancellation_codes(error)
+        if codes:
+            return any(code in RETRIED for code in codes)
+        return error_code(error).removesuffix("Exception") in {"TransactionConflict", "TransactionInProgress"}
+
+
+def write(items: Iterable[tuple[str, Mapping[str, Any]]]) -> None:
+    """Writes ``(role, item)`` pairs as one ``Transaction``."""
+    transaction = Transaction()
+    for role, item in items:
+        transaction.add(item, role=role)
+    transaction.write()

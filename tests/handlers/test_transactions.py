@@ -1,0 +1,178 @@
+"""The transaction builder over moto: one item is a plain conditional write, more are one TransactWriteItems,
+a refusal names the roles whose condition failed (wherever their items stand), at most ``TRANSACTION_LIMIT``
+items, and contention is retried inside it (injected through botocore's ``before-call`` hooks, as moto never
+answers with it)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ClientError
+
+from goalpost import aws as goalpost_aws
+from goalpost.data.dynamo import client, key
+from goalpost.data.transactions import TRANSACTION_LIMIT, Transaction, TransactionRefused, TransactionTooLarge
+from infra.local.aws import LocalAws
+
+TABLE = "test-data"
+
+
+def put_new(sk: str) -> dict[str, Any]:
+    return {
+        "Put": {
+            "TableName": TABLE,
+            "Item": {"pk": {"S": "TX"}, "sk": {"S": sk}},
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+    }
+
+
+def check_exists(sk: str) -> dict[str, Any]:
+    return {"ConditionCheck": {"TableName": TABLE, "Key": key("TX", sk), "ConditionExpression": "attribute_exists(pk)"}}
+
+
+def stored(sk: str) -> bool:
+    return "Item" in client().get_item(TableName=TABLE, Key=key("TX", sk), ConsistentRead=True)
+
+
+@pytest.fixture
+def calls(aws: LocalAws) -> Iterator[Counter[str]]:
+    """The DynamoDB operations called, by name (each call once, whatever the SDK retries)."""
+    made: Counter[str] = Counter()
+
+    def count(model: Any, **_: Any) -> None:
+        made[model.name] += 1
+
+    events = goalpost_aws.client("dynamodb").meta.events
+    events.register("before-parameter-build.dynamodb", count)
+    yield made
+    events.unregister("before-parameter-build.dynamodb", count)
+
+
+def answer_first(operation: str, answers: list[dict[str, Any]]) -> Any:
+    """Answers the first ``len(answers)`` calls of ``operation`` with these errors; the rest reach moto."""
+    left = list(answers)
+
+    def answer(**_: Any) -> Any:
+        if left:
+            return (AWSResponse("", 400, {}, None), left.pop(0))
+        return None
+
+    goalpost_aws.client("dynamodb").meta.events.register(f"before-call.dynamodb.{operation}", answer)
+    return lambda: goalpost_aws.client("dynamodb").meta.events.unregister(f"before-call.dynamodb.{operation}", answer)
+
+
+def cancelled(*codes: str) -> dict[str, Any]:
+    return {
+        "Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"},
+        "CancellationReasons": [{"Code": code} for code in codes],
+    }
+
+
+def test_one_item_is_a_plain_conditional_write(calls: Counter[str]) -> None:
+    Transaction().add(put_new("A"), role="a").write()
+    assert stored("A")
+    assert calls["PutItem"] == 1
+    assert calls["TransactWriteItems"] == 0
+    with pytest.raises(TransactionRefused) as refused:
+        Transaction().add(put_new("A"), role="a").write()
+    assert refused.value.failed_roles == frozenset({"a"})
+
+
+def test_a_condition_check_alone_is_checked(calls: Counter[str]) -> None:
+    with pytest.raises(TransactionRefused) as refused:
+        Transaction().add(check_exists("MISSING"), role="exists").write()
+    assert refused.value.failed_roles == frozenset({"exists"})
+
+
+def test_several_items_are_one_transaction_all_or_nothing(calls: Counter[str]) -> None:
+    Transaction().add(put_new("A"), role="a").add(put_new("B"), role="b").write()
+    assert stored("A")
+    assert stored("B")
+    assert calls["TransactWriteItems"] == 1
+    assert calls["PutItem"] == 0
+    with pytest.raises(TransactionRefused) as refused:
+        Transaction().add(put_new("C"), role="c").add(put_new("B"), role="b").write()
+    assert refused.value.failed_roles == frozenset({"b"})
+    assert not stored("C")
+
+
+def test_an_empty_transaction_writes_nothing(calls: Counter[str]) -> None:
+    Transaction().write()
+    assert sum(calls.values()) == 0
+
+
+def test_adding_an_item_in_front_still_names_the_same_failed_role(aws: LocalAws) -> None:
+    """The issue's "done when": failures map by role, not by position."""
+    Transaction().add(put_new("TAKEN"), role="setup").add(put_new("REGISTERED"), role="setup").write()
+    plain = Transaction().add(put_new("TAKEN"), role="position").add(put_new("FREE"), role="count")
+    with pytest.raises(TransactionRefused) as refused:
+        plain.write()
+    assert refused.value.failed_roles == frozenset({"position"})
+    in_front = (
+        Transaction()
+        .add(check_exists("REGISTERED"), role="registry")
+        .add(put_new("TAKEN"), role="position")
+        .add(put_new("FREE"), role="count")
+    )
+    with pytest.raises(TransactionRefused) as refused:
+        in_front.write()
+    assert refused.value.failed_roles == frozenset({"position"})
+
+
+def test_at_most_the_limit_of_items() -> None:
+    transaction = Transaction().add_all((put_new(f"I{n}") for n in range(TRANSACTION_LIMIT)), role="item")
+    assert len(transaction) == TRANSACTION_LIMIT
+    assert transaction.room == 0
+    with pytest.raises(TransactionTooLarge):
+        transaction.add(put_new("ONE-TOO-MANY"), role="item")
+
+
+@pytest.mark.parametrize("code", ["TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"])
+def test_contention_in_a_transaction_is_retried_not_refused(calls: Counter[str], code: str) -> None:
+    release = answer_first("TransactWriteItems", [cancelled("None", code), cancelled(code, "None")])
+    try:
+        Transaction().add(put_new("A"), role="a").add(put_new("B"), role="b").write()
+    finally:
+        release()
+    assert stored("A")
+    assert stored("B")
+    assert calls["TransactWriteItems"] == 3
+
+
+def test_a_conflict_on_a_plain_write_is_retried(calls: Counter[str]) -> None:
+    conflict = {"Error": {"Code": "TransactionConflictException", "Message": "in a transaction"}}
+    release = answer_first("PutItem", [conflict])
+    try:
+        Transaction().add(put_new("A"), role="a").write()
+    finally:
+        release()
+    assert stored("A")
+    assert calls["PutItem"] == 2
+
+
+def test_a_condition_failure_beside_a_conflict_is_a_refusal(calls: Counter[str]) -> None:
+    release = answer_first("TransactWriteItems", [cancelled("TransactionConflict", "ConditionalCheckFailed")])
+    try:
+        with pytest.raises(TransactionRefused) as refused:
+            Transaction().add(put_new("A"), role="a").add(put_new("B"), role="b").write()
+    finally:
+        release()
+    assert refused.value.failed_roles == frozenset({"b"})
+    assert calls["TransactWriteItems"] == 1
+
+
+def test_contention_past_every_retry_raises_the_last_error(monkeypatch: pytest.MonkeyPatch, aws: LocalAws) -> None:
+    monkeypatch.setattr("goalpost.retry.ATTEMPTS", 3)
+    release = answer_first("TransactWriteItems", [cancelled("TransactionConflict", "None")] * 3)
+    try:
+        with pytest.raises(ClientError) as raised:
+            Transaction().add(put_new("A"), role="a").add(put_new("B"), role="b").write()
+    finally:
+        release()
+    assert raised.value.response["Error"]["Code"] == "TransactionCanceledException"
+    assert not stored("A")
