@@ -92,7 +92,7 @@ class Functions(Construct):
             log_group=log_group,
             logging_format=lambda_.LoggingFormat.JSON,
             # X-Ray on every function (cheap, shows the API -> Lambda -> DynamoDB path); the Powertools Tracer's
-            # subsegments stay opt-in per function through POWERTOOLS_TRACE_DISABLED.
+            # subsegments are off everywhere (POWERTOOLS_TRACE_DISABLED; their cold start, declaration.py).
             tracing=lambda_.Tracing.ACTIVE,
         )
         self._grant(spec, function, role)

@@ -150,9 +150,10 @@ def subjects(base_environment: dict[str, str], goal_id: str, now: datetime) -> l
             worker = job.worker
             measured.append(Subject(worker.name, worker.handler, "job", _worker_event(job, now), environment(worker)))
     # The reference runs as a traced API function would, with the same tables and the goals function's request.
-    reference = declaration.Function(name="naive-reference", handler=NAIVE_HANDLER, description="", tracing=True)
+    reference = declaration.Function(name="naive-reference", handler=NAIVE_HANDLER, description="")
     first_request = _api_event(declaration.GOALS_API, "GET", "/goals")
-    measured.append(Subject(reference.name, NAIVE_HANDLER, "reference", first_request, environment(reference)))
+    traced = {**environment(reference), "POWERTOOLS_TRACE_DISABLED": "false"}
+    measured.append(Subject(reference.name, NAIVE_HANDLER, "reference", first_request, traced))
     return measured
 
 

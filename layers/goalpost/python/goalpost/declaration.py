@@ -101,10 +101,6 @@ class Function:
     tables: dict[str, Access] = field(default_factory=dict)
     topics: tuple[str, ...] = ()
     routes: tuple[Route, ...] = ()
-    # Powertools Tracer (a subsegment per AWS call). It costs 100-270 ms of cold start, which no function here
-    # can spare against its goal (docs/performance.md); Lambda's active tracing, on for every function, records
-    # each invocation and its duration at no cold-start cost.
-    tracing: bool = False
     queues: tuple[str, ...] = ()  # queues it sends work to
     secrets: tuple[str, ...] = ()  # secrets it reads
     # Sends alerts by email and SMS: publishes to phone numbers and to the users' own alert topics
@@ -441,7 +437,10 @@ def function_environment(function: Function) -> dict[str, str]:
     return {
         "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
         "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
-        "POWERTOOLS_TRACE_DISABLED": "false" if function.tracing else "true",
+        # No Powertools Tracer anywhere: its subsegment per AWS call costs 100-270 ms of cold start, which no
+        # function can spare against its goal (docs/performance.md); Lambda's active tracing, on for every
+        # function, records each invocation and its duration at no cold-start cost.
+        "POWERTOOLS_TRACE_DISABLED": "true",
         # pydantic otherwise scans every installed distribution for plugins when the first model is built.
         "PYDANTIC_DISABLE_PLUGINS": "__all__",
         "GOALPOST_FUNCTION": function.name,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -49,16 +48,6 @@ def _metric_name(job: str) -> str:
     return "".join(part.capitalize() for part in job.split("_"))
 
 
-def _traced(handler: Callable[..., Any]) -> Callable[..., Any]:
-    """X-Ray tracing for jobs whose declaration asks for it: their many AWS calls are what a trace shows
-    best. The Tracer is imported only then, so functions without it don't pay its cold start."""
-    if os.environ.get("POWERTOOLS_TRACE_DISABLED", "false").lower() in ("1", "true"):
-        return handler
-    from aws_lambda_powertools import Tracer
-
-    return Tracer().capture_lambda_handler(handler)
-
-
 def job_handler(
     name: str, run: JobRun, *, tells_scheduled: bool = False
 ) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
@@ -66,7 +55,6 @@ def job_handler(
     ``tells_scheduled`` the run also gets ``scheduled=``: whether the schedule started it (``is_scheduled``)."""
 
     @logger.inject_lambda_context(correlation_id_path="id", clear_state=True)
-    @_traced
     @metrics.log_metrics(capture_cold_start_metric=metrics_enabled())
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         moment = scheduled_time(event)
@@ -98,7 +86,6 @@ def queue_worker(name: str, handle: Callable[[str], dict[str, Any]]) -> Callable
     imports asyncio and every event data class, about 50 ms of cold start for a loop."""
 
     @logger.inject_lambda_context(clear_state=True)
-    @_traced
     @metrics.log_metrics(capture_cold_start_metric=metrics_enabled())
     def handler(event: dict[str, Any], context: LambdaContext) -> Any:
         logger.append_keys(job=name)
