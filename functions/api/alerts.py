@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from goalpost.domain.alerts import AlertType
-from goalpost.edges.api import build_resolver, current_user, lambda_handler, page_response, responses
+from goalpost.edges.api import Caller, build_resolver, lambda_handler, page_response, responses
 from goalpost.schemas.alerts import AlertOut, PreferencesOut, PreferencesUpdate
 from goalpost.schemas.common import DEFAULT_LIMIT, LimitQuery, NextTokenQuery
 from goalpost.services import alerts, preferences
@@ -20,14 +20,13 @@ TAGS = ["Alerts"]
 
 @router.get("/alerts", summary="List alerts, newest first", tags=TAGS, responses=responses(200, list[AlertOut]))
 def list_alerts(
+    user: Caller,
     unread: Annotated[bool | None, Query()] = None,
     type: Annotated[AlertType | None, Query()] = None,
     limit: LimitQuery = DEFAULT_LIMIT,
     next_token: NextTokenQuery = None,
 ) -> Response[list[AlertOut]]:
-    found, token = alerts.list_alerts(
-        current_user(router), unread=unread, alert_type=type, limit=limit, next_token=next_token
-    )
+    found, token = alerts.list_alerts(user, unread=unread, alert_type=type, limit=limit, next_token=next_token)
     return page_response([AlertOut.of(a).model_dump(mode="json") for a in found], token)
 
 
@@ -37,8 +36,8 @@ def list_alerts(
     tags=TAGS,
     responses=responses(200, PreferencesOut),
 )
-def get_alert_preferences() -> PreferencesOut:
-    return PreferencesOut.of(preferences.get_preferences(current_user(router)))
+def get_alert_preferences(user: Caller) -> PreferencesOut:
+    return PreferencesOut.of(preferences.get_preferences(user))
 
 
 @router.patch(
@@ -47,13 +46,13 @@ def get_alert_preferences() -> PreferencesOut:
     tags=TAGS,
     responses=responses(200, PreferencesOut),
 )
-def update_alert_preferences(update: Annotated[PreferencesUpdate, Body()]) -> PreferencesOut:
-    return PreferencesOut.of(preferences.update_preferences(current_user(router), update.changes()))
+def update_alert_preferences(user: Caller, update: Annotated[PreferencesUpdate, Body()]) -> PreferencesOut:
+    return PreferencesOut.of(preferences.update_preferences(user, update.changes()))
 
 
 @router.patch("/alerts/<alert_id>/read", summary="Mark an alert read", tags=TAGS, responses=responses(200, AlertOut))
-def mark_alert_read(alert_id: Annotated[str, Path(min_length=1, max_length=64)]) -> AlertOut:
-    return AlertOut.of(alerts.mark_read(current_user(router), alert_id))
+def mark_alert_read(user: Caller, alert_id: Annotated[str, Path(min_length=1, max_length=64)]) -> AlertOut:
+    return AlertOut.of(alerts.mark_read(user, alert_id))
 
 
 app = build_resolver(router)

@@ -11,9 +11,9 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from goalpost.edges.api import (
+    Caller,
     IdempotencyKey,
     build_resolver,
-    current_user,
     idempotent,
     json_response,
     lambda_handler,
@@ -37,8 +37,8 @@ AccountId = Annotated[str, Path(min_length=1, max_length=128)]  # one that canno
     tags=["Progress"],
     responses=responses(200, ProgressSummaryOut),
 )
-def get_progress_summary(goal_id: GoalId) -> ProgressSummaryOut:
-    return ProgressSummaryOut.of(progress.summary(current_user(router), goal_id))
+def get_progress_summary(user: Caller, goal_id: GoalId) -> ProgressSummaryOut:
+    return ProgressSummaryOut.of(progress.summary(user, goal_id))
 
 
 @router.post(
@@ -49,10 +49,8 @@ def get_progress_summary(goal_id: GoalId) -> ProgressSummaryOut:
     responses=responses(201, ProgressEntryOut),
 )
 def record_progress(
-    goal_id: GoalId, entry: Annotated[ProgressIn, Body()], idempotency_key: IdempotencyKey = None
+    user: Caller, goal_id: GoalId, entry: Annotated[ProgressIn, Body()], idempotency_key: IdempotencyKey = None
 ) -> Response[ProgressEntryOut]:
-    user = current_user(router)
-
     def create() -> dict:
         recorded = progress.record_progress(
             user,
@@ -74,9 +72,9 @@ def record_progress(
     responses=responses(200, list[ProgressEntryOut]),
 )
 def list_progress_entries(
-    goal_id: GoalId, limit: LimitQuery = DEFAULT_LIMIT, next_token: NextTokenQuery = None
+    user: Caller, goal_id: GoalId, limit: LimitQuery = DEFAULT_LIMIT, next_token: NextTokenQuery = None
 ) -> Response[list[ProgressEntryOut]]:
-    entries, token = progress.history(current_user(router), goal_id, limit=limit, next_token=next_token)
+    entries, token = progress.history(user, goal_id, limit=limit, next_token=next_token)
     return page_response([ProgressEntryOut.of(e).model_dump(mode="json") for e in entries], token)
 
 
@@ -88,10 +86,8 @@ def list_progress_entries(
     responses=responses(201, MilestoneOut),
 )
 def add_milestone(
-    goal_id: GoalId, milestone: Annotated[MilestoneIn, Body()], idempotency_key: IdempotencyKey = None
+    user: Caller, goal_id: GoalId, milestone: Annotated[MilestoneIn, Body()], idempotency_key: IdempotencyKey = None
 ) -> Response[MilestoneOut]:
-    user = current_user(router)
-
     def create() -> dict:
         added = progress.add_goal_milestone(
             user, goal_id, amount=milestone.amount, description=milestone.description, target_date=milestone.target_date
@@ -107,8 +103,8 @@ def add_milestone(
     tags=["Milestones"],
     responses=responses(200, list[MilestoneOut]),
 )
-def list_milestones(goal_id: GoalId) -> list[MilestoneOut]:
-    return [MilestoneOut.of(m) for m in progress.milestones(current_user(router), goal_id)]
+def list_milestones(user: Caller, goal_id: GoalId) -> list[MilestoneOut]:
+    return [MilestoneOut.of(m) for m in progress.milestones(user, goal_id)]
 
 
 @router.get(
@@ -117,8 +113,8 @@ def list_milestones(goal_id: GoalId) -> list[MilestoneOut]:
     tags=["Milestones"],
     responses=responses(200, MilestoneProgressOut),
 )
-def get_milestone_progress(goal_id: GoalId) -> MilestoneProgressOut:
-    return MilestoneProgressOut.of(progress.milestone_report(current_user(router), goal_id))
+def get_milestone_progress(user: Caller, goal_id: GoalId) -> MilestoneProgressOut:
+    return MilestoneProgressOut.of(progress.milestone_report(user, goal_id))
 
 
 @router.post(
@@ -129,10 +125,8 @@ def get_milestone_progress(goal_id: GoalId) -> MilestoneProgressOut:
     responses=responses(201, FundingOut),
 )
 def link_account(
-    goal_id: GoalId, link: Annotated[FundingIn, Body()], idempotency_key: IdempotencyKey = None
+    user: Caller, goal_id: GoalId, link: Annotated[FundingIn, Body()], idempotency_key: IdempotencyKey = None
 ) -> Response[FundingOut]:
-    user = current_user(router)
-
     def create() -> dict:
         return FundingOut.of(funding.link_account(user, goal_id, link.source())).model_dump(mode="json")
 
@@ -146,9 +140,9 @@ def link_account(
     responses=responses(200, list[FundingOut]),
 )
 def list_funding_sources(
-    goal_id: GoalId, limit: LimitQuery = DEFAULT_LIMIT, next_token: NextTokenQuery = None
+    user: Caller, goal_id: GoalId, limit: LimitQuery = DEFAULT_LIMIT, next_token: NextTokenQuery = None
 ) -> Response[list[FundingOut]]:
-    sources, token = funding.list_sources(current_user(router), goal_id, limit=limit, next_token=next_token)
+    sources, token = funding.list_sources(user, goal_id, limit=limit, next_token=next_token)
     return page_response([FundingOut.of(s).model_dump(mode="json") for s in sources], token)
 
 
@@ -158,10 +152,10 @@ def list_funding_sources(
     tags=["Funding"],
     responses=responses(200, FundingOut),
 )
-def update_allocation(goal_id: GoalId, account_id: AccountId, change: Annotated[FundingUpdate, Body()]) -> FundingOut:
-    updated = funding.update_allocation(
-        current_user(router), goal_id, account_id, change.allocation_percent, change.account_name
-    )
+def update_allocation(
+    user: Caller, goal_id: GoalId, account_id: AccountId, change: Annotated[FundingUpdate, Body()]
+) -> FundingOut:
+    updated = funding.update_allocation(user, goal_id, account_id, change.allocation_percent, change.account_name)
     return FundingOut.of(updated)
 
 
@@ -172,8 +166,8 @@ def update_allocation(goal_id: GoalId, account_id: AccountId, change: Annotated[
     tags=["Funding"],
     responses=responses(204, None, "Unlinked"),
 )
-def unlink_account(goal_id: GoalId, account_id: AccountId) -> Response[None]:
-    funding.unlink_account(current_user(router), goal_id, account_id)
+def unlink_account(user: Caller, goal_id: GoalId, account_id: AccountId) -> Response[None]:
+    funding.unlink_account(user, goal_id, account_id)
     return Response(status_code=HTTPStatus.NO_CONTENT)
 
 

@@ -15,9 +15,9 @@ from goalpost.domain.clock import utc_now
 from goalpost.domain.goals import GoalStatus, GoalType
 from goalpost.domain.money import MAX_AMOUNT
 from goalpost.edges.api import (
+    Caller,
     IdempotencyKey,
     build_resolver,
-    current_user,
     idempotent,
     json_response,
     lambda_handler,
@@ -49,9 +49,9 @@ TemplateId = Annotated[str, Path(min_length=1, max_length=100)]
 
 
 @router.post("/goals", status_code=201, summary="Create a goal", tags=TAGS, responses=responses(201, GoalOut))
-def create_goal(goal: Annotated[GoalCreate, Body()], idempotency_key: IdempotencyKey = None) -> Response[GoalOut]:
-    user = current_user(router)
-
+def create_goal(
+    user: Caller, goal: Annotated[GoalCreate, Body()], idempotency_key: IdempotencyKey = None
+) -> Response[GoalOut]:
     def create() -> dict:
         return GoalOut.of(goals.create_goal(user, GoalDraft.of(goal))).model_dump(mode="json")
 
@@ -60,14 +60,13 @@ def create_goal(goal: Annotated[GoalCreate, Body()], idempotency_key: Idempotenc
 
 @router.get("/goals", summary="List goals, newest first", tags=TAGS, responses=responses(200, list[GoalOut]))
 def list_goals(
+    user: Caller,
     type: Annotated[GoalType | None, Query()] = None,
     status: Annotated[GoalStatus | None, Query()] = None,
     limit: LimitQuery = DEFAULT_LIMIT,
     next_token: NextTokenQuery = None,
 ) -> Response[list[GoalOut]]:
-    found, token = goals.list_goals(
-        current_user(router), status=status, goal_type=type, limit=limit, next_token=next_token
-    )
+    found, token = goals.list_goals(user, status=status, goal_type=type, limit=limit, next_token=next_token)
     return page_response([GoalOut.of(g).model_dump(mode="json") for g in found], token)
 
 
@@ -77,16 +76,15 @@ def list_goals(
     tags=TAGS,
     responses=responses(200, DashboardOut),
 )
-def get_dashboard() -> DashboardOut:
-    board = goals.dashboard(current_user(router))
+def get_dashboard(user: Caller) -> DashboardOut:
+    board = goals.dashboard(user)
     return DashboardOut.build(board.goals, board.unread_alerts)
 
 
 @router.get(
     "/goals/templates", summary="List goal templates", tags=PLAN_TAGS, responses=responses(200, list[TemplateOut])
 )
-def list_templates() -> list[TemplateOut]:
-    current_user(router)
+def list_templates(user: Caller) -> list[TemplateOut]:
     return [TemplateOut.of(t) for t in plans.list_templates()]
 
 
@@ -96,8 +94,7 @@ def list_templates() -> list[TemplateOut]:
     tags=PLAN_TAGS,
     responses=responses(200, TemplateOut),
 )
-def get_template(template_id: TemplateId) -> TemplateOut:
-    current_user(router)
+def get_template(user: Caller, template_id: TemplateId) -> TemplateOut:
     return TemplateOut.of(plans.template(template_id))
 
 
@@ -109,10 +106,8 @@ def get_template(template_id: TemplateId) -> TemplateOut:
     responses=responses(201, GoalOut),
 )
 def create_goal_from_template(
-    request: Annotated[FromTemplateIn, Body()], idempotency_key: IdempotencyKey = None
+    user: Caller, request: Annotated[FromTemplateIn, Body()], idempotency_key: IdempotencyKey = None
 ) -> Response[GoalOut]:
-    user = current_user(router)
-
     def create() -> dict:
         goal = plans.create_from_template(
             user,
@@ -134,10 +129,8 @@ def create_goal_from_template(
     responses=responses(200, SyncResultOut),
 )
 def sync_from_budget(
-    snapshot: Annotated[BudgetSnapshotIn, Body()], idempotency_key: IdempotencyKey = None
+    user: Caller, snapshot: Annotated[BudgetSnapshotIn, Body()], idempotency_key: IdempotencyKey = None
 ) -> Response[SyncResultOut]:
-    user = current_user(router)
-
     def sync() -> dict:
         entries = plans.sync_from_budget(user, snapshot)
         return SyncResultOut(updated=[ProgressEntryOut.of(e) for e in entries]).model_dump(mode="json")
@@ -159,8 +152,8 @@ ValueTarget = Annotated[Decimal | None, Query(ge=100, le=10_000_000, **DIGITS)]
     tags=TRADING_TAGS,
     responses=responses(200, StatusOut),
 )
-def get_trading_status() -> StatusOut:
-    goals_now = trading.current_goals(current_user(router))
+def get_trading_status(user: Caller) -> StatusOut:
+    goals_now = trading.current_goals(user)
     return StatusOut(goals=[TradingGoalOut.of(g) for g in goals_now], timestamp=utc_now())
 
 
@@ -171,10 +164,10 @@ def get_trading_status() -> StatusOut:
     responses=responses(200, HistoryOut),
 )
 def get_trading_history(
+    user: Caller,
     goal_type: Annotated[str, Path(min_length=1, max_length=50)],
     days: Annotated[int, Query(ge=1, le=365)] = 30,
 ) -> HistoryOut:
-    user = current_user(router)  # who asks comes before what they ask
     kind = trading.goal_type_of(goal_type)
     rows = trading.history(user, kind, days)
     return HistoryOut(goal_type=kind, history=[HistoryRowOut.model_validate(r) for r in rows], days=days)
@@ -186,9 +179,9 @@ def get_trading_history(
     tags=TRADING_TAGS,
     responses=responses(200, ManualSnapshotOut),
 )
-def take_manual_snapshot() -> ManualSnapshotOut:
+def take_manual_snapshot(user: Caller) -> ManualSnapshotOut:
     moment = utc_now()
-    end_of_day.evaluate_user(current_user(router), moment)
+    end_of_day.evaluate_user(user, moment)
     return ManualSnapshotOut(timestamp=moment)
 
 
@@ -199,12 +192,13 @@ def take_manual_snapshot() -> ManualSnapshotOut:
     responses=responses(200, TargetsOut),
 )
 def set_targets(
+    user: Caller,
     monthly_return_target: ReturnTarget = None,
     monthly_income_target: IncomeTarget = None,
     portfolio_value_target: ValueTarget = None,
 ) -> TargetsOut:
     updates = trading.target_updates(monthly_return_target, monthly_income_target, portfolio_value_target)
-    trading.set_targets(current_user(router), updates)
+    trading.set_targets(user, updates)
     return TargetsOut(updates={f"{kind.value}_target": value for kind, value in updates.items()})
 
 
@@ -215,9 +209,10 @@ def set_targets(
     responses=responses(200, RecordProfitOut),
 )
 def record_profit(
+    user: Caller,
     profit: Annotated[Decimal, Query(ge=-MAX_AMOUNT, le=MAX_AMOUNT, **DIGITS)],
 ) -> RecordProfitOut:
-    month_to_date = trading.record_profit(current_user(router), profit)
+    month_to_date = trading.record_profit(user, profit)
     return RecordProfitOut(profit_recorded=profit, month_to_date=month_to_date)
 
 
@@ -228,20 +223,20 @@ def record_profit(
     responses=responses(200, list[TargetChangeOut]),
 )
 def list_target_changes(
-    limit: LimitQuery = DEFAULT_LIMIT, next_token: NextTokenQuery = None
+    user: Caller, limit: LimitQuery = DEFAULT_LIMIT, next_token: NextTokenQuery = None
 ) -> Response[list[TargetChangeOut]]:
-    changes, token = trading.target_changes(current_user(router), limit=limit, next_token=next_token)
+    changes, token = trading.target_changes(user, limit=limit, next_token=next_token)
     return page_response([TargetChangeOut.model_validate(c).model_dump(mode="json") for c in changes], token)
 
 
 @router.get("/goals/<goal_id>", summary="Get a goal", tags=TAGS, responses=responses(200, GoalOut))
-def get_goal(goal_id: GoalId) -> GoalOut:
-    return GoalOut.of(goals.get_goal(current_user(router), goal_id))
+def get_goal(user: Caller, goal_id: GoalId) -> GoalOut:
+    return GoalOut.of(goals.get_goal(user, goal_id))
 
 
 @router.patch("/goals/<goal_id>", summary="Update a goal", tags=TAGS, responses=responses(200, GoalOut))
-def update_goal(goal_id: GoalId, update: Annotated[GoalUpdate, Body()]) -> GoalOut:
-    return GoalOut.of(goals.update_goal(current_user(router), goal_id, update))
+def update_goal(user: Caller, goal_id: GoalId, update: Annotated[GoalUpdate, Body()]) -> GoalOut:
+    return GoalOut.of(goals.update_goal(user, goal_id, update))
 
 
 @router.delete(
@@ -251,8 +246,8 @@ def update_goal(goal_id: GoalId, update: Annotated[GoalUpdate, Body()]) -> GoalO
     tags=TAGS,
     responses=responses(204, None, "Deleted"),
 )
-def delete_goal(goal_id: GoalId) -> Response[None]:
-    goals.delete_goal(current_user(router), goal_id)
+def delete_goal(user: Caller, goal_id: GoalId) -> Response[None]:
+    goals.delete_goal(user, goal_id)
     return Response(status_code=HTTPStatus.NO_CONTENT)
 
 
@@ -264,8 +259,8 @@ def _lifecycle_route(action: str, status: GoalStatus, summary: str) -> None:
         operation_id=f"{action}_goal",
         responses=responses(200, GoalOut),
     )
-    def move(goal_id: GoalId) -> GoalOut:
-        return GoalOut.of(goals.set_status(current_user(router), goal_id, status))
+    def move(user: Caller, goal_id: GoalId) -> GoalOut:
+        return GoalOut.of(goals.set_status(user, goal_id, status))
 
 
 for _action, _status, _summary in (

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
 from goalpost.domain.charts import Timeframe
-from goalpost.edges.api import build_resolver, current_user, lambda_handler, page_response, responses
+from goalpost.edges.api import Caller, build_resolver, lambda_handler, page_response, responses
 from goalpost.schemas.common import DEFAULT_LIMIT, DateTimeInput, LimitQuery, NextTokenQuery
 from goalpost.schemas.portfolio import Cash, CashIn, PerformanceOut, PortfolioOut, SnapshotOut
 from goalpost.services import portfolio
@@ -19,13 +19,13 @@ TAGS = ["Portfolio"]
 
 
 @router.get("/portfolio/cash", summary="The cash balance", tags=TAGS, responses=responses(200, Cash))
-def get_cash() -> Cash:
-    return Cash(cash_balance=portfolio.cash(current_user(router)))
+def get_cash(user: Caller) -> Cash:
+    return Cash(cash_balance=portfolio.cash(user))
 
 
 @router.put("/portfolio/cash", summary="Set the cash balance", tags=TAGS, responses=responses(200, Cash))
-def set_cash(update: Annotated[CashIn, Body()]) -> Cash:
-    return Cash(cash_balance=portfolio.set_cash(current_user(router), update.cash_balance))
+def set_cash(user: Caller, update: Annotated[CashIn, Body()]) -> Cash:
+    return Cash(cash_balance=portfolio.set_cash(user, update.cash_balance))
 
 
 @router.get(
@@ -34,8 +34,8 @@ def set_cash(update: Annotated[CashIn, Body()]) -> Cash:
     tags=TAGS,
     responses=responses(200, PortfolioOut),
 )
-def get_portfolio() -> PortfolioOut:
-    return PortfolioOut.of(portfolio.current(current_user(router)))
+def get_portfolio(user: Caller) -> PortfolioOut:
+    return PortfolioOut.of(portfolio.current(user))
 
 
 @router.get(
@@ -44,8 +44,10 @@ def get_portfolio() -> PortfolioOut:
     tags=TAGS,
     responses=responses(200, PerformanceOut),
 )
-def get_portfolio_performance(timeframe: Annotated[Timeframe, Query()] = Timeframe.ONE_DAY) -> PerformanceOut:
-    return PerformanceOut.of(portfolio.performance(current_user(router), timeframe))
+def get_portfolio_performance(
+    user: Caller, timeframe: Annotated[Timeframe, Query()] = Timeframe.ONE_DAY
+) -> PerformanceOut:
+    return PerformanceOut.of(portfolio.performance(user, timeframe))
 
 
 @router.get(
@@ -55,12 +57,13 @@ def get_portfolio_performance(timeframe: Annotated[Timeframe, Query()] = Timefra
     responses=responses(200, list[SnapshotOut]),
 )
 def list_snapshots(
+    user: Caller,
     start: Annotated[DateTimeInput | None, Query(alias="from")] = None,
     end: Annotated[DateTimeInput | None, Query(alias="to")] = None,
     limit: LimitQuery = DEFAULT_LIMIT,
     next_token: NextTokenQuery = None,
 ) -> Response[list[SnapshotOut]]:
-    items, token = portfolio.snapshots(current_user(router), start=start, end=end, limit=limit, next_token=next_token)
+    items, token = portfolio.snapshots(user, start=start, end=end, limit=limit, next_token=next_token)
     return page_response([SnapshotOut.model_validate(item).model_dump(mode="json") for item in items], token)
 
 

@@ -11,9 +11,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from goalpost.domain.positions import PositionStatus
 from goalpost.edges.api import (
+    Caller,
     IdempotencyKey,
     build_resolver,
-    current_user,
     idempotent,
     json_response,
     lambda_handler,
@@ -39,10 +39,8 @@ PositionId = Annotated[str, Path(min_length=1, max_length=64)]
 
 @router.post("/positions", status_code=201, summary="Open a position", tags=TAGS, responses=responses(201, PositionOut))
 def open_position(
-    position: Annotated[PositionCreate, Body()], idempotency_key: IdempotencyKey = None
+    user: Caller, position: Annotated[PositionCreate, Body()], idempotency_key: IdempotencyKey = None
 ) -> Response[PositionOut]:
-    user = current_user(router)
-
     def create() -> dict:
         return PositionOut.of(positions.open_position(user, position.fields())).model_dump(mode="json")
 
@@ -53,6 +51,7 @@ def open_position(
     "/positions", summary="List positions, newest first", tags=TAGS, responses=responses(200, list[PositionOut])
 )
 def list_positions(
+    user: Caller,
     status: Annotated[PositionStatus | None, Query()] = None,
     symbol: Annotated[str | None, Query(pattern=SYMBOL_QUERY_PATTERN)] = None,
     strategy: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
@@ -60,7 +59,7 @@ def list_positions(
     next_token: NextTokenQuery = None,
 ) -> Response[list[PositionOut]]:
     found, token = positions.list_positions(
-        current_user(router),
+        user,
         status=status,
         symbol=upper_symbol(symbol) if symbol else None,
         strategy=strategy,
@@ -71,8 +70,8 @@ def list_positions(
 
 
 @router.get("/positions/<position_id>", summary="Get a position", tags=TAGS, responses=responses(200, PositionOut))
-def get_position(position_id: PositionId) -> PositionOut:
-    return PositionOut.of(positions.get_position(current_user(router), position_id))
+def get_position(user: Caller, position_id: PositionId) -> PositionOut:
+    return PositionOut.of(positions.get_position(user, position_id))
 
 
 @router.patch(
@@ -81,8 +80,8 @@ def get_position(position_id: PositionId) -> PositionOut:
     tags=TAGS,
     responses=responses(200, PositionOut),
 )
-def update_position(position_id: PositionId, update: Annotated[PositionUpdate, Body()]) -> PositionOut:
-    return PositionOut.of(positions.update_levels(current_user(router), position_id, update.changes()))
+def update_position(user: Caller, position_id: PositionId, update: Annotated[PositionUpdate, Body()]) -> PositionOut:
+    return PositionOut.of(positions.update_levels(user, position_id, update.changes()))
 
 
 @router.post(
@@ -91,10 +90,8 @@ def update_position(position_id: PositionId, update: Annotated[PositionUpdate, B
     tags=TAGS,
     responses=responses(200, PositionOut),
 )
-def close_position(position_id: PositionId, request: Annotated[PositionClose, Body()]) -> PositionOut:
-    closed = positions.close_position(
-        current_user(router), position_id, exit_price=request.exit_price, exit_time=request.exit_time
-    )
+def close_position(user: Caller, position_id: PositionId, request: Annotated[PositionClose, Body()]) -> PositionOut:
+    closed = positions.close_position(user, position_id, exit_price=request.exit_price, exit_time=request.exit_time)
     return PositionOut.of(closed)
 
 
@@ -105,8 +102,8 @@ def close_position(position_id: PositionId, request: Annotated[PositionClose, Bo
     tags=TAGS,
     responses=responses(204, None, "Deleted"),
 )
-def delete_position(position_id: PositionId) -> Response[None]:
-    positions.delete_position(current_user(router), position_id)
+def delete_position(user: Caller, position_id: PositionId) -> Response[None]:
+    positions.delete_position(user, position_id)
     return Response(status_code=HTTPStatus.NO_CONTENT)
 
 
@@ -117,9 +114,10 @@ def delete_position(position_id: PositionId) -> Response[None]:
     responses=responses(200, PerformanceMetricsOut),
 )
 def get_trading_performance(
+    user: Caller,
     strategy: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
 ) -> PerformanceMetricsOut:
-    overall, by_strategy = positions.performance(current_user(router), strategy)
+    overall, by_strategy = positions.performance(user, strategy)
     return PerformanceMetricsOut.build(overall, by_strategy)
 
 

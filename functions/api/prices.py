@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from goalpost.domain.clock import utc_now
-from goalpost.edges.api import build_resolver, current_user, lambda_handler, require_admin, responses
+from goalpost.edges.api import Caller, build_resolver, lambda_handler, require_admin, responses
 from goalpost.schemas.portfolio import PriceOut, RefreshOut, parse_symbols
 from goalpost.services import monitor, prices
 
@@ -22,8 +22,7 @@ TAGS = ["Prices"]
     tags=TAGS,
     responses=responses(200, list[PriceOut]),
 )
-def get_prices(symbols: Annotated[str, Query(min_length=1, max_length=2200)]) -> list[PriceOut]:
-    current_user(router)
+def get_prices(user: Caller, symbols: Annotated[str, Query(min_length=1, max_length=2200)]) -> list[PriceOut]:
     wanted = parse_symbols(symbols)
     found = prices.cached_prices(wanted)
     now = utc_now()

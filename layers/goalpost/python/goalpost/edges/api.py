@@ -15,9 +15,11 @@ from typing import Annotated, Any, TypeVar, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Header
+from aws_lambda_powertools.event_handler.request import Request
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -215,11 +217,25 @@ def claims(app: APIGatewayHttpResolver | Router) -> dict[str, Any]:
 
 def current_user(app: APIGatewayHttpResolver | Router) -> str:
     """The caller is the token's ``sub``; nothing else in a request can name a user."""
-    sub = claims(app).get("sub")
+    return _user_of(claims(app))
+
+
+def _user_of(token_claims: dict[str, Any]) -> str:
+    sub = token_claims.get("sub")
     # Cognito subs are UUIDs; '#' separates key parts, so a sub holding one could never be a real user.
     if not sub or not isinstance(sub, str) or "#" in sub:
         raise Unauthorized("Unauthorized")
     return sub
+
+
+def _caller(request: Request) -> str:
+    event = cast(APIGatewayProxyEventV2, request.resolved_event)
+    authorizer = event.request_context.authorizer
+    return _user_of((authorizer.jwt_claim if authorizer else None) or {})
+
+
+# The caller of a route, as a typed parameter (``user: Caller``): resolved before the route runs, 401 without one.
+Caller = Annotated[str, Depends(_caller)]
 
 
 def require_admin(app: APIGatewayHttpResolver | Router) -> str:
