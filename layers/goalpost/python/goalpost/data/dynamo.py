@@ -232,7 +232,6 @@ def query_all(
 
 
 BATCH_GET_LIMIT = 100
-TRANSACTION_LIMIT = 100
 
 
 def batch_get(table: str, keys: list[dict[str, Any]], attempts: int = 8) -> list[Item]:
@@ -264,8 +263,9 @@ def batch_get_tables(wanted: Mapping[str, Sequence[dict[str, Any]]], attempts: i
 
 
 def write_one_or_transact(items: Sequence[dict[str, Any]]) -> None:
-    """Writes transaction items (at most ``TRANSACTION_LIMIT``): one item on its own with the plain request
-    (PutItem / UpdateItem / DeleteItem, half the write units of a transaction), several in one transaction."""
+    """Writes transaction items (at most ``data.transactions.TRANSACTION_LIMIT``): one item on its own with the
+    plain request (PutItem / UpdateItem / DeleteItem, half the write units of a transaction), several in one
+    transaction."""
     if len(items) == 1:
         ((kind, request),) = items[0].items()
         operations = {"Put": client().put_item, "Update": client().update_item, "Delete": client().delete_item}

@@ -43,7 +43,6 @@ from goalpost.data.preferences import get_with as preferences_with
 from goalpost.domain.goals import Goal, GoalStatus, GoalType
 from goalpost.domain.progress import ProgressEntry
 
-TRANSACTION_LIMIT = 100
 # What only the funding transactions write (see data.funding).
 FUNDING_FIELDS = ("allocation_total", "funding_links")
 NOT_DELETING = "attribute_not_exists(deleting)"

@@ -17,7 +17,6 @@ from botocore.exceptions import ClientError
 
 from goalpost.data import keys
 from goalpost.data.dynamo import (
-    TRANSACTION_LIMIT,
     Item,
     batch_get,
     cancellation_codes,
@@ -31,6 +30,7 @@ from goalpost.data.dynamo import (
     set_or_remove,
     strip_keys,
 )
+from goalpost.data.transactions import TRANSACTION_LIMIT
 from goalpost.domain.alerts import Alert
 from goalpost.domain.preferences import Preferences
 

@@ -19,8 +19,9 @@ from goalpost import declaration
 from goalpost.data import alerts as alert_store
 from goalpost.data import keys
 from goalpost.data import preferences as preference_store
-from goalpost.data.dynamo import TRANSACTION_LIMIT, Item, cancellation_codes, write_one_or_transact
+from goalpost.data.dynamo import Item, cancellation_codes, write_one_or_transact
 from goalpost.data.preferences import PreferenceRead
+from goalpost.data.transactions import TRANSACTION_LIMIT
 from goalpost.domain.alerts import EVENT_CHANNEL, IN_APP_CHANNEL, Alert
 from goalpost.domain.clock import iso, parse_iso, utc_now
 from goalpost.domain.preferences import EMAIL_CHANNEL, SMS_CHANNEL, Preferences, plan_delivery, zone

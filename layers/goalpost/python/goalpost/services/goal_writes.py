@@ -17,8 +17,9 @@ from goalpost import retry
 from goalpost.data import goals as goal_store
 from goalpost.data.alerts import AlertWrite
 from goalpost.data.dynamo import write_one_or_transact
-from goalpost.data.goals import TRANSACTION_LIMIT, AlertsAlreadyRaised, GoalWrite, StaleGoals, transaction_size
+from goalpost.data.goals import AlertsAlreadyRaised, GoalWrite, StaleGoals, transaction_size
 from goalpost.data.preferences import PreferenceRead
+from goalpost.data.transactions import TRANSACTION_LIMIT
 from goalpost.domain.alerts import NewAlert
 from goalpost.domain.errors import ConcurrentModification, NotFound
 from goalpost.domain.goals import Goal, progress_alerts
