@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -16,7 +17,9 @@ from botocore.exceptions import ClientError
 from goalpost import aws as goalpost_aws
 from goalpost.data.dynamo import client, key
 from goalpost.data.transactions import TRANSACTION_LIMIT, Transaction, TransactionRefused, TransactionTooLarge
+from goalpost.domain.positions import PositionStatus
 from infra.local.aws import LocalAws
+from tests.handlers.conftest import Api
 
 TABLE = "test-data"
 
@@ -176,3 +179,41 @@ def test_contention_past_every_retry_raises_the_last_error(monkeypatch: pytest.M
         release()
     assert raised.value.response["Error"]["Code"] == "TransactionCanceledException"
     assert not stored("A")
+
+
+def test_an_item_added_in_front_of_the_position_transactions_keeps_their_errors(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every position transaction gets one more (passing) item in front: the cap still answers 400, and a
+    close or delete of a position that is no longer as read is still ``NotOpen`` / False, as without it."""
+    from goalpost.data import positions as position_data
+
+    class InFront(Transaction):
+        def __init__(self) -> None:
+            super().__init__()
+            self.add(
+                {
+                    "ConditionCheck": {
+                        "TableName": TABLE,
+                        "Key": key("TX", "FRONT"),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+                role="in_front",
+            )
+
+    monkeypatch.setattr(position_data, "Transaction", InFront)
+    monkeypatch.setattr(position_data, "MAX_OPEN_PER_USER", 2)
+    long = {"symbol": "BTCUSDT", "quantity": 0.5, "entry_price": 50000}
+    assert [api.post("/positions", long).status for _ in range(3)] == [201, 201, 400]
+    first, second = (
+        position_data.get(TABLE, "alice", p["id"]) for p in api.get("/positions", query={"status": "OPEN"}).body
+    )
+    assert first is not None
+    assert second is not None
+    assert api.post(f"/positions/{first.id}/close", {"exit_price": 50100}).status == 200
+    closed = first.model_copy(update={"status": PositionStatus.CLOSED, "exit_time": datetime.now(UTC)})
+    with pytest.raises(position_data.NotOpen):  # the stale read: the close's own condition refuses it
+        position_data.close(TABLE, "test-system", closed, [])
+    assert api.delete(f"/positions/{second.id}").status == 204
+    assert not position_data.delete(TABLE, "test-system", second)

@@ -26,7 +26,6 @@ from goalpost.data import keys
 from goalpost.data.alerts import AlertWrite, transact_items
 from goalpost.data.dynamo import (
     Item,
-    cancellation_codes,
     client,
     counter_change,
     deserialize,
@@ -41,6 +40,7 @@ from goalpost.data.dynamo import (
 from goalpost.data.pagination import owned_page
 from goalpost.data.portfolio import holding_added, holding_removed, with_holding_removed
 from goalpost.data.prices import symbol_count_update
+from goalpost.data.transactions import Transaction, TransactionRefused
 from goalpost.domain.clock import iso
 from goalpost.domain.performance import ALL_STRATEGIES, STAT_FIELDS, StrategyStats, contribution
 from goalpost.domain.positions import Position, PositionStatus, Side, deadline, triggers
@@ -110,23 +110,25 @@ def to_position(item: Item) -> Position:
 
 def open_position(table: str, system_table: str, position: Position) -> None:
     """Stores a new OPEN position with its symbol count and registry entry, all or nothing."""
-    items: list[dict[str, Any]] = [
-        {
-            "Put": {
-                "TableName": table,
-                "Item": serialize(position_item(position)),
-                "ConditionExpression": "attribute_not_exists(pk)",
-            }
-        },
-        symbol_count_update(system_table, position.symbol, +1),
-        holding_added(table, position),
-        _open_count_update(table, position.user_id, +1),
-    ]
+    put = {
+        "Put": {
+            "TableName": table,
+            "Item": serialize(position_item(position)),
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+    }
+    transaction = (
+        Transaction()
+        .add(put, role="position")
+        .add(symbol_count_update(system_table, position.symbol, +1), role="symbol_count")
+        .add(holding_added(table, position), role="holding")
+        .add(_open_count_update(table, position.user_id, +1), role="open_count")
+    )
     try:
-        client().transact_write_items(TransactItems=items)
-    except ClientError as error:
-        if cancellation_codes(error)[3:4] == ["ConditionalCheckFailed"]:
-            raise TooManyOpen from error
+        transaction.write()
+    except TransactionRefused as refused:
+        if "open_count" in refused.failed_roles:
+            raise TooManyOpen from refused
         raise
 
 
@@ -362,19 +364,20 @@ def close(
             },
         }
     }
-    items = [
-        update,
-        symbol_count_update(system_table, position.symbol, -1),
-        _open_count_update(table, position.user_id, -1),
-        *_stats_items(table, position, +1),
-        _month_item(table, position, +1),
-        *with_holding_removed(table, position, transact_items(alerts)),
-    ]
+    transaction = (
+        Transaction()
+        .add(update, role="position")
+        .add(symbol_count_update(system_table, position.symbol, -1), role="symbol_count")
+        .add(_open_count_update(table, position.user_id, -1), role="open_count")
+        .add_all(_stats_items(table, position, +1), role="stats")
+        .add(_month_item(table, position, +1), role="month")
+        .add_all(with_holding_removed(table, position, transact_items(alerts)), role="alerts_and_holding")
+    )
     try:
-        client().transact_write_items(TransactItems=items)
-    except ClientError as error:
-        if cancellation_codes(error)[:1] in (["ConditionalCheckFailed"], ["TransactionConflict"]):
-            raise NotOpen from error
+        transaction.write()
+    except TransactionRefused as refused:
+        if "position" in refused.failed_roles:
+            raise NotOpen from refused
         raise
 
 
@@ -386,27 +389,25 @@ def delete(table: str, system_table: str, position: Position) -> bool:
         "ExpressionAttributeNames": {"#status": "status"},
         "ExpressionAttributeValues": {":status": {"S": position.status.value}},
     }
-    items: list[dict[str, Any]] = [
-        {
-            "Delete": {
-                "TableName": table,
-                "Key": key(keys.user_pk(position.user_id), keys.position_sk(position.id)),
-                **guard,
-            }
+    removal = {
+        "Delete": {
+            "TableName": table,
+            "Key": key(keys.user_pk(position.user_id), keys.position_sk(position.id)),
+            **guard,
         }
-    ]
+    }
+    transaction = Transaction().add(removal, role="position")
     if position.status == PositionStatus.OPEN:
-        items += [
-            symbol_count_update(system_table, position.symbol, -1),
-            _open_count_update(table, position.user_id, -1),
-            holding_removed(table, position),
-        ]
+        transaction.add(symbol_count_update(system_table, position.symbol, -1), role="symbol_count")
+        transaction.add(_open_count_update(table, position.user_id, -1), role="open_count")
+        transaction.add(holding_removed(table, position), role="holding")
     else:
-        items += [*_stats_items(table, position, -1), _month_item(table, position, -1)]
+        transaction.add_all(_stats_items(table, position, -1), role="stats")
+        transaction.add(_month_item(table, position, -1), role="month")
     try:
-        client().transact_write_items(TransactItems=items)
-    except ClientError as error:
-        if cancellation_codes(error)[:1] == ["ConditionalCheckFailed"]:
+        transaction.write()
+    except TransactionRefused as refused:
+        if "position" in refused.failed_roles:
             return False
         raise
     return True
