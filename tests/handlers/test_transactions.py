@@ -16,7 +16,13 @@ from botocore.exceptions import ClientError
 
 from goalpost import aws as goalpost_aws
 from goalpost.data.dynamo import client, key
-from goalpost.data.transactions import TRANSACTION_LIMIT, Transaction, TransactionRefused, TransactionTooLarge
+from goalpost.data.transactions import (
+    TRANSACTION_LIMIT,
+    Transaction,
+    TransactionContended,
+    TransactionRefused,
+    TransactionTooLarge,
+)
 from goalpost.domain.positions import PositionStatus
 from infra.local.aws import LocalAws
 from tests.handlers.conftest import Api
@@ -169,15 +175,16 @@ def test_a_condition_failure_beside_a_conflict_is_a_refusal(calls: Counter[str])
     assert calls["TransactWriteItems"] == 1
 
 
-def test_contention_past_every_retry_raises_the_last_error(monkeypatch: pytest.MonkeyPatch, aws: LocalAws) -> None:
+def test_contention_past_every_retry_is_reported_as_contention(monkeypatch: pytest.MonkeyPatch, aws: LocalAws) -> None:
     monkeypatch.setattr("goalpost.retry.ATTEMPTS", 3)
     release = answer_first("TransactWriteItems", [cancelled("TransactionConflict", "None")] * 3)
     try:
-        with pytest.raises(ClientError) as raised:
+        with pytest.raises(TransactionContended) as raised:
             Transaction().add(put_new("A"), role="a").add(put_new("B"), role="b").write()
     finally:
         release()
-    assert raised.value.response["Error"]["Code"] == "TransactionCanceledException"
+    assert isinstance(raised.value.__cause__, ClientError)
+    assert raised.value.__cause__.response["Error"]["Code"] == "TransactionCanceledException"
     assert not stored("A")
 
 

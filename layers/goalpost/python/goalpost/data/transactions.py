@@ -10,7 +10,8 @@ transaction cannot map a failure to the wrong error).
 - Contention the server resolves by itself (a ``TransactionConflict``, an item throttled inside a
   transaction, a transaction still in progress) is retried here with jittered backoff
   (``goalpost.retry.attempts``), never reported as a refused condition. Throttling of the request as a whole
-  is the SDK's to retry; past every retry the last ``ClientError`` is raised as it came.
+  is the SDK's to retry. Contention that outlasts the retries raises ``TransactionContended`` (the
+  repositories answer ``ConcurrentModification``); any other failure raises its ``ClientError`` as it came.
 """
 
 from __future__ import annotations
@@ -45,6 +46,10 @@ class TransactionRefused(Exception):
     def __init__(self, failed_roles: frozenset[str]) -> None:
         super().__init__(f"transaction refused by {', '.join(sorted(failed_roles)) or 'no role'}")
         self.failed_roles = failed_roles
+
+
+class TransactionContended(Exception):
+    """The transaction lost to concurrent writers (or was throttled item by item) on every attempt."""
 
 
 class TransactionTooLarge(ValueError):
@@ -85,8 +90,8 @@ class Transaction:
 
     def write(self) -> None:
         """Writes every item, all or nothing (nothing to do when empty). ``TransactionRefused`` names the
-        roles whose condition failed; retried contention that outlasts ``retry.attempts`` raises its last
-        ``ClientError``."""
+        roles whose condition failed; contention that outlasts ``retry.attempts`` raises
+        ``TransactionContended`` (from the last ``ClientError``)."""
         if not self._items:
             return
         last: ClientError | None = None
@@ -98,8 +103,7 @@ class Transaction:
                 if not self._retried(error):
                     raise
                 last = error
-        assert last is not None
-        raise last
+        raise TransactionContended("the transaction lost to concurrent writes on every attempt") from last
 
     def _write_once(self) -> None:
         if len(self._items) == 1:
