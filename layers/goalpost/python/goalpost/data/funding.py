@@ -10,13 +10,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from goalpost import retry
 from goalpost.data import goals as goal_store
 from goalpost.data import keys
 from goalpost.data.dynamo import (
-    cancellation_codes,
     client,
     counter_change,
     deserialize,
@@ -27,6 +24,7 @@ from goalpost.data.dynamo import (
 )
 from goalpost.data.goals import NOT_DELETING
 from goalpost.data.pagination import partition_page
+from goalpost.data.transactions import Transaction, TransactionContended, TransactionRefused
 from goalpost.domain.errors import BusinessRuleError, ConcurrentModification, Conflict, NotFound
 from goalpost.domain.funding import MAX_LINKS_PER_GOAL, OVER_ALLOCATED, TOO_MANY_LINKS, FundingSource, room_for
 
@@ -79,31 +77,28 @@ def _transact(
     table: str,
     user_id: str,
     goal_id: str,
-    items: list[dict[str, Any]],
+    link_write: dict[str, Any],
+    total_update: dict[str, Any],
     link_failed: Exception,
     *,
     adding: bool = False,
 ) -> None:
-    """Runs [link write, goal total update]; maps a failed link condition to ``link_failed`` and a failed goal
-    condition to 404 (no goal) or 400 (no room, or, ``adding`` a link, no more links)."""
+    """Writes the link and the goal total together; maps a failed link condition to ``link_failed`` and a failed
+    goal condition to 404 (no goal) or 400 (no room, or, ``adding`` a link, no more links)."""
+    transaction = Transaction().add(link_write, role="link").add(total_update, role="goal_total")
     try:
-        client().transact_write_items(TransactItems=items)
-    except ClientError as error:
-        codes = cancellation_codes(error)
-        if not codes:
-            raise
-        if "TransactionConflict" in codes:
-            raise _Retry from error
-        if codes[0] == "ConditionalCheckFailed":
-            raise link_failed from error
-        if codes[1] == "ConditionalCheckFailed":
-            goal = goal_store.get(table, user_id, goal_id)
-            if goal is None:
-                raise NotFound(GOAL_NOT_FOUND) from error
-            if adding and goal.funding_links >= MAX_LINKS_PER_GOAL:
-                raise BusinessRuleError(TOO_MANY_LINKS) from error
-            raise BusinessRuleError(OVER_ALLOCATED) from error
-        raise
+        transaction.write()
+    except TransactionContended as contended:
+        raise _Retry from contended
+    except TransactionRefused as refused:
+        if "link" in refused.failed_roles:
+            raise link_failed from refused
+        goal = goal_store.get(table, user_id, goal_id)
+        if goal is None:
+            raise NotFound(GOAL_NOT_FOUND) from refused
+        if adding and goal.funding_links >= MAX_LINKS_PER_GOAL:
+            raise BusinessRuleError(TOO_MANY_LINKS) from refused
+        raise BusinessRuleError(OVER_ALLOCATED) from refused
 
 
 def _with_retries(action: Any) -> Any:
@@ -136,8 +131,8 @@ def link(table: str, user_id: str, goal_id: str, source: FundingSource) -> None:
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
         }
-        items = [put, _goal_total_update(table, user_id, goal_id, source.allocation_percent, links=1)]
-        _transact(table, user_id, goal_id, items, Conflict("This account already funds the goal"), adding=True)
+        total = _goal_total_update(table, user_id, goal_id, source.allocation_percent, links=1)
+        _transact(table, user_id, goal_id, put, total, Conflict("This account already funds the goal"), adding=True)
 
     _with_retries(attempt)
 
@@ -171,7 +166,7 @@ def update(
         guard = _unchanged_since_read(current)
         put = {"Put": {"TableName": table, "Item": serialize(_item(user_id, goal_id, changed)), **guard}}
         change = percent - current.allocation_percent
-        _transact(table, user_id, goal_id, [put, _goal_total_update(table, user_id, goal_id, change)], _Retry())
+        _transact(table, user_id, goal_id, put, _goal_total_update(table, user_id, goal_id, change), _Retry())
         return changed
 
     result: FundingSource = _with_retries(attempt)
@@ -185,7 +180,7 @@ def unlink(table: str, user_id: str, goal_id: str, account_id: str) -> None:
         remove = {"Delete": {"TableName": table, "Key": link_key, **_unchanged_since_read(current)}}
         change = -current.allocation_percent
         total = _goal_total_update(table, user_id, goal_id, change, links=-1)
-        _transact(table, user_id, goal_id, [remove, total], _Retry())
+        _transact(table, user_id, goal_id, remove, total, _Retry())
 
     _with_retries(attempt)
 
