@@ -21,8 +21,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from goalpost.data import keys
 from goalpost.data.attributes import from_attribute
 from goalpost.data.dynamo import (
@@ -30,7 +28,6 @@ from goalpost.data.dynamo import (
     Item,
     batch_get_tables,
     batch_write,
-    cancellation_codes,
     client,
     deserialize,
     key,
@@ -41,6 +38,7 @@ from goalpost.data.dynamo import (
 )
 from goalpost.data.pagination import decode_token, encode_token
 from goalpost.data.prices import price_keys, prices_in
+from goalpost.data.transactions import Transaction, TransactionRefused
 from goalpost.domain.charts import Tier, expires_at, tiers_closed_by
 from goalpost.domain.money import ZERO
 from goalpost.domain.portfolio import CachedPrice
@@ -282,9 +280,9 @@ def backfill_holding(table: str, position: Position) -> bool:
         }
     }
     try:
-        client().transact_write_items(TransactItems=[check, holding_added(table, position)])
-    except ClientError as error:
-        if cancellation_codes(error)[:1] == ["ConditionalCheckFailed"]:
+        Transaction().add(check, role="still_open").add(holding_added(table, position), role="holding").write()
+    except TransactionRefused as refused:
+        if "still_open" in refused.failed_roles:
             return False
         raise
     return True
