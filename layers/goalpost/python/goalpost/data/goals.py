@@ -40,6 +40,7 @@ from goalpost.data.pagination import owned_page
 from goalpost.data.portfolio import registry_values
 from goalpost.data.preferences import PreferenceRead
 from goalpost.data.preferences import get_with as preferences_with
+from goalpost.data.transactions import Transaction, TransactionRefused
 from goalpost.domain.goals import Goal, GoalStatus, GoalType
 from goalpost.domain.progress import ProgressEntry
 
@@ -300,10 +301,10 @@ def create(table: str, goal: Goal) -> None:
     }
     put = GoalWrite(goal, expected_version=None).items(table)[0]
     try:
-        client().transact_write_items(TransactItems=[put, profile])
-    except ClientError as error:
-        if cancellation_codes(error)[1:2] == ["ConditionalCheckFailed"]:
-            raise TooManyGoals from error
+        Transaction().add(put, role="goal").add(profile, role="goal_count").write()
+    except TransactionRefused as refused:
+        if "goal_count" in refused.failed_roles:
+            raise TooManyGoals from refused
         raise
 
 
@@ -315,21 +316,18 @@ def delete(table: str, user_id: str, goal_id: str) -> bool:
     delete_partition(table, keys.goal_children_pk(user_id, goal_id))
     goal_key = key(keys.user_pk(user_id), keys.goal_sk(goal_id))
     uncount, _, uncounted = counter_change(GOAL_COUNT, -1)
+    removal = {"Delete": {"TableName": table, "Key": goal_key, "ConditionExpression": "attribute_exists(pk)"}}
+    uncount_update = {
+        "Update": {
+            "TableName": table,
+            "Key": key(keys.user_pk(user_id), keys.PROFILE_SK),
+            "UpdateExpression": uncount,
+            "ExpressionAttributeValues": uncounted,
+        }
+    }
     try:
-        client().transact_write_items(
-            TransactItems=[
-                {"Delete": {"TableName": table, "Key": goal_key, "ConditionExpression": "attribute_exists(pk)"}},
-                {
-                    "Update": {
-                        "TableName": table,
-                        "Key": key(keys.user_pk(user_id), keys.PROFILE_SK),
-                        "UpdateExpression": uncount,
-                        "ExpressionAttributeValues": uncounted,
-                    }
-                },
-            ]
-        )
-    except ClientError as error:
-        if cancellation_codes(error)[:1] != ["ConditionalCheckFailed"]:
+        Transaction().add(removal, role="goal").add(uncount_update, role="goal_count").write()
+    except TransactionRefused as refused:
+        if "goal" not in refused.failed_roles:
             raise  # else a concurrent delete finished it first
     return True
