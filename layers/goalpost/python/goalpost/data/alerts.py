@@ -73,24 +73,26 @@ GUARD_STRIDE = 2  # each alert adds its guard, then the alert; the guard's failu
 def transact_items(writes: list[AlertWrite]) -> list[dict[str, Any]]:
     """Guard + alert for each alert, then one update of each owner's unread counter (a transaction may
     touch an item only once)."""
-    items: list[dict[str, Any]] = []
+    return [item for write in writes for item in write.guard_and_alert()] + unread_updates(writes)
+
+
+def unread_updates(writes: list[AlertWrite]) -> list[dict[str, Any]]:
+    """One update of each owner's unread counter, by the number of their alerts in ``writes``."""
     per_user: dict[tuple[str, str], int] = {}
     for write in writes:
-        items += write.guard_and_alert()
         owner = (write.table, write.alert.user_id)
         per_user[owner] = per_user.get(owner, 0) + 1
-    for (table, user_id), count in per_user.items():
-        items.append(
-            {
-                "Update": {
-                    "TableName": table,
-                    "Key": key(keys.user_pk(user_id), keys.PROFILE_SK),
-                    "UpdateExpression": "ADD unread_alerts :count",
-                    "ExpressionAttributeValues": {":count": {"N": str(count)}},
-                }
+    return [
+        {
+            "Update": {
+                "TableName": table,
+                "Key": key(keys.user_pk(user_id), keys.PROFILE_SK),
+                "UpdateExpression": "ADD unread_alerts :count",
+                "ExpressionAttributeValues": {":count": {"N": str(count)}},
             }
-        )
-    return items
+        }
+        for (table, user_id), count in per_user.items()
+    ]
 
 
 def alert_item(alert: Alert) -> Item:

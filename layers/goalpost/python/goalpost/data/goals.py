@@ -20,11 +20,10 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from goalpost.data import keys
-from goalpost.data.alerts import GUARD_STRIDE, AlertWrite, transact_items
+from goalpost.data.alerts import GUARD_STRIDE, AlertWrite, unread_updates
 from goalpost.data.dynamo import (
     Item,
     batch_get,
-    cancellation_codes,
     client,
     counter_change,
     delete_partition,
@@ -40,14 +39,13 @@ from goalpost.data.pagination import owned_page
 from goalpost.data.portfolio import registry_values
 from goalpost.data.preferences import PreferenceRead
 from goalpost.data.preferences import get_with as preferences_with
-from goalpost.data.transactions import Transaction, TransactionRefused
+from goalpost.data.transactions import Transaction, TransactionContended, TransactionRefused
 from goalpost.domain.goals import Goal, GoalStatus, GoalType
 from goalpost.domain.progress import ProgressEntry
 
 # What only the funding transactions write (see data.funding).
 FUNDING_FIELDS = ("allocation_total", "funding_links")
 NOT_DELETING = "attribute_not_exists(deleting)"
-RETRYABLE_CODES = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
 
 
 class StaleGoals(Exception):
@@ -174,37 +172,28 @@ def save_all(
     """Writes goals, their new progress entries and alerts, and ``along`` (further unconditional transaction
     items), all or nothing (at most 100 items: the caller batches). ``StaleGoals`` names the goals that lost a
     race; ``AlertsAlreadyRaised`` the alerts that exist."""
-    items: list[dict[str, Any]] = []
-    goal_at: dict[int, str] = {}
+    transaction = Transaction()
     for write in writes:
-        goal_at[len(items)] = write.goal.id
-        items += write.items(table)
-    alert_offset = len(items)
-    items += transact_items(list(alerts))
-    items += along
-    if len(items) == 1:
-        ((kind, request),) = items[0].items()
-        try:
-            (client().put_item if kind == "Put" else client().update_item)(**request)
-        except ClientError as error:
-            if is_condition_failure(error):
-                raise StaleGoals({writes[0].goal.id}) from error
-            raise
-        return
+        goal_item, *entries = write.items(table)
+        transaction.add(goal_item, role=f"goal:{write.goal.id}")
+        transaction.add_all(entries, role=f"entries:{write.goal.id}")
+    for n, alert in enumerate(alerts):
+        guard, *stored = alert.guard_and_alert()
+        transaction.add(guard, role=f"alert_guard:{n}")
+        transaction.add_all(stored, role="alert")
+    transaction.add_all(unread_updates(list(alerts)), role="unread_alerts")
+    transaction.add_all(along, role="along")
     try:
-        client().transact_write_items(TransactItems=items)
-    except ClientError as error:
-        codes = cancellation_codes(error)
-        if not codes:
-            raise
-        stale = {goal_id for at, goal_id in goal_at.items() if codes[at] in RETRYABLE_CODES}
+        transaction.write()
+    except TransactionContended as contended:
+        raise StaleGoals({write.goal.id for write in writes}) from contended
+    except TransactionRefused as refused:
+        stale = {write.goal.id for write in writes if f"goal:{write.goal.id}" in refused.failed_roles}
         if stale:
-            raise StaleGoals(stale) from error
-        raised = {n for n in range(len(alerts)) if codes[alert_offset + GUARD_STRIDE * n] == "ConditionalCheckFailed"}
+            raise StaleGoals(stale) from refused
+        raised = {n for n in range(len(alerts)) if f"alert_guard:{n}" in refused.failed_roles}
         if raised:
-            raise AlertsAlreadyRaised(raised) from error
-        if "TransactionConflict" in codes:
-            raise StaleGoals(set(goal_at.values())) from error
+            raise AlertsAlreadyRaised(raised) from refused
         raise
 
 
