@@ -13,23 +13,19 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from goalpost.data import keys
 from goalpost.data.dynamo import (
     Item,
-    cancellation_codes,
     client,
     deserialize,
-    is_condition_failure,
     key,
     query_all,
     serialize,
     serialize_value,
     strip_keys,
-    write_one_or_transact,
 )
 from goalpost.data.pagination import owned_page
+from goalpost.data.transactions import Transaction, TransactionRefused
 from goalpost.domain.trading import TradingGoal, TradingGoalType
 
 
@@ -72,12 +68,11 @@ def create_put(table: str, user_id: str, goal: TradingGoal) -> dict[str, Any]:
 def create_missing(table: str, user_id: str, missing: list[TradingGoal]) -> bool:
     """Stores default goals that do not exist yet, all in one request, each only if it is still missing. False
     (and nothing written) when a concurrent first use created one of them first: read them again."""
+    transaction = Transaction().add_all((create_put(table, user_id, goal) for goal in missing), role="missing_goal")
     try:
-        write_one_or_transact([create_put(table, user_id, goal) for goal in missing])
-    except ClientError as error:
-        if is_condition_failure(error) or "ConditionalCheckFailed" in cancellation_codes(error):
-            return False
-        raise
+        transaction.write()
+    except TransactionRefused:
+        return False
     return True
 
 
@@ -145,11 +140,9 @@ def targets_change(
 def transact(items: list[dict[str, Any]]) -> bool:
     """Writes the items in one transaction; False (nothing written) when a goal it creates exists already."""
     try:
-        client().transact_write_items(TransactItems=items)
-    except ClientError as error:
-        if "ConditionalCheckFailed" in cancellation_codes(error):
-            return False
-        raise
+        Transaction().add_all(items, role="item").write()
+    except TransactionRefused:
+        return False
     return True
 
 
