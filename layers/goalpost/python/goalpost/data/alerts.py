@@ -27,6 +27,7 @@ from goalpost.data.dynamo import (
     strip_keys,
 )
 from goalpost.data.pagination import owned_page
+from goalpost.data.transactions import Transaction, TransactionRefused
 from goalpost.domain.alerts import Alert, AlertType, NewAlert
 from goalpost.domain.clock import iso
 
@@ -119,10 +120,13 @@ def to_alert(item: Item) -> Alert:
 
 def store(table: str, write: AlertWrite) -> bool:
     """Stores one alert on its own; False when the same alert was raised before."""
+    guard, *stored = write.guard_and_alert()
+    transaction = Transaction().add(guard, role="guard").add_all(stored, role="alert")
+    transaction.add_all(unread_updates([write]), role="unread_alerts")
     try:
-        client().transact_write_items(TransactItems=transact_items([write]))
-    except ClientError as error:
-        if cancellation_codes(error)[:1] == ["ConditionalCheckFailed"]:
+        transaction.write()
+    except TransactionRefused as refused:
+        if "guard" in refused.failed_roles:
             return False
         raise
     return True
@@ -178,30 +182,27 @@ def mark_read(table: str, user_id: str, alert_id: str, now: datetime) -> bool:
     """Sets ``read_at`` and takes the alert out of the unread index and counter, in one transaction.
     False when it was read already (nothing changes)."""
     pk = keys.user_pk(user_id)
+    read = {
+        "Update": {
+            "TableName": table,
+            "Key": key(pk, keys.alert_sk(alert_id)),
+            "UpdateExpression": "SET read_at = :now REMOVE gsi1pk, gsi1sk",
+            "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(read_at)",
+            "ExpressionAttributeValues": {":now": serialize_value(now)},
+        }
+    }
+    uncount = {
+        "Update": {
+            "TableName": table,
+            "Key": key(pk, keys.PROFILE_SK),
+            "UpdateExpression": "ADD unread_alerts :minus_one",
+            "ExpressionAttributeValues": {":minus_one": {"N": "-1"}},
+        }
+    }
     try:
-        client().transact_write_items(
-            TransactItems=[
-                {
-                    "Update": {
-                        "TableName": table,
-                        "Key": key(pk, keys.alert_sk(alert_id)),
-                        "UpdateExpression": "SET read_at = :now REMOVE gsi1pk, gsi1sk",
-                        "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(read_at)",
-                        "ExpressionAttributeValues": {":now": serialize_value(now)},
-                    }
-                },
-                {
-                    "Update": {
-                        "TableName": table,
-                        "Key": key(pk, keys.PROFILE_SK),
-                        "UpdateExpression": "ADD unread_alerts :minus_one",
-                        "ExpressionAttributeValues": {":minus_one": {"N": "-1"}},
-                    }
-                },
-            ]
-        )
-    except ClientError as error:
-        if cancellation_codes(error)[:1] == ["ConditionalCheckFailed"]:
+        Transaction().add(read, role="alert").add(uncount, role="unread_alerts").write()
+    except TransactionRefused as refused:
+        if "alert" in refused.failed_roles:
             return False
         raise
     return True
