@@ -23,6 +23,7 @@ from botocore.exceptions import ClientError
 
 from goalpost import retry
 from goalpost.data.dynamo import cancellation_codes, client, error_code
+from goalpost.domain.errors import ConcurrentModification
 
 TRANSACTION_LIMIT = 100
 
@@ -48,8 +49,9 @@ class TransactionRefused(Exception):
         self.failed_roles = failed_roles
 
 
-class TransactionContended(Exception):
-    """The transaction lost to concurrent writers (or was throttled item by item) on every attempt."""
+class TransactionContended(ConcurrentModification):
+    """The transaction lost to concurrent writers (or was throttled item by item) on every attempt: where no
+    repository says more, the API answers it as any contention past its retries (409 with Retry-After)."""
 
 
 class TransactionTooLarge(ValueError):
@@ -103,7 +105,7 @@ class Transaction:
                 if not self._retried(error):
                     raise
                 last = error
-        raise TransactionContended("the transaction lost to concurrent writes on every attempt") from last
+        raise TransactionContended("The object is being changed by other requests; try again") from last
 
     def _write_once(self) -> None:
         if len(self._items) == 1:
