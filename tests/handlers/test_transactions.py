@@ -188,26 +188,29 @@ def test_contention_past_every_retry_is_reported_as_contention(monkeypatch: pyte
     assert not stored("A")
 
 
+class InFront(Transaction):
+    """A transaction with one more (passing) item in front of whatever its writer adds."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.add(
+            {
+                "ConditionCheck": {
+                    "TableName": TABLE,
+                    "Key": key("TX", "FRONT"),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            role="in_front",
+        )
+
+
 def test_an_item_added_in_front_of_the_position_transactions_keeps_their_errors(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every position transaction gets one more (passing) item in front: the cap still answers 400, and a
     close or delete of a position that is no longer as read is still ``NotOpen`` / False, as without it."""
     from goalpost.data import positions as position_data
-
-    class InFront(Transaction):
-        def __init__(self) -> None:
-            super().__init__()
-            self.add(
-                {
-                    "ConditionCheck": {
-                        "TableName": TABLE,
-                        "Key": key("TX", "FRONT"),
-                        "ConditionExpression": "attribute_not_exists(pk)",
-                    }
-                },
-                role="in_front",
-            )
 
     monkeypatch.setattr(position_data, "Transaction", InFront)
     monkeypatch.setattr(position_data, "MAX_OPEN_PER_USER", 2)
@@ -224,3 +227,23 @@ def test_an_item_added_in_front_of_the_position_transactions_keeps_their_errors(
         position_data.close(TABLE, "test-system", closed, [])
     assert api.delete(f"/positions/{second.id}").status == 204
     assert not position_data.delete(TABLE, "test-system", second)
+
+
+def test_an_item_added_in_front_of_alerts_still_drops_only_the_ones_raised_before(
+    aws: LocalAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An alert raised before (a rerun) is dropped and the rest written, wherever the alerts stand."""
+    from goalpost.data import alerts as alert_data
+    from goalpost.domain.alerts import AlertType, NewAlert
+    from goalpost.services.alerts import prepare
+
+    monkeypatch.setattr(alert_data, "Transaction", InFront)
+    now = datetime.now(UTC)
+    before = NewAlert(AlertType.GOAL_ACHIEVED, title="Achieved", message="Done.", goal_id="g1")
+    new = NewAlert(AlertType.GOAL_BEHIND, title="Behind", message="Late.", goal_id="g2")
+    assert alert_data.store(TABLE, prepare("alice", before, now))
+    assert not alert_data.store(TABLE, prepare("alice", before, now))
+    again, first_time = prepare("alice", before, now), prepare("alice", new, now)
+    assert alert_data.transact_with_alerts([put_new("ALONG")], [again, first_time]) == [first_time]
+    assert stored("ALONG")
+    assert alert_data.unread_count(TABLE, "alice") == 2

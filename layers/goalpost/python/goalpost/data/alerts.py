@@ -9,16 +9,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
-
-from botocore.exceptions import ClientError
 
 from goalpost.data import keys
 from goalpost.data.dynamo import (
     Item,
     batch_write,
-    cancellation_codes,
     client,
     deserialize,
     key,
@@ -68,13 +66,52 @@ class AlertWrite:
         ]
 
 
-GUARD_STRIDE = 2  # each alert adds its guard, then the alert; the guard's failure means "raised before"
+_ITEMS_PER_ALERT = 2  # its guard and the alert itself
+
+
+def items_needed(alerts: int) -> int:
+    """How many transaction items ``alerts`` alerts of one owner take (see ``add_alerts``)."""
+    return _ITEMS_PER_ALERT * alerts + (1 if alerts else 0)
 
 
 def transact_items(writes: list[AlertWrite]) -> list[dict[str, Any]]:
     """Guard + alert for each alert, then one update of each owner's unread counter (a transaction may
     touch an item only once)."""
     return [item for write in writes for item in write.guard_and_alert()] + unread_updates(writes)
+
+
+def _guard_role(write: AlertWrite) -> str:
+    return f"alert_guard:{write.alert.id}"
+
+
+def add_alerts(transaction: Transaction, writes: Sequence[AlertWrite]) -> Transaction:
+    """Adds each alert with its guard (whose condition fails when the same alert was raised before: see
+    ``raised_before``), then one update of each owner's unread counter."""
+    for write in writes:
+        guard, *stored = write.guard_and_alert()
+        transaction.add(guard, role=_guard_role(write)).add_all(stored, role="alert")
+    return transaction.add_all(unread_updates(list(writes)), role="unread_alerts")
+
+
+def raised_before(refused: TransactionRefused, writes: Sequence[AlertWrite]) -> list[AlertWrite]:
+    """The alerts of ``writes`` (added with ``add_alerts``) that refused the transaction as raised before."""
+    return [write for write in writes if _guard_role(write) in refused.failed_roles]
+
+
+def write_once_each(write: Callable[[list[AlertWrite]], None], alerts: Sequence[AlertWrite]) -> list[AlertWrite]:
+    """Calls ``write`` with ``alerts`` (it writes them with ``add_alerts``). When only the guards of some
+    refused it (they were raised before: a rerun), calls it again without those; returns the alerts written.
+    Any other refusal is raised as it came."""
+    pending = list(alerts)
+    while True:
+        try:
+            write(pending)
+            return pending
+        except TransactionRefused as refused:
+            raised = raised_before(refused, pending)
+            if not raised or refused.failed_roles - {_guard_role(write) for write in raised}:
+                raise
+            pending = [write for write in pending if write not in raised]
 
 
 def unread_updates(writes: list[AlertWrite]) -> list[dict[str, Any]]:
@@ -120,13 +157,10 @@ def to_alert(item: Item) -> Alert:
 
 def store(table: str, write: AlertWrite) -> bool:
     """Stores one alert on its own; False when the same alert was raised before."""
-    guard, *stored = write.guard_and_alert()
-    transaction = Transaction().add(guard, role="guard").add_all(stored, role="alert")
-    transaction.add_all(unread_updates([write]), role="unread_alerts")
     try:
-        transaction.write()
+        add_alerts(Transaction(), [write]).write()
     except TransactionRefused as refused:
-        if "guard" in refused.failed_roles:
+        if raised_before(refused, [write]):
             return False
         raise
     return True
@@ -245,24 +279,14 @@ def _put_requests(items: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]
 def transact_with_alerts(items: list[dict[str, Any]], alerts: list[AlertWrite]) -> list[AlertWrite]:
     """Writes ``items`` and the alerts in one transaction. An alert raised before (a rerun) is dropped and
     the rest written again; returns the alerts that were written this time."""
-    pending = list(alerts)
-    while True:
+
+    def write(pending: list[AlertWrite]) -> None:
         if not pending and _unconditional_puts(items):
             # Nothing to guard: plain puts in batches cost half the write units of a transaction, and each is
             # keyed so that a rerun writes the same item again.
             for table, requests in _put_requests(items).items():
                 batch_write(table, requests)
-            return pending
-        try:
-            client().transact_write_items(TransactItems=items + transact_items(pending))
-            return pending
-        except ClientError as error:
-            codes = cancellation_codes(error)
-            raised = {
-                n
-                for n in range(len(pending))
-                if codes and codes[len(items) + GUARD_STRIDE * n] == "ConditionalCheckFailed"
-            }
-            if not raised:
-                raise
-            pending = [write for n, write in enumerate(pending) if n not in raised]
+            return
+        add_alerts(Transaction().add_all(items, role="items"), pending).write()
+
+    return write_once_each(write, alerts)

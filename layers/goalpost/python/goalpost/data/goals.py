@@ -20,7 +20,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from goalpost.data import keys
-from goalpost.data.alerts import GUARD_STRIDE, AlertWrite, unread_updates
+from goalpost.data.alerts import AlertWrite, add_alerts, items_needed, write_once_each
 from goalpost.data.dynamo import (
     Item,
     batch_get,
@@ -55,14 +55,6 @@ class StaleGoals(Exception):
     def __init__(self, goal_ids: set[str]) -> None:
         super().__init__(sorted(goal_ids))
         self.goal_ids = goal_ids
-
-
-class AlertsAlreadyRaised(Exception):
-    """Some alerts of a transaction were stored before; ``indexes`` says which."""
-
-    def __init__(self, indexes: set[int]) -> None:
-        super().__init__(sorted(indexes))
-        self.indexes = indexes
 
 
 @dataclass
@@ -160,7 +152,7 @@ def get_many(table: str, user_id: str, goal_ids: Sequence[str]) -> list[Goal]:
 
 def transaction_size(write: GoalWrite, alerts: int) -> int:
     """How many transaction items the write and its alerts take (plus the unread counter)."""
-    return 1 + len(write.entries) + GUARD_STRIDE * alerts + (1 if alerts else 0)
+    return 1 + len(write.entries) + items_needed(alerts)
 
 
 def save_all(
@@ -168,32 +160,27 @@ def save_all(
     writes: Sequence[GoalWrite],
     alerts: Sequence[AlertWrite] = (),
     along: Sequence[dict[str, Any]] = (),
-) -> None:
+) -> list[AlertWrite]:
     """Writes goals, their new progress entries and alerts, and ``along`` (further unconditional transaction
     items), all or nothing (at most 100 items: the caller batches). ``StaleGoals`` names the goals that lost a
-    race; ``AlertsAlreadyRaised`` the alerts that exist."""
-    transaction = Transaction()
-    for write in writes:
-        goal_item, *entries = write.items(table)
-        transaction.add(goal_item, role=f"goal:{write.goal.id}")
-        transaction.add_all(entries, role=f"entries:{write.goal.id}")
-    for n, alert in enumerate(alerts):
-        guard, *stored = alert.guard_and_alert()
-        transaction.add(guard, role=f"alert_guard:{n}")
-        transaction.add_all(stored, role="alert")
-    transaction.add_all(unread_updates(list(alerts)), role="unread_alerts")
-    transaction.add_all(along, role="along")
+    race; an alert raised before is dropped (``alerts.write_once_each``). Returns the alerts written."""
+
+    def write_with(pending: list[AlertWrite]) -> None:
+        transaction = Transaction()
+        for write in writes:
+            goal_item, *entries = write.items(table)
+            transaction.add(goal_item, role=f"goal:{write.goal.id}")
+            transaction.add_all(entries, role=f"entries:{write.goal.id}")
+        add_alerts(transaction, pending).add_all(along, role="along").write()
+
     try:
-        transaction.write()
+        return write_once_each(write_with, alerts)
     except TransactionContended as contended:
         raise StaleGoals({write.goal.id for write in writes}) from contended
     except TransactionRefused as refused:
         stale = {write.goal.id for write in writes if f"goal:{write.goal.id}" in refused.failed_roles}
         if stale:
             raise StaleGoals(stale) from refused
-        raised = {n for n in range(len(alerts)) if f"alert_guard:{n}" in refused.failed_roles}
-        if raised:
-            raise AlertsAlreadyRaised(raised) from refused
         raise
 
 

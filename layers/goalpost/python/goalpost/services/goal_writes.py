@@ -17,7 +17,7 @@ from goalpost import retry
 from goalpost.data import goals as goal_store
 from goalpost.data.alerts import AlertWrite
 from goalpost.data.dynamo import write_one_or_transact
-from goalpost.data.goals import AlertsAlreadyRaised, GoalWrite, StaleGoals, transaction_size
+from goalpost.data.goals import GoalWrite, StaleGoals, transaction_size
 from goalpost.data.preferences import PreferenceRead
 from goalpost.data.transactions import TRANSACTION_LIMIT
 from goalpost.domain.alerts import NewAlert
@@ -92,17 +92,12 @@ def _batches(pending: list[_Pending], room: int = TRANSACTION_LIMIT) -> Iterator
 
 
 def _save(batch: list[_Pending], along: list[dict[str, Any]]) -> None:
-    """Writes one batch (and ``along``), dropping alerts that exist already (each is raised once) and trying
-    again."""
-    while True:
-        alerts = [alert for item in batch for alert in item.alerts]
-        try:
-            goal_store.save_all(table(), [item.write for item in batch], alerts, along)
-            return
-        except AlertsAlreadyRaised as duplicates:
-            dropped = {id(alerts[n]) for n in duplicates.indexes}
-            for item in batch:
-                item.alerts = [alert for alert in item.alerts if id(alert) not in dropped]
+    """Writes one batch (and ``along``); each item keeps the alerts written (one raised before is dropped, so
+    each is raised once)."""
+    alerts = [alert for item in batch for alert in item.alerts]
+    written = {id(alert) for alert in goal_store.save_all(table(), [item.write for item in batch], alerts, along)}
+    for item in batch:
+        item.alerts = [alert for alert in item.alerts if id(alert) in written]
 
 
 def change_goals(
