@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Literal
+from typing import Any, Literal
 
 Access = Literal["read", "write"]
 
@@ -67,8 +67,8 @@ class Queue:
 
 @dataclass(frozen=True)
 class Secret:
-    """A Secrets Manager secret the operator fills in; ``env`` carries its ARN (read through Powertools
-    Parameters, cached)."""
+    """A Secrets Manager secret the operator fills in; ``env`` carries its ARN (read with botocore and cached a
+    few minutes, ``goalpost.edges.secrets``)."""
 
     key: str
     env: str
@@ -236,75 +236,82 @@ SECRETS: tuple[Secret, ...] = (ALPACA_SECRET,)
 DOCS_ASSET_PATHS = ("/docs/swagger-ui-bundle.js", "/docs/swagger-ui.css")
 PUBLIC_PATHS = ("/health", "/openapi.json", "/docs", *DOCS_ASSET_PATHS)
 
-SYSTEM_API = Function(
-    name="system-api",
-    handler="functions.api.system.handler",
-    description="Health, the OpenAPI document, Swagger UI, and 404 for unknown routes",
-    memory_mb=512,
-    routes=(
-        *(Route("GET", path, public=True) for path in PUBLIC_PATHS),
-        Route("ANY", "$default"),
-    ),
+
+def _function(name: str, handler_module: str, description: str, *, raises_alerts: bool, **settings: Any) -> Function:
+    # A function that raises alerts publishes them to the alerts topic and sends them, by email and SMS, itself.
+    if raises_alerts:
+        settings.update(topics=(ALERTS_TOPIC.key,), user_notifications=True)
+    return Function(name=name, handler=f"{handler_module}.handler", description=description, **settings)
+
+
+def api_function(module: str, description: str, *, raises_alerts: bool = False, **settings: Any) -> Function:
+    """The API function ``functions/api/<module>.py``, named ``<module>-api`` (``goal_tracking`` ->
+    ``goal-tracking-api``); ``settings`` are the other fields of ``Function``."""
+    name = f"{module.replace('_', '-')}-api"
+    return _function(name, f"functions.api.{module}", description, raises_alerts=raises_alerts, **settings)
+
+
+def job_function(module: str, description: str, *, raises_alerts: bool = False, **settings: Any) -> Function:
+    """The job function or worker ``functions/jobs/<module>.py``, named after it (``price_update`` ->
+    ``price-update``), with a timeout of 120 s unless ``settings`` say otherwise."""
+    settings.setdefault("timeout_seconds", 120)
+    name = module.replace("_", "-")
+    return _function(name, f"functions.jobs.{module}", description, raises_alerts=raises_alerts, **settings)
+
+
+SYSTEM_API = api_function(
+    "system",
+    "Health, the OpenAPI document, Swagger UI, and 404 for unknown routes",
+    routes=(*(Route("GET", path, public=True) for path in PUBLIC_PATHS), Route("ANY", "$default")),
 )
-GOALS_API = Function(
-    name="goals-api",
-    handler="functions.api.goals.handler",
-    description="Personal finance goals: the goal, its lifecycle, the dashboard, templates, budget sync",
+GOALS_API = api_function(
+    "goals",
+    "Personal finance goals: the goal, its lifecycle, the dashboard, templates, budget sync",
     memory_mb=1024,
     tables={"data": "write", "idempotency": "write"},
-    topics=("alerts",),
-    user_notifications=True,
+    raises_alerts=True,
     routes=prefix_routes("/goals"),
 )
-GOAL_TRACKING_API = Function(
-    name="goal-tracking-api",
-    handler="functions.api.goal_tracking.handler",
-    description="A goal's progress entries and summary, milestones and funding links",
+GOAL_TRACKING_API = api_function(
+    "goal_tracking",
+    "A goal's progress entries and summary, milestones and funding links",
     memory_mb=1024,
     tables={"data": "write", "idempotency": "write"},
-    topics=("alerts",),
-    user_notifications=True,
+    raises_alerts=True,
     routes=(
         *prefix_routes("/goals/{goal_id}/progress"),
         *prefix_routes("/goals/{goal_id}/milestones"),
         *prefix_routes("/goals/{goal_id}/funding"),
     ),
 )
-POSITIONS_API = Function(
-    name="positions-api",
-    handler="functions.api.positions.handler",
-    description="Trading positions and their performance metrics",
+POSITIONS_API = api_function(
+    "positions",
+    "Trading positions and their performance metrics",
     memory_mb=1024,
     tables={"data": "write", "system": "write", "idempotency": "write"},
-    topics=("alerts",),
-    user_notifications=True,
+    raises_alerts=True,
     routes=(*prefix_routes("/positions"), *prefix_routes("/performance")),
 )
-ALERTS_API = Function(
-    name="alerts-api",
-    handler="functions.api.alerts.handler",
-    description="In-app alerts and alert preferences",
-    memory_mb=512,
+# Manages the users' own alert topics (subscriptions follow the preferences) but raises no alert itself.
+ALERTS_API = api_function(
+    "alerts",
+    "In-app alerts and alert preferences",
     tables={"data": "write"},
     user_notifications=True,
     routes=prefix_routes("/alerts"),
 )
-PRICES_API = Function(
-    name="prices-api",
-    handler="functions.api.prices.handler",
-    description="Cached prices, and an admin refresh that runs the price update (and monitor) now",
-    memory_mb=512,
+PRICES_API = api_function(
+    "prices",
+    "Cached prices, and an admin refresh that runs the price update (and monitor) now",
     timeout_seconds=30,
     tables={"system": "write", "data": "write"},
-    topics=("alerts",),
-    user_notifications=True,
-    secrets=("alpaca",),
+    raises_alerts=True,
+    secrets=(ALPACA_SECRET.key,),
     routes=prefix_routes("/prices"),
 )
-PORTFOLIO_API = Function(
-    name="portfolio-api",
-    handler="functions.api.portfolio.handler",
-    description="Cash, the live portfolio value, performance charts and snapshots",
+PORTFOLIO_API = api_function(
+    "portfolio",
+    "Cash, the live portfolio value, performance charts and snapshots",
     memory_mb=1024,
     tables={"data": "write", "system": "read"},
     routes=prefix_routes("/portfolio"),
@@ -322,35 +329,30 @@ API_FUNCTIONS: tuple[Function, ...] = (
 # ---------------------------------------------------------------- jobs
 JOBS: tuple[Job, ...] = (
     Job(
-        Function(
-            name="price-update",
-            handler="functions.jobs.price_update.handler",
-            description="Refreshes the price cache, then monitors the positions whose price changed",
+        job_function(
+            "price_update",
+            "Refreshes the price cache, then monitors the positions whose price changed",
             timeout_seconds=60,
             tables={"system": "write", "data": "write"},
-            topics=("alerts",),
-            user_notifications=True,
-            secrets=("alpaca",),
+            raises_alerts=True,
+            secrets=(ALPACA_SECRET.key,),
         ),
         Schedule(every=timedelta(seconds=10)),
         shards=8,
     ),
     Job(
-        Function(
-            name="snapshot",
-            handler="functions.jobs.snapshot.handler",
-            description="Queues one message per registry shard for the snapshot worker (reads nothing)",
-            timeout_seconds=120,
-            queues=("snapshot-work",),
+        job_function(
+            "snapshot",
+            "Queues one message per registry shard for the snapshot worker (reads nothing)",
+            queues=(SNAPSHOT_QUEUE.key,),
         ),
         Schedule(every=timedelta(minutes=5)),
         # A message is a whole registry shard (~16,000 users at 1,000,000), its work mostly CPU (valuing and
         # serializing the snapshots): one full vCPU (1,769 MB) does a shard in about 10 s, and the timeout
         # leaves room for the ten messages the event source may hand one invocation.
-        worker=Function(
-            name="snapshot-worker",
-            handler="functions.jobs.snapshot_worker.handler",
-            description="Values the portfolios of one registry shard and records their snapshots",
+        worker=job_function(
+            "snapshot_worker",
+            "Values the portfolios of one registry shard and records their snapshots",
             memory_mb=1769,
             timeout_seconds=300,
             tables={"data": "write", "system": "read"},
@@ -362,48 +364,38 @@ JOBS: tuple[Job, ...] = (
         max_workers=16,
     ),
     Job(
-        Function(
-            name="position-monitor",
-            handler="functions.jobs.position_monitor.handler",
-            description="Closes positions whose levels are hit",
-            timeout_seconds=120,
+        job_function(
+            "position_monitor",
+            "Closes positions whose levels are hit",
             tables={"data": "write", "system": "write"},
-            topics=("alerts",),
-            user_notifications=True,
+            raises_alerts=True,
         ),
         Schedule(every=timedelta(minutes=3)),
     ),
     Job(
-        Function(
-            name="end-of-day-goals",
-            handler="functions.jobs.end_of_day_goals.handler",
-            description="Queues every user for the end-of-day evaluation of their goals",
-            timeout_seconds=120,
+        job_function(
+            "end_of_day_goals",
+            "Queues every user for the end-of-day evaluation of their goals",
             tables={"data": "read"},
-            queues=("end-of-day-work",),
+            queues=(END_OF_DAY_QUEUE.key,),
         ),
         Schedule(cron=(59, 23)),
-        worker=Function(
-            name="end-of-day-worker",
-            handler="functions.jobs.end_of_day_worker.handler",
-            description="Evaluates a batch of users' trading and personal goals for the business date",
+        worker=job_function(
+            "end_of_day_worker",
+            "Evaluates a batch of users' trading and personal goals for the business date",
             timeout_seconds=300,
             tables={"data": "write", "system": "read"},
-            topics=("alerts",),
-            user_notifications=True,
+            raises_alerts=True,
         ),
         queue=END_OF_DAY_QUEUE,
         max_workers=50,
     ),
     Job(
-        Function(
-            name="deliver-alerts",
-            handler="functions.jobs.deliver_alerts.handler",
-            description="Sends deferred email and SMS deliveries",
-            timeout_seconds=120,
+        job_function(
+            "deliver_alerts",
+            "Sends deferred email and SMS deliveries",
             tables={"data": "write", "system": "write"},
-            topics=("alerts",),
-            user_notifications=True,
+            raises_alerts=True,
         ),
         Schedule(every=timedelta(minutes=5)),
     ),
