@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from goalpost.edges.market.http import JsonHttp, MarketHttpError
-from goalpost.edges.market.models import FetchResult, Quote, make_quote
+from goalpost.edges.market.models import FetchResult, Quote, sort_quotes
 from goalpost.edges.secrets import json_secret
 from goalpost.observability import logger
 from goalpost.settings import get_settings
@@ -49,10 +49,12 @@ def credential_headers(secret_arn: str) -> dict[str, str]:
     return {"APCA-API-KEY-ID": key_id, "APCA-API-SECRET-KEY": secret_key}
 
 
-def _raw_price(entry: Mapping[str, Any]) -> Any:
-    """The provider's price for one symbol's entry (a snapshot or a trade), unvalidated; None when absent.
-    The first part present decides: a latest trade with a bad price is a bad price, not a reason to fall
-    back to an older close."""
+def _raw_price(entry: Any) -> Any:
+    """The provider's price for one symbol's entry (a snapshot or a trade), unvalidated; None when absent or
+    when the entry is not an object. The first part present decides: a latest trade with a bad price is a bad
+    price, not a reason to fall back to an older close."""
+    if not isinstance(entry, Mapping):
+        return None
     if "p" in entry and not SNAPSHOT_KEYS & entry.keys():
         return entry.get("p")
     for part, key in SNAPSHOT_PRICE_PATHS:
@@ -77,18 +79,9 @@ def parse_prices(body: Any, wanted: Sequence[str]) -> tuple[dict[str, Quote], li
                 raise MalformedAnswer(f"expected an object under {wrapper!r}")
             entries = inner
             break
-    quotes: dict[str, Quote] = {}
-    rejected: list[str] = []
-    for symbol in wanted:
-        entry = entries.get(symbol)
-        if entry is None:
-            continue  # unknown to the provider
-        quote = make_quote(symbol, _raw_price(entry), SOURCE) if isinstance(entry, Mapping) else None
-        if quote is None:
-            rejected.append(symbol)
-        else:
-            quotes[symbol] = quote
-    return quotes, rejected
+    # A symbol unknown to the provider is left out of its answer, or comes as null.
+    known = (symbol for symbol in wanted if entries.get(symbol) is not None)
+    return sort_quotes(((symbol, _raw_price(entries[symbol])) for symbol in known), SOURCE)
 
 
 class AlpacaProvider:

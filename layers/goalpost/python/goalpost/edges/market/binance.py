@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from goalpost.edges.market.http import JsonHttp, MarketHttpError
-from goalpost.edges.market.models import FetchResult, Quote, make_quote
+from goalpost.edges.market.models import FetchResult, Quote, sort_quotes
 from goalpost.settings import get_settings
 
 SOURCE = "binance"
@@ -32,17 +32,8 @@ def parse_tickers(body: Any, wanted: Sequence[str]) -> tuple[dict[str, Quote], l
     for item in body:
         if isinstance(item, dict) and isinstance(item.get("symbol"), str) and item["symbol"] in wanted_set:
             prices[item["symbol"]] = item.get("price")
-    quotes: dict[str, Quote] = {}
-    rejected: list[str] = []
-    for symbol in wanted:
-        if symbol not in prices:
-            continue  # not listed on the exchange
-        quote = make_quote(symbol, prices[symbol], SOURCE)
-        if quote is None:
-            rejected.append(symbol)
-        else:
-            quotes[symbol] = quote
-    return quotes, rejected
+    # A symbol not listed on the exchange is left out.
+    return sort_quotes(((symbol, prices[symbol]) for symbol in wanted if symbol in prices), SOURCE)
 
 
 class BinanceProvider:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
@@ -61,6 +61,20 @@ def make_quote(symbol: str, raw: Any, source: str) -> Quote | None:
         return Quote(symbol=symbol, price=raw, source=source)
     except ValueError:  # pydantic's ValidationError is a ValueError
         return None
+
+
+def sort_quotes(raw_prices: Iterable[tuple[str, Any]], source: str) -> tuple[dict[str, Quote], list[str]]:
+    """The quotes for a provider's ``(symbol, raw price)`` pairs, and the symbols whose price was not
+    acceptable, in the order given."""
+    quotes: dict[str, Quote] = {}
+    rejected: list[str] = []
+    for symbol, raw in raw_prices:
+        quote = make_quote(symbol, raw, source)
+        if quote is None:
+            rejected.append(symbol)
+        else:
+            quotes[symbol] = quote
+    return quotes, rejected
 
 
 @dataclass
