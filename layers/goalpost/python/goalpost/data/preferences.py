@@ -19,7 +19,6 @@ from goalpost.data import keys
 from goalpost.data.dynamo import (
     Item,
     batch_get,
-    cancellation_codes,
     client,
     deserialize,
     is_condition_failure,
@@ -30,7 +29,7 @@ from goalpost.data.dynamo import (
     set_or_remove,
     strip_keys,
 )
-from goalpost.data.transactions import TRANSACTION_LIMIT
+from goalpost.data.transactions import TRANSACTION_LIMIT, Transaction, TransactionContended, TransactionRefused
 from goalpost.domain.alerts import Alert
 from goalpost.domain.preferences import Preferences
 
@@ -223,11 +222,10 @@ def done_all(table: str, items: list[Item], run_id: str, now: datetime) -> None:
         if len(chunk) == 1:
             done(table, chunk[0], run_id, now)
             continue
+        transaction = Transaction().add_all((done_update(table, item, run_id, now) for item in chunk), role="done")
         try:
-            client().transact_write_items(TransactItems=[done_update(table, item, run_id, now) for item in chunk])
-        except ClientError as error:
-            if not cancellation_codes(error):
-                raise
+            transaction.write()
+        except (TransactionRefused, TransactionContended):
             for item in chunk:
                 done(table, item, run_id, now)
 
