@@ -12,10 +12,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from goalpost.edges.api import (
     Caller,
-    IdempotencyKey,
     build_resolver,
     idempotent,
-    json_response,
     lambda_handler,
     page_response,
     responses,
@@ -48,21 +46,17 @@ def get_progress_summary(user: Caller, goal_id: GoalId) -> ProgressSummaryOut:
     tags=["Progress"],
     responses=responses(201, ProgressEntryOut),
 )
-def record_progress(
-    user: Caller, goal_id: GoalId, entry: Annotated[ProgressIn, Body()], idempotency_key: IdempotencyKey = None
-) -> Response[ProgressEntryOut]:
-    def create() -> dict:
-        recorded = progress.record_progress(
-            user,
-            goal_id,
-            value=entry.value,
-            contribution=entry.contribution_amount,
-            period_date=entry.period_date,
-            notes=entry.notes,
-        )
-        return ProgressEntryOut.of(recorded).model_dump(mode="json")
-
-    return json_response(HTTPStatus.CREATED, idempotent(router, "record_progress", idempotency_key, create))
+@idempotent("record_progress")
+def record_progress(user: Caller, goal_id: GoalId, entry: Annotated[ProgressIn, Body()]) -> ProgressEntryOut:
+    recorded = progress.record_progress(
+        user,
+        goal_id,
+        value=entry.value,
+        contribution=entry.contribution_amount,
+        period_date=entry.period_date,
+        notes=entry.notes,
+    )
+    return ProgressEntryOut.of(recorded)
 
 
 @router.get(
@@ -85,16 +79,12 @@ def list_progress_entries(
     tags=["Milestones"],
     responses=responses(201, MilestoneOut),
 )
-def add_milestone(
-    user: Caller, goal_id: GoalId, milestone: Annotated[MilestoneIn, Body()], idempotency_key: IdempotencyKey = None
-) -> Response[MilestoneOut]:
-    def create() -> dict:
-        added = progress.add_goal_milestone(
-            user, goal_id, amount=milestone.amount, description=milestone.description, target_date=milestone.target_date
-        )
-        return MilestoneOut.of(added).model_dump(mode="json")
-
-    return json_response(HTTPStatus.CREATED, idempotent(router, "add_milestone", idempotency_key, create))
+@idempotent("add_milestone")
+def add_milestone(user: Caller, goal_id: GoalId, milestone: Annotated[MilestoneIn, Body()]) -> MilestoneOut:
+    added = progress.add_goal_milestone(
+        user, goal_id, amount=milestone.amount, description=milestone.description, target_date=milestone.target_date
+    )
+    return MilestoneOut.of(added)
 
 
 @router.get(
@@ -124,13 +114,9 @@ def get_milestone_progress(user: Caller, goal_id: GoalId) -> MilestoneProgressOu
     tags=["Funding"],
     responses=responses(201, FundingOut),
 )
-def link_account(
-    user: Caller, goal_id: GoalId, link: Annotated[FundingIn, Body()], idempotency_key: IdempotencyKey = None
-) -> Response[FundingOut]:
-    def create() -> dict:
-        return FundingOut.of(funding.link_account(user, goal_id, link.source())).model_dump(mode="json")
-
-    return json_response(HTTPStatus.CREATED, idempotent(router, "link_account", idempotency_key, create))
+@idempotent("link_account")
+def link_account(user: Caller, goal_id: GoalId, link: Annotated[FundingIn, Body()]) -> FundingOut:
+    return FundingOut.of(funding.link_account(user, goal_id, link.source()))
 
 
 @router.get(

@@ -16,10 +16,8 @@ from goalpost.domain.goals import GoalStatus, GoalType
 from goalpost.domain.money import MAX_AMOUNT
 from goalpost.edges.api import (
     Caller,
-    IdempotencyKey,
     build_resolver,
     idempotent,
-    json_response,
     lambda_handler,
     page_response,
     responses,
@@ -49,13 +47,9 @@ TemplateId = Annotated[str, Path(min_length=1, max_length=100)]
 
 
 @router.post("/goals", status_code=201, summary="Create a goal", tags=TAGS, responses=responses(201, GoalOut))
-def create_goal(
-    user: Caller, goal: Annotated[GoalCreate, Body()], idempotency_key: IdempotencyKey = None
-) -> Response[GoalOut]:
-    def create() -> dict:
-        return GoalOut.of(goals.create_goal(user, GoalDraft.of(goal))).model_dump(mode="json")
-
-    return json_response(HTTPStatus.CREATED, idempotent(router, "create_goal", idempotency_key, create))
+@idempotent("create_goal")
+def create_goal(user: Caller, goal: Annotated[GoalCreate, Body()]) -> GoalOut:
+    return GoalOut.of(goals.create_goal(user, GoalDraft.of(goal)))
 
 
 @router.get("/goals", summary="List goals, newest first", tags=TAGS, responses=responses(200, list[GoalOut]))
@@ -105,21 +99,17 @@ def get_template(user: Caller, template_id: TemplateId) -> TemplateOut:
     tags=PLAN_TAGS,
     responses=responses(201, GoalOut),
 )
-def create_goal_from_template(
-    user: Caller, request: Annotated[FromTemplateIn, Body()], idempotency_key: IdempotencyKey = None
-) -> Response[GoalOut]:
-    def create() -> dict:
-        goal = plans.create_from_template(
-            user,
-            request.template_id,
-            parameters=request.parameters,
-            budget=request.budget,
-            target_date=request.target_date,
-            name=request.name,
-        )
-        return GoalOut.of(goal).model_dump(mode="json")
-
-    return json_response(HTTPStatus.CREATED, idempotent(router, "create_from_template", idempotency_key, create))
+@idempotent("create_from_template")
+def create_goal_from_template(user: Caller, request: Annotated[FromTemplateIn, Body()]) -> GoalOut:
+    goal = plans.create_from_template(
+        user,
+        request.template_id,
+        parameters=request.parameters,
+        budget=request.budget,
+        target_date=request.target_date,
+        name=request.name,
+    )
+    return GoalOut.of(goal)
 
 
 @router.post(
@@ -128,14 +118,10 @@ def create_goal_from_template(
     tags=PLAN_TAGS,
     responses=responses(200, SyncResultOut),
 )
-def sync_from_budget(
-    user: Caller, snapshot: Annotated[BudgetSnapshotIn, Body()], idempotency_key: IdempotencyKey = None
-) -> Response[SyncResultOut]:
-    def sync() -> dict:
-        entries = plans.sync_from_budget(user, snapshot)
-        return SyncResultOut(updated=[ProgressEntryOut.of(e) for e in entries]).model_dump(mode="json")
-
-    return json_response(HTTPStatus.OK, idempotent(router, "sync_from_budget", idempotency_key, sync))
+@idempotent("sync_from_budget")
+def sync_from_budget(user: Caller, snapshot: Annotated[BudgetSnapshotIn, Body()]) -> SyncResultOut:
+    entries = plans.sync_from_budget(user, snapshot)
+    return SyncResultOut(updated=[ProgressEntryOut.of(e) for e in entries])
 
 
 TRADING_TAGS = ["Trading goals"]

@@ -12,10 +12,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from goalpost.domain.positions import PositionStatus
 from goalpost.edges.api import (
     Caller,
-    IdempotencyKey,
     build_resolver,
     idempotent,
-    json_response,
     lambda_handler,
     page_response,
     responses,
@@ -38,13 +36,9 @@ PositionId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 @router.post("/positions", status_code=201, summary="Open a position", tags=TAGS, responses=responses(201, PositionOut))
-def open_position(
-    user: Caller, position: Annotated[PositionCreate, Body()], idempotency_key: IdempotencyKey = None
-) -> Response[PositionOut]:
-    def create() -> dict:
-        return PositionOut.of(positions.open_position(user, position.fields())).model_dump(mode="json")
-
-    return json_response(HTTPStatus.CREATED, idempotent(router, "open_position", idempotency_key, create))
+@idempotent("open_position")
+def open_position(user: Caller, position: Annotated[PositionCreate, Body()]) -> PositionOut:
+    return PositionOut.of(positions.open_position(user, position.fields()))
 
 
 @router.get(

@@ -7,9 +7,10 @@ is the same for every route lives here, once.
 from __future__ import annotations
 
 import base64
+import inspect
 import json
 from collections.abc import Callable
-from functools import cache
+from functools import cache, wraps
 from http import HTTPStatus
 from typing import Annotated, Any, TypeVar, cast
 
@@ -23,6 +24,7 @@ from aws_lambda_powertools.event_handler.request import Request
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
 
 from goalpost import aws, declaration
 from goalpost.domain.errors import ConcurrentModification, Conflict, DomainError, Forbidden, InvalidInput, Unauthorized
@@ -301,26 +303,57 @@ IDEMPOTENCY_KEY_NOTE = (
     "is still running, 409 (without Retry-After: send it again once the first has answered). Keys are per user and "
     "per path. Without the header every request acts anew."
 )
-# A route honours Idempotency-Key by taking this parameter and handing it to ``idempotent``. The parameter is what
-# documents the header (and what checks its length), so the routes documented with it are those that honour it.
+# The header as a route parameter: documented (and its length checked) by the resolver. Only ``idempotent`` adds it
+# to a route, so the routes documented with it are exactly those that honour it.
 IdempotencyKey = Annotated[
     str | None,
     Header(
         alias=IDEMPOTENCY_HEADER, min_length=1, max_length=MAX_IDEMPOTENCY_KEY_LENGTH, description=IDEMPOTENCY_KEY_NOTE
     ),
 ]
+_KEY_PARAMETER = "idempotency_key"
+_REQUEST_PARAMETER = "idempotency_request"  # the resolver hands a parameter typed Request the current request
 
 
-def idempotent(app: APIGatewayHttpResolver | Router, operation: str, key: str | None, create: Callable[[], T]) -> T:
-    """Runs ``create`` once per (user, operation, path, ``key``): a retry with the same body gets the first result
-    back; the same key with another body is a 422. No key: ``create`` runs. ``create`` must return JSON-ready
-    data."""
+def idempotent(operation: str) -> Callable[[Callable[..., BaseModel]], Callable[..., dict[str, Any]]]:
+    """A route that honours Idempotency-Key: it runs once per (user, ``operation``, path, key), a retry with the
+    same body gets the first answer back, the same key with another body is a 422; without the header the route
+    runs. The route returns its response model; the answer is that model's JSON, with the route's status code.
+
+    ``operation`` is part of the stored records' keys: it stays when the route is renamed. The resolver reads the
+    signature returned here: the route's own parameters, with the header parameter added."""
+
+    def decorate(route: Callable[..., BaseModel]) -> Callable[..., dict[str, Any]]:
+        # Annotations evaluated here, in the route's module: the resolver reads them where the wrapper lives.
+        signature = inspect.signature(route, eval_str=True)
+        request = inspect.Parameter(_REQUEST_PARAMETER, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request)
+        key = inspect.Parameter(
+            _KEY_PARAMETER, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation=IdempotencyKey
+        )
+        parameters = [request, *signature.parameters.values(), key]
+
+        @wraps(route)
+        def answer(**arguments: Any) -> dict[str, Any]:
+            current: Request = arguments.pop(_REQUEST_PARAMETER)
+            given: str | None = arguments.pop(_KEY_PARAMETER, None)
+            return _once(operation, current, given, lambda: route(**arguments).model_dump(mode="json"))
+
+        answer.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+        answer.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": signature.return_annotation}
+        return answer
+
+    return decorate
+
+
+def _once(operation: str, request: Request, key: str | None, create: Callable[[], T]) -> T:
+    """Runs ``create`` once per (user, operation, path, ``key``); ``create`` must return JSON-ready data."""
     if key is None:
         return create()
-    request = {
+    event = request.resolved_event
+    payload = {
         # The path is part of the scope: one key sent to two goals' sub-resources is two requests.
-        "scope": f"{current_user(app)}#{operation}#{app.current_event.path}#{key}",
-        "body": app.current_event.json_body,
+        "scope": f"{_caller(request)}#{operation}#{event.path}#{key}",
+        "body": event.json_body,
     }
     run, config = _idempotent_runner()
     if _lambda_context:
@@ -333,7 +366,7 @@ def idempotent(app: APIGatewayHttpResolver | Router, operation: str, key: str | 
     )
 
     try:
-        result: T = run(request=request, create=create)
+        result: T = run(request=payload, create=create)
     except IdempotencyValidationError as error:
         raise InvalidInput("Idempotency-Key was already used with a different request body") from error
     except IdempotencyAlreadyInProgressError as error:
