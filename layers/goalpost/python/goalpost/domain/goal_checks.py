@@ -42,20 +42,12 @@ def on_track_alert(goal: Goal, on_track: bool, today: date) -> NewAlert | None:
     if previous is None or previous == on_track:
         return None
     if on_track:
-        return NewAlert(
-            AlertType.BACK_ON_TRACK,
-            title=f"Back on track: {goal.name}",
-            message=f"'{goal.name}' is on track again.",
-            goal_id=goal.id,
-            period=today.isoformat(),
-        )
-    return NewAlert(
-        AlertType.OFF_TRACK,
-        title=f"Falling behind: {goal.name}",
-        message=f"'{goal.name}' has fallen behind the pace its deadline needs.",
-        goal_id=goal.id,
-        period=today.isoformat(),
-    )
+        kind, title = AlertType.BACK_ON_TRACK, f"Back on track: {goal.name}"
+        message = f"'{goal.name}' is on track again."
+    else:
+        kind, title = AlertType.OFF_TRACK, f"Falling behind: {goal.name}"
+        message = f"'{goal.name}' has fallen behind the pace its deadline needs."
+    return NewAlert(kind, title=title, message=message, goal_id=goal.id, period=today.isoformat())
 
 
 def reminder_alert(goal: Goal, today: date) -> NewAlert | None:

@@ -8,13 +8,18 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from goalpost.domain.alerts import AlertType
 from goalpost.domain.model import Model
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 E164_PATTERN = re.compile(r"^\+[1-9]\d{1,14}$")
+# What the email and phone fields must match, and how the refusal describes it.
+CONTACT_FORMATS = {
+    "email": (EMAIL_PATTERN, "an email address"),
+    "phone": (E164_PATTERN, "an E.164 number (+ and up to 15 digits)"),
+}
 EMAIL_CHANNEL = "email"
 SMS_CHANNEL = "sms"
 DEFAULT_ENABLED = [
@@ -55,18 +60,12 @@ class Preferences(Model):
     def min_gap(self) -> timedelta:
         return timedelta(seconds=int(self.min_hours_between_alerts * 3600))
 
-    @field_validator("email")
+    @field_validator("email", "phone")
     @classmethod
-    def _email(cls, value: str | None) -> str | None:
-        if value is not None and not EMAIL_PATTERN.fullmatch(value):
-            raise ValueError("email must be an email address")
-        return value
-
-    @field_validator("phone")
-    @classmethod
-    def _phone(cls, value: str | None) -> str | None:
-        if value is not None and not E164_PATTERN.fullmatch(value):
-            raise ValueError("phone must be an E.164 number (+ and up to 15 digits)")
+    def _contact(cls, value: str | None, info: ValidationInfo) -> str | None:
+        pattern, what = CONTACT_FORMATS[str(info.field_name)]  # a field validator's field is named
+        if value is not None and not pattern.fullmatch(value):
+            raise ValueError(f"{info.field_name} must be {what}")
         return value
 
     @field_validator("timezone")
