@@ -251,6 +251,12 @@ class LocalAws:
             self._mock = None
         goalpost_aws.reset_clients()
 
+    def __enter__(self) -> LocalAws:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
 
 @contextmanager
 def dynamodb_requests() -> Iterator[Counter[str]]:

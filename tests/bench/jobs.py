@@ -406,13 +406,10 @@ def world(environment: Mapping[str, str] | None = None) -> Iterator[None]:
     from infra.local.aws import LocalAws
 
     os.environ.update(environment or {})
-    local = LocalAws(prefix="bench").start()
-    reset_settings()
-    aws.reset_clients()
-    try:
+    with LocalAws(prefix="bench"):
+        reset_settings()
+        aws.reset_clients()
         yield
-    finally:
-        local.stop()
 
 
 def put_all(table: str, items: list[dict[str, Any]]) -> None:

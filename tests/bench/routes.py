@@ -648,13 +648,10 @@ def restored_environment() -> Iterator[None]:
 
 
 def run_world(name: str, count: int, market: SimulatedMarket, api: Api) -> tuple[list[Measured], dict[str, int]]:
-    local = LocalAws(prefix=f"bench-{count}").start()
-    try:
+    with LocalAws(prefix=f"bench-{count}"):
         user = f"{name.replace(' ', '-')}-{count}"
         scenario = WORLDS[name](Seed(user, count, datetime.now(UTC), market))
         return [measure(api, user, call, n) for n, call in enumerate(scenario.calls)], scenario.seeded
-    finally:
-        local.stop()
 
 
 def route_templates(document: Mapping[str, Any]) -> list[tuple[str, str, re.Pattern[str]]]:

@@ -86,9 +86,8 @@ class Api:
 
 @pytest.fixture
 def aws() -> Iterator[LocalAws]:
-    local = LocalAws(prefix="test").start()
-    yield local
-    local.stop()
+    with LocalAws(prefix="test") as local:
+        yield local
 
 
 @pytest.fixture

@@ -112,8 +112,7 @@ def test_a_moto_call_is_never_interrupted_midway(monkeypatch: pytest.MonkeyPatch
                 time.sleep(0.01)
         return original(self, item_attrs, *args, **kwargs)
 
-    aws = LocalAws(prefix="timeouts").start()
-    try:
+    with LocalAws(prefix="timeouts"):
         monkeypatch.setattr(Table, "put_item", slow_put)
         table = os.environ["DATA_TABLE_NAME"]
         function = Function(name="writer", handler=f"{HERE}.writes_twice", description="writes", timeout_seconds=1)
@@ -127,15 +126,12 @@ def test_a_moto_call_is_never_interrupted_midway(monkeypatch: pytest.MonkeyPatch
         client = goalpost_aws.client("dynamodb")
         stored = client.scan(TableName=table)["Items"]
         assert [item["sk"]["S"] for item in stored] == ["first"]
-    finally:
-        aws.stop()
 
 
 def test_a_job_worker_that_times_out_fails_its_whole_batch(capsys: pytest.CaptureFixture[str]) -> None:
     """Jobs run through the same registry: a worker past its timeout fails every record of its batch, which SQS
     then delivers again, as the event source mapping does."""
-    aws = LocalAws(prefix="timeouts").start()
-    try:
+    with LocalAws(prefix="timeouts"):
         queue = declaration.SNAPSHOT_QUEUE
         sqs = goalpost_aws.client("sqs")
         for n in range(3):
@@ -143,8 +139,6 @@ def test_a_job_worker_that_times_out_fails_its_whole_batch(capsys: pytest.Captur
         drained = drain_queue(HandlerRegistry(), stuck_function(1), queue, visibility_seconds=1)
         assert drained == {"batches": 1, "messages": 0, "failed": 3}
         assert "Task timed out after 1.0" in capsys.readouterr().err
-    finally:
-        aws.stop()
 
 
 # ---------------------------------------------------------------------------------------------- the gateway

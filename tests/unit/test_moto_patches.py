@@ -17,9 +17,8 @@ from infra.local.aws import ACCOUNT_ID, REGION, LocalAws
 
 @pytest.fixture
 def local() -> Iterator[LocalAws]:
-    aws = LocalAws(prefix="patches").start()
-    yield aws
-    aws.stop()
+    with LocalAws(prefix="patches") as aws:
+        yield aws
 
 
 @pytest.fixture
