@@ -18,6 +18,7 @@ from constructs import Construct
 
 from goalpost import declaration
 from infra.constructs._common import acknowledge, pascal
+from infra.constructs.queues import dead_letter_queue
 from infra.constructs.sub_minute import SubMinuteRunner
 
 RETRY_ATTEMPTS = 2
@@ -26,7 +27,6 @@ MAX_EVENT_AGE = Duration.hours(1)
 # A sub-minute workflow that could not start within a minute is stale (and its slots past): drop it to the DLQ.
 # 60 s is also the least EventBridge accepts.
 SUB_MINUTE_MAX_EVENT_AGE = Duration.minutes(1)
-DLQ_RETENTION = Duration.days(14)  # the SQS maximum: time to notice, inspect and redrive
 
 # The worker's event source: up to the job's ``worker_batch_size`` messages per invocation, gathered for at
 # most a few seconds; failed messages are reported one by one (the handler returns batchItemFailures).
@@ -150,21 +150,7 @@ class Jobs(Construct):
         return source
 
     def _dead_letter_queue(self, name: str) -> sqs.Queue:
-        queue = sqs.Queue(
-            self,
-            f"{pascal(name)}DeadLetters",
-            # SQS-managed SSE: EventBridge and Lambda can write to it without a key policy to maintain.
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=DLQ_RETENTION,
-        )
-        acknowledge(
-            queue,
-            "Serverless-SQSRedrivePolicy",
-            f"This queue is the dead-letter queue of the {name} job, the end of the line: a redrive policy would "
-            "need a dead-letter queue for the dead letters. It keeps them 14 days and its depth alarms the ops "
-            "topic (infra/constructs/monitoring.py).",
-        )
+        queue = dead_letter_queue(self, f"{pascal(name)}DeadLetters", of=f"the {name} job")
         acknowledge(
             queue,
             "AwsSolutions-SQS3",

@@ -13,6 +13,40 @@ DLQ_RETENTION = Duration.days(14)  # the SQS maximum: time to notice, inspect an
 RETENTION = Duration.days(4)  # the SQS default, stated: unprocessed work is stale long before that
 
 
+def encrypted_queue(
+    scope: Construct,
+    construct_id: str,
+    *,
+    retention_period: Duration,
+    visibility_timeout: Duration | None = None,
+    dead_letter_queue: sqs.DeadLetterQueue | None = None,
+) -> sqs.Queue:
+    """An SQS queue with SQS-managed SSE, TLS only: Lambda's event source mapping, EventBridge and the senders
+    need no key policy or kms:*."""
+    return sqs.Queue(
+        scope,
+        construct_id,
+        encryption=sqs.QueueEncryption.SQS_MANAGED,
+        enforce_ssl=True,
+        retention_period=retention_period,
+        visibility_timeout=visibility_timeout,
+        dead_letter_queue=dead_letter_queue,
+    )
+
+
+def dead_letter_queue(scope: Construct, construct_id: str, *, of: str) -> sqs.Queue:
+    """The queue that keeps what ``of`` (``the snapshot-work queue``, ``the snapshot job``) gave up on."""
+    queue = encrypted_queue(scope, construct_id, retention_period=DLQ_RETENTION)
+    acknowledge(
+        queue,
+        "Serverless-SQSRedrivePolicy",
+        f"This queue is the dead-letter queue of {of}, the end of the line: a redrive policy would need a "
+        "dead-letter queue for the dead letters. It keeps them 14 days and its depth alarms the ops topic "
+        "(infra/constructs/monitoring.py).",
+    )
+    return queue
+
+
 class Queues(Construct):
     """Every queue in ``declaration.QUEUES``, keyed by the declared queue key (``snapshot-work``), and its DLQ."""
 
@@ -25,26 +59,10 @@ class Queues(Construct):
 
     def _queue(self, spec: declaration.Queue) -> tuple[sqs.Queue, sqs.Queue]:
         construct_id = pascal(spec.key)
-        # SQS-managed SSE on both: Lambda's event source mapping and the senders need no key policy or kms:*.
-        dead_letters = sqs.Queue(
-            self,
-            f"{construct_id}DeadLetters",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=DLQ_RETENTION,
-        )
-        acknowledge(
-            dead_letters,
-            "Serverless-SQSRedrivePolicy",
-            f"This queue is the dead-letter queue of the {spec.key} queue, the end of the line: a redrive policy "
-            "would need a dead-letter queue for the dead letters. It keeps them 14 days and its depth alarms the "
-            "ops topic (infra/constructs/monitoring.py).",
-        )
-        queue = sqs.Queue(
+        dead_letters = dead_letter_queue(self, f"{construct_id}DeadLetters", of=f"the {spec.key} queue")
+        queue = encrypted_queue(
             self,
             f"{construct_id}Queue",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
             retention_period=RETENTION,
             visibility_timeout=Duration.seconds(spec.visibility_timeout_seconds),
             dead_letter_queue=sqs.DeadLetterQueue(queue=dead_letters, max_receive_count=spec.max_receive_count),
