@@ -104,6 +104,11 @@ def application_metric(name: str, statistic: str = "Sum") -> cloudwatch.Metric:
     )
 
 
+def math_expression(expression: str, label: str, **metrics: cloudwatch.IMetric) -> cloudwatch.MathExpression:
+    """``expression`` over ``metrics``, each named as the expression names it, per alarm period."""
+    return cloudwatch.MathExpression(expression=expression, using_metrics=metrics, label=label, period=PERIOD)
+
+
 class Monitoring(Construct):
     """The ops topic (``topic``), every alarm (``alarms``, each notifying the topic on ALARM and on OK) and the
     dashboard. The mappings are keyed as the other constructs key them: functions and workflows by declared
@@ -246,14 +251,11 @@ class Monitoring(Construct):
     def _workflow_failures(self, job: declaration.Job, machine: sfn.IStateMachine) -> cloudwatch.Alarm:
         # A failed run is caught inside the workflow (the function's errors alarm reports it), so a failed or
         # timed-out execution means the workflow itself broke and a whole minute of runs was lost.
-        failures = cloudwatch.MathExpression(
-            expression="FILL(failed, 0) + FILL(timedout, 0)",
-            using_metrics={
-                "failed": machine.metric_failed(period=PERIOD, statistic="Sum"),
-                "timedout": machine.metric_timed_out(period=PERIOD, statistic="Sum"),
-            },
-            label="Failed and timed-out executions",
-            period=PERIOD,
+        failures = math_expression(
+            "FILL(failed, 0) + FILL(timedout, 0)",
+            "Failed and timed-out executions",
+            failed=machine.metric_failed(period=PERIOD, statistic="Sum"),
+            timedout=machine.metric_timed_out(period=PERIOD, statistic="Sum"),
         )
         return self._alarm(
             f"{job.function.name}-workflow-failures",
@@ -275,14 +277,11 @@ class Monitoring(Construct):
         )
 
     def _api_5xx_rate(self, http_api: apigwv2.IHttpApi) -> cloudwatch.Alarm:
-        rate = cloudwatch.MathExpression(
-            expression=f"IF(requests >= {API_MIN_REQUESTS}, 100 * FILL(errors, 0) / requests, 0)",
-            using_metrics={
-                "errors": http_api.metric_server_error(period=PERIOD, statistic="Sum"),
-                "requests": http_api.metric_count(period=PERIOD, statistic="Sum"),
-            },
-            label="5xx responses (% of requests)",
-            period=PERIOD,
+        rate = math_expression(
+            f"IF(requests >= {API_MIN_REQUESTS}, 100 * FILL(errors, 0) / requests, 0)",
+            "5xx responses (% of requests)",
+            errors=http_api.metric_server_error(period=PERIOD, statistic="Sum"),
+            requests=http_api.metric_count(period=PERIOD, statistic="Sum"),
         )
         return self._alarm(
             "api-5xx-rate",
