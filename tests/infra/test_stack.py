@@ -501,21 +501,21 @@ def test_no_undeclared_queue(synth: Synth) -> None:
     assert len(synth.resources("AWS::SQS::Queue")) == 2 * len(declaration.QUEUES) + len(declaration.JOBS)
 
 
-def _work_queue_ids(synth: Synth) -> dict[str, str]:
-    return {synth.logical_id(queue): key for key, queue in synth.stack.queues.queues.items()}
+def _work_queues_allowed(synth: Synth, spec: declaration.Function, action: str) -> set[str]:
+    """The keys of the work queues on which the function's policy allows ``action``."""
+    work_queues = {synth.logical_id(queue): key for key, queue in synth.stack.queues.queues.items()}
+    return {
+        work_queues[ref]
+        for statement in policy_statements(synth, synth.function_id(spec.handler))
+        if action in as_list(statement["Action"])
+        for ref in refs(statement["Resource"])
+        if ref in work_queues
+    }
 
 
 @pytest.mark.parametrize("spec", declaration.ALL_FUNCTIONS, ids=lambda f: f.name)
 def test_each_function_may_send_only_to_its_declared_queues(synth: Synth, spec: declaration.Function) -> None:
-    statements = policy_statements(synth, synth.function_id(spec.handler))
-    work_queues = _work_queue_ids(synth)
-    sends_to = {
-        work_queues[ref]
-        for statement in statements
-        if "sqs:SendMessage" in as_list(statement["Action"])
-        for ref in refs(statement["Resource"])
-        if ref in work_queues
-    }
+    sends_to = _work_queues_allowed(synth, spec, "sqs:SendMessage")
     assert sends_to == set(spec.queues)
     env = synth.json["Resources"][synth.function_id(spec.handler)]["Properties"]["Environment"]["Variables"]
     for queue in declaration.QUEUES:
@@ -527,15 +527,7 @@ def test_each_function_may_send_only_to_its_declared_queues(synth: Synth, spec: 
 
 @pytest.mark.parametrize("spec", declaration.ALL_FUNCTIONS, ids=lambda f: f.name)
 def test_only_workers_consume_and_only_their_jobs_queue(synth: Synth, spec: declaration.Function) -> None:
-    statements = policy_statements(synth, synth.function_id(spec.handler))
-    work_queues = _work_queue_ids(synth)
-    consumes = {
-        work_queues[ref]
-        for statement in statements
-        if "sqs:ReceiveMessage" in as_list(statement["Action"])
-        for ref in refs(statement["Resource"])
-        if ref in work_queues
-    }
+    consumes = _work_queues_allowed(synth, spec, "sqs:ReceiveMessage")
     expected = {job.queue.key for job in declaration.JOBS if job.worker == spec and job.queue is not None}
     assert consumes == expected
 
