@@ -3,8 +3,9 @@ under the lock that serializes every moto call; answers are unchanged, only the 
 
 Query: moto sorts the whole table and tests each item for every Query (index Queries the same way), so a table
 of 50,000 items makes every Query cost tens of milliseconds. Here moto's own ``Table.query`` gets only the
-partition it asks for: the base table's partition straight from moto's item map, an index's from buckets built
-once per state of that table (a write to the table forgets them; writes to other tables do not).
+partition it asks for: the base table's partition straight from moto's item map, an index's from partitions
+filed once and kept up to date by the writes (each write files again only the item it touched), so neither a
+Query nor the Query after a write costs in proportion to the table.
 
 TransactWriteItems: moto deep-copies every table a transaction touches, before it starts, as its rollback
 backup, which costs time and memory in proportion to the whole table. Here a transaction backs up only the
@@ -17,7 +18,9 @@ import copy
 import inspect
 import threading
 import weakref
-from dataclasses import dataclass, field
+from bisect import insort
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
@@ -25,60 +28,99 @@ _override = threading.local()
 _in_transaction = threading.local()
 
 
-@dataclass
-class _TableState:
-    """What we keep beside one moto table: a version that every write bumps, and the index buckets built at
-    some version (valid while the version and the table's item map are unchanged)."""
+def key_of(table: Any, attributes: Mapping[str, Any]) -> tuple[Any, Any]:
+    """moto's key (hash, range) of an item or a Key of ``table``; KeyError when a key attribute is missing."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
 
-    version: int = 0
-    buckets: dict[str, tuple[int, int, str, dict[Any, list[Any]]]] = field(default_factory=dict)
-
-
-# Weak keys: a table that moto drops (a reset, a deleted table) takes its state with it.
-_states: weakref.WeakKeyDictionary[Any, _TableState] = weakref.WeakKeyDictionary()
+    range_name = table.range_key_attr
+    return DynamoType(attributes[table.hash_key_attr]), DynamoType(attributes[range_name]) if range_name else None
 
 
-def _state(table: Any) -> _TableState:
-    state = _states.get(table)
-    if state is None:
-        state = _states[table] = _TableState()
-    return state
+def stored_item(table: Any, key: tuple[Any, Any]) -> Any:
+    """moto's item under ``key``, or None (``.get``: moto's item map is a defaultdict)."""
+    rows = table.items.get(key[0])
+    return rows.get(key[1]) if rows is not None and table.range_key_attr else rows
 
 
-def _touched(table: Any) -> None:
-    _state(table).version += 1
+def _table_order(item: Any) -> tuple[Any, Any]:
+    """moto's order of a table's items (``Table.all_items``: by hash key, then range key)."""
+    return item.hash_key.cast_value, "" if item.range_key is None else item.range_key.cast_value
 
 
-def _versioned(method: Any, table_of: Any) -> Any:
-    """``method`` with the version of the table it writes bumped once it is done (whether it wrote or not)."""
+class _IndexPartitions:
+    """One index's items by partition (the value of the index's hash key), each in moto's table order: what a
+    Query of the index gets. Filed from the whole table once; after that only the items that writes touched
+    are filed again, at the next Query (valid while the table keeps its item map)."""
+
+    def __init__(self, table: Any, hash_attr: str) -> None:
+        self.table, self.items, self.hash_attr = table, table.items, hash_attr
+        self.buckets: dict[Any, list[Any]] = {}
+        self.filed: dict[tuple[Any, Any], tuple[Any, Any]] = {}  # table key -> (partition, item)
+        self.touched: set[tuple[Any, Any]] = set()
+        for rows in table.items.values():
+            for item in rows.values() if table.range_key_attr else [rows]:
+                self._file(item)
+
+    def fits(self, table: Any, hash_attr: str) -> bool:
+        return self.items is table.items and self.hash_attr == hash_attr
+
+    def _file(self, item: Any) -> None:
+        partition = item.attrs.get(self.hash_attr)
+        if partition is not None:
+            insort(self.buckets.setdefault(partition, []), item, key=_table_order)
+            self.filed[item.hash_key, item.range_key] = (partition, item)
+
+    def _unfile(self, key: tuple[Any, Any]) -> None:
+        partition, item = self.filed.pop(key, (None, None))
+        if item is not None:
+            bucket = self.buckets[partition]
+            del bucket[next(n for n, filed in enumerate(bucket) if filed is item)]
+
+    def refile(self) -> None:
+        """Files the touched items again as they are now (moved, changed in place, deleted or new)."""
+        for key in self.touched:
+            self._unfile(key)
+            item = stored_item(self.table, key)
+            if item is not None:
+                self._file(item)
+        self.touched.clear()
+
+
+# Weak keys: a table that moto drops (a reset, a deleted table) takes its partitions with it.
+_partitions: weakref.WeakKeyDictionary[Any, dict[str, _IndexPartitions]] = weakref.WeakKeyDictionary()
+
+
+def _touched(table: Any, key: tuple[Any, Any]) -> None:
+    """The item under ``key`` is about to change (or just did): its indexes file it again before their next
+    Query. A write to one table leaves the partitions of every other as they are."""
+    for partitions in _partitions.get(table, {}).values():
+        partitions.touched.add(key)
+
+
+def _index_buckets(table: Any, index_name: str, hash_attr: str) -> dict[Any, list[Any]]:
+    by_index = _partitions.setdefault(table, {})
+    partitions = by_index.get(index_name)
+    if partitions is None or not partitions.fits(table, hash_attr):
+        partitions = by_index[index_name] = _IndexPartitions(table, hash_attr)
+    partitions.refile()
+    return partitions.buckets
+
+
+def _touching(method: Any, key_from: Any) -> Any:
+    """``method`` (a write) with the item it writes marked touched; ``key_from(self, *args, **kwargs)`` gives
+    its table and key, or None when moto will refuse the write (no such table, a key attribute missing)."""
 
     @wraps(method)
-    def mutating(self: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return method(self, *args, **kwargs)
-        finally:
-            table = table_of(self, *args, **kwargs)
-            if table is not None:
-                _touched(table)
+    def writing(self: Any, *args: Any, **kwargs: Any) -> Any:
+        target = key_from(self, *args, **kwargs)
+        if target is not None:
+            _touched(*target)
+        return method(self, *args, **kwargs)
 
-    return mutating
+    return writing
 
 
-def _index_buckets(table: Any, index_name: str, hash_attr: str, all_items: Any) -> dict[Any, list[Any]]:
-    state = _state(table)
-    cached = state.buckets.get(index_name)
-    if cached and cached[0] == state.version and cached[1] == id(table.items) and cached[2] == hash_attr:
-        return cached[3]
-    buckets: dict[Any, list[Any]] = {}
-    for item in all_items(table):  # moto's order (by table key), kept within each bucket
-        value = item.attrs.get(hash_attr)
-        if value is not None:
-            buckets.setdefault(value, []).append(item)
-    state.buckets[index_name] = (state.version, id(table.items), hash_attr, buckets)
-    return buckets
-
-
-def _candidates(table: Any, call: inspect.BoundArguments, all_items: Any) -> list[Any] | None:
+def _candidates(table: Any, call: inspect.BoundArguments) -> list[Any] | None:
     """The items moto's query would keep from ``all_items()`` by hash key, or None to let moto look itself."""
     from moto.dynamodb.models.dynamo_type import Item
 
@@ -95,7 +137,7 @@ def _candidates(table: Any, call: inspect.BoundArguments, all_items: Any) -> lis
     hash_keys = [key["AttributeName"] for key in index.schema if key["KeyType"] == "HASH"] if index else []
     if len(hash_keys) != 1 or len(conditions) != 1 or conditions[0][0] != hash_keys[0]:
         return None
-    return list(_index_buckets(table, index_name, hash_keys[0], all_items).get(conditions[0][1], []))
+    return list(_index_buckets(table, index_name, hash_keys[0]).get(conditions[0][1], []))
 
 
 # ---------------------------------------------------------------------------------------------- transactions
@@ -106,49 +148,41 @@ class _Saved:
     """One item a transaction may write, as it was before: a copy, or None when there was none."""
 
     table: Any
-    hash_key: Any
-    range_key: Any
+    key: tuple[Any, Any]
     item: Any
+
+    def put_back(self) -> None:
+        items = self.table.items
+        hash_key, range_key = self.key
+        if range_key is None:
+            if self.item is None:
+                items.pop(hash_key, None)
+            else:
+                items[hash_key] = self.item
+        elif self.item is not None:
+            items[hash_key][range_key] = self.item
+        elif hash_key in items:
+            items[hash_key].pop(range_key, None)
+            if not items[hash_key]:
+                del items[hash_key]
+        _touched(self.table, self.key)  # a rollback is a write: the indexes may hold the item it replaced
 
 
 def _saved_items(backend: Any, transact_items: list[dict[str, Any]]) -> list[_Saved]:
     """The items ``transact_items`` would write, saved. An operation moto will refuse (no such table, a key
     missing) is skipped: moto writes nothing for it."""
-    from moto.dynamodb.models.dynamo_type import DynamoType
-
-    saved: dict[tuple[int, Any, Any], _Saved] = {}
+    saved: dict[tuple[int, Any], _Saved] = {}
     for entry in transact_items:
         for kind, operation in entry.items():  # moto refuses an entry of several, but only once it reaches it
             if kind == "ConditionCheck":
                 continue
             try:
                 table = backend.get_table(operation["TableName"])
-                attributes = operation["Item"] if kind == "Put" else operation["Key"]
-                hash_key = DynamoType(attributes[table.hash_key_attr])
-                range_key = DynamoType(attributes[table.range_key_attr]) if table.range_key_attr else None
+                key = key_of(table, operation["Item"] if kind == "Put" else operation["Key"])
             except Exception:  # noqa: S112 (moto reports it; there is nothing to save)
                 continue
-            partition = table.items.get(hash_key)
-            item = partition if range_key is None or partition is None else partition.get(range_key)
-            saved.setdefault((id(table), hash_key, range_key), _Saved(table, hash_key, range_key, copy.deepcopy(item)))
+            saved.setdefault((id(table), key), _Saved(table, key, copy.deepcopy(stored_item(table, key))))
     return list(saved.values())
-
-
-def _put_back(saved: list[_Saved]) -> None:
-    for entry in saved:
-        items = entry.table.items
-        if entry.range_key is None:
-            if entry.item is None:
-                items.pop(entry.hash_key, None)
-            else:
-                items[entry.hash_key] = entry.item
-        elif entry.item is not None:
-            items[entry.hash_key][entry.range_key] = entry.item
-        elif entry.hash_key in items:
-            items[entry.hash_key].pop(entry.range_key, None)
-            if not items[entry.hash_key]:
-                del items[entry.hash_key]
-        _touched(entry.table)  # a rollback is a write: index buckets may hold the items it replaced
 
 
 class _TablesNotCopied:
@@ -176,7 +210,8 @@ def _item_backups(original: Any) -> Any:
         try:
             return original(self, transact_items, *args, **kwargs)
         except BaseException:
-            _put_back(saved)
+            for item in saved:
+                item.put_back()
             raise
         finally:
             _in_transaction.active = False
@@ -185,6 +220,25 @@ def _item_backups(original: Any) -> Any:
 
 
 # ---------------------------------------------------------------------------------------------- install
+
+
+def _put_key(table: Any, item_attrs: Mapping[str, Any], *_: Any, **__: Any) -> tuple[Any, Any] | None:
+    try:
+        return table, key_of(table, item_attrs)
+    except KeyError:
+        return None
+
+
+def _delete_key(table: Any, hash_key: Any, range_key: Any = None) -> tuple[Any, Any]:
+    return table, (hash_key, range_key)
+
+
+def _update_key(backend: Any, table_name: str, key: Mapping[str, Any], *_: Any, **__: Any) -> tuple[Any, Any] | None:
+    try:
+        table = backend.get_table(table_name)  # by name or ARN
+        return table, key_of(table, key)
+    except Exception:  # no such table, or no key: moto refuses the write
+        return None
 
 
 def install() -> None:
@@ -204,8 +258,7 @@ def install() -> None:
 
     @wraps(original_query)
     def query(self: Any, *args: Any, **kwargs: Any) -> Any:
-        call = signature.bind(self, *args, **kwargs)
-        candidates = _candidates(self, call, original_all_items)
+        candidates = _candidates(self, signature.bind(self, *args, **kwargs))
         if candidates is None:
             return original_query(self, *args, **kwargs)
         _override.table, _override.items = self, candidates
@@ -214,19 +267,13 @@ def install() -> None:
         finally:
             _override.table = _override.items = None
 
-    def named_table(backend: Any, table_name: Any = None, *_: Any, **kwargs: Any) -> Any:
-        try:
-            return backend.get_table(kwargs.get("table_name", table_name))  # by name or ARN
-        except Exception:  # no such table: nothing was written
-            return None
-
     Table.all_items = all_items  # type: ignore[method-assign]
     Table.query = query  # type: ignore[method-assign]
-    # Every write reaches a table through these: the backend's put, delete and batch writes call the table's
-    # own put_item / delete_item, and update_item changes an item in place.
-    for name in ("put_item", "delete_item"):
-        setattr(Table, name, _versioned(getattr(Table, name), lambda table, *_, **__: table))
-    DynamoDBBackend.update_item = _versioned(DynamoDBBackend.update_item, named_table)  # type: ignore[method-assign]
+    # Every write reaches a table's items through these: the backend's put, delete, batch and transactional
+    # writes call the table's own put_item / delete_item, and update_item changes an item in place.
+    Table.put_item = _touching(Table.put_item, _put_key)  # type: ignore[method-assign]
+    Table.delete_item = _touching(Table.delete_item, _delete_key)  # type: ignore[method-assign]
+    DynamoDBBackend.update_item = _touching(DynamoDBBackend.update_item, _update_key)  # type: ignore[method-assign]
     DynamoDBBackend.transact_write_items = _item_backups(  # type: ignore[method-assign]
         DynamoDBBackend.transact_write_items
     )

@@ -7,7 +7,8 @@ on loopback), in a world of its own (a fresh moto), seeded outside the measured 
 provider requests, the DynamoDB requests by operation, the SQS requests and SNS publishes, an estimate of the
 DynamoDB write units, the wall time, and requests per user / symbol / position. The request counts are what
 AWS would see; wall times are moto's and loopback's, so they only compare runs of this benchmark with each
-other (and moto runs with the speed-ups of ``moto_at_scale``, which change its time, never its answers).
+other (and moto runs with the speed-ups of ``infra.local.moto_speed`` and ``attribute_values_as_they_are``, which
+change its time, never its answers).
 
     python -m tests.bench.jobs [--json]
 """
@@ -19,13 +20,13 @@ import json
 import os
 import sys
 import time
-from bisect import insort
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+from unittest.mock import patch
 
 from tests.bench.capacity import Meter, Units
 from tests.bench.environment import QUIET_ENV
@@ -52,29 +53,6 @@ class Sizes:
     monitor_symbols: int = 1_000
     moved_symbols: int = 100  # symbols whose price moves before the last monitor run
     goal_users: int = 1_000
-
-
-# ---------------------------------------------------------------- patching for the run only
-@contextmanager
-def patched(owner: Any, name: str, replacement: Callable[[Any], Any]) -> Iterator[None]:
-    """``owner.name`` replaced by ``replacement(original)`` while the block runs. Afterwards the original is
-    put back; if something wrapped the replacement meanwhile (moto_speed installs its wrappers on the first
-    LocalAws of the process, over whatever is there), the replacement stays under that wrapper but passes
-    every call straight to the original."""
-    original = getattr(owner, name)
-    new = replacement(original)
-    active = [True]
-
-    def switch(*args: Any, **kwargs: Any) -> Any:
-        return (new if active[0] else original)(*args, **kwargs)
-
-    setattr(owner, name, switch)
-    try:
-        yield
-    finally:
-        active[0] = False
-        if getattr(owner, name) is switch:
-            setattr(owner, name, original)
 
 
 # ---------------------------------------------------------------- measured windows
@@ -128,226 +106,6 @@ def figures(window: Window, units: int, unit: str) -> dict[str, Any]:
     }
 
 
-# ---------------------------------------------------------------- moto: transactions without table copies
-def key_of(table: Any, attributes: Mapping[str, Any]) -> tuple[Any, Any]:
-    """The moto table key (hash, range) of an item or a Key."""
-    from moto.dynamodb.models.dynamo_type import DynamoType
-
-    range_name = table.range_key_attr
-    return DynamoType(attributes[table.hash_key_attr]), DynamoType(attributes[range_name]) if range_name else None
-
-
-def stored_item(table: Any, key: tuple[Any, Any]) -> Any:
-    """moto's item under ``key``, or None (``.get``: moto's item map is a defaultdict)."""
-    rows = table.items.get(key[0])
-    return rows.get(key[1]) if rows is not None and table.range_key_attr else rows
-
-
-@dataclass
-class SavedItem:
-    """One item a transaction is about to write, as it was (a deep copy; None when there was none)."""
-
-    table: Any
-    hash_key: Any
-    range_key: Any
-    item: Any
-
-    def restore(self) -> None:
-        items = self.table.items
-        if self.range_key is None:
-            if self.item is None:
-                items.pop(self.hash_key, None)
-            else:
-                items[self.hash_key] = self.item
-        elif self.item is not None:
-            items[self.hash_key][self.range_key] = self.item
-        elif self.hash_key in items:
-            items[self.hash_key].pop(self.range_key, None)
-
-
-def saved_items(backend: Any, transact_items: list[dict[str, Any]]) -> list[SavedItem] | None:
-    """The items ``transact_items`` write, as they are now; None for a request this cannot read (then moto's
-    own backup is used)."""
-    import copy
-
-    saved = []
-    try:
-        for entry in transact_items:
-            ((_, op),) = entry.items()
-            table = backend.tables[op["TableName"]]
-            key = key_of(table, op.get("Item") or op["Key"])
-            saved.append(SavedItem(table, *key, copy.deepcopy(stored_item(table, key))))
-    except (KeyError, ValueError):
-        return None
-    return saved
-
-
-def share_table(self: Any, memo: dict[int, Any]) -> Any:
-    return self
-
-
-@contextmanager
-def tables_not_copied() -> Iterator[None]:
-    """``copy.deepcopy`` of a moto table gives the table itself while the block runs."""
-    from moto.dynamodb.models.table import Table
-
-    own = Table.__dict__.get("__deepcopy__")
-    Table.__deepcopy__ = share_table  # type: ignore[attr-defined]
-    try:
-        yield
-    finally:
-        if own is None:
-            del Table.__deepcopy__  # type: ignore[attr-defined]
-        else:
-            Table.__deepcopy__ = own  # type: ignore[attr-defined]
-
-
-@contextmanager
-def item_level_transactions() -> Iterator[None]:
-    """moto backs up every table a transaction touches with a deep copy of the whole table, once per item of
-    the transaction, to roll back a cancelled one: with 1,000 users' data each TransactWriteItems takes
-    seconds, and the end-of-day run hours. While this is on, moto's backup is the table itself (not a copy)
-    and the items the transaction writes are backed up and restored instead: the same all-or-nothing answer.
-    moto calls are serialized (infra.local.aws), so the class attribute is never seen by another call."""
-    from moto.dynamodb.models import DynamoDBBackend
-
-    def item_level(original: Any) -> Any:
-        def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
-            saved = saved_items(self, transact_items)
-            if saved is None:
-                return original(self, transact_items)
-            try:
-                with tables_not_copied():
-                    return original(self, transact_items)
-            except Exception:
-                for item in reversed(saved):
-                    item.restore()
-                raise
-
-        return transact_write_items
-
-    with patched(DynamoDBBackend, "transact_write_items", item_level):
-        yield
-
-
-# ---------------------------------------------------------------- moto: index partitions kept item by item
-def table_order(item: Any) -> tuple[Any, Any]:
-    """moto's order of a table's items (``Table.all_items``: by hash key, then range key)."""
-    return item.hash_key.cast_value, "" if item.range_key is None else item.range_key.cast_value
-
-
-class IndexPartitions:
-    """One index's items by partition (the index's hash key value), each in moto's table order: what
-    ``infra.local.moto_speed`` hands moto's Query. moto_speed rebuilds them from the whole table (sorted)
-    after any write; these are kept up to date by re-filing only the items the writes touched."""
-
-    def __init__(self, table: Any, hash_attr: str) -> None:
-        self.table, self.items, self.hash_attr = table, table.items, hash_attr
-        self.buckets: dict[Any, list[Any]] = {}
-        self.filed: dict[tuple[Any, Any], tuple[Any, Any]] = {}  # table key -> (partition, item)
-        self.touched: set[tuple[Any, Any]] = set()
-        for rows in table.items.values():
-            for item in rows.values() if table.range_key_attr else [rows]:
-                self.file(item)
-
-    def fits(self, table: Any, hash_attr: str) -> bool:
-        return self.table is table and self.items is table.items and self.hash_attr == hash_attr
-
-    def file(self, item: Any) -> None:
-        partition = item.attrs.get(self.hash_attr)
-        if partition is not None:
-            insort(self.buckets.setdefault(partition, []), item, key=table_order)
-            self.filed[item.hash_key, item.range_key] = (partition, item)
-
-    def unfile(self, key: tuple[Any, Any]) -> None:
-        partition, item = self.filed.pop(key, (None, None))
-        if item is not None:
-            bucket = self.buckets[partition]
-            del bucket[next(n for n, filed in enumerate(bucket) if filed is item)]
-
-    def refile(self) -> None:
-        """Files the touched items again as they are now (moved, changed in place, deleted or new)."""
-        for key in self.touched:
-            self.unfile(key)
-            item = stored_item(self.table, key)
-            if item is not None:
-                self.file(item)
-        self.touched.clear()
-
-
-_partitions: dict[tuple[int, str], IndexPartitions] = {}
-
-
-def index_buckets(table: Any, index_name: str, hash_attr: str, all_items: Any) -> dict[Any, list[Any]]:
-    """Stands in for ``moto_speed._index_buckets``: the same partitions, without a rebuild per write."""
-    partitions = _partitions.get((id(table), index_name))
-    if partitions is None or not partitions.fits(table, hash_attr):
-        partitions = _partitions[id(table), index_name] = IndexPartitions(table, hash_attr)
-    partitions.refile()
-    return partitions.buckets
-
-
-def touch(table: Any, key_from: Callable[[Any, Any], tuple[Any, Any]], given: Any) -> None:
-    """Marks the item a write is about to change (its key ``key_from(table, given)``) for re-filing."""
-    try:
-        key = key_from(table, given)
-    except KeyError:
-        return  # no key: moto refuses the write
-    for partitions in _partitions.values():
-        if partitions.table is table:
-            partitions.touched.add(key)
-
-
-@contextmanager
-def incremental_index_partitions() -> Iterator[None]:
-    """moto_speed files an index's items by partition once per table state, and any write starts it over:
-    with 1,000 users' data every per-user Query of an index after a write sorts the whole table again
-    (seconds per user at the end-of-day run's scale). While this is on, the partitions are kept up to date by
-    the writes themselves: every way moto changes an item passes ``Table.put_item``, ``Table.delete_item`` or
-    ``DynamoDBBackend.update_item`` (in place), and a replaced table or item map starts a fresh filing."""
-    from moto.dynamodb.models import DynamoDBBackend
-    from moto.dynamodb.models.table import Table
-
-    from infra.local import moto_speed
-
-    if not hasattr(moto_speed, "_index_buckets"):
-        yield  # moto_speed changed: nothing to stand in for
-        return
-
-    def tracking_put(put: Any) -> Any:
-        def put_item(self: Any, item_attrs: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
-            touch(self, key_of, item_attrs)
-            return put(self, item_attrs, *args, **kwargs)
-
-        return put_item
-
-    def tracking_delete(delete: Any) -> Any:
-        def delete_item(self: Any, hash_key: Any, range_key: Any = None) -> Any:
-            touch(self, lambda _, key: key, (hash_key, range_key))
-            return delete(self, hash_key, range_key)
-
-        return delete_item
-
-    def tracking_update(update: Any) -> Any:
-        def update_item(self: Any, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
-            if table_name in self.tables:
-                touch(self.tables[table_name], key_of, key)
-            return update(self, table_name, key, *args, **kwargs)
-
-        return update_item
-
-    with (
-        patched(moto_speed, "_index_buckets", lambda _: index_buckets),
-        patched(Table, "put_item", tracking_put),
-        patched(Table, "delete_item", tracking_delete),
-        patched(DynamoDBBackend, "update_item", tracking_update),
-    ):
-        try:
-            yield
-        finally:
-            _partitions.clear()
-
-
 # ---------------------------------------------------------------- moto: attribute values answered as they are
 SCALAR_TYPES = {"S": str, "N": str, "BOOL": bool, "NULL": bool}
 
@@ -372,28 +130,20 @@ def attribute_values_as_they_are() -> Iterator[None]:
     """moto 5.2 serializes every response through the service model, member by member, looking each member up
     under several aliases: about 1.7 ms per 25-attribute item, so a Query of 10,000 positions takes 18 s, more
     than its 10,000 UpdateItems' share of the monitor run. While this is on, an item's AttributeValues that
-    serializer would copy unchanged are copied at once (same response, byte for byte)."""
+    serializer would copy unchanged are copied at once (same response, byte for byte). The bench's alone: the
+    tests and the local server hold far fewer items per response (infra.local.moto_speed has what they need,
+    and the bench runs with it too)."""
     from moto.core.serialize import BaseJSONSerializer
 
-    def at_once(original: Any) -> Any:
-        def serialize_structure(self: Any, serialized: Any, value: Any, shape: Any, key: str) -> None:
-            if key and shape.name == "AttributeValue" and is_plain(value):
-                self._default_serialize(serialized, value, shape, key)
-            else:
-                original(self, serialized, value, shape, key)
+    original = BaseJSONSerializer._serialize_type_structure
 
-        return serialize_structure
+    def serialize_structure(self: Any, serialized: Any, value: Any, shape: Any, key: str) -> None:
+        if key and shape.name == "AttributeValue" and is_plain(value):
+            self._default_serialize(serialized, value, shape, key)
+        else:
+            original(self, serialized, value, shape, key)
 
-    with patched(BaseJSONSerializer, "_serialize_type_structure", at_once):
-        yield
-
-
-@contextmanager
-def moto_at_scale() -> Iterator[None]:
-    """What moto needs to hold these jobs' data and finish inside the bench's time: each changes how long
-    moto takes, never what it answers. They belong in ``infra.local.moto_speed`` (the tests and the local
-    server would gain too); until they are there, the bench has them for its own run only."""
-    with item_level_transactions(), incremental_index_partitions(), attribute_values_as_they_are():
+    with patch.object(BaseJSONSerializer, "_serialize_type_structure", serialize_structure):
         yield
 
 
@@ -841,7 +591,7 @@ def run(progress: Progress, sizes: Sizes | None = None, only: tuple[str, ...] = 
         (("position_monitor",), lambda s, p: {"position_monitor": bench_monitor(s, p)}),
         (("end_of_day",), lambda s, p: {"end_of_day": bench_end_of_day(s, p)}),
     ]
-    with moto_at_scale():
+    with attribute_values_as_they_are():
         for names, part in parts:
             if not set(names) & set(only):
                 continue
