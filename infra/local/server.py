@@ -254,24 +254,6 @@ class GatewayRequestHandler(BaseHTTPRequestHandler):
         phrase = HTTPStatus(code).phrase
         self._send_json(code, {"message": phrase, "detail": message or phrase})
 
-    def do_GET(self) -> None:
-        self._handle()
-
-    def do_POST(self) -> None:
-        self._handle()
-
-    def do_PUT(self) -> None:
-        self._handle()
-
-    def do_PATCH(self) -> None:
-        self._handle()
-
-    def do_DELETE(self) -> None:
-        self._handle()
-
-    def do_HEAD(self) -> None:
-        self._handle()
-
     def do_OPTIONS(self) -> None:
         # A preflight's body (if a client sends one) is read off the connection, or it would be taken for
         # the next request on this keep-alive connection.
@@ -371,6 +353,9 @@ class GatewayRequestHandler(BaseHTTPRequestHandler):
             self._send_json(
                 HTTPStatus.INTERNAL_SERVER_ERROR, {"message": "Internal Server Error", "detail": str(error)}
             )
+
+    # BaseHTTPRequestHandler answers a method with its do_<METHOD>: all but OPTIONS are answered alike.
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _handle
 
     def _handle_control(self, path: str, body: bytes) -> None:
         try:
