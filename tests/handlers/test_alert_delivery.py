@@ -126,23 +126,20 @@ def test_the_daily_cap_and_the_gap_leave_the_surplus_in_app(api: Api, publishes:
 
 
 def reserve_slot(table: str, user_id: str, day: str, cap: int, now: datetime, gap_start: datetime) -> bool:
-    """One slot taken with the release's own conditional update (``preferences.slot_update``), whichever day the
+    """One slot taken with the release's own conditional update (``deliveries.slot_update``), whichever day the
     stored count is of: whether the cap and the minimum gap let it through."""
-    from botocore.exceptions import ClientError
-
-    from goalpost.data import preferences as preference_store
-    from goalpost.data.dynamo import is_condition_failure, write_one_or_transact
+    from goalpost.data import deliveries as delivery_store
+    from goalpost.data.transactions import Transaction, TransactionRefused
 
     for same_day in (False, True):
-        update = preference_store.slot_update(
+        update = delivery_store.slot_update(
             table, user_id, day=day, count=1, cap=cap, now=now, gap_start=gap_start, same_day=same_day
         )
         try:
-            write_one_or_transact([update])
+            Transaction().add(update, role="reservation").write()
             return True
-        except ClientError as error:
-            if not is_condition_failure(error):
-                raise
+        except TransactionRefused:
+            pass
     return False
 
 

@@ -13,25 +13,24 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from goalpost import declaration
 from goalpost.data import alerts as alert_store
+from goalpost.data import deliveries as delivery_store
 from goalpost.data import keys
 from goalpost.data import preferences as preference_store
-from goalpost.data.dynamo import Item, cancellation_codes, write_one_or_transact
+from goalpost.data.deliveries import Plan
+from goalpost.data.dynamo import Item
 from goalpost.data.preferences import PreferenceRead
 from goalpost.data.transactions import TRANSACTION_LIMIT
 from goalpost.domain.alerts import EVENT_CHANNEL, IN_APP_CHANNEL, Alert
 from goalpost.domain.clock import iso, parse_iso, utc_now
+from goalpost.domain.errors import ConcurrentModification
 from goalpost.domain.preferences import EMAIL_CHANNEL, SMS_CHANNEL, Preferences, plan_delivery, zone
 from goalpost.edges import sns
 from goalpost.observability import logger, metrics
 from goalpost.settings import get_settings
 
 LEASE = timedelta(minutes=2)
-CONDITION_FAILED = "ConditionalCheckFailed"
-RETRYABLE = frozenset({"None", CONDITION_FAILED, "TransactionConflict"})
 
 
 def _table() -> str:
@@ -115,7 +114,7 @@ def _plan(
             if (target := _target(prefs, recipient.meta, channel)) and (alert.id, channel) not in recorded
         ]
         lease = (run_id, now + LEASE) if plan.at is None else None
-        deliveries = [preference_store.delivery_item(alert, c, t, plan.at or now, lease=lease) for c, t in targets]
+        deliveries = [delivery_store.delivery_item(alert, c, t, plan.at or now, lease=lease) for c, t in targets]
         planned.append(_Planned(alert, deliveries))
         if deliveries:
             meta = _after_sends(meta, day, 1, now)
@@ -218,21 +217,16 @@ def _store_plans(recipient: _Recipient, alerts: Sequence[Alert], now: datetime, 
     while progress.released < len(alerts):
         pending = alerts[progress.released :]
         planned, day = _plan(recipient, pending, now, progress.run_id, recorded)
-        chunk, items, roles = _next_transaction(recipient, planned, day, now, table)
-        try:
-            write_one_or_transact(items)
-        except ClientError as error:
-            codes = cancellation_codes(error)
+        chunk, reservation = _next_transaction(recipient, planned, day, now, table)
+        plans = [Plan(p.alert, p.deliveries, [IN_APP_CHANNEL, EVENT_CHANNEL]) for p in chunk]
+        lost = delivery_store.write_plans(table, reservation, plans, now)
+        if lost is not None:
             retries += 1
-            if not codes or any(code not in RETRYABLE for code in codes) or retries >= PLAN_ATTEMPTS:
-                raise
-            for role, code in zip(roles, codes, strict=True):
-                if code != CONDITION_FAILED:
-                    continue
-                if role is None:
-                    recipient.reread()  # another release took slots meanwhile
-                else:
-                    recorded.add(role)
+            if retries >= PLAN_ATTEMPTS:
+                raise ConcurrentModification("The release lost every race to store its plans")
+            if lost.reservation:
+                recipient.reread()  # another release took slots meanwhile
+            recorded |= lost.recorded
             time.sleep(random.uniform(0, 0.01 * 2**retries))  # noqa: S311 (jitter spreads the retries)
             continue
         recipient.reserved(day, sum(1 for p in chunk if p.deliveries), now)
@@ -246,10 +240,9 @@ def _store_plans(recipient: _Recipient, alerts: Sequence[Alert], now: datetime, 
 
 def _next_transaction(
     recipient: _Recipient, planned: list[_Planned], day: str, now: datetime, table: str
-) -> tuple[list[_Planned], list[dict[str, Any]], list[tuple[str, str] | None]]:
-    """The longest run of ``planned`` whose writes fit one transaction: the reservation of the slots they take
-    (if any), each one's deliveries and delivered mark. Also says what each item is: None for the
-    reservation, (alert id, channel) for a delivery, ("", alert id) for a mark."""
+) -> tuple[list[_Planned], dict[str, Any] | None]:
+    """The longest run of ``planned`` whose writes fit one transaction (the reservation of the slots they take,
+    if any, each one's deliveries and delivered mark), and that reservation."""
     chunk: list[_Planned] = []
     size = 0
     for item in planned:
@@ -258,31 +251,20 @@ def _next_transaction(
             break
         chunk.append(item)
         size += extra
-    items: list[dict[str, Any]] = []
-    roles: list[tuple[str, str] | None] = []
-    taking = sum(1 for p in chunk if p.deliveries)
-    if taking:
-        prefs = recipient.prefs
-        items.append(
-            preference_store.slot_update(
-                table,
-                recipient.user_id,
-                day=day,
-                count=taking,
-                cap=prefs.max_alerts_per_day,
-                now=now,
-                gap_start=now - prefs.min_gap,
-                same_day=recipient.meta.get("sent_day") == day,
-            )
-        )
-        roles.append(None)
-    for item in chunk:
-        for delivery in item.deliveries:
-            items.append(preference_store.delivery_put(table, delivery))
-            roles.append((item.alert.id, str(delivery["channel"])))
-        items.append(alert_store.delivered_update(table, item.alert, now, [IN_APP_CHANNEL, EVENT_CHANNEL]))
-        roles.append(("", item.alert.id))
-    return chunk, items, roles
+    if not any(p.deliveries for p in chunk):
+        return chunk, None
+    prefs = recipient.prefs
+    reservation = delivery_store.slot_update(
+        table,
+        recipient.user_id,
+        day=day,
+        count=sum(1 for p in chunk if p.deliveries),
+        cap=prefs.max_alerts_per_day,
+        now=now,
+        gap_start=now - prefs.min_gap,
+        same_day=recipient.meta.get("sent_day") == day,
+    )
+    return chunk, reservation
 
 
 def _send_now(deliveries: list[Item], run_id: str, now: datetime) -> None:
@@ -300,7 +282,7 @@ def _send_now(deliveries: list[Item], run_id: str, now: datetime) -> None:
         sent.append(item)
     if sent:
         try:
-            preference_store.done_all(_table(), sent, run_id, now)
+            delivery_store.done_all(_table(), sent, run_id, now)
         except Exception:
             logger.exception("Recording sent deliveries failed; the delivery job may send them again")
 
@@ -313,15 +295,15 @@ def run_deliveries(now: datetime | None = None) -> dict[str, Any]:
     run_id = uuid.uuid4().hex
     sent = skipped = 0
     for shard in range(keys.DELIVERY_SHARDS):
-        for item in preference_store.due(_table(), shard, moment):
-            if not preference_store.claim(_table(), item, run_id, moment, moment + LEASE):
+        for item in delivery_store.due(_table(), shard, moment):
+            if not delivery_store.claim(_table(), item, run_id, moment, moment + LEASE):
                 skipped += 1
                 continue
             alert = Alert.model_validate(item["alert"])
             send(alert, str(item["channel"]), str(item["target"]))
-            preference_store.done(_table(), item, run_id, moment)
+            delivery_store.done(_table(), item, run_id, moment)
             sent += 1
-    waiting = [alert_store.to_alert(item) for item in preference_store.outbox(_table())]
+    waiting = [alert_store.to_alert(item) for item in delivery_store.outbox(_table())]
     # One by one: a run that dies repeats the messages of one alert at most.
     released = release(waiting, moment, one_by_one=True)
     return {
