@@ -65,14 +65,6 @@ def is_condition_failure(error: ClientError) -> bool:
     return error_code(error) == "ConditionalCheckFailedException"
 
 
-def cancellation_codes(error: ClientError) -> list[str]:
-    """The per-item codes of a cancelled transaction (``None`` / ``ConditionalCheckFailed`` / ...)."""
-    if error_code(error) != "TransactionCanceledException":
-        return []
-    reasons = error.response.get("CancellationReasons") or []
-    return [str(reason.get("Code", "None")) for reason in reasons]
-
-
 def strip_keys(item: Item, extra: Iterable[str] = ()) -> Item:
     """The entity's own attributes, without table keys and index attributes."""
     hidden = {"pk", "sk", "expires_at", "entity", *(f"gsi{n}{part}" for n in range(1, 6) for part in ("pk", "sk"))}
@@ -260,18 +252,6 @@ def batch_get_tables(wanted: Mapping[str, Sequence[dict[str, Any]]], attempts: i
         if pending:
             raise RuntimeError("batch_get_item left keys unprocessed")
     return found
-
-
-def write_one_or_transact(items: Sequence[dict[str, Any]]) -> None:
-    """Writes transaction items (at most ``data.transactions.TRANSACTION_LIMIT``): one item on its own with the
-    plain request (PutItem / UpdateItem / DeleteItem, half the write units of a transaction), several in one
-    transaction."""
-    if len(items) == 1:
-        ((kind, request),) = items[0].items()
-        operations = {"Put": client().put_item, "Update": client().update_item, "Delete": client().delete_item}
-        operations[kind](**request)
-    elif items:
-        client().transact_write_items(TransactItems=list(items))
 
 
 def delete_partition(table: str, partition: str) -> int:

@@ -184,6 +184,12 @@ def save_all(
         raise
 
 
+def write_along(along: Sequence[dict[str, Any]]) -> None:
+    """Writes the unconditional items that were to go ``along`` with goal writes (see ``save_all``) on their
+    own: none of those goals changed."""
+    Transaction().add_all(along, role="along").write()
+
+
 def list_page(
     table: str,
     user_id: str,

@@ -22,7 +22,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from goalpost import retry
-from goalpost.data.dynamo import cancellation_codes, client, error_code
+from goalpost.data.dynamo import client, error_code
 from goalpost.domain.errors import ConcurrentModification
 
 TRANSACTION_LIMIT = 100
@@ -122,7 +122,7 @@ class Transaction:
         try:
             client().transact_write_items(TransactItems=self.items)
         except ClientError as error:
-            codes = cancellation_codes(error)
+            codes = _cancellation_codes(error)
             failed = frozenset(
                 role for (role, _), code in zip(self._items, codes, strict=False) if code == CONDITION_FAILED
             )
@@ -132,7 +132,7 @@ class Transaction:
 
     @staticmethod
     def _retried(error: ClientError) -> bool:
-        codes = cancellation_codes(error)
+        codes = _cancellation_codes(error)
         if codes:
             return any(code in RETRIED for code in codes)
         return error_code(error).removesuffix("Exception") in {"TransactionConflict", "TransactionInProgress"}
@@ -144,3 +144,11 @@ def write(items: Iterable[tuple[str, Mapping[str, Any]]]) -> None:
     for role, item in items:
         transaction.add(item, role=role)
     transaction.write()
+
+
+def _cancellation_codes(error: ClientError) -> list[str]:
+    """The per-item codes of a cancelled transaction (``None`` / ``ConditionalCheckFailed`` / ...)."""
+    if error_code(error) != "TransactionCanceledException":
+        return []
+    reasons = error.response.get("CancellationReasons") or []
+    return [str(reason.get("Code", "None")) for reason in reasons]

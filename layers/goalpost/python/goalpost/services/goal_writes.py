@@ -16,7 +16,6 @@ from typing import Any
 from goalpost import retry
 from goalpost.data import goals as goal_store
 from goalpost.data.alerts import AlertWrite
-from goalpost.data.dynamo import write_one_or_transact
 from goalpost.data.goals import GoalWrite, StaleGoals, transaction_size
 from goalpost.data.preferences import PreferenceRead
 from goalpost.data.transactions import TRANSACTION_LIMIT
@@ -143,7 +142,7 @@ def change_goals(
                 published += item.alerts
         if not todo:
             break
-    write_one_or_transact(unwritten)
+    goal_store.write_along(unwritten)
     known = {user_id: preferences} if preferences is not None else None
     alert_service.publish([write.alert for write in published], now, preferences=known, one_by_one=one_by_one)
     if todo:
