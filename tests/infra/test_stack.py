@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +19,8 @@ from infra.constructs.layers import Layers, powertools_parameter_name
 from infra.constructs.sub_minute import slot_offsets
 
 if TYPE_CHECKING:
+    from constructs import IConstruct
+
     from tests.infra.conftest import Synth
 
 pytestmark = pytest.mark.infra
@@ -431,6 +433,22 @@ def test_every_declared_secret_exists_with_a_generated_placeholder(synth: Synth)
         assert secret.description in props["Description"]
 
 
+def _assert_environment_names(
+    synth: Synth,
+    spec: declaration.Function,
+    declared: Sequence[declaration.Queue | declaration.Secret],
+    used: Collection[str],
+    constructs: Mapping[str, IConstruct],
+) -> None:
+    """The function's environment carries the Ref of each declared resource it uses, and no other's."""
+    env = synth.json["Resources"][synth.function_id(spec.handler)]["Properties"]["Environment"]["Variables"]
+    for resource in declared:
+        if resource.key in used:
+            assert env[resource.env] == {"Ref": synth.logical_id(constructs[resource.key])}
+        else:
+            assert resource.env not in env
+
+
 @pytest.mark.parametrize("spec", declaration.ALL_FUNCTIONS, ids=lambda f: f.name)
 def test_each_function_may_read_only_its_declared_secrets(synth: Synth, spec: declaration.Function) -> None:
     statements = policy_statements(synth, synth.function_id(spec.handler))
@@ -451,12 +469,7 @@ def test_each_function_may_read_only_its_declared_secrets(synth: Synth, spec: de
     }
     assert actions == ({"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"} if spec.secrets else set())
 
-    env = synth.json["Resources"][synth.function_id(spec.handler)]["Properties"]["Environment"]["Variables"]
-    for secret in declaration.SECRETS:
-        if secret.key in spec.secrets:
-            assert env[secret.env] == {"Ref": synth.logical_id(synth.stack.secrets.secrets[secret.key])}
-        else:
-            assert secret.env not in env
+    _assert_environment_names(synth, spec, declaration.SECRETS, spec.secrets, synth.stack.secrets.secrets)
 
 
 def test_the_price_functions_read_the_alpaca_secret() -> None:
@@ -517,12 +530,7 @@ def _work_queues_allowed(synth: Synth, spec: declaration.Function, action: str) 
 def test_each_function_may_send_only_to_its_declared_queues(synth: Synth, spec: declaration.Function) -> None:
     sends_to = _work_queues_allowed(synth, spec, "sqs:SendMessage")
     assert sends_to == set(spec.queues)
-    env = synth.json["Resources"][synth.function_id(spec.handler)]["Properties"]["Environment"]["Variables"]
-    for queue in declaration.QUEUES:
-        if queue.key in spec.queues:
-            assert env[queue.env] == {"Ref": synth.logical_id(synth.stack.queues.queues[queue.key])}
-        else:
-            assert queue.env not in env
+    _assert_environment_names(synth, spec, declaration.QUEUES, spec.queues, synth.stack.queues.queues)
 
 
 @pytest.mark.parametrize("spec", declaration.ALL_FUNCTIONS, ids=lambda f: f.name)
