@@ -59,7 +59,7 @@ from infra.local.market import SimulatedMarket
 from infra.local.routing import RouteTable
 from tests.bench.capacity import Meter
 from tests.bench.environment import QUIET_ENV
-from tests.handlers.conftest import Api, Reply
+from tests.handlers.conftest import Api, Reply, investment_goals
 
 SMALL = 5
 LARGE = 500
@@ -199,22 +199,7 @@ def background_goals(user: str, count: int, now: datetime) -> list[Goal]:
     """Goals of a type budget sync does not measure, as the jobs leave them (the on-track flag recorded, updated
     this month, the percentage marks they have passed announced), so evaluating them again writes nothing: the
     cost of reading 500 goals, not of a first evaluation that writes each of them once."""
-    goals = [
-        Goal(
-            id=new_id(),
-            user_id=user,
-            name=f"Goal {n}",
-            type=GoalType.INVESTMENT,
-            target_amount=Decimal(1000 + n),
-            current_amount=Decimal(n),
-            start_amount=ZERO,
-            created_at=now,
-            updated_at=now,
-            last_on_track=True,
-            latest_period=now.date(),
-        )
-        for n in range(count)
-    ]
+    goals = investment_goals(user, count, now, last_on_track=True, latest_period=now.date())
     for goal in goals:
         progress_alerts(goal, now.date(), silent=True)
     return goals

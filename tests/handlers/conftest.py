@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 
 from goalpost import declaration
+from goalpost.domain.goals import Goal, GoalType
+from goalpost.domain.ids import new_id
 from infra.local.auth import api_gateway_claims
 from infra.local.aws import LocalAws, published
 from infra.local.lambdas import HandlerRegistry
@@ -82,6 +86,26 @@ class Api:
 
     def run_job(self, name: str, event: dict[str, Any]) -> Any:
         return _registry.invoke(declaration.JOBS_BY_NAME[name].function, event)
+
+
+def investment_goals(user: str, count: int, now: datetime, **fields: Any) -> list[Goal]:
+    """``count`` goals of a type budget sync does not measure ("Goal 0", "Goal 1", ...), created ``now``;
+    ``fields`` set the rest of each."""
+    return [
+        Goal(
+            id=new_id(),
+            user_id=user,
+            name=f"Goal {n}",
+            type=GoalType.INVESTMENT,
+            target_amount=Decimal(1000 + n),
+            current_amount=Decimal(n),
+            start_amount=Decimal(0),
+            created_at=now,
+            updated_at=now,
+            **fields,
+        )
+        for n in range(count)
+    ]
 
 
 @pytest.fixture

@@ -6,15 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from goalpost.data.dynamo import batch_write, serialize
 from goalpost.data.goals import goal_item
-from goalpost.domain.goals import Goal, GoalType
-from goalpost.domain.ids import new_id
 from infra.local.aws import dynamodb_requests
-from tests.handlers.conftest import Api
+from tests.handlers.conftest import Api, investment_goals
 
 TABLE = "test-data"
 NOW = datetime.now(UTC)
@@ -22,20 +19,7 @@ NOW = datetime.now(UTC)
 
 def add_goals(user: str, count: int) -> None:
     """``count`` goals of a type budget sync does not measure, written straight to the table."""
-    goals = [
-        Goal(
-            id=new_id(),
-            user_id=user,
-            name=f"Goal {n}",
-            type=GoalType.INVESTMENT,
-            target_amount=Decimal(1000 + n),
-            current_amount=Decimal(n),
-            start_amount=Decimal(0),
-            created_at=NOW,
-            updated_at=NOW,
-        )
-        for n in range(count)
-    ]
+    goals = investment_goals(user, count, NOW)
     requests = [{"PutRequest": {"Item": serialize(goal_item(goal))}} for goal in goals]
     for start in range(0, len(requests), 25):
         batch_write(TABLE, requests[start : start + 25])
