@@ -55,5 +55,6 @@ def mark_alert_read(user: Caller, alert_id: Annotated[str, Path(min_length=1, ma
     return AlertOut.of(alerts.mark_read(user, alert_id))
 
 
-app = build_resolver(router)
+routers = (router,)
+app = build_resolver(*routers)
 handler = lambda_handler(app)

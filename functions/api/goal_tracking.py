@@ -157,5 +157,6 @@ def unlink_account(user: Caller, goal_id: GoalId, account_id: AccountId) -> Resp
     return Response(status_code=HTTPStatus.NO_CONTENT)
 
 
-app = build_resolver(router)
+routers = (router,)
+app = build_resolver(*routers)
 handler = lambda_handler(app)

@@ -67,5 +67,6 @@ def list_snapshots(
     return page_response([SnapshotOut.model_validate(item).model_dump(mode="json") for item in items], token)
 
 
-app = build_resolver(router)
+routers = (router,)
+app = build_resolver(*routers)
 handler = lambda_handler(app)

@@ -115,5 +115,6 @@ def get_trading_performance(
     return PerformanceMetricsOut.build(overall, by_strategy)
 
 
-app = build_resolver(router)
+routers = (router,)
+app = build_resolver(*routers)
 handler = lambda_handler(app)

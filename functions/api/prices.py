@@ -40,5 +40,6 @@ def refresh_prices() -> RefreshOut:
     return RefreshOut.model_validate(monitor.refresh_prices())
 
 
-app = build_resolver(router)
+routers = (router,)
+app = build_resolver(*routers)
 handler = lambda_handler(app)

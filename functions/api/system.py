@@ -56,5 +56,6 @@ def swagger_css() -> Response[str]:
     return _asset("/docs/swagger-ui.css")
 
 
-app = build_resolver(router)
+routers = (router,)
+app = build_resolver(*routers)
 handler = lambda_handler(app)

@@ -128,6 +128,10 @@ def build_resolver(*routers: Router) -> APIGatewayHttpResolver:
     register_error_handlers(app)
     for router in routers:
         app.include_router(router)
+    # Including a router copies the context of the resolver that included it last. The local server includes one
+    # router in a resolver per execution environment (a handler module is loaded per environment, the modules it
+    # imports once): a request under way in another environment must leave nothing here.
+    app.clear_context()
     return app
 
 

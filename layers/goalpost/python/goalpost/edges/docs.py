@@ -1,7 +1,7 @@
 """The one OpenAPI document of every API function, and Swagger UI over it.
 
-Each API function's module exposes its ``router``; the declaration says which modules those are, so the
-document covers exactly what is deployed."""
+Each API function's module exposes the ``routers`` its resolver includes; the declaration says which modules
+those are, so the document covers exactly what is deployed."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def api_routers() -> list[Router]:
     routers = []
     for function in declaration.API_FUNCTIONS:
         module = importlib.import_module(function.handler.rpartition(".")[0])
-        routers.append(module.router)
+        routers.extend(module.routers)
     return routers
 
 
