@@ -39,6 +39,8 @@ from goalpost.data.dynamo import (
 )
 from goalpost.data.pagination import owned_page
 from goalpost.data.portfolio import holding_added, holding_removed, with_holding_removed
+from goalpost.data.preferences import PreferenceRead
+from goalpost.data.preferences import get_with as preferences_with
 from goalpost.data.prices import symbol_count_update
 from goalpost.data.transactions import Transaction, TransactionRefused
 from goalpost.domain.clock import iso
@@ -138,6 +140,13 @@ def get(table: str, user_id: str, position_id: str) -> Position | None:
     )
     raw = response.get("Item")
     return to_position(deserialize(raw)) if raw else None
+
+
+def get_with_preferences(table: str, user_id: str, position_id: str) -> tuple[Position | None, PreferenceRead]:
+    """The position (None when there is none) and its owner's alert preferences, in one consistent
+    BatchGetItem: closing it raises an alert, and releasing that needs the preferences."""
+    item, preferences = preferences_with(table, user_id, key(keys.user_pk(user_id), keys.position_sk(position_id)))
+    return (None if item is None else to_position(item)), preferences
 
 
 def list_page(

@@ -7,12 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 from goalpost import retry
-from goalpost.data import keys
 from goalpost.data import portfolio as portfolio_store
 from goalpost.data import positions as position_store
-from goalpost.data import preferences as preference_store
 from goalpost.data import prices as price_store
-from goalpost.data.dynamo import key
 from goalpost.data.positions import NotOpen
 from goalpost.data.preferences import PreferenceRead
 from goalpost.domain.alerts import AlertType, NewAlert
@@ -174,12 +171,9 @@ def close_position(
 ) -> Position:
     """A manual close at the given price, else the cached one (``400`` without either); ``409`` once closed.
     The position and its owner's alert preferences (for the alert the close raises) are one read."""
-    item, preferences = preference_store.get_with(
-        _tables()[0], user_id, key(keys.user_pk(user_id), keys.position_sk(position_id))
-    )
-    if item is None:
+    position, preferences = position_store.get_with_preferences(_tables()[0], user_id, position_id)
+    if position is None:
         raise NotFound(POSITION_NOT_FOUND)
-    position = position_store.to_position(item)
     if position.status != PositionStatus.OPEN:
         raise Conflict("The position is already closed")
     when = exit_time or utc_now()
