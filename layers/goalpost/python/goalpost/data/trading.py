@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -25,7 +27,10 @@ from goalpost.data.dynamo import (
     strip_keys,
 )
 from goalpost.data.pagination import owned_page
+from goalpost.data.portfolio import read_for_valuation
+from goalpost.data.preferences import PreferenceRead, from_item, prefs_key
 from goalpost.data.transactions import Transaction, TransactionRefused
+from goalpost.domain.portfolio import CachedPrice
 from goalpost.domain.trading import TradingGoal, TradingGoalType
 
 
@@ -35,6 +40,46 @@ def goal_key(user_id: str, goal_type: TradingGoalType) -> dict[str, Any]:
 
 def month_key(user_id: str, month_id: str) -> dict[str, Any]:
     return key(keys.user_pk(user_id), keys.month_sk(month_id))
+
+
+@dataclass(frozen=True)
+class EvaluationReads:
+    """What one user's evaluation reads by key: the cached prices of their open positions, their cash, the
+    month's stored figures, the stored trading goals (the missing ones are not there yet) and the alert
+    preferences (for the alerts it may raise)."""
+
+    prices: dict[str, CachedPrice]
+    cash: Decimal
+    start_value: Decimal | None  # set by the month's first evaluation
+    income: Decimal  # the month's recorded profit and realized P&L
+    goals: dict[TradingGoalType, TradingGoal]
+    preferences: PreferenceRead
+
+
+def read_for_evaluation(
+    table: str, system_table: str, user_id: str, symbols: Iterable[str], month_id: str
+) -> EvaluationReads:
+    """In one BatchGetItem (one per 100 keys): the cached prices of ``symbols``, the cash, the month's item,
+    the three trading goals and the preferences."""
+    month = month_key(user_id, month_id)
+    prefs = prefs_key(user_id)
+    goal_keys = [goal_key(user_id, goal_type) for goal_type in TradingGoalType]
+    reads = read_for_valuation(table, system_table, user_id, symbols, [month, prefs, *goal_keys])
+
+    def found(item_key: dict[str, Any]) -> Item | None:
+        return reads.others.get((item_key["pk"]["S"], item_key["sk"]["S"]))
+
+    figures = found(month) or {}
+    start = figures.get("start_value")
+    goals = [to_goal(item) for item in map(found, goal_keys) if item is not None]
+    return EvaluationReads(
+        prices=reads.prices,
+        cash=reads.cash,
+        start_value=None if start is None else Decimal(start),
+        income=Decimal(figures.get("recorded_profit", 0)) + Decimal(figures.get("realized_pnl", 0)),
+        goals={goal.goal_type: goal for goal in goals},
+        preferences=from_item(found(prefs)),
+    )
 
 
 def to_goal(item: Item) -> TradingGoal:

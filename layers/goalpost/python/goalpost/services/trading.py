@@ -8,12 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 from goalpost import retry
-from goalpost.data import portfolio as portfolio_store
 from goalpost.data import positions as position_store
-from goalpost.data import preferences as preference_store
 from goalpost.data import trading as trading_store
 from goalpost.data.alerts import transact_with_alerts
-from goalpost.data.dynamo import Item
 from goalpost.data.preferences import PreferenceRead
 from goalpost.domain.alerts import AlertType, NewAlert
 from goalpost.domain.clock import utc_now
@@ -164,25 +161,13 @@ def read_user(user_id: str, moment: datetime) -> UserReads:
     table, system = _table(), get_settings().system_table_name
     month_id = month_of(moment.date())
     positions = position_store.open_positions(table, user_id)
-    month_key = trading_store.month_key(user_id, month_id)
-    prefs_key = preference_store.prefs_key(user_id)
-    goal_keys = [trading_store.goal_key(user_id, goal_type) for goal_type in TradingGoalType]
-    reads = portfolio_store.read_for_valuation(
-        table, system, user_id, {p.symbol for p in positions}, [month_key, prefs_key, *goal_keys]
-    )
-
-    def found(item_key: dict[str, Any]) -> Item | None:
-        return reads.others.get((item_key["pk"]["S"], item_key["sk"]["S"]))
-
+    reads = trading_store.read_for_evaluation(table, system, user_id, {p.symbol for p in positions}, month_id)
     value = value_portfolio(positions, reads.prices, reads.cash, moment).total_value
-    month = found(month_key) or {}
-    start = month.get("start_value")
+    start = reads.start_value
     if start is None and value > 0:
         start = trading_store.set_start_value(table, user_id, month_id, value)
-    income = Decimal(month.get("recorded_profit", 0)) + Decimal(month.get("realized_pnl", 0))
-    figures = MonthFigures(portfolio_value=value, start_value=None if start is None else Decimal(start), income=income)
-    goals = [trading_store.to_goal(item) for item in map(found, goal_keys) if item is not None]
-    return UserReads(figures, {goal.goal_type: goal for goal in goals}, preference_store.from_item(found(prefs_key)))
+    figures = MonthFigures(portfolio_value=value, start_value=start, income=reads.income)
+    return UserReads(figures, reads.goals, reads.preferences)
 
 
 @dataclass(frozen=True)
