@@ -91,8 +91,8 @@ class Functions(Construct):
             role=role,
             log_group=log_group,
             logging_format=lambda_.LoggingFormat.JSON,
-            # X-Ray on every function (cheap, shows the API -> Lambda -> DynamoDB path); the Powertools Tracer's
-            # subsegments are off everywhere (POWERTOOLS_TRACE_DISABLED; their cold start, declaration.py).
+            # X-Ray on every function (cheap, shows the API -> Lambda -> DynamoDB path); no function uses the
+            # Powertools Tracer, whose subsegments cost cold start (declaration.function_environment).
             tracing=lambda_.Tracing.ACTIVE,
         )
         self._grant(spec, function, role)

@@ -15,7 +15,7 @@ from typing import Any, Literal
 Access = Literal["read", "write"]
 
 # The AWS-managed Powertools layer. Keep equal to the pin in pyproject.toml (a test checks it): the layer
-# provides aws-lambda-powertools, pydantic and aws-xray-sdk to every function.
+# provides aws-lambda-powertools and pydantic to every function.
 POWERTOOLS_VERSION = "3.37.0"
 # The Python minor version of the machine that builds the assets (and that `make test` ran on): the assets carry
 # compiled bytecode, which only that version can load (infra/constructs/bundling.py). Lambda runs 3.11 to 3.14.

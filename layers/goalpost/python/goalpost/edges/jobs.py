@@ -16,7 +16,7 @@ JobRun = Callable[..., dict[str, Any]]
 
 
 def scheduled_time(event: dict[str, Any]) -> datetime:
-    """The moment a run stands for: the schedule's time (EventBridge ``time``, EventBridge Scheduler's
+    """The moment a run stands for: the schedule's time (EventBridge's ``time``, the sub-minute workflow's
     ``scheduled_time``, or ``now`` from a manual run), never the wall clock, so a late or retried run
     evaluates the right moment. The wall clock only when the event names none."""
     for name in ("scheduled_time", "time", "now"):
@@ -70,11 +70,6 @@ def job_handler(
         return {"job": name, "scheduled_time": moment.isoformat(), **summary}
 
     return handler
-
-
-def idle(_: datetime) -> dict[str, Any]:
-    """The run of a job whose work has not arrived yet: it reports that it had nothing to do."""
-    return {"status": "idle", "processed": 0}
 
 
 def queue_worker(name: str, handle: Callable[[str], dict[str, Any]]) -> Callable[[dict[str, Any], LambdaContext], Any]:
