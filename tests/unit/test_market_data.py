@@ -1,7 +1,8 @@
 """The real market-data clients against the real simulated market on loopback: both wire formats, price
 fallbacks, batching, routing, every fault, invalid prices, authentication through Secrets Manager (moto) read
-with Powertools Parameters, and Decimal prices that survive the wire digit for digit; and the price cache's
-stored form and write plan (which prices a run writes, in which UpdateItems), without AWS."""
+with botocore and cached (``goalpost.edges.secrets``), and Decimal prices that survive the wire digit for
+digit; and the price cache's stored form and write plan (which prices a run writes, in which UpdateItems),
+without AWS."""
 
 from __future__ import annotations
 
@@ -65,7 +66,7 @@ def use_settings(monkeypatch: pytest.MonkeyPatch, **values: str) -> None:
     for name, value in values.items():
         monkeypatch.setenv(name, value)
     reset_settings()
-    aws.reset_clients()  # also forgets the cached Parameters provider and market_data()
+    aws.reset_clients()  # also forgets the cached secrets and market_data()
 
 
 @pytest.fixture(autouse=True)
