@@ -72,11 +72,17 @@ class TokenBucket:
             return True
 
 
-class ControlError(Exception):
+class Answered(Exception):
+    """A request the gateway answers itself, with ``status`` and ``detail``."""
+
     def __init__(self, status: int, detail: Any) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
+
+
+class ControlError(Answered):
+    """A ``/_local/`` control request refused: answered as JSON, the connection kept."""
 
 
 class LocalGateway(ThreadingHTTPServer):
@@ -193,13 +199,8 @@ def _json_object(body: bytes, *, empty_ok: bool = False) -> dict[str, Any]:
     return parsed
 
 
-class Refused(Exception):
+class Refused(Answered):
     """A request the gateway answers itself (before any route), closing the connection after."""
-
-    def __init__(self, status: HTTPStatus, detail: str) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
 
 
 def request_line_problem(words: list[str]) -> str | None:
