@@ -16,14 +16,10 @@ from infra.local.aws import ACCOUNT_ID, REGION, LocalAws
 
 
 @pytest.fixture
-def local() -> Iterator[LocalAws]:
-    with LocalAws(prefix="patches") as aws:
-        yield aws
-
-
-@pytest.fixture
-def dynamodb(local: LocalAws) -> Any:
-    return goalpost_aws.client("dynamodb")
+def dynamodb() -> Iterator[Any]:
+    """Goalpost's DynamoDB client, on a fresh moto with the patches installed."""
+    with LocalAws(prefix="patches"):
+        yield goalpost_aws.client("dynamodb")
 
 
 @pytest.fixture
