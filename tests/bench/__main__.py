@@ -58,7 +58,7 @@ def measure(parts: set[str], rounds: int, soak_seconds: float = 180.0) -> dict[s
         from tests.bench import jobs
 
         end_of_day = _start(["tests.bench.jobs", "--only", "end_of_day", "--json"])
-        # Powertools prints a worker's metrics (EMF) when it has 100, disabled or not: keep stdout for the table.
+        # The handlers log on stdout (Powertools Logger), as on Lambda: keep stdout for the table.
         with redirect_stdout(sys.stderr):
             results["jobs"] = jobs.run(progress, only=tuple(job for job in jobs.JOBS if job != "end_of_day"))
         results["jobs"].update(_finish(end_of_day, "the end-of-day bench", ok_codes=(0,)))

@@ -627,7 +627,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     sizes = Sizes(**{name: getattr(args, name) for name in vars(defaults)})
-    # Powertools prints a worker's metrics (EMF) on stdout when it has 100: keep stdout for the figures.
+    # The handlers log on stdout (Powertools Logger), as on Lambda: keep stdout for the figures.
     with redirect_stdout(sys.stderr):
         results = run(progress_to_stderr, sizes, tuple(args.only))
     if args.json:
