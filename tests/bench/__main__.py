@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tests.bench import cost, report
+from tests.bench import cost, report, soak
 from tests.bench.environment import QUIET_ENV
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -66,8 +66,6 @@ def measure(parts: set[str], rounds: int, soak_seconds: float = 180.0) -> dict[s
         # 1: some route missed its goal, which the report shows
         results["routes"] = _finish(routes, "the routes bench", ok_codes=(0, 1))
     if "soak" in parts:
-        from tests.bench import soak
-
         # Last and alone: its latencies are the local server's, which shares the two CPUs with whatever runs.
         results["soak"] = soak.run(progress, soak_seconds)
     if {"cold", "routes", "jobs"} <= parts:
@@ -126,12 +124,8 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         help=f"parts to leave out: {', '.join(PARTS)} (comma-separated, or --skip again)",
     )
-    parser.add_argument(
-        "--soak-seconds",
-        type=float,
-        default=float(os.environ.get("GOALPOST_SOAK_SECONDS", "180")),
-        help="how long the soak loads the local server (GOALPOST_SOAK_SECONDS; default 180)",
-    )
+    soak_help = "how long the soak loads the local server (GOALPOST_SOAK_SECONDS; default 180)"
+    parser.add_argument("--soak-seconds", type=float, default=soak.DEFAULT_SECONDS, help=soak_help)
     parser.add_argument(
         "--model-only",
         action="store_true",

@@ -25,7 +25,7 @@ from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from unittest.mock import patch
 
 from tests.bench.capacity import Meter, Units
@@ -44,8 +44,9 @@ DYNAMODB_WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteI
 BENCH_TIMEOUT_SCALE = 20
 
 
-@dataclass(frozen=True)
-class Sizes:
+class Sizes(NamedTuple):
+    """How much each job's world holds (the defaults are the scale its goals are stated at)."""
+
     symbols: int = 10_000
     users: int = 1_000
     positions_per_user: int = 5
@@ -621,12 +622,12 @@ def progress_to_stderr(message: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     defaults = Sizes()
-    for name, value in vars(defaults).items():
+    for name, value in defaults._asdict().items():
         parser.add_argument(f"--{name.replace('_', '-')}", type=int, default=value)
     parser.add_argument("--only", nargs="+", choices=JOBS, default=list(JOBS), help="run only these jobs")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
-    sizes = Sizes(**{name: getattr(args, name) for name in vars(defaults)})
+    sizes = Sizes(**{name: getattr(args, name) for name in Sizes._fields})
     # The handlers log on stdout (Powertools Logger), as on Lambda: keep stdout for the figures.
     with redirect_stdout(sys.stderr):
         results = run(progress_to_stderr, sizes, tuple(args.only))
