@@ -425,7 +425,8 @@ THROTTLE_BURST = 100
 
 
 def function_environment(function: Function) -> dict[str, str]:
-    """The environment a function needs besides the table/topic names (which the deployer fills in)."""
+    """The environment a function needs besides its tables' names, its topics' and secrets' ARNs and its
+    queues' URLs (which the deployer fills in)."""
     return {
         "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
         "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,

@@ -1,4 +1,6 @@
-"""Every key of the data table in one place. Every partition key begins with the owner (USER#<sub>)."""
+"""Every key of the data and system tables in one place. Every partition key of the data table begins with
+its owner (USER#<sub>); the index partitions that gather many users' items (the users registry, the monitor's
+trigger and timeout indexes, due deliveries) and the system table's keys do not."""
 
 from __future__ import annotations
 
@@ -198,6 +200,7 @@ def symbols_pk(shard: int) -> str:
     return f"SYMBOLS#{shard:02d}"
 
 
+# ---------------------------------------------------------------- trading goals, preferences, deliveries (data table)
 TRADING_GOAL_PREFIX = "TGOAL#"
 
 
