@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Literal, TypedDict, Unpack
 
 Access = Literal["read", "write"]
 
@@ -231,32 +231,53 @@ ALPACA_SECRET = Secret(
 )
 SECRETS: tuple[Secret, ...] = (ALPACA_SECRET,)
 
-# ---------------------------------------------------------------- API functions
-# Swagger UI's script and stylesheet, served as files beside /docs so a browser caches them (docs/decisions.md).
-DOCS_ASSET_PATHS = ("/docs/swagger-ui-bundle.js", "/docs/swagger-ui.css")
-PUBLIC_PATHS = ("/health", "/openapi.json", "/docs", *DOCS_ASSET_PATHS)
+
+# ---------------------------------------------------------------- functions, by module
+class FunctionSettings(TypedDict, total=False):
+    """The fields of ``Function`` that ``api_function`` and ``job_function`` take as they are."""
+
+    memory_mb: int
+    timeout_seconds: int
+    tables: dict[str, Access]
+    routes: tuple[Route, ...]
+    queues: tuple[str, ...]
+    secrets: tuple[str, ...]
+    user_notifications: bool
 
 
-def _function(name: str, handler_module: str, description: str, *, raises_alerts: bool, **settings: Any) -> Function:
+def _function(
+    name: str, handler_module: str, description: str, *, raises_alerts: bool, **settings: Unpack[FunctionSettings]
+) -> Function:
     # A function that raises alerts publishes them to the alerts topic and sends them, by email and SMS, itself.
     if raises_alerts:
-        settings.update(topics=(ALERTS_TOPIC.key,), user_notifications=True)
-    return Function(name=name, handler=f"{handler_module}.handler", description=description, **settings)
+        settings["user_notifications"] = True
+    topics = (ALERTS_TOPIC.key,) if raises_alerts else ()
+    return Function(name=name, handler=f"{handler_module}.handler", description=description, topics=topics, **settings)
 
 
-def api_function(module: str, description: str, *, raises_alerts: bool = False, **settings: Any) -> Function:
+def api_function(
+    module: str, description: str, *, raises_alerts: bool = False, **settings: Unpack[FunctionSettings]
+) -> Function:
     """The API function ``functions/api/<module>.py``, named ``<module>-api`` (``goal_tracking`` ->
     ``goal-tracking-api``); ``settings`` are the other fields of ``Function``."""
     name = f"{module.replace('_', '-')}-api"
     return _function(name, f"functions.api.{module}", description, raises_alerts=raises_alerts, **settings)
 
 
-def job_function(module: str, description: str, *, raises_alerts: bool = False, **settings: Any) -> Function:
+def job_function(
+    module: str, description: str, *, raises_alerts: bool = False, **settings: Unpack[FunctionSettings]
+) -> Function:
     """The job function or worker ``functions/jobs/<module>.py``, named after it (``price_update`` ->
     ``price-update``), with a timeout of 120 s unless ``settings`` say otherwise."""
     settings.setdefault("timeout_seconds", 120)
     name = module.replace("_", "-")
     return _function(name, f"functions.jobs.{module}", description, raises_alerts=raises_alerts, **settings)
+
+
+# ---------------------------------------------------------------- API functions
+# Swagger UI's script and stylesheet, served as files beside /docs so a browser caches them (docs/decisions.md).
+DOCS_ASSET_PATHS = ("/docs/swagger-ui-bundle.js", "/docs/swagger-ui.css")
+PUBLIC_PATHS = ("/health", "/openapi.json", "/docs", *DOCS_ASSET_PATHS)
 
 
 SYSTEM_API = api_function(
