@@ -17,7 +17,6 @@ from goalpost.edges.api import Caller, build_resolver, idempotent, lambda_handle
 from goalpost.schemas.common import DEFAULT_LIMIT, LimitQuery, NextTokenQuery
 from goalpost.schemas.goals import DashboardOut, GoalCreate, GoalOut, GoalUpdate
 from goalpost.services import goals
-from goalpost.services.goals import GoalDraft
 
 router = Router()
 TAGS = ["Goals"]
@@ -27,7 +26,7 @@ GoalId = Annotated[str, Path(min_length=1, max_length=64)]
 @router.post("/goals", status_code=201, summary="Create a goal", tags=TAGS, responses=responses(201, GoalOut))
 @idempotent("create_goal")
 def create_goal(user: Caller, goal: Annotated[GoalCreate, Body()]) -> GoalOut:
-    return GoalOut.of(goals.create_goal(user, GoalDraft.of(goal)))
+    return GoalOut.of(goals.create_goal(user, goal.draft()))
 
 
 @router.get("/goals", summary="List goals, newest first", tags=TAGS, responses=responses(200, list[GoalOut]))
@@ -60,7 +59,7 @@ def get_goal(user: Caller, goal_id: GoalId) -> GoalOut:
 
 @router.patch("/goals/<goal_id>", summary="Update a goal", tags=TAGS, responses=responses(200, GoalOut))
 def update_goal(user: Caller, goal_id: GoalId, update: Annotated[GoalUpdate, Body()]) -> GoalOut:
-    return GoalOut.of(goals.update_goal(user, goal_id, update))
+    return GoalOut.of(goals.update_goal(user, goal_id, update.changes()))
 
 
 @router.delete(

@@ -17,13 +17,12 @@ from goalpost.domain.goals import Goal
 from goalpost.domain.positions import Position, Side
 from goalpost.schemas.goals import GoalCreate
 from goalpost.services import funding, goals, plans, progress
-from goalpost.services.goals import GoalDraft
 from goalpost.settings import get_settings
 from infra.local.market import starting_price
 
 
 def _goal(user_id: str, fields: dict[str, Any]) -> Goal:
-    return goals.create_goal(user_id, GoalDraft.of(GoalCreate.model_validate(fields)))
+    return goals.create_goal(user_id, GoalCreate.model_validate(fields).draft())
 
 
 # symbol, side, quantity, and the entry relative to where the simulated market starts the symbol: a few

@@ -226,9 +226,8 @@ def world() -> Iterator[tuple[dict[str, str], str, datetime]]:
 
 def _seed(now: datetime) -> str:
     """The user every first invocation reads: cash, two open positions, a goal with a milestone, prices."""
-    from goalpost.domain.goals import GoalType
+    from goalpost.domain.goals import GoalDraft, GoalType
     from goalpost.services import goals, portfolio, positions, prices
-    from goalpost.services.goals import GoalDraft
 
     portfolio.set_cash(USER, Decimal(1000))
     for symbol, price in (("AAPL", 180), ("BTCUSDT", 58000)):

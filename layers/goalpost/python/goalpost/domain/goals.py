@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -10,6 +11,7 @@ from pydantic import Field
 
 from goalpost.domain.alerts import AlertType, NewAlert
 from goalpost.domain.errors import BusinessRuleError, Conflict, InvalidInput
+from goalpost.domain.ids import new_id
 from goalpost.domain.model import Model
 from goalpost.domain.money import HUNDRED, ZERO, round2
 from goalpost.domain.pace import DayTotal
@@ -183,6 +185,58 @@ class Goal(Model):
             self.current_amount - self.target_amount if self.decreasing else self.target_amount - self.current_amount
         )
         return max(ZERO, distance)
+
+
+@dataclass
+class GoalDraft:
+    """Everything a new goal is made of, whether from a request or from a template."""
+
+    name: str
+    type: GoalType
+    target_amount: Decimal
+    current_amount: Decimal = ZERO
+    start_amount: Decimal | None = None
+    deadline: datetime | None = None
+    description: str | None = None
+    status: GoalStatus = GoalStatus.ACTIVE
+    tags: list[str] = field(default_factory=list)
+    milestones: list[Milestone] = field(default_factory=list)
+    template_id: str | None = None
+    reminder_day: int = 1
+
+
+def new_goal(user_id: str, draft: GoalDraft, now: datetime) -> Goal:
+    """The goal a draft describes, created at ``now``: its amount set, and what that amount has already got to
+    marked, not announced."""
+    described = {f.name: getattr(draft, f.name) for f in fields(draft)}
+    if draft.start_amount is None:
+        described["start_amount"] = default_start_amount(draft.type, draft.current_amount)
+    goal = Goal(
+        **described,
+        id=new_id(int(now.timestamp() * 1000)),
+        user_id=user_id,
+        created_at=now,
+        updated_at=now,
+        completed_at=now if draft.status == GoalStatus.COMPLETED else None,
+        initial_amount=draft.current_amount,
+    )
+    set_amount(goal, goal.current_amount, now.date())
+    progress_alerts(goal, now.date(), silent=True)
+    return goal
+
+
+class GoalChanges(Model):
+    """What a change of a goal sets: the fields given (``model_fields_set``) and only those; ``description`` and
+    ``deadline`` given as None are cleared."""
+
+    name: str | None = None
+    description: str | None = None
+    target_amount: Decimal | None = None
+    current_amount: Decimal | None = None
+    deadline: datetime | None = None
+    status: GoalStatus | None = None
+    tags: list[str] | None = None
+    reminder_day: int | None = None
 
 
 def change_status(goal: Goal, new_status: GoalStatus, now: datetime) -> None:

@@ -12,11 +12,15 @@ from goalpost.domain.errors import InvalidInput
 from goalpost.domain.goals import (
     MAX_MILESTONES,
     Goal,
+    GoalChanges,
+    GoalDraft,
     GoalStatus,
     GoalType,
+    Milestone,
     TrackingStatus,
     validate_target,
 )
+from goalpost.domain.ids import new_id
 from goalpost.domain.model import Choice
 from goalpost.domain.progress import ProgressSummary
 from goalpost.schemas.common import (
@@ -76,6 +80,16 @@ class GoalCreate(RequestModel):
         not_past(self.deadline, "deadline")
         return self
 
+    def draft(self) -> GoalDraft:
+        """The new goal in the domain's terms (the values as parsed: ``model_dump`` would write the deadline as
+        text); each milestone gets its id here."""
+        described = {name: getattr(self, name) for name in type(self).model_fields if name != "milestones"}
+        milestones = [
+            Milestone(id=new_id(), amount=m.amount, description=m.description, target_date=m.target_date)
+            for m in self.milestones
+        ]
+        return GoalDraft(**described, milestones=milestones)
+
 
 class GoalUpdate(RequestModel):
     """Any subset of the fields; ``description`` and ``deadline`` may be cleared with null."""
@@ -95,6 +109,10 @@ class GoalUpdate(RequestModel):
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} may not be null")
         return self
+
+    def changes(self) -> GoalChanges:
+        """The fields sent, and only those (a null description or deadline clears it)."""
+        return GoalChanges(**{name: getattr(self, name) for name in self.model_fields_set})
 
 
 class MilestoneOut(ResponseModel):

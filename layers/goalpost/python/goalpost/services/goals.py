@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 
 from goalpost.data import goals as goal_store
 from goalpost.data.goals import TooManyGoals
@@ -12,90 +11,24 @@ from goalpost.domain.clock import utc_now
 from goalpost.domain.errors import BusinessRuleError, NotFound
 from goalpost.domain.goals import (
     Goal,
+    GoalChanges,
+    GoalDraft,
     GoalStatus,
     GoalType,
-    Milestone,
     change_status,
-    default_start_amount,
     ensure_amounts_may_change,
-    progress_alerts,
+    new_goal,
     set_amount,
     validate_target,
 )
-from goalpost.domain.ids import new_id
 from goalpost.domain.progress import ProgressEntry, ProgressSource, ProgressSummary, record, summarize
 from goalpost.observability import metrics
-from goalpost.schemas.goals import GoalCreate, GoalUpdate
 from goalpost.services import alerts as alert_service
 from goalpost.services.goal_writes import GOAL_NOT_FOUND, change_goal, load, table
 
 
-@dataclass
-class GoalDraft:
-    """Everything a new goal is made of, whether from a request or from a template."""
-
-    name: str
-    type: GoalType
-    target_amount: Decimal
-    current_amount: Decimal = Decimal(0)
-    start_amount: Decimal | None = None
-    deadline: datetime | None = None
-    description: str | None = None
-    status: GoalStatus = GoalStatus.ACTIVE
-    tags: list[str] = field(default_factory=list)
-    milestones: list[Milestone] = field(default_factory=list)
-    template_id: str | None = None
-    reminder_day: int = 1
-
-    @classmethod
-    def of(cls, request: GoalCreate) -> GoalDraft:
-        return cls(
-            name=request.name,
-            type=request.type,
-            target_amount=request.target_amount,
-            current_amount=request.current_amount,
-            start_amount=request.start_amount,
-            deadline=request.deadline,
-            description=request.description,
-            status=request.status,
-            tags=list(request.tags),
-            reminder_day=request.reminder_day,
-            milestones=[
-                Milestone(id=new_id(), amount=m.amount, description=m.description, target_date=m.target_date)
-                for m in request.milestones
-            ],
-        )
-
-
 def create_goal(user_id: str, draft: GoalDraft, now: datetime | None = None) -> Goal:
-    moment = now or utc_now()
-    goal = Goal(
-        id=new_id(int(moment.timestamp() * 1000)),
-        user_id=user_id,
-        name=draft.name,
-        description=draft.description,
-        type=draft.type,
-        target_amount=draft.target_amount,
-        current_amount=draft.current_amount,
-        start_amount=(
-            draft.start_amount
-            if draft.start_amount is not None
-            else default_start_amount(draft.type, draft.current_amount)
-        ),
-        deadline=draft.deadline,
-        status=draft.status,
-        tags=list(draft.tags),
-        template_id=draft.template_id,
-        created_at=moment,
-        updated_at=moment,
-        completed_at=moment if draft.status == GoalStatus.COMPLETED else None,
-        milestones=list(draft.milestones),
-        reminder_day=draft.reminder_day,
-        initial_amount=draft.current_amount,
-    )
-    set_amount(goal, goal.current_amount, moment.date())
-    # What the goal has already got to when created is marked, not announced.
-    progress_alerts(goal, moment.date(), silent=True)
+    goal = new_goal(user_id, draft, now or utc_now())
     # Counted against the per-user cap, and the owner enters the users registry (the end-of-day job's list).
     try:
         goal_store.create(table(), goal)
@@ -117,8 +50,8 @@ def list_goals(
     )
 
 
-def _apply_update(goal: Goal, update: GoalUpdate, now: datetime) -> list[ProgressEntry]:
-    """Applies a PATCH to ``goal`` (raising before anything is written when a rule forbids it) and returns
+def _apply_update(goal: Goal, update: GoalChanges, now: datetime) -> list[ProgressEntry]:
+    """Applies a change to ``goal`` (raising before anything is written when a rule forbids it) and returns
     the progress entry a change of the amount records."""
     fields = update.model_fields_set
     for name in ("name", "description", "deadline", "tags", "reminder_day"):
@@ -147,7 +80,7 @@ def _apply_update(goal: Goal, update: GoalUpdate, now: datetime) -> list[Progres
     return entries
 
 
-def update_goal(user_id: str, goal_id: str, update: GoalUpdate, now: datetime | None = None) -> Goal:
+def update_goal(user_id: str, goal_id: str, update: GoalChanges, now: datetime | None = None) -> Goal:
     moment = now or utc_now()
     return change_goal(user_id, goal_id, lambda goal: _apply_update(goal, update, moment), moment).goal
 

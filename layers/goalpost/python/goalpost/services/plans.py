@@ -11,12 +11,12 @@ from goalpost.data import goals as goal_store
 from goalpost.domain.budget import BudgetFigures, BudgetSnapshot, measure
 from goalpost.domain.clock import utc_now
 from goalpost.domain.errors import InvalidInput
-from goalpost.domain.goals import Goal, GoalStatus
+from goalpost.domain.goals import Goal, GoalDraft, GoalStatus
 from goalpost.domain.progress import ProgressEntry, ProgressSource, is_latest, record
 from goalpost.domain.templates import TEMPLATES, GoalTemplate, get_template, plan_goal
 from goalpost.observability import metrics
 from goalpost.services.goal_writes import change_goals, table
-from goalpost.services.goals import GoalDraft, create_goal
+from goalpost.services.goals import create_goal
 
 
 def list_templates() -> list[GoalTemplate]:
