@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 
 from goalpost.data import keys
 from goalpost.data.alerts import delivered_update
+from goalpost.data.batches import batches
 from goalpost.data.dynamo import Item, client, is_condition_failure, key, query_all, serialize, serialize_value
 from goalpost.data.preferences import prefs_key
 from goalpost.data.transactions import TRANSACTION_LIMIT, Transaction, TransactionContended, TransactionRefused
@@ -200,8 +201,7 @@ def done(table: str, item: Item, run_id: str, now: datetime) -> None:
 def done_all(table: str, items: list[Item], run_id: str, now: datetime) -> None:
     """Records the deliveries one release sent: one request (a transaction of up to 100); should one of them
     have been taken over meanwhile (the run outlived its lease), each is recorded on its own instead."""
-    for start in range(0, len(items), TRANSACTION_LIMIT):
-        chunk = items[start : start + TRANSACTION_LIMIT]
+    for chunk in batches(items, TRANSACTION_LIMIT):
         if len(chunk) == 1:
             done(table, chunk[0], run_id, now)
             continue

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +23,7 @@ from typing import Any
 
 from goalpost.data import keys
 from goalpost.data.attributes import from_attribute
+from goalpost.data.batches import WRITE_CONCURRENCY, batches
 from goalpost.data.dynamo import (
     BATCH_WRITE_LIMIT,
     Item,
@@ -52,7 +53,6 @@ TIER_INDEX: dict[Tier, str | None] = {
     Tier.THREE_HOURS: "gsi3",
     Tier.DAILY: "gsi4",
 }
-WRITE_CONCURRENCY = 8  # snapshot BatchWriteItems in flight at once
 # Slots are ISO timestamps, so these bound every one of them in sort order.
 EARLIEST = "0"
 LATEST = "9"
@@ -357,17 +357,6 @@ def snapshot_of(item: Item) -> Item:
     }
 
 
-def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
-    batch: list[Item] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def put_snapshots(table: str, items: Iterable[Item]) -> int:
     """Writes snapshot items 25 a request, ``WRITE_CONCURRENCY`` requests at a time, and returns the requests
     made. ``items`` may be a generator: they are built while earlier batches are written, a bounded number
@@ -376,7 +365,7 @@ def put_snapshots(table: str, items: Iterable[Item]) -> int:
     requests = 0
     with ThreadPoolExecutor(max_workers=WRITE_CONCURRENCY) as pool:
         pending: deque[Future[int]] = deque()
-        for batch in _batches(items, BATCH_WRITE_LIMIT):
+        for batch in batches(items, BATCH_WRITE_LIMIT):
             if len(pending) >= 2 * WRITE_CONCURRENCY:
                 requests += pending.popleft().result()
             writes = [{"PutRequest": {"Item": serialize(item)}} for item in batch]

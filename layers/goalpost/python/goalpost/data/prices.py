@@ -25,6 +25,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from goalpost.data import keys
+from goalpost.data.batches import WRITE_CONCURRENCY, batches
 from goalpost.data.dynamo import (
     Item,
     batch_get,
@@ -39,7 +40,6 @@ from goalpost.data.dynamo import (
 from goalpost.domain.clock import as_utc
 from goalpost.domain.portfolio import CachedPrice
 
-WRITE_CONCURRENCY = 8
 # Symbols set by one UpdateItem. ``SET #e = :e, #s0 = :s0, ..., #s99 = :s99`` is about 1.4 KB, well under the
 # 4 KB limit of an expression (DynamoDB would take ~270); 100 because moto's expression parser recurses once a
 # clause and overflows Python's stack at ~170. With 256 shards that is one request a shard up to ~25,000
@@ -52,11 +52,6 @@ ITEM_ATTRIBUTES = frozenset({"pk", "sk", "entity"})
 SEPARATOR = "|"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
-
-
-def chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 # ---------------------------------------------------------------- the stored form of one price
@@ -154,7 +149,7 @@ def update_requests(
     for shard, due in sorted(written.items()):
         room = -len(due) % SYMBOLS_PER_UPDATE  # what the shard's last request has left
         extra = [price for symbol, price in riders.get(shard, {}).items() if symbol not in due][:room]
-        for batch in chunks([*due.values(), *extra], SYMBOLS_PER_UPDATE):
+        for batch in batches([*due.values(), *extra], SYMBOLS_PER_UPDATE):
             requests.append(_update_request(table, shard, batch))
     return requests
 

@@ -18,6 +18,7 @@ from typing import Any
 from goalpost import aws
 from goalpost.data import keys
 from goalpost.data import portfolio as portfolio_store
+from goalpost.data.batches import batches
 from goalpost.domain.charts import slot_of
 from goalpost.domain.clock import iso, parse_iso
 from goalpost.settings import get_settings
@@ -31,8 +32,7 @@ def send_messages(queue_url: str, bodies: Sequence[str]) -> int:
     fails and is retried: a message sent twice is work done twice under the same keys)."""
     sqs = aws.client("sqs")
     sends = 0
-    for start in range(0, len(bodies), SEND_BATCH_LIMIT):
-        batch = bodies[start : start + SEND_BATCH_LIMIT]
+    for batch in batches(bodies, SEND_BATCH_LIMIT):
         response = sqs.send_message_batch(
             QueueUrl=queue_url, Entries=[{"Id": str(n), "MessageBody": body} for n, body in enumerate(batch)]
         )
@@ -50,10 +50,10 @@ def queue_users(queue_url: str, moment: datetime) -> dict[str, Any]:
         json.dumps(
             {
                 "moment": iso(moment),
-                "users": [{"user_id": u, "cash": str(c)} for u, c in users[n : n + USERS_PER_MESSAGE]],
+                "users": [{"user_id": u, "cash": str(c)} for u, c in group],
             }
         )
-        for n in range(0, len(users), USERS_PER_MESSAGE)
+        for group in batches(users, USERS_PER_MESSAGE)
     ]
     sends = send_messages(queue_url, bodies)
     return {"users": len(users), "messages": len(bodies), "send_requests": sends}

@@ -8,7 +8,7 @@ re-reads and re-applies, so concurrent changes never overwrite each other and ea
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,6 +16,7 @@ from typing import Any
 from goalpost import retry
 from goalpost.data import goals as goal_store
 from goalpost.data.alerts import AlertWrite
+from goalpost.data.batches import batches
 from goalpost.data.goals import GoalWrite, StaleGoals, transaction_size
 from goalpost.data.preferences import PreferenceRead
 from goalpost.data.transactions import TRANSACTION_LIMIT
@@ -77,19 +78,6 @@ def _prepare(goal: Goal, change: Change, now: datetime, extra: ExtraAlerts | Non
     return _Pending(GoalWrite(goal, expected, entries), alerts)
 
 
-def _batches(pending: list[_Pending], room: int = TRANSACTION_LIMIT) -> Iterator[list[_Pending]]:
-    batch: list[_Pending] = []
-    size = 0
-    for item in pending:
-        if batch and size + item.size > room:
-            yield batch
-            batch, size = [], 0
-        batch.append(item)
-        size += item.size
-    if batch:
-        yield batch
-
-
 def _save(batch: list[_Pending], along: list[dict[str, Any]]) -> None:
     """Writes one batch (and ``along``); each item keeps the alerts written (one raised before is dropped, so
     each is raised once)."""
@@ -129,7 +117,7 @@ def change_goals(
             else:
                 pending.append(prepared)
         todo = {}
-        for batch in _batches(pending, TRANSACTION_LIMIT - len(unwritten)):
+        for batch in batches(pending, TRANSACTION_LIMIT - len(unwritten), size=lambda item: item.size):
             try:
                 _save(batch, unwritten)
             except StaleGoals:
