@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 
 from goalpost import aws
 from goalpost.data.attributes import from_attribute, to_attribute
+from goalpost.data.batches import batches
 from goalpost.domain.clock import iso
 
 Item = dict[str, Any]
@@ -23,9 +24,8 @@ def client() -> Any:
 
 
 def plain(value: Any) -> Any:
-    """Python/pydantic values -> what DynamoDB stores. Floats are refused: money is Decimal end to end."""
-    if isinstance(value, float):
-        raise TypeError("binary floats are never stored; use Decimal")
+    """Python/pydantic values -> what DynamoDB stores (``to_attribute`` refuses floats: money is Decimal end
+    to end)."""
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime):
@@ -237,9 +237,9 @@ def batch_get_tables(wanted: Mapping[str, Sequence[dict[str, Any]]], attempts: i
     whatever tables they are in, retrying unprocessed keys. Returns the items found, by table."""
     found: dict[str, list[Item]] = {table: [] for table in wanted}
     pairs = [(table, item_key) for table, table_keys in wanted.items() for item_key in table_keys]
-    for start in range(0, len(pairs), BATCH_GET_LIMIT):
+    for batch in batches(pairs, BATCH_GET_LIMIT):
         pending: dict[str, Any] = {}
-        for table, item_key in pairs[start : start + BATCH_GET_LIMIT]:
+        for table, item_key in batch:
             pending.setdefault(table, {"Keys": [], "ConsistentRead": True})["Keys"].append(item_key)
         for attempt in range(attempts):
             response = client().batch_get_item(RequestItems=pending)
@@ -275,10 +275,7 @@ def delete_partition(table: str, partition: str) -> int:
 def batch_write(table: str, requests: Sequence[dict[str, Any]], attempts: int = 8) -> int:
     """The requests in BatchWriteItems of 25 (one after the other), each retrying its unprocessed items with
     backoff; returns the calls made."""
-    return sum(
-        _one_batch_write(table, list(requests[start : start + BATCH_WRITE_LIMIT]), attempts)
-        for start in range(0, len(requests), BATCH_WRITE_LIMIT)
-    )
+    return sum(_one_batch_write(table, batch, attempts) for batch in batches(requests, BATCH_WRITE_LIMIT))
 
 
 def _one_batch_write(table: str, requests: list[dict[str, Any]], attempts: int) -> int:
