@@ -50,10 +50,11 @@ def _table_order(item: Any) -> tuple[Any, Any]:
 class _IndexPartitions:
     """One index's items by partition (the value of the index's hash key), each in moto's table order: what a
     Query of the index gets. Filed from the whole table once; after that only the items that writes touched
-    are filed again, at the next Query (valid while the table keeps its item map)."""
+    are filed again, at the next Query (valid while the table keeps its item map). It holds no reference to
+    the table: kept under the table as a weak key, it must not keep the table alive."""
 
     def __init__(self, table: Any, hash_attr: str) -> None:
-        self.table, self.items, self.hash_attr = table, table.items, hash_attr
+        self.items, self.hash_attr = table.items, hash_attr
         self.buckets: dict[Any, list[Any]] = {}
         self.filed: dict[tuple[Any, Any], tuple[Any, Any]] = {}  # table key -> (partition, item)
         self.touched: set[tuple[Any, Any]] = set()
@@ -76,11 +77,11 @@ class _IndexPartitions:
             bucket = self.buckets[partition]
             del bucket[next(n for n, filed in enumerate(bucket) if filed is item)]
 
-    def refile(self) -> None:
+    def refile(self, table: Any) -> None:
         """Files the touched items again as they are now (moved, changed in place, deleted or new)."""
         for key in self.touched:
             self._unfile(key)
-            item = stored_item(self.table, key)
+            item = stored_item(table, key)
             if item is not None:
                 self._file(item)
         self.touched.clear()
@@ -102,7 +103,7 @@ def _index_buckets(table: Any, index_name: str, hash_attr: str) -> dict[Any, lis
     partitions = by_index.get(index_name)
     if partitions is None or not partitions.fits(table, hash_attr):
         partitions = by_index[index_name] = _IndexPartitions(table, hash_attr)
-    partitions.refile()
+    partitions.refile(table)
     return partitions.buckets
 
 
