@@ -6,31 +6,24 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
-from goalpost.edges.api import Caller, idempotent, responses
+from goalpost.edges.api import ApiRouter, Caller, idempotent
 from goalpost.schemas.goals import GoalOut
 from goalpost.schemas.plans import BudgetSnapshotIn, FromTemplateIn, TemplateOut
 from goalpost.schemas.progress import ProgressEntryOut, SyncResultOut
 from goalpost.services import plans
 
-router = Router()
-TAGS = ["Goal templates and budget"]
+router = ApiRouter("Goal templates and budget")
 TemplateId = Annotated[str, Path(min_length=1, max_length=100)]
 
 
-@router.get("/goals/templates", summary="List goal templates", tags=TAGS, responses=responses(200, list[TemplateOut]))
+@router.get("/goals/templates", summary="List goal templates")
 def list_templates(user: Caller) -> list[TemplateOut]:
     return [TemplateOut.of(t) for t in plans.list_templates()]
 
 
-@router.get(
-    "/goals/templates/<template_id>",
-    summary="Get a goal template",
-    tags=TAGS,
-    responses=responses(200, TemplateOut),
-)
+@router.get("/goals/templates/<template_id>", summary="Get a goal template")
 def get_template(user: Caller, template_id: TemplateId) -> TemplateOut:
     return TemplateOut.of(plans.template(template_id))
 
@@ -39,8 +32,6 @@ def get_template(user: Caller, template_id: TemplateId) -> TemplateOut:
     "/goals/from-template",
     status_code=201,
     summary="Create a goal from a template (the latest budget snapshot when no budget is sent)",
-    tags=TAGS,
-    responses=responses(201, GoalOut),
 )
 @idempotent("create_from_template")
 def create_goal_from_template(user: Caller, request: Annotated[FromTemplateIn, Body()]) -> GoalOut:
@@ -55,12 +46,7 @@ def create_goal_from_template(user: Caller, request: Annotated[FromTemplateIn, B
     return GoalOut.of(goal)
 
 
-@router.post(
-    "/goals/sync-from-budget",
-    summary="Store a budget snapshot and move the goals it measures",
-    tags=TAGS,
-    responses=responses(200, SyncResultOut),
-)
+@router.post("/goals/sync-from-budget", summary="Store a budget snapshot and move the goals it measures")
 @idempotent("sync_from_budget")
 def sync_from_budget(user: Caller, snapshot: Annotated[BudgetSnapshotIn, Body()]) -> SyncResultOut:
     entries = plans.sync_from_budget(user, snapshot)

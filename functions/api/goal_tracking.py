@@ -7,24 +7,16 @@ from http import HTTPStatus
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
-from goalpost.edges.api import (
-    Caller,
-    build_resolver,
-    idempotent,
-    lambda_handler,
-    page_response,
-    responses,
-)
+from goalpost.edges.api import ApiRouter, Caller, build_resolver, idempotent, lambda_handler, page_response, responses
 from goalpost.schemas.common import DEFAULT_LIMIT, LimitQuery, NextTokenQuery
 from goalpost.schemas.funding import FundingIn, FundingOut, FundingUpdate
 from goalpost.schemas.goals import MilestoneIn, MilestoneOut, MilestoneProgressOut, ProgressSummaryOut
 from goalpost.schemas.progress import ProgressEntryOut, ProgressIn
 from goalpost.services import funding, progress
 
-router = Router()
+router = ApiRouter()
 GoalId = Annotated[str, Path(min_length=1, max_length=64)]
 AccountId = Annotated[str, Path(min_length=1, max_length=128)]  # one that cannot exist is simply not found
 
@@ -33,7 +25,6 @@ AccountId = Annotated[str, Path(min_length=1, max_length=128)]  # one that canno
     "/goals/<goal_id>/progress",
     summary="Progress summary: pace, required contribution, projections, on-track",
     tags=["Progress"],
-    responses=responses(200, ProgressSummaryOut),
 )
 def get_progress_summary(user: Caller, goal_id: GoalId) -> ProgressSummaryOut:
     return ProgressSummaryOut.of(progress.summary(user, goal_id))
@@ -44,7 +35,6 @@ def get_progress_summary(user: Caller, goal_id: GoalId) -> ProgressSummaryOut:
     status_code=201,
     summary="Record progress: a value or a contribution, optionally back-dated",
     tags=["Progress"],
-    responses=responses(201, ProgressEntryOut),
 )
 @idempotent("record_progress")
 def record_progress(user: Caller, goal_id: GoalId, entry: Annotated[ProgressIn, Body()]) -> ProgressEntryOut:
@@ -59,17 +49,12 @@ def record_progress(user: Caller, goal_id: GoalId, entry: Annotated[ProgressIn, 
     return ProgressEntryOut.of(recorded)
 
 
-@router.get(
-    "/goals/<goal_id>/progress/history",
-    summary="Progress entries, newest first",
-    tags=["Progress"],
-    responses=responses(200, list[ProgressEntryOut]),
-)
+@router.get("/goals/<goal_id>/progress/history", summary="Progress entries, newest first", tags=["Progress"])
 def list_progress_entries(
     user: Caller, goal_id: GoalId, limit: LimitQuery = DEFAULT_LIMIT, next_token: NextTokenQuery = None
 ) -> Response[list[ProgressEntryOut]]:
     entries, token = progress.history(user, goal_id, limit=limit, next_token=next_token)
-    return page_response([ProgressEntryOut.of(e).model_dump(mode="json") for e in entries], token)
+    return page_response([ProgressEntryOut.of(e) for e in entries], token)
 
 
 @router.post(
@@ -77,7 +62,6 @@ def list_progress_entries(
     status_code=201,
     summary="Add a milestone (marked at once if the amount is already there)",
     tags=["Milestones"],
-    responses=responses(201, MilestoneOut),
 )
 @idempotent("add_milestone")
 def add_milestone(user: Caller, goal_id: GoalId, milestone: Annotated[MilestoneIn, Body()]) -> MilestoneOut:
@@ -87,12 +71,7 @@ def add_milestone(user: Caller, goal_id: GoalId, milestone: Annotated[MilestoneI
     return MilestoneOut.of(added)
 
 
-@router.get(
-    "/goals/<goal_id>/milestones",
-    summary="Milestones, in the goal's direction",
-    tags=["Milestones"],
-    responses=responses(200, list[MilestoneOut]),
-)
+@router.get("/goals/<goal_id>/milestones", summary="Milestones, in the goal's direction", tags=["Milestones"])
 def list_milestones(user: Caller, goal_id: GoalId) -> list[MilestoneOut]:
     return [MilestoneOut.of(m) for m in progress.milestones(user, goal_id)]
 
@@ -101,7 +80,6 @@ def list_milestones(user: Caller, goal_id: GoalId) -> list[MilestoneOut]:
     "/goals/<goal_id>/milestones/progress",
     summary="How many milestones are reached, and the next one",
     tags=["Milestones"],
-    responses=responses(200, MilestoneProgressOut),
 )
 def get_milestone_progress(user: Caller, goal_id: GoalId) -> MilestoneProgressOut:
     return MilestoneProgressOut.of(progress.milestone_report(user, goal_id))
@@ -112,32 +90,21 @@ def get_milestone_progress(user: Caller, goal_id: GoalId) -> MilestoneProgressOu
     status_code=201,
     summary="Link an account to the goal (the goal's allocations never pass 100%)",
     tags=["Funding"],
-    responses=responses(201, FundingOut),
 )
 @idempotent("link_account")
 def link_account(user: Caller, goal_id: GoalId, link: Annotated[FundingIn, Body()]) -> FundingOut:
     return FundingOut.of(funding.link_account(user, goal_id, link.source()))
 
 
-@router.get(
-    "/goals/<goal_id>/funding",
-    summary="The goal's funding sources, by account",
-    tags=["Funding"],
-    responses=responses(200, list[FundingOut]),
-)
+@router.get("/goals/<goal_id>/funding", summary="The goal's funding sources, by account", tags=["Funding"])
 def list_funding_sources(
     user: Caller, goal_id: GoalId, limit: LimitQuery = DEFAULT_LIMIT, next_token: NextTokenQuery = None
 ) -> Response[list[FundingOut]]:
     sources, token = funding.list_sources(user, goal_id, limit=limit, next_token=next_token)
-    return page_response([FundingOut.of(s).model_dump(mode="json") for s in sources], token)
+    return page_response([FundingOut.of(s) for s in sources], token)
 
 
-@router.patch(
-    "/goals/<goal_id>/funding/<account_id>",
-    summary="Change an account's allocation",
-    tags=["Funding"],
-    responses=responses(200, FundingOut),
-)
+@router.patch("/goals/<goal_id>/funding/<account_id>", summary="Change an account's allocation", tags=["Funding"])
 def update_allocation(
     user: Caller, goal_id: GoalId, account_id: AccountId, change: Annotated[FundingUpdate, Body()]
 ) -> FundingOut:

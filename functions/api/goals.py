@@ -8,28 +8,26 @@ from http import HTTPStatus
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from functions.api import goal_plans, trading_goals
 from goalpost.domain.goals import GoalStatus, GoalType
-from goalpost.edges.api import Caller, build_resolver, idempotent, lambda_handler, page_response, responses
+from goalpost.edges.api import ApiRouter, Caller, build_resolver, idempotent, lambda_handler, page_response, responses
 from goalpost.schemas.common import DEFAULT_LIMIT, LimitQuery, NextTokenQuery
 from goalpost.schemas.goals import DashboardOut, GoalCreate, GoalOut, GoalUpdate
 from goalpost.services import goals
 
-router = Router()
-TAGS = ["Goals"]
+router = ApiRouter("Goals")
 GoalId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
-@router.post("/goals", status_code=201, summary="Create a goal", tags=TAGS, responses=responses(201, GoalOut))
+@router.post("/goals", status_code=201, summary="Create a goal")
 @idempotent("create_goal")
 def create_goal(user: Caller, goal: Annotated[GoalCreate, Body()]) -> GoalOut:
     return GoalOut.of(goals.create_goal(user, goal.draft()))
 
 
-@router.get("/goals", summary="List goals, newest first", tags=TAGS, responses=responses(200, list[GoalOut]))
+@router.get("/goals", summary="List goals, newest first")
 def list_goals(
     user: Caller,
     type: Annotated[GoalType | None, Query()] = None,
@@ -38,26 +36,21 @@ def list_goals(
     next_token: NextTokenQuery = None,
 ) -> Response[list[GoalOut]]:
     found, token = goals.list_goals(user, status=status, goal_type=type, limit=limit, next_token=next_token)
-    return page_response([GoalOut.of(g).model_dump(mode="json") for g in found], token)
+    return page_response([GoalOut.of(g) for g in found], token)
 
 
-@router.get(
-    "/goals/dashboard",
-    summary="Every goal with its progress summary, and the unread alert count",
-    tags=TAGS,
-    responses=responses(200, DashboardOut),
-)
+@router.get("/goals/dashboard", summary="Every goal with its progress summary, and the unread alert count")
 def get_dashboard(user: Caller) -> DashboardOut:
     board = goals.dashboard(user)
     return DashboardOut.build(board.goals, board.unread_alerts)
 
 
-@router.get("/goals/<goal_id>", summary="Get a goal", tags=TAGS, responses=responses(200, GoalOut))
+@router.get("/goals/<goal_id>", summary="Get a goal")
 def get_goal(user: Caller, goal_id: GoalId) -> GoalOut:
     return GoalOut.of(goals.get_goal(user, goal_id))
 
 
-@router.patch("/goals/<goal_id>", summary="Update a goal", tags=TAGS, responses=responses(200, GoalOut))
+@router.patch("/goals/<goal_id>", summary="Update a goal")
 def update_goal(user: Caller, goal_id: GoalId, update: Annotated[GoalUpdate, Body()]) -> GoalOut:
     return GoalOut.of(goals.update_goal(user, goal_id, update.changes()))
 
@@ -66,7 +59,6 @@ def update_goal(user: Caller, goal_id: GoalId, update: Annotated[GoalUpdate, Bod
     "/goals/<goal_id>",
     status_code=204,
     summary="Delete a goal with its milestones, funding links and progress entries",
-    tags=TAGS,
     responses=responses(204, None, "Deleted"),
 )
 def delete_goal(user: Caller, goal_id: GoalId) -> Response[None]:
@@ -75,13 +67,7 @@ def delete_goal(user: Caller, goal_id: GoalId) -> Response[None]:
 
 
 def _lifecycle_route(action: str, status: GoalStatus, summary: str) -> None:
-    @router.post(
-        f"/goals/<goal_id>/{action}",
-        summary=summary,
-        tags=TAGS,
-        operation_id=f"{action}_goal",
-        responses=responses(200, GoalOut),
-    )
+    @router.post(f"/goals/<goal_id>/{action}", summary=summary, operation_id=f"{action}_goal")
     def move(user: Caller, goal_id: GoalId) -> GoalOut:
         return GoalOut.of(goals.set_status(user, goal_id, status))
 

@@ -6,18 +6,10 @@ from http import HTTPStatus
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from goalpost.domain.positions import PositionStatus
-from goalpost.edges.api import (
-    Caller,
-    build_resolver,
-    idempotent,
-    lambda_handler,
-    page_response,
-    responses,
-)
+from goalpost.edges.api import ApiRouter, Caller, build_resolver, idempotent, lambda_handler, page_response, responses
 from goalpost.schemas.common import DEFAULT_LIMIT, LimitQuery, NextTokenQuery
 from goalpost.schemas.positions import (
     SYMBOL_QUERY_PATTERN,
@@ -30,20 +22,17 @@ from goalpost.schemas.positions import (
 )
 from goalpost.services import positions
 
-router = Router()
-TAGS = ["Positions"]
+router = ApiRouter("Positions")
 PositionId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
-@router.post("/positions", status_code=201, summary="Open a position", tags=TAGS, responses=responses(201, PositionOut))
+@router.post("/positions", status_code=201, summary="Open a position")
 @idempotent("open_position")
 def open_position(user: Caller, position: Annotated[PositionCreate, Body()]) -> PositionOut:
     return PositionOut.of(positions.open_position(user, position.fields()))
 
 
-@router.get(
-    "/positions", summary="List positions, newest first", tags=TAGS, responses=responses(200, list[PositionOut])
-)
+@router.get("/positions", summary="List positions, newest first")
 def list_positions(
     user: Caller,
     status: Annotated[PositionStatus | None, Query()] = None,
@@ -60,20 +49,15 @@ def list_positions(
         limit=limit,
         next_token=next_token,
     )
-    return page_response([PositionOut.of(p).model_dump(mode="json") for p in found], token)
+    return page_response([PositionOut.of(p) for p in found], token)
 
 
-@router.get("/positions/<position_id>", summary="Get a position", tags=TAGS, responses=responses(200, PositionOut))
+@router.get("/positions/<position_id>", summary="Get a position")
 def get_position(user: Caller, position_id: PositionId) -> PositionOut:
     return PositionOut.of(positions.get_position(user, position_id))
 
 
-@router.patch(
-    "/positions/<position_id>",
-    summary="Change the levels of an open position (409 once closed)",
-    tags=TAGS,
-    responses=responses(200, PositionOut),
-)
+@router.patch("/positions/<position_id>", summary="Change the levels of an open position (409 once closed)")
 def update_position(user: Caller, position_id: PositionId, update: Annotated[PositionUpdate, Body()]) -> PositionOut:
     return PositionOut.of(positions.update_levels(user, position_id, update.changes()))
 
@@ -81,8 +65,6 @@ def update_position(user: Caller, position_id: PositionId, update: Annotated[Pos
 @router.post(
     "/positions/<position_id>/close",
     summary="Close at the given price, else the cached one (MANUAL); 409 if already closed",
-    tags=TAGS,
-    responses=responses(200, PositionOut),
 )
 def close_position(user: Caller, position_id: PositionId, request: Annotated[PositionClose, Body()]) -> PositionOut:
     closed = positions.close_position(user, position_id, exit_price=request.exit_price, exit_time=request.exit_time)
@@ -93,7 +75,6 @@ def close_position(user: Caller, position_id: PositionId, request: Annotated[Pos
     "/positions/<position_id>",
     status_code=204,
     summary="Delete a mistaken entry (it leaves the statistics)",
-    tags=TAGS,
     responses=responses(204, None, "Deleted"),
 )
 def delete_position(user: Caller, position_id: PositionId) -> Response[None]:
@@ -102,10 +83,7 @@ def delete_position(user: Caller, position_id: PositionId) -> Response[None]:
 
 
 @router.get(
-    "/performance",
-    summary="Trading performance over closed positions (all strategies, or one), and per strategy",
-    tags=TAGS,
-    responses=responses(200, PerformanceMetricsOut),
+    "/performance", summary="Trading performance over closed positions (all strategies, or one), and per strategy"
 )
 def get_trading_performance(
     user: Caller,

@@ -4,23 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from goalpost.domain.clock import utc_now
-from goalpost.edges.api import Caller, build_resolver, lambda_handler, require_admin, responses
+from goalpost.edges.api import ApiRouter, Caller, build_resolver, lambda_handler, require_admin, responses
 from goalpost.schemas.portfolio import PriceOut, RefreshOut, parse_symbols
 from goalpost.services import monitor, prices
 
-router = Router()
-TAGS = ["Prices"]
+router = ApiRouter("Prices")
 
 
 @router.get(
-    "/prices",
-    summary="Cached prices of the given symbols (unknown ones are left out; fresh = under 5 minutes old)",
-    tags=TAGS,
-    responses=responses(200, list[PriceOut]),
+    "/prices", summary="Cached prices of the given symbols (unknown ones are left out; fresh = under 5 minutes old)"
 )
 def get_prices(user: Caller, symbols: Annotated[str, Query(min_length=1, max_length=2200)]) -> list[PriceOut]:
     wanted = parse_symbols(symbols)
@@ -32,7 +27,6 @@ def get_prices(user: Caller, symbols: Annotated[str, Query(min_length=1, max_len
 @router.post(
     "/prices/refresh",
     summary="Run the price update now (admin only)",
-    tags=TAGS,
     responses={**responses(200, RefreshOut), 403: {"description": "Not an admin"}},
 )
 def refresh_prices() -> RefreshOut:

@@ -7,12 +7,11 @@ from decimal import Decimal
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from goalpost.domain.clock import utc_now
 from goalpost.domain.money import MAX_AMOUNT
-from goalpost.edges.api import Caller, page_response, responses
+from goalpost.edges.api import ApiRouter, Caller, page_response
 from goalpost.schemas.common import DEFAULT_LIMIT, LimitQuery, NextTokenQuery
 from goalpost.schemas.trading import (
     HistoryOut,
@@ -26,8 +25,7 @@ from goalpost.schemas.trading import (
 )
 from goalpost.services import end_of_day, trading
 
-router = Router()
-TAGS = ["Trading goals"]
+router = ApiRouter("Trading goals")
 # Digits are bounded like every stored amount: DynamoDB numbers hold 38 significant digits at most.
 DIGITS = {"max_digits": 24, "decimal_places": 8, "allow_inf_nan": False}
 ReturnTarget = Annotated[Decimal | None, Query(ge=Decimal("0.1"), le=50, **DIGITS)]
@@ -35,23 +33,13 @@ IncomeTarget = Annotated[Decimal | None, Query(ge=1, le=1_000_000, **DIGITS)]
 ValueTarget = Annotated[Decimal | None, Query(ge=100, le=10_000_000, **DIGITS)]
 
 
-@router.get(
-    "/goals/status",
-    summary="The three trading goals (created with default targets on first use)",
-    tags=TAGS,
-    responses=responses(200, StatusOut),
-)
+@router.get("/goals/status", summary="The three trading goals (created with default targets on first use)")
 def get_trading_status(user: Caller) -> StatusOut:
     goals_now = trading.current_goals(user)
     return StatusOut(goals=[TradingGoalOut.of(g) for g in goals_now], timestamp=utc_now())
 
 
-@router.get(
-    "/goals/history/<goal_type>",
-    summary="Daily history of one trading goal, newest first",
-    tags=TAGS,
-    responses=responses(200, HistoryOut),
-)
+@router.get("/goals/history/<goal_type>", summary="Daily history of one trading goal, newest first")
 def get_trading_history(
     user: Caller,
     goal_type: Annotated[str, Path(min_length=1, max_length=50)],
@@ -62,24 +50,14 @@ def get_trading_history(
     return HistoryOut(goal_type=kind, history=[HistoryRowOut.model_validate(r) for r in rows], days=days)
 
 
-@router.post(
-    "/goals/manual-snapshot",
-    summary="Evaluate the goals now, as the end-of-day job does",
-    tags=TAGS,
-    responses=responses(200, ManualSnapshotOut),
-)
+@router.post("/goals/manual-snapshot", summary="Evaluate the goals now, as the end-of-day job does")
 def take_manual_snapshot(user: Caller) -> ManualSnapshotOut:
     moment = utc_now()
     end_of_day.evaluate_user(user, moment)
     return ManualSnapshotOut(timestamp=moment)
 
 
-@router.put(
-    "/goals/targets",
-    summary="Change trading goal targets (at least one)",
-    tags=TAGS,
-    responses=responses(200, TargetsOut),
-)
+@router.put("/goals/targets", summary="Change trading goal targets (at least one)")
 def set_targets(
     user: Caller,
     monthly_return_target: ReturnTarget = None,
@@ -91,12 +69,7 @@ def set_targets(
     return TargetsOut(updates={f"{kind.value}_target": value for kind, value in updates.items()})
 
 
-@router.post(
-    "/goals/record-profit",
-    summary="Record a realized profit (negative: a loss) toward this month's income",
-    tags=TAGS,
-    responses=responses(200, RecordProfitOut),
-)
+@router.post("/goals/record-profit", summary="Record a realized profit (negative: a loss) toward this month's income")
 def record_profit(
     user: Caller,
     profit: Annotated[Decimal, Query(ge=-MAX_AMOUNT, le=MAX_AMOUNT, **DIGITS)],
@@ -105,14 +78,9 @@ def record_profit(
     return RecordProfitOut(profit_recorded=profit, month_to_date=month_to_date)
 
 
-@router.get(
-    "/goals/targets/history",
-    summary="Every target change, newest first",
-    tags=TAGS,
-    responses=responses(200, list[TargetChangeOut]),
-)
+@router.get("/goals/targets/history", summary="Every target change, newest first")
 def list_target_changes(
     user: Caller, limit: LimitQuery = DEFAULT_LIMIT, next_token: NextTokenQuery = None
 ) -> Response[list[TargetChangeOut]]:
     changes, token = trading.target_changes(user, limit=limit, next_token=next_token)
-    return page_response([TargetChangeOut.model_validate(c).model_dump(mode="json") for c in changes], token)
+    return page_response([TargetChangeOut.model_validate(c) for c in changes], token)

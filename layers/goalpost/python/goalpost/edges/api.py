@@ -9,10 +9,10 @@ from __future__ import annotations
 import base64
 import inspect
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cache, wraps
 from http import HTTPStatus
-from typing import Annotated, Any, TypeVar, cast
+from typing import Annotated, Any, TypeVar, cast, get_args, get_origin
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -79,6 +79,40 @@ def responses(status: int, model: Any, description: str = "Success") -> dict[int
     if model is not None:
         success["content"] = {"application/json": {"model": model}}
     return {status: success, **ERROR_RESPONSES}
+
+
+class ApiRouter(Router):
+    """A router whose routes are documented alike: under the router's tags, answering with the route's status
+    code and the model of its return type, or with any of ``ERROR_RESPONSES``. A route that passes its own
+    ``tags`` or ``responses`` keeps them."""
+
+    def __init__(self, *tags: str) -> None:
+        super().__init__()
+        self.tags = list(tags)
+
+    def route(self, rule: str, method: Any, *args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Any]:
+        # Router.get/post/... pass every option by position: bound to Router.route's own signature, by name.
+        given = inspect.signature(Router.route).bind(self, rule, method, *args, **kwargs)
+        given.apply_defaults()
+        options = {name: value for name, value in given.arguments.items() if name != "self"}
+        if options["tags"] is None:
+            options["tags"] = self.tags
+        register = super().route
+
+        def documented(route: Callable[..., Any]) -> Any:
+            if options["responses"] is None:
+                options["responses"] = responses(options["status_code"], _answer_model(route))
+            return register(**options)(route)
+
+        return documented
+
+
+def _answer_model(route: Callable[..., Any]) -> Any:
+    """What a route answers with: its return type, or the body type of a ``Response[...]`` (None: no body)."""
+    answer = inspect.signature(route, eval_str=True).return_annotation
+    if get_origin(answer) is Response:
+        (answer,) = get_args(answer)
+    return None if answer is type(None) else answer
 
 
 def _error(status: int, detail: Any) -> Response:
@@ -258,10 +292,10 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers)
 
 
-def page_response(items: list[Any], next_token: str | None) -> Response:
-    """A bare JSON array; ``X-Next-Token`` when more items exist."""
+def page_response(items: Sequence[BaseModel], next_token: str | None) -> Response:
+    """A page as a bare JSON array of the items; ``X-Next-Token`` when more items exist."""
     headers = {NEXT_TOKEN_HEADER: next_token} if next_token else None
-    return json_response(HTTPStatus.OK, items, headers)
+    return json_response(HTTPStatus.OK, [item.model_dump(mode="json") for item in items], headers)
 
 
 # ---------------------------------------------------------------- idempotency
