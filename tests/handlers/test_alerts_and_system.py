@@ -123,7 +123,8 @@ def seed_alerts(user: str, count: int, *, read_every: int) -> list[tuple[str, st
     from datetime import timedelta
 
     from goalpost.data.alerts import alert_item
-    from goalpost.data.dynamo import batch_write, serialize
+    from goalpost.data.batches import batch_write
+    from goalpost.data.codec import serialize
     from goalpost.domain.alerts import SEVERITY, Alert
     from goalpost.domain.ids import new_id
 

@@ -33,7 +33,7 @@ def monitor(api: Api, now: datetime | None = None) -> dict[str, Any]:
 
 def active_count(symbol: str) -> int:
     from goalpost.data import keys
-    from goalpost.data.dynamo import client
+    from goalpost.data.client import client
 
     item = (
         client()

@@ -14,7 +14,7 @@ from goalpost import aws as goalpost_aws
 from goalpost.data import keys
 from goalpost.data import portfolio as portfolio_store
 from goalpost.data import prices as price_store
-from goalpost.data.dynamo import deserialize
+from goalpost.data.codec import deserialize
 from goalpost.domain.portfolio import FRESH_FOR, CachedPrice
 from goalpost.services.prices import REFRESH_AFTER, update_prices
 from tests.handlers.conftest import Api

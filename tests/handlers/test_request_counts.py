@@ -8,7 +8,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from goalpost.data.dynamo import batch_write, serialize
+from goalpost.data.batches import batch_write
+from goalpost.data.codec import serialize
 from goalpost.data.goals import goal_item
 from infra.local.aws import dynamodb_requests
 from tests.handlers.conftest import Api, investment_goals

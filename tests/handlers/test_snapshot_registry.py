@@ -23,7 +23,8 @@ from goalpost.data import keys
 from goalpost.data import portfolio as portfolio_store
 from goalpost.data import positions as position_store
 from goalpost.data import prices as price_store
-from goalpost.data.dynamo import batch_write, deserialize, key, serialize
+from goalpost.data.batches import batch_write
+from goalpost.data.codec import deserialize, key, serialize
 from goalpost.domain.charts import slot_of
 from goalpost.domain.portfolio import CachedPrice, value_portfolio
 from goalpost.domain.positions import Position, PositionStatus, Side

@@ -10,7 +10,7 @@ import pytest
 
 from goalpost import declaration
 from goalpost.data import keys
-from goalpost.data.dynamo import client
+from goalpost.data.client import client
 from infra.local.scheduler import JobRunner, drain_queue
 from tests.handlers.conftest import Api, registry
 from tests.handlers.test_portfolio_api import open_position

@@ -15,7 +15,8 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 
 from goalpost import aws as goalpost_aws
-from goalpost.data.dynamo import client, key
+from goalpost.data.client import client
+from goalpost.data.codec import key
 from goalpost.data.transactions import (
     TRANSACTION_LIMIT,
     Transaction,

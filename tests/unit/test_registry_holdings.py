@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from goalpost.data import keys
 from goalpost.data import portfolio as portfolio_store
-from goalpost.data.dynamo import key
+from goalpost.data.codec import key
 from goalpost.domain.portfolio import CachedPrice, value_portfolio
 from goalpost.domain.positions import Position, PositionStatus, Side
 from goalpost.services.snapshots import value_of

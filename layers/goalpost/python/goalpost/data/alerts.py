@@ -14,16 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from goalpost.data import keys
-from goalpost.data.dynamo import (
-    Item,
-    batch_write,
-    client,
-    deserialize,
-    key,
-    serialize,
-    serialize_value,
-    strip_keys,
-)
+from goalpost.data.batches import batch_write
+from goalpost.data.client import client
+from goalpost.data.codec import Item, deserialize, key, serialize, serialize_value, strip_keys
 from goalpost.data.pagination import owned_page
 from goalpost.data.transactions import Transaction, TransactionRefused
 from goalpost.domain.alerts import Alert, AlertType, NewAlert

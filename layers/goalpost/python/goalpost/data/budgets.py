@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from goalpost.data import keys
-from goalpost.data.dynamo import client, deserialize, serialize, strip_keys
+from goalpost.data.client import client
+from goalpost.data.codec import deserialize, serialize, strip_keys
 from goalpost.domain.budget import BudgetSnapshot
 
 

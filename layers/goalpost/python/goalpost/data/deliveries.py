@@ -19,8 +19,10 @@ from botocore.exceptions import ClientError
 from goalpost.data import keys
 from goalpost.data.alerts import delivered_update
 from goalpost.data.batches import batches
-from goalpost.data.dynamo import Item, client, is_condition_failure, key, query_all, serialize, serialize_value
+from goalpost.data.client import client, is_condition_failure
+from goalpost.data.codec import Item, key, serialize, serialize_value
 from goalpost.data.preferences import prefs_key
+from goalpost.data.queries import query_all
 from goalpost.data.transactions import TRANSACTION_LIMIT, Transaction, TransactionContended, TransactionRefused
 from goalpost.domain.alerts import Alert
 

@@ -13,15 +13,9 @@ from typing import Any
 from goalpost import retry
 from goalpost.data import goals as goal_store
 from goalpost.data import keys
-from goalpost.data.dynamo import (
-    client,
-    counter_change,
-    deserialize,
-    key,
-    serialize,
-    serialize_value,
-    strip_keys,
-)
+from goalpost.data.client import client
+from goalpost.data.codec import deserialize, key, serialize, serialize_value, strip_keys
+from goalpost.data.expressions import counter_change
 from goalpost.data.goals import NOT_DELETING
 from goalpost.data.pagination import partition_page
 from goalpost.data.transactions import Transaction, TransactionContended, TransactionRefused

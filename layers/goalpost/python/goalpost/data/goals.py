@@ -21,24 +21,15 @@ from botocore.exceptions import ClientError
 
 from goalpost.data import keys
 from goalpost.data.alerts import AlertWrite, add_alerts, items_needed, write_once_each
-from goalpost.data.dynamo import (
-    Item,
-    batch_get,
-    client,
-    counter_change,
-    delete_partition,
-    deserialize,
-    is_condition_failure,
-    key,
-    query_all,
-    serialize,
-    set_or_remove,
-    strip_keys,
-)
+from goalpost.data.batches import batch_get, delete_partition
+from goalpost.data.client import client, is_condition_failure
+from goalpost.data.codec import Item, deserialize, key, serialize, strip_keys
+from goalpost.data.expressions import counter_change, set_or_remove
 from goalpost.data.pagination import owned_page
 from goalpost.data.portfolio import registry_values
 from goalpost.data.preferences import PreferenceRead
 from goalpost.data.preferences import get_with as preferences_with
+from goalpost.data.queries import query_all
 from goalpost.data.transactions import Transaction, TransactionContended, TransactionRefused
 from goalpost.domain.goals import Goal, GoalStatus, GoalType
 from goalpost.domain.progress import ProgressEntry

@@ -10,7 +10,8 @@ import binascii
 import json
 from typing import Any
 
-from goalpost.data.dynamo import Item, query_page
+from goalpost.data.codec import Item
+from goalpost.data.queries import query_page
 from goalpost.domain.errors import InvalidInput
 
 

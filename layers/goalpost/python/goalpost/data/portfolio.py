@@ -23,22 +23,12 @@ from typing import Any
 
 from goalpost.data import keys
 from goalpost.data.attributes import from_attribute
-from goalpost.data.batches import WRITE_CONCURRENCY, batches
-from goalpost.data.dynamo import (
-    BATCH_WRITE_LIMIT,
-    Item,
-    batch_get_tables,
-    batch_write,
-    client,
-    deserialize,
-    key,
-    query_all,
-    query_page,
-    serialize,
-    serialize_value,
-)
+from goalpost.data.batches import BATCH_WRITE_LIMIT, WRITE_CONCURRENCY, batch_get_tables, batch_write, batches
+from goalpost.data.client import client
+from goalpost.data.codec import Item, deserialize, key, serialize, serialize_value
 from goalpost.data.pagination import decode_token, encode_token
 from goalpost.data.prices import price_keys, prices_in
+from goalpost.data.queries import query_all, query_page
 from goalpost.data.transactions import Transaction, TransactionRefused
 from goalpost.domain.charts import Tier, expires_at, tiers_closed_by
 from goalpost.domain.money import ZERO

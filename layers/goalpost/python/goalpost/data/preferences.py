@@ -10,15 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from goalpost.data import keys
-from goalpost.data.dynamo import (
-    Item,
-    batch_get,
-    client,
-    deserialize,
-    key,
-    set_or_remove,
-    strip_keys,
-)
+from goalpost.data.batches import batch_get
+from goalpost.data.client import client
+from goalpost.data.codec import Item, deserialize, key, strip_keys
+from goalpost.data.expressions import set_or_remove
 from goalpost.domain.preferences import Preferences
 
 META_FIELDS = ("email_topic_arn", "email_subscription_arn", "sent_day", "sent_count", "last_sent_at")

@@ -25,18 +25,10 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from goalpost.data import keys
-from goalpost.data.batches import WRITE_CONCURRENCY, batches
-from goalpost.data.dynamo import (
-    Item,
-    batch_get,
-    batch_write,
-    client,
-    error_code,
-    key,
-    query_all,
-    serialize,
-    serialize_value,
-)
+from goalpost.data.batches import WRITE_CONCURRENCY, batch_get, batch_write, batches
+from goalpost.data.client import client, error_code
+from goalpost.data.codec import Item, key, serialize, serialize_value
+from goalpost.data.queries import query_all
 from goalpost.domain.clock import as_utc
 from goalpost.domain.portfolio import CachedPrice
 

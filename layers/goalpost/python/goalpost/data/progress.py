@@ -7,7 +7,8 @@ from datetime import date
 from decimal import Decimal
 
 from goalpost.data import keys
-from goalpost.data.dynamo import client, deserialize, strip_keys
+from goalpost.data.client import client
+from goalpost.data.codec import deserialize, strip_keys
 from goalpost.data.pagination import partition_page
 from goalpost.domain.progress import ProgressEntry
 

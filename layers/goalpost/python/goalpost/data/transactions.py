@@ -22,7 +22,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from goalpost import retry
-from goalpost.data.dynamo import client, error_code
+from goalpost.data.client import client, error_code
 from goalpost.domain.errors import ConcurrentModification
 
 TRANSACTION_LIMIT = 100

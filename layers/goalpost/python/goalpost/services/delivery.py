@@ -18,8 +18,8 @@ from goalpost.data import alerts as alert_store
 from goalpost.data import deliveries as delivery_store
 from goalpost.data import keys
 from goalpost.data import preferences as preference_store
+from goalpost.data.codec import Item
 from goalpost.data.deliveries import Plan
-from goalpost.data.dynamo import Item
 from goalpost.data.preferences import PreferenceRead
 from goalpost.data.transactions import TRANSACTION_LIMIT
 from goalpost.domain.alerts import EVENT_CHANNEL, IN_APP_CHANNEL, Alert
