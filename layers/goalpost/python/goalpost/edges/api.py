@@ -88,7 +88,7 @@ class ApiRouter(Router):
 
     def __init__(self, *tags: str) -> None:
         super().__init__()
-        self.tags = list(tags)
+        self.default_tags = list(tags)
 
     def route(self, rule: str, method: Any, *args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Any]:
         # Router.get/post/... pass every option by position: bound to Router.route's own signature, by name.
@@ -96,7 +96,7 @@ class ApiRouter(Router):
         given.apply_defaults()
         options = {name: value for name, value in given.arguments.items() if name != "self"}
         if options["tags"] is None:
-            options["tags"] = self.tags
+            options["tags"] = self.default_tags
         register = super().route
 
         def documented(route: Callable[..., Any]) -> Any:
