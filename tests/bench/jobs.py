@@ -165,7 +165,7 @@ def world(environment: Mapping[str, str] | None = None) -> Iterator[None]:
 
 def put_all(table: str, items: list[dict[str, Any]]) -> None:
     """Seeds serialized items through the data layer's BatchWriteItem, 25 a request."""
-    from goalpost.data.dynamo import batch_write
+    from goalpost.data.batches import batch_write
 
     batch_write(table, [{"PutRequest": {"Item": item}} for item in items])
 
@@ -174,7 +174,7 @@ def put_all(table: str, items: list[dict[str, Any]]) -> None:
 def seed_portfolios(symbols: int, users: int, per_user: int, now: datetime) -> list[str]:
     """Active symbols, and users with cash and open positions in the registry the snapshot job pages."""
     from goalpost.data import keys
-    from goalpost.data.dynamo import serialize
+    from goalpost.data.codec import serialize
     from goalpost.data.portfolio import holdings_of
     from goalpost.data.positions import position_item
     from goalpost.data.prices import set_symbol_counts
@@ -299,7 +299,7 @@ TRAILING_EVERY = 5  # one position in five trails its best price by 10 %
 def seed_open_positions(positions: int, names: list[str], now: datetime) -> None:
     """LONGs entered at 100 in ``names``: four in five with a stop loss at 50 and a take profit at 200, the
     fifth trailing by 10 % (best 100: its stop at 90)."""
-    from goalpost.data.dynamo import serialize
+    from goalpost.data.codec import serialize
     from goalpost.data.positions import position_item
     from goalpost.data.prices import set_symbol_counts
     from goalpost.domain.positions import Position
@@ -474,7 +474,7 @@ def earlier_alerts(goals: list[Goal], user: GoalUser, table: str) -> list[dict[s
     """For half the users with a deadline 20 days out, the approaching-deadline alert as the run that first
     saw it (ten days ago) stored it, delivered: the guard that makes today's run find it raised."""
     from goalpost.data.alerts import alert_item
-    from goalpost.data.dynamo import serialize
+    from goalpost.data.codec import serialize
     from goalpost.domain.goal_checks import deadline_alert
     from goalpost.services.alerts import prepare
 
@@ -510,7 +510,7 @@ def user_items(user: GoalUser, table: str) -> list[dict[str, Any]]:
     from goalpost.data import goals as goal_store
     from goalpost.data import keys
     from goalpost.data import trading as trading_store
-    from goalpost.data.dynamo import serialize
+    from goalpost.data.codec import serialize
     from goalpost.domain.trading import month_of
 
     goals, entries = user_goals(user)

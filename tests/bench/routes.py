@@ -37,7 +37,8 @@ from goalpost.data import funding as funding_store
 from goalpost.data import keys
 from goalpost.data import trading as trading_store
 from goalpost.data.alerts import alert_item
-from goalpost.data.dynamo import Item, batch_write, serialize
+from goalpost.data.batches import batch_write
+from goalpost.data.codec import Item, serialize
 from goalpost.data.goals import goal_item, progress_item
 from goalpost.data.portfolio import snapshot_item
 from goalpost.data.positions import MAX_OPEN_PER_USER, position_item
