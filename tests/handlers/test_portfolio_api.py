@@ -7,9 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 from goalpost.data import keys
-from goalpost.data import portfolio as portfolio_store
 from goalpost.data import positions as position_store
 from goalpost.data import prices as price_store
+from goalpost.data import snapshots as snapshot_store
 from goalpost.domain.charts import slot_of
 from goalpost.domain.portfolio import CachedPrice
 from goalpost.domain.positions import Position, Side
@@ -99,7 +99,7 @@ def test_snapshot_job_queues_every_shard_and_the_worker_records_one_item_per_use
 
 def seed_history(user: str, values: dict[datetime, int]) -> None:
     items = [
-        portfolio_store.snapshot_item(
+        snapshot_store.snapshot_item(
             user,
             slot,
             {
@@ -112,7 +112,7 @@ def seed_history(user: str, values: dict[datetime, int]) -> None:
         )
         for slot, v in values.items()
     ]
-    portfolio_store.put_snapshots(DATA, items)
+    snapshot_store.put_snapshots(DATA, items)
 
 
 def test_performance_buckets_and_compares_with_the_live_value(api: Api) -> None:

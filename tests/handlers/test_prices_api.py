@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from goalpost import aws as goalpost_aws
+from goalpost.data import cash as cash_store
 from goalpost.data import keys
-from goalpost.data import portfolio as portfolio_store
 from goalpost.data import prices as price_store
 from goalpost.data.codec import deserialize
 from goalpost.domain.portfolio import FRESH_FOR, CachedPrice
@@ -293,7 +293,7 @@ def test_a_shard_with_more_symbols_than_one_update_takes_is_split(api: Api) -> N
 def test_valuation_reads_only_the_asked_symbols_of_a_shard(api: Api) -> None:
     asked, neighbour = same_shard(2, "V")
     price_store.put_prices(SYSTEM, [cached(asked, "12.5"), cached(neighbour, "99")])
-    reads = portfolio_store.read_for_valuation("test-data", SYSTEM, "alice", iter([asked, "NOPRICE"]))
+    reads = cash_store.read_for_valuation("test-data", SYSTEM, "alice", iter([asked, "NOPRICE"]))
     assert {s: p.price for s, p in reads.prices.items()} == {asked: Decimal("12.5")}
 
 

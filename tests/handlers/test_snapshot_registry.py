@@ -19,10 +19,12 @@ from botocore.client import BaseClient
 
 from goalpost import aws as goalpost_aws
 from goalpost import declaration
+from goalpost.data import holdings as holding_codec
 from goalpost.data import keys
-from goalpost.data import portfolio as portfolio_store
 from goalpost.data import positions as position_store
 from goalpost.data import prices as price_store
+from goalpost.data import registry as registry_store
+from goalpost.data import snapshots as snapshot_store
 from goalpost.data.batches import batch_write
 from goalpost.data.codec import deserialize, key, serialize
 from goalpost.domain.charts import slot_of
@@ -47,7 +49,7 @@ def profile(user: str) -> dict[str, Any]:
 
 
 def holdings(user: str) -> dict[str, str]:
-    return {name: value for name, value in profile(user).items() if name.startswith(portfolio_store.HOLDING_PREFIX)}
+    return {name: value for name, value in profile(user).items() if name.startswith(holding_codec.HOLDING_PREFIX)}
 
 
 def open_positions(user: str) -> list[Position]:
@@ -56,7 +58,7 @@ def open_positions(user: str) -> list[Position]:
 
 def assert_holdings_exact(user: str) -> None:
     """The profile holds exactly the user's OPEN positions, each as it is stored."""
-    assert holdings(user) == portfolio_store.holdings_of(open_positions(user))
+    assert holdings(user) == holding_codec.holdings_of(open_positions(user))
 
 
 def opened(api: Api, user: str = "alice", **fields: Any) -> dict[str, Any]:
@@ -130,7 +132,7 @@ def seed_registry(portfolios: dict[str, tuple[Decimal, list[Position]]]) -> None
                 "cash_balance": cash,
                 "gsi3pk": keys.users_registry_pk(keys.shard_of(user, keys.USER_SHARDS)),
                 "gsi3sk": keys.user_pk(user),
-                **portfolio_store.holdings_of(positions),
+                **holding_codec.holdings_of(positions),
             }
         )
         for user, (cash, positions) in portfolios.items()
@@ -156,8 +158,8 @@ def expected_snapshot(user: str, cash: Decimal, positions: list[Position], slot:
     ordered = sorted(positions, key=lambda p: p.id)
     prices = price_store.get_prices(SYSTEM, {p.symbol for p in ordered})
     now = datetime.now(UTC)
-    item = portfolio_store.snapshot_item(user, slot, _snapshot(value_portfolio(ordered, prices, cash, now), slot, now))
-    return without_recorded_at(portfolio_store.snapshot_of(deserialize(serialize(item))))
+    item = snapshot_store.snapshot_item(user, slot, _snapshot(value_portfolio(ordered, prices, cash, now), slot, now))
+    return without_recorded_at(snapshot_store.snapshot_of(deserialize(serialize(item))))
 
 
 def without_recorded_at(item: dict[str, Any] | None) -> dict[str, Any]:
@@ -185,7 +187,7 @@ def test_opening_closing_and_deleting_keep_the_holdings_exact(api: Api) -> None:
     # The owner is in the registry, in their shard.
     shard = keys.shard_of("alice", keys.USER_SHARDS)
     assert profile("alice")["gsi3pk"] == keys.users_registry_pk(shard)
-    assert [o.user_id for o in portfolio_store.registry_shard(DATA, shard) if o.user_id == "alice"] == ["alice"]
+    assert [o.user_id for o in registry_store.registry_shard(DATA, shard) if o.user_id == "alice"] == ["alice"]
 
     assert api.post(f"/positions/{first['id']}/close", {"exit_price": 50500}).status == 200
     assert_holdings_exact("alice")
@@ -269,11 +271,11 @@ def test_a_snapshot_is_what_value_portfolio_gives_for_the_open_positions(api: Ap
     assert summary["worker"]["failed"] == 0
     slot = slot_of(now)
     for user, (cash, _) in portfolios.items():
-        stored = portfolio_store.latest_snapshot(DATA, user)
+        stored = snapshot_store.latest_snapshot(DATA, user)
         # The positions as stored (read back), valued as the job valued them before the registry held them.
         assert without_recorded_at(stored) == expected_snapshot(user, cash, open_positions(user), slot), user
-    assert portfolio_store.latest_snapshot(DATA, "dave") is None
-    assert [h["ticker"] for h in portfolio_store.latest_snapshot(DATA, "alice")["positions"]] == [  # type: ignore[index]
+    assert snapshot_store.latest_snapshot(DATA, "dave") is None
+    assert [h["ticker"] for h in snapshot_store.latest_snapshot(DATA, "alice")["positions"]] == [  # type: ignore[index]
         "AAPL",
         "BTCUSDT",
         "BTCUSDT",
@@ -314,12 +316,12 @@ def test_a_shard_of_many_users_is_one_query_one_price_read_and_writes_of_25(api:
     (query,) = calls.of("Query")
     assert (query["IndexName"], query["ExpressionAttributeValues"]) == ("gsi3", {":registry": {"S": "USERS#05"}})
     for user, (cash, positions) in portfolios.items():
-        stored = portfolio_store.latest_snapshot(DATA, user)
+        stored = snapshot_store.latest_snapshot(DATA, user)
         if user in worth:
             assert without_recorded_at(stored) == expected_snapshot(user, cash, positions, slot), user
         else:
             assert stored is None, user
-    assert all(portfolio_store.latest_snapshot(DATA, user) is None for user in others)
+    assert all(snapshot_store.latest_snapshot(DATA, user) is None for user in others)
 
 
 def test_the_job_reads_one_query_a_shard_and_no_position(api: Api) -> None:
@@ -338,7 +340,7 @@ def test_the_job_reads_one_query_a_shard_and_no_position(api: Api) -> None:
     assert set(counted) == {"Query", "BatchGetItem", "BatchWriteItem"}
     assert all(p["IndexName"] == "gsi3" for p in calls.of("Query"))
     for n in range(12):
-        stored = portfolio_store.latest_snapshot(DATA, f"spread-{n}")
+        stored = snapshot_store.latest_snapshot(DATA, f"spread-{n}")
         assert stored is not None
         assert stored["cash_balance"] == n + 1
 
@@ -356,7 +358,7 @@ def test_a_retried_message_writes_the_same_items_and_no_new_one(api: Api) -> Non
     )
     set_prices({"AAPL": "101"})
     assert snapshot_worker([shard_message(ShardWork(slot, shard))])["failed"] == 0
-    count, first = item_count(), {u: portfolio_store.latest_snapshot(DATA, u) for u in users}
+    count, first = item_count(), {u: snapshot_store.latest_snapshot(DATA, u) for u in users}
     # Delivered again (SQS at least once), twice at once, and for another moment of the same slot.
     again = [
         shard_message(ShardWork(slot, shard)),
@@ -366,7 +368,7 @@ def test_a_retried_message_writes_the_same_items_and_no_new_one(api: Api) -> Non
     assert snapshot_worker(again)["failed"] == 0
     assert item_count() == count
     for user in users:
-        assert without_recorded_at(portfolio_store.latest_snapshot(DATA, user)) == without_recorded_at(first[user])
+        assert without_recorded_at(snapshot_store.latest_snapshot(DATA, user)) == without_recorded_at(first[user])
 
 
 def test_a_message_of_the_earlier_per_user_shape_is_skipped_not_failed(api: Api) -> None:
@@ -401,7 +403,7 @@ def test_the_backfill_gives_positions_from_before_the_holdings_theirs_once(api: 
     assert_holdings_exact("alice")
     assert backfill_holdings() == {"users": 1, "holdings_added": 0}
     # A position closed between the backfill's read and its write is not given a holding.
-    assert portfolio_store.backfill_holding(DATA, closed) is False
+    assert registry_store.backfill_holding(DATA, closed) is False
     assert holdings("alice") == {f"h_{held.id}": "AAPL|L|2.5|100"}
 
 
@@ -417,7 +419,7 @@ def snapshotted(moment: datetime, users: list[str]) -> list[str]:
         for user in users
         if any(
             item["sk"] == slot_of(moment).isoformat()
-            for item in portfolio_store.snapshots_page(DATA, user, start=None, end=None, limit=100, next_token=None)[0]
+            for item in snapshot_store.snapshots_page(DATA, user, start=None, end=None, limit=100, next_token=None)[0]
         )
     )
 

@@ -11,8 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from goalpost.data import holdings as holding_codec
 from goalpost.data import keys
-from goalpost.data import portfolio as portfolio_store
+from goalpost.data import registry as registry_store
+from goalpost.data import snapshots as snapshot_store
 from goalpost.data.codec import key
 from goalpost.domain.portfolio import CachedPrice, value_portfolio
 from goalpost.domain.positions import Position, PositionStatus, Side
@@ -33,7 +35,7 @@ def position(user: str, symbol: str, quantity: Decimal, entry: Decimal, side: Si
 def test_a_holding_decodes_to_exactly_what_was_encoded(
     symbol: str, side: Side, quantity: Decimal, entry: Decimal
 ) -> None:
-    held = portfolio_store.decode_holding(portfolio_store.encode_holding(position("u", symbol, quantity, entry, side)))
+    held = holding_codec.decode_holding(holding_codec.encode_holding(position("u", symbol, quantity, entry, side)))
     assert (held.symbol, held.side) == (symbol, side)
     # The same Decimal, digit for digit (not only equal in value): the value is worked out from these.
     assert (str(held.quantity), str(held.entry_price)) == (str(quantity), str(entry))
@@ -49,7 +51,7 @@ def test_a_holding_decodes_to_exactly_what_was_encoded(
     ],
 )
 def test_a_holding_is_a_short_string(quantity: str, entry: str, stored: str) -> None:
-    assert portfolio_store.encode_holding(position("u", "AAPL", Decimal(quantity), Decimal(entry))) == stored
+    assert holding_codec.encode_holding(position("u", "AAPL", Decimal(quantity), Decimal(entry))) == stored
 
 
 held_positions = st.lists(
@@ -72,12 +74,12 @@ def test_the_holdings_value_exactly_as_the_positions_do(
         symbol: CachedPrice(symbol=symbol, price=Decimal(price), updated_at=NOW, source="t")
         for symbol, price in (("AAPL", "175.25"), ("MSFT", "310"), ("BTCUSDT", "51000.5"))
     }
-    stored = portfolio_store.holdings_of(positions)
-    owner = portfolio_store.Owner(
+    stored = holding_codec.holdings_of(positions)
+    owner = registry_store.Owner(
         "u",
         cash,
         {
-            name.removeprefix(portfolio_store.HOLDING_PREFIX): portfolio_store.decode_holding(v)
+            name.removeprefix(holding_codec.HOLDING_PREFIX): holding_codec.decode_holding(v)
             for name, v in stored.items()
         },
     )
@@ -90,7 +92,7 @@ def test_the_holdings_value_exactly_as_the_positions_do(
 def test_only_open_positions_are_holdings() -> None:
     open_one = position("u", "AAPL", Decimal(1), Decimal(2))
     closed = position("u", "MSFT", Decimal(1), Decimal(2)).model_copy(update={"status": PositionStatus.CLOSED})
-    assert portfolio_store.holdings_of([open_one, closed]) == {f"h_{open_one.id}": "AAPL|L|1|2"}
+    assert holding_codec.holdings_of([open_one, closed]) == {f"h_{open_one.id}": "AAPL|L|1|2"}
 
 
 def profile_update(user: str, expression: str, **extra: Any) -> dict[str, Any]:
@@ -108,8 +110,8 @@ def test_a_removal_is_its_own_item_when_nothing_else_updates_the_profile() -> No
     held = position("u", "AAPL", Decimal(1), Decimal(2))
     other = {"Put": {"TableName": TABLE, "Item": {"pk": {"S": "USER#u"}, "sk": {"S": "ALERT#1"}}}}
     someone_else = profile_update("v", "ADD unread_alerts :count")
-    items = portfolio_store.with_holding_removed(TABLE, held, [other, someone_else])
-    assert items == [other, someone_else, portfolio_store.holding_removed(TABLE, held)]
+    items = registry_store.with_holding_removed(TABLE, held, [other, someone_else])
+    assert items == [other, someone_else, registry_store.holding_removed(TABLE, held)]
     assert items[-1]["Update"]["UpdateExpression"] == "REMOVE #holding"
     assert items[-1]["Update"]["ExpressionAttributeNames"] == {"#holding": f"h_{held.id}"}
 
@@ -127,7 +129,7 @@ def test_a_removal_joins_the_transactions_update_of_the_profile(expression: str,
     """A transaction may touch an item once: a close's alert counts itself on the profile already."""
     held = position("u", "AAPL", Decimal(1), Decimal(2))
     update = profile_update("u", expression, ExpressionAttributeValues={":count": {"N": "1"}})
-    items = portfolio_store.with_holding_removed(TABLE, held, [update])
+    items = registry_store.with_holding_removed(TABLE, held, [update])
     assert len(items) == 1
     assert items[0]["Update"]["UpdateExpression"] == merged
     assert items[0]["Update"]["ExpressionAttributeNames"] == {"#holding": f"h_{held.id}"}
@@ -139,7 +141,7 @@ def test_a_removal_never_reuses_a_name_the_update_has() -> None:
     held = position("u", "AAPL", Decimal(1), Decimal(2))
     update = profile_update("u", "SET #holding = :x", ExpressionAttributeNames={"#holding": "x"})
     with pytest.raises(ValueError, match="#holding"):
-        portfolio_store.with_holding_removed(TABLE, held, [update])
+        registry_store.with_holding_removed(TABLE, held, [update])
 
 
 # ---------------------------------------------------------------- a snapshot's holdings, packed
@@ -169,10 +171,10 @@ def test_a_snapshots_holdings_are_stored_packed_and_read_back_exactly(holdings: 
         "positions": holdings,
         "recorded_at": NOW,
     }
-    item = portfolio_store.snapshot_item("alice", slot, snapshot)
+    item = snapshot_store.snapshot_item("alice", slot, snapshot)
     assert "slot" not in item
     assert all(isinstance(h, str) for h in item["positions"])
-    read = portfolio_store.snapshot_of(item)
+    read = snapshot_store.snapshot_of(item)
     assert read["slot"] == slot.isoformat()
     assert read["positions"] == holdings
 
@@ -180,4 +182,4 @@ def test_a_snapshots_holdings_are_stored_packed_and_read_back_exactly(holdings: 
 def test_a_snapshot_written_before_holdings_were_packed_reads_as_it_was() -> None:
     old = {"ticker": "AAPL", "side": "LONG", "shares": Decimal(2), "cost_basis": Decimal(300)}
     item = {"pk": "USER#a#SNAP", "sk": "2026-11-21T10:00:00+00:00", "slot": "2026-11-21T10:00:00+00:00"}
-    assert portfolio_store.snapshot_of({**item, "positions": [old]})["positions"] == [old]
+    assert snapshot_store.snapshot_of({**item, "positions": [old]})["positions"] == [old]

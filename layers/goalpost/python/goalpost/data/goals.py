@@ -26,10 +26,10 @@ from goalpost.data.client import client, is_condition_failure
 from goalpost.data.codec import Item, deserialize, key, serialize, strip_keys
 from goalpost.data.expressions import counter_change, set_or_remove
 from goalpost.data.pagination import owned_page
-from goalpost.data.portfolio import registry_values
 from goalpost.data.preferences import PreferenceRead
 from goalpost.data.preferences import get_with as preferences_with
 from goalpost.data.queries import query_all
+from goalpost.data.registry import registry_values
 from goalpost.data.transactions import Transaction, TransactionContended, TransactionRefused
 from goalpost.domain.goals import Goal, GoalStatus, GoalType
 from goalpost.domain.progress import ProgressEntry

@@ -28,11 +28,11 @@ from goalpost.data.client import client, is_condition_failure
 from goalpost.data.codec import Item, deserialize, key, serialize, serialize_value, strip_keys
 from goalpost.data.expressions import counter_change, set_or_remove
 from goalpost.data.pagination import owned_page
-from goalpost.data.portfolio import holding_added, holding_removed, with_holding_removed
 from goalpost.data.preferences import PreferenceRead
 from goalpost.data.preferences import get_with as preferences_with
 from goalpost.data.prices import symbol_count_update
 from goalpost.data.queries import query_all
+from goalpost.data.registry import holding_added, holding_removed, with_holding_removed
 from goalpost.data.transactions import Transaction, TransactionRefused
 from goalpost.domain.clock import iso
 from goalpost.domain.performance import ALL_STRATEGIES, STAT_FIELDS, StrategyStats, contribution

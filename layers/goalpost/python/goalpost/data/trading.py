@@ -16,10 +16,10 @@ from decimal import Decimal
 from typing import Any
 
 from goalpost.data import keys
+from goalpost.data.cash import read_for_valuation
 from goalpost.data.client import client
 from goalpost.data.codec import Item, deserialize, key, serialize, serialize_value, strip_keys
 from goalpost.data.pagination import owned_page
-from goalpost.data.portfolio import read_for_valuation
 from goalpost.data.preferences import PreferenceRead, from_item, prefs_key
 from goalpost.data.queries import query_all
 from goalpost.data.transactions import Transaction, TransactionRefused

@@ -17,7 +17,7 @@ from typing import Any
 
 from goalpost import aws
 from goalpost.data import keys
-from goalpost.data import portfolio as portfolio_store
+from goalpost.data import registry as registry_store
 from goalpost.data.batches import batches
 from goalpost.domain.charts import slot_of
 from goalpost.domain.clock import iso, parse_iso
@@ -45,7 +45,7 @@ def send_messages(queue_url: str, bodies: Sequence[str]) -> int:
 def queue_users(queue_url: str, moment: datetime) -> dict[str, Any]:
     """Every registered user (and their cash), in messages of ``USERS_PER_MESSAGE``, all for ``moment``."""
     table = get_settings().data_table_name
-    users = [user for shard in range(keys.USER_SHARDS) for user in portfolio_store.registered_users(table, shard)]
+    users = [user for shard in range(keys.USER_SHARDS) for user in registry_store.registered_users(table, shard)]
     bodies = [
         json.dumps(
             {

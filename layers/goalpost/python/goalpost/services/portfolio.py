@@ -7,8 +7,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from goalpost.data import portfolio as portfolio_store
+from goalpost.data import cash as cash_store
 from goalpost.data import positions as position_store
+from goalpost.data import snapshots as snapshot_store
 from goalpost.domain.charts import Point, Timeframe, bucket_points, window
 from goalpost.domain.clock import parse_iso, utc_now
 from goalpost.domain.money import HUNDRED, ZERO
@@ -21,18 +22,18 @@ def _data() -> str:
 
 
 def cash(user_id: str) -> Decimal:
-    return portfolio_store.get_cash(_data(), user_id)
+    return cash_store.get_cash(_data(), user_id)
 
 
 def set_cash(user_id: str, amount: Decimal) -> Decimal:
-    portfolio_store.set_cash(_data(), user_id, amount, utc_now())
+    cash_store.set_cash(_data(), user_id, amount, utc_now())
     return amount
 
 
 def current(user_id: str, now: datetime | None = None) -> PortfolioValue:
     """Open positions (one Query), then their prices and the cash together (one BatchGetItem per 100 keys)."""
     positions = position_store.open_positions(_data(), user_id)
-    reads = portfolio_store.read_for_valuation(
+    reads = cash_store.read_for_valuation(
         _data(), get_settings().system_table_name, user_id, {p.symbol for p in positions}
     )
     return value_portfolio(positions, reads.prices, reads.cash, now or utc_now())
@@ -54,9 +55,9 @@ def performance(user_id: str, timeframe: Timeframe, now: datetime | None = None)
     points (one Query), the bucket still in progress from the latest snapshot, and the live value now."""
     moment = now or utc_now()
     span = window(timeframe, moment)
-    rows = portfolio_store.tier_points(_data(), user_id, span.tier, span.start, moment)
+    rows = snapshot_store.tier_points(_data(), user_id, span.tier, span.start, moment)
     snapshots = [Point(parse_iso(str(row["sk"])), Decimal(row["total_value"])) for row in rows]
-    latest = portfolio_store.latest_snapshot(_data(), user_id)
+    latest = snapshot_store.latest_snapshot(_data(), user_id)
     if latest is not None:
         snapshots.append(Point(parse_iso(str(latest["sk"])), Decimal(latest["total_value"])))
     points = bucket_points(
@@ -74,4 +75,4 @@ def performance(user_id: str, timeframe: Timeframe, now: datetime | None = None)
 def snapshots(
     user_id: str, *, start: datetime | None, end: datetime | None, limit: int, next_token: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
-    return portfolio_store.snapshots_page(_data(), user_id, start=start, end=end, limit=limit, next_token=next_token)
+    return snapshot_store.snapshots_page(_data(), user_id, start=start, end=end, limit=limit, next_token=next_token)

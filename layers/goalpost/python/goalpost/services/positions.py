@@ -7,9 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 from goalpost import retry
-from goalpost.data import portfolio as portfolio_store
 from goalpost.data import positions as position_store
 from goalpost.data import prices as price_store
+from goalpost.data import snapshots as snapshot_store
 from goalpost.data.positions import NotOpen
 from goalpost.data.preferences import PreferenceRead
 from goalpost.domain.alerts import AlertType, NewAlert
@@ -206,7 +206,7 @@ def performance(user_id: str, strategy: str | None) -> tuple[Metrics, dict[str, 
     portfolio points for the drawdown."""
     data = _tables()[0]
     aggregates = position_store.strategy_stats(data, user_id)
-    points = portfolio_store.tier_points(data, user_id, Tier.DAILY, None, utc_now())
+    points = snapshot_store.tier_points(data, user_id, Tier.DAILY, None, utc_now())
     drawdown = max_drawdown_percent([Decimal(p["total_value"]) for p in points])
     chosen = aggregates.get(strategy or ALL_STRATEGIES, StrategyStats())
     by_strategy = {name: metrics(stats, name) for name, stats in sorted(aggregates.items()) if name != ALL_STRATEGIES}

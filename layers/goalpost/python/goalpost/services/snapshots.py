@@ -16,9 +16,10 @@ from functools import cache
 from typing import Any, cast
 
 from goalpost.data import keys
-from goalpost.data import portfolio as portfolio_store
 from goalpost.data import positions as position_store
 from goalpost.data import prices as price_store
+from goalpost.data import registry as registry_store
+from goalpost.data import snapshots as snapshot_store
 from goalpost.domain.charts import Tier, tiers_closed_by
 from goalpost.domain.clock import utc_now
 from goalpost.domain.markets import OpenMarkets, Routes, parse_routes
@@ -52,7 +53,7 @@ def _snapshot(value: PortfolioValue, slot: datetime, now: datetime) -> dict[str,
     }
 
 
-def value_of(owner: portfolio_store.Owner, prices: Mapping[str, CachedPrice], now: datetime) -> PortfolioValue:
+def value_of(owner: registry_store.Owner, prices: Mapping[str, CachedPrice], now: datetime) -> PortfolioValue:
     """The owner's portfolio valued as ``GET /portfolio/current`` values it. ``value_portfolio`` reads a
     position's symbol, side, quantity, entry price and cost basis, all of which a registry holding has."""
     return value_portfolio(cast("list[Position]", owner.positions), prices, owner.cash, now)
@@ -63,7 +64,7 @@ def _routes(text: str) -> Routes:
     return parse_routes(text)
 
 
-def due(owner: portfolio_store.Owner, markets: OpenMarkets, closes_day: bool) -> bool:
+def due(owner: registry_store.Owner, markets: OpenMarkets, closes_day: bool) -> bool:
     """Whether a scheduled run records the owner's portfolio in a slot: while any of its markets trades (a
     crypto holding: always; cash alone goes by the US session), and in each day's last slot (``closes_day``:
     the daily charts' point) whatever the markets do. A portfolio of US stocks and cash does not change while
@@ -80,7 +81,7 @@ def snapshot_shard(slot: datetime, shard: int, now: datetime, *, trading_only: b
     ``due`` in the slot), valued at the shard's prices (read once) and recorded for ``slot``, 25 snapshots a
     BatchWriteItem, several at a time."""
     settings = get_settings()
-    owners = portfolio_store.registry_shard(settings.data_table_name, shard)
+    owners = registry_store.registry_shard(settings.data_table_name, shard)
     held = [owner for owner in owners if owner.holdings or owner.cash != 0]
     if trading_only:
         markets, closes_day = OpenMarkets(_routes(settings.price_routes), slot), Tier.DAILY in tiers_closed_by(slot)
@@ -90,10 +91,10 @@ def snapshot_shard(slot: datetime, shard: int, now: datetime, *, trading_only: b
     symbols = {p.symbol for owner in valued for p in owner.holdings.values()}
     prices = price_store.get_prices(settings.system_table_name, symbols) if symbols else {}
     items = (
-        portfolio_store.snapshot_item(owner.user_id, slot, _snapshot(value_of(owner, prices, now), slot, now))
+        snapshot_store.snapshot_item(owner.user_id, slot, _snapshot(value_of(owner, prices, now), slot, now))
         for owner in valued
     )
-    writes = portfolio_store.put_snapshots(settings.data_table_name, items)
+    writes = snapshot_store.put_snapshots(settings.data_table_name, items)
     # The users the slot's run took up, summed over its shards (the coordinator once queued them one by one).
     metrics.add_metric(name="SnapshotUsersQueued", unit="Count", value=len(owners))
     metrics.add_metric(name="SnapshotsWritten", unit="Count", value=len(valued))
@@ -122,14 +123,14 @@ def handle_message(body: str) -> dict[str, Any]:
 def backfill_holdings(shards: Iterable[int] | None = None) -> dict[str, int]:
     """Once, after this version is first deployed over a table that already has OPEN positions: gives every
     registered user of ``shards`` (all by default) the holdings their profile lacks, one transaction a
-    position, conditional on its still being OPEN (``portfolio_store.backfill_holding``). Reads each user's
+    position, conditional on its still being OPEN (``registry_store.backfill_holding``). Reads each user's
     open positions, so it is no job to run on a schedule; running it again adds nothing."""
     table = get_settings().data_table_name
     users = added = 0
     for shard in range(keys.USER_SHARDS) if shards is None else shards:
-        for owner in portfolio_store.registry_shard(table, shard):
+        for owner in registry_store.registry_shard(table, shard):
             users += 1
             for position in position_store.open_positions(table, owner.user_id):
-                if position.id not in owner.holdings and portfolio_store.backfill_holding(table, position):
+                if position.id not in owner.holdings and registry_store.backfill_holding(table, position):
                     added += 1
     return {"users": users, "holdings_added": added}

@@ -1,0 +1,66 @@
+"""A user's cash in the data table (``USER#u / PROFILE``: ``cash_balance``), and the reads that value a
+portfolio: the cash and the cached prices together."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from goalpost.data import keys
+from goalpost.data.batches import batch_get_tables
+from goalpost.data.client import client
+from goalpost.data.codec import Item, deserialize, key, serialize_value
+from goalpost.data.prices import price_keys, prices_in
+from goalpost.data.registry import registry_values
+from goalpost.domain.money import ZERO
+from goalpost.domain.portfolio import CachedPrice
+
+
+@dataclass(frozen=True)
+class ValuationReads:
+    """What valuing a portfolio reads by key: the cached prices, the cash, and whatever else was asked."""
+
+    prices: dict[str, CachedPrice]
+    cash: Decimal
+    others: dict[tuple[str, str], Item]  # the other items found, by (pk, sk)
+
+
+def read_for_valuation(
+    table: str, system_table: str, user_id: str, symbols: Iterable[str], also: Sequence[dict[str, Any]] = ()
+) -> ValuationReads:
+    """The cached prices of ``symbols``, the user's cash and the ``also`` keys of the data table, read together:
+    one strongly consistent BatchGetItem per 100 keys in all, whichever table they are in."""
+    profile = key(keys.user_pk(user_id), keys.PROFILE_SK)
+    wanted = {table: [profile, *also], system_table: price_keys(symbols := set(symbols))}
+    found = batch_get_tables(wanted)
+    data = {(str(item["pk"]), str(item["sk"])): item for item in found[table]}
+    stored = data.pop((keys.user_pk(user_id), keys.PROFILE_SK), {})
+    prices = prices_in(found[system_table], symbols)
+    return ValuationReads(prices, Decimal(stored.get("cash_balance", ZERO)), data)
+
+
+def get_cash(table: str, user_id: str) -> Decimal:
+    response = client().get_item(
+        TableName=table,
+        Key=key(keys.user_pk(user_id), keys.PROFILE_SK),
+        ProjectionExpression="cash_balance",
+        ConsistentRead=True,
+    )
+    raw = response.get("Item")
+    return Decimal(deserialize(raw).get("cash_balance", ZERO)) if raw else ZERO
+
+
+def set_cash(table: str, user_id: str, amount: Decimal, now: datetime) -> None:
+    client().update_item(
+        TableName=table,
+        Key=key(keys.user_pk(user_id), keys.PROFILE_SK),
+        UpdateExpression="SET cash_balance = :cash, cash_updated_at = :now, gsi3pk = :registry, gsi3sk = :user",
+        ExpressionAttributeValues={
+            ":cash": serialize_value(amount),
+            ":now": serialize_value(now),
+            **registry_values(user_id),
+        },
+    )

@@ -1,0 +1,52 @@
+"""The registry's holdings codec: an OPEN position as one attribute of its owner's ``USER#u / PROFILE`` item
+(see ``data.registry``), ``h_<position id>`` = ``<symbol>|<L|S>|<quantity>|<entry price>``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from goalpost.domain.positions import Position, PositionStatus, Side
+
+# One top-level attribute of the PROFILE item per OPEN position: ``h_<position id>`` = ``<symbol>|<side>|
+# <quantity>|<entry price>`` (side ``L`` or ``S``; the Decimals' own text, so exact both ways). That is all
+# ``domain.portfolio.value_portfolio`` reads of a position (fees and leverage are not part of its value), in
+# ~50 bytes: a profile with 5 holdings stays well under 1 KB.
+HOLDING_PREFIX = "h_"
+HOLDING_SEPARATOR = "|"
+_SIDE_CODES = {Side.LONG: "L", Side.SHORT: "S"}
+_SIDES = {code: side for side, code in _SIDE_CODES.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class HeldPosition:
+    """An OPEN position as the registry holds it: what valuing it reads (``value_portfolio``), nothing else."""
+
+    symbol: str
+    side: Side
+    quantity: Decimal
+    entry_price: Decimal
+
+    @property
+    def cost_basis(self) -> Decimal:
+        return self.quantity * self.entry_price
+
+
+def holding_name(position_id: str) -> str:
+    return f"{HOLDING_PREFIX}{position_id}"
+
+
+def encode_holding(position: Position | HeldPosition) -> str:
+    code = _SIDE_CODES[Side(position.side)]
+    return HOLDING_SEPARATOR.join((position.symbol, code, str(position.quantity), str(position.entry_price)))
+
+
+def decode_holding(value: str) -> HeldPosition:
+    symbol, side, quantity, entry_price = value.rsplit(HOLDING_SEPARATOR, 3)
+    return HeldPosition(symbol, _SIDES[side], Decimal(quantity), Decimal(entry_price))
+
+
+def holdings_of(positions: Iterable[Position]) -> dict[str, str]:
+    """The profile attributes that hold ``positions`` (the OPEN ones), as stored: for seeding a registry."""
+    return {holding_name(p.id): encode_holding(p) for p in positions if p.status == PositionStatus.OPEN}

@@ -1,0 +1,167 @@
+"""The users registry in the data table.
+
+- ``USER#u / PROFILE``: gsi3 ``USERS#<shard>`` / ``USER#u`` once the user has a portfolio (cash set, a
+  position opened, a goal created): the registry the snapshot job reads, a shard at a time. It also holds the
+  user's OPEN positions, one attribute each (``data.holdings``), set in the transaction that opens the
+  position and removed in the one that closes or deletes it, so the registry alone values every portfolio:
+  the snapshot job reads no position.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from goalpost.data import keys
+from goalpost.data.attributes import from_attribute
+from goalpost.data.client import client
+from goalpost.data.codec import key
+from goalpost.data.holdings import HOLDING_PREFIX, HeldPosition, decode_holding, encode_holding, holding_name
+from goalpost.data.queries import query_all
+from goalpost.data.transactions import Transaction, TransactionRefused
+from goalpost.domain.money import ZERO
+from goalpost.domain.positions import Position, PositionStatus
+
+
+def registry_values(user_id: str) -> dict[str, Any]:
+    return {
+        ":registry": {"S": keys.users_registry_pk(keys.shard_of(user_id, keys.USER_SHARDS))},
+        ":user": {"S": keys.user_pk(user_id)},
+    }
+
+
+_HOLDING = "#holding"
+# REMOVE as the keyword of an update expression's clause (not inside a ``:value`` or ``#name`` placeholder).
+_REMOVE_CLAUSE = re.compile(r"(?<![\w:#])REMOVE(?!\w)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Owner:
+    """A registered user as the registry holds them: cash, and the OPEN positions by position id."""
+
+    user_id: str
+    cash: Decimal
+    holdings: dict[str, HeldPosition]
+
+    @property
+    def positions(self) -> list[HeldPosition]:
+        """The open positions in position-id order (the order the positions index returns them in)."""
+        return [self.holdings[position_id] for position_id in sorted(self.holdings)]
+
+
+def holding_added(table: str, position: Position) -> dict[str, Any]:
+    """The transaction item of opening ``position``: the owner in the registry (idempotent) with the new
+    holding."""
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": key(keys.user_pk(position.user_id), keys.PROFILE_SK),
+            "UpdateExpression": f"SET gsi3pk = :registry, gsi3sk = :user, {_HOLDING} = :holding",
+            "ExpressionAttributeNames": {_HOLDING: holding_name(position.id)},
+            "ExpressionAttributeValues": {
+                **registry_values(position.user_id),
+                ":holding": {"S": encode_holding(position)},
+            },
+        }
+    }
+
+
+def holding_removed(table: str, position: Position) -> dict[str, Any]:
+    """The transaction item that takes an OPEN position's holding off its owner's profile (closing or deleting
+    it); the owner stays in the registry."""
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": key(keys.user_pk(position.user_id), keys.PROFILE_SK),
+            "UpdateExpression": f"REMOVE {_HOLDING}",
+            "ExpressionAttributeNames": {_HOLDING: holding_name(position.id)},
+        }
+    }
+
+
+def with_holding_removed(table: str, position: Position, items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``items`` (transaction items) and the removal of ``position``'s holding. A transaction may touch an item
+    only once, so when ``items`` already update the owner's profile (a close's alert counts itself there) the
+    removal joins that update; otherwise it is one more item (``holding_removed``)."""
+    removal = holding_removed(table, position)["Update"]
+    result = list(items)
+    for n, item in enumerate(result):
+        update = item.get("Update")
+        if update is None or update["TableName"] != table or update["Key"] != removal["Key"]:
+            continue
+        names = update.get("ExpressionAttributeNames", {})
+        if _HOLDING in names:
+            raise ValueError(f"the profile update already uses the name placeholder {_HOLDING}")
+        expression = update["UpdateExpression"]
+        clause = _REMOVE_CLAUSE.search(expression)
+        if clause is None:
+            expression = f"{expression} REMOVE {_HOLDING}"
+        else:
+            expression = f"{expression[: clause.end()]} {_HOLDING},{expression[clause.end() :]}"
+        merged = {
+            **update,
+            "UpdateExpression": expression,
+            "ExpressionAttributeNames": {**names, **removal["ExpressionAttributeNames"]},
+        }
+        result[n] = {"Update": merged}
+        return result
+    return [*result, {"Update": removal}]
+
+
+def registered_users(table: str, shard: int) -> list[tuple[str, Decimal]]:
+    """The (user, cash) of every registered user of one registry shard."""
+    items = query_all(table=table, partition=keys.users_registry_pk(shard), sort_prefix="USER#", index="gsi3")
+    return [(str(item["pk"]).removeprefix("USER#"), Decimal(item.get("cash_balance", ZERO))) for item in items]
+
+
+def registry_shard(table: str, shard: int) -> list[Owner]:
+    """Every registered user of one registry shard, with their cash and open positions: one Query of the
+    shard's index partition (paged, 1 MB a page), nothing else. The index is read eventually consistent, as
+    every index is: a position opened or closed a moment ago may not be seen yet."""
+    paginator = client().get_paginator("query")
+    pages = paginator.paginate(
+        TableName=table,
+        IndexName="gsi3",
+        KeyConditionExpression="gsi3pk = :registry",
+        ExpressionAttributeValues={":registry": {"S": keys.users_registry_pk(shard)}},
+    )
+    return [_owner(raw) for page in pages for raw in page.get("Items", [])]
+
+
+def _owner(raw: dict[str, Any]) -> Owner:
+    """A registry item, as DynamoDB returns it, read for its user, cash and holdings only."""
+    cash = raw.get("cash_balance")
+    return Owner(
+        user_id=str(raw["pk"]["S"]).removeprefix("USER#"),
+        cash=Decimal(from_attribute(cash)) if cash else ZERO,
+        holdings={
+            name.removeprefix(HOLDING_PREFIX): decode_holding(value["S"])
+            for name, value in raw.items()
+            if name.startswith(HOLDING_PREFIX)
+        },
+    )
+
+
+def backfill_holding(table: str, position: Position) -> bool:
+    """Gives an OPEN position stored before the registry held positions its holding, in one transaction with a
+    check that it is still OPEN: a close or delete committed before fails the check (False), and one committed
+    after removes the holding again. Whether it was added."""
+    check = {
+        "ConditionCheck": {
+            "TableName": table,
+            "Key": key(keys.user_pk(position.user_id), keys.position_sk(position.id)),
+            "ConditionExpression": "#status = :open",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": {":open": {"S": PositionStatus.OPEN.value}},
+        }
+    }
+    try:
+        Transaction().add(check, role="still_open").add(holding_added(table, position), role="holding").write()
+    except TransactionRefused as refused:
+        if "still_open" in refused.failed_roles:
+            return False
+        raise
+    return True
