@@ -8,7 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from goalpost.data import portfolio as portfolio_store
+from goalpost.data import cash as cash_store
 from goalpost.data import positions as position_store
 from goalpost.domain.budget import BudgetSnapshot, Debt
 from goalpost.domain.clock import utc_now
@@ -44,7 +44,7 @@ def demo_entry(symbol: str, offset: str) -> Decimal:
 def seed_portfolio(user_id: str) -> None:
     settings = get_settings()
     now = utc_now()
-    portfolio_store.set_cash(settings.data_table_name, user_id, Decimal("5000"), now)
+    cash_store.set_cash(settings.data_table_name, user_id, Decimal("5000"), now)
     for symbol, side, quantity, offset in DEMO_POSITIONS:
         entry = demo_entry(symbol, offset)
         position = Position.opened(user_id, symbol, Decimal(quantity), entry, now, side=side)

@@ -147,7 +147,8 @@ def snapshot_plan(profile: str) -> dict[str, float]:
     (``services.snapshots.due``, the declared price routes): the slots it records, the item writes they make
     (a slot that closes a coarser tier is also written to that tier's index: ``tiers_closed_by``), and the
     item copies kept at the month's end (each slot until its coarsest tier's ``expires_at``)."""
-    from goalpost.data.portfolio import HeldPosition, Owner
+    from goalpost.data.holdings import HeldPosition
+    from goalpost.data.registry import Owner
     from goalpost.domain.charts import SLOT, Tier, expires_at, tiers_closed_by
     from goalpost.domain.markets import OpenMarkets, parse_routes
     from goalpost.domain.positions import Side

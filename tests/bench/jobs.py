@@ -175,7 +175,7 @@ def seed_portfolios(symbols: int, users: int, per_user: int, now: datetime) -> l
     """Active symbols, and users with cash and open positions in the registry the snapshot job pages."""
     from goalpost.data import keys
     from goalpost.data.codec import serialize
-    from goalpost.data.portfolio import holdings_of
+    from goalpost.data.holdings import holdings_of
     from goalpost.data.positions import position_item
     from goalpost.data.prices import set_symbol_counts
     from goalpost.domain.positions import Position

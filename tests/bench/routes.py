@@ -40,9 +40,9 @@ from goalpost.data.alerts import alert_item
 from goalpost.data.batches import batch_write
 from goalpost.data.codec import Item, serialize
 from goalpost.data.goals import goal_item, progress_item
-from goalpost.data.portfolio import snapshot_item
 from goalpost.data.positions import MAX_OPEN_PER_USER, position_item
 from goalpost.data.prices import put_prices, set_symbol_counts
+from goalpost.data.snapshots import snapshot_item
 from goalpost.domain.alerts import EVENT_CHANNEL, IN_APP_CHANNEL, SEVERITY, Alert, AlertType
 from goalpost.domain.budget import BudgetSnapshot
 from goalpost.domain.funding import MAX_LINKS_PER_GOAL, FundingSource
