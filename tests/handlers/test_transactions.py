@@ -134,6 +134,17 @@ def test_adding_an_item_in_front_still_names_the_same_failed_role(aws: LocalAws)
     assert refused.value.failed_roles == frozenset({"position"})
 
 
+def test_writing_unless_refused_by_a_role_answers_only_for_that_role(aws: LocalAws) -> None:
+    Transaction().add(put_new("TAKEN"), role="setup").write()
+    assert Transaction().add(put_new("NEW"), role="a").write_unless_refused_by("a")
+    taken_and_other = Transaction().add(put_new("TAKEN"), role="a").add(put_new("OTHER"), role="b")
+    assert not taken_and_other.write_unless_refused_by("a")
+    assert not stored("OTHER")
+    with pytest.raises(TransactionRefused) as refused:
+        taken_and_other.write_unless_refused_by("b")
+    assert refused.value.failed_roles == frozenset({"a"})
+
+
 def test_at_most_the_limit_of_items() -> None:
     transaction = Transaction().add_all((put_new(f"I{n}") for n in range(TRANSACTION_LIMIT)), role="item")
     assert len(transaction) == TRANSACTION_LIMIT

@@ -150,13 +150,7 @@ def to_alert(item: Item) -> Alert:
 
 def store(table: str, write: AlertWrite) -> bool:
     """Stores one alert on its own; False when the same alert was raised before."""
-    try:
-        add_alerts(Transaction(), [write]).write()
-    except TransactionRefused as refused:
-        if raised_before(refused, [write]):
-            return False
-        raise
-    return True
+    return add_alerts(Transaction(), [write]).write_unless_refused_by(_guard_role(write))
 
 
 def get(table: str, user_id: str, alert_id: str) -> Alert | None:
@@ -226,13 +220,7 @@ def mark_read(table: str, user_id: str, alert_id: str, now: datetime) -> bool:
             "ExpressionAttributeValues": {":minus_one": {"N": "-1"}},
         }
     }
-    try:
-        Transaction().add(read, role="alert").add(uncount, role="unread_alerts").write()
-    except TransactionRefused as refused:
-        if "alert" in refused.failed_roles:
-            return False
-        raise
-    return True
+    return Transaction().add(read, role="alert").add(uncount, role="unread_alerts").write_unless_refused_by("alert")
 
 
 def delivered_update(table: str, alert: Alert, now: datetime, channels: list[str]) -> dict[str, Any]:

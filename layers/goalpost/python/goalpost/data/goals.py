@@ -273,12 +273,8 @@ def create(table: str, goal: Goal) -> None:
         }
     }
     put = GoalWrite(goal, expected_version=None).items(table)[0]
-    try:
-        Transaction().add(put, role="goal").add(profile, role="goal_count").write()
-    except TransactionRefused as refused:
-        if "goal_count" in refused.failed_roles:
-            raise TooManyGoals from refused
-        raise
+    if not Transaction().add(put, role="goal").add(profile, role="goal_count").write_unless_refused_by("goal_count"):
+        raise TooManyGoals
 
 
 def delete(table: str, user_id: str, goal_id: str) -> bool:
@@ -298,9 +294,6 @@ def delete(table: str, user_id: str, goal_id: str) -> bool:
             "ExpressionAttributeValues": uncounted,
         }
     }
-    try:
-        Transaction().add(removal, role="goal").add(uncount_update, role="goal_count").write()
-    except TransactionRefused as refused:
-        if "goal" not in refused.failed_roles:
-            raise  # else a concurrent delete finished it first
+    # Refused by the goal: a concurrent delete finished it first.
+    Transaction().add(removal, role="goal").add(uncount_update, role="goal_count").write_unless_refused_by("goal")
     return True

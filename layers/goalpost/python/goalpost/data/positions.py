@@ -33,7 +33,7 @@ from goalpost.data.preferences import get_with as preferences_with
 from goalpost.data.prices import symbol_count_update
 from goalpost.data.queries import query_all
 from goalpost.data.registry import holding_added, holding_removed, with_holding_removed
-from goalpost.data.transactions import Transaction, TransactionRefused
+from goalpost.data.transactions import Transaction
 from goalpost.domain.clock import iso
 from goalpost.domain.performance import ALL_STRATEGIES, STAT_FIELDS, StrategyStats, contribution
 from goalpost.domain.positions import Position, PositionStatus, Side, deadline, triggers
@@ -117,12 +117,8 @@ def open_position(table: str, system_table: str, position: Position) -> None:
         .add(holding_added(table, position), role="holding")
         .add(_open_count_update(table, position.user_id, +1), role="open_count")
     )
-    try:
-        transaction.write()
-    except TransactionRefused as refused:
-        if "open_count" in refused.failed_roles:
-            raise TooManyOpen from refused
-        raise
+    if not transaction.write_unless_refused_by("open_count"):
+        raise TooManyOpen
 
 
 def get(table: str, user_id: str, position_id: str) -> Position | None:
@@ -373,12 +369,8 @@ def close(
         .add(_month_item(table, position, +1), role="month")
         .add_all(with_holding_removed(table, position, transact_items(alerts)), role="alerts_and_holding")
     )
-    try:
-        transaction.write()
-    except TransactionRefused as refused:
-        if "position" in refused.failed_roles:
-            raise NotOpen from refused
-        raise
+    if not transaction.write_unless_refused_by("position"):
+        raise NotOpen
 
 
 def delete(table: str, system_table: str, position: Position) -> bool:
@@ -404,13 +396,7 @@ def delete(table: str, system_table: str, position: Position) -> bool:
     else:
         transaction.add_all(_stats_items(table, position, -1), role="stats")
         transaction.add(_month_item(table, position, -1), role="month")
-    try:
-        transaction.write()
-    except TransactionRefused as refused:
-        if "position" in refused.failed_roles:
-            return False
-        raise
-    return True
+    return transaction.write_unless_refused_by("position")
 
 
 def strategy_stats(table: str, user_id: str) -> dict[str, StrategyStats]:

@@ -21,7 +21,7 @@ from goalpost.data.client import client
 from goalpost.data.codec import key
 from goalpost.data.holdings import HOLDING_PREFIX, HeldPosition, decode_holding, encode_holding, holding_name
 from goalpost.data.queries import query_all
-from goalpost.data.transactions import Transaction, TransactionRefused
+from goalpost.data.transactions import Transaction
 from goalpost.domain.money import ZERO
 from goalpost.domain.positions import Position, PositionStatus
 
@@ -158,10 +158,5 @@ def backfill_holding(table: str, position: Position) -> bool:
             "ExpressionAttributeValues": {":open": {"S": PositionStatus.OPEN.value}},
         }
     }
-    try:
-        Transaction().add(check, role="still_open").add(holding_added(table, position), role="holding").write()
-    except TransactionRefused as refused:
-        if "still_open" in refused.failed_roles:
-            return False
-        raise
-    return True
+    transaction = Transaction().add(check, role="still_open").add(holding_added(table, position), role="holding")
+    return transaction.write_unless_refused_by("still_open")

@@ -22,7 +22,7 @@ from goalpost.data.codec import Item, deserialize, key, serialize, serialize_val
 from goalpost.data.pagination import owned_page
 from goalpost.data.preferences import PreferenceRead, from_item, prefs_key
 from goalpost.data.queries import query_all
-from goalpost.data.transactions import Transaction, TransactionRefused
+from goalpost.data.transactions import Transaction
 from goalpost.domain.portfolio import CachedPrice
 from goalpost.domain.trading import TradingGoal, TradingGoalType
 
@@ -107,11 +107,7 @@ def create_missing(table: str, user_id: str, missing: list[TradingGoal]) -> bool
     """Stores default goals that do not exist yet, all in one request, each only if it is still missing. False
     (and nothing written) when a concurrent first use created one of them first: read them again."""
     transaction = Transaction().add_all((create_put(table, user_id, goal) for goal in missing), role="missing_goal")
-    try:
-        transaction.write()
-    except TransactionRefused:
-        return False
-    return True
+    return transaction.write_unless_refused_by("missing_goal")
 
 
 def history_put(table: str, user_id: str, goal: TradingGoal, day: date, variance: Decimal) -> dict[str, Any]:
@@ -177,11 +173,7 @@ def targets_change(
 
 def transact(items: list[dict[str, Any]]) -> bool:
     """Writes the items in one transaction; False (nothing written) when a goal it creates exists already."""
-    try:
-        Transaction().add_all(items, role="item").write()
-    except TransactionRefused:
-        return False
-    return True
+    return Transaction().add_all(items, role="item").write_unless_refused_by("item")
 
 
 def targets_page(table: str, user_id: str, *, limit: int, next_token: str | None) -> tuple[list[Item], str | None]:

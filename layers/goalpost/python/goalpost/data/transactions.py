@@ -130,6 +130,17 @@ class Transaction:
                 raise TransactionRefused(failed) from error
             raise
 
+    def write_unless_refused_by(self, role: str) -> bool:
+        """Writes every item (see ``write``); False, with nothing written, when the condition of ``role``
+        failed. Any other refusal raises ``TransactionRefused``."""
+        try:
+            self.write()
+        except TransactionRefused as refused:
+            if role in refused.failed_roles:
+                return False
+            raise
+        return True
+
     @staticmethod
     def _retried(error: ClientError) -> bool:
         codes = _cancellation_codes(error)
