@@ -135,28 +135,27 @@ def history(table: str, user_id: str, goal_type: TradingGoalType, since: date) -
     return [strip_keys(item) for item in items]
 
 
-def set_start_value(table: str, user_id: str, month_id: str, value: Decimal) -> Decimal:
-    """The month's start value: ``value`` if none is stored yet, else the stored one (never overwritten)."""
+def _update_month(table: str, user_id: str, month_id: str, expression: str, value: Decimal) -> Item:
+    """Updates the month's item with ``expression`` (its one value is ``:value``); its figures after."""
     response = client().update_item(
         TableName=table,
-        Key=key(keys.user_pk(user_id), keys.month_sk(month_id)),
-        UpdateExpression="SET start_value = if_not_exists(start_value, :value)",
+        Key=month_key(user_id, month_id),
+        UpdateExpression=expression,
         ExpressionAttributeValues={":value": serialize_value(value)},
         ReturnValues="ALL_NEW",
     )
-    return Decimal(deserialize(response["Attributes"])["start_value"])
+    return deserialize(response["Attributes"])
+
+
+def set_start_value(table: str, user_id: str, month_id: str, value: Decimal) -> Decimal:
+    """The month's start value: ``value`` if none is stored yet, else the stored one (never overwritten)."""
+    month = _update_month(table, user_id, month_id, "SET start_value = if_not_exists(start_value, :value)", value)
+    return Decimal(month["start_value"])
 
 
 def add_profit(table: str, user_id: str, month_id: str, profit: Decimal) -> Item:
     """Adds a recorded profit (negative: a loss) to the month; returns the month's figures after it."""
-    response = client().update_item(
-        TableName=table,
-        Key=key(keys.user_pk(user_id), keys.month_sk(month_id)),
-        UpdateExpression="ADD recorded_profit :profit",
-        ExpressionAttributeValues={":profit": serialize_value(profit)},
-        ReturnValues="ALL_NEW",
-    )
-    return deserialize(response["Attributes"])
+    return _update_month(table, user_id, month_id, "ADD recorded_profit :value", profit)
 
 
 def targets_change(
