@@ -15,8 +15,8 @@ from typing import Any
 
 from goalpost.data import keys
 from goalpost.data.batches import batch_write
-from goalpost.data.client import client
-from goalpost.data.codec import Item, deserialize, key, serialize, serialize_value, strip_keys
+from goalpost.data.client import get_item
+from goalpost.data.codec import Item, key, serialize, serialize_value, strip_keys
 from goalpost.data.pagination import owned_page
 from goalpost.data.transactions import Transaction, TransactionRefused
 from goalpost.domain.alerts import Alert, AlertType, NewAlert
@@ -154,11 +154,8 @@ def store(table: str, write: AlertWrite) -> bool:
 
 
 def get(table: str, user_id: str, alert_id: str) -> Alert | None:
-    response = client().get_item(
-        TableName=table, Key=key(keys.user_pk(user_id), keys.alert_sk(alert_id)), ConsistentRead=True
-    )
-    raw = response.get("Item")
-    return to_alert(deserialize(raw)) if raw else None
+    item = get_item(table, key(keys.user_pk(user_id), keys.alert_sk(alert_id)))
+    return None if item is None else to_alert(item)
 
 
 def list_page(
@@ -237,13 +234,8 @@ def delivered_update(table: str, alert: Alert, now: datetime, channels: list[str
 
 
 def unread_count(table: str, user_id: str) -> int:
-    response = client().get_item(
-        TableName=table,
-        Key=key(keys.user_pk(user_id), keys.PROFILE_SK),
-        ProjectionExpression="unread_alerts",
-    )
-    raw = response.get("Item")
-    return max(0, int(deserialize(raw).get("unread_alerts", 0))) if raw else 0
+    item = get_item(table, key(keys.user_pk(user_id), keys.PROFILE_SK), projection="unread_alerts", consistent=False)
+    return max(0, int(item.get("unread_alerts", 0))) if item else 0
 
 
 def _unconditional_puts(items: list[dict[str, Any]]) -> bool:

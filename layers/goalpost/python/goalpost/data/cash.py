@@ -11,8 +11,8 @@ from typing import Any
 
 from goalpost.data import keys
 from goalpost.data.batches import batch_get_tables
-from goalpost.data.client import client
-from goalpost.data.codec import Item, deserialize, key, serialize_value
+from goalpost.data.client import client, get_item
+from goalpost.data.codec import Item, key, serialize_value
 from goalpost.data.prices import price_keys, prices_in
 from goalpost.data.registry import registry_values
 from goalpost.domain.money import ZERO
@@ -43,14 +43,8 @@ def read_for_valuation(
 
 
 def get_cash(table: str, user_id: str) -> Decimal:
-    response = client().get_item(
-        TableName=table,
-        Key=key(keys.user_pk(user_id), keys.PROFILE_SK),
-        ProjectionExpression="cash_balance",
-        ConsistentRead=True,
-    )
-    raw = response.get("Item")
-    return Decimal(deserialize(raw).get("cash_balance", ZERO)) if raw else ZERO
+    item = get_item(table, key(keys.user_pk(user_id), keys.PROFILE_SK), projection="cash_balance")
+    return Decimal(item.get("cash_balance", ZERO)) if item else ZERO
 
 
 def set_cash(table: str, user_id: str, amount: Decimal, now: datetime) -> None:

@@ -1,4 +1,4 @@
-"""The low-level DynamoDB client the repositories share, and how its errors read."""
+"""The low-level DynamoDB client the repositories share, how its errors read, and one item read by key."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from goalpost import aws
+from goalpost.data.codec import Item, deserialize
 
 
 def client() -> Any:
@@ -19,3 +20,17 @@ def error_code(error: ClientError) -> str:
 
 def is_condition_failure(error: ClientError) -> bool:
     return error_code(error) == "ConditionalCheckFailedException"
+
+
+def get_item(
+    table: str, item_key: dict[str, Any], *, projection: str | None = None, consistent: bool = True
+) -> Item | None:
+    """The item at ``item_key`` (only the ``projection`` attributes when given), None when there is none; a
+    strongly consistent GetItem unless ``consistent`` is False."""
+    request: dict[str, Any] = {"TableName": table, "Key": item_key}
+    if projection is not None:
+        request["ProjectionExpression"] = projection
+    if consistent:
+        request["ConsistentRead"] = True
+    raw = client().get_item(**request).get("Item")
+    return deserialize(raw) if raw else None

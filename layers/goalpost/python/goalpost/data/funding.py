@@ -13,8 +13,8 @@ from typing import Any
 from goalpost import retry
 from goalpost.data import goals as goal_store
 from goalpost.data import keys
-from goalpost.data.client import client
-from goalpost.data.codec import deserialize, key, serialize, serialize_value, strip_keys
+from goalpost.data.client import get_item
+from goalpost.data.codec import key, serialize, serialize_value, strip_keys
 from goalpost.data.expressions import counter_change
 from goalpost.data.goals import NOT_DELETING
 from goalpost.data.pagination import partition_page
@@ -105,13 +105,8 @@ def _with_retries(action: Any) -> Any:
 
 
 def get(table: str, user_id: str, goal_id: str, account_id: str) -> FundingSource | None:
-    response = client().get_item(
-        TableName=table,
-        Key=key(keys.goal_children_pk(user_id, goal_id), keys.funding_sk(account_id)),
-        ConsistentRead=True,
-    )
-    raw = response.get("Item")
-    return to_source(deserialize(raw)) if raw else None
+    item = get_item(table, key(keys.goal_children_pk(user_id, goal_id), keys.funding_sk(account_id)))
+    return None if item is None else to_source(item)
 
 
 def link(table: str, user_id: str, goal_id: str, source: FundingSource) -> None:

@@ -22,8 +22,8 @@ from botocore.exceptions import ClientError
 from goalpost.data import keys
 from goalpost.data.alerts import AlertWrite, add_alerts, items_needed, write_once_each
 from goalpost.data.batches import batch_get, delete_partition
-from goalpost.data.client import client, is_condition_failure
-from goalpost.data.codec import Item, deserialize, key, serialize, strip_keys
+from goalpost.data.client import client, get_item, is_condition_failure
+from goalpost.data.codec import Item, key, serialize, strip_keys
 from goalpost.data.expressions import counter_change, set_or_remove
 from goalpost.data.pagination import owned_page
 from goalpost.data.preferences import PreferenceRead
@@ -121,11 +121,7 @@ def _live(item: Item | None) -> Goal | None:
 
 
 def get(table: str, user_id: str, goal_id: str) -> Goal | None:
-    response = client().get_item(
-        TableName=table, Key=key(keys.user_pk(user_id), keys.goal_sk(goal_id)), ConsistentRead=True
-    )
-    raw = response.get("Item")
-    return _live(deserialize(raw)) if raw else None
+    return _live(get_item(table, key(keys.user_pk(user_id), keys.goal_sk(goal_id))))
 
 
 def get_with_preferences(table: str, user_id: str, goal_id: str) -> tuple[Goal | None, PreferenceRead]:

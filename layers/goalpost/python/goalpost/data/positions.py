@@ -24,8 +24,8 @@ from botocore.exceptions import ClientError
 
 from goalpost.data import keys
 from goalpost.data.alerts import AlertWrite, transact_items
-from goalpost.data.client import client, is_condition_failure
-from goalpost.data.codec import Item, deserialize, key, serialize, serialize_value, strip_keys
+from goalpost.data.client import client, get_item, is_condition_failure
+from goalpost.data.codec import Item, key, serialize, serialize_value, strip_keys
 from goalpost.data.expressions import counter_change, set_or_remove
 from goalpost.data.pagination import owned_page
 from goalpost.data.preferences import PreferenceRead
@@ -122,11 +122,8 @@ def open_position(table: str, system_table: str, position: Position) -> None:
 
 
 def get(table: str, user_id: str, position_id: str) -> Position | None:
-    response = client().get_item(
-        TableName=table, Key=key(keys.user_pk(user_id), keys.position_sk(position_id)), ConsistentRead=True
-    )
-    raw = response.get("Item")
-    return to_position(deserialize(raw)) if raw else None
+    item = get_item(table, key(keys.user_pk(user_id), keys.position_sk(position_id)))
+    return None if item is None else to_position(item)
 
 
 def get_with_preferences(table: str, user_id: str, position_id: str) -> tuple[Position | None, PreferenceRead]:
@@ -411,8 +408,5 @@ def strategy_stats(table: str, user_id: str) -> dict[str, StrategyStats]:
 
 
 def month_realized(table: str, user_id: str, when: datetime) -> Decimal:
-    response = client().get_item(
-        TableName=table, Key=key(keys.user_pk(user_id), keys.month_sk(when.strftime("%Y-%m"))), ConsistentRead=True
-    )
-    raw = response.get("Item")
-    return Decimal(deserialize(raw).get("realized_pnl", 0)) if raw else Decimal(0)
+    item = get_item(table, key(keys.user_pk(user_id), keys.month_sk(when.strftime("%Y-%m"))))
+    return Decimal(item.get("realized_pnl", 0)) if item else Decimal(0)

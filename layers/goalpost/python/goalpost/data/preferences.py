@@ -11,8 +11,8 @@ from typing import Any
 
 from goalpost.data import keys
 from goalpost.data.batches import batch_get
-from goalpost.data.client import client
-from goalpost.data.codec import Item, deserialize, key, strip_keys
+from goalpost.data.client import client, get_item
+from goalpost.data.codec import Item, key, strip_keys
 from goalpost.data.expressions import set_or_remove
 from goalpost.domain.preferences import Preferences
 
@@ -34,9 +34,7 @@ def from_item(raw: Item | None) -> PreferenceRead:
 
 
 def get(table: str, user_id: str) -> PreferenceRead:
-    response = client().get_item(TableName=table, Key=prefs_key(user_id), ConsistentRead=True)
-    raw = response.get("Item")
-    return from_item(deserialize(raw) if raw else None)
+    return from_item(get_item(table, prefs_key(user_id)))
 
 
 def get_with(table: str, user_id: str, other: dict[str, Any]) -> tuple[Item | None, PreferenceRead]:
