@@ -52,34 +52,31 @@ class Owner:
         return [self.holdings[position_id] for position_id in sorted(self.holdings)]
 
 
+def _holding_update(table: str, position: Position, expression: str) -> dict[str, Any]:
+    """An update of ``position``'s owner's profile whose ``expression`` names the holding ``#holding``."""
+    return {
+        "TableName": table,
+        "Key": key(keys.user_pk(position.user_id), keys.PROFILE_SK),
+        "UpdateExpression": expression,
+        "ExpressionAttributeNames": {_HOLDING: holding_name(position.id)},
+    }
+
+
 def holding_added(table: str, position: Position) -> dict[str, Any]:
     """The transaction item of opening ``position``: the owner in the registry (idempotent) with the new
     holding."""
-    return {
-        "Update": {
-            "TableName": table,
-            "Key": key(keys.user_pk(position.user_id), keys.PROFILE_SK),
-            "UpdateExpression": f"SET gsi3pk = :registry, gsi3sk = :user, {_HOLDING} = :holding",
-            "ExpressionAttributeNames": {_HOLDING: holding_name(position.id)},
-            "ExpressionAttributeValues": {
-                **registry_values(position.user_id),
-                ":holding": {"S": encode_holding(position)},
-            },
-        }
+    update = _holding_update(table, position, f"SET gsi3pk = :registry, gsi3sk = :user, {_HOLDING} = :holding")
+    update["ExpressionAttributeValues"] = {
+        **registry_values(position.user_id),
+        ":holding": {"S": encode_holding(position)},
     }
+    return {"Update": update}
 
 
 def holding_removed(table: str, position: Position) -> dict[str, Any]:
     """The transaction item that takes an OPEN position's holding off its owner's profile (closing or deleting
     it); the owner stays in the registry."""
-    return {
-        "Update": {
-            "TableName": table,
-            "Key": key(keys.user_pk(position.user_id), keys.PROFILE_SK),
-            "UpdateExpression": f"REMOVE {_HOLDING}",
-            "ExpressionAttributeNames": {_HOLDING: holding_name(position.id)},
-        }
-    }
+    return {"Update": _holding_update(table, position, f"REMOVE {_HOLDING}")}
 
 
 def with_holding_removed(table: str, position: Position, items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
