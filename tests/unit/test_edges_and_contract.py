@@ -144,7 +144,7 @@ def test_schedules_render_as_eventbridge_expressions() -> None:
 def test_powertools_layer_pin_matches_pyproject() -> None:
     groups = tomllib.loads((ROOT / "pyproject.toml").read_text())["dependency-groups"]
     pins = [d for d in groups["runtime"] if isinstance(d, str) and d.startswith("aws-lambda-powertools")]
-    assert pins == [f"aws-lambda-powertools[tracer]=={declaration.POWERTOOLS_VERSION}"]
+    assert pins == [f"aws-lambda-powertools=={declaration.POWERTOOLS_VERSION}"]
 
 
 def test_every_function_handler_exists() -> None:
