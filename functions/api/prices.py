@@ -7,7 +7,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from goalpost.domain.clock import utc_now
-from goalpost.edges.api import ApiRouter, Caller, build_resolver, lambda_handler, require_admin, responses
+from goalpost.edges.api import Admin, ApiRouter, Caller, build_resolver, lambda_handler, responses
 from goalpost.schemas.portfolio import PriceOut, RefreshOut, parse_symbols
 from goalpost.services import monitor, prices
 
@@ -29,8 +29,7 @@ def get_prices(user: Caller, symbols: Annotated[str, Query(min_length=1, max_len
     summary="Run the price update now (admin only)",
     responses={**responses(200, RefreshOut), 403: {"description": "Not an admin"}},
 )
-def refresh_prices() -> RefreshOut:
-    require_admin(router)
+def refresh_prices(admin: Admin) -> RefreshOut:
     return RefreshOut.model_validate(monitor.refresh_prices())
 
 

@@ -54,16 +54,17 @@ def _route(decorator: ast.expr) -> tuple[str, str] | None:
     return decorator.func.attr, re.sub(r"<(\w+)>", r"{\1}", path.value)
 
 
-def routes_calling(name: str) -> set[tuple[str, str]]:
-    """(method, path) of every route in functions/api whose function calls ``name``, read from the source: what
-    the handlers do, apart from what the document says."""
+def routes_using(name: str) -> set[tuple[str, str]]:
+    """(method, path) of every route in functions/api whose function calls ``name`` or takes a parameter of that
+    type (a dependency), read from the source: what the handlers do, apart from what the document says."""
     found = set()
     for module in Path(functions.api.__file__).parent.glob("*.py"):
         for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.FunctionDef):
                 continue
             called = {c.func.id for c in ast.walk(node) if isinstance(c, ast.Call) and isinstance(c.func, ast.Name)}
-            if name in called:
+            taken = {a.annotation.id for a in node.args.args if isinstance(a.annotation, ast.Name)}
+            if name in called | taken:
                 found |= {route for route in map(_route, node.decorator_list) if route is not None}
     return found
 
@@ -96,7 +97,7 @@ def test_the_idempotency_key_is_documented_exactly_where_a_route_honours_it() ->
         for parameter in operation.get("parameters", []):
             if parameter["in"] == "header" and parameter["name"].lower() == "idempotency-key":
                 documented[method, path] = parameter
-    assert set(documented) == routes_calling("idempotent")
+    assert set(documented) == routes_using("idempotent")
     assert ("post", "/goals") in documented  # the reading of the source found the routes
     for parameter in documented.values():
         assert parameter["name"] == "Idempotency-Key"
@@ -165,7 +166,7 @@ def test_every_timestamp_and_date_has_its_format_in_requests_and_responses() -> 
 def test_the_gateway_answers_are_documented_where_they_can_happen() -> None:
     """401 on every operation that takes a token (none on the public ones), 429 on every operation (the stage
     throttles them all), 403 only where the handler requires an admin."""
-    admin_only = routes_calling("require_admin")
+    admin_only = routes_using("Admin")
     assert admin_only, "the reading of the source found the admin-only routes"
     for method, path, operation in operations():
         answers = operation["responses"]

@@ -250,39 +250,31 @@ def _event(app: APIGatewayHttpResolver | Router) -> APIGatewayProxyEventV2:
     return cast(APIGatewayProxyEventV2, app.current_event)
 
 
-def claims(app: APIGatewayHttpResolver | Router) -> dict[str, Any]:
-    authorizer = _event(app).request_context.authorizer
+def _claims(request: Request) -> dict[str, Any]:
+    authorizer = cast(APIGatewayProxyEventV2, request.resolved_event).request_context.authorizer
     return (authorizer.jwt_claim if authorizer else None) or {}
 
 
-def current_user(app: APIGatewayHttpResolver | Router) -> str:
+def _caller(request: Request) -> str:
     """The caller is the token's ``sub``; nothing else in a request can name a user."""
-    return _user_of(claims(app))
-
-
-def _user_of(token_claims: dict[str, Any]) -> str:
-    sub = token_claims.get("sub")
+    sub = _claims(request).get("sub")
     # Cognito subs are UUIDs; '#' separates key parts, so a sub holding one could never be a real user.
     if not sub or not isinstance(sub, str) or "#" in sub:
         raise Unauthorized("Unauthorized")
     return sub
 
 
-def _caller(request: Request) -> str:
-    event = cast(APIGatewayProxyEventV2, request.resolved_event)
-    authorizer = event.request_context.authorizer
-    return _user_of((authorizer.jwt_claim if authorizer else None) or {})
+def _admin(request: Request) -> str:
+    user = _caller(request)
+    if get_settings().admin_group not in parse_groups(_claims(request).get("cognito:groups")):
+        raise Forbidden("Admin only")
+    return user
 
 
 # The caller of a route, as a typed parameter (``user: Caller``): resolved before the route runs, 401 without one.
 Caller = Annotated[str, Depends(_caller)]
-
-
-def require_admin(app: APIGatewayHttpResolver | Router) -> str:
-    user = current_user(app)
-    if get_settings().admin_group not in parse_groups(claims(app).get("cognito:groups")):
-        raise Forbidden("Admin only")
-    return user
+# A caller in the admin group (``admin: Admin``): 401 without a caller, 403 outside the group.
+Admin = Annotated[str, Depends(_admin)]
 
 
 # ---------------------------------------------------------------- responses
