@@ -1,4 +1,5 @@
-"""Positions API: open, list, read, change levels, close, delete, and the performance metrics. Routes only."""
+"""Positions API: open, list, read, change levels, close, delete; its resolver also includes the performance
+router (``functions/api/performance.py``). Routes only."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
+from functions.api import performance
 from goalpost.domain.positions import PositionStatus
 from goalpost.edges.api import ApiRouter, Caller, build_resolver, idempotent, lambda_handler, page_response, responses
 from goalpost.schemas.common import DEFAULT_LIMIT, LimitQuery, NextTokenQuery
 from goalpost.schemas.positions import (
     SYMBOL_QUERY_PATTERN,
-    PerformanceMetricsOut,
     PositionClose,
     PositionCreate,
     PositionOut,
@@ -82,17 +83,6 @@ def delete_position(user: Caller, position_id: PositionId) -> Response[None]:
     return Response(status_code=HTTPStatus.NO_CONTENT)
 
 
-@router.get(
-    "/performance", summary="Trading performance over closed positions (all strategies, or one), and per strategy"
-)
-def get_trading_performance(
-    user: Caller,
-    strategy: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
-) -> PerformanceMetricsOut:
-    overall, by_strategy = positions.performance(user, strategy)
-    return PerformanceMetricsOut.build(overall, by_strategy)
-
-
-routers = (router,)
+routers = (router, performance.router)
 app = build_resolver(*routers)
 handler = lambda_handler(app)

@@ -28,6 +28,7 @@ from goalpost.data.client import client, get_item, is_condition_failure
 from goalpost.data.codec import Item, key, serialize, serialize_value, strip_keys
 from goalpost.data.expressions import counter_change, set_or_remove
 from goalpost.data.pagination import owned_page
+from goalpost.data.performance import stats_items
 from goalpost.data.preferences import PreferenceRead
 from goalpost.data.preferences import get_with as preferences_with
 from goalpost.data.prices import symbol_count_update
@@ -35,7 +36,6 @@ from goalpost.data.queries import query_all
 from goalpost.data.registry import holding_added, holding_removed, with_holding_removed
 from goalpost.data.transactions import Transaction
 from goalpost.domain.clock import iso
-from goalpost.domain.performance import ALL_STRATEGIES, STAT_FIELDS, StrategyStats, contribution
 from goalpost.domain.positions import Position, PositionStatus, Side, deadline, triggers
 
 # Open positions a user may hold at once: the monitor reads them all, and a portfolio value sums them.
@@ -297,27 +297,6 @@ def raise_best(table: str, position: Position, *, as_read: datetime) -> bool:
     return True
 
 
-def _stats_update(table: str, user_id: str, strategy: str, changes: dict[str, Decimal]) -> dict[str, Any]:
-    names = {f"#s{n}": name for n, name in enumerate(STAT_FIELDS)}
-    return {
-        "Update": {
-            "TableName": table,
-            "Key": key(keys.user_pk(user_id), keys.perf_sk(strategy)),
-            "UpdateExpression": "ADD " + ", ".join(f"#s{n} :s{n}" for n in range(len(STAT_FIELDS))),
-            "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": {
-                f":s{n}": serialize_value(changes[name]) for n, name in enumerate(STAT_FIELDS)
-            },
-        }
-    }
-
-
-def _stats_items(table: str, position: Position, sign: int) -> list[dict[str, Any]]:
-    changes = contribution(position, sign)
-    strategies = [ALL_STRATEGIES] + ([position.strategy] if position.strategy else [])
-    return [_stats_update(table, position.user_id, strategy, changes) for strategy in strategies]
-
-
 def _month_item(table: str, position: Position, sign: int) -> dict[str, Any]:
     assert position.exit_time is not None
     return {
@@ -362,7 +341,7 @@ def close(
         .add(update, role="position")
         .add(symbol_count_update(system_table, position.symbol, -1), role="symbol_count")
         .add(_open_count_update(table, position.user_id, -1), role="open_count")
-        .add_all(_stats_items(table, position, +1), role="stats")
+        .add_all(stats_items(table, position, +1), role="stats")
         .add(_month_item(table, position, +1), role="month")
         .add_all(with_holding_removed(table, position, transact_items(alerts)), role="alerts_and_holding")
     )
@@ -391,20 +370,9 @@ def delete(table: str, system_table: str, position: Position) -> bool:
         transaction.add(_open_count_update(table, position.user_id, -1), role="open_count")
         transaction.add(holding_removed(table, position), role="holding")
     else:
-        transaction.add_all(_stats_items(table, position, -1), role="stats")
+        transaction.add_all(stats_items(table, position, -1), role="stats")
         transaction.add(_month_item(table, position, -1), role="month")
     return transaction.write_unless_refused_by("position")
-
-
-def strategy_stats(table: str, user_id: str) -> dict[str, StrategyStats]:
-    """Every aggregate of the user (one Query): ``*`` for all strategies, then one per named strategy."""
-    items = query_all(table=table, partition=keys.user_pk(user_id), sort_prefix=keys.PERF_PREFIX)
-    return {
-        str(item["sk"]).removeprefix(keys.PERF_PREFIX): StrategyStats.model_validate(
-            {name: item.get(name, 0) for name in STAT_FIELDS}
-        )
-        for item in items
-    }
 
 
 def month_realized(table: str, user_id: str, when: datetime) -> Decimal:

@@ -10,7 +10,6 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from goalpost.domain.model import Choice, Number
 from goalpost.domain.money import MAX_AMOUNT
-from goalpost.domain.performance import Metrics
 from goalpost.domain.portfolio import SYMBOL_PATTERN
 from goalpost.domain.positions import ExitReason, Position, PositionStatus, Side, risk_reward_ratio, validate_levels
 from goalpost.schemas.common import DateTimeInput, JsonNumber, RequestModel, ResponseModel, UtcDateTime
@@ -115,32 +114,3 @@ class PositionOut(ResponseModel):
         return cls(
             **position.model_dump(exclude={"user_id", "best_price"}), risk_reward_ratio=risk_reward_ratio(position)
         )
-
-
-class MetricsOut(ResponseModel):
-    strategy: str | None
-    total_trades: int
-    winning_trades: int
-    losing_trades: int
-    win_rate: JsonNumber | None
-    total_pnl: JsonNumber | None
-    avg_pnl: JsonNumber | None
-    avg_win: JsonNumber | None
-    avg_loss: JsonNumber | None
-    profit_factor: JsonNumber | None
-    tp_hit_rate: JsonNumber | None
-    sl_hit_rate: JsonNumber | None
-    manual_exit_rate: JsonNumber | None
-    avg_planned_rr: JsonNumber | None
-    avg_actual_rr: JsonNumber | None
-    rr_achievement_rate: JsonNumber | None
-    avg_slippage: JsonNumber | None
-    max_drawdown_percent: JsonNumber | None
-
-
-class PerformanceMetricsOut(MetricsOut):
-    by_strategy: dict[str, MetricsOut]
-
-    @classmethod
-    def build(cls, overall: Metrics, by_strategy: dict[str, Metrics]) -> PerformanceMetricsOut:
-        return cls(**overall.model_dump(), by_strategy={name: MetricsOut.of(m) for name, m in by_strategy.items()})

@@ -9,14 +9,11 @@ from typing import Any
 from goalpost import retry
 from goalpost.data import positions as position_store
 from goalpost.data import prices as price_store
-from goalpost.data import snapshots as snapshot_store
 from goalpost.data.positions import NotOpen
 from goalpost.data.preferences import PreferenceRead
 from goalpost.domain.alerts import AlertType, NewAlert
-from goalpost.domain.charts import Tier, max_drawdown_percent
 from goalpost.domain.clock import utc_now
 from goalpost.domain.errors import BusinessRuleError, ConcurrentModification, Conflict, InvalidInput, NotFound
-from goalpost.domain.performance import ALL_STRATEGIES, Metrics, StrategyStats, metrics
 from goalpost.domain.portfolio import CachedPrice
 from goalpost.domain.positions import (
     ExitReason,
@@ -199,17 +196,3 @@ def delete_position(user_id: str, position_id: str) -> None:
         if position_store.delete(data, system, get_position(user_id, position_id)):
             return
     raise ConcurrentModification("The position is being changed by other requests; try again")
-
-
-def performance(user_id: str, strategy: str | None) -> tuple[Metrics, dict[str, Metrics]]:
-    """The metrics of one strategy (or all), and per strategy: one Query of the aggregates, one of the daily
-    portfolio points for the drawdown."""
-    data = _tables()[0]
-    aggregates = position_store.strategy_stats(data, user_id)
-    points = snapshot_store.tier_points(data, user_id, Tier.DAILY, None, utc_now())
-    drawdown = max_drawdown_percent([Decimal(p["total_value"]) for p in points])
-    chosen = aggregates.get(strategy or ALL_STRATEGIES, StrategyStats())
-    by_strategy = {name: metrics(stats, name) for name, stats in sorted(aggregates.items()) if name != ALL_STRATEGIES}
-    if strategy is not None:
-        by_strategy = {name: m for name, m in by_strategy.items() if name == strategy}
-    return metrics(chosen, strategy, drawdown), by_strategy
