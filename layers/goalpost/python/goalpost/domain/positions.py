@@ -19,8 +19,16 @@ class Side(StrEnum):
 
 
 class PositionStatus(StrEnum):
+    PENDING = "PENDING"  # an order placed, not filled yet: neither monitored, valued nor counted
     OPEN = "OPEN"
     CLOSED = "CLOSED"
+    CANCELLED = "CANCELLED"  # the order was cancelled before it filled
+    FAILED = "FAILED"  # the order was refused or failed before it filled
+
+
+class PositionSource(StrEnum):
+    MANUAL = "manual"  # reported through the API (by a person or a bot)
+    EXCHANGE = "exchange"  # created by a connected account's sync
 
 
 class ExitReason(StrEnum):
@@ -48,6 +56,16 @@ class Position(Model):
     strategy: str | None = None
     fees_paid: Decimal = ZERO
     status: PositionStatus = PositionStatus.OPEN
+    # Attribution: which bot, prompt and subscription traded it, how sure it was and why, and where it lives.
+    bot_id: str | None = None
+    prompt_id: str | None = None
+    subscription_id: str | None = None
+    confidence: Decimal | None = None
+    reason: str | None = None
+    order_id: str | None = None
+    account_id: str | None = None
+    source: PositionSource = PositionSource.MANUAL
+    parent_id: str | None = None  # the position this closed part was split from
     last_updated_price: Decimal | None = None
     unrealized_pnl: Decimal | None = None
     best_price: Decimal | None = None  # the best price seen since entry (the trailing stop follows it)
