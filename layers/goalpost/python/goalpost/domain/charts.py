@@ -108,14 +108,39 @@ def bucket_points(snapshots: Iterable[Point], size: timedelta, start: datetime |
     return [last[b] for b in sorted(last) if start is None or b >= bucket_start(start, size)]
 
 
+@dataclass(frozen=True)
+class Drawdown:
+    """The largest fall from a peak to a later trough: in percent of the peak, from the peak's moment to the
+    trough's (both None when the values never fell)."""
+
+    percent: Decimal
+    start: datetime | None
+    end: datetime | None
+
+
+def _worst_fall(values: Sequence[Decimal]) -> tuple[Decimal, int, int]:
+    """The largest fall in percent of its peak, and the indexes of that peak and its trough."""
+    peak_at = 0
+    worst = (ZERO, 0, 0)
+    for index, value in enumerate(values):
+        if value > values[peak_at]:
+            peak_at = index
+        peak = values[peak_at]
+        if peak > 0 and (fall := (peak - value) / peak * HUNDRED) > worst[0]:
+            worst = (fall, peak_at, index)
+    return worst
+
+
+def max_drawdown(points: Sequence[Point]) -> Drawdown | None:
+    """The largest peak-to-trough fall of points in time order; None with no points."""
+    if not points:
+        return None
+    percent, peak, trough = _worst_fall([point.value for point in points])
+    if percent == 0:
+        return Drawdown(ZERO, None, None)
+    return Drawdown(percent, points[peak].timestamp, points[trough].timestamp)
+
+
 def max_drawdown_percent(values: Sequence[Decimal]) -> Decimal | None:
     """The largest fall from a peak to a later trough, in percent of the peak; None with no values."""
-    if not values:
-        return None
-    peak = values[0]
-    worst = ZERO
-    for value in values:
-        peak = max(peak, value)
-        if peak > 0:
-            worst = max(worst, (peak - value) / peak * HUNDRED)
-    return worst
+    return _worst_fall(values)[0] if values else None
