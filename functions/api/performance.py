@@ -12,14 +12,18 @@ from goalpost.schemas.performance import PerformanceMetricsOut
 from goalpost.services import performance
 
 router = ApiRouter("Positions")
+GroupFilter = Annotated[str | None, Query(min_length=1, max_length=100)]
 
 
 @router.get(
-    "/performance", summary="Trading performance over closed positions (all strategies, or one), and per strategy"
+    "/performance",
+    summary="Trading performance over closed positions (all, or one strategy, bot or prompt), per strategy, bot "
+    "and prompt, and the portfolio's return and risk ratios",
+    description="At most one of `strategy`, `bot_id` and `prompt_id` (two or more: 400). docs/metrics.md "
+    "gives every formula.",
 )
 def get_trading_performance(
-    user: Caller,
-    strategy: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    user: Caller, strategy: GroupFilter = None, bot_id: GroupFilter = None, prompt_id: GroupFilter = None
 ) -> PerformanceMetricsOut:
-    overall, by_strategy = performance.performance(user, strategy)
-    return PerformanceMetricsOut.build(overall, by_strategy)
+    chosen = performance.chosen_filter(strategy, bot_id, prompt_id)
+    return PerformanceMetricsOut.build(performance.performance(user, chosen))

@@ -660,7 +660,7 @@ def test_performance_metrics_and_deletes(api: Client) -> None:
     assert stats["avg_slippage"] == pytest.approx(3.1944, abs=0.01)  # 4.1667 (TP) and 2.2222 (SL)
     assert stats["max_drawdown_percent"] is None  # no portfolio snapshots
     assert set(stats["by_strategy"]) == {"breakout", "scalp"}
-    assert set(stats["by_strategy"]["breakout"]) == set(stats) - {"by_strategy"}
+    assert set(stats["by_strategy"]["breakout"]) == set(stats) - {"by_strategy", "by_bot", "by_prompt"}
     assert stats["by_strategy"]["scalp"]["total_trades"] == 1
 
     breakout = performance(api, token, "breakout")

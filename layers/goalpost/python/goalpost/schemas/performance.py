@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from goalpost.domain.performance import Metrics
-from goalpost.schemas.common import JsonNumber, ResponseModel
+from goalpost.domain.performance import GroupKind, Performance
+from goalpost.schemas.common import JsonNumber, ResponseModel, UtcDateTime
 
 
 class MetricsOut(ResponseModel):
+    """The metrics of a group of closed trades; the portfolio's ratios are filled at the top level only (a
+    group's are null: they come from the portfolio's values, not from its trades)."""
+
     strategy: str | None
+    bot_id: str | None
+    prompt_id: str | None
     total_trades: int
     winning_trades: int
     losing_trades: int
@@ -24,12 +29,32 @@ class MetricsOut(ResponseModel):
     avg_actual_rr: JsonNumber | None
     rr_achievement_rate: JsonNumber | None
     avg_slippage: JsonNumber | None
-    max_drawdown_percent: JsonNumber | None
+    total_fees: JsonNumber | None
+    avg_trade_duration_minutes: JsonNumber | None
+    expectancy: JsonNumber | None
+    expectancy_ratio: JsonNumber | None
+    max_drawdown_percent: JsonNumber | None = None
+    max_drawdown_start: UtcDateTime | None = None
+    max_drawdown_end: UtcDateTime | None = None
+    sharpe_ratio: JsonNumber | None = None
+    sortino_ratio: JsonNumber | None = None
+    cagr_percent: JsonNumber | None = None
+    calmar_ratio: JsonNumber | None = None
 
 
 class PerformanceMetricsOut(MetricsOut):
     by_strategy: dict[str, MetricsOut]
+    by_bot: dict[str, MetricsOut]
+    by_prompt: dict[str, MetricsOut]
 
     @classmethod
-    def build(cls, overall: Metrics, by_strategy: dict[str, Metrics]) -> PerformanceMetricsOut:
-        return cls(**overall.model_dump(), by_strategy={name: MetricsOut.of(m) for name, m in by_strategy.items()})
+    def build(cls, found: Performance) -> PerformanceMetricsOut:
+        def by(kind: GroupKind) -> dict[str, MetricsOut]:
+            return {name: MetricsOut.of(m) for name, m in found.groups.get(kind, {}).items()}
+
+        return cls(
+            **{**found.overall.model_dump(), **found.ratios.model_dump()},
+            by_strategy=by(GroupKind.STRATEGY),
+            by_bot=by(GroupKind.BOT),
+            by_prompt=by(GroupKind.PROMPT),
+        )
