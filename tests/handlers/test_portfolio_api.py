@@ -59,6 +59,7 @@ def test_current_portfolio_aggregates_and_flags_missing_prices(api: Api) -> None
         "shares": 100,
         "cost_basis": 15000,
         "current_value": 17500,
+        "notional_value": 17500,
         "price_per_share": 175,
         "unrealized_gain_loss": 2500,
         "unrealized_gain_loss_percent": 16.67,
@@ -70,7 +71,8 @@ def test_current_portfolio_aggregates_and_flags_missing_prices(api: Api) -> None
     assert rows[("NOPRICE", "LONG")]["current_value"] == 30
     assert body["investment_value"] == 17500 + 24500 + 30
     assert body["total_value"] == 17500 + 24500 + 30 + 5000.5
-    assert body["price_fresh"] is True
+    # r2: NOPRICE has no price, so the portfolio is not fresh.
+    assert body["price_fresh"] is False
     assert api.get("/portfolio/current", user="bob").body["positions"] == []
 
 

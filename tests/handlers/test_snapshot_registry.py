@@ -398,10 +398,10 @@ def test_the_backfill_gives_positions_from_before_the_holdings_theirs_once(api: 
     batch_write(DATA, [{"PutRequest": {"Item": serialize(item)}} for item in items])
     assert holdings("alice") == {}
 
-    assert backfill_holdings() == {"users": 1, "holdings_added": 1}
+    assert backfill_holdings() == {"users": 1, "holdings_added": 1, "holdings_repaired": 0}
     assert holdings("alice") == {f"h_{held.id}": "AAPL|L|2.5|100"}
     assert_holdings_exact("alice")
-    assert backfill_holdings() == {"users": 1, "holdings_added": 0}
+    assert backfill_holdings() == {"users": 1, "holdings_added": 0, "holdings_repaired": 0}
     # A position closed between the backfill's read and its write is not given a holding.
     assert registry_store.backfill_holding(DATA, closed) is False
     assert holdings("alice") == {f"h_{held.id}": "AAPL|L|2.5|100"}

@@ -54,7 +54,8 @@ def test_positions_are_aggregated_per_symbol_and_side() -> None:
     assert value.investment_value == 17500 + 1850 + 1500
     assert value.total_value == value.investment_value + Decimal("5000.50")
     assert value.last_updated == NOW - timedelta(minutes=1)
-    assert value.price_fresh is True
+    # r2: MSFT has no price, so the portfolio is not fresh even though the one price used is.
+    assert value.price_fresh is False
 
 
 def test_a_stale_price_makes_the_portfolio_not_fresh() -> None:

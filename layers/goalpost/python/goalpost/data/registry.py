@@ -143,9 +143,10 @@ def _owner(raw: dict[str, Any]) -> Owner:
 
 
 def backfill_holding(table: str, position: Position) -> bool:
-    """Gives an OPEN position stored before the registry held positions its holding, in one transaction with a
-    check that it is still OPEN: a close or delete committed before fails the check (False), and one committed
-    after removes the holding again. Whether it was added."""
+    """Gives an OPEN position its holding as it should be now (one stored before the registry held positions
+    has none; a leveraged one stored before holdings carried the leverage has a 1x one), in one transaction
+    with a check that it is still OPEN: a close or delete committed before fails the check (False), and one
+    committed after removes the holding again. Whether it was written."""
     check = {
         "ConditionCheck": {
             "TableName": table,

@@ -6,10 +6,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Protocol
 
 from goalpost.domain.model import Model
 from goalpost.domain.money import HUNDRED, ZERO
-from goalpost.domain.positions import Position, Side, gross_pnl
+from goalpost.domain.positions import Side, gross_pnl
 
 FRESH_FOR = timedelta(minutes=5)
 SYMBOL_PATTERN = r"^[A-Z0-9.\-/]{1,20}$"
@@ -25,9 +26,26 @@ class CachedPrice(Model):
         return now - self.updated_at < FRESH_FOR
 
 
+class Valued(Protocol):
+    """What valuing reads of an open position (a ``Position``, or a registry's ``HeldPosition``)."""
+
+    @property
+    def symbol(self) -> str: ...
+    @property
+    def side(self) -> Side: ...
+    @property
+    def quantity(self) -> Decimal: ...
+    @property
+    def entry_price(self) -> Decimal: ...
+    @property
+    def cost_basis(self) -> Decimal: ...  # the capital it ties up: the margin, quantity * entry / leverage
+
+
 @dataclass(frozen=True)
 class Holding:
-    """One row of the portfolio: every open position of one symbol on one side."""
+    """One row of the portfolio: every open position of one symbol on one side. A leveraged position counts
+    by its margin (``cost_basis``) plus its unrealized P&L; ``notional_value`` is its exposure, which no total
+    adds up."""
 
     ticker: str
     side: Side
@@ -37,6 +55,7 @@ class Holding:
     price_per_share: Decimal | None
     unrealized_gain_loss: Decimal
     price_missing: bool
+    notional_value: Decimal
 
     @property
     def unrealized_gain_loss_percent(self) -> Decimal:
@@ -53,22 +72,28 @@ class PortfolioValue:
     price_fresh: bool
 
 
-def _holding(ticker: str, side: Side, positions: list[Position], price: CachedPrice | None) -> Holding:
+def _holding(ticker: str, side: Side, positions: list[Valued], price: CachedPrice | None) -> Holding:
     shares = sum((p.quantity for p in positions), ZERO)
     cost = sum((p.cost_basis for p in positions), ZERO)
     if price is None:
-        # No price: valued at cost, and said so, rather than dropping out of the total (a false fall).
-        return Holding(ticker, side, shares, cost, cost, None, ZERO, price_missing=True)
+        # No price: valued at cost, and said so, rather than dropping out of the total (a false fall); the
+        # exposure is the one it was opened with.
+        notional = sum((p.quantity * p.entry_price for p in positions), ZERO)
+        return Holding(ticker, side, shares, cost, cost, None, ZERO, price_missing=True, notional_value=notional)
     pnl = sum((gross_pnl(side, p.entry_price, price.price, p.quantity) for p in positions), ZERO)
-    return Holding(ticker, side, shares, cost, cost + pnl, price.price, pnl, price_missing=False)
+    notional = shares * price.price
+    return Holding(
+        ticker, side, shares, cost, cost + pnl, price.price, pnl, price_missing=False, notional_value=notional
+    )
 
 
 def value_portfolio(
-    positions: Iterable[Position], prices: Mapping[str, CachedPrice], cash: Decimal, now: datetime
+    positions: Iterable[Valued], prices: Mapping[str, CachedPrice], cash: Decimal, now: datetime
 ) -> PortfolioValue:
     """One row per (symbol, side) of the open positions, valued at the cached prices; the oldest price used
-    is ``last_updated``, and ``price_fresh`` says whether every price used is under 5 minutes old."""
-    groups: dict[tuple[str, Side], list[Position]] = {}
+    is ``last_updated``, and ``price_fresh`` says whether every position has a price and every price used is
+    under 5 minutes old."""
+    groups: dict[tuple[str, Side], list[Valued]] = {}
     for position in positions:
         groups.setdefault((position.symbol, position.side), []).append(position)
     holdings = [_holding(symbol, side, group, prices.get(symbol)) for (symbol, side), group in sorted(groups.items())]
@@ -80,5 +105,5 @@ def value_portfolio(
         cash_balance=cash,
         positions=holdings,
         last_updated=min((p.updated_at for p in used), default=None),
-        price_fresh=all(p.is_fresh(now) for p in used),
+        price_fresh=len(used) == len(holdings) and all(p.is_fresh(now) for p in used),
     )

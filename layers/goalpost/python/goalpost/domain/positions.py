@@ -84,7 +84,8 @@ class Position(Model):
 
     @property
     def cost_basis(self) -> Decimal:
-        return self.quantity * self.entry_price
+        """The capital the position ties up: its margin, ``quantity * entry_price / leverage``."""
+        return self.quantity * self.entry_price / self.leverage
 
     @classmethod
     def opened(

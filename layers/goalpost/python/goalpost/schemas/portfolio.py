@@ -44,6 +44,7 @@ class HoldingOut(ResponseModel):
     shares: JsonNumber
     cost_basis: JsonNumber
     current_value: JsonNumber
+    notional_value: JsonNumber  # the exposure (quantity x price), in no total
     price_per_share: JsonNumber | None
     unrealized_gain_loss: JsonNumber
     unrealized_gain_loss_percent: JsonNumber
@@ -73,6 +74,7 @@ class PortfolioOut(ResponseModel):
                     shares=h.shares,
                     cost_basis=round2(h.cost_basis),
                     current_value=round2(h.current_value),
+                    notional_value=round2(h.notional_value),
                     price_per_share=h.price_per_share,
                     unrealized_gain_loss=round2(h.unrealized_gain_loss),
                     unrealized_gain_loss_percent=round2(h.unrealized_gain_loss_percent),

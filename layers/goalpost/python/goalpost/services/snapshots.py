@@ -13,19 +13,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from functools import cache
-from typing import Any, cast
+from typing import Any
 
 from goalpost.data import keys
 from goalpost.data import positions as position_store
 from goalpost.data import prices as price_store
 from goalpost.data import registry as registry_store
 from goalpost.data import snapshots as snapshot_store
+from goalpost.data.holdings import held
 from goalpost.domain.charts import Tier, tiers_closed_by
 from goalpost.domain.clock import utc_now
 from goalpost.domain.markets import OpenMarkets, Routes, parse_routes
 from goalpost.domain.money import round2
 from goalpost.domain.portfolio import CachedPrice, PortfolioValue, value_portfolio
-from goalpost.domain.positions import Position
 from goalpost.observability import logger, metrics
 from goalpost.services.fanout import parse_shard_message
 from goalpost.settings import get_settings
@@ -54,9 +54,9 @@ def _snapshot(value: PortfolioValue, slot: datetime, now: datetime) -> dict[str,
 
 
 def value_of(owner: registry_store.Owner, prices: Mapping[str, CachedPrice], now: datetime) -> PortfolioValue:
-    """The owner's portfolio valued as ``GET /portfolio/current`` values it. ``value_portfolio`` reads a
-    position's symbol, side, quantity, entry price and cost basis, all of which a registry holding has."""
-    return value_portfolio(cast("list[Position]", owner.positions), prices, owner.cash, now)
+    """The owner's portfolio valued as ``GET /portfolio/current`` values it: a registry holding has all that
+    ``value_portfolio`` reads of a position (its cost basis is its margin, as a position's is)."""
+    return value_portfolio(owner.positions, prices, owner.cash, now)
 
 
 @cache
@@ -121,16 +121,23 @@ def handle_message(body: str) -> dict[str, Any]:
 
 
 def backfill_holdings(shards: Iterable[int] | None = None) -> dict[str, int]:
-    """Once, after this version is first deployed over a table that already has OPEN positions: gives every
-    registered user of ``shards`` (all by default) the holdings their profile lacks, one transaction a
-    position, conditional on its still being OPEN (``registry_store.backfill_holding``). Reads each user's
-    open positions, so it is no job to run on a schedule; running it again adds nothing."""
+    """Once, after a version that changes what a holding holds is first deployed over a table that already has
+    OPEN positions: gives every registered user of ``shards`` (all by default) the holdings their profile
+    lacks (positions opened before the registry held positions), and rewrites the ones that differ from their
+    position (leveraged positions opened before holdings carried the leverage, which read as 1x), one
+    transaction a position, conditional on its still being OPEN (``registry_store.backfill_holding``). Reads
+    each user's open positions, so it is no job to run on a schedule; running it again changes nothing."""
     table = get_settings().data_table_name
-    users = added = 0
+    users = added = repaired = 0
     for shard in range(keys.USER_SHARDS) if shards is None else shards:
         for owner in registry_store.registry_shard(table, shard):
             users += 1
             for position in position_store.open_positions(table, owner.user_id):
-                if position.id not in owner.holdings and registry_store.backfill_holding(table, position):
+                stored = owner.holdings.get(position.id)
+                if stored == held(position) or not registry_store.backfill_holding(table, position):
+                    continue
+                if stored is None:
                     added += 1
-    return {"users": users, "holdings_added": added}
+                else:
+                    repaired += 1
+    return {"users": users, "holdings_added": added, "holdings_repaired": repaired}
