@@ -80,6 +80,13 @@ class NewAlert:
     def digest(self) -> str:
         return hashlib.sha256(self.dedupe_key.encode()).hexdigest()[:32]
 
+    @property
+    def action_url(self) -> str | None:
+        """The web app's page of what the alert is about."""
+        if self.goal_id:
+            return f"/app/goals/{self.goal_id}"
+        return f"/app/positions/{self.position_id}" if self.position_id else None
+
 
 class Alert(Model):
     id: str
@@ -94,3 +101,4 @@ class Alert(Model):
     delivered_at: datetime | None = None
     read_at: datetime | None = None
     channels: list[str]
+    action_url: str | None = None  # the web app's path of what it is about (alerts stored before r2 have none)

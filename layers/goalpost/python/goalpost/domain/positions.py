@@ -10,7 +10,7 @@ from typing import Any
 
 from goalpost.domain.ids import new_id
 from goalpost.domain.model import Model
-from goalpost.domain.money import ZERO
+from goalpost.domain.money import ZERO, round2
 
 
 class Side(StrEnum):
@@ -275,3 +275,25 @@ def close(
         multiple = round4(abs(exit_price - position.entry_price) / abs(position.entry_price - position.stop_loss))
         position.actual_rr_ratio = -multiple if pnl < 0 else multiple
     position.updated_at = exit_time
+
+
+def money_text(value: Decimal) -> str:
+    """An amount with thousands separators and cents: ``1,450.00``."""
+    return f"{round2(value):,.2f}"
+
+
+def price_text(price: Decimal) -> str:
+    """A price with thousands separators and at least two decimals, all of a small price's digits kept
+    (``53,000.00``, ``0.00001234``)."""
+    exponent = price.normalize().as_tuple().exponent
+    places = max(2, -exponent) if isinstance(exponent, int) else 2
+    return f"{price:,.{places}f}"
+
+
+def close_summary(position: Position) -> str:
+    """What a close did, in one line: ``BTCUSDT LONG closed by TP_HIT at 53,000.00: +1,450.00 USD``."""
+    reason = position.exit_reason.value if position.exit_reason else "MANUAL"
+    price = "" if position.exit_price is None else f" at {price_text(position.exit_price)}"
+    pnl = position.pnl_usd or ZERO
+    sign = "+" if pnl > 0 else "-" if pnl < 0 else ""
+    return f"{position.symbol} {position.side.value} closed by {reason}{price}: {sign}{money_text(abs(pnl))} USD"

@@ -24,6 +24,7 @@ class AlertOut(ResponseModel):
     delivered_at: UtcDateTime | None
     read_at: UtcDateTime | None
     channels: list[str]
+    action_url: str | None
 
 
 class PreferencesOut(ResponseModel):

@@ -28,6 +28,7 @@ def prepare(user_id: str, raised: NewAlert, now: datetime) -> AlertWrite:
         severity=raised.severity,
         created_at=now,
         channels=[IN_APP_CHANNEL],
+        action_url=raised.action_url,
     )
     return AlertWrite(get_settings().data_table_name, alert, raised)
 

@@ -21,6 +21,7 @@ from goalpost.domain.positions import (
     PositionStatus,
     better,
     close,
+    close_summary,
     net_pnl,
     tracks_best,
     validate_levels,
@@ -126,16 +127,8 @@ def update_levels(user_id: str, position_id: str, changes: dict[str, Any], now: 
 
 
 def closed_alert(position: Position) -> NewAlert:
-    reason = position.exit_reason.value if position.exit_reason else "CLOSED"
-    return NewAlert(
-        AlertType.POSITION_CLOSED,
-        title=f"Position closed: {position.symbol} ({reason})",
-        message=(
-            f"{position.side.value} {position.quantity} {position.symbol} closed at {position.exit_price} "
-            f"({reason}); P&L {position.pnl_usd}."
-        ),
-        position_id=position.id,
-    )
+    title = f"Position closed: {position.symbol} {position.side.value}"
+    return NewAlert(AlertType.POSITION_CLOSED, title=title, message=close_summary(position), position_id=position.id)
 
 
 def record_close(
