@@ -154,3 +154,45 @@ def test_routes_that_raise_alerts_or_create_trading_goals_cost_at_most_three_req
         "BatchGetItem": 1,  # prices, cash, the month, the trading goals, the preferences
         "BatchWriteItem": 1,  # the goals and today's history rows: no alert to guard, so no transaction
     }
+
+
+def seed_performance(user: str, groups: int, days: int, five_minute_slots: int) -> None:
+    """``groups`` bot aggregates, ``days`` daily snapshots and ``five_minute_slots`` 5-minute ones up to now,
+    each holding 5 holdings (what the bench seeds), written straight to the table."""
+    from goalpost.data import keys
+    from goalpost.data.snapshots import put_snapshots, snapshot_item
+    from goalpost.domain.charts import SLOT, Tier, slot_of
+
+    aggregates = [
+        {"pk": keys.user_pk(user), "sk": keys.perf_sk(name), "trades": 1, "wins": 1, "pnl_sum": 5, "win_sum": 5}
+        for name in ["*", *(f"B#bot-{n}" for n in range(groups))]
+    ]
+    writes = [{"PutRequest": {"Item": serialize(item)}} for item in aggregates]
+    for start in range(0, len(writes), 25):
+        batch_write(TABLE, writes[start : start + 25])
+    holding = {"side": "LONG", "shares": 1, "cost_basis": 100, "current_value": 101, "price_missing": False}
+    holdings = [{**holding, "ticker": f"SYM{n}", "price_per_share": 101} for n in range(5)]
+    last_close = slot_of(NOW.replace(hour=0, minute=0)) - SLOT  # yesterday's 23:55, in the daily tier
+    slots = [last_close - Tier.DAILY.bucket * day for day in range(days)]
+    slots += [slot_of(NOW) - SLOT * n for n in range(five_minute_slots)]
+    snapshot = {"total_value": 1000, "cash_balance": 500, "investment_value": 500, "positions": holdings}
+    put_snapshots(
+        TABLE, (snapshot_item(user, slot, {**snapshot, "total_value": 1000 + n}) for n, slot in enumerate(slots))
+    )
+
+
+def test_performance_reads_three_query_pages_whatever_the_trades_groups_and_snapshots(api: Api) -> None:
+    """GET /performance reads the aggregates, the daily values of 365 days and the 5-minute values of the last
+    2 days: one Query page each (docs/metrics.md says why each fits a page)."""
+    seed_performance("few", groups=1, days=2, five_minute_slots=2)
+    seed_performance("many", groups=300, days=365, five_minute_slots=2 * 288)
+    costs = {}
+    for user in ("few", "many"):
+        with dynamodb_requests() as counted:
+            reply = api.get("/performance", user=user)
+        assert reply.status == 200, reply.body
+        costs[user] = dict(counted)
+    assert costs["few"] == costs["many"] == {"Query": 3}
+    many = api.get("/performance", user="many").body
+    assert len(many["by_bot"]) == 300
+    assert many["sharpe_ratio"] is not None

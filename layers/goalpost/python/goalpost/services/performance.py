@@ -61,7 +61,8 @@ def performance(user_id: str, chosen: tuple[GroupKind, str] | None) -> Performan
     groups: dict[GroupKind, dict[str, Metrics]] = {kind: {} for kind in GroupKind}
     for name, stats in sorted(aggregates.items()):
         parsed = group_of(name)
-        if parsed is not None and (chosen is None or chosen == parsed):
+        # A group whose every trade was deleted keeps its (zeroed) item: it is no value used any more.
+        if parsed is not None and stats.trades and (chosen is None or chosen == parsed):
             groups[parsed[0]][parsed[1]] = _labelled(stats, *parsed)
     stats = aggregates.get(ALL_STRATEGIES if chosen is None else group_name(*chosen), StrategyStats())
     overall = _labelled(stats, *(chosen or (None, None)))
