@@ -98,3 +98,20 @@ def test_cash_and_an_empty_portfolio(demo: Client) -> None:
     assert demo.request("GET", "/portfolio/current", token=token).json["total_value"] == 250.75
     chart = demo.request("GET", "/portfolio/performance?timeframe=ALL", token=token).json
     assert (chart["data_available"], chart["current_value"]) == (False, 250.75)
+
+
+def test_a_10x_position_counts_by_its_margin_over_http(demo: Client) -> None:
+    token = demo.token("leveraged")
+    demo.request("PUT", "/_local/market", {"prices": {"BTCUSDT": 51000}, "fault": None})
+    run_job(demo, "price_update")
+    assert demo.request("PUT", "/portfolio/cash", {"cash_balance": 1000}, token=token).status == 200
+    position = {"symbol": "BTCUSDT", "quantity": 0.5, "entry_price": 50000, "leverage": 10}
+    assert demo.request("POST", "/positions", position, token=token).status == 201
+    portfolio = demo.request("GET", "/portfolio/current", token=token).json
+    [row] = portfolio["positions"]
+    # 2,500 of margin and 500 made; the 25,500 of exposure is shown, in no total.
+    assert (row["cost_basis"], row["current_value"], row["notional_value"]) == (2500, 3000, 25500)
+    assert (portfolio["investment_value"], portfolio["total_value"]) == (3000, 4000)
+    run_job(demo, "snapshot")
+    [snapshot] = demo.request("GET", "/portfolio/snapshots", token=token).json
+    assert snapshot["total_value"] == 4000
