@@ -3,6 +3,8 @@ strategy, bot or prompt, and per each), and the portfolio's return and risk rati
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from goalpost.data import performance as performance_store
 from goalpost.domain.charts import Tier
 from goalpost.domain.clock import utc_now
@@ -21,7 +23,7 @@ from goalpost.domain.ratios import WINDOW, portfolio_ratios
 from goalpost.settings import get_settings
 
 # The 5-minute points are kept at least this long (domain.charts.Tier): the drawdown walks them where kept.
-FIVE_MINUTE_WINDOW = Tier.FIVE_MINUTES.keep
+FIVE_MINUTE_WINDOW: timedelta = Tier.FIVE_MINUTES.keep or timedelta(days=2)
 
 
 def _labelled(stats: StrategyStats, kind: GroupKind | None, value: str | None) -> Metrics:
@@ -56,7 +58,6 @@ def performance(user_id: str, chosen: tuple[GroupKind, str] | None) -> Performan
     now = utc_now()
     aggregates = performance_store.group_stats(data, user_id)
     daily = performance_store.tier_values(data, user_id, Tier.DAILY, now - WINDOW, now)
-    assert FIVE_MINUTE_WINDOW is not None
     recent = performance_store.tier_values(data, user_id, Tier.FIVE_MINUTES, now - FIVE_MINUTE_WINDOW, now)
     groups: dict[GroupKind, dict[str, Metrics]] = {kind: {} for kind in GroupKind}
     for name, stats in sorted(aggregates.items()):
