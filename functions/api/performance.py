@@ -12,7 +12,9 @@ from goalpost.schemas.performance import PerformanceMetricsOut
 from goalpost.services import performance
 
 router = ApiRouter("Positions")
-GroupFilter = Annotated[str | None, Query(min_length=1, max_length=100)]
+# '#' separates a group's kind from its value in the aggregates' keys (``PERF#B#<bot>``): a filter holding one
+# could name another kind's group, so it is refused (422), as it is in the values a position is saved with.
+GroupFilter = Annotated[str | None, Query(min_length=1, max_length=100, pattern=r"^[^#]+$")]
 
 
 @router.get(

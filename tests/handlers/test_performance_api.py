@@ -78,6 +78,8 @@ def test_two_filters_at_once_are_a_400(api: Api) -> None:
         assert all(name in reply.body["detail"] for name in query)
     assert api.get("/performance", query={"bot_id": ""}).status == 422
     assert api.get("/performance", query={"prompt_id": "x" * 101}).status == 422
+    # A '#' could name another kind's group (a strategy "B#alpha" is no bot): refused, never a wrong answer.
+    assert api.get("/performance", query={"strategy": "B#alpha"}).status == 422
 
 
 def store_values(user: str, points: Iterable[tuple[datetime, Decimal]]) -> None:
