@@ -1,5 +1,5 @@
-"""Positions API: open, list, read, change levels, close, delete; its resolver also includes the performance
-router (``functions/api/performance.py``). Routes only."""
+"""Positions API: open, list, read, fill or cancel an order, change levels, close, delete; its resolver also
+includes the performance router (``functions/api/performance.py``). Routes only."""
 
 from __future__ import annotations
 
@@ -10,13 +10,17 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from functions.api import performance
+from goalpost.data.positions import PositionFilter
 from goalpost.domain.positions import PositionStatus
 from goalpost.edges.api import ApiRouter, Caller, build_resolver, idempotent, lambda_handler, page_response, responses
 from goalpost.schemas.common import DEFAULT_LIMIT, LimitQuery, NextTokenQuery
 from goalpost.schemas.positions import (
+    KEY_TEXT_PATTERN,
     SYMBOL_QUERY_PATTERN,
+    PositionCancel,
     PositionClose,
     PositionCreate,
+    PositionFill,
     PositionOut,
     PositionUpdate,
     upper_symbol,
@@ -33,23 +37,30 @@ def open_position(user: Caller, position: Annotated[PositionCreate, Body()]) -> 
     return PositionOut.of(positions.open_position(user, position.fields()))
 
 
+KeyTextQuery = Annotated[str | None, Query(min_length=1, max_length=100, pattern=KEY_TEXT_PATTERN)]
+
+
 @router.get("/positions", summary="List positions, newest first")
 def list_positions(
     user: Caller,
     status: Annotated[PositionStatus | None, Query()] = None,
     symbol: Annotated[str | None, Query(pattern=SYMBOL_QUERY_PATTERN)] = None,
-    strategy: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    strategy: KeyTextQuery = None,
+    bot_id: KeyTextQuery = None,
+    prompt_id: KeyTextQuery = None,
+    account_id: KeyTextQuery = None,
     limit: LimitQuery = DEFAULT_LIMIT,
     next_token: NextTokenQuery = None,
 ) -> Response[list[PositionOut]]:
-    found, token = positions.list_positions(
-        user,
+    wanted = PositionFilter(
         status=status,
         symbol=upper_symbol(symbol) if symbol else None,
         strategy=strategy,
-        limit=limit,
-        next_token=next_token,
+        bot_id=bot_id,
+        prompt_id=prompt_id,
+        account_id=account_id,
     )
+    found, token = positions.list_positions(user, wanted, limit=limit, next_token=next_token)
     return page_response([PositionOut.of(p) for p in found], token)
 
 
@@ -61,6 +72,16 @@ def get_position(user: Caller, position_id: PositionId) -> PositionOut:
 @router.patch("/positions/<position_id>", summary="Change the levels of an open position (409 once closed)")
 def update_position(user: Caller, position_id: PositionId, update: Annotated[PositionUpdate, Body()]) -> PositionOut:
     return PositionOut.of(positions.update_levels(user, position_id, update.changes()))
+
+
+@router.post("/positions/<position_id>/fill", summary="A PENDING order filled: OPEN (409 from any other status)")
+def fill_position(user: Caller, position_id: PositionId, fill: Annotated[PositionFill, Body()]) -> PositionOut:
+    return PositionOut.of(positions.fill_position(user, position_id, fill.changes()))
+
+
+@router.post("/positions/<position_id>/cancel", summary="A PENDING order CANCELLED, or FAILED (409 otherwise)")
+def cancel_position(user: Caller, position_id: PositionId, cancel: Annotated[PositionCancel, Body()]) -> PositionOut:
+    return PositionOut.of(positions.cancel_position(user, position_id, failed=cancel.failed, reason=cancel.reason))
 
 
 @router.post(

@@ -41,6 +41,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/positions"): {"symbol": "AAPL", "quantity": 1, "entry_price": 100},
     ("PATCH", "/positions/{position_id}"): {"take_profit": 200},
     ("POST", "/positions/{position_id}/close"): {"exit_price": 101},
+    ("POST", "/positions/{position_id}/fill"): {"entry_price": 101},
+    ("POST", "/positions/{position_id}/cancel"): {"failed": True},
     ("PATCH", "/alerts/preferences"): {"timezone": "UTC"},
 }
 

@@ -116,6 +116,25 @@ def positions_by_symbol_pk(user_id: str, symbol: str) -> str:
     return f"USER#{user_id}#POSITIONS#SYMBOL#{symbol}"
 
 
+# Sparse indexes of the positions that carry an attribution (set only when the attribute is): gsi6 by bot, gsi7 by
+# prompt, gsi8 by connected account; each sorted like the table (``POSITION#<ulid>``, newest last).
+def positions_by_bot_pk(user_id: str, bot_id: str) -> str:
+    return f"USER#{user_id}#POSITIONS#BOT#{bot_id}"
+
+
+def positions_by_prompt_pk(user_id: str, prompt_id: str) -> str:
+    return f"USER#{user_id}#POSITIONS#PROMPT#{prompt_id}"
+
+
+def positions_by_account_pk(user_id: str, account_id: str) -> str:
+    return f"USER#{user_id}#POSITIONS#ACCOUNT#{account_id}"
+
+
+def account_sk(account_id: str) -> str:
+    """``USER#u / ACCOUNT#<id>``: a connected exchange or broker account (written by the accounts' routes)."""
+    return f"ACCOUNT#{account_id}"
+
+
 # ``USER#u / OPEN_POSITIONS``: how many positions the user has open (``open_count``), kept by the open, close and
 # delete transactions so the per-user cap holds under concurrent opens.
 OPEN_COUNT_SK = "OPEN_POSITIONS"

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
@@ -34,7 +35,7 @@ from goalpost.data.preferences import get_with as preferences_with
 from goalpost.data.prices import symbol_count_update
 from goalpost.data.queries import query_all
 from goalpost.data.registry import holding_added, holding_removed, with_holding_removed
-from goalpost.data.transactions import Transaction
+from goalpost.data.transactions import Transaction, TransactionRefused
 from goalpost.domain.clock import iso
 from goalpost.domain.positions import Position, PositionStatus, Side, deadline, triggers
 
@@ -44,6 +45,14 @@ MAX_OPEN_PER_USER = 500
 
 class NotOpen(Exception):
     """The position is no longer OPEN (closed meanwhile) or no longer exists."""
+
+
+class NotPending(Exception):
+    """The position is no longer PENDING (filled, cancelled or deleted meanwhile)."""
+
+
+class NoAccount(Exception):
+    """The position names an account that is not one of its owner's connected accounts."""
 
 
 class TooManyOpen(Exception):
@@ -75,9 +84,23 @@ def position_item(position: Position) -> Item:
         "gsi2pk": keys.positions_by_symbol_pk(position.user_id, position.symbol),
         "gsi2sk": sk,
     }
+    for index, partition in attribution_partitions(position).items():
+        item.update({f"{index}pk": partition, f"{index}sk": sk})
     if position.status == PositionStatus.OPEN:
         item.update({name: value for name, value in trigger_keys(position).items() if value is not None})
     return item
+
+
+def attribution_partitions(position: Position) -> dict[str, str]:
+    """The sparse attribution indexes the position is in (gsi6 bot, gsi7 prompt, gsi8 account) and its partition
+    in each."""
+    user = position.user_id
+    partitions = {
+        "gsi6": None if position.bot_id is None else keys.positions_by_bot_pk(user, position.bot_id),
+        "gsi7": None if position.prompt_id is None else keys.positions_by_prompt_pk(user, position.prompt_id),
+        "gsi8": None if position.account_id is None else keys.positions_by_account_pk(user, position.account_id),
+    }
+    return {index: partition for index, partition in partitions.items() if partition is not None}
 
 
 TRIGGER_KEYS = ("gsi3pk", "gsi3sk", "gsi4pk", "gsi4sk", "gsi5pk", "gsi5sk")
@@ -101,8 +124,34 @@ def to_position(item: Item) -> Position:
     return Position.model_validate(strip_keys(item))
 
 
+def _account_check(table: str, position: Position) -> dict[str, Any]:
+    """The position's connected account must exist (``USER#u / ACCOUNT#<id>``, written by the accounts'
+    routes): checked inside the open, so it costs no request of its own."""
+    assert position.account_id is not None
+    return {
+        "ConditionCheck": {
+            "TableName": table,
+            "Key": key(keys.user_pk(position.user_id), keys.account_sk(position.account_id)),
+            "ConditionExpression": "attribute_exists(pk)",
+        }
+    }
+
+
+def _add_opening(transaction: Transaction, table: str, system_table: str, position: Position) -> Transaction:
+    """Adds what an OPEN position counts in: +1 on its symbol's open count (system table: what the price update
+    fetches), its holding in the users registry (what the snapshot job values) and +1 on the owner's open count
+    (conditional: at most ``MAX_OPEN_PER_USER``)."""
+    return (
+        transaction.add(symbol_count_update(system_table, position.symbol, +1), role="symbol_count")
+        .add(holding_added(table, position), role="holding")
+        .add(_open_count_update(table, position.user_id, +1), role="open_count")
+    )
+
+
 def open_position(table: str, system_table: str, position: Position) -> None:
-    """Stores a new OPEN position with its symbol count and registry entry, all or nothing."""
+    """Stores a new OPEN position with its symbol count and registry entry, all or nothing; a PENDING one is the
+    item alone (it counts in nothing until it fills). ``TooManyOpen``; ``NoAccount`` when its account_id is no
+    connected account of the owner."""
     put = {
         "Put": {
             "TableName": table,
@@ -110,15 +159,63 @@ def open_position(table: str, system_table: str, position: Position) -> None:
             "ConditionExpression": "attribute_not_exists(pk)",
         }
     }
-    transaction = (
-        Transaction()
-        .add(put, role="position")
-        .add(symbol_count_update(system_table, position.symbol, +1), role="symbol_count")
-        .add(holding_added(table, position), role="holding")
-        .add(_open_count_update(table, position.user_id, +1), role="open_count")
-    )
-    if not transaction.write_unless_refused_by("open_count"):
-        raise TooManyOpen
+    transaction = Transaction().add(put, role="position")
+    if position.status == PositionStatus.OPEN:
+        _add_opening(transaction, table, system_table, position)
+    if position.account_id is not None:
+        transaction.add(_account_check(table, position), role="account")
+    _write(transaction, {"account": NoAccount, "open_count": TooManyOpen})
+
+
+def _write(transaction: Transaction, refusals: dict[str, type[Exception]]) -> None:
+    """Writes ``transaction``; a refusal by one of the roles of ``refusals`` raises that role's error."""
+    try:
+        transaction.write()
+    except TransactionRefused as refused:
+        for role, error in refusals.items():
+            if role in refused.failed_roles:
+                raise error from refused
+        raise
+
+
+def _pending_update(table: str, position: Position, fields: tuple[str, ...], index_keys: dict[str, str]) -> Any:
+    """The update that writes ``fields`` of a position, its status index and ``index_keys``, if it is still
+    PENDING."""
+    item = position_item(position)
+    placed = {"gsi1pk": item["gsi1pk"], **index_keys}
+    expression, names, values = _set_fields(position, fields, extra_set={name: f":{name}" for name in placed})
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": key(item["pk"], item["sk"]),
+            "UpdateExpression": expression,
+            "ConditionExpression": "#status = :pending",
+            "ExpressionAttributeNames": {**names, "#status": "status"},
+            "ExpressionAttributeValues": {
+                **values,
+                ":pending": {"S": PositionStatus.PENDING.value},
+                **{f":{name}": {"S": value} for name, value in placed.items()},
+            },
+        }
+    }
+
+
+def fill(table: str, system_table: str, position: Position) -> None:
+    """Turns a PENDING position into the OPEN ``position`` (its fill written in): the position with its trigger
+    keys and everything opening counts in, in one transaction conditional on it still being PENDING
+    (``NotPending`` otherwise: cancelled, filled or deleted meanwhile); ``TooManyOpen``."""
+    placed = {name: value for name, value in trigger_keys(position).items() if value is not None}
+    fields = ("status", "quantity", "entry_price", "entry_time", "best_price", "updated_at")
+    transaction = Transaction().add(_pending_update(table, position, fields, placed), role="position")
+    _add_opening(transaction, table, system_table, position)
+    _write(transaction, {"position": NotPending, "open_count": TooManyOpen})
+
+
+def end_pending(table: str, position: Position) -> None:
+    """Writes the CANCELLED or FAILED ``position`` if it is still PENDING (``NotPending`` otherwise); nothing
+    else moves, as a PENDING position counts in nothing."""
+    update = _pending_update(table, position, ("status", "reason", "updated_at"), {})
+    _write(Transaction().add(update, role="position"), {"position": NotPending})
 
 
 def get(table: str, user_id: str, position_id: str) -> Position | None:
@@ -133,43 +230,62 @@ def get_with_preferences(table: str, user_id: str, position_id: str) -> tuple[Po
     return (None if item is None else to_position(item)), preferences
 
 
+@dataclass(frozen=True)
+class PositionFilter:
+    """What ``GET /positions`` narrows to; every field None: all of the user's positions."""
+
+    status: PositionStatus | None = None
+    symbol: str | None = None
+    strategy: str | None = None
+    bot_id: str | None = None
+    prompt_id: str | None = None
+    account_id: str | None = None
+
+
+def _index_of(user_id: str, wanted: PositionFilter) -> tuple[str, str, set[str]]:
+    """The index that serves the narrowest given filter (its partition holds only matching positions) and the
+    filters it serves; the others are filtered within the page's bounded window."""
+    choices = (
+        ("account_id", "gsi8", keys.positions_by_account_pk),
+        ("bot_id", "gsi6", keys.positions_by_bot_pk),
+        ("prompt_id", "gsi7", keys.positions_by_prompt_pk),
+        ("symbol", "gsi2", keys.positions_by_symbol_pk),
+    )
+    for name, index, partition in choices:
+        value = getattr(wanted, name)
+        if value is not None:
+            return index, partition(user_id, value), {name}
+    if wanted.status is not None:
+        return "gsi1", keys.positions_by_status_pk(user_id, wanted.status.value), {"status"}
+    return "", keys.user_pk(user_id), set()
+
+
 def list_page(
-    table: str,
-    user_id: str,
-    *,
-    status: PositionStatus | None,
-    symbol: str | None,
-    strategy: str | None,
-    limit: int,
-    next_token: str | None,
+    table: str, user_id: str, wanted: PositionFilter, *, limit: int, next_token: str | None
 ) -> tuple[list[Position], str | None]:
-    """Newest first. A symbol reads the symbol index, a status the status index; the rest is filtered."""
-    pk = keys.user_pk(user_id)
-    index: str | None = None
-    partition = pk
+    """Newest first, from the index of the narrowest filter given (``_index_of``); the rest is filtered."""
+    index, partition, served = _index_of(user_id, wanted)
     conditions: list[str] = []
+    names: dict[str, str] = {}
     values: dict[str, Any] = {}
-    if symbol is not None:
-        index, partition = "gsi2", keys.positions_by_symbol_pk(user_id, symbol)
-        if status is not None:
-            conditions.append("#status = :status")
-            values[":status"] = status.value
-    elif status is not None:
-        index, partition = "gsi1", keys.positions_by_status_pk(user_id, status.value)
-    if strategy is not None:
-        conditions.append("strategy = :strategy")
-        values[":strategy"] = strategy
+    for name in ("status", "symbol", "strategy", "bot_id", "prompt_id", "account_id"):
+        value = getattr(wanted, name)
+        if value is None or name in served:
+            continue
+        conditions.append(f"#{name} = :{name}")
+        names[f"#{name}"] = name
+        values[f":{name}"] = value.value if isinstance(value, PositionStatus) else value
     items, token = owned_page(
         table,
-        owner_pk=pk,
+        owner_pk=keys.user_pk(user_id),
         sort_prefix=keys.POSITION_PREFIX,
-        index=index,
+        index=index or None,
         partition=partition,
         limit=limit,
         next_token=next_token,
         filter_expression=" AND ".join(conditions) or None,
         filter_values=values,
-        filter_names={"#status": "status"} if ":status" in values else None,
+        filter_names=names or None,
     )
     return [to_position(item) for item in items], token
 
@@ -351,7 +467,8 @@ def close(
 
 def delete(table: str, system_table: str, position: Position) -> bool:
     """Deletes a mistaken entry and takes it out of what it counted in (the symbol count while open; the
-    aggregates and the month's P&L once closed). False when it was gone or changed meanwhile."""
+    aggregates and the month's P&L once closed; nothing while PENDING, CANCELLED or FAILED). False when it was
+    gone or changed meanwhile."""
     guard = {
         "ConditionExpression": "#status = :status",
         "ExpressionAttributeNames": {"#status": "status"},
@@ -369,7 +486,7 @@ def delete(table: str, system_table: str, position: Position) -> bool:
         transaction.add(symbol_count_update(system_table, position.symbol, -1), role="symbol_count")
         transaction.add(_open_count_update(table, position.user_id, -1), role="open_count")
         transaction.add(holding_removed(table, position), role="holding")
-    else:
+    elif position.status == PositionStatus.CLOSED:
         transaction.add_all(stats_items(table, position, -1), role="stats")
         transaction.add(_month_item(table, position, -1), role="month")
     return transaction.write_unless_refused_by("position")

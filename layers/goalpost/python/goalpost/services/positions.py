@@ -1,4 +1,5 @@
-"""Position use cases: open, read, list, change levels, close (manually or by the monitor), delete, metrics."""
+"""Position use cases: open (or place a PENDING order), fill or cancel an order, read, list, change levels, close
+(manually or by the monitor), delete."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from goalpost import retry
 from goalpost.data import positions as position_store
 from goalpost.data import prices as price_store
-from goalpost.data.positions import NotOpen
+from goalpost.data.positions import NotOpen, NotPending, PositionFilter
 from goalpost.data.preferences import PreferenceRead
 from goalpost.domain.alerts import AlertType, NewAlert
 from goalpost.domain.clock import utc_now
@@ -60,6 +61,8 @@ def with_marks(positions: list[Position]) -> list[Position]:
 
 
 def open_position(user_id: str, fields: dict[str, Any], now: datetime | None = None) -> Position:
+    """Opens a position, or records an order placed (``status`` PENDING) that counts in nothing until it fills.
+    ``404`` when its ``account_id`` is no connected account of the user."""
     moment = now or utc_now()
     position = Position.opened(
         user_id, fields.pop("symbol"), fields.pop("quantity"), fields.pop("entry_price"), moment, **fields
@@ -69,9 +72,67 @@ def open_position(user_id: str, fields: dict[str, Any], now: datetime | None = N
     try:
         position_store.open_position(data, system, position)
     except position_store.TooManyOpen:
-        raise BusinessRuleError(f"A user has at most {position_store.MAX_OPEN_PER_USER} open positions") from None
+        raise _too_many_open() from None
+    except position_store.NoAccount:
+        raise NotFound(ACCOUNT_NOT_FOUND) from None
+    if position.status == PositionStatus.OPEN:
+        emf.add_metric(name="PositionsOpened", unit="Count", value=1)
+    return with_marks([position])[0]
+
+
+ACCOUNT_NOT_FOUND = "Account not found: account_id must name one of your connected accounts"
+
+
+def _too_many_open() -> BusinessRuleError:
+    return BusinessRuleError(f"A user has at most {position_store.MAX_OPEN_PER_USER} open positions")
+
+
+def _pending(user_id: str, position_id: str) -> Position:
+    position = _stored(user_id, position_id)
+    if position.status != PositionStatus.PENDING:
+        raise Conflict(f"The position is {position.status.value}; only a PENDING order fills or is cancelled")
+    return position
+
+
+def fill_position(user_id: str, position_id: str, fill: dict[str, Any], now: datetime | None = None) -> Position:
+    """A PENDING order filled: OPEN at the fill's price, time (else now) and quantity (else the order's),
+    counted in everything opening counts in, exactly once (``409`` once filled, cancelled or closed; the
+    levels must still suit the fill's price, else ``422``)."""
+    position = _pending(user_id, position_id)
+    moment = now or utc_now()
+    position.entry_price = fill.get("entry_price", position.entry_price)
+    position.quantity = fill.get("quantity", position.quantity)
+    position.entry_time = fill.get("entry_time", moment)
+    problem = validate_levels(position.side, position.entry_price, position.stop_loss, position.take_profit)
+    if problem:
+        raise InvalidInput(f"The fill makes the levels invalid: {problem}")
+    position.status = PositionStatus.OPEN
+    position.best_price = position.entry_price
+    position.updated_at = moment
+    data, system = _tables()
+    try:
+        position_store.fill(data, system, position)
+    except NotPending:
+        raise Conflict("The order was filled, cancelled or deleted meanwhile") from None
+    except position_store.TooManyOpen:
+        raise _too_many_open() from None
     emf.add_metric(name="PositionsOpened", unit="Count", value=1)
     return with_marks([position])[0]
+
+
+def cancel_position(
+    user_id: str, position_id: str, *, failed: bool, reason: str | None, now: datetime | None = None
+) -> Position:
+    """A PENDING order that will not fill: CANCELLED, or FAILED (``409`` from any other status)."""
+    position = _pending(user_id, position_id)
+    position.status = PositionStatus.FAILED if failed else PositionStatus.CANCELLED
+    position.reason = reason if reason is not None else position.reason
+    position.updated_at = now or utc_now()
+    try:
+        position_store.end_pending(_tables()[0], position)
+    except NotPending:
+        raise Conflict("The order was filled, cancelled or deleted meanwhile") from None
+    return position
 
 
 def _stored(user_id: str, position_id: str) -> Position:
@@ -86,17 +147,9 @@ def get_position(user_id: str, position_id: str) -> Position:
 
 
 def list_positions(
-    user_id: str,
-    *,
-    status: PositionStatus | None,
-    symbol: str | None,
-    strategy: str | None,
-    limit: int,
-    next_token: str | None,
+    user_id: str, wanted: PositionFilter, *, limit: int, next_token: str | None
 ) -> tuple[list[Position], str | None]:
-    positions, token = position_store.list_page(
-        _tables()[0], user_id, status=status, symbol=symbol, strategy=strategy, limit=limit, next_token=next_token
-    )
+    positions, token = position_store.list_page(_tables()[0], user_id, wanted, limit=limit, next_token=next_token)
     return with_marks(positions), token
 
 
@@ -106,7 +159,7 @@ def update_levels(user_id: str, position_id: str, changes: dict[str, Any], now: 
     added now starts from the better of the best so far and the cached price (if cached since entry)."""
     position = _stored(user_id, position_id)
     if position.status != PositionStatus.OPEN:
-        raise Conflict("The position is closed; its levels can no longer change")
+        raise Conflict(f"The position is {position.status.value}; only an OPEN position's levels change")
     for name, value in changes.items():
         setattr(position, name, value)
     problem = validate_levels(position.side, position.entry_price, position.stop_loss, position.take_profit)
@@ -165,7 +218,7 @@ def close_position(
     if position is None:
         raise NotFound(POSITION_NOT_FOUND)
     if position.status != PositionStatus.OPEN:
-        raise Conflict("The position is already closed")
+        raise Conflict(f"The position is {position.status.value}; only an OPEN position closes")
     when = exit_time or utc_now()
     if when < position.entry_time:
         raise InvalidInput("exit_time must not be before entry_time")
