@@ -51,7 +51,7 @@ from goalpost.domain.ids import new_id
 from goalpost.domain.money import ZERO
 from goalpost.domain.performance import ALL_STRATEGIES, contribution
 from goalpost.domain.portfolio import CachedPrice, value_portfolio
-from goalpost.domain.positions import ExitReason, Position, close
+from goalpost.domain.positions import ExitReason, Position, PositionStatus, close
 from goalpost.domain.progress import ProgressSource, record
 from goalpost.domain.trading import TradingGoal, TradingGoalType, month_of
 from goalpost.settings import get_settings, reset_settings
@@ -532,10 +532,17 @@ def trading_goals(seed: Seed) -> Scenario:
 
 
 def positions(seed: Seed) -> Scenario:
-    """The positions routes: open, list, read, change, close, delete."""
-    opened = min(seed.count, MAX_OPEN_PER_USER - 1)  # the route opens one: the large user ends at the cap
+    """The positions routes: open, list, read, change, close, delete; place, fill and cancel an order."""
+    opened = min(seed.count, MAX_OPEN_PER_USER - 2)  # the routes open one and fill one: the large user ends at the cap
     write_items(seed.data, [profile_item(seed.user, cash_balance=CASH)])
     held = seed_positions(seed, open_count=opened, closed_count=seed.count)
+    orders = [
+        Position.opened(
+            seed.user, f"ORD{n}", Decimal(1), PRICE, seed.now, status=PositionStatus.PENDING, bot_id="bot-1"
+        )
+        for n in range(2)
+    ]
+    write_items(seed.data, map(position_item, orders))
     calls = [
         Call("POST", "/positions", body={"symbol": "NEWA", **POSITION_BODY}),
         Call("GET", "/positions"),
@@ -547,6 +554,11 @@ def positions(seed: Seed) -> Scenario:
         Call("PATCH", f"/positions/{held[0].id}", body={"stop_loss": 4}),
         Call("POST", f"/positions/{held[1].id}/close", "raises one alert (in-app only)", body={"exit_price": 12}),
         Call("DELETE", f"/positions/{held[2].id}"),
+        Call("POST", "/positions", "a PENDING order", body={"symbol": "NEWB", **POSITION_BODY, "status": "PENDING"}),
+        Call("POST", f"/positions/{orders[0].id}/fill", body={"entry_price": 11}),
+        Call("POST", f"/positions/{orders[1].id}/cancel", body={"failed": True}),
+        Call("GET", "/positions", "bot_id (its index)", query={"bot_id": "bot-1"}),
+        Call("DELETE", f"/positions/{orders[1].id}", "a FAILED order (the item alone)"),
         # With an email address and no quiet hours, the next alert is also emailed at once.
         Call("PATCH", "/alerts/preferences", "sets an email address: creates the user's topic", body=EMAILED),
         Call("POST", f"/positions/{held[3].id}/close", "raises one alert, emailed", body={"exit_price": 12}),

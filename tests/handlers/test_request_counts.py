@@ -196,3 +196,39 @@ def test_performance_reads_three_query_pages_whatever_the_trades_groups_and_snap
     many = api.get("/performance", user="many").body
     assert len(many["by_bot"]) == 300
     assert many["sharpe_ratio"] is not None
+
+
+def test_order_routes_cost_the_same_whatever_the_positions(api: Api) -> None:
+    """Placing, filling, cancelling and listing orders by bot cost a constant number of requests: fill is the
+    read, the one transaction and the price of the answer (3); cancel the read and one conditional update (2);
+    the bot filter one Query of its index and the page's prices."""
+    order = {"symbol": "AAPL", "quantity": 1, "entry_price": 100, "status": "PENDING", "bot_id": "b1"}
+
+    def costs(user: str, extra: int) -> dict[str, dict[str, int]]:
+        for _ in range(extra):
+            api.post("/positions", {**order, "status": "OPEN"}, user=user)
+        placed = [api.post("/positions", order, user=user).body["id"] for _ in range(2)]
+        calls: list[tuple[str, Callable[[], Any]]] = [
+            ("POST /positions PENDING", lambda: api.post("/positions", order, user=user)),
+            ("POST fill", lambda: api.post(f"/positions/{placed[0]}/fill", {"entry_price": 101}, user=user)),
+            ("POST cancel", lambda: api.post(f"/positions/{placed[1]}/cancel", {"failed": True}, user=user)),
+            ("GET ?bot_id", lambda: api.get("/positions", query={"bot_id": "b1"}, user=user)),
+            ("GET ?prompt_id", lambda: api.get("/positions", query={"prompt_id": "p", "status": "OPEN"}, user=user)),
+            ("DELETE cancelled", lambda: api.delete(f"/positions/{placed[1]}", user=user)),
+        ]
+        measured = {}
+        for name, call in calls:
+            with dynamodb_requests() as counted:
+                reply = call()
+            assert reply.status < 300, (name, reply.body)
+            measured[name] = dict(counted)
+        return measured
+
+    few, many = costs("few-orders", 2), costs("many-orders", 40)
+    assert few == many
+    assert few["POST fill"] == {"GetItem": 1, "TransactWriteItems": 1, "BatchGetItem": 1}
+    assert few["POST cancel"] == {"GetItem": 1, "UpdateItem": 1}
+    assert few["POST /positions PENDING"] == {"PutItem": 1}
+    assert few["GET ?bot_id"] == {"Query": 1, "BatchGetItem": 1}
+    assert few["DELETE cancelled"] == {"GetItem": 1, "DeleteItem": 1}
+    assert max(sum(cost.values()) for cost in few.values()) <= 3, few
