@@ -257,7 +257,7 @@ def test_list_newest_first_with_filters_and_pages(api: Client) -> None:
     assert [p["id"] for p in first_open.json] == [ids[4], ids[3], ids[2]]
     assert first_open.headers.get("x-next-token")
 
-    for bad in ("?limit=0", "?limit=101", "?status=PENDING", "?limit=x"):
+    for bad in ("?limit=0", "?limit=101", "?status=PARTIAL", "?bot_id=a%23b", "?limit=x"):
         assert api.request("GET", "/positions" + bad, token=token).status == 422, bad
 
 
@@ -695,3 +695,95 @@ def test_performance_metrics_and_deletes(api: Client) -> None:
     assert performance(api, token)["total_trades"] == 2
     listed = {p["id"] for p in api.request("GET", "/positions", token=token).json}
     assert listed == {sl["id"], manual["id"]}
+
+
+# -- r2: bots, prompts and orders ----------------------------------------------------------------------------
+
+# What the seed bot's save_transaction_to_db() saves, in its own names, less its user fields (the token's).
+BOT_TRADE = {
+    "bot_id": "e2e-bot",
+    "subscription_id": "sub-1",
+    "prompt_id": "e2e-prompt",
+    "action": "BUY",
+    "position_side": "LONG",
+    "symbol": "E2EBOT",
+    "quantity": 2,
+    "entry_price": 100,
+    "entry_time": "2026-01-05T10:00:00Z",
+    "leverage": 5,
+    "stop_loss": 95,
+    "take_profit": 110,
+    "risk_reward_ratio": 2.0,
+    "strategy_used": "llm-breakout",
+    "confidence": 75,
+    "reason": "Range breakout on volume",
+    "status": "OPEN",
+}
+
+
+def test_the_seed_bots_payload_is_accepted_and_its_trade_counts_per_bot_and_prompt(api: Client) -> None:
+    user = "pos-bot"
+    token = api.token(user)
+    for forged in ({"user_id": user}, {"user_principal_id": user}):
+        refused = api.request("POST", "/positions", {**BOT_TRADE, **forged}, token=token)
+        assert refused.status == 422, refused.text
+    position = open_position(api, token, **BOT_TRADE)
+    assert (position["side"], position["strategy"], position["status"]) == ("LONG", "llm-breakout", "OPEN")
+    assert (position["bot_id"], position["prompt_id"], position["subscription_id"]) == (
+        "e2e-bot",
+        "e2e-prompt",
+        "sub-1",
+    )
+    assert (position["confidence"], position["reason"]) == (75, "Range breakout on volume")
+    assert (position["source"], position["parent_id"], position["account_id"]) == ("manual", None, None)
+    assert position["risk_reward_ratio"] == 2.0  # computed: |110 - 100| / |100 - 95|
+    listed = api.request("GET", "/positions?bot_id=e2e-bot", token=token)
+    assert [p["id"] for p in listed.json] == [position["id"]]
+    assert api.request("GET", "/positions?prompt_id=other", token=token).json == []
+
+    set_market(api, {"E2EBOT": 110})
+    run_job(api, "price_update")
+    closed = get_position(api, token, position["id"])
+    assert (closed["status"], closed["exit_reason"], closed["pnl_usd"]) == ("CLOSED", "TP_HIT", 20)
+    (alert,) = closed_alerts(api, token)
+    assert alert["message"] == "E2EBOT LONG closed by TP_HIT at 110.00: +20.00 USD"
+    assert alert["action_url"] == f"/app/positions/{position['id']}"
+    metrics = performance(api, token)
+    assert metrics["by_bot"]["e2e-bot"]["total_trades"] == 1
+    assert metrics["by_prompt"]["e2e-prompt"]["total_pnl"] == 20
+    by_bot = api.request("GET", "/performance?bot_id=e2e-bot", token=token)
+    assert by_bot.status == 200, by_bot.text
+    assert by_bot.json["total_trades"] == 1
+
+
+def test_an_order_is_placed_filled_or_cancelled_over_http(api: Client) -> None:
+    token = api.token("pos-orders")
+    order = open_position(
+        api, token, symbol="E2EORD", quantity=1, entry_price=100, stop_loss=90, take_profit=120, status="PENDING"
+    )
+    assert order["status"] == "PENDING"
+    set_market(api, {"E2EORD": 125})  # past its take profit: a PENDING order is neither fetched nor monitored
+    run_job(api, "price_update")
+    assert get_position(api, token, order["id"])["status"] == "PENDING"
+    path = f"/positions/{order['id']}"
+    assert api.request("POST", f"{path}/fill", {"entry_price": 121}, token=token).status == 422
+    assert api.request("POST", f"{path}/close", {"exit_price": 101}, token=token).status == 409
+    filled = api.request("POST", f"{path}/fill", {"entry_price": 101, "quantity": 1.5}, token=token)
+    assert filled.status == 200, filled.text
+    assert (filled.json["status"], filled.json["entry_price"], filled.json["quantity"]) == ("OPEN", 101, 1.5)
+    assert api.request("POST", f"{path}/fill", {}, token=token).status == 409
+    assert api.request("POST", f"{path}/cancel", {}, token=token).status == 409
+    run_job(api, "price_update")  # now OPEN: its symbol is fetched, 125 is beyond its take profit
+    assert get_position(api, token, order["id"])["exit_reason"] == "TP_HIT"
+
+    other = open_position(api, token, symbol="E2EORD", quantity=1, entry_price=100, status="PENDING")
+    cancelled = api.request(
+        "POST", f"/positions/{other['id']}/cancel", {"failed": True, "reason": "Rejected"}, token=token
+    )
+    assert cancelled.status == 200, cancelled.text
+    assert (cancelled.json["status"], cancelled.json["reason"]) == ("FAILED", "Rejected")
+    assert api.request("POST", f"/positions/{other['id']}/fill", {}, token=token).status == 409
+    stranger = api.token("pos-orders-stranger")
+    assert api.request("POST", f"/positions/{other['id']}/cancel", {}, token=stranger).status == 404
+    assert api.request("DELETE", f"/positions/{other['id']}", token=token).status == 204
+    assert api.request("GET", "/positions?status=PENDING", token=token).json == []
