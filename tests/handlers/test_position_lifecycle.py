@@ -343,3 +343,23 @@ def test_counters_stay_exact_through_any_sequence(api: Api) -> None:
         assert reply.status in (200, 204, 409), reply.body
         opened = sum(1 for p in api.get("/positions", query={"status": "OPEN", "limit": 100}).body)
         assert counted() == (opened, opened, opened)
+
+
+def test_the_monitor_leaves_an_account_positions_close_to_its_exchange(api: Api, market: Any) -> None:
+    """The exchange holds an account-linked position's real orders: at its level the monitor raises
+    ``position_level_reached`` (once per position and level) and does not close it."""
+    table = get_settings().data_table_name
+    client().put_item(TableName=table, Item={"pk": {"S": keys.user_pk("alice")}, "sk": {"S": keys.account_sk("a1")}})
+    linked = create(api, {**LONG, "account_id": "a1"})
+    refresh(api, market, {"BTCUSDT": 53100})
+    assert monitor(api)["levels_reached"] == 0  # the refresh's own monitor pass raised it already
+    assert api.get(f"/positions/{linked['id']}").body["status"] == "OPEN"
+    (alert,) = api.get("/alerts", query={"type": "position_level_reached"}).body
+    assert alert["message"] == (
+        "BTCUSDT LONG reached TP_HIT (53,000.00) at 53,100.00; the exchange account a1 holds its orders."
+    )
+    assert (alert["severity"], alert["action_url"]) == ("warning", f"/app/positions/{linked['id']}")
+    refresh(api, market, {"BTCUSDT": 48000})
+    assert "SL_HIT" in api.get("/alerts", query={"type": "position_level_reached"}).body[0]["title"]
+    assert len(api.get("/alerts", query={"type": "position_level_reached"}).body) == 2
+    assert counted() == (1, 1, 1)

@@ -26,6 +26,7 @@ class AlertType(StrEnum):
     DEADLINE_MISSED = "deadline_missed"
     POSITION_CLOSED = "position_closed"
     UPDATE_REMINDER = "update_reminder"
+    POSITION_LEVEL_REACHED = "position_level_reached"
 
 
 class Severity(StrEnum):
@@ -50,6 +51,7 @@ SEVERITY: dict[AlertType, Severity] = {
     AlertType.DEADLINE_MISSED: Severity.CRITICAL,
     AlertType.POSITION_CLOSED: Severity.INFO,
     AlertType.UPDATE_REMINDER: Severity.INFO,
+    AlertType.POSITION_LEVEL_REACHED: Severity.WARNING,
 }
 
 EVENT_CHANNEL = "event"

@@ -10,7 +10,11 @@ deadline. Nothing is written for a position the price leaves alone: its last pri
 worked out from the price cache when it is read.
 
 It runs every 3 minutes over every active symbol, and right after each price update for the symbols whose
-price changed (``refresh_prices``)."""
+price changed (``refresh_prices``).
+
+A position linked to a connected account (``account_id``) is never closed here: the exchange holds its real
+orders and the account's sync reports its close. When its level is reached the monitor raises a
+``position_level_reached`` alert instead, once per position and level (the alert's exactly-once guard)."""
 
 from __future__ import annotations
 
@@ -24,9 +28,10 @@ from typing import Any
 from goalpost.data import positions as position_store
 from goalpost.data import prices as price_store
 from goalpost.data.positions import NotOpen
+from goalpost.domain.alerts import AlertType, NewAlert
 from goalpost.domain.clock import utc_now
 from goalpost.domain.portfolio import CachedPrice
-from goalpost.domain.positions import Position, better, check_exit, tracks_best
+from goalpost.domain.positions import ExitSignal, Position, better, check_exit, price_text, tracks_best
 from goalpost.observability import logger, metrics
 from goalpost.services.prices import update_prices
 from goalpost.settings import get_settings
@@ -34,6 +39,26 @@ from goalpost.settings import get_settings
 # Queries and writes are independent requests: this many at a time keeps a large run inside its cadence.
 CONCURRENCY = 16
 TRAILED = "trailed"
+LEVEL_REACHED = "level_reached"
+
+
+def _level_reached(position: Position, signal: ExitSignal, moment: datetime) -> str | None:
+    """Raises the account-linked position's ``position_level_reached`` alert (once per level)."""
+    from goalpost.services import alerts as alert_service
+
+    level = "" if signal.trigger is None else f" ({price_text(signal.trigger)})"
+    message = (
+        f"{position.symbol} {position.side.value} reached {signal.reason.value}{level} at "
+        f"{price_text(signal.price)}; the exchange account {position.account_id} holds its orders."
+    )
+    raised = NewAlert(
+        AlertType.POSITION_LEVEL_REACHED,
+        title=f"Level reached: {position.symbol} {signal.reason.value}",
+        message=message,
+        position_id=position.id,
+        period=signal.reason.value,
+    )
+    return LEVEL_REACHED if alert_service.raise_alert(position.user_id, raised, moment) else None
 
 
 def _act(position: Position, price: CachedPrice, moment: datetime) -> str | None:
@@ -41,6 +66,8 @@ def _act(position: Position, price: CachedPrice, moment: datetime) -> str | None
     (nothing to do, or it changed or closed meanwhile: the next run reads it again)."""
     best = position.best_price or position.entry_price
     signal = check_exit(position, price.price, best, moment)
+    if signal is not None and position.account_id is not None:
+        return _level_reached(position, signal, moment)
     try:
         if signal is not None:
             # Imported on the first close: most runs close nothing, and the price update's cold start (it
@@ -106,7 +133,7 @@ def run_monitor(
     left = {p.symbol for p in positions} - {p.symbol for p in actionable}
     with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
         outcomes = list(pool.map(lambda p: _act(p, known[p.symbol], moment), actionable))
-    closed = Counter(outcome for outcome in outcomes if outcome not in (None, TRAILED))
+    closed = Counter(outcome for outcome in outcomes if outcome not in (None, TRAILED, LEVEL_REACHED))
     stale = sorted({*stale, *(left & known.keys())})
     if stale:
         logger.warning("Symbols left alone: their price is stale", extra={"symbols": stale[:20], "count": len(stale)})
@@ -119,6 +146,7 @@ def run_monitor(
         "checked": len(positions),
         "closed": dict(closed),
         "trailed": outcomes.count(TRAILED),
+        "levels_reached": outcomes.count(LEVEL_REACHED),
         "stale": stale,
         "unpriced": sorted({*unpriced, *(left - known.keys())}),
         "duration_ms": int((time.monotonic() - started) * 1000),
