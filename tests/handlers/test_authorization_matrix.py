@@ -25,6 +25,8 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PATCH", "/goals/{goal_id}/funding/{account_id}"): {"allocation_percent": 1},
     ("PATCH", "/positions/{position_id}"): {"take_profit": 200},
     ("POST", "/positions/{position_id}/close"): {"exit_price": 101},
+    ("POST", "/positions/{position_id}/fill"): {"entry_price": 101},
+    ("POST", "/positions/{position_id}/cancel"): {"failed": True},
     ("PATCH", "/alerts/{alert_id}/read"): {},
 }
 
