@@ -14,6 +14,7 @@ from goalpost.data import keys
 from goalpost.data.client import client
 from goalpost.data.holdings import HOLDING_PREFIX
 from goalpost.settings import get_settings
+from tests.depth import scaled
 from tests.handlers.conftest import Api
 from tests.handlers.test_contention import rival_before
 from tests.handlers.test_positions_api import LONG, active_count, monitor, refresh
@@ -74,6 +75,9 @@ def test_a_pending_order_counts_in_nothing_until_it_fills(api: Api, market: Any)
     assert api.get(f"/positions/{order['id']}").body["status"] == "PENDING"
     assert [p["id"] for p in api.get("/positions", query={"status": "PENDING"}).body] == [order["id"]]
     assert api.get("/positions", query={"status": "OPEN"}).body == []
+    portfolio = api.get("/portfolio/current").body
+    assert (portfolio["positions"], portfolio["investment_value"]) == ([], 0)
+    assert api.get("/performance").body["total_trades"] == 0
 
 
 def test_fill_opens_the_order_with_everything_opening_counts(api: Api, market: Any) -> None:
@@ -319,10 +323,11 @@ def test_a_delete_racing_a_fill_counts_nothing_twice(api: Api) -> None:
     assert counted() == (0, 0, 0)
 
 
-def test_counters_stay_exact_through_any_sequence(api: Api) -> None:
+@pytest.mark.parametrize("seed", range(scaled(2, 12)))
+def test_counters_stay_exact_through_any_sequence(api: Api, seed: int) -> None:
     """Random opens, orders, fills, cancels, closes and deletes: after each step the counters equal what the
     positions' statuses say."""
-    chance = random.Random(20)
+    chance = random.Random(seed)
     live: list[str] = []
     for _ in range(40):
         step = chance.choice(("open", "order", "fill", "cancel", "close", "delete"))
