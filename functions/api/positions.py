@@ -10,8 +10,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from functions.api import performance
-from goalpost.data.positions import PositionFilter
-from goalpost.domain.positions import PositionStatus
+from goalpost.domain.positions import PositionFilter, PositionStatus
 from goalpost.edges.api import ApiRouter, Caller, build_resolver, idempotent, lambda_handler, page_response, responses
 from goalpost.schemas.common import DEFAULT_LIMIT, LimitQuery, NextTokenQuery
 from goalpost.schemas.positions import (

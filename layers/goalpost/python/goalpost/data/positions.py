@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
@@ -37,7 +36,7 @@ from goalpost.data.queries import query_all
 from goalpost.data.registry import holding_added, holding_removed, with_holding_removed
 from goalpost.data.transactions import Transaction, TransactionRefused
 from goalpost.domain.clock import iso
-from goalpost.domain.positions import Position, PositionStatus, Side, deadline, triggers
+from goalpost.domain.positions import Position, PositionFilter, PositionStatus, Side, deadline, triggers
 
 # Open positions a user may hold at once: the monitor reads them all, and a portfolio value sums them.
 MAX_OPEN_PER_USER = 500
@@ -228,18 +227,6 @@ def get_with_preferences(table: str, user_id: str, position_id: str) -> tuple[Po
     BatchGetItem: closing it raises an alert, and releasing that needs the preferences."""
     item, preferences = preferences_with(table, user_id, key(keys.user_pk(user_id), keys.position_sk(position_id)))
     return (None if item is None else to_position(item)), preferences
-
-
-@dataclass(frozen=True)
-class PositionFilter:
-    """What ``GET /positions`` narrows to; every field None: all of the user's positions."""
-
-    status: PositionStatus | None = None
-    symbol: str | None = None
-    strategy: str | None = None
-    bot_id: str | None = None
-    prompt_id: str | None = None
-    account_id: str | None = None
 
 
 def _index_of(user_id: str, wanted: PositionFilter) -> tuple[str, str, set[str]]:

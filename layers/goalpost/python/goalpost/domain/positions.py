@@ -105,6 +105,18 @@ class Position(Model):
         )
 
 
+@dataclass(frozen=True)
+class PositionFilter:
+    """What ``GET /positions`` narrows to; every field None: all of the user's positions."""
+
+    status: PositionStatus | None = None
+    symbol: str | None = None
+    strategy: str | None = None
+    bot_id: str | None = None
+    prompt_id: str | None = None
+    account_id: str | None = None
+
+
 def gross_pnl(side: Side, entry_price: Decimal, price: Decimal, quantity: Decimal) -> Decimal:
     """LONG ``(price - entry) * quantity``, SHORT ``(entry - price) * quantity`` (before fees)."""
     move = price - entry_price if side == Side.LONG else entry_price - price

@@ -10,7 +10,7 @@ from typing import Any
 from goalpost import retry
 from goalpost.data import positions as position_store
 from goalpost.data import prices as price_store
-from goalpost.data.positions import NotOpen, NotPending, PositionFilter
+from goalpost.data.positions import NotOpen, NotPending
 from goalpost.data.preferences import PreferenceRead
 from goalpost.domain.alerts import AlertType, NewAlert
 from goalpost.domain.clock import utc_now
@@ -19,6 +19,7 @@ from goalpost.domain.portfolio import CachedPrice
 from goalpost.domain.positions import (
     ExitReason,
     Position,
+    PositionFilter,
     PositionStatus,
     better,
     close,
