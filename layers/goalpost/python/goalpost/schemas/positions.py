@@ -6,7 +6,7 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from goalpost.domain.model import Choice, Number
 from goalpost.domain.money import MAX_AMOUNT
@@ -47,12 +47,21 @@ def upper_symbol(value: Any) -> Any:
     return symbol
 
 
+ACTION_SIDES = {"BUY": Side.LONG, "SELL": Side.SHORT}
+INPUT_ALIASES = {"position_side", "action", "strategy_used", "risk_reward_ratio"}
+
+
 class PositionCreate(RequestModel):
     """A position to open, or (``status`` PENDING) an order placed that has not filled yet. A trading bot's own
     names are accepted too: ``position_side`` for ``side``, ``strategy_used`` for ``strategy``, ``action``
-    (BUY = LONG, SELL = SHORT) when no side is given; a conflict between them is a 422. A sent
-    ``risk_reward_ratio`` is ignored (it is computed from the levels)."""
+    (BUY = LONG, SELL = SHORT) when no side is given; a conflict between them is a 422 at the field that
+    conflicts. A sent ``risk_reward_ratio`` is ignored (it is computed from the levels)."""
 
+    # The bots' names come first: a field is checked against those validated before it, and a field's
+    # validator runs only when the field is sent, so a conflict is reported at the field that was sent.
+    position_side: Choice[Side] | None = Field(default=None, description="Same as side")
+    action: Literal["BUY", "SELL"] | None = Field(default=None, description="BUY = LONG, SELL = SHORT")
+    strategy_used: Strategy | None = Field(default=None, description="Same as strategy")
     symbol: Symbol
     side: Choice[Side] = Side.LONG
     quantity: Positive
@@ -73,28 +82,33 @@ class PositionCreate(RequestModel):
     reason: Reason | None = None
     order_id: KeyText | None = None
     account_id: KeyText | None = None
-    position_side: Choice[Side] | None = Field(default=None, description="Same as side")
-    strategy_used: Strategy | None = Field(default=None, description="Same as strategy")
-    action: Literal["BUY", "SELL"] | None = Field(default=None, description="BUY = LONG, SELL = SHORT")
     risk_reward_ratio: Number | None = Field(default=None, description="Ignored: computed from the levels")
 
     _symbol = field_validator("symbol", mode="before")(upper_symbol)
 
+    @field_validator("action")
+    @classmethod
+    def _action_agrees(cls, action: str | None, info: ValidationInfo) -> str | None:
+        _agrees(f"action {action}", action and ACTION_SIDES[action], _sent(info, "position_side"))
+        return action
+
+    @field_validator("side")
+    @classmethod
+    def _side_agrees(cls, side: Side, info: ValidationInfo) -> Side:
+        _agrees(f"side {side}", side, _sent(info, "position_side", "action"))
+        return side
+
+    @field_validator("strategy")
+    @classmethod
+    def _strategy_agrees(cls, strategy: str | None, info: ValidationInfo) -> str | None:
+        _agrees(f"strategy {strategy}", strategy, _sent(info, "strategy_used"))
+        return strategy
+
     @model_validator(mode="after")
     def _aliases_and_levels(self) -> PositionCreate:
-        given = self.model_fields_set
-        self.side = (
-            _agreed(
-                "side",
-                [
-                    ("side", self.side if "side" in given else None),
-                    ("position_side", self.position_side),
-                    (f"action {self.action}", None if self.action is None else ACTION_SIDES[self.action]),
-                ],
-            )
-            or Side.LONG
-        )
-        self.strategy = _agreed("strategy", [("strategy", self.strategy), ("strategy_used", self.strategy_used)])
+        if "side" not in self.model_fields_set:
+            self.side = self.position_side or (ACTION_SIDES[self.action] if self.action else Side.LONG)
+        self.strategy = self.strategy or self.strategy_used
         problem = validate_levels(self.side, self.entry_price, self.stop_loss, self.take_profit)
         if problem:
             raise ValueError(problem)
@@ -106,17 +120,17 @@ class PositionCreate(RequestModel):
         return fields
 
 
-ACTION_SIDES = {"BUY": Side.LONG, "SELL": Side.SHORT}
-INPUT_ALIASES = {"position_side", "strategy_used", "action", "risk_reward_ratio"}
+def _sent(info: ValidationInfo, *names: str) -> list[tuple[str, Any]]:
+    """The bots' names sent (and valid) before this field, each as its text and what it means."""
+    sent = [(name, info.data.get(name)) for name in names]
+    return [(f"{name} {value}", ACTION_SIDES[value] if name == "action" else value) for name, value in sent if value]
 
 
-def _agreed(field: str, sources: list[tuple[str, Any]]) -> Any:
-    """The one value the given names agree on (None when none is given); a 422 naming them when they differ."""
-    given = [(name, value) for name, value in sources if value is not None]
-    if len({value for _, value in given}) > 1:
-        named = ", ".join(f"{name}={value}" for name, value in given)
-        raise ValueError(f"{field}: conflicting values {named}")
-    return given[0][1] if given else None
+def _agrees(named: str, value: Any, others: list[tuple[str, Any]]) -> None:
+    """A 422 when a name sent too means something else (``value`` None: nothing to compare)."""
+    for other, meaning in others:
+        if value is not None and meaning != value:
+            raise ValueError(f"{named} conflicts with {other}")
 
 
 class PositionUpdate(RequestModel):
