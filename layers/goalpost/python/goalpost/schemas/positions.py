@@ -158,7 +158,8 @@ class PositionFill(RequestModel):
     quantity: Positive | None = None
 
     def changes(self) -> dict[str, Any]:
-        return self.model_dump(exclude_none=True)
+        # The values as parsed (a datetime stays a datetime: model_dump would render it as text).
+        return {name: getattr(self, name) for name in type(self).model_fields if getattr(self, name) is not None}
 
 
 class PositionCancel(RequestModel):
