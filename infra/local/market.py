@@ -362,6 +362,10 @@ class SimulatedMarket:
         self._stopping = threading.Event()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        from infra.local.exchange import SimulatedExchange  # it answers with this module's Answer
+
+        # The accounts of PUT /_local/exchange, served on this same server (Binance's and Alpaca's paths).
+        self.exchange = SimulatedExchange(fault_answer=self.fault_answer, mark_price=self._mark_price)
 
     # ------------------------------------------------------------ lifecycle
 
@@ -447,12 +451,14 @@ class SimulatedMarket:
         with self._lock:
             self._counts[path] += 1
             fault = self._fault
+        if self.exchange.serves(path):
+            return self.exchange.answer(target, headers)
         if path not in MARKET_PATHS:
             return _json_answer(HTTPStatus.NOT_FOUND, {"message": "Not Found"})
         alpaca = path in ALPACA_PATHS
         if alpaca and not self._authorized(headers):
             return _json_answer(HTTPStatus.UNAUTHORIZED, {"code": 40110000, "message": "request is not authorized"})
-        faulty = self._fault_answer(fault, alpaca)
+        faulty = self.fault_answer(fault, alpaca)
         if faulty is not None:
             return faulty
         now = datetime.now(UTC)
@@ -460,9 +466,9 @@ class SimulatedMarket:
             return self._alpaca_answer(path, query, now)
         return self._ticker(query.get("symbol", [None])[0], now)
 
-    def _fault_answer(self, fault: str | None, alpaca: bool) -> Answer | None:
-        """What the set fault answers, in the provider's own error shapes (None: answer normally; a timeout
-        answers normally, late)."""
+    def fault_answer(self, fault: str | None, alpaca: bool) -> Answer | None:
+        """What a fault answers (the market's, or an exchange account's), in the provider's own error shapes
+        (None: answer normally; a timeout answers normally, late)."""
         if fault == "error":
             if alpaca:
                 return _json_answer(HTTPStatus.INTERNAL_SERVER_ERROR, {"message": "internal server error"})
@@ -516,6 +522,12 @@ class SimulatedMarket:
             if value is not None:
                 tickers.append({"symbol": name, "price": _number(value), "time": millis})
         return _json_answer(HTTPStatus.OK, tickers)
+
+    def _mark_price(self, symbol: str) -> Decimal | None:
+        """The price an exchange marks a position at: the market's, when it has one (no random-walk step)."""
+        with self._lock:
+            known = self._prices.get(symbol)
+            return known.price() if known is not None else self._walk.get(symbol)
 
     def _lookup(self, symbols: list[str]) -> dict[str, SymbolPrices]:
         """The symbols the market knows, with their prices (random-walk symbols take a step)."""

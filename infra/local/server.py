@@ -33,7 +33,8 @@ IDLE_TIMEOUT_SECONDS = 60.0  # a connection silent this long (between requests o
 METHOD = re.compile(r"[A-Z][A-Z0-9_-]*")  # API Gateway takes methods in capitals only
 HTTP_VERSIONS = ("HTTP/1.0", "HTTP/1.1")
 LOCAL_ROUTES = (
-    "POST /_local/token, POST /_local/jobs/{name}, PUT /_local/market, GET /_local/published, GET /_local/jwks.json"
+    "POST /_local/token, POST /_local/jobs/{name}, PUT /_local/market, PUT /_local/exchange, GET /_local/published, "
+    "GET /_local/jwks.json"
 )
 # What a newcomer's first monitor run needs to know: the market's new prices reach the cache by a price update.
 MARKET_NOTE = (
@@ -142,9 +143,21 @@ class LocalGateway(ThreadingHTTPServer):
                 return HTTPStatus.OK, {**self.market.configure(_json_object(body)), "note": MARKET_NOTE}
             except ValueError as error:
                 raise ControlError(HTTPStatus.UNPROCESSABLE_ENTITY, str(error)) from None
+        if path == "/_local/exchange" and method == "PUT":
+            return HTTPStatus.OK, self._exchange(_json_object(body))
         if path == "/_local/jwks.json" and method == "GET":
             return HTTPStatus.OK, self.authority.jwks()
         raise ControlError(HTTPStatus.NOT_FOUND, f"No such local route; they are {LOCAL_ROUTES}")
+
+    def _exchange(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The simulated account behind one API key, answered without its secret; ``base_url`` is where the
+        simulated Binance and Alpaca endpoints listen (the market server's)."""
+        if self.market is None:
+            raise ControlError(HTTPStatus.NOT_IMPLEMENTED, "The simulated market is not part of this build yet")
+        try:
+            return {**self.market.exchange.configure(body), "base_url": self.market.url}
+        except ValueError as error:
+            raise ControlError(HTTPStatus.UNPROCESSABLE_ENTITY, str(error)) from None
 
     def _token(self, body: dict[str, Any]) -> dict[str, Any]:
         unknown = set(body) - {"user_id", "groups", "expires_in"}

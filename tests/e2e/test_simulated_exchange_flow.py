@@ -1,0 +1,52 @@
+"""PUT /_local/exchange on the running local server, then the account read back over the simulated Binance
+endpoint it set, with a request signed here as Binance wants it."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.e2e.conftest import Client
+
+pytestmark = pytest.mark.e2e
+KEY, SECRET = "e2e-binance-key", "e2e-binance-secret-never-echoed"
+ACCOUNT = {
+    "provider": "binance_futures",
+    "api_key": KEY,
+    "api_secret": SECRET,
+    "can_withdraw": False,
+    "cash": 10000.0,
+    "positions": [{"symbol": "BTCUSDT", "side": "SHORT", "quantity": 0.5, "entry_price": 50000, "leverage": 10}],
+    "fills": [],
+}
+
+
+def signed(path: str, params: dict[str, str]) -> str:
+    query = urlencode({**params, "timestamp": int(time.time() * 1000), "recvWindow": 5000})
+    return f"{path}?{query}&signature={hmac.new(SECRET.encode(), query.encode(), hashlib.sha256).hexdigest()}"
+
+
+def test_an_account_put_is_read_back_over_the_signed_endpoint(http: Client) -> None:
+    stored = http.request("PUT", "/_local/exchange", ACCOUNT)
+    assert stored.status == 200
+    assert SECRET not in stored.text
+    assert (stored.json["api_key"], stored.json["cash"]) == (KEY, 10000.0)
+    exchange = Client(stored.json["base_url"])
+    reply = exchange.request("GET", signed("/fapi/v2/positionRisk", {}), headers={"X-MBX-APIKEY": KEY})
+    assert reply.status == 200
+    [position] = reply.json
+    assert (position["symbol"], position["positionAmt"], position["entryPrice"]) == ("BTCUSDT", "-0.5", "50000")
+    assert "x-mbx-used-weight-1m" in reply.headers
+    refused = exchange.request("GET", signed("/fapi/v2/account", {}), headers={"X-MBX-APIKEY": "never-set"})
+    assert (refused.status, refused.json["code"]) == (401, -2015)
+
+
+def test_a_bad_exchange_body_is_a_422_that_says_why(http: Client) -> None:
+    reply = http.request("PUT", "/_local/exchange", {**ACCOUNT, "provider": "kraken"})
+    assert reply.status == 422
+    assert "provider" in reply.json["detail"]
+    assert http.request("PUT", "/_local/exchange", {**ACCOUNT, "cash": "lots"}).status == 422
