@@ -953,6 +953,9 @@ def _binance_order(order: Order, order_ids: dict[str, int]) -> dict[str, Any]:
         "stopPrice": _text_number(first.price) if stop else "0",
         "workingType": "CONTRACT_PRICE",
         "priceProtect": False,
+        "priceMatch": "NONE",
+        "selfTradePreventionMode": "EXPIRE_MAKER",
+        "goodTillDate": 0,
         "time": first.millis,
         "updateTime": last.millis,
     }
