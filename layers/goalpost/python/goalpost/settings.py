@@ -29,6 +29,11 @@ class Settings(Model):
     alpaca_data_url: str = Field("https://data.alpaca.markets", alias="ALPACA_DATA_URL")
     alpaca_feed: str = Field("iex", alias="ALPACA_FEED")
     binance_futures_url: str = Field("https://fapi.binance.com", alias="BINANCE_FUTURES_URL")
+    # Connected accounts' providers (settings too, so that the simulated exchange can stand in for them); the
+    # Binance account clients use binance_futures_url for the futures endpoints.
+    binance_api_url: str = Field("https://api.binance.com", alias="BINANCE_API_URL")
+    alpaca_trading_url: str = Field("https://api.alpaca.markets", alias="ALPACA_TRADING_URL")
+    alpaca_paper_url: str = Field("https://paper-api.alpaca.markets", alias="ALPACA_PAPER_URL")
     # Which provider prices which symbols: "provider=pattern,pattern;..." (fnmatch patterns, first match wins).
     price_routes: str = Field("binance=*USDT,*USDC,*BUSD;alpaca=*", alias="GOALPOST_PRICE_ROUTES")
     market_timeout_seconds: float = Field(3.0, alias="GOALPOST_MARKET_TIMEOUT_SECONDS", gt=0)

@@ -48,3 +48,20 @@ class ConcurrentModification(Conflict):
     client may send the same request again, after ``retry_after_seconds`` (the 409's ``Retry-After``)."""
 
     retry_after_seconds = 1
+
+
+class KeysRefused(DomainError):
+    """A connected account's provider refused its API keys (unknown key, wrong secret, key not allowed). The
+    message never holds the key or the secret."""
+
+    status_code = 400
+
+    def __init__(self, detail: str = "the provider refused these keys") -> None:
+        super().__init__(detail)
+
+
+class ProviderUnavailable(DomainError):
+    """A connected account's provider could not answer usefully: unreachable, timed out, 5xx, a malformed body,
+    a redirect, or rate-limited past the retries. Nothing was learnt, so nothing may change."""
+
+    status_code = 502

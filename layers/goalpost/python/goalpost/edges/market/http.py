@@ -9,7 +9,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -24,12 +24,16 @@ DETAIL_LIMIT = 120
 
 
 class MarketHttpError(Exception):
-    """A request that failed for good; ``requests`` counts the attempts made."""
+    """A request that failed for good; ``requests`` counts the attempts made. ``status`` is the HTTP status of
+    an answer that was not worth asking again for (a 3xx or 4xx, or a 2xx with a malformed body), and ``code``
+    the provider's own error code in its body (Binance ``code``), so that callers can tell a refused key."""
 
-    def __init__(self, reason: str, requests: int) -> None:
+    def __init__(self, reason: str, requests: int, *, status: int | None = None, code: Any = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.requests = requests
+        self.status = status
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,7 @@ def _pool() -> urllib3.PoolManager:
 class JsonResponse:
     body: Any
     requests: int
+    headers: Mapping[str, str] = field(default_factory=dict)  # lower-case names (Binance reports its weight)
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -79,17 +84,17 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
-def _detail(data: bytes) -> str:
-    """What a provider's error body says (Alpaca ``message``, Binance ``msg``), if it says it in JSON."""
+def _error_body(data: bytes) -> tuple[str, Any]:
+    """What a provider's error body says (Alpaca ``message``, Binance ``msg``) and its error ``code``, if it
+    says them in JSON."""
     try:
         body = json.loads(data)
     except (ValueError, RecursionError):
-        return ""
-    if isinstance(body, dict):
-        text = body.get("message", body.get("msg"))
-        if isinstance(text, str):
-            return text[:DETAIL_LIMIT]
-    return ""
+        return "", None
+    if not isinstance(body, dict):
+        return "", None
+    text = body.get("message", body.get("msg"))
+    return (text[:DETAIL_LIMIT] if isinstance(text, str) else ""), body.get("code")
 
 
 def parse_json(data: bytes) -> Any:
@@ -132,16 +137,17 @@ class JsonHttp:
         status = response.status
         if 200 <= status < 300:
             try:
-                return JsonResponse(parse_json(response.data), attempt)
+                headers = {name.lower(): value for name, value in response.headers.items()}
+                return JsonResponse(parse_json(response.data), attempt, headers)
             except (ValueError, RecursionError):
                 # A malformed body is not a passing fault: asking again would get the same.
-                raise MarketHttpError("malformed JSON in the response", attempt) from None
-        detail = _detail(response.data)
+                raise MarketHttpError("malformed JSON in the response", attempt, status=status) from None
+        detail, code = _error_body(response.data)
         reason = f"HTTP {status}" + (f": {detail}" if detail else "")
         if status == 429:
             return reason, _retry_after(response.headers.get("Retry-After"))
         if status < 500:
-            raise MarketHttpError(reason, attempt)
+            raise MarketHttpError(reason, attempt, status=status, code=code)
         return reason, None
 
     def get(self, url: str, headers: Mapping[str, str] | None = None, *, label: str = "market") -> JsonResponse:
