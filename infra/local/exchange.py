@@ -454,6 +454,10 @@ class SimulatedExchange:
     def serves(path: str) -> bool:
         return path in BINANCE_WEIGHTS or path in ALPACA_PATHS or path.startswith(ALPACA_ORDER_PREFIX)
 
+    @staticmethod
+    def is_alpaca(path: str) -> bool:
+        return path not in BINANCE_WEIGHTS
+
     def configure(self, body: Any) -> dict[str, Any]:
         """``PUT /_local/exchange``: sets the account behind one key; answers it without its secret."""
         with self._lock:

@@ -452,7 +452,9 @@ class SimulatedMarket:
             self._counts[path] += 1
             fault = self._fault
         if self.exchange.serves(path):
-            return self.exchange.answer(target, headers)
+            # The market's fault is the providers' bad day for every key (an account's own, for its key only).
+            faulty = self.fault_answer(fault, self.exchange.is_alpaca(path))
+            return faulty if faulty is not None else self.exchange.answer(target, headers)
         if path not in MARKET_PATHS:
             return _json_answer(HTTPStatus.NOT_FOUND, {"message": "Not Found"})
         alpaca = path in ALPACA_PATHS

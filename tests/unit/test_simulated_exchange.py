@@ -396,6 +396,18 @@ def test_an_accounts_fault_answers_for_its_key(
     assert binance(market, "/fapi/v2/account")[0] == 200  # other keys are answered as before
 
 
+def test_the_markets_fault_applies_to_every_key(market: SimulatedMarket) -> None:
+    market.configure({"fault": "error"})
+    try:
+        status, _, body = binance(market, "/fapi/v2/account")
+        assert (status, body["code"]) == (500, -1000)
+        assert alpaca(market, "/v2/account")[0] == 500
+        assert binance(market, "/fapi/v2/account", key="nobody-set-this-key")[0] == 500
+    finally:
+        market.configure({"fault": None})
+    assert binance(market, "/fapi/v2/account")[0] == 200
+
+
 def test_a_timeout_fault_answers_late(market: SimulatedMarket) -> None:
     market.exchange.configure({**ALPACA_ACCOUNT, "api_key": "slow-alpaca", "fault": "timeout"})
     started = time.monotonic()
