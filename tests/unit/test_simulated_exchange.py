@@ -17,7 +17,7 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from infra.local.exchange import ExchangeError, Fill, parse_account, with_history
+from infra.local.exchange_accounts import ExchangeError, Fill, parse_account, with_history
 from infra.local.market import SimulatedMarket
 
 BINANCE_KEY, BINANCE_SECRET = "binance-key-0001", "binance-secret-0001"
