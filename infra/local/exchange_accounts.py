@@ -5,7 +5,7 @@ position, and the realized P&L Binance would report for those that close one).""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -46,6 +46,7 @@ FILL_FIELDS = frozenset(
 KEY_MAX_LENGTH = 256
 ORDER_ID_MAX_LENGTH = 100
 MAX_FILLS = 10_000
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class ExchangeError(ValueError):
@@ -195,16 +196,18 @@ def _choice(value: Any, where: str, allowed: Any) -> str:
 
 
 def _time(value: Any, where: str) -> datetime:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value / 1000, UTC)
-    if isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            moment = None
-        if moment is not None and moment.tzinfo is not None:
-            return moment.astimezone(UTC)
-    raise ExchangeError(f"{where} must be an ISO 8601 time with a UTC offset, or milliseconds since the epoch")
+    """An ISO 8601 time (one without an offset is UTC, as exchanges stamp) or milliseconds since the epoch."""
+    moment = None
+    try:
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            moment = EPOCH + timedelta(milliseconds=value)
+        elif isinstance(value, str):
+            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except (ValueError, OverflowError):
+        moment = None
+    if moment is None:
+        raise ExchangeError(f"{where} must be an ISO 8601 time or milliseconds since the epoch")
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _object(value: Any, where: str, allowed: frozenset[str]) -> dict[str, Any]:

@@ -283,6 +283,29 @@ def test_realized_pnl_follows_the_average_entry_through_adds_closes_and_flips() 
     assert [f.opening for f in fills] == [True, True, False, False, False]
 
 
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (1_700_000_000_123, datetime(2023, 11, 14, 22, 13, 20, 123000, tzinfo=UTC)),
+        ("2026-01-02T03:04:05Z", datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)),
+        ("2026-01-02T03:04:05", datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)),
+        ("2026-01-02T05:04:05+02:00", datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)),
+    ],
+)
+def test_a_fill_time_is_iso_or_milliseconds(given: Any, expected: datetime) -> None:
+    body = {"provider": "binance_futures", "api_key": "k", "api_secret": "s", "fills": [fill("1", "BUY", 1, 1, 1)]}
+    body["fills"][0]["time"] = given
+    assert parse_account(body, None).fills[0].time == expected
+
+
+@pytest.mark.parametrize("given", [10**20, -5, "", True, 1.5])
+def test_a_bad_fill_time_is_refused(given: Any) -> None:
+    body = {"provider": "binance_futures", "api_key": "k", "api_secret": "s", "fills": [fill("1", "BUY", 1, 1, 1)]}
+    body["fills"][0]["time"] = given
+    with pytest.raises(ExchangeError, match=r"fills\[0\]\.time"):
+        parse_account(body, None)
+
+
 def test_a_given_realized_pnl_is_kept() -> None:
     given = {**fill("1", "SELL", 1, 10, 1), "realized_pnl": "12.34"}
     account = parse_account({"provider": "binance_futures", "api_key": "k", "api_secret": "s", "fills": [given]}, None)
