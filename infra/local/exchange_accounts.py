@@ -164,7 +164,7 @@ def _where(path: str, name: str) -> str:
 
 
 def _decimal(value: Any, where: str, *, positive: bool = False) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
         raise ExchangeError(f"{where} must be a number")
     try:
         number = Decimal(str(value).strip())

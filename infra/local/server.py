@@ -12,6 +12,7 @@ import threading
 import time
 import traceback
 from datetime import datetime
+from decimal import Decimal
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, cast
@@ -144,7 +145,7 @@ class LocalGateway(ThreadingHTTPServer):
             except ValueError as error:
                 raise ControlError(HTTPStatus.UNPROCESSABLE_ENTITY, str(error)) from None
         if path == "/_local/exchange" and method == "PUT":
-            return HTTPStatus.OK, self._exchange(_json_object(body))
+            return HTTPStatus.OK, self._exchange(_json_object(body, exact_numbers=True))
         if path == "/_local/jwks.json" and method == "GET":
             return HTTPStatus.OK, self.authority.jwks()
         raise ControlError(HTTPStatus.NOT_FOUND, f"No such local route; they are {LOCAL_ROUTES}")
@@ -198,13 +199,14 @@ class LocalGateway(ThreadingHTTPServer):
         return self.runner.run(name, when)
 
 
-def _json_object(body: bytes, *, empty_ok: bool = False) -> dict[str, Any]:
+def _json_object(body: bytes, *, empty_ok: bool = False, exact_numbers: bool = False) -> dict[str, Any]:
+    """``exact_numbers``: fractions read as Decimal, digit for digit (money), not as floats."""
     if not body.strip():
         if empty_ok:
             return {}
         raise ControlError(HTTPStatus.UNPROCESSABLE_ENTITY, "A JSON object body is required")
     try:
-        parsed = json.loads(body)
+        parsed = json.loads(body, parse_float=Decimal) if exact_numbers else json.loads(body)
     except ValueError:
         raise ControlError(HTTPStatus.UNPROCESSABLE_ENTITY, "The body is not valid JSON") from None
     if not isinstance(parsed, dict):
