@@ -325,6 +325,13 @@ def test_binance_answers_parse_into_domain_values() -> None:
     assert triggered.exit_reason is ExitReason.TP_HIT
     forced = binance_futures.parse_order(BINANCE_FORCE_ORDER, forced=True)
     assert (forced.exit_reason, forced.average_price) == (ExitReason.LIQUIDATION, Decimal("10913.21000"))
+    # In allOrders, Binance's own closes are known by their client order id.
+    for client_order_id in ("autoclose-1596107620040000020", "adl_autoclose"):
+        named = binance_futures.parse_order({**BINANCE_FORCE_ORDER, "clientOrderId": client_order_id})
+        assert named.exit_reason is ExitReason.LIQUIDATION
+    assert (
+        binance_futures.parse_order({**BINANCE_FORCE_ORDER, "clientOrderId": "mine"}).exit_reason is ExitReason.MANUAL
+    )
 
 
 def test_alpaca_answers_parse_into_domain_values() -> None:

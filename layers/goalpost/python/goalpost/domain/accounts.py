@@ -90,6 +90,7 @@ class Order:
     average_price: Decimal | None
     time: datetime | None
     parent_id: str | None = None  # the bracket, OCO or OTO order this one is a leg of (Alpaca)
+    client_order_id: str | None = None  # the id the order's placer gave it
 
 
 # The exit reason of a position closed by an order of each type; any type not listed is MANUAL.

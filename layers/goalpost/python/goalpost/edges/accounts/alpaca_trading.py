@@ -123,6 +123,7 @@ def _order(item: Mapping[str, Any], parent_id: str | None = None) -> Order:
         average_price=average,
         time=rfc3339_time({"time": moment}, "time") if moment else None,
         parent_id=parent_id,
+        client_order_id=item.get("client_order_id") if isinstance(item.get("client_order_id"), str) else None,
     )
 
 

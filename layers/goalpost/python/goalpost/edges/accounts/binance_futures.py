@@ -72,6 +72,7 @@ TRADING_FLAGS = (
     "enablePortfolioMarginTrading",
 )
 _Paged = TypeVar("_Paged", Fill, Order)
+FORCED_CLIENT_ID_PREFIXES = ("autoclose-", "adl_autoclose")
 SIDES = {"BUY": FillSide.BUY, "SELL": FillSide.SELL}
 LONG_SIDES = {"LONG": Side.LONG, "SHORT": Side.SHORT}
 
@@ -145,8 +146,15 @@ def parse_fill(raw: Any) -> Fill:
     )
 
 
+def is_forced(client_order_id: str | None) -> bool:
+    """Binance names its own closes: ``autoclose-…`` a liquidation, ``adl_autoclose`` auto-deleveraging."""
+    return client_order_id is not None and client_order_id.startswith(FORCED_CLIENT_ID_PREFIXES)
+
+
 def parse_order(raw: Any, *, forced: bool = False) -> Order:
+    """An order; a forced one (from ``forceOrders``, or named so in ``allOrders``) is a liquidation."""
     item = as_object(raw, "order")
+    client_order_id = item.get("clientOrderId") if isinstance(item.get("clientOrderId"), str) else None
     # After a conditional order triggers, ``type`` may read MARKET: ``origType`` keeps what it was placed as.
     order_type = text(item, "origType") if item.get("origType") else text(item, "type")
     average = optional_decimal(item, "avgPrice")
@@ -156,10 +164,11 @@ def parse_order(raw: Any, *, forced: bool = False) -> Order:
         type=order_type,
         side=side(item, SIDES),
         status=text(item, "status"),
-        exit_reason=exit_reason(PROVIDER, order_type, forced=forced),
+        exit_reason=exit_reason(PROVIDER, order_type, forced=forced or is_forced(client_order_id)),
         filled_quantity=decimal(item, "executedQty"),
         average_price=average if average else None,  # "0" before anything filled
         time=millis_time(item, "updateTime") if "updateTime" in item else millis_time(item, "time"),
+        client_order_id=client_order_id,
     )
 
 
