@@ -127,7 +127,19 @@ def main(argv: list[str] | None = None) -> int:
         timeout_delay_seconds=get_settings().market_timeout_seconds + 1,
         credentials=LOCAL_ALPACA_CREDENTIALS,
     ).start(host="127.0.0.1")
-    os.environ.update({"ALPACA_DATA_URL": market.url, "BINANCE_FUTURES_URL": market.url})
+    # The simulated market also answers as the exchanges' account APIs (PUT /_local/exchange sets the accounts).
+    os.environ.update(
+        {
+            name: market.url
+            for name in (
+                "ALPACA_DATA_URL",
+                "BINANCE_FUTURES_URL",
+                "BINANCE_API_URL",
+                "ALPACA_TRADING_URL",
+                "ALPACA_PAPER_URL",
+            )
+        }
+    )
     reset_settings()
     registry = HandlerRegistry()
     runner = JobRunner(registry)
