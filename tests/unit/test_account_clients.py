@@ -637,6 +637,21 @@ def test_alpaca_orders_nested_with_legs(server: ScriptedServer) -> None:
     assert (params["status"], params["nested"], params["direction"], params["limit"]) == ("all", "true", "asc", "500")
 
 
+def test_alpaca_orders_page_on_from_just_before_the_last_submission(
+    server: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(alpaca_trading, "ORDERS_PAGE", 2)
+    first = {**alpaca_order("o1", "market"), "submitted_at": "2021-03-16T18:38:01.000001Z"}
+    second = {**alpaca_order("o2", "market"), "submitted_at": "2021-03-16T18:38:02Z"}
+    third = {**alpaca_order("o3", "stop_limit"), "submitted_at": "2021-03-16T18:38:02Z"}
+    server.answer("/v2/orders", Answer(body=[first, second]), Answer(body=[second, third]), Answer(body=[third]))
+    orders = alpaca(server).orders()
+    assert [order.id for order in orders] == ["o1", "o2", "o3"]
+    assert orders[2].exit_reason is ExitReason.SL_HIT
+    assert "after" not in server.params(0)
+    assert server.params(1)["after"] == "2021-03-16T18:38:01.999999+00:00"
+
+
 @pytest.mark.parametrize(
     "answer",
     [Answer(401, {"code": 40110000, "message": "request is not authorized"}), Answer(403, {"message": "forbidden"})],

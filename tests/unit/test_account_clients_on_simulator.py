@@ -65,7 +65,8 @@ def test_binance_client_reads_the_simulated_account(market: SimulatedMarket) -> 
         (FillSide.SELL, Decimal("0.5"), Decimal(54000)),
         (FillSide.SELL, Decimal("0.5"), Decimal(49000)),
     ]
-    assert fills[2].realized_pnl is not None
+    # Binance's realizedPnl is before the commission: (54000 - 51000) x 0.5 against the average entry.
+    assert (fills[2].realized_pnl, fills[3].realized_pnl) == (1500, -1000)
     assert fills[2].fee == Decimal("0.5")
     assert client.fills("BTCUSDT", from_id=fills[2].id) == fills[2:]
     exits = {order.id: order.exit_reason for order in client.orders("BTCUSDT", start_time=ago(48))}

@@ -14,7 +14,7 @@ a submission time, ``direction=asc``, ``limit`` at most 500).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -49,6 +49,7 @@ from goalpost.settings import get_settings
 PROVIDER = Provider.ALPACA
 ACTIVITIES_PAGE = 100
 ORDERS_PAGE = 500
+SAME_INSTANT = timedelta(microseconds=1)
 MAX_PAGES = 50  # a sync reads at most this many pages of one kind: the next run goes on from there
 # ``sell_short`` opens a short: on the wire of a fill it is a sale like any other.
 FILL_SIDES = {"buy": FillSide.BUY, "sell": FillSide.SELL, "sell_short": FillSide.SELL}
@@ -181,8 +182,9 @@ class AlpacaTradingClient:
         return fills
 
     def orders(self, after: datetime | None = None) -> list[Order]:
-        """Every order submitted after ``after``, oldest first, each followed by its legs; pages by submission
-        time (Alpaca's orders have no page token), so an order seen twice at a page's edge is kept once."""
+        """Every order submitted after ``after``, oldest first, each followed by its legs. Alpaca's orders have
+        no page token and ``after`` is exclusive, so the next page starts just before the last submission
+        time (orders submitted in the same instant are not skipped) and an order seen twice is kept once."""
         orders: dict[str, Order] = {}
         for _ in range(MAX_PAGES):
             params: list[tuple[str, str | int]] = [
@@ -195,10 +197,12 @@ class AlpacaTradingClient:
                 params.append(("after", after.isoformat()))
             body = self._get("/v2/orders", params)
             page = parsed(PROVIDER, parse_orders, body)
-            top_level = [order for order in page if order.parent_id is None]
+            seen = len(orders)
             for order in page:
                 orders.setdefault(order.id, order)
-            if len(top_level) < ORDERS_PAGE or top_level[-1].time is None:
+            top_level = sum(1 for order in page if order.parent_id is None)
+            if top_level < ORDERS_PAGE or len(orders) == seen:
                 break
-            after = parsed(PROVIDER, lambda raw: rfc3339_time(as_object(raw[-1], "order"), "submitted_at"), body)
+            last = parsed(PROVIDER, lambda raw: rfc3339_time(as_object(raw[-1], "order"), "submitted_at"), body)
+            after = last - SAME_INSTANT
         return list(orders.values())
