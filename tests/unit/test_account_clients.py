@@ -578,6 +578,22 @@ def test_binance_faults_are_provider_unavailable(server: ScriptedServer, answer:
     assert len(server.seen) == requests
 
 
+def test_a_ban_or_a_lasting_rate_limit_says_how_long_to_wait(server: ScriptedServer) -> None:
+    banned = Answer(418, {"code": -1003, "msg": "Way too many requests; IP banned."}, {"Retry-After": "120"})
+    server.answer("/fapi/v2/account", banned)
+    with pytest.raises(ProviderUnavailable) as raised:
+        binance(server).account_state()
+    assert raised.value.retry_after_seconds == 120
+    server.answer("/v2/account", Answer(429, {"message": "too many requests."}, {"Retry-After": "7"}))
+    with pytest.raises(ProviderUnavailable) as raised:
+        alpaca(server).account_state()
+    assert raised.value.retry_after_seconds == 7
+    server.answer("/v2/positions", Answer(500, {"message": "internal"}))
+    with pytest.raises(ProviderUnavailable) as raised:
+        alpaca(server)._get("/v2/positions")
+    assert raised.value.retry_after_seconds is None
+
+
 def test_binance_rate_limit_then_success_is_retried_after_retry_after(server: ScriptedServer) -> None:
     limited = Answer(429, {"code": -1003, "msg": "Too many requests."}, {"Retry-After": "0.02"})
     server.answer("/fapi/v2/positionRisk", limited, Answer(body=[], headers={"X-MBX-USED-WEIGHT-1M": "2399"}))

@@ -62,6 +62,11 @@ class KeysRefused(DomainError):
 
 class ProviderUnavailable(DomainError):
     """A connected account's provider could not answer usefully: unreachable, timed out, 5xx, a malformed body,
-    a redirect, or rate-limited past the retries. Nothing was learnt, so nothing may change."""
+    a redirect, or rate-limited past the retries. Nothing was learnt, so nothing may change.
+    ``retry_after_seconds``: how long the provider asked to be left alone (a rate limit or a Binance ban)."""
 
     status_code = 502
+
+    def __init__(self, detail: str, retry_after_seconds: float | None = None) -> None:
+        super().__init__(detail)
+        self.retry_after_seconds = retry_after_seconds

@@ -38,7 +38,7 @@ def get_json(
             logger.info("Provider refused the keys", extra={"provider": provider, "status": error.status})
             raise KeysRefused() from None
         logger.warning("Provider unavailable", extra={"provider": provider, "reason": error.reason})
-        raise ProviderUnavailable(f"{provider}: {error.reason}") from None
+        raise ProviderUnavailable(f"{provider}: {error.reason}", error.retry_after) from None
 
 
 def malformed(provider: str, error: MalformedAnswer) -> ProviderUnavailable:

@@ -26,14 +26,24 @@ DETAIL_LIMIT = 120
 class MarketHttpError(Exception):
     """A request that failed for good; ``requests`` counts the attempts made. ``status`` is the HTTP status of
     an answer that was not worth asking again for (a 3xx or 4xx, or a 2xx with a malformed body), and ``code``
-    the provider's own error code in its body (Binance ``code``), so that callers can tell a refused key."""
+    the provider's own error code in its body (Binance ``code``), so that callers can tell a refused key;
+    ``retry_after`` the seconds the last answer asked to wait (a 429's, or a Binance 418 ban's)."""
 
-    def __init__(self, reason: str, requests: int, *, status: int | None = None, code: Any = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        requests: int,
+        *,
+        status: int | None = None,
+        code: Any = None,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.requests = requests
         self.status = status
         self.code = code
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -147,7 +157,8 @@ class JsonHttp:
         if status == 429:
             return reason, _retry_after(response.headers.get("Retry-After"))
         if status < 500:
-            raise MarketHttpError(reason, attempt, status=status, code=code)
+            retry_after = _retry_after(response.headers.get("Retry-After"))
+            raise MarketHttpError(reason, attempt, status=status, code=code, retry_after=retry_after)
         return reason, None
 
     def get(self, url: str, headers: Mapping[str, str] | None = None, *, label: str = "market") -> JsonResponse:
@@ -156,11 +167,13 @@ class JsonHttp:
         timeout = urllib3.Timeout(total=policy.timeout_seconds)
         attempts = policy.retries + 1
         reason = "no attempt made"
+        last_retry_after: float | None = None
         for attempt in range(attempts):
             outcome = self._attempt(pool, url, headers, timeout, attempt + 1)
             if isinstance(outcome, JsonResponse):
                 return outcome
             reason, retry_after = outcome
+            last_retry_after = retry_after
             if attempt + 1 < attempts:
                 with self._rng_lock:
                     pause = policy.delay(attempt, retry_after, self._rng)
@@ -172,4 +185,4 @@ class JsonHttp:
                     self._sleep(pause)
         if attempts > 1:
             reason = f"{reason} (after {attempts} attempts)"
-        raise MarketHttpError(reason, attempts)
+        raise MarketHttpError(reason, attempts, retry_after=last_retry_after)
