@@ -34,6 +34,8 @@ class Settings(Model):
     binance_api_url: str = Field("https://api.binance.com", alias="BINANCE_API_URL")
     alpaca_trading_url: str = Field("https://api.alpaca.markets", alias="ALPACA_TRADING_URL")
     alpaca_paper_url: str = Field("https://paper-api.alpaca.markets", alias="ALPACA_PAPER_URL")
+    # The KMS key that encrypts connected accounts' API keys and secrets (goalpost.edges.accounts.vault).
+    accounts_key_id: str = Field("", alias="ACCOUNTS_KEY_ID")
     # Which provider prices which symbols: "provider=pattern,pattern;..." (fnmatch patterns, first match wins).
     price_routes: str = Field("binance=*USDT,*USDC,*BUSD;alpaca=*", alias="GOALPOST_PRICE_ROUTES")
     market_timeout_seconds: float = Field(3.0, alias="GOALPOST_MARKET_TIMEOUT_SECONDS", gt=0)

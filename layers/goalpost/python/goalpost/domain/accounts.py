@@ -10,6 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from goalpost.domain.model import Model
 from goalpost.domain.positions import ExitReason, Side
 
 KEY_HINT_LENGTH = 4
@@ -18,6 +19,11 @@ KEY_HINT_LENGTH = 4
 class Provider(StrEnum):
     BINANCE_FUTURES = "binance_futures"
     ALPACA = "alpaca"
+
+
+class AccountStatus(StrEnum):
+    ACTIVE = "active"
+    FAILING = "failing"  # the provider refused the keys 3 syncs in a row: the sync stops trying
 
 
 class FillSide(StrEnum):
@@ -41,6 +47,27 @@ class ApiCredentials:
         return f"ApiCredentials(key='…{self.key_hint}', secret='***')"
 
     __str__ = __repr__
+
+
+class Account(Model):
+    """A connected account as Goalpost keeps it. Its credentials are not a field: the repository stores them
+    encrypted (``goalpost.edges.accounts.vault``) and only the functions that call the provider open them."""
+
+    id: str
+    user_id: str
+    provider: Provider
+    label: str | None = None
+    key_hint: str  # the API key's last KEY_HINT_LENGTH characters, the only part of it kept in clear
+    paper: bool = False
+    status: AccountStatus = AccountStatus.ACTIVE
+    failures: int = 0  # refusals in a row by the provider (FAILING at FAILURES_BEFORE_FAILING)
+    cash: Decimal | None = None
+    last_synced_at: datetime | None = None
+    last_error: str | None = None
+    created_at: datetime
+
+
+FAILURES_BEFORE_FAILING = 3
 
 
 @dataclass(frozen=True)

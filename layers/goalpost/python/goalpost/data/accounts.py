@@ -1,0 +1,142 @@
+"""Connected accounts: ``USER#u / ACCOUNT#<id>`` in the data table (the key a position's open transaction
+checks), and one claim item a key in the system table, so that the same API key is connected once.
+
+The account item holds the credentials only as the vault's KMS ciphertext (the API key and the secret sealed
+together: the key is a credential too) and, in clear, the key's last 4 characters (``key_hint``) and
+``key_digest``. The claim ``ACCOUNTKEY#<digest> / ACCOUNTKEY`` is keyed by the SHA-256 of the provider and
+the API key, never the key itself; an API key is a long random string, so its digest cannot be reversed by
+guessing. The claim lives in the system table because no one user owns it: a key connected by one user is
+refused to every other (409). The account and its claim are written, and deleted, in one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from goalpost.data import keys
+from goalpost.data.client import client, get_item
+from goalpost.data.codec import Item, deserialize, key, serialize, serialize_value, strip_keys
+from goalpost.data.queries import prefix_query
+from goalpost.data.transactions import Transaction, TransactionRefused
+from goalpost.domain.accounts import Account, Provider
+from goalpost.domain.errors import Conflict, NotFound
+
+ACCOUNT_PREFIX = "ACCOUNT#"
+CLAIM_SK = "ACCOUNTKEY"
+_STORED_ONLY = ("credentials", "key_digest")
+
+
+class KeyAlreadyConnected(Conflict):
+    def __init__(self) -> None:
+        super().__init__("This API key is already connected")
+
+
+def key_digest(provider: Provider, api_key: str) -> str:
+    """What identifies an API key without holding it: the SHA-256 of the provider and the key."""
+    return hashlib.sha256(f"{provider.value}\n{api_key}".encode()).hexdigest()
+
+
+def claim_key(digest: str) -> dict[str, Any]:
+    """``ACCOUNTKEY#<digest> / ACCOUNTKEY`` (system table): the API key is connected (by ``user_id``,
+    ``account_id``)."""
+    return key(f"ACCOUNTKEY#{digest}", CLAIM_SK)
+
+
+def account_key(user_id: str, account_id: str) -> dict[str, Any]:
+    return key(keys.user_pk(user_id), keys.account_sk(account_id))
+
+
+def _from_item(item: Item) -> Account:
+    return Account.model_validate(strip_keys(item, _STORED_ONLY), strict=False)
+
+
+def create(table: str, system_table: str, account: Account, *, credentials: bytes, digest: str) -> None:
+    """Stores the account with its sealed ``credentials`` (``vault.seal``) and claims its key's ``digest``
+    (``key_digest``), all or nothing: ``KeyAlreadyConnected`` when the key is connected already."""
+    item = {
+        **account_key(account.user_id, account.id),
+        **serialize(
+            {
+                "entity": "account",
+                **account.model_dump(),
+                "credentials": credentials,
+                "key_digest": digest,
+            }
+        ),
+    }
+    claim = {
+        **claim_key(digest),
+        **serialize({"entity": "account_key", "user_id": account.user_id, "account_id": account.id}),
+    }
+    absent = "attribute_not_exists(pk)"
+    transaction = Transaction()
+    transaction.add({"Put": {"TableName": table, "Item": item, "ConditionExpression": absent}}, role="account")
+    transaction.add({"Put": {"TableName": system_table, "Item": claim, "ConditionExpression": absent}}, role="key")
+    try:
+        transaction.write()
+    except TransactionRefused as refused:
+        if "key" in refused.failed_roles:
+            raise KeyAlreadyConnected() from None
+        raise Conflict("An account with this id exists already") from None
+
+
+def _get_item(table: str, user_id: str, account_id: str) -> Item:
+    item = get_item(table, account_key(user_id, account_id))
+    if item is None:
+        raise NotFound("Account not found")
+    return item
+
+
+def get(table: str, user_id: str, account_id: str) -> Account:
+    """The user's account (``NotFound`` when it is not one of theirs)."""
+    return _from_item(_get_item(table, user_id, account_id))
+
+
+def get_credentials(table: str, user_id: str, account_id: str) -> tuple[Account, bytes]:
+    """The account and its sealed credentials, for the functions that call its provider (``vault.unseal``)."""
+    item = _get_item(table, user_id, account_id)
+    return _from_item(item), bytes(item["credentials"])
+
+
+def list_accounts(table: str, user_id: str) -> list[Account]:
+    """The user's accounts, oldest first: one Query (a user has a handful; a page holds 1 MB of them)."""
+    request = prefix_query(table, keys.user_pk(user_id), ACCOUNT_PREFIX, index=None, newest_first=False)
+    request["ConsistentRead"] = True
+    raw = client().query(**request).get("Items", [])
+    return [_from_item(deserialize(r)) for r in raw]
+
+
+def delete(table: str, system_table: str, user_id: str, account_id: str) -> None:
+    """Deletes the account (its sealed credentials with it) and frees its key, in one transaction after one
+    read (the claim's key is the account's ``key_digest``); ``NotFound`` when it is not the user's."""
+    item = _get_item(table, user_id, account_id)
+    owned = "user_id = :user AND account_id = :account"
+    values = {":user": serialize_value(user_id), ":account": serialize_value(account_id)}
+    transaction = Transaction()
+    transaction.add(
+        {
+            "Delete": {
+                "TableName": table,
+                "Key": account_key(user_id, account_id),
+                "ConditionExpression": "attribute_exists(pk)",
+            }
+        },
+        role="account",
+    )
+    transaction.add(
+        {
+            "Delete": {
+                "TableName": system_table,
+                "Key": claim_key(str(item["key_digest"])),
+                "ConditionExpression": f"attribute_not_exists(pk) OR ({owned})",
+                "ExpressionAttributeValues": values,
+            }
+        },
+        role="key",
+    )
+    try:
+        transaction.write()
+    except TransactionRefused as refused:
+        if "account" in refused.failed_roles:
+            raise NotFound("Account not found") from None
+        raise

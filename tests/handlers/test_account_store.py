@@ -1,0 +1,163 @@
+"""Connected accounts' storage: the KMS vault (credentials bound to their account) and the account repository
+(the claim that keeps one API key connected once, list/get per user, delete freeing the key), over moto."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from goalpost import aws
+from goalpost.data import accounts as store
+from goalpost.data.client import client
+from goalpost.domain.accounts import Account, AccountStatus, ApiCredentials, Provider
+from goalpost.domain.errors import Conflict, NotFound
+from goalpost.domain.ids import new_id
+from goalpost.edges.accounts import vault
+from goalpost.settings import get_settings, reset_settings
+from infra.local.aws import LocalAws
+from tests.handlers.conftest import Api
+from tests.handlers.test_positions_api import LONG
+
+API_KEY = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A"
+SECRET = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"
+NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def kms_key(aws: LocalAws) -> Iterator[str]:
+    key_id = str(aws_kms().create_key(Description="goalpost accounts")["KeyMetadata"]["KeyId"])
+    os.environ["ACCOUNTS_KEY_ID"] = key_id
+    reset_settings()
+    yield key_id
+    os.environ.pop("ACCOUNTS_KEY_ID", None)
+    reset_settings()
+
+
+def aws_kms() -> Any:
+    return aws.client("kms")
+
+
+def tables() -> tuple[str, str]:
+    settings = get_settings()
+    return settings.data_table_name, settings.system_table_name
+
+
+def connect(user: str, api_key: str = API_KEY, secret: str = SECRET) -> Account:
+    """Seals and stores an account as the connect route will (after the provider accepted the keys)."""
+    account = Account(
+        id=new_id(),
+        user_id=user,
+        provider=Provider.BINANCE_FUTURES,
+        label="main",
+        key_hint=ApiCredentials(api_key, secret).key_hint,
+        cash=Decimal("1000.50"),
+        created_at=NOW,
+    )
+    sealed = vault.seal(ApiCredentials(api_key, secret), user_id=user, account_id=account.id)
+    data, system = tables()
+    store.create(data, system, account, credentials=sealed, digest=store.key_digest(account.provider, api_key))
+    return account
+
+
+def raw_items() -> list[dict[str, object]]:
+    """Every stored item of both tables, as DynamoDB holds it (a test may Scan)."""
+    return [item for table in tables() for item in client().scan(TableName=table)["Items"]]
+
+
+def test_the_vault_opens_what_it_sealed_for_the_same_account_only(kms_key: str) -> None:
+    sealed = vault.seal(ApiCredentials(API_KEY, SECRET), user_id="alice", account_id="a1")
+    assert API_KEY.encode() not in sealed
+    assert SECRET.encode() not in sealed
+    opened = vault.unseal(sealed, user_id="alice", account_id="a1")
+    assert (opened.key, opened.secret) == (API_KEY, SECRET)
+    for user, account in (("alice", "a2"), ("bob", "a1")):
+        with pytest.raises(vault.VaultUnavailable) as refused:
+            vault.unseal(sealed, user_id=user, account_id=account)
+        assert SECRET not in str(refused.value)
+        assert API_KEY not in str(refused.value)
+        assert refused.value.__cause__ is None
+        assert refused.value.__suppress_context__
+
+
+def test_without_a_key_the_vault_refuses_clearly(aws: LocalAws) -> None:
+    with pytest.raises(vault.VaultUnavailable, match="ACCOUNTS_KEY_ID"):
+        vault.seal(ApiCredentials(API_KEY, SECRET), user_id="alice", account_id="a1")
+
+
+def test_the_stored_items_hold_neither_the_key_nor_the_secret_in_clear(kms_key: str) -> None:
+    account = connect("alice")
+    items = raw_items()
+    assert items
+    dumped = repr(items)
+    assert API_KEY not in dumped
+    assert SECRET not in dumped
+    assert API_KEY[-4:] == account.key_hint == store.get(tables()[0], "alice", account.id).key_hint
+    stored, sealed = store.get_credentials(tables()[0], "alice", account.id)
+    assert stored == account
+    assert vault.unseal(sealed, user_id="alice", account_id=account.id) == ApiCredentials(API_KEY, SECRET)
+
+
+def test_an_account_reads_back_as_it_was_stored(kms_key: str) -> None:
+    account = connect("alice")
+    read = store.get(tables()[0], "alice", account.id)
+    assert read == account
+    assert (read.status, read.failures, read.cash, read.paper) == (AccountStatus.ACTIVE, 0, Decimal("1000.50"), False)
+
+
+def test_the_same_key_twice_is_a_conflict_and_writes_nothing(kms_key: str) -> None:
+    connect("alice")
+    before = raw_items()
+    for user in ("alice", "bob"):
+        with pytest.raises(Conflict):
+            connect(user, secret="another-secret")
+    assert raw_items() == before
+    assert store.list_accounts(tables()[0], "bob") == []
+
+
+def test_deleting_an_account_frees_its_key(kms_key: str) -> None:
+    first = connect("alice")
+    data, system = tables()
+    store.delete(data, system, "alice", first.id)
+    with pytest.raises(NotFound):
+        store.get(data, "alice", first.id)
+    assert raw_items() == []
+    again = connect("bob")
+    assert store.list_accounts(data, "bob") == [again]
+    with pytest.raises(NotFound):
+        store.delete(data, system, "bob", first.id)
+
+
+def test_each_user_sees_only_their_own_accounts(kms_key: str) -> None:
+    data, system = tables()
+    alices = [connect("alice", api_key=f"alice-key-{n}") for n in range(3)]
+    bobs = connect("bob", api_key="bob-key")
+    assert store.list_accounts(data, "alice") == alices
+    assert store.list_accounts(data, "bob") == [bobs]
+    with pytest.raises(NotFound):
+        store.get(data, "bob", alices[0].id)
+    with pytest.raises(NotFound):
+        store.delete(data, system, "bob", alices[0].id)
+    assert store.get(data, "alice", alices[0].id) == alices[0]
+
+
+def test_a_position_opens_on_a_stored_account(kms_key: str, api: Api) -> None:
+    account = connect("alice")
+    linked = api.post("/positions", {**LONG, "account_id": account.id})
+    assert linked.status == 201, linked.body
+    assert linked.body["account_id"] == account.id
+    assert api.post("/positions", {**LONG, "account_id": account.id}, user="bob").status == 404
+
+
+def test_credentials_fit_one_kms_call_and_oversized_ones_are_refused_without_echo(kms_key: str) -> None:
+    """The measured size behind encrypting directly: Binance's 64 + 64 characters seal in well under 200 bytes."""
+    sealed = vault.seal(ApiCredentials(API_KEY, SECRET), user_id="alice", account_id="a1")
+    assert len(sealed) < 400
+    huge = "s" * vault.KMS_PLAINTEXT_LIMIT
+    with pytest.raises(vault.VaultUnavailable) as refused:
+        vault.seal(ApiCredentials(API_KEY, huge), user_id="alice", account_id="a1")
+    assert huge not in str(refused.value)
