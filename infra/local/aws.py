@@ -170,10 +170,11 @@ def fake_credentials() -> dict[str, str]:
 
 
 LOCAL_ALPACA_CREDENTIALS = ("local-alpaca-key", "local-alpaca-secret")
+ACCOUNTS_KEY_ENV = "ACCOUNTS_KEY_ID"
 
 
 def create_resources(names: dict[str, str]) -> None:
-    """Creates every declared table (keys, indexes, TTL) and topic."""
+    """Creates every declared table (keys, indexes, TTL), topic, queue and secret, and the accounts' KMS key."""
     dynamodb = goalpost_aws.client("dynamodb")
     for table in declaration.TABLES:
         name = names[table.env]
@@ -221,6 +222,12 @@ def create_resources(names: dict[str, str]) -> None:
         arn = secrets.create_secret(Name=names[secret.env], SecretString=value)["ARN"]
         names[secret.env] = arn
         os.environ[secret.env] = arn
+    # The key that seals connected accounts' credentials (goalpost.edges.accounts.vault); its id is known once it
+    # exists, like a secret's ARN.
+    created = goalpost_aws.client("kms").create_key(Description="connected accounts' credentials")
+    key_id = created["KeyMetadata"]["KeyId"]
+    names[ACCOUNTS_KEY_ENV] = key_id
+    os.environ[ACCOUNTS_KEY_ENV] = key_id
 
 
 class LocalAws:

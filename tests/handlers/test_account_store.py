@@ -3,15 +3,11 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
-from goalpost import aws
 from goalpost.data import accounts as store
 from goalpost.data.client import client
 from goalpost.domain.accounts import Account, AccountStatus, ApiCredentials, Provider
@@ -29,17 +25,10 @@ NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def kms_key(aws: LocalAws) -> Iterator[str]:
-    key_id = str(aws_kms().create_key(Description="goalpost accounts")["KeyMetadata"]["KeyId"])
-    os.environ["ACCOUNTS_KEY_ID"] = key_id
-    reset_settings()
-    yield key_id
-    os.environ.pop("ACCOUNTS_KEY_ID", None)
-    reset_settings()
-
-
-def aws_kms() -> Any:
-    return aws.client("kms")
+def kms_key(aws: LocalAws) -> str:
+    """The accounts' key the local resources create (the deployed stack names its own)."""
+    assert get_settings().accounts_key_id
+    return get_settings().accounts_key_id
 
 
 def tables() -> tuple[str, str]:
@@ -84,9 +73,13 @@ def test_the_vault_opens_what_it_sealed_for_the_same_account_only(kms_key: str) 
         assert refused.value.__suppress_context__
 
 
-def test_without_a_key_the_vault_refuses_clearly(aws: LocalAws) -> None:
+def test_without_a_key_the_vault_refuses_clearly(aws: LocalAws, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ACCOUNTS_KEY_ID")
+    reset_settings()
     with pytest.raises(vault.VaultUnavailable, match="ACCOUNTS_KEY_ID"):
         vault.seal(ApiCredentials(API_KEY, SECRET), user_id="alice", account_id="a1")
+    monkeypatch.undo()
+    reset_settings()
 
 
 def test_the_stored_items_hold_neither_the_key_nor_the_secret_in_clear(kms_key: str) -> None:
