@@ -3,18 +3,12 @@ router, because one function owns /positions and /performance). Routes only."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from aws_lambda_powertools.event_handler.openapi.params import Query
-
 from goalpost.edges.api import ApiRouter, Caller
 from goalpost.schemas.performance import PerformanceMetricsOut
+from goalpost.schemas.positions import KeyTextQuery
 from goalpost.services import performance
 
 router = ApiRouter("Positions")
-# '#' separates a group's kind from its value in the aggregates' keys (``PERF#B#<bot>``): a filter holding one
-# could name another kind's group, so it is refused (422), as it is in the values a position is saved with.
-GroupFilter = Annotated[str | None, Query(min_length=1, max_length=100, pattern=r"^[^#]+$")]
 
 
 @router.get(
@@ -25,7 +19,9 @@ GroupFilter = Annotated[str | None, Query(min_length=1, max_length=100, pattern=
     "gives every formula.",
 )
 def get_trading_performance(
-    user: Caller, strategy: GroupFilter = None, bot_id: GroupFilter = None, prompt_id: GroupFilter = None
+    user: Caller, strategy: KeyTextQuery = None, bot_id: KeyTextQuery = None, prompt_id: KeyTextQuery = None
 ) -> PerformanceMetricsOut:
+    # '#' separates a group's kind from its value in the aggregates' keys (``PERF#B#<bot>``): a filter holding
+    # one could name another kind's group, so it is refused (422) as in the values a position is saved with.
     chosen = performance.chosen_filter(strategy, bot_id, prompt_id)
     return PerformanceMetricsOut.build(performance.performance(user, chosen))

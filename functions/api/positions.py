@@ -14,8 +14,8 @@ from goalpost.domain.positions import PositionFilter, PositionStatus
 from goalpost.edges.api import ApiRouter, Caller, build_resolver, idempotent, lambda_handler, page_response, responses
 from goalpost.schemas.common import DEFAULT_LIMIT, LimitQuery, NextTokenQuery
 from goalpost.schemas.positions import (
-    KEY_TEXT_PATTERN,
     SYMBOL_QUERY_PATTERN,
+    KeyTextQuery,
     PositionCancel,
     PositionClose,
     PositionCreate,
@@ -34,9 +34,6 @@ PositionId = Annotated[str, Path(min_length=1, max_length=64)]
 @idempotent("open_position")
 def open_position(user: Caller, position: Annotated[PositionCreate, Body()]) -> PositionOut:
     return PositionOut.of(positions.open_position(user, position.fields()))
-
-
-KeyTextQuery = Annotated[str | None, Query(min_length=1, max_length=100, pattern=KEY_TEXT_PATTERN)]
 
 
 @router.get("/positions", summary="List positions, newest first")

@@ -6,6 +6,7 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from goalpost.domain.model import Choice, Number
@@ -30,6 +31,8 @@ Minutes = Annotated[int, Field(ge=1, le=525_600)]
 # characters.
 KEY_TEXT_PATTERN = r"^[^#\x00-\x1f\x7f-\x9f]+$"
 KeyText = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=KEY_TEXT_PATTERN)]
+# The same text as a query filter (a bot, prompt, account or strategy): what could never have been saved is 422.
+KeyTextQuery = Annotated[str | None, Query(min_length=1, max_length=100, pattern=KEY_TEXT_PATTERN)]
 Strategy = KeyText
 Confidence = Annotated[Number, Field(ge=0, le=100, max_digits=10, decimal_places=4, allow_inf_nan=False)]
 Reason = Annotated[str, StringConstraints(max_length=2000)]
