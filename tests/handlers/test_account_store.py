@@ -36,7 +36,9 @@ def tables() -> tuple[str, str]:
     return settings.data_table_name, settings.system_table_name
 
 
-def connect(user: str, api_key: str = API_KEY, secret: str = SECRET) -> Account:
+def connect(
+    user: str, api_key: str = API_KEY, secret: str = SECRET, cash: Decimal | None = Decimal("1000.50")
+) -> Account:
     """Seals and stores an account as the connect route will (after the provider accepted the keys)."""
     account = Account(
         id=new_id(),
@@ -44,7 +46,7 @@ def connect(user: str, api_key: str = API_KEY, secret: str = SECRET) -> Account:
         provider=Provider.BINANCE_FUTURES,
         label="main",
         key_hint=ApiCredentials(api_key, secret).key_hint,
-        cash=Decimal("1000.50"),
+        cash=cash,
         created_at=NOW,
     )
     sealed = vault.seal(ApiCredentials(api_key, secret), user_id=user, account_id=account.id)
@@ -113,7 +115,7 @@ def test_the_same_key_twice_is_a_conflict_and_writes_nothing(kms_key: str) -> No
 
 
 def test_deleting_an_account_frees_its_key(kms_key: str) -> None:
-    first = connect("alice")
+    first = connect("alice", cash=None)  # never synced: no cash on the profile to take off
     data, system = tables()
     store.delete(data, system, "alice", first.id)
     with pytest.raises(NotFound):

@@ -11,19 +11,36 @@ refused to every other (409). The account and its claim are written, and deleted
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from goalpost.data import keys
+from goalpost.data.account_cash import account_cash_removed
 from goalpost.data.client import client, get_item
 from goalpost.data.codec import Item, deserialize, key, serialize, serialize_value, strip_keys
 from goalpost.data.queries import prefix_query
 from goalpost.data.transactions import Transaction, TransactionRefused
 from goalpost.domain.accounts import Account, Provider
+from goalpost.domain.clock import parse_iso
 from goalpost.domain.errors import Conflict, NotFound
 
 ACCOUNT_PREFIX = "ACCOUNT#"
 CLAIM_SK = "ACCOUNTKEY"
-_STORED_ONLY = ("credentials", "key_digest")
+# Stored with the account but not part of it: the sealed keys, the key's digest, and the sync's own state.
+_STORED_ONLY = ("credentials", "key_digest", "sync_version", "fills_from", "applied_fills")
+
+
+@dataclass(frozen=True)
+class SyncState:
+    """Where the account's sync stands: ``version`` counts the sync's writes (each one is conditional on the
+    version it read, so two syncs of one account never both apply a change); ``fills_from`` is where the next
+    sync reads the provider's fills from; ``applied_fills`` the provider's ids of the fills since then that a
+    sync has already applied (a fill is applied once, whatever retries or concurrent runs do)."""
+
+    version: int = 0
+    fills_from: datetime | None = None
+    applied_fills: frozenset[str] = frozenset()
 
 
 class KeyAlreadyConnected(Conflict):
@@ -50,9 +67,18 @@ def _from_item(item: Item) -> Account:
     return Account.model_validate(strip_keys(item, _STORED_ONLY), strict=False)
 
 
-def create(table: str, system_table: str, account: Account, *, credentials: bytes, digest: str) -> None:
+def create(
+    table: str,
+    system_table: str,
+    account: Account,
+    *,
+    credentials: bytes,
+    digest: str,
+    fills_from: datetime | None = None,
+) -> None:
     """Stores the account with its sealed ``credentials`` (``vault.seal``) and claims its key's ``digest``
-    (``key_digest``), all or nothing: ``KeyAlreadyConnected`` when the key is connected already."""
+    (``key_digest``), all or nothing: ``KeyAlreadyConnected`` when the key is connected already. Its sync reads
+    the provider's fills from ``fills_from`` on."""
     item = {
         **account_key(account.user_id, account.id),
         **serialize(
@@ -61,6 +87,11 @@ def create(table: str, system_table: str, account: Account, *, credentials: byte
                 **account.model_dump(),
                 "credentials": credentials,
                 "key_digest": digest,
+                "sync_version": 0,
+                # In the accounts registry (gsi3), which the account sync job reads a shard at a time.
+                "gsi3pk": keys.accounts_registry_pk(keys.shard_of(account.id, keys.ACCOUNT_SHARDS)),
+                "gsi3sk": keys.account_registry_sk(account.user_id, account.id),
+                **({} if fills_from is None else {"fills_from": fills_from}),
             }
         ),
     }
@@ -98,6 +129,21 @@ def get_credentials(table: str, user_id: str, account_id: str) -> tuple[Account,
     return _from_item(item), bytes(item["credentials"])
 
 
+def sync_state_of(item: Item) -> SyncState:
+    fills_from = item.get("fills_from")
+    return SyncState(
+        version=int(item.get("sync_version", 0)),
+        fills_from=parse_iso(str(fills_from)) if fills_from else None,
+        applied_fills=frozenset(str(fill) for fill in item.get("applied_fills", ())),
+    )
+
+
+def get_for_sync(table: str, user_id: str, account_id: str) -> tuple[Account, bytes, SyncState]:
+    """The account, its sealed credentials and its sync's state: one strongly consistent read."""
+    item = _get_item(table, user_id, account_id)
+    return _from_item(item), bytes(item["credentials"]), sync_state_of(item)
+
+
 def list_accounts(table: str, user_id: str) -> list[Account]:
     """The user's accounts, oldest first: one Query (a user has a handful; a page holds 1 MB of them)."""
     request = prefix_query(table, keys.user_pk(user_id), ACCOUNT_PREFIX, index=None, newest_first=False)
@@ -107,8 +153,9 @@ def list_accounts(table: str, user_id: str) -> list[Account]:
 
 
 def delete(table: str, system_table: str, user_id: str, account_id: str) -> None:
-    """Deletes the account (its sealed credentials with it) and frees its key, in one transaction after one
-    read (the claim's key is the account's ``key_digest``); ``NotFound`` when it is not the user's."""
+    """Deletes the account (its sealed credentials with it), frees its key and takes its cash off the owner's
+    profile, in one transaction after one read (the claim's key is the account's ``key_digest``); ``NotFound``
+    when it is not the user's."""
     item = _get_item(table, user_id, account_id)
     owned = "user_id = :user AND account_id = :account"
     values = {":user": serialize_value(user_id), ":account": serialize_value(account_id)}
@@ -134,6 +181,10 @@ def delete(table: str, system_table: str, user_id: str, account_id: str) -> None
         },
         role="key",
     )
+    if item.get("cash") is not None:
+        # Synced: its cash is on the profile too (written together by the sync); never synced, it is not, and
+        # an update of a profile that does not exist would create one.
+        transaction.add(account_cash_removed(table, user_id, account_id), role="cash")
     try:
         transaction.write()
     except TransactionRefused as refused:

@@ -130,6 +130,18 @@ def positions_by_account_pk(user_id: str, account_id: str) -> str:
     return f"USER#{user_id}#POSITIONS#ACCOUNT#{account_id}"
 
 
+ACCOUNT_SHARDS = 64
+
+
+def accounts_registry_pk(shard: int) -> str:
+    """gsi3 partition of the connected accounts of one shard: the account sync job's list (a worker reads one)."""
+    return f"ACCOUNTS#{shard:02d}"
+
+
+def account_registry_sk(user_id: str, account_id: str) -> str:
+    return f"USER#{user_id}#ACCOUNT#{account_id}"
+
+
 def account_sk(account_id: str) -> str:
     """``USER#u / ACCOUNT#<id>``: a connected exchange or broker account (written by the accounts' routes)."""
     return f"ACCOUNT#{account_id}"

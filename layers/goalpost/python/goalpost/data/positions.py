@@ -288,6 +288,48 @@ def open_positions(table: str, user_id: str) -> list[Position]:
     return [to_position(item) for item in items]
 
 
+def account_open_positions(table: str, user_id: str, account_id: str) -> list[Position]:
+    """The user's OPEN positions linked to one connected account (the status index, narrowed by account: a user
+    holds at most ``MAX_OPEN_PER_USER`` open positions, so this stays one or two pages)."""
+    items = query_all(
+        table=table,
+        partition=keys.positions_by_status_pk(user_id, PositionStatus.OPEN.value),
+        sort_prefix=keys.POSITION_PREFIX,
+        index="gsi1",
+        newest_first=False,
+        filter_expression="account_id = :account",
+        filter_values={":account": account_id},
+    )
+    return [to_position(item) for item in items]
+
+
+def unlink_account(table: str, user_id: str, account_id: str) -> int:
+    """Unlinks every position of a removed account (``account_id`` null, out of the account index; ``source``
+    kept): the account index's partition, page by page, one conditional update each. How many it unlinked."""
+    items = query_all(
+        table=table,
+        partition=keys.positions_by_account_pk(user_id, account_id),
+        sort_prefix=keys.POSITION_PREFIX,
+        index="gsi8",
+        projection="pk, sk",
+    )
+    unlinked = 0
+    for item in items:
+        try:
+            client().update_item(
+                TableName=table,
+                Key=key(str(item["pk"]), str(item["sk"])),
+                UpdateExpression="REMOVE account_id, gsi8pk, gsi8sk",
+                ConditionExpression="account_id = :account",
+                ExpressionAttributeValues={":account": serialize_value(account_id)},
+            )
+            unlinked += 1
+        except ClientError as error:
+            if not is_condition_failure(error):
+                raise
+    return unlinked
+
+
 def reached_by(table: str, symbol: str, price: Decimal) -> list[Position]:
     """The OPEN positions in ``symbol`` whose down trigger is at or above ``price`` or whose up trigger is at or
     below it: one Query of each trigger index (paged)."""

@@ -21,15 +21,19 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from goalpost import aws
 from goalpost.domain.accounts import ApiCredentials
+from goalpost.domain.errors import DomainError
 from goalpost.settings import get_settings
 
 KMS_PLAINTEXT_LIMIT = 4096  # bytes: what kms:Encrypt accepts in one call
 
 
-class VaultUnavailable(Exception):
+class VaultUnavailable(DomainError):
     """KMS could not encrypt or decrypt (no key configured, access denied, a ciphertext under another
-    context, KMS unreachable). An internal fault, not the provider's nor the user's: the message names the
-    operation and KMS's error code only, never a key, a secret or a ciphertext."""
+    context, KMS unreachable). An internal fault, not the provider's nor the user's (503: nothing was stored,
+    try again): the message names the operation and KMS's error code only, never a key, a secret or a
+    ciphertext."""
+
+    status_code = 503
 
 
 def _client() -> Any:
