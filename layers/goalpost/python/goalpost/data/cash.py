@@ -1,5 +1,6 @@
-"""A user's cash in the data table (``USER#u / PROFILE``: ``cash_balance``), and the reads that value a
-portfolio: the cash and the cached prices together."""
+"""A user's cash in the data table (``USER#u / PROFILE``: ``cash_balance``, the cash set by hand), and the reads
+that value a portfolio: the cash and the cached prices together. The profile also holds each connected
+account's cash (``data.account_cash``): the portfolio's cash is both."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from goalpost.data import keys
+from goalpost.data.account_cash import AccountCash, accounts_cash_in
 from goalpost.data.batches import batch_get_tables
 from goalpost.data.client import client, get_item
 from goalpost.data.codec import Item, key, serialize_value
@@ -21,25 +23,33 @@ from goalpost.domain.portfolio import CachedPrice
 
 @dataclass(frozen=True)
 class ValuationReads:
-    """What valuing a portfolio reads by key: the cached prices, the cash, and whatever else was asked."""
+    """What valuing a portfolio reads by key: the cached prices, the cash (set by hand, and each connected
+    account's), and whatever else was asked."""
 
     prices: dict[str, CachedPrice]
-    cash: Decimal
+    manual_cash: Decimal  # set with PUT /portfolio/cash
+    accounts: list[AccountCash]  # the connected accounts' cash, oldest account first
     others: dict[tuple[str, str], Item]  # the other items found, by (pk, sk)
+
+    @property
+    def cash(self) -> Decimal:
+        """The portfolio's cash: the cash set by hand plus every connected account's."""
+        return self.manual_cash + sum((account.cash for account in self.accounts), ZERO)
 
 
 def read_for_valuation(
     table: str, system_table: str, user_id: str, symbols: Iterable[str], also: Sequence[dict[str, Any]] = ()
 ) -> ValuationReads:
-    """The cached prices of ``symbols``, the user's cash and the ``also`` keys of the data table, read together:
-    one strongly consistent BatchGetItem per 100 keys in all, whichever table they are in."""
+    """The cached prices of ``symbols``, the user's cash (their profile: the accounts' cash too) and the ``also``
+    keys of the data table, read together: one strongly consistent BatchGetItem per 100 keys in all, whichever
+    table they are in."""
     profile = key(keys.user_pk(user_id), keys.PROFILE_SK)
     wanted = {table: [profile, *also], system_table: price_keys(symbols := set(symbols))}
     found = batch_get_tables(wanted)
     data = {(str(item["pk"]), str(item["sk"])): item for item in found[table]}
     stored = data.pop((keys.user_pk(user_id), keys.PROFILE_SK), {})
     prices = prices_in(found[system_table], symbols)
-    return ValuationReads(prices, Decimal(stored.get("cash_balance", ZERO)), data)
+    return ValuationReads(prices, Decimal(stored.get("cash_balance", ZERO)), accounts_cash_in(stored), data)
 
 
 def get_cash(table: str, user_id: str) -> Decimal:

@@ -1,8 +1,9 @@
-"""Portfolio valuation: cached prices, positions aggregated per (symbol, side), cash."""
+"""Portfolio valuation: cached prices, positions aggregated per (symbol, side), cash (set by hand, and each
+connected account's)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -41,6 +42,21 @@ class Valued(Protocol):
     def cost_basis(self) -> Decimal: ...  # the capital it ties up: the margin, quantity * entry / leverage
 
 
+class CashAccount(Protocol):
+    """A connected account's cash, as the portfolio shows it beside the cash set by hand."""
+
+    @property
+    def account_id(self) -> str: ...
+    @property
+    def provider(self) -> str: ...
+    @property
+    def label(self) -> str | None: ...
+    @property
+    def cash(self) -> Decimal: ...
+    @property
+    def synced_at(self) -> datetime | None: ...
+
+
 @dataclass(frozen=True)
 class Holding:
     """One row of the portfolio: every open position of one symbol on one side. A leveraged position counts
@@ -70,6 +86,7 @@ class PortfolioValue:
     positions: list[Holding]
     last_updated: datetime | None
     price_fresh: bool
+    accounts: Sequence[CashAccount] = ()  # the connected accounts' parts of ``cash_balance``
 
 
 def _holding(ticker: str, side: Side, positions: list[Valued], price: CachedPrice | None) -> Holding:
@@ -88,22 +105,29 @@ def _holding(ticker: str, side: Side, positions: list[Valued], price: CachedPric
 
 
 def value_portfolio(
-    positions: Iterable[Valued], prices: Mapping[str, CachedPrice], cash: Decimal, now: datetime
+    positions: Iterable[Valued],
+    prices: Mapping[str, CachedPrice],
+    cash: Decimal,
+    now: datetime,
+    accounts: Sequence[CashAccount] = (),
 ) -> PortfolioValue:
     """One row per (symbol, side) of the open positions, valued at the cached prices; the oldest price used
     is ``last_updated``, and ``price_fresh`` says whether every position has a price and every price used is
-    under 5 minutes old."""
+    under 5 minutes old. The cash is ``cash`` plus each of ``accounts``' (a caller that shows no account
+    passes all of the portfolio's cash as ``cash``)."""
     groups: dict[tuple[str, Side], list[Valued]] = {}
     for position in positions:
         groups.setdefault((position.symbol, position.side), []).append(position)
     holdings = [_holding(symbol, side, group, prices.get(symbol)) for (symbol, side), group in sorted(groups.items())]
     used = [prices[h.ticker] for h in holdings if not h.price_missing]
     investment = sum((h.current_value for h in holdings), ZERO)
+    cash_balance = cash + sum((account.cash for account in accounts), ZERO)
     return PortfolioValue(
-        total_value=investment + cash,
+        total_value=investment + cash_balance,
         investment_value=investment,
-        cash_balance=cash,
+        cash_balance=cash_balance,
         positions=holdings,
         last_updated=min((p.updated_at for p in used), default=None),
         price_fresh=len(used) == len(holdings) and all(p.is_fresh(now) for p in used),
+        accounts=tuple(accounts),
     )

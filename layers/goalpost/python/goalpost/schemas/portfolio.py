@@ -51,13 +51,24 @@ class HoldingOut(ResponseModel):
     price_missing: bool
 
 
+class AccountCashOut(ResponseModel):
+    """A connected account's part of the portfolio's ``cash_balance``."""
+
+    id: str
+    provider: str
+    label: str | None
+    cash: JsonNumber
+    synced_at: UtcDateTime | None
+
+
 class PortfolioOut(ResponseModel):
     total_value: JsonNumber
     investment_value: JsonNumber
-    cash_balance: JsonNumber
+    cash_balance: JsonNumber  # the cash set by hand plus each connected account's
     positions: list[HoldingOut]
     last_updated: UtcDateTime | None
     price_fresh: bool
+    accounts: list[AccountCashOut]
 
     @classmethod
     def of(cls, value: Any) -> PortfolioOut:
@@ -84,6 +95,12 @@ class PortfolioOut(ResponseModel):
             ],
             last_updated=value.last_updated,
             price_fresh=value.price_fresh,
+            accounts=[
+                AccountCashOut(
+                    id=a.account_id, provider=a.provider, label=a.label, cash=round2(a.cash), synced_at=a.synced_at
+                )
+                for a in value.accounts
+            ],
         )
 
 

@@ -22,6 +22,7 @@ def _data() -> str:
 
 
 def cash(user_id: str) -> Decimal:
+    """The cash set by hand (``set_cash``): the connected accounts' is not in it."""
     return cash_store.get_cash(_data(), user_id)
 
 
@@ -31,12 +32,13 @@ def set_cash(user_id: str, amount: Decimal) -> Decimal:
 
 
 def current(user_id: str, now: datetime | None = None) -> PortfolioValue:
-    """Open positions (one Query), then their prices and the cash together (one BatchGetItem per 100 keys)."""
+    """Open positions (one Query), then their prices and the cash together (one BatchGetItem per 100 keys): the
+    cash set by hand and, from the same profile item, each connected account's."""
     positions = position_store.open_positions(_data(), user_id)
     reads = cash_store.read_for_valuation(
         _data(), get_settings().system_table_name, user_id, {p.symbol for p in positions}
     )
-    return value_portfolio(positions, reads.prices, reads.cash, now or utc_now())
+    return value_portfolio(positions, reads.prices, reads.manual_cash, now or utc_now(), reads.accounts)
 
 
 @dataclass(frozen=True)
