@@ -4,7 +4,8 @@
   position opened, a goal created): the registry the snapshot job reads, a shard at a time. It also holds the
   user's OPEN positions, one attribute each (``data.holdings``), set in the transaction that opens the
   position and removed in the one that closes or deletes it, so the registry alone values every portfolio:
-  the snapshot job reads no position.
+  the snapshot job reads no position. Each connected account's cash is there too (``data.account_cash``), so
+  the registry values the accounts as well.
 """
 
 from __future__ import annotations
@@ -43,8 +44,14 @@ class Owner:
     """A registered user as the registry holds them: cash, and the OPEN positions by position id."""
 
     user_id: str
-    cash: Decimal
+    manual_cash: Decimal  # set with PUT /portfolio/cash
     holdings: dict[str, HeldPosition]
+    account_cash: Decimal = ZERO  # the connected accounts' cash, summed
+
+    @property
+    def cash(self) -> Decimal:
+        """The portfolio's cash: the cash set by hand plus every connected account's."""
+        return self.manual_cash + self.account_cash
 
     @property
     def positions(self) -> list[HeldPosition]:
@@ -109,9 +116,15 @@ def with_holding_removed(table: str, position: Position, items: Sequence[dict[st
 
 
 def registered_users(table: str, shard: int) -> list[tuple[str, Decimal]]:
-    """The (user, cash) of every registered user of one registry shard."""
+    """The (user, cash) of every registered user of one registry shard: the portfolio's cash, the connected
+    accounts' included."""
+    from goalpost.data.account_cash import total_account_cash  # it imports this module (registry_values)
+
     items = query_all(table=table, partition=keys.users_registry_pk(shard), sort_prefix="USER#", index="gsi3")
-    return [(str(item["pk"]).removeprefix("USER#"), Decimal(item.get("cash_balance", ZERO))) for item in items]
+    return [
+        (str(item["pk"]).removeprefix("USER#"), Decimal(item.get("cash_balance", ZERO)) + total_account_cash(item))
+        for item in items
+    ]
 
 
 def registry_shard(table: str, shard: int) -> list[Owner]:
@@ -129,16 +142,20 @@ def registry_shard(table: str, shard: int) -> list[Owner]:
 
 
 def _owner(raw: dict[str, Any]) -> Owner:
-    """A registry item, as DynamoDB returns it, read for its user, cash and holdings only."""
+    """A registry item, as DynamoDB returns it, read for its user, cash (its own and its accounts') and holdings
+    only."""
+    from goalpost.data.account_cash import total_account_cash  # it imports this module (registry_values)
+
     cash = raw.get("cash_balance")
     return Owner(
         user_id=str(raw["pk"]["S"]).removeprefix("USER#"),
-        cash=Decimal(from_attribute(cash)) if cash else ZERO,
+        manual_cash=Decimal(from_attribute(cash)) if cash else ZERO,
         holdings={
             name.removeprefix(HOLDING_PREFIX): decode_holding(value["S"])
             for name, value in raw.items()
             if name.startswith(HOLDING_PREFIX)
         },
+        account_cash=total_account_cash(raw, raw=True),
     )
 
 

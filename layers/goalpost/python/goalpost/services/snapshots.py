@@ -3,10 +3,10 @@ worker that values every portfolio of a shard and records one snapshot per user 
 records a portfolio only while one of its markets trades, and in each day's last slot (``due``); a run asked
 for now (``/_local/jobs/snapshot``, or the function invoked with ``{"now": ...}``) records every one.
 
-The worker reads the shard's registry items, which hold each user's cash and open positions (one paged Query),
-and the prices they need, once for the shard; it reads no position. The slot comes from the schedule's time
-(not the clock), and a snapshot's key is (user, slot): a retried or duplicated message writes the same items
-again, never new ones."""
+The worker reads the shard's registry items, which hold each user's cash (their connected accounts' too) and
+open positions (one paged Query), and the prices they need, once for the shard; it reads no position. The slot
+comes from the schedule's time (not the clock), and a snapshot's key is (user, slot): a retried or duplicated
+message writes the same items again, never new ones."""
 
 from __future__ import annotations
 
