@@ -141,6 +141,20 @@ class SimulatedExchange:
         with self._lock:
             return self._accounts.get(api_key)
 
+    def update(self, api_key: str, change: Callable[[Account], Account]) -> Account | None:
+        """Replaces the account behind a key by ``change(account)`` in one step, so that a PUT cannot land
+        in between (the demo's bot trading); None, and nothing changed, when no account has that key."""
+        with self._lock:
+            account = self._accounts.get(api_key)
+            if account is None:
+                return None
+            self._accounts[api_key] = changed = change(account)
+            return changed
+
+    def mark_price(self, symbol: str) -> Decimal | None:
+        """The market's price of a symbol now (None when it has none yet)."""
+        return self._mark_price(symbol)
+
     # ------------------------------------------------------------ serving
 
     def answer(self, target: str, headers: Any) -> Answer:
