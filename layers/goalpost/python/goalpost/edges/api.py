@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import inspect
 import json
+import math
 from collections.abc import Callable, Sequence
 from functools import cache, wraps
 from http import HTTPStatus
@@ -27,7 +28,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from goalpost import aws, declaration
-from goalpost.domain.errors import ConcurrentModification, Conflict, DomainError, Forbidden, InvalidInput, Unauthorized
+from goalpost.domain.errors import (
+    ConcurrentModification,
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    ProviderUnavailable,
+    Unauthorized,
+)
 from goalpost.edges.body import parse_json_body
 from goalpost.observability import logger, metrics, metrics_enabled
 from goalpost.settings import get_settings
@@ -135,6 +144,9 @@ def register_error_handlers(app: APIGatewayHttpResolver) -> None:
         answer = _error(error.status_code, error.detail)
         if isinstance(error, ConcurrentModification):
             answer.headers["Retry-After"] = str(error.retry_after_seconds)
+        elif isinstance(error, ProviderUnavailable) and error.retry_after_seconds is not None:
+            # Retry-After takes whole seconds: rounded up, so a client that waits it out is not refused again.
+            answer.headers["Retry-After"] = str(max(0, math.ceil(error.retry_after_seconds)))
         return answer
 
     @app.exception_handler(RequestValidationError)
