@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from infra.local.auth import TokenAuthority
+    from infra.local.demo_trader import DemoTrader
+    from infra.local.market import SimulatedMarket
     from infra.local.scheduler import JobRunner
 
 
@@ -99,6 +101,16 @@ def _prime(runner: JobRunner) -> None:
             print(f"job {job} failed at start: {error!r}", file=sys.stderr)
 
 
+def _start_demo(market: SimulatedMarket) -> DemoTrader:
+    """Seeds the user ``demo`` and starts the bot that trades its connected account. After the market started:
+    connecting the account checks its keys with the simulated exchange over loopback."""
+    from infra.local.demo import DEMO_EXCHANGE_KEY, seed
+    from infra.local.demo_trader import DemoTrader
+
+    seed("demo", market.exchange)
+    return DemoTrader(market.exchange, DEMO_EXCHANGE_KEY).start()
+
+
 def _authority(key_file: str | None) -> TokenAuthority:
     from infra.local.auth import TokenAuthority
 
@@ -158,10 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         market.stop()
         return 1
 
-    if args.demo:
-        from infra.local.demo import seed
-
-        seed("demo")
+    demo_trader = _start_demo(market) if args.demo else None
     if args.schedules == "on" or args.demo:
         _prime(runner)
     scheduler = None
@@ -192,6 +201,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        if demo_trader is not None:
+            demo_trader.stop()
         if scheduler is not None:
             scheduler.stop()
         gateway.server_close()
