@@ -30,6 +30,8 @@ PRICES: dict[str, tuple[float, str]] = {
     "express_request": (1.00 / 1e6, "Step Functions Express, per workflow request"),
     "express_gb_second": (0.00001667, "Step Functions Express, per GB-second (64 MB minimum)"),
     "log_gb": (0.50, "CloudWatch Logs, per GB ingested"),
+    "kms_request": (0.03 / 1e4, "KMS, per API request (Decrypt; symmetric keys)"),
+    "provider_request": (0.0, "Binance and Alpaca read requests: free, but rate-limited (see the sync's limits)"),
 }
 
 
@@ -70,6 +72,37 @@ SYMBOLS = 10_000  # active symbols at 1,000,000 users
 TRAILING_SHARE = 0.2  # of open positions with a trailing stop
 AUTO_CLOSES_PER_USER = 10  # positions a month the monitor closes on a level
 GOAL = 0.005  # dollars per active user per month
+
+# ---------------------------------------------------------------- connected accounts' sync (as designed)
+# The account_sync job: every minute a coordinator (reads nothing) queues one message per accounts-registry
+# shard; a worker (batch size 1) Queries its shard's account items (gsi3 ``ACCOUNTS#<shard>``) and syncs each
+# account with its provider, writing only when something changed or the account's last sync is old.
+CONNECTED_SHARE = 0.10  # of users connect one account
+PROVIDER_SHARES = {"binance": 0.5, "alpaca": 0.5}
+SYNC_RUNS = DAYS * 24 * 60  # every minute
+HOLDING_SHARE = 0.3  # of accounts hold positions: Binance's userTrades calls and the open-positions Query
+SYMBOLS_PER_HOLDING_ACCOUNT = 2  # Binance userTrades is per symbol: the symbols of interest of such an account
+# Binance USD-M futures requests of one sync and their documented request weights.
+BINANCE_WEIGHTS = {"GET /fapi/v2/account": 5, "GET /fapi/v2/positionRisk": 5}
+BINANCE_TRADES_WEIGHT = 5  # GET /fapi/v1/userTrades, once per symbol of interest
+ALPACA_REQUESTS = ("GET /v2/account", "GET /v2/positions", "GET /v2/account/activities/FILL")  # one page each
+ACCOUNT_ITEM_BYTES = 1200  # the account item, its KMS ciphertext included
+PROFILE_ITEM_BYTES = 1000  # the owner's profile: the registry's holdings and each account's cash
+# The user's open positions (gsi1, filtered by account; eventually consistent): five positions, one 4 KB unit.
+POSITIONS_QUERY_READ_UNITS = 0.5
+HEARTBEAT_MINUTES = 5  # nothing changed: the sync writes when the recorded last_synced_at is older than this
+SYNC_CLOSES_PER_ACCOUNT = 20  # a month: fills that close a position (an ~8-item transaction each)
+KMS_CACHE_MINUTES = 15  # a worker keeps decrypted credentials this long from the Decrypt (not renewed on use)
+SYNC_WORKERS = 16  # the worker's maximum concurrency: which one takes a shard's message is random
+SYNC_SECONDS_PER_ACCOUNT = 0.150  # wall time of one account's sync: the providers' latency
+SYNC_THREADS = 8  # accounts of a shard synced at once: billed time is wall time / threads
+SYNC_WORKER_MEMORY_MB = 1024
+SYNC_COORDINATOR_MS = 100
+SYNC_COORDINATOR_MEMORY_MB = 512
+# The providers' rate limits.
+BINANCE_WEIGHT_PER_MINUTE = 2400  # USD-M futures REQUEST_WEIGHT, per IP
+BINANCE_PACED_WEIGHT = 2000  # a worker stops calling Binance at this X-MBX-USED-WEIGHT-1M until the next minute
+ALPACA_REQUESTS_PER_MINUTE = 200  # per API key, i.e. per account
 
 # ---------------------------------------------------------------- latencies for the worker arithmetic
 # AWS's own figures for requests inside a region, conservative: single-digit ms for DynamoDB item reads and
@@ -258,6 +291,166 @@ def storage_lines(snapshot: dict[str, Any], profile: str) -> list[Line]:
     ]
 
 
+def connected_accounts() -> float:
+    return USERS * CONNECTED_SHARE
+
+
+def kilobytes(size_bytes: int) -> int:
+    """DynamoDB's write units round each item up to a whole KB."""
+    return math.ceil(size_bytes / 1024)
+
+
+def kms_cache_hit_rate() -> float:
+    """The share of syncs that find the account's credentials in the worker's cache. A shard's message goes to
+    one of ``SYNC_WORKERS`` workers at random each minute, so a worker that decrypted the shard's credentials
+    gets the shard again in each of the next ``KMS_CACHE_MINUTES - 1`` minutes with probability
+    1 / ``SYNC_WORKERS``: (``KMS_CACHE_MINUTES`` - 1) / ``SYNC_WORKERS`` hits on average, then a miss once the
+    entry has expired."""
+    hits = (KMS_CACHE_MINUTES - 1) / SYNC_WORKERS
+    return hits / (1 + hits)
+
+
+def binance_weight(holding: bool) -> int:
+    """The request weight of one Binance account's sync."""
+    return sum(BINANCE_WEIGHTS.values()) + (BINANCE_TRADES_WEIGHT * SYMBOLS_PER_HOLDING_ACCOUNT if holding else 0)
+
+
+def provider_requests_per_sync(provider: str) -> float:
+    if provider == "binance":
+        return len(BINANCE_WEIGHTS) + HOLDING_SHARE * SYMBOLS_PER_HOLDING_ACCOUNT
+    return len(ALPACA_REQUESTS)
+
+
+def heartbeat_write_units() -> int:
+    """The write that records a sync: a transaction of the account item and the owner's profile (2 units a KB
+    an item), plus each item's copy in gsi3, where both are (the accounts and the users registries, projected
+    ALL; 1 unit a KB)."""
+    item_kilobytes = kilobytes(ACCOUNT_ITEM_BYTES) + kilobytes(PROFILE_ITEM_BYTES)
+    return 2 * item_kilobytes + item_kilobytes
+
+
+def sync_lines(provider: str, monitor: dict[str, Any]) -> list[Line]:
+    """One connected account's month. Per sync: its provider's requests; a KMS Decrypt unless cached; its item
+    in the registry Query (eventually consistent, 4 KB a half unit); the open-positions Query if it holds some.
+    A write every ``HEARTBEAT_MINUTES`` at most while nothing changes; a close writes what the monitor's
+    measured close writes plus the account item (in the transaction and in gsi3). The account's share of the
+    per-run costs: the coordinator, the shard messages, the worker invocations (billed wall time / threads)."""
+    from goalpost.data import keys
+
+    accounts = connected_accounts()
+    account_kilobytes = kilobytes(ACCOUNT_ITEM_BYTES)
+    close_write_units = monitor["write_units_per_close"] + 2 * account_kilobytes + account_kilobytes
+    messages = SYNC_RUNS * keys.ACCOUNT_SHARDS / accounts  # this account's share of the run's messages
+    # Per run: the sends (10 a batch), then a receive and a delete a message (the event source mapping).
+    sqs_requests = SYNC_RUNS * (math.ceil(keys.ACCOUNT_SHARDS / 10) + 2 * keys.ACCOUNT_SHARDS) / accounts
+    shard_ms = 1000 * SYNC_SECONDS_PER_ACCOUNT / SYNC_THREADS * accounts / keys.ACCOUNT_SHARDS
+    return [
+        Line("provider requests", SYNC_RUNS * provider_requests_per_sync(provider), price("provider_request")),
+        Line("KMS Decrypt requests", SYNC_RUNS * (1 - kms_cache_hit_rate()), price("kms_request")),
+        Line(
+            "DynamoDB reads: the accounts registry",
+            SYNC_RUNS * ACCOUNT_ITEM_BYTES / 4096 / 2,
+            price("read_unit"),
+        ),
+        Line(
+            "DynamoDB reads: open positions",
+            SYNC_RUNS * HOLDING_SHARE * POSITIONS_QUERY_READ_UNITS,
+            price("read_unit"),
+        ),
+        Line(
+            "DynamoDB writes: recorded syncs (account, profile)",
+            SYNC_RUNS / HEARTBEAT_MINUTES * heartbeat_write_units(),
+            price("write_unit"),
+        ),
+        Line("DynamoDB writes: closes", SYNC_CLOSES_PER_ACCOUNT * close_write_units, price("write_unit")),
+        Line("SNS: position_closed events", SYNC_CLOSES_PER_ACCOUNT, price("sns_publish")),
+        Line("SQS requests", sqs_requests, price("sqs_request")),
+        *lambda_lines("worker", messages, shard_ms, SYNC_WORKER_MEMORY_MB),
+        *lambda_lines("coordinator", SYNC_RUNS / accounts, SYNC_COORDINATOR_MS, SYNC_COORDINATOR_MEMORY_MB),
+    ]
+
+
+def sync_dollars_per_account(monitor: dict[str, Any]) -> float:
+    """A connected account's month, averaged over the providers' shares."""
+    return sum(
+        share * sum(line.dollars for line in sync_lines(provider, monitor))
+        for provider, share in PROVIDER_SHARES.items()
+    )
+
+
+def sync_rate_limits() -> dict[str, Any]:
+    """Binance limits the request weight per IP, summed over every account synced from it; Alpaca limits the
+    requests per API key, i.e. per account, so the job's total does not meet Alpaca's limit at all."""
+    binance_accounts = connected_accounts() * PROVIDER_SHARES["binance"]
+    weight = binance_weight(holding=True)
+    mean_weight = HOLDING_SHARE * weight + (1 - HOLDING_SHARE) * binance_weight(holding=False)
+    paced = BINANCE_PACED_WEIGHT // weight
+    alpaca_requests = len(ALPACA_REQUESTS)
+    return {
+        "binance": {
+            "accounts": binance_accounts,
+            "weight_per_sync": weight,
+            "weight_per_sync_without_positions": binance_weight(holding=False),
+            "mean_weight_per_sync": mean_weight,
+            "weight_per_minute": binance_accounts * weight,
+            "ips_for_every_minute": math.ceil(binance_accounts * weight / BINANCE_WEIGHT_PER_MINUTE),
+            "ips_for_every_minute_mean": math.ceil(binance_accounts * mean_weight / BINANCE_WEIGHT_PER_MINUTE),
+            "limit_per_ip_minute": BINANCE_WEIGHT_PER_MINUTE,
+            "paced_weight": BINANCE_PACED_WEIGHT,
+            "accounts_per_ip_minute": BINANCE_WEIGHT_PER_MINUTE // weight,
+            "paced_accounts_per_ip_minute": paced,
+            # If every worker's requests left from one IP: how long until each account is synced again.
+            "minutes_between_syncs_one_ip": binance_accounts / paced,
+        },
+        "alpaca": {
+            "requests_per_minute": alpaca_requests,
+            "limit_per_key_minute": ALPACA_REQUESTS_PER_MINUTE,
+            "share_of_limit": alpaca_requests / ALPACA_REQUESTS_PER_MINUTE,
+        },
+    }
+
+
+def account_sync(measured: dict[str, Any]) -> dict[str, Any]:
+    """The connected accounts' sync at ``CONNECTED_SHARE`` of ``USERS``: itemized per account and provider, per
+    user over all users, and the providers' rate limits at that scale."""
+    per_account = sync_dollars_per_account(measured["monitor"])
+    providers = {}
+    for provider in PROVIDER_SHARES:
+        lines = sync_lines(provider, measured["monitor"])
+        providers[provider] = {
+            "dollars_per_account_month": sum(line.dollars for line in lines),
+            "lines": [line.as_json() for line in lines],
+        }
+    return {
+        "accounts": connected_accounts(),
+        "runs_per_month": SYNC_RUNS,
+        "kms_cache_hit_rate": kms_cache_hit_rate(),
+        "providers": providers,
+        "dollars_per_account_month": per_account,
+        "dollars_per_user_month": per_account * CONNECTED_SHARE,
+        "rate_limits": sync_rate_limits(),
+        "assumptions": {
+            "connected_share": CONNECTED_SHARE,
+            "provider_shares": PROVIDER_SHARES,
+            "holding_share": HOLDING_SHARE,
+            "symbols_per_holding_account": SYMBOLS_PER_HOLDING_ACCOUNT,
+            "binance_weights": {**BINANCE_WEIGHTS, "GET /fapi/v1/userTrades (per symbol)": BINANCE_TRADES_WEIGHT},
+            "alpaca_requests": ALPACA_REQUESTS,
+            "account_item_bytes": ACCOUNT_ITEM_BYTES,
+            "profile_item_bytes": PROFILE_ITEM_BYTES,
+            "positions_query_read_units": POSITIONS_QUERY_READ_UNITS,
+            "heartbeat_minutes": HEARTBEAT_MINUTES,
+            "closes_per_account_month": SYNC_CLOSES_PER_ACCOUNT,
+            "kms_cache_minutes": KMS_CACHE_MINUTES,
+            "workers": SYNC_WORKERS,
+            "seconds_per_account": SYNC_SECONDS_PER_ACCOUNT,
+            "threads": SYNC_THREADS,
+            "worker_memory_mb": SYNC_WORKER_MEMORY_MB,
+            "coordinator_ms": SYNC_COORDINATOR_MS,
+        },
+    }
+
+
 def bill(measured: dict[str, Any], profile: str) -> dict[str, Any]:
     share = PROFILES[profile]["trading_share"]
     lines = [
@@ -267,11 +460,18 @@ def bill(measured: dict[str, Any], profile: str) -> dict[str, Any]:
         *shared_lines(measured["prices"], measured["end_of_day"]),
         *storage_lines(measured["snapshot"], profile),
     ]
-    total = sum(line.dollars for line in lines)
+    without_sync = sum(line.dollars for line in lines)
+    # Every user's share of the connected accounts' sync: CONNECTED_SHARE accounts a user.
+    sync = Line(
+        "connected accounts' sync (per user, all users)", CONNECTED_SHARE, sync_dollars_per_account(measured["monitor"])
+    )
+    lines.append(sync)
+    total = without_sync + sync.dollars
     return {
         "profile": profile,
         "snapshots_per_month": round(snapshot_plan(profile)["slots"], 1),
         "dollars_per_user_month": total,
+        "dollars_without_account_sync": without_sync,
         "meets_goal": total <= GOAL,
         "lines": [line.as_json() for line in sorted(lines, key=lambda line: -line.dollars)],
     }
@@ -287,14 +487,16 @@ def request_seconds(requests: dict[str, float], parallel: int) -> float:
     return total / max(1, parallel)
 
 
-def workers(name: str, cadence_seconds: float, seconds_per_user: float, configured: int | None) -> dict[str, Any]:
-    """Concurrent workers that finish ``USERS`` users inside ``UTILISATION`` of the cadence."""
-    needed = math.ceil(USERS * seconds_per_user / (cadence_seconds * UTILISATION))
+def workers(
+    name: str, cadence_seconds: float, seconds_per_user: float, configured: int | None, users: float = USERS
+) -> dict[str, Any]:
+    """Concurrent workers that finish ``users`` users (or accounts) inside ``UTILISATION`` of the cadence."""
+    needed = math.ceil(users * seconds_per_user / (cadence_seconds * UTILISATION))
     return {
         "job": name,
         "cadence_seconds": cadence_seconds,
         "seconds_per_user": seconds_per_user,
-        "work_seconds_at_1m_users": USERS * seconds_per_user,
+        "work_seconds_at_1m_users": users * seconds_per_user,
         "workers_needed": needed,
         "workers_configured": configured,
         "fits": configured is None or needed <= configured,
@@ -407,6 +609,14 @@ def capacity(inputs: dict[str, Any]) -> list[dict[str, Any]]:
         ),
         workers("position_monitor", 180, work["monitor_seconds_per_run"] / USERS, configured("position_monitor")),
         workers("price_update", 10, work["price_seconds_per_symbol"] * SYMBOLS / USERS, configured("price_update")),
+        # The connected accounts (CONNECTED_SHARE of the users), each a worker thread's wall time.
+        workers(
+            "account_sync",
+            60,
+            SYNC_SECONDS_PER_ACCOUNT / SYNC_THREADS,
+            configured("account_sync"),
+            users=connected_accounts(),
+        ),
     ]
 
 
@@ -417,6 +627,7 @@ def model(inputs: dict[str, Any]) -> dict[str, Any]:
         "profiles": [bill(inputs, profile) for profile in PROFILES],
         "dollars_per_million_api_calls": per_million_api_calls(inputs["api"]),
         "workers": capacity(inputs),
+        "account_sync": account_sync(inputs),
         "inputs": inputs,
         "assumptions": {
             "api_calls_per_user_month": API_CALLS_PER_USER,
