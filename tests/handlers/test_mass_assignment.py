@@ -26,6 +26,9 @@ SERVER_OWNED = (
     "exit_reason",
     "read_at",
     "delivered_at",
+    "key_hint",
+    "last_synced_at",
+    "last_error",
 )
 # A valid body per write operation (the matrix's bodies, plus the creating ones).
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
@@ -44,6 +47,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/positions/{position_id}/fill"): {"entry_price": 101},
     ("POST", "/positions/{position_id}/cancel"): {"failed": True},
     ("PATCH", "/alerts/preferences"): {"timezone": "UTC"},
+    ("POST", "/accounts"): {"provider": "alpaca", "api_key": "key", "api_secret": "secret"},
 }
 
 

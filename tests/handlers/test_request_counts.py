@@ -8,11 +8,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from goalpost.data.batches import batch_write
 from goalpost.data.codec import serialize
 from goalpost.data.goals import goal_item
 from infra.local.aws import dynamodb_requests
 from tests.handlers.conftest import Api, investment_goals
+from tests.handlers.test_accounts_api import exchange, simulated_account  # noqa: F401 (exchange: a fixture)
 
 TABLE = "test-data"
 NOW = datetime.now(UTC)
@@ -232,3 +235,36 @@ def test_order_routes_cost_the_same_whatever_the_positions(api: Api) -> None:
     assert few["GET ?bot_id"] == {"Query": 1, "BatchGetItem": 1}
     assert few["DELETE cancelled"] == {"GetItem": 1, "DeleteItem": 1}
     assert max(sum(cost.values()) for cost in few.values()) <= 3, few
+
+
+@pytest.mark.usefixtures("exchange")  # the account clients pointed at the simulated exchange
+def test_account_routes_cost_the_same_whatever_the_accounts(api: Api, market: Any) -> None:
+    """Connecting is one transaction (the account and its key's claim); reading one is a GetItem, the list one
+    Query. The provider's and KMS's requests are not DynamoDB's. Disconnecting is constant too, whatever the
+    other accounts (it is measured here without linked positions, each of which it updates)."""
+
+    simulator = market.exchange
+
+    def costs(user: str, extra: int) -> dict[str, dict[str, int]]:
+        for _ in range(extra):
+            api.post("/accounts", simulated_account(simulator), user=user)
+        account = api.post("/accounts", simulated_account(simulator), user=user).body
+        calls: list[tuple[str, Callable[[], Any]]] = [
+            ("POST /accounts", lambda: api.post("/accounts", simulated_account(simulator), user=user)),
+            ("GET /accounts", lambda: api.get("/accounts", user=user)),
+            ("GET /accounts/{id}", lambda: api.get(f"/accounts/{account['id']}", user=user)),
+            ("DELETE /accounts/{id}", lambda: api.delete(f"/accounts/{account['id']}", user=user)),
+        ]
+        measured = {}
+        for name, call in calls:
+            with dynamodb_requests() as counted:
+                reply = call()
+            assert reply.status < 300, (name, reply.body)
+            measured[name] = dict(counted)
+        return measured
+
+    few, many = costs("few-accounts", 0), costs("many-accounts", 20)
+    assert few == many
+    assert few["POST /accounts"] == {"TransactWriteItems": 1}
+    assert few["GET /accounts"] == {"Query": 1}
+    assert few["GET /accounts/{id}"] == {"GetItem": 1}

@@ -138,6 +138,7 @@ def test_schedules_render_as_eventbridge_expressions() -> None:
         "position_monitor": "rate(3 minutes)",
         "end_of_day_goals": "cron(59 23 * * ? *)",
         "deliver_alerts": "rate(5 minutes)",
+        "account_sync": "rate(1 minute)",
     }
 
 

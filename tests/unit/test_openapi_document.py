@@ -31,8 +31,8 @@ ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = ROOT / "docs" / "openapi.json"
 # The first word of every operation id: what the operation does.
 VERBS = {
-    "abandon", "add", "cancel", "close", "complete", "create", "delete", "fill", "get", "link", "list", "mark",
-    "open", "pause", "record", "refresh", "resume", "set", "sync", "take", "unlink", "update",
+    "abandon", "add", "cancel", "close", "complete", "connect", "create", "delete", "disconnect", "fill", "get",
+    "link", "list", "mark", "open", "pause", "record", "refresh", "resume", "set", "sync", "take", "unlink", "update",
 }  # fmt: skip
 
 

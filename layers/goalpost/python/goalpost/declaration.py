@@ -13,6 +13,9 @@ from datetime import timedelta
 from typing import Literal, TypedDict, Unpack
 
 Access = Literal["read", "write"]
+# What a function may do with the connected accounts' KMS key (goalpost.edges.accounts.vault): seal new keys
+# (Encrypt) and open them to call the provider (Decrypt). Only the functions that must call a provider get it.
+AccountKeys = Literal["none", "decrypt", "encrypt_decrypt"]
 
 # The AWS-managed Powertools layer. Keep equal to the pin in pyproject.toml (a test checks it): the layer
 # provides aws-lambda-powertools and pydantic to every function.
@@ -106,6 +109,8 @@ class Function:
     # Sends alerts by email and SMS: publishes to phone numbers and to the users' own alert topics
     # (USER_TOPIC_PREFIX*), and creates and subscribes those topics.
     user_notifications: bool = False
+    # The connected accounts' KMS key (ACCOUNTS_KEY_ID): none, Decrypt only, or Encrypt and Decrypt.
+    account_keys: AccountKeys = "none"
 
 
 @dataclass(frozen=True)
@@ -210,6 +215,10 @@ ALERTS_TOPIC = Topic(
 )
 TOPICS: tuple[Topic, ...] = (ALERTS_TOPIC,)
 
+# The variable that carries the connected accounts' KMS key (its ARN deployed), for the functions whose
+# ``account_keys`` is not "none" only.
+ACCOUNTS_KEY_ENV = "ACCOUNTS_KEY_ID"
+
 # Each user's own email topic is named USER_TOPIC_PREFIX + a hash of the user (created at runtime).
 USER_TOPIC_PREFIX = "goalpost-alerts-"
 
@@ -226,7 +235,13 @@ END_OF_DAY_QUEUE = Queue(
     description="Batches of users whose goals the end-of-day worker evaluates",
     visibility_timeout_seconds=6 * 300,
 )
-QUEUES: tuple[Queue, ...] = (SNAPSHOT_QUEUE, END_OF_DAY_QUEUE)
+ACCOUNT_SYNC_QUEUE = Queue(
+    key="account-sync-work",
+    env="ACCOUNT_SYNC_QUEUE_URL",
+    description="Accounts-registry shards whose connected accounts the account sync worker syncs",
+    visibility_timeout_seconds=6 * 120,  # six times the worker's timeout, as AWS recommends
+)
+QUEUES: tuple[Queue, ...] = (SNAPSHOT_QUEUE, END_OF_DAY_QUEUE, ACCOUNT_SYNC_QUEUE)
 ALPACA_SECRET = Secret(
     key="alpaca",
     env="ALPACA_SECRET_ARN",
@@ -246,6 +261,7 @@ class FunctionSettings(TypedDict, total=False):
     queues: tuple[str, ...]
     secrets: tuple[str, ...]
     user_notifications: bool
+    account_keys: AccountKeys
 
 
 def _function(
@@ -340,6 +356,17 @@ PORTFOLIO_API = api_function(
     tables={"data": "write", "system": "read"},
     routes=prefix_routes("/portfolio"),
 )
+# Connecting seals the keys (Encrypt); an on-demand sync opens them to call the provider (Decrypt). The sync
+# may close positions, which raises position_closed alerts.
+ACCOUNTS_API = api_function(
+    "accounts",
+    "Connected exchange and brokerage accounts: connect (keys checked, then sealed), read, sync now, disconnect",
+    timeout_seconds=30,  # a connect or a sync waits on the provider (retries included)
+    tables={"data": "write", "system": "write"},
+    raises_alerts=True,
+    account_keys="encrypt_decrypt",
+    routes=prefix_routes("/accounts"),
+)
 API_FUNCTIONS: tuple[Function, ...] = (
     SYSTEM_API,
     GOALS_API,
@@ -348,6 +375,7 @@ API_FUNCTIONS: tuple[Function, ...] = (
     PORTFOLIO_API,
     POSITIONS_API,
     ALERTS_API,
+    ACCOUNTS_API,
 )
 
 # ---------------------------------------------------------------- jobs
@@ -422,6 +450,31 @@ JOBS: tuple[Job, ...] = (
             raises_alerts=True,
         ),
         Schedule(every=timedelta(minutes=5)),
+    ),
+    Job(
+        job_function(
+            "account_sync",
+            "Queues one message per connected-accounts registry shard for the sync worker (reads nothing)",
+            queues=(ACCOUNT_SYNC_QUEUE.key,),
+        ),
+        Schedule(every=timedelta(minutes=1)),
+        # A message is one accounts-registry shard; the worker's time goes waiting on the providers (a few
+        # signed requests per account, each up to the market timeout with retries), not on CPU: 512 MB is
+        # plenty, and 120 s covers a shard of a few dozen accounts inside the minute's cadence (the queue's
+        # visibility timeout is six times that). Syncing closes positions, which raises alerts.
+        worker=job_function(
+            "account_sync_worker",
+            "Syncs the connected accounts of one registry shard with their providers",
+            timeout_seconds=120,
+            tables={"data": "write", "system": "write"},
+            raises_alerts=True,
+            account_keys="decrypt",
+        ),
+        queue=ACCOUNT_SYNC_QUEUE,
+        # One shard a worker invocation, 16 at once: the 64 shards in four rounds, and a bound on the requests
+        # per second each provider sees from us (Binance and Alpaca rate-limit per IP and per key).
+        worker_batch_size=1,
+        max_workers=16,
     ),
 )
 

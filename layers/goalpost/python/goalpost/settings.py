@@ -23,6 +23,7 @@ class Settings(Model):
     admin_group: str = Field(declaration.ADMIN_GROUP, alias="GOALPOST_ADMIN_GROUP")
     snapshot_queue_url: str = Field("", alias="SNAPSHOT_QUEUE_URL")
     end_of_day_queue_url: str = Field("", alias="END_OF_DAY_QUEUE_URL")
+    account_sync_queue_url: str = Field("", alias="ACCOUNT_SYNC_QUEUE_URL")
 
     # Market data. The providers' base URLs are settings so that the simulated market can stand in for them.
     alpaca_secret_arn: str = Field("", alias="ALPACA_SECRET_ARN")

@@ -1,6 +1,7 @@
 """Fan-out of the per-user jobs to their workers (SQS, partial-batch failures).
 
 - The snapshot job queues one message per registry shard and reads nothing: its worker reads the shard.
+- The account sync job queues one message per accounts-registry shard and reads nothing either.
 - The end-of-day job pages through the registry of users and queues them, ``USERS_PER_MESSAGE`` a message.
 
 The coordinators live here, apart from their workers' services, so that a coordinator's cold start loads
@@ -109,3 +110,15 @@ def queue_end_of_day(moment: datetime) -> dict[str, Any]:
     of ``moment``."""
     summary = queue_users(get_settings().end_of_day_queue_url, moment)
     return {"business_date": moment.date().isoformat(), **summary}
+
+
+def account_sync_message(moment: datetime, shard: int) -> str:
+    return json.dumps({"moment": iso(moment), "shard": shard})
+
+
+def queue_account_sync(moment: datetime) -> dict[str, Any]:
+    """The account sync job's coordinator: one message per accounts-registry shard, for ``moment``. It reads
+    nothing; each shard's worker reads the shard's accounts and syncs each with its provider."""
+    bodies = [account_sync_message(moment, shard) for shard in range(keys.ACCOUNT_SHARDS)]
+    sends = send_messages(get_settings().account_sync_queue_url, bodies)
+    return {"moment": iso(moment), "shards": len(bodies), "messages": len(bodies), "send_requests": sends}
