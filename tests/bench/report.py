@@ -94,10 +94,14 @@ def cost_table(model: dict[str, Any]) -> list[str]:
     goal = model["goal_dollars_per_user_month"]
     lines = [f"4. Cost at {model['users']:,} users (goal: <= ${goal} per active user per month)"]
     for profile in model["profiles"]:
-        lines.append(f" {mark(profile['meets_goal'])}{profile['profile']:10} ${profile['dollars_per_user_month']:.5f}")
+        lines.append(
+            f" {mark(profile['meets_goal'])}{profile['profile']:10} ${profile['dollars_per_user_month']:.5f}"
+            f"{sync_note(profile, goal)}"
+        )
         for line in profile["lines"][:6]:
             lines.append(f"       {line['what']:52} ${line['dollars']:.6f}")
     lines.append(f"   per million API calls: ${model['dollars_per_million_api_calls']:.2f}")
+    lines += account_sync_table(model["account_sync"])
     lines.append("   workers to finish 1,000,000 users inside the cadence")
     for job in model["workers"]:
         lines.append(
@@ -106,6 +110,55 @@ def cost_table(model: dict[str, Any]) -> list[str]:
             f"(configured: {job['workers_configured']})"
         )
     return lines
+
+
+def sync_note(profile: dict[str, Any], goal: float) -> str:
+    """Says so when the connected accounts' sync alone takes a profile over the goal (issue 25 brings it under)."""
+    without = profile["dollars_without_account_sync"]
+    if profile["meets_goal"] or without > goal:
+        return ""
+    return f"  (without the accounts' sync ${without:.5f}: the sync's cost is issue 25's)"
+
+
+def quantity(value: float) -> str:
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
+
+
+def sync_rows(sync: dict[str, Any]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The sync's lines by kind, each with the providers' lines of that kind side by side."""
+    by_provider = [figures["lines"] for figures in sync["providers"].values()]
+    return [(lines[0]["what"], list(lines)) for lines in zip(*by_provider, strict=True)]
+
+
+def account_sync_table(sync: dict[str, Any]) -> list[str]:
+    """The connected accounts' sync, per account a month by kind and provider, then the providers' rate limits
+    at that scale (by arithmetic: nothing here is measured)."""
+    shares = ", ".join(f"{name} {share:.0%}" for name, share in sync["assumptions"]["provider_shares"].items())
+    names = list(sync["providers"])
+    lines = [
+        f"   connected accounts' sync: {sync['accounts']:,.0f} accounts ({shares}), {sync['runs_per_month']:,} "
+        f"runs a month; per account a month",
+        f"       {'':52} " + " ".join(f"{name:>10} {'dollars':>9}" for name in names),
+    ]
+    for what, row in sync_rows(sync):
+        figures = " ".join(f"{quantity(line['quantity']):>10} {line['dollars']:>9.6f}" for line in row)
+        lines.append(f"       {what:52} {figures}")
+    binance, alpaca = sync["rate_limits"]["binance"], sync["rate_limits"]["alpaca"]
+    return [
+        *lines,
+        f"       KMS Decrypt: {sync['kms_cache_hit_rate']:.0%} of syncs find the credentials cached",
+        f"   ${sync['dollars_per_account_month']:.5f} per connected account a month; "
+        f"${sync['dollars_per_user_month']:.5f} per user a month over all users (a line of each profile above)",
+        f"   binance: {binance['accounts']:,.0f} accounts x {binance['weight_per_sync']} weight "
+        f"({binance['mean_weight_per_sync']:g} on average) a minute = {binance['weight_per_minute']:,.0f} weight/min: "
+        f"{binance['ips_for_every_minute']} IPs at {binance['limit_per_ip_minute']:,} per IP "
+        f"({binance['ips_for_every_minute_mean']} at the average)",
+        f"   binance: one IP syncs {binance['accounts_per_ip_minute']} accounts a minute "
+        f"({binance['paced_accounts_per_ip_minute']} paced at {binance['paced_weight']:,} used weight); from one IP "
+        f"each account is synced every {binance['minutes_between_syncs_one_ip']:,.0f} min",
+        f"   alpaca: {alpaca['requests_per_minute']} requests a minute per account = {alpaca['share_of_limit']:.1%} "
+        f"of its key's {alpaca['limit_per_key_minute']} a minute (a limit per account, not on the job)",
+    ]
 
 
 def parse_table(bound: dict[str, Any]) -> list[str]:
@@ -197,7 +250,8 @@ def cost_document(results: dict[str, Any]) -> str:
     for profile in model["profiles"]:
         out.append(
             f"| {profile['profile']} | {profile['dollars_per_user_month']:.5f} | "
-            f"{'met' if profile['meets_goal'] else 'missed'} (<= {model['goal_dollars_per_user_month']}) |"
+            f"{'met' if profile['meets_goal'] else 'missed'} (<= {model['goal_dollars_per_user_month']})"
+            f"{sync_note(profile, model['goal_dollars_per_user_month'])} |"
         )
     for profile in model["profiles"]:
         out += ["", f"### {profile['profile']}", "", "| line | quantity | unit price | dollars |", "|---|---|---|---|"]
@@ -217,9 +271,111 @@ def cost_document(results: dict[str, Any]) -> str:
             f"| {job['job']} | {job['cadence_seconds']} | {job['work_seconds_at_1m_users']:.0f} | "
             f"{job['workers_needed']} | {job['workers_configured']} |"
         )
+    out += account_sync_document(model)
     out += ["", "## Prices", "", "| price | dollars | what |", "|---|---|---|"]
     for name, entry in model["prices"].items():
         out.append(f"| {name} | {entry['dollars']:.4g} | {entry['what']} |")
     out += ["", "## Assumptions", ""]
     out += [f"- `{name}`: {value}" for name, value in model["assumptions"].items()]
     return "\n".join(out) + "\n"
+
+
+def account_sync_document(model: dict[str, Any]) -> list[str]:
+    """docs/cost.md's section on the connected accounts' sync: its bill per account, its share of each profile's,
+    and the rate-limit arithmetic with what it means for the job."""
+    sync = model["account_sync"]
+    assumptions = sync["assumptions"]
+    names = list(sync["providers"])
+    shares = ", ".join(f"{name} {share:.0%}" for name, share in assumptions["provider_shares"].items())
+    out = [
+        "",
+        "## Connected accounts' sync",
+        "",
+        "The `account_sync` job as designed: every minute a coordinator (reading nothing) queues one message per "
+        "accounts-registry shard; a worker (batch size 1) Queries its shard of the registry and syncs each account "
+        f"with its provider. {sync['accounts']:,.0f} accounts ({assumptions['connected_share']:.0%} of "
+        f"{model['users']:,} users connect one; {shares}), {sync['runs_per_month']:,} runs a month. Nothing here "
+        "is measured but a close's write units (the monitor's measured close, plus the account item): the rest "
+        "follows from the assumptions below, the constants in tests/bench/cost.py.",
+        "",
+        f"| per account a month | {' | '.join(names)} | unit price | {' | '.join(f'{n} dollars' for n in names)} |",
+        "|---|" + "---|" * (2 * len(names) + 1),
+    ]
+    for what, row in sync_rows(sync):
+        quantities = " | ".join(quantity(line["quantity"]) for line in row)
+        dollars = " | ".join(f"{line['dollars']:.6f}" for line in row)
+        out.append(f"| {what} | {quantities} | {row[0]['unit_price']:.3g} | {dollars} |")
+    lines = sorted(next(iter(sync["providers"].values()))["lines"], key=lambda line: -line["dollars"])
+    largest = lines[0]["dollars"] + lines[1]["dollars"]
+    effect = "; ".join(
+        f"{bill['profile']} ${bill['dollars_without_account_sync']:.5f} -> ${bill['dollars_per_user_month']:.5f}"
+        for bill in model["profiles"]
+    )
+    hits = (assumptions["kms_cache_minutes"] - 1) / assumptions["workers"]
+    billed_ms = 1000 * assumptions["seconds_per_account"] / assumptions["threads"]
+    sync_workers = next(job for job in model["workers"] if job["job"] == "account_sync")
+    return [
+        *out,
+        "",
+        f"**${sync['dollars_per_account_month']:.5f} per connected account a month; "
+        f"${sync['dollars_per_user_month']:.5f} per user a month over all users**, a line of each profile's bill "
+        f"above ({effect}). The goal (${model['goal_dollars_per_user_month']}) stays; bringing the sync under it "
+        f"is issue 25's. Its two largest lines, {lines[0]['what']} and {lines[1]['what']}, are "
+        f"{largest / sync['dollars_per_account_month']:.0%} of it.",
+        "",
+        f"- KMS: a worker keeps decrypted credentials {assumptions['kms_cache_minutes']} minutes from the Decrypt. "
+        f"Each minute a shard's message goes to one of {assumptions['workers']} workers at random, so after a "
+        f"Decrypt the same worker gets the shard again {hits:.3g} times on average before the entry expires, then "
+        f"misses: {sync['kms_cache_hit_rate']:.0%} of syncs find the credentials cached.",
+        f"- Lambda: the worker syncs {assumptions['threads']} accounts of its shard at once, so its billed time is "
+        f"the accounts' wall time ({assumptions['seconds_per_account'] * 1000:g} ms each, the providers' latency) "
+        f"divided by {assumptions['threads']}: {billed_ms:g} ms an account at {assumptions['worker_memory_mb']} MB. "
+        f"That is {sync_workers['work_seconds_at_1m_users']:,.0f} s of work a minute: "
+        f"{sync_workers['workers_needed']} workers inside half the minute, against "
+        f"{sync_workers['workers_configured']} configured.",
+        f"- DynamoDB: a sync writes only when something changed or its recorded `last_synced_at` is over "
+        f"{assumptions['heartbeat_minutes']} minutes old, a transaction of the account item "
+        f"({assumptions['account_item_bytes']:,} bytes) and the owner's profile, plus both items' gsi3 copies; "
+        f"{assumptions['closes_per_account_month']} closes an account a month.",
+        "",
+        *rate_limits_document(sync),
+        "### Assumptions",
+        "",
+        *(f"- `{name}`: {value}" for name, value in assumptions.items()),
+    ]
+
+
+def rate_limits_document(sync: dict[str, Any]) -> list[str]:
+    """The providers' rate limits against the sync at scale, and how the job stays inside them."""
+    binance, alpaca = sync["rate_limits"]["binance"], sync["rate_limits"]["alpaca"]
+    symbols = sync["assumptions"]["symbols_per_holding_account"]
+    return [
+        "### Rate limits at that scale",
+        "",
+        f"**Binance** (USD-M futures) limits the request weight to {binance['limit_per_ip_minute']:,} a minute "
+        "per IP, summed over every account synced from that IP. An account with positions costs "
+        f"{binance['weight_per_sync']} weight a sync (account, positionRisk, and userTrades for each of its "
+        f"{symbols} symbols, at their documented weights), one without "
+        f"{binance['weight_per_sync_without_positions']}; "
+        f"{binance['mean_weight_per_sync']:g} on average. Syncing all {binance['accounts']:,.0f} Binance accounts "
+        f"every minute takes {binance['weight_per_minute']:,.0f} weight a minute: "
+        f"{binance['ips_for_every_minute']} egress IPs' worth ({binance['ips_for_every_minute_mean']} at the "
+        f"average). One IP syncs at most {binance['accounts_per_ip_minute']} accounts a minute, "
+        f"{binance['paced_accounts_per_ip_minute']} when paced at {binance['paced_weight']:,}.",
+        "",
+        "Lambda's egress IPs are AWS's: shared with other customers and unpredictable, so the job can count on "
+        "neither their number nor the weight others have used on them. It stays inside the limit by pacing itself "
+        "on the `X-MBX-USED-WEIGHT-1M` header every answer carries: a worker stops calling Binance when the used "
+        f"weight reaches {binance['paced_weight']:,} and leaves its remaining accounts for the next minute, "
+        "oldest-synced first. Nothing is refused (no `429`, no `418` ban); freshness degrades instead: were every "
+        f"request to leave from one IP, each Binance account would be synced every "
+        f"{binance['minutes_between_syncs_one_ip']:,.0f} minutes. The design that scales, Binance's user-data "
+        "stream (a listenKey websocket per account pushing fills and position changes, polling only to "
+        "reconcile) and/or a fixed pool of NAT egress IPs, is for a later issue.",
+        "",
+        f"**Alpaca** limits {alpaca['limit_per_key_minute']} requests a minute per API key, that is per account: "
+        f"a sync's {alpaca['requests_per_minute']} requests (account, positions, one page of FILL activities) a "
+        f"minute are {alpaca['share_of_limit']:.1%} of the account's own budget, and the user's bot keeps the "
+        "rest. There is no limit on the job's total.",
+        "",
+    ]
