@@ -314,7 +314,7 @@ def test_a_shard_of_many_users_is_one_query_one_price_read_and_writes_of_25(api:
     sizes = sorted((len(p["RequestItems"][DATA]) for p in writes), reverse=True)
     assert sizes == [25] * (len(worth) // 25) + ([len(worth) % 25] if len(worth) % 25 else [])
     (query,) = calls.of("Query")
-    assert (query["IndexName"], query["ExpressionAttributeValues"]) == ("gsi3", {":registry": {"S": "USERS#05"}})
+    assert (query["IndexName"], query["ExpressionAttributeValues"]) == ("gsi3", {":partition": {"S": "USERS#05"}})
     for user, (cash, positions) in portfolios.items():
         stored = snapshot_store.latest_snapshot(DATA, user)
         if user in worth:

@@ -18,7 +18,6 @@ from typing import Any
 from goalpost.data import keys
 from goalpost.data.attributes import from_attribute
 from goalpost.data.codec import key
-from goalpost.data.registry import registry_values
 from goalpost.domain.clock import iso, parse_iso
 
 ACCOUNT_CASH_PREFIX = "a_"
@@ -94,7 +93,7 @@ def account_cash_set(table: str, user_id: str, entry: AccountCash) -> dict[str, 
     update = _profile_update(
         user_id, table, f"SET {_NAME} = :entry, gsi3pk = :registry, gsi3sk = :user", entry.account_id
     )
-    update["ExpressionAttributeValues"] = {":entry": {"S": encode(entry)}, **registry_values(user_id)}
+    update["ExpressionAttributeValues"] = {":entry": {"S": encode(entry)}, **keys.registry_values(user_id)}
     return {"Update": update}
 
 

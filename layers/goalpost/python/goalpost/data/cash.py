@@ -16,7 +16,6 @@ from goalpost.data.batches import batch_get_tables
 from goalpost.data.client import client, get_item
 from goalpost.data.codec import Item, key, serialize_value
 from goalpost.data.prices import price_keys, prices_in
-from goalpost.data.registry import registry_values
 from goalpost.domain.money import ZERO
 from goalpost.domain.portfolio import CachedPrice
 
@@ -65,6 +64,6 @@ def set_cash(table: str, user_id: str, amount: Decimal, now: datetime) -> None:
         ExpressionAttributeValues={
             ":cash": serialize_value(amount),
             ":now": serialize_value(now),
-            **registry_values(user_id),
+            **keys.registry_values(user_id),
         },
     )

@@ -29,7 +29,6 @@ from goalpost.data.pagination import owned_page
 from goalpost.data.preferences import PreferenceRead
 from goalpost.data.preferences import get_with as preferences_with
 from goalpost.data.queries import query_all
-from goalpost.data.registry import registry_values
 from goalpost.data.transactions import Transaction, TransactionContended, TransactionRefused
 from goalpost.domain.goals import Goal, GoalStatus, GoalType
 from goalpost.domain.progress import ProgressEntry
@@ -265,7 +264,7 @@ def create(table: str, goal: Goal) -> None:
             "Key": key(keys.user_pk(goal.user_id), keys.PROFILE_SK),
             "UpdateExpression": f"SET gsi3pk = :registry, gsi3sk = :user {count}",
             "ConditionExpression": below_cap,
-            "ExpressionAttributeValues": {**registry_values(goal.user_id), **counted},
+            "ExpressionAttributeValues": {**keys.registry_values(goal.user_id), **counted},
         }
     }
     put = GoalWrite(goal, expected_version=None).items(table)[0]

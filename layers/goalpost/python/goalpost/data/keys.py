@@ -96,6 +96,14 @@ def shard_of(value: str, shards: int) -> int:
     return zlib.crc32(value.encode()) % shards
 
 
+def registry_values(user_id: str) -> dict[str, dict[str, str]]:
+    """The values ``:registry`` and ``:user`` of an update that puts the user's profile in the registry (gsi3)."""
+    return {
+        ":registry": {"S": users_registry_pk(shard_of(user_id, USER_SHARDS))},
+        ":user": {"S": user_pk(user_id)},
+    }
+
+
 def users_registry_pk(shard: int) -> str:
     """gsi3 partition of the profiles of users with a portfolio (cash or positions): the snapshot job's list."""
     return f"USERS#{shard:02d}"

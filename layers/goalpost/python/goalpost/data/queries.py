@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from goalpost.data.client import client
@@ -127,3 +128,21 @@ def query_all(
     for page in client().get_paginator("query").paginate(**request):
         items.extend(deserialize(raw) for raw in page.get("Items", []))
     return items
+
+
+def index_partition(table: str, index: str, partition: str) -> Iterator[dict[str, Any]]:
+    """Every item of one partition of ``index`` (its partition key ``<index>pk``), as DynamoDB returns them
+    (attribute values still typed: a job reading a whole registry shard converts only what it reads), page
+    after page (1 MB each, eventually consistent as every index read)."""
+    pages = (
+        client()
+        .get_paginator("query")
+        .paginate(
+            TableName=table,
+            IndexName=index,
+            KeyConditionExpression=f"{index}pk = :partition",
+            ExpressionAttributeValues={":partition": {"S": partition}},
+        )
+    )
+    for page in pages:
+        yield from page.get("Items", [])

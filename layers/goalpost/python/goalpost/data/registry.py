@@ -17,22 +17,14 @@ from decimal import Decimal
 from typing import Any
 
 from goalpost.data import keys
+from goalpost.data.account_cash import total_account_cash
 from goalpost.data.attributes import from_attribute
-from goalpost.data.client import client
 from goalpost.data.codec import key
 from goalpost.data.holdings import HOLDING_PREFIX, HeldPosition, decode_holding, encode_holding, holding_name
-from goalpost.data.queries import query_all
+from goalpost.data.queries import index_partition, query_all
 from goalpost.data.transactions import Transaction
 from goalpost.domain.money import ZERO
 from goalpost.domain.positions import Position, PositionStatus
-
-
-def registry_values(user_id: str) -> dict[str, Any]:
-    return {
-        ":registry": {"S": keys.users_registry_pk(keys.shard_of(user_id, keys.USER_SHARDS))},
-        ":user": {"S": keys.user_pk(user_id)},
-    }
-
 
 _HOLDING = "#holding"
 # REMOVE as the keyword of an update expression's clause (not inside a ``:value`` or ``#name`` placeholder).
@@ -74,7 +66,7 @@ def holding_added(table: str, position: Position) -> dict[str, Any]:
     holding."""
     update = _holding_update(table, position, f"SET gsi3pk = :registry, gsi3sk = :user, {_HOLDING} = :holding")
     update["ExpressionAttributeValues"] = {
-        **registry_values(position.user_id),
+        **keys.registry_values(position.user_id),
         ":holding": {"S": encode_holding(position)},
     }
     return {"Update": update}
@@ -118,8 +110,6 @@ def with_holding_removed(table: str, position: Position, items: Sequence[dict[st
 def registered_users(table: str, shard: int) -> list[tuple[str, Decimal]]:
     """The (user, cash) of every registered user of one registry shard: the portfolio's cash, the connected
     accounts' included."""
-    from goalpost.data.account_cash import total_account_cash  # it imports this module (registry_values)
-
     items = query_all(table=table, partition=keys.users_registry_pk(shard), sort_prefix="USER#", index="gsi3")
     return [
         (str(item["pk"]).removeprefix("USER#"), Decimal(item.get("cash_balance", ZERO)) + total_account_cash(item))
@@ -131,21 +121,12 @@ def registry_shard(table: str, shard: int) -> list[Owner]:
     """Every registered user of one registry shard, with their cash and open positions: one Query of the
     shard's index partition (paged, 1 MB a page), nothing else. The index is read eventually consistent, as
     every index is: a position opened or closed a moment ago may not be seen yet."""
-    paginator = client().get_paginator("query")
-    pages = paginator.paginate(
-        TableName=table,
-        IndexName="gsi3",
-        KeyConditionExpression="gsi3pk = :registry",
-        ExpressionAttributeValues={":registry": {"S": keys.users_registry_pk(shard)}},
-    )
-    return [_owner(raw) for page in pages for raw in page.get("Items", [])]
+    return [_owner(raw) for raw in index_partition(table, "gsi3", keys.users_registry_pk(shard))]
 
 
 def _owner(raw: dict[str, Any]) -> Owner:
     """A registry item, as DynamoDB returns it, read for its user, cash (its own and its accounts') and holdings
     only."""
-    from goalpost.data.account_cash import total_account_cash  # it imports this module (registry_values)
-
     cash = raw.get("cash_balance")
     return Owner(
         user_id=str(raw["pk"]["S"]).removeprefix("USER#"),
