@@ -63,7 +63,7 @@ def account_key(user_id: str, account_id: str) -> dict[str, Any]:
     return key(keys.user_pk(user_id), keys.account_sk(account_id))
 
 
-def _from_item(item: Item) -> Account:
+def account_of(item: Item) -> Account:
     return Account.model_validate(strip_keys(item, _STORED_ONLY), strict=False)
 
 
@@ -120,13 +120,13 @@ def _get_item(table: str, user_id: str, account_id: str) -> Item:
 
 def get(table: str, user_id: str, account_id: str) -> Account:
     """The user's account (``NotFound`` when it is not one of theirs)."""
-    return _from_item(_get_item(table, user_id, account_id))
+    return account_of(_get_item(table, user_id, account_id))
 
 
 def get_credentials(table: str, user_id: str, account_id: str) -> tuple[Account, bytes]:
     """The account and its sealed credentials, for the functions that call its provider (``vault.unseal``)."""
     item = _get_item(table, user_id, account_id)
-    return _from_item(item), bytes(item["credentials"])
+    return account_of(item), bytes(item["credentials"])
 
 
 def sync_state_of(item: Item) -> SyncState:
@@ -141,7 +141,7 @@ def sync_state_of(item: Item) -> SyncState:
 def get_for_sync(table: str, user_id: str, account_id: str) -> tuple[Account, bytes, SyncState]:
     """The account, its sealed credentials and its sync's state: one strongly consistent read."""
     item = _get_item(table, user_id, account_id)
-    return _from_item(item), bytes(item["credentials"]), sync_state_of(item)
+    return account_of(item), bytes(item["credentials"]), sync_state_of(item)
 
 
 def list_accounts(table: str, user_id: str) -> list[Account]:
@@ -149,7 +149,7 @@ def list_accounts(table: str, user_id: str) -> list[Account]:
     request = prefix_query(table, keys.user_pk(user_id), ACCOUNT_PREFIX, index=None, newest_first=False)
     request["ConsistentRead"] = True
     raw = client().query(**request).get("Items", [])
-    return [_from_item(deserialize(r)) for r in raw]
+    return [account_of(deserialize(r)) for r in raw]
 
 
 def delete(table: str, system_table: str, user_id: str, account_id: str) -> None:

@@ -147,10 +147,13 @@ def _add_opening(transaction: Transaction, table: str, system_table: str, positi
     )
 
 
-def open_position(table: str, system_table: str, position: Position) -> None:
+def open_position(
+    table: str, system_table: str, position: Position, *, account_update: dict[str, Any] | None = None
+) -> None:
     """Stores a new OPEN position with its symbol count and registry entry, all or nothing; a PENDING one is the
     item alone (it counts in nothing until it fills). ``TooManyOpen``; ``NoAccount`` when its account_id is no
-    connected account of the owner."""
+    connected account of the owner, or when ``account_update`` (the account sync's conditional update of the
+    account item, which stands in for the check) is refused."""
     put = {
         "Put": {
             "TableName": table,
@@ -161,7 +164,9 @@ def open_position(table: str, system_table: str, position: Position) -> None:
     transaction = Transaction().add(put, role="position")
     if position.status == PositionStatus.OPEN:
         _add_opening(transaction, table, system_table, position)
-    if position.account_id is not None:
+    if account_update is not None:
+        transaction.add(account_update, role="account")
+    elif position.account_id is not None:
         transaction.add(_account_check(table, position), role="account")
     _write(transaction, {"account": NoAccount, "open_count": TooManyOpen})
 
@@ -442,7 +447,7 @@ def raise_best(table: str, position: Position, *, as_read: datetime) -> bool:
     return True
 
 
-def _month_item(table: str, position: Position, sign: int) -> dict[str, Any]:
+def month_pnl_item(table: str, position: Position, sign: int) -> dict[str, Any]:
     assert position.exit_time is not None
     return {
         "Update": {
@@ -455,11 +460,19 @@ def _month_item(table: str, position: Position, sign: int) -> dict[str, Any]:
 
 
 def close(
-    table: str, system_table: str, position: Position, alerts: list[AlertWrite], as_read: datetime | None = None
+    table: str,
+    system_table: str,
+    position: Position,
+    alerts: list[AlertWrite],
+    as_read: datetime | None = None,
+    *,
+    account_update: dict[str, Any] | None = None,
 ) -> None:
     """Writes the closed ``position`` and everything a close moves, exactly once: ``NotOpen`` when it was
     closed (or deleted) meanwhile, or changed since ``as_read`` (its ``updated_at`` when read from an index,
-    which may lag a change of levels: such a close is not made, and the next run reads the position again)."""
+    which may lag a change of levels: such a close is not made, and the next run reads the position again).
+    ``account_update``: the account sync's conditional update of the account item, written with the close
+    (``NotOpen`` too when it is refused: the account's sync state moved meanwhile)."""
     item = position_item(position)
     fields = tuple(name for name in Position.model_fields if name not in ("id", "user_id"))
     # Out of the open-positions index, into the CLOSED status partition.
@@ -487,11 +500,17 @@ def close(
         .add(symbol_count_update(system_table, position.symbol, -1), role="symbol_count")
         .add(_open_count_update(table, position.user_id, -1), role="open_count")
         .add_all(stats_items(table, position, +1), role="stats")
-        .add(_month_item(table, position, +1), role="month")
+        .add(month_pnl_item(table, position, +1), role="month")
         .add_all(with_holding_removed(table, position, transact_items(alerts)), role="alerts_and_holding")
     )
-    if not transaction.write_unless_refused_by("position"):
-        raise NotOpen
+    if account_update is not None:
+        transaction.add(account_update, role="account")
+    try:
+        transaction.write()
+    except TransactionRefused as refused:
+        if refused.failed_roles & {"position", "account"}:
+            raise NotOpen from refused
+        raise
 
 
 def delete(table: str, system_table: str, position: Position) -> bool:
@@ -517,7 +536,7 @@ def delete(table: str, system_table: str, position: Position) -> bool:
         transaction.add(holding_removed(table, position), role="holding")
     elif position.status == PositionStatus.CLOSED:
         transaction.add_all(stats_items(table, position, -1), role="stats")
-        transaction.add(_month_item(table, position, -1), role="month")
+        transaction.add(month_pnl_item(table, position, -1), role="month")
     return transaction.write_unless_refused_by("position")
 
 

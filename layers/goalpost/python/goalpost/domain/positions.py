@@ -264,10 +264,17 @@ def check_exit(position: Position, price: Decimal, best_price: Decimal, now: dat
 
 
 def close(
-    position: Position, *, exit_price: Decimal, exit_time: datetime, reason: ExitReason, trigger: Decimal | None = None
+    position: Position,
+    *,
+    exit_price: Decimal,
+    exit_time: datetime,
+    reason: ExitReason,
+    trigger: Decimal | None = None,
+    pnl: Decimal | None = None,
 ) -> None:
-    """Records the close on ``position``: exit fields, P&L, R multiple, duration, slippage."""
-    pnl = net_pnl(position, exit_price)
+    """Records the close on ``position``: exit fields, P&L (``pnl`` when the exchange reported it, else the move
+    less the fees paid), R multiple, duration, slippage."""
+    pnl = net_pnl(position, exit_price) if pnl is None else pnl
     position.status = PositionStatus.CLOSED
     position.exit_price = exit_price
     position.exit_time = exit_time

@@ -1,23 +1,84 @@
-"""The account sync: keeps a connected account's positions, closes, fees and cash in step with its provider."""
+"""The account sync: keeps a connected account's positions, closes, fees and cash in step with its provider.
+
+One sync: open the keys (KMS), read the account from the provider (cash, positions, the fills since the last
+sync's window), read the account's OPEN positions, decide (``domain.account_sync.reconcile``), then write
+each change as its own transaction conditional on the account's sync version (``data.account_sync``) and
+record the outcome. A provider that refuses the keys counts towards ``failing``; any other fault of the
+provider changes nothing and is reported (``last_error``, the summary, the metrics)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
+import contextlib
+import json
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
+
+from goalpost.data import account_sync as sync_store
+from goalpost.data import accounts as account_store
+from goalpost.data import positions as position_store
+from goalpost.data.account_cash import AccountCash
+from goalpost.data.accounts import SyncState
+from goalpost.data.positions import NoAccount, NotOpen, TooManyOpen
+from goalpost.domain.account_sync import Close, Create, Increase, Plan, account_cash, fill_key, reconcile
+from goalpost.domain.accounts import (
+    FAILURES_BEFORE_FAILING,
+    Account,
+    AccountStatus,
+    Fill,
+    Order,
+    Provider,
+)
+from goalpost.domain.clock import parse_iso, utc_now
+from goalpost.domain.errors import KeysRefused, ProviderUnavailable
+from goalpost.domain.ids import new_id
+from goalpost.domain.positions import ExitReason, Position, PositionSource, close
+from goalpost.edges.accounts import vault
+from goalpost.edges.accounts.alpaca_trading import AlpacaTradingClient
+from goalpost.edges.accounts.binance_futures import BinanceFuturesClient
+from goalpost.edges.accounts.providers import AccountClient, client_for
+from goalpost.observability import logger
+from goalpost.observability import metrics as emf
+from goalpost.services import alerts as alert_service
+from goalpost.services.positions import closed_alert
+from goalpost.settings import get_settings
+
+# The fills of the last hour are read again at every sync (a fill the provider shows late is still seen);
+# ``applied_fills`` keeps the ids of those already applied. The window's start moves on an hour at a time.
+FILL_OVERLAP = timedelta(hours=1)
+# Binance keeps at most 7 days between startTime and the end of a trades query.
+BINANCE_FILL_HISTORY = timedelta(days=7)
+# A scheduled sync that changed nothing writes its time at most this often (a write a minute per account
+# would be most of the sync's cost).
+RECORD_EVERY = timedelta(minutes=5)
+REFUSED = "the provider refused these keys"
+SKIPPED_FAILING = "skipped: the provider refused these keys 3 times in a row; POST /accounts/{id}/sync tries again"
+RACED = "another sync of this account wrote first; the next one goes on from there"
+# Binance limits request weight per IP (2,400 a minute): a worker stops calling it at this much used weight
+# and leaves the rest of its accounts to the next minute's run (docs/accounts.md).
+BINANCE_WEIGHT_BUDGET = 2000
+SYNC_THREADS = 8
 
 
 @dataclass
 class SyncSummary:
-    """What one account's sync did: positions created, updated (matched, increased or partly closed) and
-    closed, the account's cash as recorded (None when the sync learnt nothing), and the faults it met."""
+    """What one account's sync did: positions created, updated (increased or partly closed) and closed (a
+    partial close counts as one closed position too), the account's cash as recorded (None when the sync
+    learnt nothing), and the faults it met."""
 
     created: int = 0
     updated: int = 0
     closed: int = 0
     cash: Decimal | None = None
     errors: list[str] = field(default_factory=list)
+    fills_applied: int = 0
+    fault: str | None = None  # "refused", "provider" or "vault": the sync did not happen
+    raced: bool = False
+    skipped: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -29,12 +90,360 @@ class SyncSummary:
         }
 
 
+def _tables() -> tuple[str, str]:
+    settings = get_settings()
+    return settings.data_table_name, settings.system_table_name
+
+
 def sync_account(user_id: str, account_id: str, *, now: datetime | None = None, scheduled: bool = False) -> SyncSummary:
     """Syncs one account now (``NotFound`` when it is not the user's). A scheduled run skips a FAILING
     account; one asked for tries again."""
-    raise NotImplementedError  # written next, in this module
+    account, sealed, state = account_store.get_for_sync(_tables()[0], user_id, account_id)
+    return _sync(account, sealed, state, now or utc_now(), scheduled=scheduled)
+
+
+@dataclass
+class _Observed:
+    """What the provider and Goalpost hold for the account at this sync."""
+
+    cash: Decimal
+    plan: Plan
+    fetched: set[str]  # the keys of every fill read (the window's)
+    fills_from: datetime
+
+
+class _Run:
+    """One sync's writes: each carries the account's version and applied fills on from the one before."""
+
+    def __init__(self, account: Account, state: SyncState, now: datetime) -> None:
+        self.account = account
+        self.state = state
+        self.now = now
+        self.applied = set(state.applied_fills)
+        self.summary = SyncSummary()
+
+    def account_update(self, applied: set[str], fields: dict[str, Any] | None = None) -> dict[str, Any]:
+        return sync_store.account_update(_tables()[0], self.account, self.state, applied=applied, fields=fields)
+
+    def wrote(self, applied: set[str]) -> None:
+        self.state = replace(self.state, version=self.state.version + 1, applied_fills=frozenset(applied))
+        self.applied = applied
+
+
+def _sync(account: Account, sealed: bytes, state: SyncState, now: datetime, *, scheduled: bool) -> SyncSummary:
+    run = _Run(account, state, now)
+    if scheduled and account.status == AccountStatus.FAILING:
+        run.summary.errors.append(SKIPPED_FAILING)
+        run.summary.skipped = True
+        return run.summary
+    client: AccountClient | None = None
+    try:
+        credentials = vault.unseal_cached(sealed, user_id=account.user_id, account_id=account.id)
+        client = client_for(account.provider, credentials, paper=account.paper)
+        observed = _observe(client, account, state, now)
+    except KeysRefused:
+        _fault(run, "refused", REFUSED, refused=True)
+        return run.summary
+    except (ProviderUnavailable, vault.VaultUnavailable) as fault:
+        _fault(run, "provider" if isinstance(fault, ProviderUnavailable) else "vault", fault.detail)
+        return run.summary
+    finally:
+        if isinstance(client, BinanceFuturesClient):
+            _binance_weight.note(client.used_weight, utc_now())
+    try:
+        _apply(run, observed.plan)
+        _record(run, observed, scheduled=scheduled)
+    except sync_store.SyncRaced:
+        run.summary.errors.append(RACED)
+        run.summary.raced = True
+    _count(run.summary, account)
+    return run.summary
+
+
+def _observe(client: AccountClient, account: Account, state: SyncState, now: datetime) -> _Observed:
+    held = client.account_state()
+    data = _tables()[0]
+    positions = position_store.account_open_positions(data, account.user_id, account.id)
+    since = state.fills_from or account.created_at
+    symbols = sorted({h.symbol for h in held.positions} | {p.symbol for p in positions})
+    fills = _fills(client, symbols, since, now)
+    fresh = [f for f in fills if fill_key(f) not in state.applied_fills]
+    plan = reconcile(positions, held.positions, fresh, _reasons(client, account, since), now)
+    margin_based = account.provider == Provider.BINANCE_FUTURES
+    return _Observed(
+        cash=account_cash(held.cash, held.positions, margin_based=margin_based),
+        plan=plan,
+        fetched={fill_key(f) for f in fills},
+        fills_from=since,
+    )
+
+
+def _fills(client: AccountClient, symbols: list[str], since: datetime, now: datetime) -> list[Fill]:
+    if isinstance(client, BinanceFuturesClient):
+        start = max(since, now - BINANCE_FILL_HISTORY)
+        return [fill for symbol in symbols for fill in client.fills(symbol, start_time=start)]
+    return client.fills(after=since)
+
+
+def _reasons(client: AccountClient, account: Account, since: datetime) -> Callable[[Fill], ExitReason]:
+    """How a closing fill's order closed its position, asking the provider for the orders only when a close
+    needs them (Binance: the symbol's orders from that one on; Alpaca: the orders since the window's start,
+    each with its bracket legs)."""
+    known: dict[str, Order] = {}
+    asked: set[str] = set()
+
+    def reason_of(fill: Fill) -> ExitReason:
+        if fill.order_id not in known:
+            if isinstance(client, BinanceFuturesClient) and fill.symbol not in asked and fill.order_id.isdigit():
+                asked.add(fill.symbol)
+                known.update((o.id, o) for o in client.orders(fill.symbol, from_order_id=fill.order_id))
+            elif isinstance(client, AlpacaTradingClient) and "*" not in asked:
+                asked.add("*")
+                known.update((o.id, o) for o in client.orders(after=since - timedelta(days=1)))
+        order = known.get(fill.order_id)
+        return order.exit_reason if order is not None else ExitReason.MANUAL
+
+    return reason_of
+
+
+def _apply(run: _Run, plan: Plan) -> None:
+    for change in plan.changes:
+        applied = run.applied | set(change.fill_ids)
+        update = run.account_update(applied)
+        try:
+            if isinstance(change, Create):
+                if not _create(run, change, update):
+                    continue
+            elif isinstance(change, Increase):
+                _increase(run, change, update)
+            else:
+                _close(run, change, update)
+        except (NotOpen, NoAccount) as raced:
+            raise sync_store.SyncRaced() from raced
+        run.wrote(applied)
+        run.summary.fills_applied += len(change.fill_ids)
+    run.summary.errors.extend(f"{symbol}: waiting for the provider's fills of a close" for symbol in plan.waiting)
+
+
+def _create(run: _Run, change: Create, update: dict[str, Any]) -> bool:
+    """Whether it was created (not when the user holds the most open positions a user may)."""
+    position = Position.opened(
+        run.account.user_id,
+        change.symbol,
+        change.quantity,
+        change.entry_price,
+        run.now,
+        side=change.side,
+        leverage=change.leverage,
+        entry_time=min(change.entry_time, run.now),
+        fees_paid=change.fees,
+        account_id=run.account.id,
+        source=PositionSource.EXCHANGE,
+    )
+    position.best_price = position.entry_price
+    data, system = _tables()
+    try:
+        position_store.open_position(data, system, position, account_update=update)
+    except TooManyOpen:
+        limit = position_store.MAX_OPEN_PER_USER
+        run.summary.errors.append(f"{change.symbol}: not created, the user holds {limit} open positions")
+        return False
+    run.summary.created += 1
+    emf.add_metric(name="PositionsOpened", unit="Count", value=1)
+    return True
+
+
+def _increase(run: _Run, change: Increase, update: dict[str, Any]) -> None:
+    grown = change.position.model_copy(deep=True)
+    grown.quantity = change.quantity
+    grown.entry_price = change.entry_price
+    grown.fees_paid += change.fees
+    grown.updated_at = run.now
+    sync_store.resize(_tables()[0], grown, as_read=change.position.updated_at, account=update)
+    run.summary.updated += 1
+
+
+def _closed(position: Position, change: Close) -> Position:
+    """``position`` (the whole one, or the part closed) closed by the change's fills."""
+    exit_slice = change.exit
+    closed = position.model_copy(deep=True)
+    closed.fees_paid += exit_slice.fees
+    when = max(exit_slice.time, position.entry_time)
+    close(closed, exit_price=exit_slice.price, exit_time=when, reason=change.reason, pnl=exit_slice.realized_pnl)
+    return closed
+
+
+def _close(run: _Run, change: Close, update: dict[str, Any]) -> None:
+    position = change.position
+    data, system = _tables()
+    if change.partial:
+        share = change.quantity / position.quantity
+        part_fees = position.fees_paid * share
+        part = position.model_copy(
+            update={
+                "id": new_id(int(run.now.timestamp() * 1000)),
+                "quantity": change.quantity,
+                "fees_paid": part_fees,
+                "parent_id": position.id,
+                "created_at": run.now,
+            },
+            deep=True,
+        )
+        closed = _closed(part, change)
+        remaining = position.model_copy(deep=True)
+        remaining.quantity = position.quantity - change.quantity
+        remaining.fees_paid = position.fees_paid - part_fees
+        remaining.updated_at = run.now
+        write = alert_service.prepare(closed.user_id, closed_alert(closed), run.now)
+        sync_store.close_part(data, remaining, closed, [write], as_read=position.updated_at, account=update)
+        run.summary.updated += 1
+    else:
+        closed = _closed(position, change)
+        write = alert_service.prepare(closed.user_id, closed_alert(closed), run.now)
+        position_store.close(data, system, closed, [write], as_read=position.updated_at, account_update=update)
+    alert_service.publish([write.alert], run.now)
+    run.summary.closed += 1
+    emf.add_metric(name="PositionsClosed", unit="Count", value=1)
+
+
+def _record(run: _Run, observed: _Observed, *, scheduled: bool) -> None:
+    """Records the sync on the account and its cash on the profile; a scheduled sync that changed nothing
+    writes only every ``RECORD_EVERY``."""
+    account = run.account
+    applied = (run.applied & observed.fetched) | observed.plan.absorbed
+    since = observed.fills_from
+    fills_from = since if observed.plan.waiting else max(since, run.now - FILL_OVERLAP)
+    if fills_from - since < FILL_OVERLAP:
+        fills_from = since  # moves on an hour at a time: no write a minute for it
+    run.summary.cash = observed.cash
+    unchanged = (
+        scheduled
+        and not observed.plan.changes
+        and observed.cash == account.cash
+        and account.status == AccountStatus.ACTIVE
+        and account.failures == 0
+        and account.last_error is None
+        and applied == run.applied
+        and fills_from == since
+        and account.last_synced_at is not None
+        and run.now - account.last_synced_at < RECORD_EVERY
+    )
+    if unchanged:
+        return
+    fields = {
+        "cash": observed.cash,
+        "last_synced_at": run.now,
+        "last_error": None,
+        "failures": 0,
+        "status": AccountStatus.ACTIVE.value,
+        "fills_from": fills_from,
+    }
+    cash = AccountCash(account.id, account.provider.value, account.label, observed.cash, run.now)
+    sync_store.record(_tables()[0], run.account_update(applied, fields), cash, account.user_id)
+    run.wrote(applied)
+
+
+def _fault(run: _Run, kind: str, detail: str, *, refused: bool = False) -> None:
+    """A sync the provider (or KMS) did not let happen: reported, and recorded on the account; a refusal
+    counts towards FAILING. Nothing else changes."""
+    account = run.account
+    run.summary.errors.append(detail)
+    run.summary.fault = kind
+    fields: dict[str, Any] = {"last_error": detail}
+    if refused:
+        failures = account.failures + 1
+        fields["failures"] = failures
+        if failures >= FAILURES_BEFORE_FAILING:
+            fields["status"] = AccountStatus.FAILING.value
+    with contextlib.suppress(sync_store.SyncRaced):  # another sync recorded meanwhile: its outcome stands
+        sync_store.record(_tables()[0], run.account_update(set(run.applied), fields), None, account.user_id)
+    emf.add_metric(name="AccountSyncFaults", unit="Count", value=1)
+    emf.add_metric(name="AccountSyncRefused" if refused else "AccountSyncProviderFaults", unit="Count", value=1)
+    logger.warning(
+        "Account sync fault",
+        extra={"account_id": account.id, "provider": account.provider.value, "kind": kind, "detail": detail},
+    )
+
+
+def _count(summary: SyncSummary, account: Account) -> None:
+    emf.add_metric(name="AccountsSynced", unit="Count", value=1)
+    if summary.fills_applied:
+        emf.add_metric(name="FillsApplied", unit="Count", value=summary.fills_applied)
+    logger.info(
+        "Account synced",
+        extra={"account_id": account.id, "provider": account.provider.value, **summary.as_dict()},
+    )
+
+
+# ---------------------------------------------------------------- the job's worker
+
+
+class _WeightGauge:
+    """The Binance request weight used this minute, as its answers last reported it (the limit is per IP, so
+    one gauge per worker process)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.minute: int | None = None
+        self.used = 0
+
+    def exhausted(self, now: datetime) -> bool:
+        with self.lock:
+            return self.minute == _minute(now) and self.used >= BINANCE_WEIGHT_BUDGET
+
+    def note(self, used: int | None, now: datetime) -> None:
+        if used is None:
+            return
+        with self.lock:
+            if self.minute != _minute(now):
+                self.minute, self.used = _minute(now), 0
+            self.used = max(self.used, used)
+
+
+def _minute(moment: datetime) -> int:
+    return int(moment.timestamp() // 60)
+
+
+_binance_weight = _WeightGauge()
+
+
+def sync_shard(shard: int, moment: datetime) -> dict[str, Any]:
+    """Syncs every account of one registry shard, ``SYNC_THREADS`` at a time (the time goes on waiting for the
+    providers); the least recently synced first, so that accounts left over for Binance's weight limit go
+    first next time."""
+    accounts = sync_store.registry_accounts(_tables()[0], shard)
+    accounts.sort(key=lambda entry: entry[0].last_synced_at or entry[0].created_at)
+    totals = {"accounts": len(accounts), "synced": 0, "skipped": 0, "deferred": 0, "faults": 0, "raced": 0}
+    totals.update(created=0, updated=0, closed=0)
+
+    def one(entry: tuple[Account, bytes, SyncState]) -> SyncSummary | None:
+        account, sealed, state = entry
+        if account.provider == Provider.BINANCE_FUTURES and _binance_weight.exhausted(utc_now()):
+            return None
+        return _sync(account, sealed, state, moment, scheduled=True)
+
+    with ThreadPoolExecutor(max_workers=SYNC_THREADS) as pool:
+        for summary in pool.map(one, accounts):
+            _tally(totals, summary)
+    emf.add_metric(name="AccountsDeferred", unit="Count", value=totals["deferred"])
+    return {"shard": shard, **totals}
+
+
+def _tally(totals: dict[str, Any], summary: SyncSummary | None) -> None:
+    if summary is None:
+        totals["deferred"] += 1
+        return
+    if summary.skipped:
+        totals["skipped"] += 1
+        return
+    totals["synced"] += 1
+    totals["raced"] += summary.raced
+    totals["faults"] += summary.fault is not None
+    for name in ("created", "updated", "closed"):
+        totals[name] += getattr(summary, name)
 
 
 def handle_message(body: str) -> dict[str, Any]:
-    """One queued accounts-registry shard (the account sync worker's record handler)."""
-    raise NotImplementedError  # written next, in this module
+    """One queued accounts-registry shard (the account sync worker's record handler): ``{"moment", "shard"}``."""
+    message = json.loads(body)
+    return sync_shard(int(message["shard"]), parse_iso(str(message["moment"])))

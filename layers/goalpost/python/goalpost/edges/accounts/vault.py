@@ -14,7 +14,10 @@ context with every Decrypt. The plaintext is never put in a log, a repr or an er
 
 from __future__ import annotations
 
+import hashlib
 import json
+import threading
+import time
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -74,3 +77,33 @@ def unseal(ciphertext: bytes, *, user_id: str, account_id: str) -> ApiCredential
         raise VaultUnavailable(f"KMS refused to decrypt account credentials ({_code(error)})") from None
     opened = json.loads(response["Plaintext"])
     return ApiCredentials(key=opened["key"], secret=opened["secret"])
+
+
+# Opened credentials kept in memory for a while, by account and ciphertext, so that a warm worker syncing the
+# same account again within minutes does not pay a KMS Decrypt each minute (docs/cost.md). Only in this
+# process's memory: never written, logged or returned. A changed ciphertext (keys replaced) misses the cache.
+CACHE_SECONDS = 15 * 60
+_opened: dict[tuple[str, str, bytes], tuple[float, ApiCredentials]] = {}
+_opened_lock = threading.Lock()
+
+
+def unseal_cached(ciphertext: bytes, *, user_id: str, account_id: str, now: float | None = None) -> ApiCredentials:
+    """``unseal``, remembered for ``CACHE_SECONDS``."""
+    moment = time.monotonic() if now is None else now
+    cache_key = (user_id, account_id, hashlib.sha256(ciphertext).digest())
+    with _opened_lock:
+        cached = _opened.get(cache_key)
+        if cached is not None and cached[0] > moment:
+            return cached[1]
+    credentials = unseal(ciphertext, user_id=user_id, account_id=account_id)
+    with _opened_lock:
+        for stale in [k for k, (until, _) in _opened.items() if until <= moment]:
+            del _opened[stale]
+        _opened[cache_key] = (moment + CACHE_SECONDS, credentials)
+    return credentials
+
+
+def forget_opened() -> None:
+    """Empties the cache (tests; an account whose keys were destroyed)."""
+    with _opened_lock:
+        _opened.clear()

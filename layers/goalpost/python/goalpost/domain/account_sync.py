@@ -1,0 +1,285 @@
+"""Reconciling a connected account: what Goalpost must change so that the account's OPEN positions match what
+the provider holds, priced by the provider's fills. Pure: the sync service reads, this decides, the data layer
+writes each change exactly once.
+
+The exchange's positions decide the quantities (the truth, whatever fills were missed); the fills decide the
+prices, fees and P&L of what changed. For each symbol and side:
+
+- held on the exchange, not open in Goalpost: **create** it as the exchange reports it;
+- open in Goalpost, gone from the exchange, or closed by fills that cover its whole quantity (it closed and,
+  maybe, reopened between two syncs): **close** it from the closing fills (then create what reopened);
+- a smaller quantity on the exchange: **close that part** (a new CLOSED position, ``parent_id`` the open one);
+- a larger one: **increase** it, the entry moving to the quantity-weighted average;
+- a close whose fills the provider does not show yet **waits** for them (reported, nothing changes).
+
+Every fill the decision read is applied (or known to change nothing) once: the plan names them, and the
+data layer records them with the change."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from goalpost.domain.accounts import ExchangePosition, Fill, FillSide
+from goalpost.domain.money import ZERO
+from goalpost.domain.positions import ExitReason, Position, Side
+
+# Averaged prices keep this many decimal places (more than any provider quotes), trailing zeros dropped.
+PRICE_PLACES = Decimal("1e-10")
+
+
+def average_price(cost: Decimal, quantity: Decimal) -> Decimal:
+    """``cost / quantity``, to ``PRICE_PLACES``, without trailing zeros."""
+    averaged = (cost / quantity).quantize(PRICE_PLACES, rounding=ROUND_HALF_EVEN).normalize()
+    exponent = averaged.as_tuple().exponent
+    return averaged.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else averaged
+
+
+# A bot records its position after its entry filled, with its own clock: fills up to this long before the
+# position's entry time are its own (fills of an earlier position were applied by the sync that closed it).
+ENTRY_SKEW = timedelta(minutes=5)
+
+# The side of a fill that opens or adds to a position of each side; the other side closes it.
+OPENING_SIDE = {Side.LONG: FillSide.BUY, Side.SHORT: FillSide.SELL}
+
+
+@dataclass(frozen=True)
+class FillSlice:
+    """``quantity`` taken from ``fills`` in time order (the last one perhaps in part): their quantity-weighted
+    price, their fees and the provider's realized P&L (None when the provider reports none), both prorated
+    for a fill taken in part, and the last fill's time and order."""
+
+    fills: tuple[Fill, ...]
+    quantity: Decimal
+    price: Decimal
+    fees: Decimal
+    realized_pnl: Decimal | None
+    time: datetime
+    order_id: str
+
+    @property
+    def fill_ids(self) -> frozenset[str]:
+        return frozenset(fill_key(fill) for fill in self.fills)
+
+
+def fill_key(fill: Fill) -> str:
+    """What identifies a fill of an account: its symbol and the provider's id (Binance numbers trades per
+    symbol)."""
+    return f"{fill.symbol}:{fill.id}"
+
+
+def take(fills: Sequence[Fill], quantity: Decimal) -> FillSlice | None:
+    """Up to ``quantity`` from ``fills`` (oldest first); None when there are none. Less than ``quantity`` when
+    the fills hold less: the price is then what they show."""
+    used: list[Fill] = []
+    taken = cost = fees = ZERO
+    pnl: Decimal | None = None
+    for fill in fills:
+        if taken >= quantity:
+            break
+        part = min(fill.quantity, quantity - taken)
+        share = part / fill.quantity
+        used.append(fill)
+        taken += part
+        cost += part * fill.price
+        fees += fill.fee * share
+        if fill.realized_pnl is not None:
+            pnl = (pnl or ZERO) + fill.realized_pnl * share
+    if not used:
+        return None
+    last = used[-1]
+    return FillSlice(tuple(used), taken, average_price(cost, taken), fees, pnl, last.time, last.order_id)
+
+
+@dataclass(frozen=True)
+class Create:
+    """A position the exchange holds that Goalpost has no open position for."""
+
+    symbol: str
+    side: Side
+    quantity: Decimal
+    entry_price: Decimal
+    leverage: int
+    entry_time: datetime
+    fees: Decimal
+    fill_ids: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Increase:
+    """``position`` grew on the exchange to ``quantity``, its entry now ``entry_price``."""
+
+    position: Position
+    quantity: Decimal
+    entry_price: Decimal
+    fees: Decimal  # of the fills that added to it
+    fill_ids: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Close:
+    """``quantity`` of ``position`` closed by ``exit``: the whole position, or a part (``partial``)."""
+
+    position: Position
+    quantity: Decimal
+    exit: FillSlice
+    reason: ExitReason
+
+    @property
+    def partial(self) -> bool:
+        return self.quantity < self.position.quantity
+
+    @property
+    def fill_ids(self) -> frozenset[str]:
+        return self.exit.fill_ids
+
+
+Change = Create | Increase | Close
+
+
+@dataclass
+class Plan:
+    """What one sync changes, in order, and the fills it read that change nothing (``absorbed``: history from
+    before a position was open, or the fills of a bot's own entry that Goalpost already holds)."""
+
+    changes: list[Change] = field(default_factory=list)
+    absorbed: set[str] = field(default_factory=set)
+    waiting: list[str] = field(default_factory=list)  # closes whose fills the provider does not show yet
+
+
+# How a closing fill's order closed the position (the provider's order type, a liquidation, a bracket leg).
+ReasonOf = Callable[[Fill], ExitReason]
+
+
+def _key(symbol: str, side: Side) -> tuple[str, Side]:
+    return symbol, side
+
+
+def reconcile(
+    positions: Iterable[Position],
+    held: Iterable[ExchangePosition],
+    fills: Iterable[Fill],
+    reason_of: ReasonOf,
+    now: datetime,
+) -> Plan:
+    """The plan that brings the account's OPEN ``positions`` (Goalpost's) in step with ``held`` (the
+    exchange's), using the ``fills`` not yet applied. ``reason_of`` tells a closing fill's exit reason (it may
+    ask the provider; it is called only for fills that close something)."""
+    open_by_key: dict[tuple[str, Side], Position] = {}
+    for held_open in sorted(positions, key=lambda p: (p.entry_time, p.id)):
+        open_by_key.setdefault(_key(held_open.symbol, held_open.side), held_open)  # one per symbol and side
+    held_by_key = {_key(h.symbol, h.side): h for h in held if h.quantity > 0}
+    ordered = sorted(fills, key=lambda f: (f.time, f.id))
+    plan = Plan()
+    used: set[str] = set()
+    keys = sorted(set(open_by_key) | set(held_by_key), key=lambda k: (k[0], k[1].value))
+    # Closes first: in one-way mode a fill that closes a LONG may also open the SHORT that follows it.
+    for symbol, side in sorted(keys, key=lambda k: k not in open_by_key):
+        position = open_by_key.get((symbol, side))
+        exchange = held_by_key.get((symbol, side))
+        of_symbol = [f for f in ordered if f.symbol == symbol and fill_key(f) not in used]
+        changes = _reconcile_one(position, exchange, of_symbol, side, reason_of, now, plan)
+        for change in changes:
+            used |= change.fill_ids
+        plan.changes.extend(changes)
+    plan.absorbed = {fill_key(f) for f in ordered} - used - _waiting_fills(plan, ordered)
+    return plan
+
+
+def _waiting_fills(plan: Plan, fills: Sequence[Fill]) -> set[str]:
+    """A waiting close's symbol keeps its fills unapplied, so the next sync sees them again."""
+    waiting = set(plan.waiting)
+    return {fill_key(f) for f in fills if f.symbol in waiting}
+
+
+def _reconcile_one(
+    position: Position | None,
+    exchange: ExchangePosition | None,
+    fills: list[Fill],
+    side: Side,
+    reason_of: ReasonOf,
+    now: datetime,
+    plan: Plan,
+) -> list[Change]:
+    held = exchange.quantity if exchange is not None else ZERO
+    opening_side = OPENING_SIDE[side]
+    if position is None:
+        return [] if exchange is None else [_create(exchange, [f for f in fills if f.side == opening_side], now)]
+    since_entry = [f for f in fills if f.time >= position.entry_time - ENTRY_SKEW]
+    closing = [f for f in since_entry if f.side != opening_side]
+    opening = [f for f in since_entry if f.side == opening_side]
+    quantity = position.quantity
+    closed_by_fills = sum((f.quantity for f in closing), ZERO)
+    if held == 0 or closed_by_fills >= quantity:
+        exit_slice = take(closing, quantity)
+        if exit_slice is None:
+            plan.waiting.append(position.symbol)
+            return []
+        changes: list[Change] = [Close(position, quantity, exit_slice, reason_of(exit_slice.fills[-1]))]
+        if exchange is not None:  # it reopened: what it holds now is a new position
+            reopened = [f for f in opening if f.time >= exit_slice.time]
+            changes.append(_create(exchange, reopened, now))
+        return changes
+    if held < quantity:
+        exit_slice = take(closing, quantity - held)
+        if exit_slice is None:
+            plan.waiting.append(position.symbol)
+            return []
+        return [Close(position, quantity - held, exit_slice, reason_of(exit_slice.fills[-1]))]
+    if held > quantity:
+        assert exchange is not None
+        return [_increase(position, exchange, opening)]
+    return []
+
+
+def _latest(fills: Sequence[Fill], quantity: Decimal) -> FillSlice | None:
+    """The most recent fills that make up ``quantity`` (what built a position's current size)."""
+    newest_first = take(list(reversed(fills)), quantity)
+    if newest_first is None:
+        return None
+    return FillSlice(
+        tuple(sorted(newest_first.fills, key=lambda f: (f.time, f.id))),
+        newest_first.quantity,
+        newest_first.price,
+        newest_first.fees,
+        newest_first.realized_pnl,
+        max(f.time for f in newest_first.fills),
+        newest_first.order_id,
+    )
+
+
+def _create(exchange: ExchangePosition, opening: Sequence[Fill], now: datetime) -> Create:
+    """The exchange's position as a new Goalpost one: its entry price, quantity and leverage as the exchange
+    reports them; entered at its latest opening fill (else now), with those fills' fees."""
+    built = _latest(opening, exchange.quantity)
+    return Create(
+        symbol=exchange.symbol,
+        side=exchange.side,
+        quantity=exchange.quantity,
+        entry_price=exchange.entry_price,
+        leverage=exchange.leverage,
+        entry_time=built.time if built is not None else now,
+        fees=built.fees if built is not None else ZERO,
+        fill_ids=built.fill_ids if built is not None else frozenset(),
+    )
+
+
+def _increase(position: Position, exchange: ExchangePosition, opening: Sequence[Fill]) -> Increase:
+    """The added quantity at the price of the fills that added it (the latest opening fills), averaged with
+    the position's entry by quantity; the exchange's own average entry when the fills do not show it all."""
+    added = exchange.quantity - position.quantity
+    built = _latest(opening, added)
+    if built is None or built.quantity < added:
+        return Increase(position, exchange.quantity, exchange.entry_price, ZERO, frozenset())
+    entry = average_price(position.entry_price * position.quantity + built.price * added, exchange.quantity)
+    return Increase(position, exchange.quantity, entry, built.fees, built.fill_ids)
+
+
+def account_cash(wallet: Decimal, held: Iterable[ExchangePosition], *, margin_based: bool) -> Decimal:
+    """The account's cash as the portfolio counts it: Alpaca's ``cash`` as it is; a futures wallet less the
+    margin of its open positions (entry * quantity / leverage), which the portfolio values as positions."""
+    if not margin_based:
+        return wallet
+    return wallet - sum((h.entry_price * h.quantity / h.leverage for h in held), ZERO)
