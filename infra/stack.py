@@ -8,7 +8,7 @@ from aws_cdk import CfnOutput, Stack, Tags
 from constructs import Construct
 
 from goalpost import declaration
-from infra.constructs import Alerts, Api, Auth, Data, Functions, Jobs, Layers, Monitoring, Queues, Secrets
+from infra.constructs import AccountKeys, Alerts, Api, Auth, Data, Functions, Jobs, Layers, Monitoring, Queues, Secrets
 from infra.constructs._common import context_flag, pascal
 
 
@@ -28,6 +28,7 @@ class GoalpostStack(Stack):
         self.auth = Auth(self, "Auth", deletion_protection=deletion_protection)
         self.queues = Queues(self, "Queues")
         self.secrets = Secrets(self, "Secrets")
+        self.account_keys = AccountKeys(self, "AccountKeys")
         self.layers = Layers(self, "Layers")
         self.functions = Functions(
             self,
@@ -36,6 +37,7 @@ class GoalpostStack(Stack):
             topics=self.alerts.topics,
             queues=self.queues.queues,
             secrets=self.secrets.secrets,
+            account_keys=self.account_keys,
             layers=self.layers.all,
         )
         self.api = Api(

@@ -1,6 +1,7 @@
 """One construct per capability; ``infra.stack`` composes them. Every one is built from
 ``goalpost.declaration``: no table, topic, queue, secret, function, route or schedule is named here."""
 
+from infra.constructs.account_keys import AccountKeys
 from infra.constructs.alerts import Alerts
 from infra.constructs.api import Api
 from infra.constructs.auth import Auth
@@ -12,4 +13,16 @@ from infra.constructs.monitoring import Monitoring
 from infra.constructs.queues import Queues
 from infra.constructs.secrets import Secrets
 
-__all__ = ["Alerts", "Api", "Auth", "Data", "Functions", "Jobs", "Layers", "Monitoring", "Queues", "Secrets"]
+__all__ = [
+    "AccountKeys",
+    "Alerts",
+    "Api",
+    "Auth",
+    "Data",
+    "Functions",
+    "Jobs",
+    "Layers",
+    "Monitoring",
+    "Queues",
+    "Secrets",
+]

@@ -1,5 +1,5 @@
 """Small helpers shared by the constructs: declared names to construct ids, the declared Lambda platform,
-context flags and cdk-nag acknowledgements."""
+context flags, customer-managed keys and cdk-nag acknowledgements."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from aws_cdk import Acknowledgment, Stack, Validations
+from aws_cdk import Acknowledgment, RemovalPolicy, Stack, Validations
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct, IConstruct
@@ -23,6 +24,13 @@ LOG_RETENTION = logs.RetentionDays.ONE_MONTH
 MIN_REASON_LENGTH = 20
 
 _ARCHITECTURES = {arch.name: arch for arch in (lambda_.Architecture.ARM_64, lambda_.Architecture.X86_64)}
+
+
+def rotated_key(scope: Construct, construct_id: str, *, description: str, removal_policy: RemovalPolicy) -> kms.Key:
+    """A customer-managed KMS key with yearly automatic rotation (cdk-nag AwsSolutions-KMS5)."""
+    return kms.Key(
+        scope, construct_id, description=description, enable_key_rotation=True, removal_policy=removal_policy
+    )
 
 
 def pascal(name: str) -> str:

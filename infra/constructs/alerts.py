@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from aws_cdk import RemovalPolicy
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from goalpost import declaration
-from infra.constructs._common import pascal
+from infra.constructs._common import pascal, rotated_key
 
 
 class Alerts(Construct):
@@ -18,12 +17,8 @@ class Alerts(Construct):
         super().__init__(scope, construct_id)
         # A customer-managed key (not alias/aws/sns) so that publishers can be granted kms:GenerateDataKey
         # and so that future AWS-service subscribers can be allowed in the key policy.
-        self.key = kms.Key(
-            self,
-            "TopicKey",
-            description="Encrypts the Goalpost SNS topics",
-            enable_key_rotation=True,
-            removal_policy=RemovalPolicy.RETAIN,
+        self.key = rotated_key(
+            self, "TopicKey", description="Encrypts the Goalpost SNS topics", removal_policy=RemovalPolicy.RETAIN
         )
         self.topics: dict[str, sns.Topic] = {
             topic.key: sns.Topic(

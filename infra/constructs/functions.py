@@ -25,6 +25,7 @@ from infra.constructs._common import (
     logical_id,
     pascal,
 )
+from infra.constructs.account_keys import AccountKeys
 from infra.constructs.bundling import compiled_asset
 
 # The asset is the repo root minus everything but functions/, so that its root holds the folder functions/
@@ -51,6 +52,7 @@ class Functions(Construct):
         topics: Mapping[str, sns.Topic],
         queues: Mapping[str, sqs.Queue],
         secrets: Mapping[str, secretsmanager.Secret],
+        account_keys: AccountKeys,
         layers: Sequence[lambda_.ILayerVersion],
     ) -> None:
         super().__init__(scope, construct_id)
@@ -58,6 +60,7 @@ class Functions(Construct):
         self._topics = topics
         self._queues = queues
         self._secrets = secrets
+        self._account_keys = account_keys
         self._layers = list(layers)
         self._code = functions_code()  # one asset, uploaded once, shared by every function
         self.by_name: dict[str, lambda_.Function] = {
@@ -111,7 +114,18 @@ class Functions(Construct):
         topic_arns = {declaration.TOPICS_BY_KEY[key].env: self._topics[key].topic_arn for key in spec.topics}
         queue_urls = {declaration.QUEUES_BY_KEY[key].env: self._queues[key].queue_url for key in spec.queues}
         secret_arns = {declaration.SECRETS_BY_KEY[key].env: self._secrets[key].secret_arn for key in spec.secrets}
-        return {**table_names, **topic_arns, **queue_urls, **secret_arns, **declaration.function_environment(spec)}
+        # Only a function that may use the accounts' key is told which key that is.
+        account_key = (
+            {declaration.ACCOUNTS_KEY_ENV: self._account_keys.key.key_arn} if spec.account_keys != "none" else {}
+        )
+        return {
+            **table_names,
+            **topic_arns,
+            **queue_urls,
+            **secret_arns,
+            **account_key,
+            **declaration.function_environment(spec),
+        }
 
     def _grant(self, spec: declaration.Function, function: lambda_.Function, role: iam.Role) -> None:
         """Exactly the access the declaration lists, then acknowledge exactly the wildcards that implies."""
@@ -127,6 +141,7 @@ class Functions(Construct):
             self._queues[key].grant_send_messages(function)  # SQS-managed SSE: no kms:* needed
         for key in spec.secrets:
             self._secrets[key].grant_read(function)  # GetSecretValue/DescribeSecret on this secret only
+        self._account_keys.grant(spec, role)  # kms:Encrypt/Decrypt on the accounts' key, as declared
 
         if spec.user_notifications:
             # SMS goes straight to phone numbers, which have no ARN: sns:Publish needs Resource *.

@@ -140,6 +140,11 @@ def test_every_declared_function_is_configured_as_declared(synth: Synth, spec: d
             declaration.SECRETS_BY_KEY[key].env: {"Ref": synth.logical_id(synth.stack.secrets.secrets[key])}
             for key in spec.secrets
         },
+        **(
+            {declaration.ACCOUNTS_KEY_ENV: {"Fn::GetAtt": [synth.logical_id(synth.stack.account_keys.key), "Arn"]}}
+            if spec.account_keys != "none"
+            else {}
+        ),
         **declaration.function_environment(spec),
     }
     assert props["Environment"]["Variables"] == expected_env
