@@ -1,9 +1,10 @@
 """CloudWatch: the ops topic, the alarms that notify it and the operations dashboard.
 
 Alarms: every job and worker function's errors, every sub-minute workflow's failed executions, every dead-letter
-queue's depth, the HTTP API's 5xx rate, a price update that stopped running, and positions the monitor left
-alone because their price is stale. The functions, queues and workflows come from ``goalpost.declaration``;
-what each alarm means and what to do about it is in docs/operations.md."""
+queue's depth, the HTTP API's 5xx rate, a price update that stopped running, positions the monitor left alone
+because their price is stale, and connected accounts' syncs that keep meeting provider faults. The functions,
+queues and workflows come from ``goalpost.declaration``; what each alarm means and what to do about it is in
+docs/operations.md."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from goalpost import declaration
-from infra.constructs._common import pascal
+from infra.constructs._common import pascal, rotated_key
 
 RUNBOOK = "docs/operations.md"
 PERIOD = Duration.minutes(5)
@@ -35,6 +36,11 @@ API_DATAPOINTS_TO_ALARM, API_EVALUATION_PERIODS = 2, 3
 # A cached price is fresh for 5 minutes (goalpost.domain.portfolio.FRESH_FOR). The position monitor's full pass
 # runs every 3 minutes; two 5-minute periods in a row with skipped positions means prices stayed stale.
 STALE_PRICE_PERIODS = 2
+# Connected accounts whose provider faulted or refused the keys in a sync (the worker counts each account once a
+# run): a few are one provider's passing trouble or one user's revoked key; this many in each of two 5-minute
+# periods in a row is an outage at a provider, or a change in its API, that keeps every account's positions stale.
+ACCOUNT_SYNC_FAULTS = 5
+ACCOUNT_SYNC_FAULT_PERIODS = 2
 # The job that keeps the price cache fresh (a KeyError here if the declaration renames it).
 PRICE_UPDATE = declaration.JOBS_BY_NAME["price_update"]
 
@@ -79,6 +85,11 @@ APPLICATION_METRICS: tuple[MetricGroup, ...] = (
     MetricGroup(
         "Snapshots and end of day",
         ("SnapshotUsersQueued", "SnapshotsWritten", "SnapshotsMarketsClosed", "GoalsEvaluated"),
+    ),
+    MetricGroup(
+        "Connected accounts",
+        ("AccountsSynced", "FillsApplied", "AccountsConnected", "AccountsDisconnected", "AccountsDeferred"),
+        ("AccountSyncFaults", "AccountSyncRefused"),
     ),
     MetricGroup(
         "API requests (application)",
@@ -150,6 +161,7 @@ class Monitoring(Construct):
         self.api_5xx_alarm = self._api_5xx_rate(http_api)
         self.price_update_stopped_alarm = self._price_update_stopped()
         self.stale_price_alarm = self._positions_on_stale_prices()
+        self.account_sync_faults_alarm = self._account_sync_faults()
 
         self.dashboard = self._dashboard(
             functions=functions,
@@ -164,11 +176,10 @@ class Monitoring(Construct):
     def _ops_topic(self) -> tuple[kms.Key, sns.Topic]:
         # Its own key: CloudWatch must be allowed to use the key of an encrypted topic, and that grant has no
         # business on the key of the users' alert topics. Nothing outlives the stack encrypted under it.
-        key = kms.Key(
+        key = rotated_key(
             self,
             "OpsTopicKey",
             description="Encrypts the Goalpost operations topic (CloudWatch alarm notifications)",
-            enable_key_rotation=True,
             removal_policy=RemovalPolicy.DESTROY,
         )
         # CloudWatch cannot publish to a KMS-encrypted topic without these; in a key policy "*" is this key. Who
@@ -324,6 +335,19 @@ class Monitoring(Construct):
             f"5 minutes, in {STALE_PRICE_PERIODS} 5-minute periods in a row: their stops and targets are not "
             "being checked.",
             runbook_section="Positions on stale prices",
+        )
+
+    def _account_sync_faults(self) -> cloudwatch.Alarm:
+        # Sparse: only a sync that met a fault emits it, so no data is no fault.
+        return self._alarm(
+            "account-sync-faults",
+            metric=application_metric("AccountSyncFaults"),
+            threshold=ACCOUNT_SYNC_FAULTS,
+            evaluation_periods=ACCOUNT_SYNC_FAULT_PERIODS,
+            description=f"At least {ACCOUNT_SYNC_FAULTS} connected accounts' syncs met a provider fault or refused "
+            f"keys in each of {ACCOUNT_SYNC_FAULT_PERIODS} 5-minute periods in a row: those accounts' positions, "
+            "closes and cash are not being kept in step.",
+            runbook_section="Account sync faults",
         )
 
     # ---------------------------------------------------------------- dashboard

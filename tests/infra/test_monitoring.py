@@ -62,7 +62,8 @@ def expression(props: dict[str, Any]) -> str:
 def expected_alarm_count() -> int:
     workflows = sum(1 for job in declaration.JOBS if job.schedule.sub_minute)
     dead_letter_queues = len(declaration.QUEUES) + len(declaration.JOBS)
-    return len(job_functions()) + workflows + dead_letter_queues + 3  # API 5xx, price update stopped, stale prices
+    # API 5xx, price update stopped, stale prices, account sync faults
+    return len(job_functions()) + workflows + dead_letter_queues + 4
 
 
 # ------------------------------------------------------------------ every alarm
@@ -220,6 +221,16 @@ def test_positions_left_on_stale_prices_raise_an_alarm(synth: Synth) -> None:
     assert (props["ComparisonOperator"], props["Threshold"]) == ("GreaterThanOrEqualToThreshold", 1)
     assert props["EvaluationPeriods"] == STALE_PRICE_PERIODS
     assert props["TreatMissingData"] == "notBreaching"
+
+
+def test_connected_accounts_syncs_that_keep_faulting_raise_an_alarm(synth: Synth) -> None:
+    props = alarm(synth, "account-sync-faults")
+    assert (props["Namespace"], props["MetricName"]) == (declaration.METRICS_NAMESPACE, "AccountSyncFaults")
+    assert props["Dimensions"] == APPLICATION_DIMENSIONS
+    assert (props["Statistic"], props["Period"]) == ("Sum", 300)
+    assert (props["ComparisonOperator"], props["Threshold"]) == ("GreaterThanOrEqualToThreshold", 5)
+    assert props["EvaluationPeriods"] == 2
+    assert props["TreatMissingData"] == "notBreaching"  # only a sync that meets a fault emits it
 
 
 def test_the_position_monitor_emits_the_stale_price_count() -> None:
