@@ -1,0 +1,330 @@
+"""Connected accounts over HTTP against the local server, as issue 21's "Done when" walks it: a simulated
+Binance USD-M account and an Alpaca paper account set with ``PUT /_local/exchange``, connected with
+``POST /accounts``, synced by the ``account_sync`` job and ``POST /accounts/{id}/sync``; a take-profit filled
+on the exchange closes the position with the fill's price, fee and Binance's P&L, one alert and the month's
+income, once. Every test sets its accounts under fresh keys (the simulated exchange keeps accounts by key)
+and uses a fresh user."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from threading import Barrier
+from typing import Any
+from uuid import uuid4
+
+import pytest
+
+from tests.e2e.conftest import FAST_MARKET, Client, HttpReply, start_server, stop_server
+
+pytestmark = pytest.mark.e2e
+
+REFUSED = "the provider refused these keys"
+BTC_ENTRY = {"symbol": "BTCUSDT", "side": "LONG", "quantity": 0.5, "entry_price": 50000, "leverage": 10}
+AAPL_HELD = {"symbol": "AAPL", "side": "LONG", "quantity": 10, "entry_price": 180, "leverage": 1}
+
+
+@pytest.fixture(scope="module")
+def api() -> Iterator[Client]:
+    """One server for the module, schedules off (the tests run the job), no throttling of the bursts."""
+    running = start_server("--schedules", "off", "--throttle", "off", env=FAST_MARKET)
+    yield running.client
+    stop_server(running)
+
+
+def fresh(name: str) -> str:
+    return f"{name}-{uuid4().hex[:12]}"
+
+
+class SimulatedAccount:
+    """One account on the simulated exchange under fresh keys, and the body that connects it."""
+
+    def __init__(self, api: Client, provider: str, **body: Any) -> None:
+        self.api = api
+        self.key, self.secret = fresh("e2e-key"), fresh("e2e-secret")
+        self.body: dict[str, Any] = {
+            "provider": provider,
+            "api_key": self.key,
+            "api_secret": self.secret,
+            "can_withdraw": False,
+            "cash": 1000,
+            "positions": [],
+            "fills": [],
+            **body,
+        }
+        self.put()
+
+    def put(self, **changes: Any) -> SimulatedAccount:
+        self.body.update(changes)
+        reply = self.api.request("PUT", "/_local/exchange", self.body)
+        assert reply.status == 200, reply.text
+        return self
+
+    def connection(self, **extra: Any) -> dict[str, Any]:
+        return {"provider": self.body["provider"], "api_key": self.key, "api_secret": self.secret, **extra}
+
+
+def fill(order_id: str, side: str, quantity: float, price: float, moment: datetime, **extra: Any) -> dict[str, Any]:
+    return {
+        "order_id": order_id,
+        "symbol": "BTCUSDT",
+        "side": side,
+        "quantity": quantity,
+        "price": price,
+        "fee": 0.5,
+        "time": moment.isoformat(),
+        "order_type": "MARKET",
+        **extra,
+    }
+
+
+def binance_long(api: Client) -> SimulatedAccount:
+    """A Binance USD-M account holding one LONG, entered 10 minutes ago (before it is connected)."""
+    entered = datetime.now(UTC) - timedelta(minutes=10)
+    return SimulatedAccount(
+        api,
+        "binance_futures",
+        cash=10000,
+        positions=[BTC_ENTRY],
+        fills=[fill(fresh("entry"), "BUY", 0.5, 50000, entered)],
+    )
+
+
+def take_profit(account: SimulatedAccount, price: float = 52000, fee: float = 0.6) -> None:
+    """The exchange's take-profit order filled: the position is gone, the wallet holds the profit."""
+    closing = fill(fresh("tp"), "SELL", 0.5, price, datetime.now(UTC), order_type="TAKE_PROFIT_MARKET", fee=fee)
+    account.put(positions=[], cash=11000 - 0.5 - fee, fills=[*account.body["fills"], closing])
+
+
+def connect(api: Client, token: str, account: SimulatedAccount, **extra: Any) -> dict[str, Any]:
+    reply = api.request("POST", "/accounts", account.connection(**extra), token=token)
+    assert reply.status == 201, reply.text
+    return dict(reply.json)
+
+
+def run_sync_job(api: Client) -> dict[str, Any]:
+    reply = api.request("POST", "/_local/jobs/account_sync", {})
+    assert reply.status == 200, reply.text
+    return dict(reply.json)
+
+
+def got(api: Client, path: str, token: str) -> Any:
+    reply = api.request("GET", path, token=token)
+    assert reply.status == 200, (path, reply.text)
+    return reply.json
+
+
+def positions(api: Client, token: str) -> list[dict[str, Any]]:
+    return sorted(got(api, "/positions?limit=100", token), key=lambda p: p["symbol"])
+
+
+def closed_alerts(api: Client, token: str) -> list[dict[str, Any]]:
+    return list(got(api, "/alerts?type=position_closed&limit=100", token))
+
+
+def monthly_income(api: Client, token: str) -> float:
+    """The monthly_income goal's value once evaluated (``manual-snapshot``: ``/goals/status`` alone still
+    shows the value of the last evaluation, issue 22; see the xfail below)."""
+    snapshot = api.request("POST", "/goals/manual-snapshot", token=token)
+    assert snapshot.status == 200, snapshot.text
+    goals = got(api, "/goals/status", token)["goals"]
+    [income] = [g for g in goals if g["goal_type"] == "monthly_income"]
+    return float(income["current_value"])
+
+
+def outcome(api: Client, token: str) -> dict[str, Any]:
+    """What a repeated sync must leave as it was."""
+    return {
+        "positions": positions(api, token),
+        "alerts": closed_alerts(api, token),
+        "income": monthly_income(api, token),
+        "cash": got(api, "/portfolio/current", token)["cash_balance"],
+    }
+
+
+def test_connected_accounts_follow_the_exchange_through_a_take_profit(api: Client) -> None:
+    token = api.token(fresh("trader"))
+    binance = binance_long(api)
+    alpaca = SimulatedAccount(api, "alpaca", cash=2500.5, positions=[AAPL_HELD])
+
+    futures = connect(api, token, binance, label="Futures")
+    paper = connect(api, token, alpaca, label="Paper", paper=True)
+    for account, simulated in ((futures, binance), (paper, alpaca)):
+        assert account["key_hint"] == simulated.key[-4:]
+        assert (account["status"], account["last_error"]) == ("active", None)
+        assert simulated.secret not in str(account)
+        assert simulated.key not in str(account)
+    assert (futures["provider"], futures["paper"]) == ("binance_futures", False)
+    assert (paper["provider"], paper["paper"]) == ("alpaca", True)
+
+    run_sync_job(api)
+    held = positions(api, token)
+    assert [(p["symbol"], p["side"], p["status"]) for p in held] == [
+        ("AAPL", "LONG", "OPEN"),
+        ("BTCUSDT", "LONG", "OPEN"),
+    ]
+    aapl, btc = held
+    assert (aapl["source"], aapl["account_id"], aapl["quantity"], aapl["entry_price"]) == (
+        "exchange",
+        paper["id"],
+        10,
+        180,
+    )
+    assert (btc["source"], btc["account_id"], btc["quantity"], btc["entry_price"], btc["leverage"]) == (
+        "exchange",
+        futures["id"],
+        0.5,
+        50000,
+        10,
+    )
+    portfolio = got(api, "/portfolio/current", token)
+    # Binance: the wallet less the open position's margin (50000 x 0.5 / 10); Alpaca: its cash.
+    assert portfolio["cash_balance"] == pytest.approx(7500 + 2500.5)
+    parts = {a["id"]: a for a in portfolio["accounts"]}
+    assert set(parts) == {futures["id"], paper["id"]}
+    assert parts[futures["id"]]["cash"] == pytest.approx(7500)
+    assert parts[paper["id"]]["cash"] == pytest.approx(2500.5)
+    assert (parts[futures["id"]]["provider"], parts[futures["id"]]["label"]) == ("binance_futures", "Futures")
+    assert parts[paper["id"]]["synced_at"] is not None
+
+    take_profit(binance, price=52000, fee=0.6)
+    run_sync_job(api)
+    closed = got(api, f"/positions/{btc['id']}", token)
+    assert (closed["status"], closed["exit_price"], closed["exit_reason"]) == ("CLOSED", 52000, "TP_HIT")
+    # The closing fill's fee (the entry fill came before the account was connected: it is not Goalpost's).
+    assert closed["fees_paid"] == pytest.approx(0.6)
+    assert closed["pnl_usd"] == pytest.approx(1000)  # Binance's realizedPnl: (52000 - 50000) x 0.5
+    [alert] = closed_alerts(api, token)
+    assert alert["position_id"] == btc["id"]
+    assert "BTCUSDT" in alert["message"]
+    assert monthly_income(api, token) == pytest.approx(1000)
+    assert got(api, "/portfolio/current", token)["cash_balance"] == pytest.approx(11000 - 1.1 + 2500.5)
+
+    settled = outcome(api, token)
+    run_sync_job(api)
+    assert outcome(api, token) == settled
+
+
+def test_sync_now_answers_its_summary_and_delete_unlinks_the_positions(api: Client) -> None:
+    token = api.token(fresh("trader"))
+    binance = binance_long(api)
+    account = connect(api, token, binance)
+    reply = api.request("POST", f"/accounts/{account['id']}/sync", {}, token=token)
+    assert reply.status == 200, reply.text
+    assert set(reply.json) == {"created", "updated", "closed", "cash", "errors"}
+    assert (reply.json["created"], reply.json["updated"], reply.json["closed"], reply.json["errors"]) == (1, 0, 0, [])
+    assert reply.json["cash"] == pytest.approx(7500)
+    assert binance.secret not in reply.text
+    synced = got(api, f"/accounts/{account['id']}", token)
+    assert synced["last_synced_at"] is not None
+    assert [a["id"] for a in got(api, "/accounts", token)] == [account["id"]]
+
+    gone = api.request("DELETE", f"/accounts/{account['id']}", token=token)
+    assert gone.status == 204, gone.text
+    [kept] = positions(api, token)
+    assert (kept["status"], kept["account_id"], kept["source"]) == ("OPEN", None, "exchange")
+    assert api.request("GET", f"/accounts/{account['id']}", token=token).status == 404
+    assert got(api, "/accounts", token) == []
+    assert got(api, "/portfolio/current", token)["accounts"] == []
+
+
+def test_keys_are_checked_with_the_provider_before_they_are_kept(api: Client) -> None:
+    token = api.token(fresh("trader"))
+    unknown = {"provider": "binance_futures", "api_key": fresh("never-set"), "api_secret": "whatever"}
+    refused = api.request("POST", "/accounts", unknown, token=token)
+    assert (refused.status, refused.json) == (400, {"detail": REFUSED})
+    alpaca = SimulatedAccount(api, "alpaca")
+    wrong = api.request("POST", "/accounts", alpaca.connection(api_secret="not-the-secret"), token=token)
+    assert (wrong.status, wrong.json) == (400, {"detail": REFUSED})
+
+    withdrawing = SimulatedAccount(api, "binance_futures", can_withdraw=True)
+    reply = api.request("POST", "/accounts", withdrawing.connection(), token=token)
+    assert reply.status == 400, reply.text
+    assert "read-only" in reply.json["detail"]
+
+    unreachable = SimulatedAccount(api, "binance_futures")
+    assert api.request("PUT", "/_local/market", {"fault": "error"}).status == 200
+    try:
+        reply = api.request("POST", "/accounts", unreachable.connection(), token=token)
+    finally:
+        assert api.request("PUT", "/_local/market", {"fault": None}).status == 200
+    assert reply.status == 502, reply.text
+    assert got(api, "/accounts", token) == []
+
+    connect(api, token, unreachable)
+    twice = api.request("POST", "/accounts", unreachable.connection(label="again"), token=token)
+    assert twice.status == 409, twice.text
+    assert len(got(api, "/accounts", token)) == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"provider": "kraken"}, {"api_key": "k" * 257}, {"api_secret": "s" * 257}, {"label": "tab\there"}],
+    ids=["unknown-provider", "oversized-key", "oversized-secret", "label-control-char"],
+)
+def test_bad_connect_input_is_422_and_connects_nothing(api: Client, change: dict[str, Any]) -> None:
+    token = api.token(fresh("trader"))
+    account = SimulatedAccount(api, "binance_futures")
+    reply = api.request("POST", "/accounts", account.connection(**change), token=token)
+    assert reply.status == 422, reply.text
+    assert account.secret not in reply.text
+    assert got(api, "/accounts", token) == []
+
+
+def test_another_users_account_is_404(api: Client) -> None:
+    owner, other = api.token(fresh("owner")), api.token(fresh("other"))
+    account = connect(api, owner, binance_long(api))
+    for method in ("GET", "DELETE"):
+        assert api.request(method, f"/accounts/{account['id']}", token=other).status == 404, method
+    assert api.request("POST", f"/accounts/{account['id']}/sync", {}, token=other).status == 404
+    assert got(api, "/accounts", other) == []
+    still = got(api, f"/accounts/{account['id']}", owner)
+    assert still["last_synced_at"] is None
+
+
+def test_concurrent_syncs_after_a_take_profit_close_it_once(api: Client) -> None:
+    token = api.token(fresh("trader"))
+    binance = binance_long(api)
+    account = connect(api, token, binance)
+    sync_path = f"/accounts/{account['id']}/sync"
+    assert api.request("POST", sync_path, {}, token=token).json["created"] == 1
+    take_profit(binance)
+
+    start = Barrier(8)
+
+    def sync() -> HttpReply:
+        start.wait()
+        return api.request("POST", sync_path, {}, token=token)
+
+    with ThreadPoolExecutor(8) as pool:
+        replies = list(pool.map(lambda _: sync(), range(8)))
+    assert [r.status for r in replies] == [200] * 8, [r.text for r in replies]
+    assert sum(r.json["closed"] for r in replies) == 1
+    assert sum(r.json["created"] for r in replies) == 0
+    [closed] = positions(api, token)
+    assert (closed["status"], closed["exit_price"], closed["exit_reason"]) == ("CLOSED", 52000, "TP_HIT")
+    assert closed["pnl_usd"] == pytest.approx(1000)
+    assert len(closed_alerts(api, token)) == 1
+    assert monthly_income(api, token) == pytest.approx(1000)
+    settled = outcome(api, token)
+    assert api.request("POST", sync_path, {}, token=token).json["closed"] == 0
+    assert outcome(api, token) == settled
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 22: GET /goals/status shows the monthly income of the last evaluation; a close (here the "
+    "account sync's) does not move the monthly_income goal at once as API.md 'Trading goals' (r2) says",
+)
+def test_a_synced_close_moves_the_monthly_income_goal_at_once(api: Client) -> None:
+    token = api.token(fresh("trader"))
+    got(api, "/goals/status", token)  # the trading goals exist before the close
+    binance = binance_long(api)
+    account = connect(api, token, binance)
+    sync_path = f"/accounts/{account['id']}/sync"
+    assert api.request("POST", sync_path, {}, token=token).json["created"] == 1
+    take_profit(binance)
+    assert api.request("POST", sync_path, {}, token=token).json["closed"] == 1
+    [income] = [g for g in got(api, "/goals/status", token)["goals"] if g["goal_type"] == "monthly_income"]
+    assert income["current_value"] == pytest.approx(1000)
