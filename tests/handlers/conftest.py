@@ -147,6 +147,10 @@ def point_at_market(simulated_market: Any, monkeypatch: pytest.MonkeyPatch) -> A
     for name, value in {
         "ALPACA_DATA_URL": simulated_market.url,
         "BINANCE_FUTURES_URL": simulated_market.url,
+        # The connected accounts' providers: the simulated exchange on the same server.
+        "BINANCE_API_URL": simulated_market.url,
+        "ALPACA_TRADING_URL": simulated_market.url,
+        "ALPACA_PAPER_URL": simulated_market.url,
         "GOALPOST_MARKET_TIMEOUT_SECONDS": "0.5",
         "GOALPOST_MARKET_RETRIES": "1",
         "GOALPOST_MARKET_BACKOFF_SECONDS": "0",
@@ -156,3 +160,24 @@ def point_at_market(simulated_market: Any, monkeypatch: pytest.MonkeyPatch) -> A
     goalpost_aws.reset_clients()
     simulated_market.configure({"prices": {}, "fault": None})
     return simulated_market
+
+
+def connect_simulated_account(simulated_market: Any, user: str = "alice", **account: Any) -> str:
+    """A Binance USD-M account on the simulated exchange (one BTCUSDT LONG unless ``account`` says otherwise),
+    connected for ``user`` with the production client; its Goalpost id."""
+    from goalpost.domain.accounts import ApiCredentials, Provider
+    from goalpost.services import accounts
+
+    body = {
+        "provider": "binance_futures",
+        "api_key": f"key{new_id()}",
+        "api_secret": f"secret{new_id()}",
+        "can_withdraw": False,
+        "cash": 10000,
+        "positions": [{"symbol": "BTCUSDT", "side": "LONG", "quantity": 1, "entry_price": 50000, "leverage": 5}],
+        "fills": [],
+        **account,
+    }
+    simulated_market.exchange.configure(body)
+    credentials = ApiCredentials(body["api_key"], body["api_secret"])
+    return accounts.connect(user, Provider.BINANCE_FUTURES, credentials, label="bot").id

@@ -19,7 +19,7 @@ from goalpost.domain.accounts import AccountStatus, ApiCredentials, Provider
 from goalpost.domain.ids import new_id
 from goalpost.edges.accounts import vault
 from goalpost.services import account_sync, accounts
-from goalpost.settings import get_settings, reset_settings
+from goalpost.settings import get_settings
 from infra.local.aws import published
 from tests.handlers.conftest import Api, point_at_market
 from tests.handlers.test_job_crashes import InjectedCrash, writes_counted
@@ -35,9 +35,6 @@ def at(minutes: float) -> datetime:
 def exchange(api: Api, simulated_market: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     """The simulated market and exchange, with every provider client pointed at it."""
     point_at_market(simulated_market, monkeypatch)
-    for name in ("BINANCE_API_URL", "BINANCE_FUTURES_URL", "ALPACA_TRADING_URL", "ALPACA_PAPER_URL"):
-        monkeypatch.setenv(name, simulated_market.url)
-    reset_settings()
     vault.forget_opened()
     return simulated_market.exchange
 

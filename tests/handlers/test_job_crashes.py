@@ -29,10 +29,10 @@ from goalpost.settings import get_settings
 from infra.local.aws import LocalAws, published
 from infra.local.scheduler import JobRunner, drain_queue
 from tests.depth import THOROUGH
-from tests.handlers.conftest import Api, point_at_market, registry
+from tests.handlers.conftest import Api, connect_simulated_account, point_at_market, registry
 from tests.handlers.test_goals_api import stored_items
 
-JOBS = ("price_update", "snapshot", "position_monitor", "end_of_day_goals", "deliver_alerts")
+JOBS = ("price_update", "snapshot", "position_monitor", "end_of_day_goals", "deliver_alerts", "account_sync")
 WRITES = {
     "dynamodb": {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"},
     "sns": {"Publish", "PublishBatch"},
@@ -94,6 +94,7 @@ def prepare(api: Api, market: Any, job: str) -> JobRunner:
     crossing = {"AAPL": 112, "MSFT": 280}
     # The price update closes what its prices cross at once; for the monitor's own run, it sees calm prices.
     market.configure({"prices": {"AAPL": 105, "MSFT": 295} if job == "position_monitor" else crossing})
+    connect_simulated_account(market)  # the account sync creates its position (a sync writes several times)
     runner = JobRunner(registry, retry_after_seconds=0)
     for earlier in JOBS[: JOBS.index(job)]:
         runner.run(earlier, MOMENT)

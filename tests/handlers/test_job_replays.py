@@ -11,10 +11,10 @@ import pytest
 
 from goalpost.data import keys
 from infra.local.scheduler import JobRunner
-from tests.handlers.conftest import Api, registry
+from tests.handlers.conftest import Api, connect_simulated_account, registry
 from tests.handlers.test_goals_api import stored_items
 
-JOBS = ("price_update", "snapshot", "position_monitor", "end_of_day_goals", "deliver_alerts")
+JOBS = ("price_update", "snapshot", "position_monitor", "end_of_day_goals", "deliver_alerts", "account_sync")
 
 
 def state(api: Api) -> dict[str, Any]:
@@ -41,6 +41,7 @@ def busy_user(api: Api, market: Any) -> None:
     api.patch("/alerts/preferences", {"email": "alice@example.com", "timezone": "UTC",
                                       "quiet_hours_start": "00:00", "quiet_hours_end": "23:59"})  # fmt: skip
     market.configure({"prices": {"AAPL": 112, "MSFT": 305}})
+    connect_simulated_account(market)  # the account sync creates its position
 
 
 @pytest.mark.parametrize("job", JOBS)
@@ -51,6 +52,8 @@ def test_a_job_run_twice_for_the_same_moment_duplicates_nothing(api: Api, busy_u
         runner.run(earlier, moment)  # what the earlier jobs leave for this one
     runner.run(job, moment)
     once = state(api)
+    if job == "account_sync":
+        assert "BTCUSDT" in {p["symbol"] for p in api.get("/positions").body}
     runner.run(job, moment + timedelta(seconds=20))
     assert state(api) == once
     with ThreadPoolExecutor(max_workers=2) as pool:
