@@ -3,14 +3,20 @@ clients, which talk over loopback to the simulated Binance and Alpaca endpoints.
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from goalpost import aws as goalpost_aws
+from goalpost.data import keys
+from goalpost.domain.clock import iso
 from goalpost.domain.ids import new_id
-from goalpost.settings import reset_settings
-from tests.handlers.conftest import Api
+from goalpost.services import fanout
+from goalpost.settings import get_settings, reset_settings
+from infra.local.scheduler import JobRunner
+from tests.handlers.conftest import Api, registry
 
 REFUSED = "the provider refused these keys"
 
@@ -152,11 +158,6 @@ def test_another_users_account_is_404_to_delete(api: Api, exchange: Any) -> None
     assert api.get(f"/accounts/{theirs['id']}", user="bob").status == 200
 
 
-# The sync's body is the session lead's (goalpost.services.account_sync); until it is written the route answers 500.
-SYNC_WRITTEN_NEXT = pytest.mark.xfail(strict=False, reason="services.account_sync.sync_account not written yet")
-
-
-@SYNC_WRITTEN_NEXT
 def test_another_users_account_is_404_to_sync(api: Api, exchange: Any) -> None:
     theirs = connected(api, exchange, user="bob")
     assert api.post(f"/accounts/{theirs['id']}/sync").status == 404
@@ -181,16 +182,60 @@ def test_deleting_an_account_unlinks_its_positions_and_frees_the_key(api: Api, e
     assert api.post("/accounts", body).status == 201  # the key may be connected again
 
 
-@SYNC_WRITTEN_NEXT
 def test_sync_now_answers_the_summary(api: Api, exchange: Any) -> None:
-    body = simulated_account(
-        exchange, positions=[{"symbol": "ETHUSDT", "side": "LONG", "quantity": 2, "entry_price": 3000, "leverage": 5}]
-    )
+    held = {"symbol": "ETHUSDT", "side": "LONG", "quantity": 2, "entry_price": 3000, "leverage": 5}
+    body = simulated_account(exchange, cash=10000, positions=[held])
     account = api.post("/accounts", body).body
     reply = api.post(f"/accounts/{account['id']}/sync")
     assert reply.status == 200, reply.body
-    assert set(reply.body) == {"created", "updated", "closed", "cash", "errors"}
-    assert (reply.body["created"], reply.body["errors"]) == (1, [])
+    # Binance's cash: the wallet balance less the open position's margin, 3000 x 2 / 5.
+    assert reply.body == {"created": 1, "updated": 0, "closed": 0, "cash": 8800, "errors": []}
     synced = api.get(f"/accounts/{account['id']}").body
+    assert (synced["cash"], synced["last_error"]) == (8800, None)
     assert synced["last_synced_at"] is not None
-    assert body["api_secret"] not in str(reply.body)
+    [position] = api.get("/positions", query={"status": "OPEN"}).body
+    assert (position["account_id"], position["source"], position["symbol"]) == (account["id"], "exchange", "ETHUSDT")
+    again = api.post(f"/accounts/{account['id']}/sync").body
+    assert (again["created"], again["updated"], again["closed"], again["errors"]) == (0, 0, 0, [])
+
+
+def test_a_sync_the_provider_fails_changes_nothing_and_says_why(api: Api, exchange: Any) -> None:
+    body = simulated_account(exchange)
+    account = api.post("/accounts", body).body
+    exchange.configure({**body, "fault": "error"})
+    reply = api.post(f"/accounts/{account['id']}/sync")
+    assert reply.status == 200, reply.body
+    assert (reply.body["created"], reply.body["closed"], reply.body["cash"]) == (0, 0, None)
+    assert reply.body["errors"]
+    synced = api.get(f"/accounts/{account['id']}").body
+    assert synced["last_error"]
+    assert (synced["cash"], synced["status"]) == (None, "active")
+    assert api.get("/positions").body == []
+
+
+def test_the_account_sync_job_queues_every_shard_and_its_worker_syncs_the_accounts(api: Api, exchange: Any) -> None:
+    held = {"symbol": "AAPL", "side": "LONG", "quantity": 3, "entry_price": 150, "leverage": 1}
+    alice = api.post("/accounts", simulated_account(exchange, "alpaca", cash=500, positions=[held])).body
+    bob = api.post("/accounts", simulated_account(exchange), user="bob").body
+    moment = datetime.now(UTC).replace(microsecond=0)
+    summary = JobRunner(registry, retry_after_seconds=0).run("account_sync", moment)  # POST /_local/jobs/account_sync
+    assert (summary["shards"], summary["messages"]) == (keys.ACCOUNT_SHARDS, keys.ACCOUNT_SHARDS)
+    assert summary["send_requests"] == keys.ACCOUNT_SHARDS // 10 + 1  # SendMessageBatch takes 10
+    assert (summary["worker"]["messages"], summary["worker"]["failed"]) == (keys.ACCOUNT_SHARDS, 0)
+    assert api.get(f"/accounts/{alice['id']}").body["cash"] == 500
+    assert api.get(f"/accounts/{bob['id']}", user="bob").body["last_synced_at"] is not None
+    [position] = api.get("/positions").body
+    assert (position["account_id"], position["quantity"], position["source"]) == (alice["id"], 3, "exchange")
+
+
+def test_the_coordinator_queues_one_moment_and_shard_per_message(api: Api) -> None:
+    moment = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)
+    assert fanout.queue_account_sync(moment)["messages"] == keys.ACCOUNT_SHARDS
+    sqs = goalpost_aws.client("sqs")
+    url = get_settings().account_sync_queue_url
+    bodies: list[dict[str, Any]] = []
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        bodies += [json.loads(m["Body"]) for m in messages]
+    assert sorted(b["shard"] for b in bodies) == list(range(keys.ACCOUNT_SHARDS))
+    assert {json.dumps(sorted(b)) for b in bodies} == {json.dumps(["moment", "shard"])}
+    assert {b["moment"] for b in bodies} == {iso(moment)}
