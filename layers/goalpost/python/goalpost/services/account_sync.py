@@ -420,7 +420,15 @@ def sync_shard(shard: int, moment: datetime) -> dict[str, Any]:
         account, sealed, state = entry
         if account.provider == Provider.BINANCE_FUTURES and _binance_weight.exhausted(utc_now()):
             return None
-        return _sync(account, sealed, state, moment, scheduled=True)
+        try:
+            return _sync(account, sealed, state, moment, scheduled=True)
+        except Exception:
+            # One account's unexpected failure (a throttled table, a bug) must not cost the shard's others their
+            # sync; its changes so far are recorded, and the next minute's run goes on from there.
+            logger.exception("Account sync failed", extra={"account_id": account.id})
+            emf.add_metric(name="AccountSyncErrors", unit="Count", value=1)
+            emf.add_metric(name="AccountSyncFaults", unit="Count", value=1)
+            return SyncSummary(fault="error")
 
     with ThreadPoolExecutor(max_workers=SYNC_THREADS) as pool:
         for summary in pool.map(one, accounts):
