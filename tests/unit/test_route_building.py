@@ -4,12 +4,15 @@ keeps of the routers it includes."""
 from __future__ import annotations
 
 import inspect
-from typing import Annotated
+import json
+from types import SimpleNamespace
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.request import Request
 
+from goalpost.domain.errors import ProviderUnavailable
 from goalpost.edges.api import ApiRouter, Caller, IdempotencyKey, build_resolver, idempotent
 from goalpost.schemas.goals import GoalCreate, GoalOut
 
@@ -55,3 +58,36 @@ def test_a_router_included_elsewhere_brings_no_request_state_along() -> None:
     busy.include_router(router)
     busy.append_context(_request="another environment's request")
     assert build_resolver(router).context == {}
+
+
+def test_a_provider_fault_answers_502_with_its_wait_rounded_up_to_whole_seconds() -> None:
+    router = ApiRouter()
+
+    @router.get("/slow", summary="Slow")
+    def slow() -> None:
+        raise ProviderUnavailable("binance_futures: HTTP 429", retry_after_seconds=1.2)
+
+    @router.get("/down", summary="Down")
+    def down() -> None:
+        raise ProviderUnavailable("binance_futures: HTTP 500")
+
+    app = build_resolver(router)
+
+    def get(path: str) -> dict[str, Any]:
+        event = {
+            "version": "2.0",
+            "routeKey": f"GET {path}",
+            "rawPath": path,
+            "rawQueryString": "",
+            "headers": {},
+            "requestContext": {"http": {"method": "GET", "path": path}, "requestId": "r", "stage": "$default"},
+            "isBase64Encoded": False,
+        }
+        return app.resolve(event, SimpleNamespace())  # type: ignore[arg-type]
+
+    slowed = get("/slow")
+    assert (slowed["statusCode"], slowed["headers"]["Retry-After"]) == (502, "2")
+    assert json.loads(slowed["body"]) == {"detail": "binance_futures: HTTP 429"}
+    stopped = get("/down")
+    assert stopped["statusCode"] == 502
+    assert "Retry-After" not in stopped["headers"]
