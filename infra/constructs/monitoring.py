@@ -89,7 +89,7 @@ APPLICATION_METRICS: tuple[MetricGroup, ...] = (
     MetricGroup(
         "Connected accounts",
         ("AccountsSynced", "FillsApplied", "AccountsConnected", "AccountsDisconnected", "AccountsDeferred"),
-        ("AccountSyncFaults", "AccountSyncRefused"),
+        ("AccountSyncFaults", "AccountSyncRefused", "AccountSyncErrors"),
     ),
     MetricGroup(
         "API requests (application)",
