@@ -16,7 +16,7 @@ from uuid import uuid4
 
 import pytest
 
-from tests.e2e.conftest import FAST_MARKET, Client, HttpReply, start_server, stop_server
+from tests.e2e.conftest import FAST_MARKET, Client, HttpReply, Server, start_server, stop_server
 
 pytestmark = pytest.mark.e2e
 
@@ -26,11 +26,16 @@ AAPL_HELD = {"symbol": "AAPL", "side": "LONG", "quantity": 10, "entry_price": 18
 
 
 @pytest.fixture(scope="module")
-def api() -> Iterator[Client]:
+def server() -> Iterator[Server]:
     """One server for the module, schedules off (the tests run the job), no throttling of the bursts."""
     running = start_server("--schedules", "off", "--throttle", "off", env=FAST_MARKET)
-    yield running.client
+    yield running
     stop_server(running)
+
+
+@pytest.fixture(scope="module")
+def api(server: Server) -> Client:
+    return server.client
 
 
 def fresh(name: str) -> str:
@@ -226,7 +231,8 @@ def test_sync_now_answers_its_summary_and_delete_unlinks_the_positions(api: Clie
     assert (kept["status"], kept["account_id"], kept["source"]) == ("OPEN", None, "exchange")
     assert api.request("GET", f"/accounts/{account['id']}", token=token).status == 404
     assert got(api, "/accounts", token) == []
-    assert got(api, "/portfolio/current", token)["accounts"] == []
+    portfolio = got(api, "/portfolio/current", token)
+    assert (portfolio["accounts"], portfolio["cash_balance"]) == ([], 0)  # its cash left with it
 
 
 def test_keys_are_checked_with_the_provider_before_they_are_kept(api: Client) -> None:
@@ -328,3 +334,46 @@ def test_a_synced_close_moves_the_monthly_income_goal_at_once(api: Client) -> No
     assert api.request("POST", sync_path, {}, token=token).json["closed"] == 1
     [income] = [g for g in got(api, "/goals/status", token)["goals"] if g["goal_type"] == "monthly_income"]
     assert income["current_value"] == pytest.approx(1000)
+
+
+def secrets_stay_out_of_the_servers_output(server: Server) -> None:
+    """Connect, sync, close, a provider fault, refused keys and disconnect, each answered as it should be;
+    then neither the secret nor the full key is anywhere in what the server printed (its logs)."""
+    api = server.client
+    token = api.token(fresh("trader"))
+    binance = binance_long(api)
+    account = connect(api, token, binance)
+    sync_path = f"/accounts/{account['id']}/sync"
+    done = api.request("POST", sync_path, {}, token=token)
+    assert done.status == 200, done.text
+    take_profit(binance)
+    assert api.request("POST", sync_path, {}, token=token).status == 200
+    api.request("PUT", "/_local/market", {"fault": "garbage"})
+    try:
+        faulty = api.request("POST", sync_path, {}, token=token)
+    finally:
+        api.request("PUT", "/_local/market", {"fault": None})
+    assert (faulty.status, bool(faulty.json["errors"])) == (200, True), faulty.text
+    refused = api.request("POST", "/accounts", binance.connection(api_secret=fresh("wrong-secret")), token=token)
+    assert refused.status in (400, 409), refused.text
+    assert api.request("DELETE", f"/accounts/{account['id']}", token=token).status == 204
+    printed = "".join(server.output)
+    assert binance.secret not in printed
+    assert binance.key not in printed
+
+
+def test_the_server_prints_no_secret(server: Server) -> None:
+    secrets_stay_out_of_the_servers_output(server)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="services/account_sync.py _count logs extra={'created': ...} (a LogRecord attribute): at INFO, the "
+    "deployed default, every completed sync raises KeyError and POST /accounts/{id}/sync answers 500",
+)
+def test_a_server_logging_at_info_syncs_and_prints_no_secret() -> None:
+    running = start_server("--schedules", "off", env={**FAST_MARKET, "POWERTOOLS_LOG_LEVEL": "INFO"})
+    try:
+        secrets_stay_out_of_the_servers_output(running)
+    finally:
+        stop_server(running)
