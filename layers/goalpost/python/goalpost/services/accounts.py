@@ -83,7 +83,8 @@ def disconnect(user_id: str, account_id: str) -> None:
     ``source``). The positions are unlinked before the account goes, so that a failure half-way leaves the
     account to delete again, and once more after, for a position a sync running meanwhile linked."""
     data, system = _tables()
-    account_store.get(data, user_id, account_id)  # 404 before anything changes
+    # An account that is not the user's has no positions in the user's account index: nothing is unlinked, and
+    # the delete answers 404.
     position_store.unlink_account(data, user_id, account_id)
     account_store.delete(data, system, user_id, account_id)
     position_store.unlink_account(data, user_id, account_id)
