@@ -458,10 +458,11 @@ JOBS: tuple[Job, ...] = (
             queues=(ACCOUNT_SYNC_QUEUE.key,),
         ),
         Schedule(every=timedelta(minutes=1)),
-        # A message is one accounts-registry shard; the worker's time goes waiting on the providers (a few
-        # signed requests per account, each up to the market timeout with retries), not on CPU: 512 MB is
-        # plenty, and 120 s covers a shard of a few dozen accounts inside the minute's cadence (the queue's
-        # visibility timeout is six times that). Syncing closes positions, which raises alerts.
+        # A message is one accounts-registry shard; the worker's time goes waiting on the providers (a few signed
+        # requests per account), not on CPU, so it syncs SYNC_THREADS accounts at once and 512 MB is plenty. At
+        # 100,000 connected accounts a shard holds ~1,560: ~30 s at ~150 ms an account, 8 at a time, inside the
+        # minute's cadence and the 120 s timeout (the queue's visibility timeout is six times that). Syncing
+        # closes positions, which raises alerts.
         worker=job_function(
             "account_sync_worker",
             "Syncs the connected accounts of one registry shard with their providers",
@@ -471,10 +472,11 @@ JOBS: tuple[Job, ...] = (
             account_keys="decrypt",
         ),
         queue=ACCOUNT_SYNC_QUEUE,
-        # One shard a worker invocation, 16 at once: the 64 shards in four rounds, and a bound on the requests
-        # per second each provider sees from us (Binance and Alpaca rate-limit per IP and per key).
+        # One shard a worker invocation, every shard at once: four rounds of 16 would take ~2 minutes a run at
+        # 100,000 accounts (docs/cost.md). Binance's per-IP weight limit is kept by the worker's pacing, Alpaca's
+        # is per key (docs/accounts.md).
         worker_batch_size=1,
-        max_workers=16,
+        max_workers=64,
     ),
 )
 
