@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from botocore.client import BaseClient
 
 from goalpost.data import keys
 from goalpost.data import positions as position_store
@@ -455,3 +456,43 @@ def _no_cached_keys() -> Iterator[None]:
     vault.forget_opened()
     yield
     vault.forget_opened()
+
+
+@contextlib.contextmanager
+def index_lagging() -> Iterator[None]:
+    """DynamoDB's global secondary indexes are eventually consistent: for a moment after a write, a Query of
+    one may not show the item yet. moto's never lag, so this hides every position from Queries of the status
+    index (gsi1) while it lasts, as a lagging index would hide a position just opened."""
+    original = BaseClient._make_api_call
+
+    def call(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        answer = original(client, operation, params)
+        if operation == "Query" and params.get("IndexName") == "gsi1":
+            items = [i for i in answer.get("Items", []) if i.get("entity", {}).get("S") != "position"]
+            answer = {**answer, "Items": items, "Count": len(items)}
+        return answer
+
+    BaseClient._make_api_call = call  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        BaseClient._make_api_call = original  # type: ignore[method-assign]
+
+
+def test_a_sync_right_after_another_created_a_position_does_not_create_it_again(api: Api, exchange: Any) -> None:
+    account = Account(exchange).set(positions=[position("BTCUSDT", "LONG", 1, 50000)])
+    account.connect()
+    assert account.sync(1).created == 1
+    with index_lagging():
+        again = account.sync(1.1)
+    assert (again.created, again.errors) == (0, [])
+    assert len(positions_of(api)) == 1
+    # Once it closes, the account forgets it; the exchange's next position is a new one.
+    account.set(positions=[])
+    account.add_fills(fill("61", "SELL", 1, 51000, 2))
+    with index_lagging():
+        assert account.sync(3).closed == 1
+    account.set(positions=[position("BTCUSDT", "LONG", 2, 52000)])
+    account.add_fills(fill("62", "BUY", 2, 52000, 4))
+    assert account.sync(5).created == 1
+    assert [p["status"] for p in positions_of(api)] == ["CLOSED", "OPEN"]

@@ -49,12 +49,13 @@ def account_update(
     state: SyncState,
     *,
     applied: Iterable[str],
+    opened: Iterable[str],
     fields: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The conditional update of the account item that goes with each of a sync's writes: only if
-    ``sync_version`` is still ``state.version``; moves it on, stores ``applied`` as the applied fills and sets
-    (or, when None, removes) ``fields``."""
-    values = {**(fields or {}), "applied_fills": set(applied) or None}
+    ``sync_version`` is still ``state.version``; moves it on, stores ``applied`` as the applied fills and
+    ``opened`` as the open positions the sync created, and sets (or, when None, removes) ``fields``."""
+    values = {**(fields or {}), "applied_fills": set(applied) or None, "opened_positions": set(opened) or None}
     expression, names, attribute_values = set_or_remove(values, extra_set={"sync_version": ":next_version"})
     condition = (
         "sync_version = :version" if state.version else "attribute_not_exists(sync_version) OR sync_version = :version"

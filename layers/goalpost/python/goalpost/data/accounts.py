@@ -28,7 +28,7 @@ from goalpost.domain.errors import Conflict, NotFound
 ACCOUNT_PREFIX = "ACCOUNT#"
 CLAIM_SK = "ACCOUNTKEY"
 # Stored with the account but not part of it: the sealed keys, the key's digest, and the sync's own state.
-_STORED_ONLY = ("credentials", "key_digest", "sync_version", "fills_from", "applied_fills")
+_STORED_ONLY = ("credentials", "key_digest", "sync_version", "fills_from", "applied_fills", "opened_positions")
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,9 @@ class SyncState:
     version: int = 0
     fills_from: datetime | None = None
     applied_fills: frozenset[str] = frozenset()
+    # The OPEN positions the sync created: the next sync reads them by key when the positions index (eventually
+    # consistent) does not show them yet, so that a sync right after another never creates one twice.
+    opened_positions: frozenset[str] = frozenset()
 
 
 class KeyAlreadyConnected(Conflict):
@@ -135,6 +138,7 @@ def sync_state_of(item: Item) -> SyncState:
         version=int(item.get("sync_version", 0)),
         fills_from=parse_iso(str(fills_from)) if fills_from else None,
         applied_fills=frozenset(str(fill) for fill in item.get("applied_fills", ())),
+        opened_positions=frozenset(str(position) for position in item.get("opened_positions", ())),
     )
 
 

@@ -36,7 +36,7 @@ from goalpost.domain.accounts import (
 from goalpost.domain.clock import parse_iso, utc_now
 from goalpost.domain.errors import KeysRefused, ProviderUnavailable
 from goalpost.domain.ids import new_id
-from goalpost.domain.positions import ExitReason, Position, PositionSource, close
+from goalpost.domain.positions import ExitReason, Position, PositionSource, PositionStatus, close
 from goalpost.edges.accounts import vault
 from goalpost.edges.accounts.alpaca_trading import AlpacaTradingClient
 from goalpost.edges.accounts.binance_futures import BinanceFuturesClient
@@ -110,6 +110,7 @@ class _Observed:
     plan: Plan
     fetched: set[str]  # the keys of every fill read (the window's)
     fills_from: datetime
+    open_ids: set[str]  # the account's OPEN positions read
 
 
 class _Run:
@@ -120,14 +121,27 @@ class _Run:
         self.state = state
         self.now = now
         self.applied = set(state.applied_fills)
+        self.opened = set(state.opened_positions)
+        self.created: set[str] = set()
         self.summary = SyncSummary()
 
-    def account_update(self, applied: set[str], fields: dict[str, Any] | None = None) -> dict[str, Any]:
-        return sync_store.account_update(_tables()[0], self.account, self.state, applied=applied, fields=fields)
+    def account_update(
+        self, applied: set[str], opened: set[str] | None = None, fields: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        kept = self.opened if opened is None else opened
+        return sync_store.account_update(
+            _tables()[0], self.account, self.state, applied=applied, opened=kept, fields=fields
+        )
 
-    def wrote(self, applied: set[str]) -> None:
-        self.state = replace(self.state, version=self.state.version + 1, applied_fills=frozenset(applied))
+    def wrote(self, applied: set[str], opened: set[str] | None = None) -> None:
         self.applied = applied
+        self.opened = self.opened if opened is None else opened
+        self.state = replace(
+            self.state,
+            version=self.state.version + 1,
+            applied_fills=frozenset(applied),
+            opened_positions=frozenset(self.opened),
+        )
 
 
 def _sync(account: Account, sealed: bytes, state: SyncState, now: datetime, *, scheduled: bool) -> SyncSummary:
@@ -162,8 +176,7 @@ def _sync(account: Account, sealed: bytes, state: SyncState, now: datetime, *, s
 
 def _observe(client: AccountClient, account: Account, state: SyncState, now: datetime) -> _Observed:
     held = client.account_state()
-    data = _tables()[0]
-    positions = position_store.account_open_positions(data, account.user_id, account.id)
+    positions = _open_positions(account, state)
     since = state.fills_from or account.created_at
     symbols = sorted({h.symbol for h in held.positions} | {p.symbol for p in positions})
     fills = _fills(client, symbols, since, now)
@@ -175,7 +188,21 @@ def _observe(client: AccountClient, account: Account, state: SyncState, now: dat
         plan=plan,
         fetched={fill_key(f) for f in fills},
         fills_from=since,
+        open_ids={p.id for p in positions},
     )
+
+
+def _open_positions(account: Account, state: SyncState) -> list[Position]:
+    """The account's OPEN positions: the positions index (eventually consistent), and by key those the sync
+    opened that the index does not show yet (a sync right after another's create)."""
+    data = _tables()[0]
+    positions = position_store.account_open_positions(data, account.user_id, account.id)
+    seen = {p.id for p in positions}
+    for position_id in sorted(state.opened_positions - seen):
+        stored = position_store.get(data, account.user_id, position_id)
+        if stored is not None and stored.status == PositionStatus.OPEN and stored.account_id == account.id:
+            positions.append(stored)
+    return positions
 
 
 def _fills(client: AccountClient, symbols: list[str], since: datetime, now: datetime) -> list[Fill]:
@@ -209,24 +236,27 @@ def _reasons(client: AccountClient, account: Account, since: datetime) -> Callab
 def _apply(run: _Run, plan: Plan) -> None:
     for change in plan.changes:
         applied = run.applied | set(change.fill_ids)
-        update = run.account_update(applied)
+        opened = set(run.opened)
         try:
             if isinstance(change, Create):
-                if not _create(run, change, update):
+                position = _new_position(run, change)
+                opened.add(position.id)
+                if not _create(run, change, position, run.account_update(applied, opened)):
                     continue
             elif isinstance(change, Increase):
-                _increase(run, change, update)
+                _increase(run, change, run.account_update(applied))
             else:
-                _close(run, change, update)
+                if not change.partial:
+                    opened.discard(change.position.id)
+                _close(run, change, run.account_update(applied, opened))
         except (NotOpen, NoAccount) as raced:
             raise sync_store.SyncRaced() from raced
-        run.wrote(applied)
+        run.wrote(applied, opened)
         run.summary.fills_applied += len(change.fill_ids)
     run.summary.errors.extend(f"{symbol}: waiting for the provider's fills of a close" for symbol in plan.waiting)
 
 
-def _create(run: _Run, change: Create, update: dict[str, Any]) -> bool:
-    """Whether it was created (not when the user holds the most open positions a user may)."""
+def _new_position(run: _Run, change: Create) -> Position:
     position = Position.opened(
         run.account.user_id,
         change.symbol,
@@ -241,6 +271,11 @@ def _create(run: _Run, change: Create, update: dict[str, Any]) -> bool:
         source=PositionSource.EXCHANGE,
     )
     position.best_price = position.entry_price
+    return position
+
+
+def _create(run: _Run, change: Create, position: Position, update: dict[str, Any]) -> bool:
+    """Whether it was created (not when the user holds the most open positions a user may)."""
     data, system = _tables()
     try:
         position_store.open_position(data, system, position, account_update=update)
@@ -249,6 +284,7 @@ def _create(run: _Run, change: Create, update: dict[str, Any]) -> bool:
         run.summary.errors.append(f"{change.symbol}: not created, the user holds {limit} open positions")
         return False
     run.summary.created += 1
+    run.created.add(position.id)
     emf.add_metric(name="PositionsOpened", unit="Count", value=1)
     return True
 
@@ -311,6 +347,8 @@ def _record(run: _Run, observed: _Observed, *, scheduled: bool) -> None:
     writes only every ``RECORD_EVERY``."""
     account = run.account
     applied = (run.applied & observed.fetched) | observed.plan.absorbed
+    # The positions the sync opened stay remembered while open: read open now, or created by this sync.
+    opened = run.opened & (observed.open_ids | run.created)
     since = observed.fills_from
     fills_from = since if observed.plan.waiting else max(since, run.now - FILL_OVERLAP)
     if fills_from - since < FILL_OVERLAP:
@@ -324,6 +362,7 @@ def _record(run: _Run, observed: _Observed, *, scheduled: bool) -> None:
         and account.failures == 0
         and account.last_error is None
         and applied == run.applied
+        and opened == run.opened
         and fills_from == since
         and account.last_synced_at is not None
         and run.now - account.last_synced_at < RECORD_EVERY
@@ -339,8 +378,8 @@ def _record(run: _Run, observed: _Observed, *, scheduled: bool) -> None:
         "fills_from": fills_from,
     }
     cash = AccountCash(account.id, account.provider.value, account.label, observed.cash, run.now)
-    sync_store.record(_tables()[0], run.account_update(applied, fields), cash, account.user_id)
-    run.wrote(applied)
+    sync_store.record(_tables()[0], run.account_update(applied, opened, fields), cash, account.user_id)
+    run.wrote(applied, opened)
 
 
 def _fault(run: _Run, kind: str, detail: str, *, refused: bool = False) -> None:
@@ -356,7 +395,7 @@ def _fault(run: _Run, kind: str, detail: str, *, refused: bool = False) -> None:
         if failures >= FAILURES_BEFORE_FAILING:
             fields["status"] = AccountStatus.FAILING.value
     with contextlib.suppress(sync_store.SyncRaced):  # another sync recorded meanwhile: its outcome stands
-        sync_store.record(_tables()[0], run.account_update(set(run.applied), fields), None, account.user_id)
+        sync_store.record(_tables()[0], run.account_update(set(run.applied), fields=fields), None, account.user_id)
     emf.add_metric(name="AccountSyncFaults", unit="Count", value=1)
     emf.add_metric(name="AccountSyncRefused" if refused else "AccountSyncProviderFaults", unit="Count", value=1)
     logger.warning(
