@@ -24,6 +24,7 @@ from goalpost.settings import get_settings
 from infra.local.aws import published
 from tests.handlers.conftest import Api, point_at_market
 from tests.handlers.test_job_crashes import InjectedCrash, writes_counted
+from tests.unit.test_simulated_exchange import fill as simulated_fill
 
 T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)  # when the account is connected
 
@@ -41,17 +42,8 @@ def exchange(api: Api, simulated_market: Any, monkeypatch: pytest.MonkeyPatch) -
 
 
 def fill(order_id: str, side: str, quantity: float, price: float, minutes: float, **extra: Any) -> dict[str, Any]:
-    return {
-        "order_id": order_id,
-        "symbol": extra.pop("symbol", "BTCUSDT"),
-        "side": side,
-        "quantity": quantity,
-        "price": price,
-        "fee": extra.pop("fee", 0.5),
-        "time": at(minutes).isoformat(),
-        "order_type": extra.pop("order_type", "MARKET"),
-        **extra,
-    }
+    """A fill for ``PUT /_local/exchange`` ``minutes`` after the account was connected."""
+    return simulated_fill(order_id, side, quantity, price, 0, time=at(minutes).isoformat(), **extra)
 
 
 def position(symbol: str, side: str, quantity: float, entry: float, leverage: int = 1) -> dict[str, Any]:
