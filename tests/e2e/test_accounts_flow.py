@@ -391,3 +391,54 @@ def test_a_server_logging_at_info_syncs_and_prints_no_secret() -> None:
         secrets_stay_out_of_the_servers_output(running)
     finally:
         stop_server(running)
+
+
+def test_the_monitor_warns_of_a_linked_positions_level_and_the_exchange_closes_it(api: Client) -> None:
+    token = api.token(fresh("trader"))
+    binance = binance_long(api)
+    account = connect(api, token, binance)
+    assert api.request("POST", f"/accounts/{account['id']}/sync", {}, token=token).json["created"] == 1
+    [linked] = positions(api, token)
+    patched = api.request("PATCH", f"/positions/{linked['id']}", {"take_profit": 51000}, token=token)
+    assert patched.status == 200, patched.text
+    assert api.request("PUT", "/_local/market", {"prices": {"BTCUSDT": 51500}, "fault": None}).status == 200
+    try:
+        for job in ("price_update", "position_monitor", "position_monitor"):
+            assert api.request("POST", f"/_local/jobs/{job}", {}).status == 200, job
+    finally:
+        assert api.request("PUT", "/_local/market", {"prices": {}}).status == 200
+    # The exchange holds the real take-profit order: Goalpost only says the level was reached, once.
+    assert got(api, f"/positions/{linked['id']}", token)["status"] == "OPEN"
+    reached = got(api, "/alerts?type=position_level_reached&limit=100", token)
+    assert [a["position_id"] for a in reached] == [linked["id"]]
+    assert closed_alerts(api, token) == []
+
+    take_profit(binance, price=51020, fee=0.4)
+    assert api.request("POST", f"/accounts/{account['id']}/sync", {}, token=token).json["closed"] == 1
+    closed = got(api, f"/positions/{linked['id']}", token)
+    assert (closed["status"], closed["exit_price"], closed["exit_reason"]) == ("CLOSED", 51020, "TP_HIT")
+    assert closed["pnl_usd"] == pytest.approx(510)  # Binance's: (51020 - 50000) x 0.5
+    assert len(closed_alerts(api, token)) == 1
+
+
+def test_keys_refused_three_runs_in_a_row_make_the_account_failing_until_a_sync_now(api: Client) -> None:
+    token = api.token(fresh("trader"))
+    binance = binance_long(api)
+    account = connect(api, token, binance)
+    path = f"/accounts/{account['id']}"
+    binance.put(api_secret=fresh("rotated"))  # the user rotated the secret on Binance
+    for run in (1, 2, 3):
+        run_sync_job(api)
+        stored = got(api, path, token)
+        assert (stored["status"], stored["last_error"]) == ("failing" if run == 3 else "active", REFUSED), run
+    run_sync_job(api)  # a failing account is skipped: its error stays as it was
+    assert got(api, path, token)["status"] == "failing"
+    assert positions(api, token) == []
+
+    refused = api.request("POST", f"{path}/sync", {}, token=token)
+    assert (refused.status, refused.json["errors"]) == (200, [REFUSED]), refused.text
+    binance.put(api_secret=binance.secret)  # the old secret works again
+    again = api.request("POST", f"{path}/sync", {}, token=token)
+    assert (again.json["created"], again.json["errors"]) == (1, []), again.text
+    stored = got(api, path, token)
+    assert (stored["status"], stored["last_error"]) == ("active", None)
