@@ -442,3 +442,21 @@ def test_keys_refused_three_runs_in_a_row_make_the_account_failing_until_a_sync_
     assert (again.json["created"], again.json["errors"]) == (1, []), again.text
     stored = got(api, path, token)
     assert (stored["status"], stored["last_error"]) == ("active", None)
+
+
+def test_a_binance_account_counts_as_its_equity_at_goalposts_prices(api: Client) -> None:
+    token = api.token(fresh("trader"))
+    binance = binance_long(api)  # wallet 10000, LONG 0.5 BTCUSDT from 50000 at 10x: margin 2500
+    account = connect(api, token, binance)
+    assert api.request("PUT", "/_local/market", {"prices": {"BTCUSDT": 51000}, "fault": None}).status == 200
+    try:
+        assert api.request("POST", f"/accounts/{account['id']}/sync", {}, token=token).json["created"] == 1
+        assert api.request("POST", "/_local/jobs/price_update", {}).status == 200  # prices the held symbols
+        portfolio = got(api, "/portfolio/current", token)
+    finally:
+        assert api.request("PUT", "/_local/market", {"prices": {}}).status == 200
+    assert portfolio["cash_balance"] == pytest.approx(7500)
+    [row] = portfolio["positions"]
+    assert (row["cost_basis"], row["current_value"]) == (pytest.approx(2500), pytest.approx(3000))
+    # The wallet and the unrealized P&L at Goalpost's price: 10000 + (51000 - 50000) x 0.5.
+    assert portfolio["total_value"] == pytest.approx(10500)
