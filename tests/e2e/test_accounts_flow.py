@@ -460,3 +460,55 @@ def test_a_binance_account_counts_as_its_equity_at_goalposts_prices(api: Client)
     assert (row["cost_basis"], row["current_value"]) == (pytest.approx(2500), pytest.approx(3000))
     # The wallet and the unrealized P&L at Goalpost's price: 10000 + (51000 - 50000) x 0.5.
     assert portfolio["total_value"] == pytest.approx(10500)
+
+
+# The provider, the side held, the closing order's type and class in the provider's own words, the exit reason.
+EXIT_REASONS = [
+    tuple(row.split())
+    for row in """
+    binance_futures  LONG   TAKE_PROFIT           simple   TP_HIT
+    binance_futures  SHORT  STOP_MARKET           simple   SL_HIT
+    binance_futures  LONG   STOP                  simple   SL_HIT
+    binance_futures  SHORT  TRAILING_STOP_MARKET  simple   TRAILING_STOP
+    binance_futures  LONG   LIQUIDATION           simple   LIQUIDATION
+    binance_futures  LONG   LIMIT                 simple   MANUAL
+    alpaca           LONG   limit                 bracket  TP_HIT
+    alpaca           LONG   stop                  bracket  SL_HIT
+    alpaca           SHORT  stop_limit            simple   SL_HIT
+    alpaca           LONG   trailing_stop         simple   TRAILING_STOP
+    alpaca           LONG   market                simple   MANUAL
+    alpaca           LONG   limit                 simple   MANUAL
+    """.strip().splitlines()
+]
+
+
+@pytest.mark.parametrize(("provider", "side", "order_type", "order_class", "reason"), EXIT_REASONS)
+def test_the_exit_reason_comes_from_the_closing_orders_type(
+    api: Client, provider: str, side: str, order_type: str, order_class: str, reason: str
+) -> None:
+    """A position of 0.5 entered at 50000 (10 minutes ago, before the account was connected), closed on the
+    provider at 51000 by an order of the given type. Its P&L is Binance's realizedPnl, or worked out for
+    Alpaca (whose FILL activities carry no fee: the fills here have none)."""
+    token = api.token(fresh("trader"))
+    entry_side, exit_side = ("BUY", "SELL") if side == "LONG" else ("SELL", "BUY")
+    alpaca = provider == "alpaca"
+    # Alpaca's words are lower case, and a bracket's legs name its entry order.
+    classed = {"order_class": order_class, "symbol": "AAPL", "fee": 0} if alpaca else {}
+    entry_id = fresh("entry")
+    ten_minutes_ago = datetime.now(UTC) - timedelta(minutes=10)
+    market_order = "market" if alpaca else "MARKET"
+    entered = fill(entry_id, entry_side, 0.5, 50000, ten_minutes_ago, order_type=market_order, **classed)
+    held = {**BTC_ENTRY, "symbol": entered["symbol"], "side": side, "leverage": 1}
+    account = SimulatedAccount(api, provider, positions=[held], fills=[entered])
+    connected = connect(api, token, account, paper=alpaca)
+    sync_path = f"/accounts/{connected['id']}/sync"
+    assert api.request("POST", sync_path, {}, token=token).json["created"] == 1
+    leg = {"parent_order_id": entry_id} if order_class == "bracket" else {}
+    closing = fill(fresh("exit"), exit_side, 0.5, 51000, datetime.now(UTC), order_type=order_type)
+    account.put(positions=[], fills=[entered, {**closing, **classed, **leg}])
+    closed = api.request("POST", sync_path, {}, token=token)
+    assert (closed.status, closed.json["closed"], closed.json["errors"]) == (200, 1, []), closed.text
+    [position] = positions(api, token)
+    assert (position["status"], position["exit_price"], position["exit_reason"]) == ("CLOSED", 51000, reason)
+    assert position["pnl_usd"] == pytest.approx(500 if side == "LONG" else -500)
+    assert position["is_winning"] is (side == "LONG")
