@@ -512,3 +512,30 @@ def test_the_exit_reason_comes_from_the_closing_orders_type(
     assert (position["status"], position["exit_price"], position["exit_reason"]) == ("CLOSED", 51000, reason)
     assert position["pnl_usd"] == pytest.approx(500 if side == "LONG" else -500)
     assert position["is_winning"] is (side == "LONG")
+
+
+def test_a_disconnect_racing_syncs_leaves_no_position_linked_to_the_gone_account(api: Client) -> None:
+    """Rounds of four syncs and the job racing a DELETE of an account whose position the syncs would create:
+    whoever wins, every position of the user is unlinked afterwards, and none is there twice."""
+    for round_number in range(6):
+        token = api.token(fresh("trader"))
+        account = connect(api, token, binance_long(api))
+        path = f"/accounts/{account['id']}"
+        start = Barrier(6)
+
+        def call(n: int, path: str = path, token: str = token, start: Barrier = start) -> HttpReply:
+            start.wait()
+            if n == 0:
+                return api.request("DELETE", path, token=token)
+            if n == 1:
+                return api.request("POST", "/_local/jobs/account_sync", {})
+            return api.request("POST", f"{path}/sync", {}, token=token)
+
+        with ThreadPoolExecutor(6) as pool:
+            replies = list(pool.map(call, range(6)))
+        assert replies[0].status == 204, (round_number, replies[0].text)
+        assert all(r.status in (200, 404) for r in replies[1:]), (round_number, [r.text for r in replies])
+        held = positions(api, token)
+        assert len(held) <= 1, (round_number, held)
+        assert [p["account_id"] for p in held] == [None] * len(held), (round_number, held)
+        assert api.request("GET", path, token=token).status == 404
