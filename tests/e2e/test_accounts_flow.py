@@ -183,6 +183,8 @@ def test_connected_accounts_follow_the_exchange_through_a_take_profit(api: Clien
         50000,
         10,
     )
+    only_futures = got(api, f"/positions?account_id={futures['id']}", token)
+    assert [p["id"] for p in only_futures] == [btc["id"]]
     portfolio = got(api, "/portfolio/current", token)
     # Binance: the wallet less the open position's margin (50000 x 0.5 / 10); Alpaca: its cash.
     assert portfolio["cash_balance"] == pytest.approx(7500 + 2500.5)
@@ -202,7 +204,8 @@ def test_connected_accounts_follow_the_exchange_through_a_take_profit(api: Clien
     assert closed["pnl_usd"] == pytest.approx(1000)  # Binance's realizedPnl: (52000 - 50000) x 0.5
     [alert] = closed_alerts(api, token)
     assert alert["position_id"] == btc["id"]
-    assert "BTCUSDT" in alert["message"]
+    assert alert["message"] == "BTCUSDT LONG closed by TP_HIT at 52,000.00: +1,000.00 USD"
+    assert alert["action_url"] == f"/app/positions/{btc['id']}"
     assert monthly_income(api, token) == pytest.approx(1000)
     assert got(api, "/portfolio/current", token)["cash_balance"] == pytest.approx(11000 - 1.1 + 2500.5)
 
