@@ -542,3 +542,35 @@ def test_a_disconnect_racing_syncs_leaves_no_position_linked_to_the_gone_account
         assert len(held) <= 1, (round_number, held)
         assert [p["account_id"] for p in held] == [None] * len(held), (round_number, held)
         assert api.request("GET", path, token=token).status == 404
+
+
+def test_a_part_closed_on_binance_splits_off_and_an_increase_averages_the_entry(api: Client) -> None:
+    token = api.token(fresh("trader"))
+    entered = datetime.now(UTC) - timedelta(minutes=10)
+    eth = {"symbol": "ETHUSDT", "side": "LONG", "leverage": 5}
+    opening = fill(fresh("entry"), "BUY", 1, 3000, entered, symbol="ETHUSDT")
+    binance = SimulatedAccount(api, "binance_futures", positions=[{**eth, "quantity": 1, "entry_price": 3000}])
+    binance.put(fills=[opening])
+    account = connect(api, token, binance)
+    sync_path = f"/accounts/{account['id']}/sync"
+    assert api.request("POST", sync_path, {}, token=token).json["created"] == 1
+
+    part = fill(fresh("part"), "SELL", 0.6, 3100, datetime.now(UTC), symbol="ETHUSDT", fee=0.3)
+    binance.put(positions=[{**eth, "quantity": 0.4, "entry_price": 3000}], fills=[opening, part])
+    split = api.request("POST", sync_path, {}, token=token).json
+    assert (split["created"], split["updated"], split["closed"], split["errors"]) == (0, 1, 1, [])
+    by_status = {p["status"]: p for p in positions(api, token)}
+    kept, closed = by_status["OPEN"], by_status["CLOSED"]
+    assert (kept["quantity"], closed["quantity"], closed["parent_id"]) == (0.4, 0.6, kept["id"])
+    assert (closed["exit_price"], closed["source"], closed["account_id"]) == (3100, "exchange", account["id"])
+    assert closed["pnl_usd"] == pytest.approx(60)  # Binance's realizedPnl: (3100 - 3000) x 0.6
+    assert monthly_income(api, token) == pytest.approx(60)
+
+    added = fill(fresh("add"), "BUY", 0.6, 3200, datetime.now(UTC), symbol="ETHUSDT", fee=0.2)
+    binance.put(positions=[{**eth, "quantity": 1, "entry_price": 3120}], fills=[opening, part, added])
+    grown = api.request("POST", sync_path, {}, token=token).json
+    assert (grown["created"], grown["updated"], grown["closed"]) == (0, 1, 0)
+    kept = got(api, f"/positions/{kept['id']}", token)
+    assert (kept["status"], kept["quantity"]) == ("OPEN", 1)
+    assert kept["entry_price"] == pytest.approx(3120)  # (3000 x 0.4 + 3200 x 0.6) / 1
+    assert len(closed_alerts(api, token)) == 1
