@@ -574,3 +574,29 @@ def test_a_part_closed_on_binance_splits_off_and_an_increase_averages_the_entry(
     assert (kept["status"], kept["quantity"]) == ("OPEN", 1)
     assert kept["entry_price"] == pytest.approx(3120)  # (3000 x 0.4 + 3200 x 0.6) / 1
     assert len(closed_alerts(api, token)) == 1
+
+
+@pytest.mark.parametrize("fault", ["error", "timeout", "garbage", "rate_limit", "redirect"])
+def test_a_fault_of_the_accounts_provider_keeps_the_last_good_state_and_says_so(api: Client, fault: str) -> None:
+    token = api.token(fresh("trader"))
+    binance = binance_long(api)
+    account = connect(api, token, binance)
+    sync_path = f"/accounts/{account['id']}/sync"
+    assert api.request("POST", sync_path, {}, token=token).json["created"] == 1
+    before = positions(api, token), got(api, "/portfolio/current", token)["cash_balance"]
+
+    take_profit(binance)
+    binance.put(fault=fault)  # this key's provider fails; the close waits for it
+    faulty = api.request("POST", sync_path, {}, token=token)
+    assert faulty.status == 200, faulty.text
+    assert (faulty.json["created"], faulty.json["closed"], faulty.json["cash"]) == (0, 0, None)
+    [error] = faulty.json["errors"]
+    run_sync_job(api)
+    assert (positions(api, token), got(api, "/portfolio/current", token)["cash_balance"]) == before
+    stored = got(api, f"/accounts/{account['id']}", token)
+    assert (stored["status"], stored["last_error"]) == ("active", error)
+    assert binance.secret not in faulty.text + str(stored)
+
+    binance.put(fault=None)
+    assert api.request("POST", sync_path, {}, token=token).json["closed"] == 1
+    assert got(api, f"/accounts/{account['id']}", token)["last_error"] is None
