@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from threading import Barrier
 from typing import Any
@@ -100,6 +101,33 @@ def take_profit(account: SimulatedAccount, price: float = 52000, fee: float = 0.
     """The exchange's take-profit order filled: the position is gone, the wallet holds the profit."""
     closing = fill(fresh("tp"), "SELL", 0.5, price, datetime.now(UTC), order_type="TAKE_PROFIT_MARKET", fee=fee)
     account.put(positions=[], cash=11000 - 0.5 - fee, fills=[*account.body["fills"], closing])
+
+
+@dataclass
+class SyncedLong:
+    """A fresh user with ``binance_long`` connected and synced once (its position created)."""
+
+    api: Client
+    token: str
+    binance: SimulatedAccount
+    account: dict[str, Any]
+
+    @property
+    def sync_path(self) -> str:
+        return f"/accounts/{self.account['id']}/sync"
+
+    def sync(self) -> dict[str, Any]:
+        reply = self.api.request("POST", self.sync_path, {}, token=self.token)
+        assert reply.status == 200, reply.text
+        return dict(reply.json)
+
+
+def synced_long(api: Client) -> SyncedLong:
+    token = api.token(fresh("trader"))
+    binance = binance_long(api)
+    trader = SyncedLong(api, token, binance, connect(api, token, binance))
+    assert trader.sync()["created"] == 1
+    return trader
 
 
 def connect(api: Client, token: str, account: SimulatedAccount, **extra: Any) -> dict[str, Any]:
@@ -301,12 +329,9 @@ def test_another_users_account_is_404(api: Client) -> None:
 
 @pytest.mark.parametrize("with_job", [False, True], ids=["8-syncs", "7-syncs-and-the-job"])
 def test_concurrent_syncs_after_a_take_profit_close_it_once(api: Client, with_job: bool) -> None:
-    token = api.token(fresh("trader"))
-    binance = binance_long(api)
-    account = connect(api, token, binance)
-    sync_path = f"/accounts/{account['id']}/sync"
-    assert api.request("POST", sync_path, {}, token=token).json["created"] == 1
-    take_profit(binance)
+    trader = synced_long(api)
+    token, sync_path = trader.token, trader.sync_path
+    take_profit(trader.binance)
 
     start = Barrier(8)
 
@@ -341,15 +366,11 @@ def test_concurrent_syncs_after_a_take_profit_close_it_once(api: Client, with_jo
     "account sync's) does not move the monthly_income goal at once as API.md 'Trading goals' (r2) says",
 )
 def test_a_synced_close_moves_the_monthly_income_goal_at_once(api: Client) -> None:
-    token = api.token(fresh("trader"))
-    got(api, "/goals/status", token)  # the trading goals exist before the close
-    binance = binance_long(api)
-    account = connect(api, token, binance)
-    sync_path = f"/accounts/{account['id']}/sync"
-    assert api.request("POST", sync_path, {}, token=token).json["created"] == 1
-    take_profit(binance)
-    assert api.request("POST", sync_path, {}, token=token).json["closed"] == 1
-    [income] = [g for g in got(api, "/goals/status", token)["goals"] if g["goal_type"] == "monthly_income"]
+    trader = synced_long(api)
+    got(api, "/goals/status", trader.token)  # the trading goals exist before the close
+    take_profit(trader.binance)
+    assert trader.sync()["closed"] == 1
+    [income] = [g for g in got(api, "/goals/status", trader.token)["goals"] if g["goal_type"] == "monthly_income"]
     assert income["current_value"] == pytest.approx(1000)
 
 
@@ -357,14 +378,10 @@ def secrets_stay_out_of_the_servers_output(server: Server) -> None:
     """Connect, sync, close, a provider fault, refused keys and disconnect, each answered as it should be;
     then neither the secret nor the full key is anywhere in what the server printed (its logs)."""
     api = server.client
-    token = api.token(fresh("trader"))
-    binance = binance_long(api)
-    account = connect(api, token, binance)
-    sync_path = f"/accounts/{account['id']}/sync"
-    done = api.request("POST", sync_path, {}, token=token)
-    assert done.status == 200, done.text
+    trader = synced_long(api)
+    token, binance, account, sync_path = trader.token, trader.binance, trader.account, trader.sync_path
     take_profit(binance)
-    assert api.request("POST", sync_path, {}, token=token).status == 200
+    trader.sync()
     api.request("PUT", "/_local/market", {"fault": "garbage"})
     try:
         faulty = api.request("POST", sync_path, {}, token=token)
@@ -397,10 +414,8 @@ def test_a_server_logging_at_info_syncs_and_prints_no_secret() -> None:
 
 
 def test_the_monitor_warns_of_a_linked_positions_level_and_the_exchange_closes_it(api: Client) -> None:
-    token = api.token(fresh("trader"))
-    binance = binance_long(api)
-    account = connect(api, token, binance)
-    assert api.request("POST", f"/accounts/{account['id']}/sync", {}, token=token).json["created"] == 1
+    trader = synced_long(api)
+    token, binance = trader.token, trader.binance
     [linked] = positions(api, token)
     patched = api.request("PATCH", f"/positions/{linked['id']}", {"take_profit": 51000}, token=token)
     assert patched.status == 200, patched.text
@@ -417,7 +432,7 @@ def test_the_monitor_warns_of_a_linked_positions_level_and_the_exchange_closes_i
     assert closed_alerts(api, token) == []
 
     take_profit(binance, price=51020, fee=0.4)
-    assert api.request("POST", f"/accounts/{account['id']}/sync", {}, token=token).json["closed"] == 1
+    assert trader.sync()["closed"] == 1
     closed = got(api, f"/positions/{linked['id']}", token)
     assert (closed["status"], closed["exit_price"], closed["exit_reason"]) == ("CLOSED", 51020, "TP_HIT")
     assert closed["pnl_usd"] == pytest.approx(510)  # Binance's: (51020 - 50000) x 0.5
@@ -578,11 +593,8 @@ def test_a_part_closed_on_binance_splits_off_and_an_increase_averages_the_entry(
 
 @pytest.mark.parametrize("fault", ["error", "timeout", "garbage", "rate_limit", "redirect"])
 def test_a_fault_of_the_accounts_provider_keeps_the_last_good_state_and_says_so(api: Client, fault: str) -> None:
-    token = api.token(fresh("trader"))
-    binance = binance_long(api)
-    account = connect(api, token, binance)
-    sync_path = f"/accounts/{account['id']}/sync"
-    assert api.request("POST", sync_path, {}, token=token).json["created"] == 1
+    trader = synced_long(api)
+    token, binance, account, sync_path = trader.token, trader.binance, trader.account, trader.sync_path
     before = positions(api, token), got(api, "/portfolio/current", token)["cash_balance"]
 
     take_profit(binance)
@@ -598,5 +610,5 @@ def test_a_fault_of_the_accounts_provider_keeps_the_last_good_state_and_says_so(
     assert binance.secret not in faulty.text + str(stored)
 
     binance.put(fault=None)
-    assert api.request("POST", sync_path, {}, token=token).json["closed"] == 1
+    assert trader.sync()["closed"] == 1
     assert got(api, f"/accounts/{account['id']}", token)["last_error"] is None
