@@ -109,14 +109,20 @@ def exchange(market: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     vault.forget_opened()
 
 
-def stored_items() -> str:
-    """Every item of every DynamoDB table, as text."""
+def stored_items() -> list[dict[str, Any]]:
+    """Every item of every DynamoDB table."""
     dynamodb = goalpost_aws.client("dynamodb")
-    items = []
-    for table in dynamodb.list_tables()["TableNames"]:
-        for page in dynamodb.get_paginator("scan").paginate(TableName=table):
-            items += [f"{table} {item}" for item in page["Items"]]
-    return "\n".join(items)
+    return [
+        item
+        for table in dynamodb.list_tables()["TableNames"]
+        for page in dynamodb.get_paginator("scan").paginate(TableName=table)
+        for item in page["Items"]
+    ]
+
+
+def sealed_credentials() -> list[bytes]:
+    """The stored credentials: each only as its KMS ciphertext, a binary attribute."""
+    return [item["credentials"]["B"] for item in stored_items() if "credentials" in item]
 
 
 def published_messages() -> str:
@@ -181,10 +187,12 @@ def drive_every_account_path(api: Api, exchange: Any, market: Any, leaks: Leaks,
         assert summary["worker"]["failed"] == 0
         leaks.answers.append(repr(summary))
 
-    items = stored_items()  # before disconnecting: the sealed credentials are stored now
+    stored = stored_items()  # before disconnecting: the sealed credentials are stored now
+    assert len(sealed_credentials()) == 2
     for account in (futures, paper):
         assert leaks.answer(api.delete(f"/accounts/{account['id']}")).status == 204
-    items += "\n" + stored_items()
+    assert sealed_credentials() == []  # the keys are destroyed
+    items = "\n".join(map(str, stored + stored_items()))
 
     places = {
         "logs and metrics": leaks.logged(),
