@@ -612,3 +612,52 @@ def test_a_fault_of_the_accounts_provider_keeps_the_last_good_state_and_says_so(
     binance.put(fault=None)
     assert trader.sync()["closed"] == 1
     assert got(api, f"/accounts/{account['id']}", token)["last_error"] is None
+
+
+def flipped(api: Client) -> tuple[SyncedLong, dict[str, Any], dict[str, Any]]:
+    """The synced LONG 0.5 from 50000, then one SELL of 1 at 52000 (fee 2) that closes it and opens a SHORT 0.5
+    (Binance's realizedPnl for that fill: (52000 - 50000) x 0.5 = 1000), synced: the closed LONG and the SHORT."""
+    trader = synced_long(api)
+    flip = fill(fresh("flip"), "SELL", 1, 52000, datetime.now(UTC), fee=2)
+    short = {**BTC_ENTRY, "side": "SHORT", "entry_price": 52000}
+    trader.binance.put(positions=[short], fills=[*trader.binance.body["fills"], flip])
+    summary = trader.sync()
+    assert (summary["created"], summary["closed"], summary["errors"]) == (1, 1, [])
+    by_side = {p["side"]: p for p in positions(api, trader.token)}
+    return trader, by_side["LONG"], by_side["SHORT"]
+
+
+def test_one_fill_that_flips_a_long_into_a_short_closes_one_and_opens_the_other(api: Client) -> None:
+    trader, long, short = flipped(api)
+    assert (long["status"], long["exit_price"], long["quantity"], long["exit_reason"]) == (
+        "CLOSED",
+        52000,
+        0.5,
+        "MANUAL",
+    )
+    assert (short["status"], short["quantity"], short["entry_price"]) == ("OPEN", 0.5, 52000)
+    assert short["account_id"] == trader.account["id"]
+    assert trader.sync()["closed"] == 0
+    assert len(positions(api, trader.token)) == 2
+    assert len(closed_alerts(api, trader.token)) == 1
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="domain/account_sync.py take() prorates a fill's realized_pnl by the share of it taken; a fill "
+    "that flips the position realizes all of Binance's realizedPnl in the closed part (1000, not 500)",
+)
+def test_a_flipping_fills_realized_pnl_is_all_the_closed_parts(api: Client) -> None:
+    _, long, _ = flipped(api)
+    assert long["pnl_usd"] == pytest.approx(1000)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="domain/account_sync.py reconcile(): the flip fill, used by the LONG's close, is left out of the "
+    "SHORT's create, so the SHORT gets no fee (the fill's other half, 1, is lost) and the sync's time as its entry",
+)
+def test_the_short_a_flipping_fill_opened_keeps_its_half_of_the_fee_and_the_fills_time(api: Client) -> None:
+    _, long, short = flipped(api)
+    assert long["fees_paid"] + short["fees_paid"] == pytest.approx(2)
+    assert datetime.fromisoformat(short["entry_time"]) == datetime.fromisoformat(long["exit_time"])
