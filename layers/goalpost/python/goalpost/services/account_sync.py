@@ -313,8 +313,7 @@ def _close(run: _Run, change: Close, update: dict[str, Any]) -> None:
     position = change.position
     data, system = _tables()
     if change.partial:
-        share = change.quantity / position.quantity
-        part_fees = position.fees_paid * share
+        part_fees = position.fees_paid * change.quantity / position.quantity
         part = position.model_copy(
             update={
                 "id": new_id(int(run.now.timestamp() * 1000)),
@@ -408,9 +407,10 @@ def _count(summary: SyncSummary, account: Account) -> None:
     emf.add_metric(name="AccountsSynced", unit="Count", value=1)
     if summary.fills_applied:
         emf.add_metric(name="FillsApplied", unit="Count", value=summary.fills_applied)
+    # Under one key: ``created`` is a LogRecord attribute, which logging refuses to overwrite.
     logger.info(
         "Account synced",
-        extra={"account_id": account.id, "provider": account.provider.value, **summary.as_dict()},
+        extra={"account_id": account.id, "provider": account.provider.value, "summary": summary.as_dict()},
     )
 
 
