@@ -400,11 +400,6 @@ def test_the_server_prints_no_secret(server: Server) -> None:
     secrets_stay_out_of_the_servers_output(server)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="services/account_sync.py _count logs extra={'created': ...} (a LogRecord attribute): at INFO, the "
-    "deployed default, every completed sync raises KeyError and POST /accounts/{id}/sync answers 500",
-)
 def test_a_server_logging_at_info_syncs_and_prints_no_secret() -> None:
     running = start_server("--schedules", "off", env={**FAST_MARKET, "POWERTOOLS_LOG_LEVEL": "INFO"})
     try:
@@ -642,18 +637,9 @@ def test_one_fill_that_flips_a_long_into_a_short_closes_one_and_opens_the_other(
     assert len(closed_alerts(api, trader.token)) == 1
 
 
-PNL_PRORATED = "domain/account_sync.py take() prorates a fill's realized_pnl by the share of it taken; a fill that \
-flips the position realizes all of Binance's realizedPnl in the closed part (1000, not 500)"
-FLIP_FILL_USED_ONCE = "domain/account_sync.py reconcile(): the flip fill, used by the LONG's close, is left out of \
-the SHORT's create, so the SHORT gets no fee (the fill's other half, 1, is lost) and the sync's time as its entry"
-
-
 @pytest.mark.parametrize(
     "part",
-    [
-        pytest.param("pnl", marks=pytest.mark.xfail(strict=True, reason=PNL_PRORATED)),
-        pytest.param("fee-and-entry", marks=pytest.mark.xfail(strict=True, reason=FLIP_FILL_USED_ONCE)),
-    ],
+    ["pnl", "fee-and-entry"],
 )
 def test_a_flipping_fill_counts_whole_on_each_side(api: Client, part: str) -> None:
     """The closed LONG books all of the fill's realizedPnl; the SHORT it opened, its half of the fee, at the
@@ -666,12 +652,6 @@ def test_a_flipping_fill_counts_whole_on_each_side(api: Client, part: str) -> No
         assert datetime.fromisoformat(short["entry_time"]) == datetime.fromisoformat(long["exit_time"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="domain/account_sync.py _reconcile_one(): with the position gone and only part of its closing fills "
-    "shown, take() returns less than the quantity and the whole position is closed at that part's price and P&L "
-    "(exit 51000, pnl 250); the late fill is then absorbed, lost, instead of the close waiting for it",
-)
 def test_a_close_whose_last_fill_shows_late_books_all_of_it(api: Client) -> None:
     """The exchange closed the LONG 0.5 with two fills, but lists only the first at the first sync: whether
     that sync waits or closes, the P&L, the exit price and the fees end up counting both fills, once."""

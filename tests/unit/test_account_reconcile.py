@@ -114,15 +114,30 @@ def test_a_close_and_reopen_between_syncs_closes_then_creates() -> None:
 
 
 def test_a_flip_from_long_to_short_closes_the_long_with_the_fills_that_opened_the_short() -> None:
-    fills = [fill("1", FillSide.SELL, "3", "100", 1)]
+    fills = [fill("1", FillSide.SELL, "3", "100", 1, fee="0.3", realized_pnl=Decimal(10))]
     plan = reconcile([opened("1", "90")], [held("2", "100", Side.SHORT)], fills, always(ExitReason.MANUAL), at(5))
     close, create = plan.changes
     assert isinstance(close, Close)
     assert close.quantity == 1
     assert close.exit.price == 100
+    # The fill's P&L is all the close's (Binance reports it on the closing part); its fee is shared by quantity.
+    assert (close.exit.realized_pnl, close.exit.fees) == (10, Decimal("0.1"))
     assert isinstance(create, Create)
     assert create.side == Side.SHORT
     assert create.quantity == 2
+    assert (create.fees, create.entry_time, create.fill_ids) == (Decimal("0.2"), at(1), {"BTCUSDT:1"})
+
+
+def test_a_close_whose_fills_show_in_part_waits_for_the_rest_a_while() -> None:
+    shown = [fill("1", FillSide.SELL, "0.25", "51000", 1)]
+    waiting = reconcile([opened("0.5", "50000")], [], shown, always(ExitReason.TP_HIT), at(5))
+    assert (waiting.changes, waiting.waiting) == ([], ["BTCUSDT"])
+    # Long after the last fill shown, the close takes what is shown.
+    late = reconcile([opened("0.5", "50000")], [], shown, always(ExitReason.TP_HIT), at(30))
+    [close] = late.changes
+    assert isinstance(close, Close)
+    assert close.quantity == Decimal("0.5")
+    assert close.exit.price == 51000
 
 
 def test_a_close_without_fills_waits_and_keeps_the_symbols_fills_unapplied() -> None:

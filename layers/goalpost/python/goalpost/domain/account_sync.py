@@ -18,7 +18,7 @@ data layer records them with the change."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
@@ -40,6 +40,9 @@ def average_price(cost: Decimal, quantity: Decimal) -> Decimal:
 # A bot records its position after its entry filled, with its own clock: fills up to this long before the
 # position's entry time are its own (fills of an earlier position were applied by the sync that closed it).
 ENTRY_SKEW = timedelta(minutes=5)
+# A close whose fills the provider shows only in part waits this long after the last one shown for the rest
+# (a provider lists a fill late now and then); then it closes at the price of what is shown.
+LATE_FILL_WAIT = timedelta(minutes=15)
 
 # The side of a fill that opens or adds to a position of each side; the other side closes it.
 OPENING_SIDE = {Side.LONG: FillSide.BUY, Side.SHORT: FillSide.SELL}
@@ -58,6 +61,7 @@ class FillSlice:
     realized_pnl: Decimal | None
     time: datetime
     order_id: str
+    parts: tuple[Decimal, ...] = ()  # the quantity taken from each of ``fills``
 
     @property
     def fill_ids(self) -> frozenset[str]:
@@ -70,27 +74,39 @@ def fill_key(fill: Fill) -> str:
     return f"{fill.symbol}:{fill.id}"
 
 
-def take(fills: Sequence[Fill], quantity: Decimal) -> FillSlice | None:
-    """Up to ``quantity`` from ``fills`` (oldest first); None when there are none. Less than ``quantity`` when
-    the fills hold less: the price is then what they show."""
+def take(fills: Sequence[Fill], quantity: Decimal, *, closing: bool = False) -> FillSlice | None:
+    """Up to ``quantity`` from ``fills`` (in the order given); None when there are none. Less than ``quantity``
+    when the fills hold less: the price is then what they show. Fees are shared by quantity. ``closing``: the
+    fills close a position, and a provider's realized P&L is all of a fill's closing part (a fill that closes
+    a LONG and opens a SHORT with the rest reports its P&L on the close), so it counts whole."""
     used: list[Fill] = []
+    parts: list[Decimal] = []
     taken = cost = fees = ZERO
     pnl: Decimal | None = None
     for fill in fills:
         if taken >= quantity:
             break
         part = min(fill.quantity, quantity - taken)
-        share = part / fill.quantity
         used.append(fill)
+        parts.append(part)
         taken += part
         cost += part * fill.price
-        fees += fill.fee * share
+        fees += fill.fee * part / fill.quantity  # multiplied first: exact whenever the share is
         if fill.realized_pnl is not None:
-            pnl = (pnl or ZERO) + fill.realized_pnl * share
+            pnl = (pnl or ZERO) + (fill.realized_pnl if closing else fill.realized_pnl * part / fill.quantity)
     if not used:
         return None
-    last = used[-1]
-    return FillSlice(tuple(used), taken, average_price(cost, taken), fees, pnl, last.time, last.order_id)
+    last = max(used, key=lambda f: (f.time, f.id))
+    return FillSlice(tuple(used), taken, average_price(cost, taken), fees, pnl, last.time, last.order_id, tuple(parts))
+
+
+def remainder(fill: Fill, taken: Decimal) -> Fill | None:
+    """What is left of ``fill`` once ``taken`` of it was used (its fee shared by quantity; its P&L went with
+    the part that closed), None when nothing is."""
+    left = fill.quantity - taken
+    if left <= 0:
+        return None
+    return replace(fill, quantity=left, fee=fill.fee * left / fill.quantity, realized_pnl=None)
 
 
 @dataclass(frozen=True)
@@ -105,6 +121,7 @@ class Create:
     entry_time: datetime
     fees: Decimal
     fill_ids: frozenset[str]
+    built: FillSlice | None = None  # the fills that built it
 
 
 @dataclass(frozen=True)
@@ -116,6 +133,7 @@ class Increase:
     entry_price: Decimal
     fees: Decimal  # of the fills that added to it
     fill_ids: frozenset[str]
+    built: FillSlice | None = None  # the fills that added to it
 
 
 @dataclass(frozen=True)
@@ -134,6 +152,10 @@ class Close:
     @property
     def fill_ids(self) -> frozenset[str]:
         return self.exit.fill_ids
+
+    @property
+    def built(self) -> FillSlice:
+        return self.exit
 
 
 Change = Create | Increase | Close
@@ -174,18 +196,32 @@ def reconcile(
     ordered = sorted(fills, key=lambda f: (f.time, f.id))
     plan = Plan()
     used: set[str] = set()
+    # What is left of each fill: a fill that closes a LONG and opens a SHORT (one-way mode) serves both.
+    left: dict[str, Fill] = {fill_key(f): f for f in ordered}
     keys = sorted(set(open_by_key) | set(held_by_key), key=lambda k: (k[0], k[1].value))
-    # Closes first: in one-way mode a fill that closes a LONG may also open the SHORT that follows it.
+    # Closes first, so that the rest of a fill that closed one side opens the other.
     for symbol, side in sorted(keys, key=lambda k: k not in open_by_key):
         position = open_by_key.get((symbol, side))
         exchange = held_by_key.get((symbol, side))
-        of_symbol = [f for f in ordered if f.symbol == symbol and fill_key(f) not in used]
+        of_symbol = [left[fill_key(f)] for f in ordered if f.symbol == symbol and fill_key(f) in left]
         changes = _reconcile_one(position, exchange, of_symbol, side, reason_of, now, plan)
         for change in changes:
             used |= change.fill_ids
+            _use(left, change.built)
         plan.changes.extend(changes)
     plan.absorbed = {fill_key(f) for f in ordered} - used - _waiting_fills(plan, ordered)
     return plan
+
+
+def _use(left: dict[str, Fill], built: FillSlice | None) -> None:
+    if built is None:
+        return
+    for fill, part in zip(built.fills, built.parts, strict=True):
+        rest = remainder(fill, part)
+        if rest is None:
+            left.pop(fill_key(fill), None)
+        else:
+            left[fill_key(fill)] = rest
 
 
 def _waiting_fills(plan: Plan, fills: Sequence[Fill]) -> set[str]:
@@ -213,20 +249,22 @@ def _reconcile_one(
     quantity = position.quantity
     closed_by_fills = sum((f.quantity for f in closing), ZERO)
     if held == 0 or closed_by_fills >= quantity:
-        exit_slice = take(closing, quantity)
-        if exit_slice is None:
+        exit_slice = take(closing, quantity, closing=True)
+        if _waits(exit_slice, quantity, now):
             plan.waiting.append(position.symbol)
             return []
+        assert exit_slice is not None
         changes: list[Change] = [Close(position, quantity, exit_slice, reason_of(exit_slice.fills[-1]))]
         if exchange is not None:  # it reopened: what it holds now is a new position
             reopened = [f for f in opening if f.time >= exit_slice.time]
             changes.append(_create(exchange, reopened, now))
         return changes
     if held < quantity:
-        exit_slice = take(closing, quantity - held)
-        if exit_slice is None:
+        exit_slice = take(closing, quantity - held, closing=True)
+        if _waits(exit_slice, quantity - held, now):
             plan.waiting.append(position.symbol)
             return []
+        assert exit_slice is not None
         return [Close(position, quantity - held, exit_slice, reason_of(exit_slice.fills[-1]))]
     if held > quantity:
         assert exchange is not None
@@ -234,20 +272,17 @@ def _reconcile_one(
     return []
 
 
+def _waits(exit_slice: FillSlice | None, needed: Decimal, now: datetime) -> bool:
+    """Whether a close waits for its fills: none shown yet, or fewer than it needs while the last one shown is
+    recent (the provider may list a fill late; past ``LATE_FILL_WAIT`` the close takes what is shown)."""
+    if exit_slice is None:
+        return True
+    return exit_slice.quantity < needed and now - exit_slice.time < LATE_FILL_WAIT
+
+
 def _latest(fills: Sequence[Fill], quantity: Decimal) -> FillSlice | None:
     """The most recent fills that make up ``quantity`` (what built a position's current size)."""
-    newest_first = take(list(reversed(fills)), quantity)
-    if newest_first is None:
-        return None
-    return FillSlice(
-        tuple(sorted(newest_first.fills, key=lambda f: (f.time, f.id))),
-        newest_first.quantity,
-        newest_first.price,
-        newest_first.fees,
-        newest_first.realized_pnl,
-        max(f.time for f in newest_first.fills),
-        newest_first.order_id,
-    )
+    return take(list(reversed(fills)), quantity)
 
 
 def _create(exchange: ExchangePosition, opening: Sequence[Fill], now: datetime) -> Create:
@@ -263,6 +298,7 @@ def _create(exchange: ExchangePosition, opening: Sequence[Fill], now: datetime) 
         entry_time=built.time if built is not None else now,
         fees=built.fees if built is not None else ZERO,
         fill_ids=built.fill_ids if built is not None else frozenset(),
+        built=built,
     )
 
 
@@ -274,7 +310,7 @@ def _increase(position: Position, exchange: ExchangePosition, opening: Sequence[
     if built is None or built.quantity < added:
         return Increase(position, exchange.quantity, exchange.entry_price, ZERO, frozenset())
     entry = average_price(position.entry_price * position.quantity + built.price * added, exchange.quantity)
-    return Increase(position, exchange.quantity, entry, built.fees, built.fill_ids)
+    return Increase(position, exchange.quantity, entry, built.fees, built.fill_ids, built)
 
 
 def account_cash(wallet: Decimal, held: Iterable[ExchangePosition], *, margin_based: bool) -> Decimal:
