@@ -125,6 +125,8 @@ def test_the_same_key_twice_is_409_whoever_connects_it(api: Api, exchange: Any) 
         {"api_key": "k" * 257},
         {"api_key": "has space"},
         {"api_secret": "line\nbreak"},
+        {"api_key": "kéy"},  # not ASCII: no HTTP header carries it to the provider
+        {"api_secret": "s\u2028ecret"},
         {"api_secret": 12345},
         {"label": "bell\x07"},
         {"label": "x" * 101},

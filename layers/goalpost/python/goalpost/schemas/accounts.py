@@ -10,9 +10,10 @@ from goalpost.domain.accounts import AccountStatus, Provider
 from goalpost.domain.model import Choice
 from goalpost.schemas.common import JsonNumber, RequestModel, ResponseModel, UtcDateTime
 
-# A provider's key or secret as issued: printable text with no whitespace. Not stripped, so that a key pasted with
+# A provider's key or secret as issued: printable ASCII with no whitespace (both providers issue letters and
+# digits; HTTP headers, where the key travels, carry nothing else safely). Not stripped, so that a key pasted with
 # a stray space or line break is refused here rather than sent to the provider as another key.
-CREDENTIAL_PATTERN = r"^[^\s\x00-\x1f\x7f-\x9f]+$"
+CREDENTIAL_PATTERN = r"^[!-~]+$"
 Credential = Annotated[
     str, StringConstraints(strip_whitespace=False, min_length=1, max_length=256, pattern=CREDENTIAL_PATTERN)
 ]
