@@ -32,6 +32,7 @@ from decimal import Decimal
 from typing import Any
 
 from goalpost import aws as goalpost_aws
+from goalpost.data import accounts as account_store
 from goalpost.data import budgets as budget_store
 from goalpost.data import funding as funding_store
 from goalpost.data import keys
@@ -43,6 +44,7 @@ from goalpost.data.goals import goal_item, progress_item
 from goalpost.data.positions import MAX_OPEN_PER_USER, position_item
 from goalpost.data.prices import put_prices, set_symbol_counts
 from goalpost.data.snapshots import snapshot_item
+from goalpost.domain.accounts import Account, ApiCredentials, Provider
 from goalpost.domain.alerts import EVENT_CHANNEL, IN_APP_CHANNEL, SEVERITY, Alert, AlertType
 from goalpost.domain.budget import BudgetSnapshot
 from goalpost.domain.funding import MAX_LINKS_PER_GOAL, FundingSource
@@ -54,6 +56,8 @@ from goalpost.domain.portfolio import CachedPrice, value_portfolio
 from goalpost.domain.positions import ExitReason, Position, PositionStatus, close
 from goalpost.domain.progress import ProgressSource, record
 from goalpost.domain.trading import TradingGoal, TradingGoalType, month_of
+from goalpost.edges.accounts import vault
+from goalpost.services import accounts as account_service
 from goalpost.settings import get_settings, reset_settings
 from infra.local.aws import LOCAL_ALPACA_CREDENTIALS, LocalAws
 from infra.local.market import SimulatedMarket
@@ -64,6 +68,8 @@ from tests.handlers.conftest import Api, Reply, investment_goals
 
 SMALL = 5
 LARGE = 500
+# Every provider's base URL, pointed at the simulated market and exchange.
+PROVIDER_URLS = ("ALPACA_DATA_URL", "BINANCE_FUTURES_URL", "BINANCE_API_URL", "ALPACA_TRADING_URL", "ALPACA_PAPER_URL")
 MIN_OBJECTS = 4  # the scenarios act on the first four objects of a kind, and read a second page of two
 GOAL_REQUESTS = 3  # the most DynamoDB requests any route should make
 IDEMPOTENT = "Idempotency-Key"
@@ -610,6 +616,46 @@ def alerts(seed: Seed) -> Scenario:
     return Scenario(calls, {"alerts (1 in 5 read)": seed.count})
 
 
+def simulated_binance(seed: Seed, name: str, positions: list[dict[str, Any]]) -> ApiCredentials:
+    """A Binance USD-M account on the simulated exchange, behind a key of its own."""
+    credentials = ApiCredentials(f"{seed.user}-{name}-key", f"{seed.user}-{name}-secret")
+    seed.market.exchange.configure(
+        {"provider": "binance_futures", "api_key": credentials.key, "api_secret": credentials.secret,
+         "can_withdraw": False, "cash": 10000, "positions": positions, "fills": []}
+    )  # fmt: skip
+    return credentials
+
+
+def accounts(seed: Seed) -> Scenario:
+    """The connected accounts' routes, for a user with ``count`` accounts (each sealed by KMS as connecting
+    does) and as many closed positions linked to the one that is synced and then disconnected."""
+    linked = simulated_binance(seed, "linked", [{"symbol": "BTCUSDT", "side": "LONG", "quantity": 1,
+                                                  "entry_price": 50000, "leverage": 5}])  # fmt: skip
+    connected = [account_service.connect(seed.user, Provider.BINANCE_FUTURES, linked, label="bot", now=seed.now)]
+    for n in range(seed.count - 1):  # stored as connecting stores them, without asking the exchange each time
+        other = Account(id=new_id(), user_id=seed.user, provider=Provider.BINANCE_FUTURES, key_hint=f"{n:04d}",
+                        created_at=seed.now)  # fmt: skip
+        sealed = vault.seal(ApiCredentials(f"{seed.user}-other{n}", "secret"), user_id=seed.user, account_id=other.id)
+        digest = account_store.key_digest(other.provider, f"{seed.user}-other{n}")
+        account_store.create(seed.data, seed.system, other, credentials=sealed, digest=digest, fills_from=seed.now)
+        connected.append(other)
+    history = [
+        position.model_copy(update={"account_id": connected[0].id})
+        for position in closed_positions(seed.user, seed.count, seed.now)
+    ]
+    write_items(seed.data, map(position_item, history))
+    fresh = simulated_binance(seed, "fresh", [])
+    connect = {"provider": "binance_futures", "api_key": fresh.key, "api_secret": fresh.secret, "label": "new"}
+    calls = [
+        Call("POST", "/accounts", "checks the keys with the provider", body=connect),
+        Call("GET", "/accounts"),
+        Call("GET", f"/accounts/{connected[0].id}"),
+        Call("POST", f"/accounts/{connected[0].id}/sync", "creates the account's position"),
+        Call("DELETE", f"/accounts/{connected[0].id}", "unlinks its positions"),
+    ]
+    return Scenario(calls, {"connected accounts": seed.count, "closed positions of the account": seed.count})
+
+
 def system(seed: Seed) -> Scenario:
     paths = ("/health", "/openapi.json", "/docs")
     return Scenario([Call("GET", path, public=True) for path in paths], {})
@@ -624,6 +670,7 @@ WORLDS: dict[str, Callable[[Seed], Scenario]] = {
     "positions": positions,
     "portfolio": portfolio,
     "alerts": alerts,
+    "accounts": accounts,
     "system": system,
 }
 
@@ -718,7 +765,7 @@ def run(progress: Callable[[str], None], *, small: int = SMALL, large: int = LAR
         for name, value in QUIET_ENV.items():
             os.environ.setdefault(name, value)
         market = SimulatedMarket(credentials=LOCAL_ALPACA_CREDENTIALS).start()
-        os.environ.update({"ALPACA_DATA_URL": market.url, "BINANCE_FUTURES_URL": market.url})
+        os.environ.update({name: market.url for name in PROVIDER_URLS})
         try:
             templates = route_templates(api.get("/openapi.json", user=None).body)
             for name in WORLDS:
