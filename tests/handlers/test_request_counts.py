@@ -219,13 +219,7 @@ def test_order_routes_cost_the_same_whatever_the_positions(api: Api) -> None:
             ("GET ?prompt_id", lambda: api.get("/positions", query={"prompt_id": "p", "status": "OPEN"}, user=user)),
             ("DELETE cancelled", lambda: api.delete(f"/positions/{placed[1]}", user=user)),
         ]
-        measured = {}
-        for name, call in calls:
-            with dynamodb_requests() as counted:
-                reply = call()
-            assert reply.status < 300, (name, reply.body)
-            measured[name] = dict(counted)
-        return measured
+        return measured_calls(calls)
 
     few, many = costs("few-orders", 2), costs("many-orders", 40)
     assert few == many
@@ -235,6 +229,17 @@ def test_order_routes_cost_the_same_whatever_the_positions(api: Api) -> None:
     assert few["GET ?bot_id"] == {"Query": 1, "BatchGetItem": 1}
     assert few["DELETE cancelled"] == {"GetItem": 1, "DeleteItem": 1}
     assert max(sum(cost.values()) for cost in few.values()) <= 3, few
+
+
+def measured_calls(calls: list[tuple[str, Callable[[], Any]]]) -> dict[str, dict[str, int]]:
+    """The DynamoDB requests of each call, by name (each must succeed)."""
+    measured = {}
+    for name, call in calls:
+        with dynamodb_requests() as counted:
+            reply = call()
+        assert reply.status < 300, (name, reply.body)
+        measured[name] = dict(counted)
+    return measured
 
 
 @pytest.mark.usefixtures("exchange")  # the account clients pointed at the simulated exchange
@@ -255,13 +260,7 @@ def test_account_routes_cost_the_same_whatever_the_accounts(api: Api, market: An
             ("GET /accounts/{id}", lambda: api.get(f"/accounts/{account['id']}", user=user)),
             ("DELETE /accounts/{id}", lambda: api.delete(f"/accounts/{account['id']}", user=user)),
         ]
-        measured = {}
-        for name, call in calls:
-            with dynamodb_requests() as counted:
-                reply = call()
-            assert reply.status < 300, (name, reply.body)
-            measured[name] = dict(counted)
-        return measured
+        return measured_calls(calls)
 
     few, many = costs("few-accounts", 0), costs("many-accounts", 20)
     assert few == many
