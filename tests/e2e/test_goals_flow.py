@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from goalpost.domain.templates import add_months
 from tests.e2e.conftest import Client, HttpReply, start_server, stop_server
 
 pytestmark = pytest.mark.e2e
@@ -586,7 +587,8 @@ def test_goals_from_templates_with_a_budget_the_stored_snapshot_and_parameters(a
     assert three["current_amount"] == 0.0
     suggested = ok(api.request("GET", "/goals/templates/emergency_fund_3_months", token=token))
     assert suggested["suggested_timeline_months"] is not None
-    assert three["deadline"].startswith(day(suggested["suggested_timeline_months"] * 30))
+    # Calendar months: 12 months on is the same day next year.
+    assert three["deadline"].startswith(add_months(today(), suggested["suggested_timeline_months"]).isoformat())
 
     # No budget sent and none stored: 400 naming what is missing.
     for template_id, needed in (

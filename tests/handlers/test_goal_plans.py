@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from goalpost.data import keys
+from goalpost.domain.templates import add_months
 from tests.handlers.conftest import Api
 from tests.handlers.test_goal_tracking import days_ago, new_goal
 from tests.handlers.test_goals_api import stored_items
@@ -61,7 +62,7 @@ def test_targets_follow_each_template_rule(api: Api) -> None:
 
     three = make("emergency_fund_3_months")
     assert (three["type"], three["target_amount"], three["current_amount"]) == ("emergency_fund", 13500, 0)
-    assert three["deadline"] == f"{TODAY + timedelta(days=360)}T00:00:00+00:00"
+    assert three["deadline"] == f"{add_months(TODAY, 12)}T00:00:00+00:00"  # 12 calendar months
     assert make("emergency_fund_6_months")["target_amount"] == 27000
     debt_free = make("debt_free")
     assert (debt_free["target_amount"], debt_free["start_amount"], debt_free["current_amount"]) == (0, 9200.5, 9200.5)

@@ -15,9 +15,9 @@ from goalpost.domain.errors import BusinessRuleError, InvalidInput, NotFound
 from goalpost.domain.funding import MAX_TOTAL_ALLOCATION, room_for
 from goalpost.domain.goals import Goal, GoalType, Milestone, add_milestone, is_decreasing, milestone_progress
 from goalpost.domain.templates import (
-    DAYS_PER_TIMELINE_MONTH,
     TEMPLATES,
     GoalPlan,
+    add_months,
     get_template,
     plan_goal,
     resolve_parameters,
@@ -221,11 +221,34 @@ def test_resolved_parameters_take_defaults_under_given_values() -> None:
 def test_target_date_defaults_to_the_suggested_timeline(template_id: str) -> None:
     months = get_template(template_id).suggested_timeline_months
     assert months is not None
-    assert DAYS_PER_TIMELINE_MONTH == 30
     budget = BudgetFigures(monthly_expenses=Decimal(2000))
-    assert plan(template_id, budget=budget).deadline == midnight(TODAY + timedelta(days=months * 30))
+    assert plan(template_id, budget=budget).deadline == midnight(add_months(TODAY, months))
     chosen = midnight(date(2027, 3, 1))
     assert plan(template_id, budget=budget, target_date=chosen).deadline == chosen
+
+
+@pytest.mark.parametrize(
+    ("today", "months", "expected"),
+    [
+        (date(2026, 12, 3), 24, date(2028, 12, 3)),  # "24 months" is two years, not 720 days
+        (date(2026, 1, 15), 12, date(2027, 1, 15)),
+        (date(2026, 11, 30), 3, date(2027, 2, 28)),  # the month's last day when the day does not exist
+        (date(2027, 12, 31), 2, date(2028, 2, 29)),  # a leap February
+        (date(2026, 10, 31), 1, date(2026, 11, 30)),
+    ],
+)
+def test_timelines_are_calendar_months(today: date, months: int, expected: date) -> None:
+    assert add_months(today, months) == expected
+    budget = BudgetFigures(monthly_expenses=Decimal(2000))
+    template = get_template("emergency_fund_6_months").model_copy(update={"suggested_timeline_months": months})
+    assert plan_goal(template, {}, budget, today=today).deadline == midnight(expected)
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)), st.integers(min_value=0, max_value=600))
+def test_adding_months_keeps_the_day_or_ends_the_month(day: date, months: int) -> None:
+    later = add_months(day, months)
+    assert (later.year - day.year) * 12 + later.month - day.month == months
+    assert later.day == day.day or (later.day < day.day and (later + timedelta(days=1)).day == 1)
 
 
 def test_no_default_target_date_without_a_timeline() -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -15,7 +16,6 @@ from goalpost.domain.goals import GoalType, is_decreasing
 from goalpost.domain.model import Model
 from goalpost.domain.money import HUNDRED, MAX_AMOUNT, ZERO, round2
 
-DAYS_PER_TIMELINE_MONTH = 30
 MAX_AGE = Decimal(120)
 
 
@@ -224,19 +224,20 @@ class GoalPlan:
     deadline: datetime | None
 
 
-def _add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February into a common year
-        return day.replace(year=day.year + years, day=28)
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` calendar months later, or that month's last day when it is shorter (31 January
+    + 1 month is 28 or 29 February): a timeline of "24 months" ends two years on, not 720 days on."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def _default_deadline(template: GoalTemplate, values: Mapping[str, Decimal], today: date) -> datetime | None:
     if template.suggested_timeline_months is not None:
-        return as_utc(today + timedelta(days=template.suggested_timeline_months * DAYS_PER_TIMELINE_MONTH))
+        return as_utc(add_months(today, template.suggested_timeline_months))
     retirement, current = values.get("retirement_age"), values.get("current_age")
     if retirement is not None and current is not None:
-        return as_utc(_add_years(today, int(retirement - current)))
+        return as_utc(add_months(today, 12 * int(retirement - current)))
     return None
 
 
