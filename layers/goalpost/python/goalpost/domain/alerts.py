@@ -56,6 +56,8 @@ SEVERITY: dict[AlertType, Severity] = {
 
 EVENT_CHANNEL = "event"
 IN_APP_CHANNEL = "in_app"
+# A trading goal's alerts carry goal_id "trading-<goal type>" (services.trading).
+TRADING_GOAL_ID_PREFIX = "trading-"
 
 
 @dataclass(frozen=True)
@@ -83,11 +85,14 @@ class NewAlert:
         return hashlib.sha256(self.dedupe_key.encode()).hexdigest()[:32]
 
     @property
-    def action_url(self) -> str | None:
-        """The web app's page of what the alert is about."""
+    def action_url(self) -> str:
+        """The web app's page of what the alert is about: the goal's, the position's, the one page of the three
+        trading goals (they have no page each), else the alerts inbox."""
+        if self.goal_id and self.goal_id.startswith(TRADING_GOAL_ID_PREFIX):
+            return "/app/trading-goals"
         if self.goal_id:
             return f"/app/goals/{self.goal_id}"
-        return f"/app/positions/{self.position_id}" if self.position_id else None
+        return f"/app/positions/{self.position_id}" if self.position_id else "/app/alerts"
 
 
 class Alert(Model):
