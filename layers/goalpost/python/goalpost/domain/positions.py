@@ -10,7 +10,7 @@ from typing import Any
 
 from goalpost.domain.ids import new_id
 from goalpost.domain.model import Model
-from goalpost.domain.money import ZERO, round2
+from goalpost.domain.money import ZERO, money_text
 
 
 class Side(StrEnum):
@@ -294,11 +294,6 @@ def close(
         multiple = round4(abs(exit_price - position.entry_price) / abs(position.entry_price - position.stop_loss))
         position.actual_rr_ratio = -multiple if pnl < 0 else multiple
     position.updated_at = exit_time
-
-
-def money_text(value: Decimal) -> str:
-    """An amount with thousands separators and cents: ``1,450.00``."""
-    return f"{round2(value):,.2f}"
 
 
 def price_text(price: Decimal) -> str:
