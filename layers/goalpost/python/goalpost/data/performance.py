@@ -14,8 +14,8 @@ from goalpost.data import keys
 from goalpost.data.client import client
 from goalpost.data.codec import Item, deserialize, key, serialize_value
 from goalpost.data.queries import prefix_query
-from goalpost.data.snapshots import TIER_INDEX
-from goalpost.domain.charts import Point, Tier
+from goalpost.data.snapshots import TIER_INDEX, point_moment
+from goalpost.domain.charts import Point, Tier, last_of_each_bucket
 from goalpost.domain.performance import STAT_FIELDS, StrategyStats, contribution, groups_of
 from goalpost.domain.positions import Position
 
@@ -67,6 +67,7 @@ def tier_values(table: str, user_id: str, tier: Tier, start: datetime, end: date
     request = prefix_query(
         table, partition, None, index=index, newest_first=True, between=(start.isoformat(), end.isoformat())
     )
-    request["ProjectionExpression"] = "sk, total_value"
-    items = _one_page(request)
-    return [Point(datetime.fromisoformat(item["sk"]), Decimal(item["total_value"])) for item in reversed(items)]
+    request["ProjectionExpression"] = "sk, slot, total_value"
+    points = [Point(point_moment(item), Decimal(item["total_value"])) for item in _one_page(request)]
+    # A bucket may have its open bucket's point beside its closing slot's: the later is the bucket's.
+    return list(last_of_each_bucket(points, tier.bucket).values())

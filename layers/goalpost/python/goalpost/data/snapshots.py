@@ -3,6 +3,11 @@
 - ``USER#u#SNAP / <slot>``: one snapshot per 5-minute slot; a slot that closes a coarser bucket is also in
   that tier's sparse index (gsi1 30M, gsi2 1H, gsi3 3H, gsi4 1D: ``USER#u#SNAP#<tier>`` / ``<slot>``) and is
   kept longer (``expires_at`` by its coarsest tier; a day's last is kept forever).
+- ``USER#u#SNAP#<tier>#OPEN / <bucket start>``: the latest snapshot so far of a coarser bucket whose closing
+  slot was not (or not yet) recorded: its slot and total, in the same sparse index as the tier's closing slots
+  (sort key: its slot). Every snapshot rewrites the open buckets it falls in, so a missed slot or a snapshot
+  taken at any moment never empties a bucket; a bucket whose closing slot was recorded has both items in the
+  index, and the reader keeps the later (the closing slot). Kept as long as the tier keeps its points.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from goalpost.data.client import client
 from goalpost.data.codec import Item, deserialize, serialize
 from goalpost.data.pagination import decode_token, encode_token
 from goalpost.data.queries import query_all, query_page
-from goalpost.domain.charts import Tier, expires_at, tiers_closed_by
+from goalpost.domain.charts import KEEP_MARGIN, TIERS, Tier, bucket_start, expires_at, tiers_closed_by
 
 # Which index holds which tier (the 5-minute tier is the table itself).
 TIER_INDEX: dict[Tier, str | None] = {
@@ -95,6 +100,46 @@ def snapshot_item(user_id: str, slot: datetime, snapshot: dict[str, Any]) -> Ite
     return item
 
 
+def open_bucket_pk(user_id: str, tier: Tier) -> str:
+    return f"{keys.snapshot_tier_pk(user_id, tier.label)}#OPEN"
+
+
+def open_bucket_items(user_id: str, slot: datetime, total_value: Decimal) -> list[Item]:
+    """The snapshot of ``slot`` as the latest so far of each coarser bucket it falls in but does not close:
+    that bucket's point until a later snapshot of it (or its closing slot) is recorded."""
+    closed = tiers_closed_by(slot)
+    items: list[Item] = []
+    for tier in TIERS:
+        index = TIER_INDEX[tier]
+        if index is None or tier in closed:
+            continue
+        start = bucket_start(slot, tier.bucket)
+        item: Item = {
+            "pk": open_bucket_pk(user_id, tier),
+            "sk": start.isoformat(),
+            "entity": "snapshot_bucket",
+            "slot": slot.isoformat(),
+            "total_value": total_value,
+            f"{index}pk": keys.snapshot_tier_pk(user_id, tier.label),
+            f"{index}sk": slot.isoformat(),
+        }
+        if tier.keep is not None:
+            item["expires_at"] = int((start + tier.bucket + tier.keep + KEEP_MARGIN).timestamp())
+        items.append(item)
+    return items
+
+
+def snapshot_items(user_id: str, slot: datetime, snapshot: dict[str, Any]) -> list[Item]:
+    """What recording a snapshot writes: its item (``snapshot_item``) and the open buckets' points it
+    updates (``open_bucket_items``)."""
+    return [snapshot_item(user_id, slot, snapshot), *open_bucket_items(user_id, slot, snapshot["total_value"])]
+
+
+def point_moment(item: Item) -> datetime:
+    """When a tier's point was recorded: an open bucket's item holds its slot, a snapshot's slot is its key."""
+    return datetime.fromisoformat(str(item.get("slot") or item["sk"]))
+
+
 def snapshot_of(item: Item) -> Item:
     """A stored snapshot as the API shows it: the slot from the sort key, the holdings unpacked."""
     return {
@@ -123,7 +168,9 @@ def put_snapshots(table: str, items: Iterable[Item]) -> int:
 
 
 def tier_points(table: str, user_id: str, tier: Tier, start: datetime | None, end: datetime) -> list[Item]:
-    """The snapshots of one tier between ``start`` and ``end``, in time order: one Query (paged)."""
+    """The points of one tier between ``start`` and ``end``, in time order: one Query (paged). A coarser
+    tier's bucket may have two (its open bucket's and its closing slot's): ``point_moment`` tells which is
+    later."""
     index = TIER_INDEX[tier]
     partition = keys.snapshots_pk(user_id) if index is None else keys.snapshot_tier_pk(user_id, tier.label)
     return query_all(
@@ -133,7 +180,7 @@ def tier_points(table: str, user_id: str, tier: Tier, start: datetime | None, en
         index=index,
         newest_first=False,
         between=(start.isoformat() if start else EARLIEST, end.isoformat()),
-        projection="sk, total_value",
+        projection="sk, slot, total_value",
     )
 
 

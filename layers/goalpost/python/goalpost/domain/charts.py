@@ -2,7 +2,10 @@
 
 Every snapshot is one item per user per 5-minute slot. A slot that closes a coarser bucket (its end is a
 multiple of 30 minutes, an hour, 3 hours, a day) belongs to that tier too and is kept longer; the others
-expire. So each chart reads one tier: the last snapshot of each bucket, at most a few hundred points."""
+expire. Each snapshot is also the latest so far of the coarser buckets it falls in without closing them (their
+open buckets' points), so a bucket whose closing slot was never recorded still has its point. So each chart
+reads one tier: the last snapshot of each bucket, at most a few hundred points (two for a bucket whose
+closing slot came after other snapshots: the later is its point)."""
 
 from __future__ import annotations
 
@@ -98,14 +101,19 @@ class Point:
     value: Decimal
 
 
+def last_of_each_bucket(snapshots: Iterable[Point], size: timedelta) -> dict[datetime, Point]:
+    """The last snapshot of each bucket (by its start), as recorded."""
+    last: dict[datetime, Point] = {}
+    for point in sorted(snapshots, key=lambda p: p.timestamp):
+        last[bucket_start(point.timestamp, size)] = point
+    return last
+
+
 def bucket_points(snapshots: Iterable[Point], size: timedelta, start: datetime | None = None) -> list[Point]:
     """The last snapshot of each bucket, stamped with the bucket's start, in time order; buckets that
     begin before ``start`` are left out."""
-    last: dict[datetime, Point] = {}
-    for point in sorted(snapshots, key=lambda p: p.timestamp):
-        bucket = bucket_start(point.timestamp, size)
-        last[bucket] = Point(bucket, point.value)
-    return [last[b] for b in sorted(last) if start is None or b >= bucket_start(start, size)]
+    last = last_of_each_bucket(snapshots, size)
+    return [Point(b, last[b].value) for b in sorted(last) if start is None or b >= bucket_start(start, size)]
 
 
 @dataclass(frozen=True)

@@ -53,12 +53,13 @@ class Performance:
 
 
 def performance(user_id: str, timeframe: Timeframe, now: datetime | None = None) -> Performance:
-    """The chart of one timeframe: the last snapshot of each bucket from the tier that has exactly those
-    points (one Query), the bucket still in progress from the latest snapshot, and the live value now."""
+    """The chart of one timeframe: the last snapshot of each bucket from the tier's points (one Query: its
+    closing slots and its open buckets' latest snapshots), the bucket still in progress from the latest
+    snapshot, and the live value now."""
     moment = now or utc_now()
     span = window(timeframe, moment)
     rows = snapshot_store.tier_points(_data(), user_id, span.tier, span.start, moment)
-    snapshots = [Point(parse_iso(str(row["sk"])), Decimal(row["total_value"])) for row in rows]
+    snapshots = [Point(snapshot_store.point_moment(row), Decimal(row["total_value"])) for row in rows]
     latest = snapshot_store.latest_snapshot(_data(), user_id)
     if latest is not None:
         snapshots.append(Point(parse_iso(str(latest["sk"])), Decimal(latest["total_value"])))

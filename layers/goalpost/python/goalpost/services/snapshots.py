@@ -78,7 +78,8 @@ def due(owner: registry_store.Owner, markets: OpenMarkets, closes_day: bool) -> 
 
 def snapshot_shard(slot: datetime, shard: int, now: datetime, *, trading_only: bool = False) -> dict[str, Any]:
     """Worker: every user of one registry shard with open positions or cash (with ``trading_only``, those
-    ``due`` in the slot), valued at the shard's prices (read once) and recorded for ``slot``, 25 snapshots a
+    ``due`` in the slot), valued at the shard's prices (read once) and recorded for ``slot`` with the open
+    buckets it updates (``snapshot_store.snapshot_items``), 25 items a
     BatchWriteItem, several at a time."""
     settings = get_settings()
     owners = registry_store.registry_shard(settings.data_table_name, shard)
@@ -91,8 +92,11 @@ def snapshot_shard(slot: datetime, shard: int, now: datetime, *, trading_only: b
     symbols = {p.symbol for owner in valued for p in owner.holdings.values()}
     prices = price_store.get_prices(settings.system_table_name, symbols) if symbols else {}
     items = (
-        snapshot_store.snapshot_item(owner.user_id, slot, _snapshot(value_of(owner, prices, now), slot, now))
+        item
         for owner in valued
+        for item in snapshot_store.snapshot_items(
+            owner.user_id, slot, _snapshot(value_of(owner, prices, now), slot, now)
+        )
     )
     writes = snapshot_store.put_snapshots(settings.data_table_name, items)
     # The users the slot's run took up, summed over its shards (the coordinator once queued them one by one).
