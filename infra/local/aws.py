@@ -12,7 +12,7 @@ import os
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
@@ -134,6 +134,7 @@ def _patch_moto() -> None:
 
     BotocoreStubber.__call__ = serialized_call  # type: ignore[method-assign]
     SNSBackend.publish = recorded_publish  # type: ignore[method-assign,assignment]
+    _deliver_http_as_sns()
     # moto keeps every model instance it ever creates (every item written, every message) in its class's
     # ``instances_tracked``, for its server's dashboard, until the mock stops: a long-running local server would
     # grow with every write. Nothing here reads them (moto's S3 reset disposes of its keys through its buckets
@@ -142,6 +143,50 @@ def _patch_moto() -> None:
     reset_model_data()
     moto_speed.install()
     _patched = True
+
+
+HTTP_DELIVERY_TIMEOUT_SECONDS = 5
+
+
+def _deliver_http_as_sns() -> None:
+    """moto posts an HTTP(S) subscription's message inside the Publish call, without a timeout and without the
+    message attributes, and a subscriber that is down fails the publisher. SNS delivers on its own time, with
+    the attributes, and a subscriber's failure is its retry policy's business, never the publisher's: so here
+    the post (the filter policy applied first, as moto does) goes from a thread of its own, bounded, and a
+    failure is dropped (the local server does not retry)."""
+    from moto.sns.models import Subscription
+
+    original = Subscription.publish
+
+    @wraps(original)
+    def publish(self: Any, message: str, message_id: str, subject: str | None = None, **kwargs: Any) -> None:
+        if self.protocol not in ("http", "https"):
+            return original(self, message, message_id, subject, **kwargs)
+        attributes = kwargs.get("message_attributes")
+        if self._filter_policy_matcher is not None and not self._filter_policy_matcher.matches(attributes, message):
+            return None
+        body = self.get_post_data(message, message_id, subject, message_attributes=attributes)
+        threading.Thread(target=_post, args=(self.endpoint, body, message_id), daemon=True).start()
+        return None
+
+    Subscription.publish = publish  # type: ignore[method-assign,assignment]
+
+
+def _post(endpoint: str, body: dict[str, Any], message_id: str) -> None:
+    import requests
+
+    with suppress(requests.RequestException):  # SNS would retry by its delivery policy; the local server drops it
+        requests.post(
+            endpoint,
+            data=json.dumps(body),
+            headers={
+                "Content-Type": "text/plain; charset=UTF-8",
+                "x-amz-sns-message-type": "Notification",
+                "x-amz-sns-message-id": message_id,
+                "x-amz-sns-topic-arn": str(body.get("TopicArn", "")),
+            },
+            timeout=HTTP_DELIVERY_TIMEOUT_SECONDS,
+        )
 
 
 def resource_names(prefix: str = "goalpost-local") -> dict[str, str]:
@@ -169,6 +214,7 @@ def fake_credentials() -> dict[str, str]:
     }
 
 
+LOCAL_SERVER_ENV = "GOALPOST_LOCAL_SERVER"
 LOCAL_ALPACA_CREDENTIALS = ("local-alpaca-key", "local-alpaca-secret")
 ACCOUNTS_KEY_ENV = "ACCOUNTS_KEY_ID"
 
@@ -243,6 +289,7 @@ class LocalAws:
 
         os.environ.update(fake_credentials())
         os.environ.update(self.names)
+        os.environ[LOCAL_SERVER_ENV] = "true"  # not deployed: webhooks may be loopback HTTP (the tests listen)
         reset_settings()
         goalpost_aws.reset_clients()
         self._mock = mock_aws()

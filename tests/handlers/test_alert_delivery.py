@@ -41,6 +41,7 @@ def test_preferences_have_the_spec_defaults_and_validate(api: Api) -> None:
             "goal_achieved", "goal_at_risk", "goal_behind", "position_closed", "milestone_reached",
         ],
         "email": None, "phone": None, "email_enabled": True, "sms_enabled": False, "in_app_enabled": True,
+        "webhook_url": None, "webhook_enabled": True,
         "quiet_hours_start": "22:00", "quiet_hours_end": "08:00", "timezone": "UTC",
         "max_alerts_per_day": 5, "min_hours_between_alerts": 4,
     }  # fmt: skip

@@ -19,6 +19,8 @@ class Settings(Model):
     idempotency_table_name: str = Field("goalpost-idempotency", alias="IDEMPOTENCY_TABLE_NAME")
     alerts_topic_arn: str = Field("", alias="ALERTS_TOPIC_ARN")
     version: str = Field(__version__, alias="GOALPOST_VERSION")
+    # The local server (moto) rather than AWS: it sets this; deployed functions never do (webhooks to loopback).
+    local_server: bool = Field(False, alias="GOALPOST_LOCAL_SERVER")
     idempotency_ttl_seconds: int = Field(24 * 3600, alias="GOALPOST_IDEMPOTENCY_TTL_SECONDS", gt=0)
     admin_group: str = Field(declaration.ADMIN_GROUP, alias="GOALPOST_ADMIN_GROUP")
     snapshot_queue_url: str = Field("", alias="SNAPSHOT_QUEUE_URL")

@@ -1,8 +1,8 @@
 """Alert preferences in the data table.
 
-- ``USER#u / PREFS``: the preferences, the user's email topic and subscription, and the delivery counters
-  (``sent_day`` in the user's time zone, ``sent_count``, ``last_sent_at``) that the daily cap and minimum gap
-  are enforced on with conditional writes (see ``data.deliveries``).
+- ``USER#u / PREFS``: the preferences, the user's alerts topic and its email and webhook subscriptions, and the
+  delivery counters (``sent_day`` in the user's time zone, ``sent_count``, ``last_sent_at``) that the daily cap
+  and minimum gap are enforced on with conditional writes (see ``data.deliveries``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,14 @@ from goalpost.data.codec import Item, key, strip_keys
 from goalpost.data.expressions import set_or_remove
 from goalpost.domain.preferences import Preferences
 
-META_FIELDS = ("email_topic_arn", "email_subscription_arn", "sent_day", "sent_count", "last_sent_at")
+META_FIELDS = (
+    "email_topic_arn",  # the user's own alerts topic (named for email, its first channel)
+    "email_subscription_arn",
+    "webhook_subscription_arn",
+    "sent_day",
+    "sent_count",
+    "last_sent_at",
+)
 
 
 PreferenceRead = tuple[Preferences, Item]  # the preferences, and the META_FIELDS that were stored
@@ -45,16 +52,16 @@ def get_with(table: str, user_id: str, other: dict[str, Any]) -> tuple[Item | No
     return wanted, from_item(found.get((keys.user_pk(user_id), keys.PREFS_SK)))
 
 
-def put(table: str, user_id: str, prefs: Preferences, topic_arn: str | None, subscription_arn: str | None) -> None:
-    """Stores the preferences (the delivery counters stay as they are). A preference cleared to null whose
-    default is not (the quiet hours) is stored as NULL: removed, its default would come back on the next read."""
+def put(table: str, user_id: str, prefs: Preferences, subscriptions: dict[str, Any]) -> None:
+    """Stores the preferences and ``subscriptions`` (the topic and subscription META_FIELDS; the delivery
+    counters stay as they are). A preference cleared to null whose default is not (the quiet hours) is stored as
+    NULL: removed, its default would come back on the next read."""
     dumped = prefs.model_dump(mode="json")
     cleared = [name for name, field in Preferences.model_fields.items() if dumped[name] is None and field.default]
     expression, names, values = set_or_remove(
         {
             **{name: value for name, value in dumped.items() if name not in cleared},
-            "email_topic_arn": topic_arn,
-            "email_subscription_arn": subscription_arn,
+            **subscriptions,
         },
         extra_set={name: ":null" for name in cleared},
     )

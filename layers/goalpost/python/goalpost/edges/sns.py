@@ -54,13 +54,36 @@ def publish_to_phone(phone: str, alert: Alert) -> str:
     return str(response["MessageId"])
 
 
-def ensure_user_topic(name: str, email: str) -> tuple[str, str]:
-    """The user's own email topic (created if missing; CreateTopic is idempotent by name) and a subscription
-    of ``email`` to it, which SNS asks the address to confirm. Returns (topic ARN, subscription ARN)."""
-    sns = aws.client("sns")
-    topic_arn = str(sns.create_topic(Name=name)["TopicArn"])
-    subscription = sns.subscribe(TopicArn=topic_arn, Protocol="email", Endpoint=email, ReturnSubscriptionArn=True)
-    return topic_arn, str(subscription["SubscriptionArn"])
+def user_topic(name: str) -> str:
+    """The user's own alerts topic, created if missing (CreateTopic is idempotent by name): its ARN."""
+    return str(aws.client("sns").create_topic(Name=name)["TopicArn"])
+
+
+def channel_filter(channel: str) -> str:
+    """The filter policy that gives a subscription of the user's topic only that channel's messages (email and
+    webhook share the topic; each publish names its channel)."""
+    return json.dumps({"channel": [channel]})
+
+
+def subscribe(topic_arn: str, protocol: str, endpoint: str, channel: str) -> str:
+    """Subscribes ``endpoint`` to the topic for ``channel``'s messages only; SNS first asks it to confirm (an
+    email address by mail, a URL by a SubscriptionConfirmation POST). The subscription ARN."""
+    subscription = aws.client("sns").subscribe(
+        TopicArn=topic_arn,
+        Protocol=protocol,
+        Endpoint=endpoint,
+        Attributes={"FilterPolicy": channel_filter(channel)},
+        ReturnSubscriptionArn=True,
+    )
+    return str(subscription["SubscriptionArn"])
+
+
+def filter_to_channel(subscription_arn: str, channel: str) -> None:
+    """Gives a subscription made before the channels shared the topic its channel's filter."""
+    if subscription_arn.startswith("arn:"):
+        aws.client("sns").set_subscription_attributes(
+            SubscriptionArn=subscription_arn, AttributeName="FilterPolicy", AttributeValue=channel_filter(channel)
+        )
 
 
 def unsubscribe(subscription_arn: str) -> None:

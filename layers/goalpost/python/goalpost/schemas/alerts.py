@@ -8,7 +8,7 @@ from pydantic import Field, StringConstraints, model_validator
 
 from goalpost.domain.alerts import AlertType, Severity
 from goalpost.domain.model import Choice, Number
-from goalpost.domain.preferences import Preferences
+from goalpost.domain.preferences import WEBHOOK_URL_LIMIT, Preferences
 from goalpost.schemas.common import JsonNumber, RequestModel, ResponseModel, UtcDateTime
 
 
@@ -34,6 +34,8 @@ class PreferencesOut(ResponseModel):
     email_enabled: bool
     sms_enabled: bool
     in_app_enabled: bool
+    webhook_url: str | None
+    webhook_enabled: bool
     quiet_hours_start: str | None
     quiet_hours_end: str | None
     timezone: str
@@ -53,7 +55,7 @@ QuietTime = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$
 
 
 class PreferencesUpdate(RequestModel):
-    """Any of the preferences; ``email``, ``phone`` and the quiet hours may be set to null."""
+    """Any of the preferences; ``email``, ``phone``, ``webhook_url`` and the quiet hours may be set to null."""
 
     enabled_alerts: list[Choice[AlertType]] | None = None
     email: Annotated[str, StringConstraints(max_length=254)] | None = None
@@ -61,6 +63,8 @@ class PreferencesUpdate(RequestModel):
     email_enabled: bool | None = None
     sms_enabled: bool | None = None
     in_app_enabled: bool | None = None
+    webhook_url: Annotated[str, StringConstraints(min_length=1, max_length=WEBHOOK_URL_LIMIT)] | None = None
+    webhook_enabled: bool | None = None
     quiet_hours_start: QuietTime | None = None
     quiet_hours_end: QuietTime | None = None
     timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
@@ -71,7 +75,7 @@ class PreferencesUpdate(RequestModel):
 
     @model_validator(mode="after")
     def _nullable(self) -> PreferencesUpdate:
-        for name in self.model_fields_set - {"email", "phone", "quiet_hours_start", "quiet_hours_end"}:
+        for name in self.model_fields_set - {"email", "phone", "webhook_url", "quiet_hours_start", "quiet_hours_end"}:
             if getattr(self, name) is None:
                 raise ValueError(f"{name} may not be null")
         return self

@@ -1,4 +1,4 @@
-"""Email and SMS deliveries: decided when an alert is raised (after its publish to the shared topic), sent at
+"""Email, SMS and webhook deliveries: decided when an alert is raised (after its publish to the shared topic), sent at
 once or deferred past the user's quiet hours, and the deferred ones sent by the deliver_alerts job."""
 
 from __future__ import annotations
@@ -25,7 +25,14 @@ from goalpost.data.transactions import TRANSACTION_LIMIT
 from goalpost.domain.alerts import EVENT_CHANNEL, IN_APP_CHANNEL, Alert
 from goalpost.domain.clock import iso, parse_iso, utc_now
 from goalpost.domain.errors import ConcurrentModification
-from goalpost.domain.preferences import EMAIL_CHANNEL, SMS_CHANNEL, Preferences, plan_delivery, zone
+from goalpost.domain.preferences import (
+    EMAIL_CHANNEL,
+    SMS_CHANNEL,
+    WEBHOOK_CHANNEL,
+    Preferences,
+    plan_delivery,
+    zone,
+)
 from goalpost.edges import sns
 from goalpost.observability import logger, metrics
 from goalpost.settings import get_settings
@@ -38,12 +45,14 @@ def _table() -> str:
 
 
 def user_topic_name(user_id: str) -> str:
-    """The user's own email topic (a hash: topic names allow only letters, digits, - and _)."""
+    """The user's own alerts topic, for email and webhooks (a hash: topic names allow only letters, digits, - and _)."""
     return f"{declaration.USER_TOPIC_PREFIX}{hashlib.sha256(user_id.encode()).hexdigest()[:24]}"
 
 
 def _target(prefs: Preferences, meta: dict[str, Any], channel: str) -> str | None:
-    if channel == EMAIL_CHANNEL:
+    """Where a channel's message is published: the user's own topic for email and webhooks (each subscription
+    filtered to its channel), else the phone number."""
+    if channel in (EMAIL_CHANNEL, WEBHOOK_CHANNEL):
         return meta.get("email_topic_arn")
     return prefs.phone
 
