@@ -202,5 +202,5 @@ def test_dashboard_has_every_goal_with_its_summary(api: Api) -> None:
     summary = board["goals"][1]["progress"]
     assert summary == api.get(f"/goals/{first}/progress").body
     assert board["goals"][1]["current_amount"] == 2600
-    assert board["unread_alerts"] == 1  # milestone_25
+    assert board["unread_alerts"] == 2  # milestone_25, and significant_progress (r2): 0 -> 2,600 in one step
     assert api.get("/goals/dashboard", user="bob").body == {"goals": [], "unread_alerts": 0}

@@ -3,7 +3,8 @@
 - ``USER#u / ALERT#<ulid>``: the alert; newest first on the table itself (strongly consistent).
 - ``USER#u / ALERTKEY#<digest>``: the guard that makes an alert exactly-once (written in the same transaction).
 - ``USER#u / PROFILE``: ``unread_alerts``, a counter kept in the same transactions (O(1) for the dashboard).
-- gsi1 ``USER#u#ALERTS#UNREAD`` (sparse, removed on read), gsi2 ``USER#u#ALERTS#TYPE#<type>``,
+- gsi1 ``USER#u#ALERTS#UNREAD`` (sparse, removed on read, and on release when the owner's in-app alerts are
+  off: such an alert is listed but neither unread nor counted), gsi2 ``USER#u#ALERTS#TYPE#<type>``,
   gsi3 ``OUTBOX`` (sparse, until published to SNS).
 """
 
@@ -13,9 +14,11 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from goalpost.data import keys
 from goalpost.data.batches import batch_write
-from goalpost.data.client import get_item
+from goalpost.data.client import client, get_item, is_condition_failure
 from goalpost.data.codec import Item, key, serialize, serialize_value, strip_keys
 from goalpost.data.pagination import owned_page
 from goalpost.data.transactions import Transaction, TransactionRefused
@@ -113,17 +116,7 @@ def unread_updates(writes: list[AlertWrite]) -> list[dict[str, Any]]:
     for write in writes:
         owner = (write.table, write.alert.user_id)
         per_user[owner] = per_user.get(owner, 0) + 1
-    return [
-        {
-            "Update": {
-                "TableName": table,
-                "Key": key(keys.user_pk(user_id), keys.PROFILE_SK),
-                "UpdateExpression": "ADD unread_alerts :count",
-                "ExpressionAttributeValues": {":count": {"N": str(count)}},
-            }
-        }
-        for (table, user_id), count in per_user.items()
-    ]
+    return [unread_update(table, user_id, count) for (table, user_id), count in per_user.items()]
 
 
 def alert_item(alert: Alert) -> Item:
@@ -197,40 +190,68 @@ def list_page(
 
 
 def mark_read(table: str, user_id: str, alert_id: str, now: datetime) -> bool:
-    """Sets ``read_at`` and takes the alert out of the unread index and counter, in one transaction.
+    """Sets ``read_at`` and takes the alert out of the unread index and counter, in one transaction; an alert
+    that was never counted (raised while in-app alerts were off: not in the unread index) is only stamped.
     False when it was read already (nothing changes)."""
-    pk = keys.user_pk(user_id)
+    alert_key = key(keys.user_pk(user_id), keys.alert_sk(alert_id))
     read = {
         "Update": {
             "TableName": table,
-            "Key": key(pk, keys.alert_sk(alert_id)),
+            "Key": alert_key,
             "UpdateExpression": "SET read_at = :now REMOVE gsi1pk, gsi1sk",
-            "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(read_at)",
+            "ConditionExpression": (
+                "attribute_exists(pk) AND attribute_not_exists(read_at) AND attribute_exists(gsi1pk)"
+            ),
             "ExpressionAttributeValues": {":now": serialize_value(now)},
         }
     }
-    uncount = {
-        "Update": {
-            "TableName": table,
-            "Key": key(pk, keys.PROFILE_SK),
-            "UpdateExpression": "ADD unread_alerts :minus_one",
-            "ExpressionAttributeValues": {":minus_one": {"N": "-1"}},
-        }
-    }
-    return Transaction().add(read, role="alert").add(uncount, role="unread_alerts").write_unless_refused_by("alert")
+    counted = Transaction().add(read, role="alert").add(unread_update(table, user_id, -1), role="unread_alerts")
+    if counted.write_unless_refused_by("alert"):
+        return True
+    try:  # not in the unread index: read already, missing, or never counted
+        client().update_item(
+            TableName=table,
+            Key=alert_key,
+            UpdateExpression="SET read_at = :now",
+            ConditionExpression="attribute_exists(pk) AND attribute_not_exists(read_at)",
+            ExpressionAttributeValues={":now": serialize_value(now)},
+        )
+    except ClientError as error:
+        if is_condition_failure(error):
+            return False
+        raise
+    return True
 
 
-def delivered_update(table: str, alert: Alert, now: datetime, channels: list[str]) -> dict[str, Any]:
-    """The transaction item that records the publish to the event topic and takes the alert out of the
-    outbox (see ``services.delivery.release``: written only after its publish and its email/SMS plan)."""
+def unread_update(table: str, user_id: str, count: int) -> dict[str, Any]:
+    """The transaction item that moves the owner's unread counter by ``count``."""
     return {
         "Update": {
             "TableName": table,
-            "Key": key(keys.user_pk(alert.user_id), keys.alert_sk(alert.id)),
-            "UpdateExpression": "SET delivered_at = :now, channels = :channels REMOVE gsi3pk, gsi3sk",
-            "ExpressionAttributeValues": {":now": serialize_value(now), ":channels": serialize_value(channels)},
+            "Key": key(keys.user_pk(user_id), keys.PROFILE_SK),
+            "UpdateExpression": "ADD unread_alerts :count",
+            "ExpressionAttributeValues": {":count": {"N": str(count)}},
         }
     }
+
+
+def delivered_update(
+    table: str, alert: Alert, now: datetime, channels: list[str], *, uncount: bool = False
+) -> dict[str, Any]:
+    """The transaction item that records the publish to the event topic and takes the alert out of the
+    outbox (see ``services.delivery.release``: written only after its publish and its email/SMS plan).
+    ``uncount``: in-app alerts are off for its owner, so it also leaves the unread index (only if it is still
+    there: neither read nor uncounted before; the caller uncounts it in the same transaction)."""
+    remove = "gsi3pk, gsi3sk, gsi1pk, gsi1sk" if uncount else "gsi3pk, gsi3sk"
+    update: dict[str, Any] = {
+        "TableName": table,
+        "Key": key(keys.user_pk(alert.user_id), keys.alert_sk(alert.id)),
+        "UpdateExpression": f"SET delivered_at = :now, channels = :channels REMOVE {remove}",
+        "ExpressionAttributeValues": {":now": serialize_value(now), ":channels": serialize_value(channels)},
+    }
+    if uncount:
+        update["ConditionExpression"] = "attribute_exists(gsi1pk)"
+    return {"Update": update}
 
 
 def unread_count(table: str, user_id: str) -> int:

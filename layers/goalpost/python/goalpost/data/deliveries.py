@@ -17,7 +17,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from goalpost.data import keys
-from goalpost.data.alerts import delivered_update
+from goalpost.data.alerts import delivered_update, unread_update
 from goalpost.data.batches import batches
 from goalpost.data.client import client, is_condition_failure
 from goalpost.data.codec import Item, key, serialize, serialize_value
@@ -92,20 +92,23 @@ def delivery_put(table: str, item: Item) -> dict[str, Any]:
 @dataclass(frozen=True)
 class Plan:
     """One released alert's writes: its deliveries (each stored unless recorded before), and its delivered
-    mark with ``channels``."""
+    mark with ``channels`` (and, ``uncount``, its way out of the unread index and counter)."""
 
     alert: Alert
     deliveries: Sequence[Item]
     channels: list[str]
+    uncount: bool = False  # in-app alerts are off for its owner: out of the unread index and counter
 
 
 @dataclass(frozen=True)
 class LostRace:
     """What refused a release's write: the slot reservation (another release took slots meanwhile), and the
-    deliveries an earlier release of the same alert recorded, as (alert id, channel)."""
+    deliveries an earlier release of the same alert recorded, as (alert id, channel), and the alerts an uncount
+    found out of the unread index already."""
 
     reservation: bool
     recorded: frozenset[tuple[str, str]]
+    counted_already: frozenset[str] = frozenset()  # alerts not to uncount: read or uncounted before
 
 
 def write_plans(
@@ -124,13 +127,20 @@ def write_plans(
             role = f"delivery:{recorded[0]}#{recorded[1]}"
             deliveries[role] = recorded
             transaction.add(delivery_put(table, delivery), role=role)
-        transaction.add(delivered_update(table, plan.alert, now, plan.channels), role="delivered")
+        delivered = delivered_update(table, plan.alert, now, plan.channels, uncount=plan.uncount)
+        transaction.add(delivered, role=f"uncount:{plan.alert.id}" if plan.uncount else "delivered")
+    uncounted = [plan for plan in plans if plan.uncount]
+    if uncounted:  # one update of the owner's counter (a release's plans are one owner's)
+        transaction.add(unread_update(table, uncounted[0].alert.user_id, -len(uncounted)), role="unread_alerts")
     try:
         transaction.write()
     except TransactionRefused as refused:
         return LostRace(
             reservation="reservation" in refused.failed_roles,
             recorded=frozenset(deliveries[role] for role in refused.failed_roles if role in deliveries),
+            counted_already=frozenset(
+                role.removeprefix("uncount:") for role in refused.failed_roles if role.startswith("uncount:")
+            ),
         )
     return None
 

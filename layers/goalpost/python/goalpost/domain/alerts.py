@@ -27,6 +27,8 @@ class AlertType(StrEnum):
     POSITION_CLOSED = "position_closed"
     UPDATE_REMINDER = "update_reminder"
     POSITION_LEVEL_REACHED = "position_level_reached"
+    SIGNIFICANT_PROGRESS = "significant_progress"
+    SUGGESTED_ADJUSTMENT = "suggested_adjustment"
 
 
 class Severity(StrEnum):
@@ -52,6 +54,8 @@ SEVERITY: dict[AlertType, Severity] = {
     AlertType.POSITION_CLOSED: Severity.INFO,
     AlertType.UPDATE_REMINDER: Severity.INFO,
     AlertType.POSITION_LEVEL_REACHED: Severity.WARNING,
+    AlertType.SIGNIFICANT_PROGRESS: Severity.INFO,
+    AlertType.SUGGESTED_ADJUSTMENT: Severity.WARNING,
 }
 
 EVENT_CHANNEL = "event"

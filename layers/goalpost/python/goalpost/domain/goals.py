@@ -13,7 +13,7 @@ from goalpost.domain.alerts import AlertType, NewAlert
 from goalpost.domain.errors import BusinessRuleError, Conflict, InvalidInput
 from goalpost.domain.ids import new_id
 from goalpost.domain.model import Model
-from goalpost.domain.money import HUNDRED, ZERO, round2
+from goalpost.domain.money import HUNDRED, ZERO, money_text, round2
 from goalpost.domain.pace import DayTotal
 
 
@@ -41,6 +41,7 @@ class GoalType(StrEnum):
 
 
 DECREASING_TYPES = frozenset({GoalType.DEBT, GoalType.DEBT_PAYOFF, GoalType.DEBT_FREE, GoalType.EXPENSE_REDUCTION})
+PERCENT_TYPES = frozenset({GoalType.SAVINGS_RATE, GoalType.MONTHLY_RETURN})  # their amounts are percentages
 
 
 class GoalStatus(StrEnum):
@@ -77,6 +78,11 @@ PERCENT_ALERTS: tuple[tuple[Decimal, AlertType], ...] = (
 
 def is_decreasing(goal_type: GoalType) -> bool:
     return goal_type in DECREASING_TYPES
+
+
+def amount_text(goal_type: GoalType, amount: Decimal) -> str:
+    """An amount of a goal with its unit, as messages show it: ``$1,450.00``, or ``20.00%``."""
+    return f"{money_text(amount)}%" if goal_type in PERCENT_TYPES else f"${money_text(amount)}"
 
 
 def has_reached(goal_type: GoalType, amount: Decimal, level: Decimal) -> bool:
@@ -155,6 +161,7 @@ class Goal(Model):
     pace_days: dict[str, DayTotal] = Field(default_factory=dict)  # see goalpost.domain.pace
     last_on_track: bool | None = None  # as the end-of-day job last saw it (off_track / back_on_track flips)
     reminder_day: int = 1  # the day of the month an update reminder is due (no entry that month)
+    calculated_at: datetime | None = None  # the end-of-day run that last set the amount (its retries set it no more)
 
     @property
     def percent_complete(self) -> Decimal:
@@ -178,6 +185,14 @@ class Goal(Model):
 
     def ordered_milestones(self) -> list[Milestone]:
         return sorted(self.milestones, key=lambda m: m.amount, reverse=is_decreasing(self.type))
+
+    def amount_text(self, amount: Decimal) -> str:
+        return amount_text(self.type, amount)
+
+    def standing_text(self) -> str:
+        """Where the goal stands, for messages: ``$2,500.00 of $10,000.00 (25.00%)``."""
+        current, target = self.amount_text(self.current_amount), self.amount_text(self.target_amount)
+        return f"{current} of {target} ({self.percent_complete}%)"
 
     def remaining(self) -> Decimal:
         """The distance still to cover, in the goal's direction (0 once there)."""
@@ -309,14 +324,14 @@ def _percent_alert(goal: Goal, alert_type: AlertType) -> NewAlert:
         return NewAlert(
             alert_type,
             title=f"Goal reached: {goal.name}",
-            message=f"'{goal.name}' has reached its target of {goal.target_amount}.",
+            message=f"'{goal.name}' has reached its target: {goal.standing_text()}.",
             goal_id=goal.id,
         )
     percent = alert_type.value.rsplit("_", 1)[1]
     return NewAlert(
         alert_type,
         title=f"{percent}% of the way: {goal.name}",
-        message=f"'{goal.name}' has passed {percent}% of the way to its target ({goal.percent_complete}% now).",
+        message=f"'{goal.name}' has passed {percent}% of the way to its target: {goal.standing_text()} now.",
         goal_id=goal.id,
     )
 
@@ -328,7 +343,7 @@ def progress_alerts(goal: Goal, today: date, *, silent: bool = False) -> list[Ne
         NewAlert(
             AlertType.MILESTONE_REACHED,
             title=f"Milestone reached: {milestone.description}",
-            message=f"'{goal.name}' got to {milestone.amount}.",
+            message=f"'{goal.name}' got to {goal.amount_text(milestone.amount)}: {goal.standing_text()}.",
             goal_id=goal.id,
             period=milestone.id,
         )

@@ -222,12 +222,13 @@ def _store_plans(recipient: _Recipient, alerts: Sequence[Alert], now: datetime, 
     delivery recorded before is left out, a reservation beaten by another one reads the counters again."""
     table = _table()
     recorded: set[tuple[str, str]] = set()
+    counted_already: set[str] = set()
     retries = 0
     while progress.released < len(alerts):
         pending = alerts[progress.released :]
         planned, day = _plan(recipient, pending, now, progress.run_id, recorded)
         chunk, reservation = _next_transaction(recipient, planned, day, now, table)
-        plans = [Plan(p.alert, p.deliveries, [IN_APP_CHANNEL, EVENT_CHANNEL]) for p in chunk]
+        plans = [_marks(recipient.prefs, p, counted_already) for p in chunk]
         lost = delivery_store.write_plans(table, reservation, plans, now)
         if lost is not None:
             retries += 1
@@ -236,6 +237,7 @@ def _store_plans(recipient: _Recipient, alerts: Sequence[Alert], now: datetime, 
             if lost.reservation:
                 recipient.reread()  # another release took slots meanwhile
             recorded |= lost.recorded
+            counted_already |= lost.counted_already
             time.sleep(random.uniform(0, 0.01 * 2**retries))  # noqa: S311 (jitter spreads the retries)
             continue
         recipient.reserved(day, sum(1 for p in chunk if p.deliveries), now)
@@ -247,13 +249,23 @@ def _store_plans(recipient: _Recipient, alerts: Sequence[Alert], now: datetime, 
             metrics.add_metric(name="AlertDeliveriesDeferred", unit="Count", value=deferred)
 
 
+def _marks(prefs: Preferences, planned: _Planned, counted_already: set[str]) -> Plan:
+    """An alert's plan with its delivered mark: in-app and event; with in-app alerts off, event alone, and the
+    alert leaves the unread index and counter (unless that was done before: read, or an earlier release)."""
+    if prefs.in_app_enabled:
+        return Plan(planned.alert, planned.deliveries, [IN_APP_CHANNEL, EVENT_CHANNEL])
+    uncount = planned.alert.id not in counted_already
+    return Plan(planned.alert, planned.deliveries, [EVENT_CHANNEL], uncount=uncount)
+
+
 def _next_transaction(
     recipient: _Recipient, planned: list[_Planned], day: str, now: datetime, table: str
 ) -> tuple[list[_Planned], dict[str, Any] | None]:
     """The longest run of ``planned`` whose writes fit one transaction (the reservation of the slots they take,
     if any, each one's deliveries and delivered mark), and that reservation."""
     chunk: list[_Planned] = []
-    size = 0
+    # With in-app alerts off, one more item: the update of the unread counter.
+    size = 0 if recipient.prefs.in_app_enabled else 1
     for item in planned:
         extra = len(item.deliveries) + 1 + (1 if item.deliveries and not any(p.deliveries for p in chunk) else 0)
         if chunk and size + extra > TRANSACTION_LIMIT:

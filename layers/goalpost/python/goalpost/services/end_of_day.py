@@ -13,7 +13,7 @@ from typing import Any
 from goalpost.data import goals as goal_store
 from goalpost.data.preferences import PreferenceRead
 from goalpost.domain.alerts import NewAlert
-from goalpost.domain.goal_checks import deadline_alert, on_track_alert, reminder_alert
+from goalpost.domain.goal_checks import deadline_alert, on_track_alert, reminder_alert, suggested_adjustment_alert
 from goalpost.domain.goals import Goal, GoalStatus, GoalType
 from goalpost.domain.progress import ProgressEntry, ProgressSource, is_on_track, record
 from goalpost.domain.trading import MonthFigures, TradingGoalType
@@ -31,6 +31,24 @@ CALCULATED = {
     GoalType.MONTHLY_RETURN: TradingGoalType.MONTHLY_RETURN,
     GoalType.MONTHLY_INCOME: TradingGoalType.MONTHLY_INCOME,
 }
+# Goals of these types that carry the tag follow the portfolio's total value (what GET /portfolio/current shows).
+FOLLOWS_PORTFOLIO_TAG = "auto:portfolio"
+FOLLOWS_PORTFOLIO = frozenset(
+    {
+        GoalType.NET_WORTH,
+        GoalType.NET_WORTH_TARGET,
+        GoalType.INVESTMENT,
+        GoalType.INVESTMENT_TARGET,
+        GoalType.PORTFOLIO_VALUE,
+    }
+)
+
+
+def calculated_kind(goal: Goal) -> TradingGoalType | None:
+    """Which of the month's figures the goal follows, if any."""
+    if goal.type in FOLLOWS_PORTFOLIO and FOLLOWS_PORTFOLIO_TAG in goal.tags:
+        return TradingGoalType.PORTFOLIO_VALUE
+    return CALCULATED.get(goal.type)
 
 
 def evaluate_user(user_id: str, moment: datetime, *, one_by_one: bool = False) -> dict[str, Any]:
@@ -59,16 +77,18 @@ def evaluate_personal_goals(
     preferences: PreferenceRead | None = None,
     one_by_one: bool = False,
 ) -> dict[str, Any]:
-    """Every active goal: the calculated types move to today's figures; then the deadline, on-track and
-    reminder checks, each alert once per goal and period, in the goal's own transaction."""
+    """Every active goal: the calculated ones move to today's figures (once per run: a retry of the run after
+    the figures moved records no second entry); then the deadline, on-track, reminder and month-end adjustment checks,
+    each alert once per goal and period, in the goal's own transaction."""
     today = moment.date()
     active = goal_store.list_all(get_settings().data_table_name, user_id, GoalStatus.ACTIVE)
 
     def calculate(goal: Goal) -> list[ProgressEntry]:
-        kind = CALCULATED.get(goal.type)
+        kind = calculated_kind(goal)
         value = None if kind is None else month.current(kind)
-        if value is None or value == goal.current_amount or value < 0:
+        if value is None or value == goal.current_amount or value < 0 or goal.calculated_at == moment:
             return []
+        goal.calculated_at = moment
         return [
             record(
                 goal,
@@ -85,6 +105,7 @@ def evaluate_personal_goals(
             deadline_alert(goal, today),
             on_track_alert(goal, is_on_track(goal, today), today),
             reminder_alert(goal, today),
+            suggested_adjustment_alert(goal, today),
         ]
         return [alert for alert in found if alert is not None]
 

@@ -1,9 +1,10 @@
 """Changing goals safely: optimistic concurrency, the alerts a change earns, batching.
 
 Every path that changes a goal goes through ``change_goal`` / ``change_goals``: the change is applied to a
-fresh read, the milestones and percentage alerts it earns are worked out, and the goal, its new progress
-entries and those alerts are written in one transaction, conditional on the version read. A lost race
-re-reads and re-applies, so concurrent changes never overwrite each other and each alert is raised once.
+fresh read, the milestones, percentage alerts and significant progress it earns are worked out, and the
+goal, its new progress entries and those alerts are written in one transaction, conditional on the version
+read. A lost race re-reads and re-applies, so concurrent changes never overwrite each other and each alert
+is raised once.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from goalpost.data.preferences import PreferenceRead
 from goalpost.data.transactions import TRANSACTION_LIMIT
 from goalpost.domain.alerts import NewAlert
 from goalpost.domain.errors import ConcurrentModification, NotFound
+from goalpost.domain.goal_checks import significant_progress_alert
 from goalpost.domain.goals import Goal, progress_alerts
 from goalpost.domain.progress import ProgressEntry
 from goalpost.services import alerts as alert_service
@@ -67,9 +69,10 @@ ExtraAlerts = Callable[[Goal], list[NewAlert]]
 def _prepare(goal: Goal, change: Change, now: datetime, extra: ExtraAlerts | None = None) -> _Pending | None:
     """Applies ``change`` and what it earns; None when it changes nothing."""
     before = goal.model_dump()
-    expected = goal.version
+    amount_before, expected = goal.current_amount, goal.version
     entries = change(goal)
-    raised = progress_alerts(goal, now.date()) + (extra(goal) if extra else [])
+    big_step = significant_progress_alert(goal, amount_before, now.date())
+    raised = progress_alerts(goal, now.date()) + ([big_step] if big_step else []) + (extra(goal) if extra else [])
     if goal.model_dump() == before and not entries and not raised:
         return None
     goal.version = expected + 1
