@@ -10,7 +10,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from goalpost.edges.api import ApiRouter, Caller, idempotent
 from goalpost.schemas.goals import GoalOut
-from goalpost.schemas.plans import BudgetSnapshotIn, FromTemplateIn, TemplateOut
+from goalpost.schemas.plans import (
+    BudgetSnapshotIn,
+    FromTemplateIn,
+    PreviewIn,
+    PreviewOut,
+    RecommendationsOut,
+    TemplateOut,
+)
 from goalpost.schemas.progress import ProgressEntryOut, SyncResultOut
 from goalpost.services import plans
 
@@ -35,15 +42,28 @@ def get_template(user: Caller, template_id: TemplateId) -> TemplateOut:
 )
 @idempotent("create_from_template")
 def create_goal_from_template(user: Caller, request: Annotated[FromTemplateIn, Body()]) -> GoalOut:
-    goal = plans.create_from_template(
-        user,
-        request.template_id,
-        parameters=request.parameters,
-        budget=request.budget,
-        target_date=request.target_date,
-        name=request.name,
-    )
-    return GoalOut.of(goal)
+    return GoalOut.of(plans.create_from_template(user, request.choice()))
+
+
+@router.post(
+    "/goals/preview",
+    summary="What POST /goals or /goals/from-template would create, and the monthly plan: stores nothing",
+)
+def get_goal_preview(user: Caller, request: Annotated[PreviewIn, Body()]) -> PreviewOut:
+    if isinstance(request, FromTemplateIn):
+        preview = plans.preview_from_template(user, request.choice())
+    else:
+        preview = plans.preview_goal(user, request.draft())
+    return PreviewOut.build(preview.goal, preview.plan)
+
+
+@router.get(
+    "/goals/recommendations",
+    summary="The latest budget snapshot's monthly surplus split across the goals with a deadline",
+)
+def get_goal_recommendations(user: Caller) -> RecommendationsOut:
+    recommended = plans.recommend(user)
+    return RecommendationsOut.build(recommended.split, recommended.goals)
 
 
 @router.post("/goals/sync-from-budget", summary="Store a budget snapshot and move the goals it measures")

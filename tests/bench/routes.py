@@ -435,6 +435,9 @@ def goal_list(seed: Seed) -> Scenario:
         Call("GET", "/goals/templates"),
         Call("GET", "/goals/templates/debt_free"),
         Call("POST", "/goals/from-template", body=TEMPLATE_BODY),
+        Call("POST", "/goals/preview", "a template: reads the latest budget snapshot", body=TEMPLATE_BODY),
+        Call("POST", "/goals/preview", "a goal: reads nothing", body=new_goal_body()),
+        Call("GET", "/goals/recommendations", "the latest snapshot's surplus over every goal"),  # before the sync
         Call("POST", "/goals/sync-from-budget", "moves one goal: raises one alert", body=budget_body(now, 30_000)),
         Call("POST", f"/goals/{others[0].id}/abandon"),
         Call("DELETE", f"/goals/{others[1].id}", "a goal without children"),

@@ -211,6 +211,17 @@ def resolve_parameters(template: GoalTemplate, given: Mapping[str, Decimal]) -> 
 
 
 @dataclass(frozen=True)
+class TemplateChoice:
+    """What a person asks a template for: the template, its parameters, and what they override."""
+
+    template_id: str
+    parameters: Mapping[str, Decimal]
+    budget: BudgetFigures | None = None
+    target_date: datetime | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
 class GoalPlan:
     """What a template makes: the goal to create."""
 

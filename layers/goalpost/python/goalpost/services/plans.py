@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
-from decimal import Decimal
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from goalpost.data import budgets as budget_store
 from goalpost.data import goals as goal_store
-from goalpost.domain.budget import BudgetFigures, BudgetSnapshot, measure
+from goalpost.domain.budget import BudgetSnapshot, measure
 from goalpost.domain.clock import utc_now
-from goalpost.domain.errors import InvalidInput
-from goalpost.domain.goals import Goal, GoalDraft, GoalStatus
+from goalpost.domain.errors import BusinessRuleError, InvalidInput
+from goalpost.domain.goals import Goal, GoalDraft, GoalStatus, new_goal
+from goalpost.domain.monthly_plan import MonthlyPlan, plan_for
 from goalpost.domain.progress import ProgressEntry, ProgressSource, is_latest, record
-from goalpost.domain.templates import TEMPLATES, GoalTemplate, get_template, plan_goal
+from goalpost.domain.recommendations import Recommendations, recommend_split
+from goalpost.domain.templates import TEMPLATES, GoalTemplate, TemplateChoice, get_template, plan_goal
 from goalpost.observability import metrics
 from goalpost.services.goal_writes import change_goals, table
 from goalpost.services.goals import create_goal
@@ -27,24 +28,15 @@ def template(template_id: str) -> GoalTemplate:
     return get_template(template_id)
 
 
-def create_from_template(
-    user_id: str,
-    template_id: str,
-    *,
-    parameters: Mapping[str, Decimal],
-    budget: BudgetFigures | None,
-    target_date: datetime | None,
-    name: str | None,
-    now: datetime | None = None,
-) -> Goal:
-    """Makes the template's goal; without a ``budget`` the latest stored snapshot is used (read only when
-    the template needs one)."""
-    moment = now or utc_now()
-    chosen = get_template(template_id)
+def template_draft(user_id: str, choice: TemplateChoice, today: date) -> GoalDraft:
+    """The goal the template makes from these inputs; without a ``budget`` the latest stored snapshot is used
+    (read only when the template needs one)."""
+    chosen = get_template(choice.template_id)
+    budget = choice.budget
     if budget is None and chosen.needs_budget:
         budget = budget_store.latest(table(), user_id)
-    plan = plan_goal(chosen, parameters, budget, today=moment.date(), name=name, target_date=target_date)
-    draft = GoalDraft(
+    plan = plan_goal(chosen, choice.parameters, budget, today=today, name=choice.name, target_date=choice.target_date)
+    return GoalDraft(
         name=plan.name,
         type=plan.goal_type,
         target_amount=plan.target_amount,
@@ -54,7 +46,45 @@ def create_from_template(
         description=plan.description,
         template_id=plan.template_id,
     )
-    return create_goal(user_id, draft, moment)
+
+
+def create_from_template(user_id: str, choice: TemplateChoice, now: datetime | None = None) -> Goal:
+    moment = now or utc_now()
+    return create_goal(user_id, template_draft(user_id, choice, moment.date()), moment)
+
+
+@dataclass(frozen=True)
+class Preview:
+    goal: Goal
+    plan: MonthlyPlan
+
+
+def preview_goal(user_id: str, draft: GoalDraft, now: datetime | None = None) -> Preview:
+    """The goal ``draft`` would make, built as a create builds it (so it fails as a create would), and its
+    monthly plan; nothing is stored."""
+    moment = now or utc_now()
+    goal = new_goal(user_id, draft, moment)
+    return Preview(goal, plan_for(goal, moment.date()))
+
+
+def preview_from_template(user_id: str, choice: TemplateChoice, now: datetime | None = None) -> Preview:
+    moment = now or utc_now()
+    return preview_goal(user_id, template_draft(user_id, choice, moment.date()), moment)
+
+
+def recommend(user_id: str, now: datetime | None = None) -> Recommendations:
+    """The latest budget snapshot's monthly surplus split across the active increasing goals with a deadline,
+    in proportion to what each needs a month (the progress summary's figure): the snapshot's Query and the
+    active goals' Query, whatever the number of goals."""
+    today = (now or utc_now()).date()
+    snapshot = budget_store.latest(table(), user_id)
+    if snapshot is None:
+        raise BusinessRuleError("No budget snapshot: send one to POST /goals/sync-from-budget first")
+    surplus = snapshot.net_surplus()
+    if surplus is None:
+        raise BusinessRuleError("The latest budget snapshot has no surplus (nor total_income and monthly_expenses)")
+    # The goals' own partition, as the dashboard reads it (the status index is only eventually consistent).
+    return recommend_split(surplus, goal_store.list_all(table(), user_id), today)
 
 
 def sync_from_budget(user_id: str, snapshot: BudgetSnapshot, now: datetime | None = None) -> list[ProgressEntry]:
