@@ -146,12 +146,19 @@ class Functions(Construct):
         if spec.user_notifications:
             # SMS goes straight to phone numbers, which have no ARN: sns:Publish needs Resource *.
             role.add_to_policy(iam.PolicyStatement(actions=["sns:Publish"], resources=["*"]))
-            # The users' own email topics, created at runtime, share a name prefix.
+            # The users' own alerts topics (email and webhook subscriptions, each filtered to its channel),
+            # created at runtime, share a name prefix.
             stack = Stack.of(self)
             user_topics = f"arn:{stack.partition}:sns:{stack.region}:{stack.account}:{declaration.USER_TOPIC_PREFIX}*"
             role.add_to_policy(
                 iam.PolicyStatement(
-                    actions=["sns:CreateTopic", "sns:Subscribe", "sns:Unsubscribe", "sns:Publish"],
+                    actions=[
+                        "sns:CreateTopic",
+                        "sns:Subscribe",
+                        "sns:Unsubscribe",
+                        "sns:SetSubscriptionAttributes",
+                        "sns:Publish",
+                    ],
                     resources=[user_topics],
                 )
             )

@@ -110,7 +110,7 @@ def test_summary_follows_the_spec_formulas(api: Api) -> None:
     summary = api.get(f"/goals/{goal_id}/progress").body
     assert summary["current_amount"] == 3000
     assert summary["percent_complete"] == 30.0
-    assert summary["tracking_status"] == "behind"
+    assert summary["tracking_status"] == "on_track"  # r2: by pace (30 % done, 16 % of the time gone)
     assert summary["days_elapsed"] == 60
     assert summary["days_remaining"] == 304
     assert summary["current_monthly_pace"] == 1014.67  # 1000 per 30 days, per 30.44 days

@@ -274,6 +274,8 @@ def test_each_function_may_publish_only_to_its_declared_topics(synth: Synth, spe
     assert bool(user_topics) == spec.user_notifications
     for statement in user_topics:
         assert declaration.USER_TOPIC_PREFIX in json.dumps(statement["Resource"])
+        # An email subscription made before webhooks shared the topic is given its channel's filter.
+        assert "sns:SetSubscriptionAttributes" in as_list(statement["Action"])
     uses_key = any(
         "kms:GenerateDataKey*" in as_list(statement["Action"])
         and synth.logical_id(synth.stack.alerts.key) in refs(statement["Resource"])

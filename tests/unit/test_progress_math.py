@@ -428,7 +428,7 @@ def test_percent_never_below_zero_and_may_exceed_a_hundred() -> None:
     assert over.tracking_status == TrackingStatus.ACHIEVED
     deeper = summarize(debt_goal(current_amount=Decimal(12000)), NOW)  # the debt grew past its start
     assert deeper.percent_complete == Decimal("0.00")
-    assert deeper.tracking_status == TrackingStatus.BEHIND
+    assert deeper.tracking_status == TrackingStatus.ON_TRACK  # r2: by pace, and without a deadline on track
 
 
 @st.composite

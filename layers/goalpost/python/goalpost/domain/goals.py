@@ -104,6 +104,8 @@ def percent_complete(goal_type: GoalType, current: Decimal, start: Decimal, targ
 
 
 def tracking_status(percent: Decimal) -> TrackingStatus:
+    """The trading goals' status, from the percentage alone (a personal goal's is by pace: see
+    ``goalpost.domain.progress.tracking_status_at``)."""
     if percent >= 100:
         return TrackingStatus.ACHIEVED
     if percent >= 85:
@@ -121,6 +123,33 @@ def default_start_amount(goal_type: GoalType, current: Decimal) -> Decimal:
 def validate_target(goal_type: GoalType, target: Decimal) -> None:
     if target <= 0 and not is_decreasing(goal_type):
         raise InvalidInput("target_amount must be greater than 0 for increasing goals")
+
+
+def direction_problem(goal_type: GoalType, start: Decimal, target: Decimal) -> str | None:
+    """What is wrong when the target does not lie beyond the start in the goal's direction (None when it
+    does): such a goal has no way to cover, so it would read "achieved" from the start."""
+    if is_decreasing(goal_type):
+        if target < start:
+            return None
+        return (
+            f"A {goal_type.value} goal counts down: target_amount ({target:f}) must be below start_amount "
+            f"({start:f}); there is nothing to pay down"
+        )
+    if target > start:
+        return None
+    return f"A {goal_type.value} goal counts up: target_amount ({target:f}) must be above start_amount ({start:f})"
+
+
+def validate_new_goal(goal_type: GoalType, current: Decimal, start: Decimal, target: Decimal) -> None:
+    """A new goal has a way to cover and has not covered it yet: it is never "achieved" by construction."""
+    problem = direction_problem(goal_type, start, target)
+    if problem is not None:
+        raise InvalidInput(problem)
+    if has_reached(goal_type, current, target):
+        raise InvalidInput(
+            f"current_amount ({current:f}) already reaches target_amount ({target:f}): "
+            "the goal would be achieved when created"
+        )
 
 
 class Milestone(Model):
@@ -166,10 +195,6 @@ class Goal(Model):
     @property
     def percent_complete(self) -> Decimal:
         return percent_complete(self.type, self.current_amount, self.start_amount, self.target_amount)
-
-    @property
-    def tracking_status(self) -> TrackingStatus:
-        return tracking_status(self.percent_complete)
 
     @property
     def decreasing(self) -> bool:
@@ -226,6 +251,7 @@ def new_goal(user_id: str, draft: GoalDraft, now: datetime) -> Goal:
     described = {f.name: getattr(draft, f.name) for f in fields(draft)}
     if draft.start_amount is None:
         described["start_amount"] = default_start_amount(draft.type, draft.current_amount)
+    validate_new_goal(draft.type, draft.current_amount, described["start_amount"], draft.target_amount)
     goal = Goal(
         **described,
         id=new_id(int(now.timestamp() * 1000)),

@@ -15,6 +15,8 @@ from goalpost.domain.money import HUNDRED, MAX_AMOUNT, ZERO, round2
 from goalpost.domain.pace import DAYS_PER_MONTH, add_point, monthly_pace
 
 ON_TRACK_TOLERANCE = Decimal("0.9")
+AT_RISK_TOLERANCE = Decimal("0.7")
+ON_TRACK_STATUSES = frozenset({TrackingStatus.ACHIEVED, TrackingStatus.ON_TRACK})
 
 
 class ProgressSource(StrEnum):
@@ -50,17 +52,34 @@ def days_remaining(goal: Goal, today: date) -> int | None:
     return max(0, (goal.deadline.date() - today).days)
 
 
-def on_track_at(goal: Goal, amount: Decimal, today: date) -> bool:
-    """True without a deadline; else the share of the way covered is at least 90 % of the share of the time
-    gone by (elapsed / (elapsed + remaining))."""
+def tracking_status_at(goal: Goal, amount: Decimal, today: date) -> TrackingStatus:
+    """The goal's status at ``amount``: ``achieved`` at 100 %; else by pace. Without a deadline it is on
+    track; with one, the share of the way covered is compared with the share of the time gone by
+    (elapsed / (elapsed + remaining)): at least 90 % of it is on track, 70 % at risk, less behind. The one
+    source of ``tracking_status`` and ``on_track``, so the two never disagree."""
+    percent = percent_complete(goal.type, amount, goal.start_amount, goal.target_amount)
+    if percent >= HUNDRED:
+        return TrackingStatus.ACHIEVED
     remaining = days_remaining(goal, today)
     if remaining is None:
-        return True
+        return TrackingStatus.ON_TRACK
     elapsed = days_elapsed(goal, today)
     total = elapsed + remaining
     expected = Decimal(1) if total == 0 else Decimal(elapsed) / Decimal(total)
-    progress = percent_complete(goal.type, amount, goal.start_amount, goal.target_amount) / HUNDRED
-    return progress >= ON_TRACK_TOLERANCE * expected
+    progress = percent / HUNDRED
+    if progress >= ON_TRACK_TOLERANCE * expected:
+        return TrackingStatus.ON_TRACK
+    if progress >= AT_RISK_TOLERANCE * expected:
+        return TrackingStatus.AT_RISK
+    return TrackingStatus.BEHIND
+
+
+def tracking_status(goal: Goal, today: date) -> TrackingStatus:
+    return tracking_status_at(goal, goal.current_amount, today)
+
+
+def on_track_at(goal: Goal, amount: Decimal, today: date) -> bool:
+    return tracking_status_at(goal, amount, today) in ON_TRACK_STATUSES
 
 
 def is_on_track(goal: Goal, today: date) -> bool:
@@ -167,15 +186,16 @@ def summarize(goal: Goal, now: datetime) -> ProgressSummary:
     today = now.date()
     pace = monthly_pace(goal.pace_days, today, decreasing=goal.decreasing)
     final_value = projected_final_value(goal, pace, today)
+    status = tracking_status(goal, today)
     return ProgressSummary(
         goal_id=goal.id,
         current_amount=round2(goal.current_amount),
         target_amount=round2(goal.target_amount),
         percent_complete=goal.percent_complete,
         status=goal.status,
-        tracking_status=goal.tracking_status,
+        tracking_status=status,
         deadline=goal.deadline,
-        on_track=is_on_track(goal, today),
+        on_track=status in ON_TRACK_STATUSES,
         days_elapsed=days_elapsed(goal, today),
         days_remaining=days_remaining(goal, today),
         required_monthly_contribution=round2(required_monthly_contribution(goal, today)),

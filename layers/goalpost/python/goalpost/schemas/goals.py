@@ -8,6 +8,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import AliasChoices, Field, StringConstraints, model_validator
 
+from goalpost.domain.clock import utc_now
 from goalpost.domain.errors import InvalidInput
 from goalpost.domain.goals import (
     MAX_MILESTONES,
@@ -22,7 +23,7 @@ from goalpost.domain.goals import (
 )
 from goalpost.domain.ids import new_id
 from goalpost.domain.model import Choice
-from goalpost.domain.progress import ProgressSummary
+from goalpost.domain.progress import ProgressSummary, tracking_status
 from goalpost.schemas.common import (
     Amount,
     DateInput,
@@ -145,12 +146,12 @@ class GoalOut(ResponseModel):
     milestones: list[MilestoneOut]
 
     @classmethod
-    def of(cls, goal: Goal) -> Self:  # milestones in the goal's order, derived fields
+    def of(cls, goal: Goal) -> Self:  # milestones in the goal's order, derived fields (the status as of today)
         return cls(
             **goal.model_dump(
                 exclude={"milestones", "allocation_total", "funding_links", "version", "alerted", "user_id"}
             ),
-            tracking_status=goal.tracking_status,
+            tracking_status=tracking_status(goal, utc_now().date()),
             percent_complete=goal.percent_complete,
             milestones=[MilestoneOut.of(m) for m in goal.ordered_milestones()],
         )
@@ -193,7 +194,11 @@ class DashboardOut(ResponseModel):
     def build(cls, goals: list[tuple[Goal, ProgressSummary]], unread_alerts: int) -> DashboardOut:
         return cls(
             goals=[
-                DashboardGoal(**GoalOut.of(goal).model_dump(), progress=ProgressSummaryOut.of(summary))
+                DashboardGoal(
+                    **GoalOut.of(goal).model_dump(exclude={"tracking_status"}),
+                    tracking_status=summary.tracking_status,  # as of the summary's moment
+                    progress=ProgressSummaryOut.of(summary),
+                )
                 for goal, summary in goals
             ],
             unread_alerts=unread_alerts,

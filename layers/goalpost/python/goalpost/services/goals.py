@@ -16,6 +16,7 @@ from goalpost.domain.goals import (
     GoalStatus,
     GoalType,
     change_status,
+    direction_problem,
     ensure_amounts_may_change,
     new_goal,
     set_amount,
@@ -73,6 +74,9 @@ def _apply_update(goal: Goal, update: GoalChanges, now: datetime) -> list[Progre
         )
     if update.target_amount is not None:
         validate_target(goal.type, update.target_amount)
+        problem = direction_problem(goal.type, goal.start_amount, update.target_amount)
+        if problem is not None:
+            raise BusinessRuleError(problem)
         goal.target_amount = update.target_amount
         set_amount(goal, goal.current_amount, now.date())  # the target moved: reached or not may have changed
     if update.status is not None:
