@@ -10,11 +10,15 @@ from __future__ import annotations
 import json
 import os
 import threading
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import wraps
+from queue import Queue
+from secrets import token_hex
 from typing import Any
 
 from goalpost import aws as goalpost_aws
@@ -150,43 +154,76 @@ HTTP_DELIVERY_TIMEOUT_SECONDS = 5
 
 def _deliver_http_as_sns() -> None:
     """moto posts an HTTP(S) subscription's message inside the Publish call, without a timeout and without the
-    message attributes, and a subscriber that is down fails the publisher. SNS delivers on its own time, with
-    the attributes, and a subscriber's failure is its retry policy's business, never the publisher's: so here
-    the post (the filter policy applied first, as moto does) goes from a thread of its own, bounded, and a
-    failure is dropped (the local server does not retry)."""
-    from moto.sns.models import Subscription
+    message attributes; a subscriber that is down fails the publisher; and it sends no subscription
+    confirmation. SNS first POSTs a ``SubscriptionConfirmation``, then delivers each message on its own time,
+    with the attributes, and a subscriber's failure is its retry policy's business, never the publisher's. So
+    here both go, in order, from a thread of their own (``_http_deliveries``), each post bounded, a failure
+    dropped (the local server does not retry); the filter policy is applied first, as moto does."""
+    from moto.sns.models import SNSBackend, Subscription
 
-    original = Subscription.publish
+    original_publish = Subscription.publish
+    original_subscribe = SNSBackend.subscribe
 
-    @wraps(original)
+    @wraps(original_publish)
     def publish(self: Any, message: str, message_id: str, subject: str | None = None, **kwargs: Any) -> None:
         if self.protocol not in ("http", "https"):
-            return original(self, message, message_id, subject, **kwargs)
+            return original_publish(self, message, message_id, subject, **kwargs)
         attributes = kwargs.get("message_attributes")
         if self._filter_policy_matcher is not None and not self._filter_policy_matcher.matches(attributes, message):
             return None
         body = self.get_post_data(message, message_id, subject, message_attributes=attributes)
-        threading.Thread(target=_post, args=(self.endpoint, body, message_id), daemon=True).start()
+        _http_deliveries.put((self.endpoint, "Notification", body))
         return None
 
+    @wraps(original_subscribe)
+    def subscribe(self: Any, topic_arn: str, endpoint: str, protocol: str) -> Any:
+        subscription = original_subscribe(self, topic_arn, endpoint, protocol)
+        if protocol in ("http", "https"):
+            _http_deliveries.put((endpoint, "SubscriptionConfirmation", _confirmation(topic_arn)))
+        return subscription
+
     Subscription.publish = publish  # type: ignore[method-assign,assignment]
+    SNSBackend.subscribe = subscribe  # type: ignore[method-assign]
+    threading.Thread(target=_deliver_http, name="local-sns-http", daemon=True).start()
 
 
-def _post(endpoint: str, body: dict[str, Any], message_id: str) -> None:
+# (endpoint, SNS message type, body), posted in order by one thread.
+_http_deliveries: Queue[tuple[str, str, dict[str, Any]]] = Queue()
+
+
+def _confirmation(topic_arn: str) -> dict[str, Any]:
+    """A SubscriptionConfirmation as SNS sends it (unsigned here; moto has confirmed the subscription already)."""
+    token = token_hex(32)
+    return {
+        "Type": "SubscriptionConfirmation",
+        "MessageId": str(uuid.uuid4()),
+        "Token": token,
+        "TopicArn": topic_arn,
+        "Message": f"You have chosen to subscribe to the topic {topic_arn}.\nTo confirm the subscription, visit "
+        "the SubscribeURL included in this message.",
+        "SubscribeURL": f"https://sns.{REGION}.amazonaws.com/?Action=ConfirmSubscription&TopicArn={topic_arn}"
+        f"&Token={token}",
+        "Timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+    }
+
+
+def _deliver_http() -> None:
     import requests
 
-    with suppress(requests.RequestException):  # SNS would retry by its delivery policy; the local server drops it
-        requests.post(
-            endpoint,
-            data=json.dumps(body),
-            headers={
-                "Content-Type": "text/plain; charset=UTF-8",
-                "x-amz-sns-message-type": "Notification",
-                "x-amz-sns-message-id": message_id,
-                "x-amz-sns-topic-arn": str(body.get("TopicArn", "")),
-            },
-            timeout=HTTP_DELIVERY_TIMEOUT_SECONDS,
-        )
+    while True:
+        endpoint, kind, body = _http_deliveries.get()
+        with suppress(requests.RequestException):  # SNS would retry by its delivery policy; here it is dropped
+            requests.post(
+                endpoint,
+                data=json.dumps(body),
+                headers={
+                    "Content-Type": "text/plain; charset=UTF-8",
+                    "x-amz-sns-message-type": kind,
+                    "x-amz-sns-message-id": str(body["MessageId"]),
+                    "x-amz-sns-topic-arn": str(body["TopicArn"]),
+                },
+                timeout=HTTP_DELIVERY_TIMEOUT_SECONDS,
+            )
 
 
 def resource_names(prefix: str = "goalpost-local") -> dict[str, str]:

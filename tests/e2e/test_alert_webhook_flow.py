@@ -1,5 +1,6 @@
-"""A webhook over HTTP: a listener on loopback set as the user's webhook_url receives the SNS message of an
-alert (the local server's SNS delivers to HTTP subscriptions as SNS does), with the webhook channel."""
+"""A webhook over HTTP: a listener on loopback set as the user's webhook_url receives the subscription
+confirmation, then the SNS message of an alert (the local server's SNS delivers to HTTP subscriptions as SNS
+does), with the webhook channel."""
 
 from __future__ import annotations
 
@@ -61,6 +62,10 @@ def test_a_loopback_webhook_receives_the_alert_as_an_sns_message(http: Client, l
     assert reply.json["webhook_url"] == listener.url
     refused = http.request("PATCH", "/alerts/preferences", {"webhook_url": "http://example.com/x"}, token=token)
     assert refused.status == 422
+    # SNS first asks the endpoint to confirm the subscription.
+    headers, confirmation = listener.received.get(timeout=10)
+    assert headers["x-amz-sns-message-type"] == confirmation["Type"] == "SubscriptionConfirmation"
+    assert "SubscribeURL" in confirmation
     close_position_at(http, token, datetime.now(UTC))
     headers, message = listener.received.get(timeout=10)
     assert headers["x-amz-sns-message-type"] == "Notification"
