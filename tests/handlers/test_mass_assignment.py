@@ -39,6 +39,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/goals/{goal_id}/funding"): {"account_id": "acct", "allocation_percent": 1},
     ("PATCH", "/goals/{goal_id}/funding/{account_id}"): {"allocation_percent": 2},
     ("POST", "/goals/from-template"): {"template_id": "retirement_target", "parameters": {"target_income": 1000}},
+    ("POST", "/goals/preview"): {"name": "n", "type": "savings", "target_amount": 5},
     ("POST", "/goals/sync-from-budget"): {"period_year": 2026, "period_month": 1},
     ("PUT", "/portfolio/cash"): {"cash_balance": 1},
     ("POST", "/positions"): {"symbol": "AAPL", "quantity": 1, "entry_price": 100},
