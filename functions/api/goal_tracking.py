@@ -12,12 +12,19 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from goalpost.edges.api import ApiRouter, Caller, build_resolver, idempotent, lambda_handler, page_response, responses
 from goalpost.schemas.common import DEFAULT_LIMIT, LimitQuery, NextTokenQuery
 from goalpost.schemas.funding import FundingIn, FundingOut, FundingUpdate
-from goalpost.schemas.goals import MilestoneIn, MilestoneOut, MilestoneProgressOut, ProgressSummaryOut
+from goalpost.schemas.goals import (
+    MilestoneIn,
+    MilestoneOut,
+    MilestoneProgressOut,
+    MilestoneUpdate,
+    ProgressSummaryOut,
+)
 from goalpost.schemas.progress import ProgressEntryOut, ProgressIn
 from goalpost.services import funding, progress
 
 router = ApiRouter()
 GoalId = Annotated[str, Path(min_length=1, max_length=64)]
+MilestoneId = Annotated[str, Path(min_length=1, max_length=64)]
 AccountId = Annotated[str, Path(min_length=1, max_length=128)]  # one that cannot exist is simply not found
 
 
@@ -83,6 +90,29 @@ def list_milestones(user: Caller, goal_id: GoalId) -> list[MilestoneOut]:
 )
 def get_milestone_progress(user: Caller, goal_id: GoalId) -> MilestoneProgressOut:
     return MilestoneProgressOut.of(progress.milestone_report(user, goal_id))
+
+
+@router.patch(
+    "/goals/<goal_id>/milestones/<milestone_id>",
+    summary="Edit a milestone (a new amount is checked against the goal's amount at once)",
+    tags=["Milestones"],
+)
+def update_milestone(
+    user: Caller, goal_id: GoalId, milestone_id: MilestoneId, change: Annotated[MilestoneUpdate, Body()]
+) -> MilestoneOut:
+    return MilestoneOut.of(progress.edit_goal_milestone(user, goal_id, milestone_id, change.changes()))
+
+
+@router.delete(
+    "/goals/<goal_id>/milestones/<milestone_id>",
+    status_code=204,
+    summary="Delete a milestone",
+    tags=["Milestones"],
+    responses=responses(204, None, "Deleted"),
+)
+def delete_milestone(user: Caller, goal_id: GoalId, milestone_id: MilestoneId) -> Response[None]:
+    progress.delete_goal_milestone(user, goal_id, milestone_id)
+    return Response(status_code=HTTPStatus.NO_CONTENT)
 
 
 @router.post(

@@ -21,6 +21,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PATCH", "/goals/{goal_id}"): {"name": "taken over"},
     ("POST", "/goals/{goal_id}/progress"): {"value": 1},
     ("POST", "/goals/{goal_id}/milestones"): {"amount": 1, "description": "m"},
+    ("PATCH", "/goals/{goal_id}/milestones/{milestone_id}"): {"amount": 1},
     ("POST", "/goals/{goal_id}/funding"): {"account_id": "b-acct", "allocation_percent": 1},
     ("PATCH", "/goals/{goal_id}/funding/{account_id}"): {"allocation_percent": 1},
     ("PATCH", "/positions/{position_id}"): {"take_profit": 200},
@@ -44,10 +45,17 @@ def alice(api: Api) -> dict[str, str]:
     """One of each of user A's objects, with the ids the paths take."""
     goal = api.post("/goals", {"name": "A's goal", "type": "savings", "target_amount": 100}).body
     api.post(f"/goals/{goal['id']}/funding", {"account_id": "a-acct", "allocation_percent": 10})
+    milestone = api.post(f"/goals/{goal['id']}/milestones", {"amount": 90, "description": "A's"}).body
     api.patch(f"/goals/{goal['id']}", {"current_amount": 60})  # raises alerts for A
     position = api.post("/positions", {"symbol": "AAPL", "quantity": 1, "entry_price": 100}).body
     alert = api.get("/alerts").body[0]
-    return {"goal_id": goal["id"], "account_id": "a-acct", "position_id": position["id"], "alert_id": alert["id"]}
+    return {
+        "goal_id": goal["id"],
+        "milestone_id": milestone["id"],
+        "account_id": "a-acct",
+        "position_id": position["id"],
+        "alert_id": alert["id"],
+    }
 
 
 def snapshot(api: Api, ids: dict[str, str]) -> Any:

@@ -36,6 +36,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/goals/{goal_id}"): {"name": "m"},
     ("POST", "/goals/{goal_id}/progress"): {"value": 1},
     ("POST", "/goals/{goal_id}/milestones"): {"amount": 1, "description": "m"},
+    ("PATCH", "/goals/{goal_id}/milestones/{milestone_id}"): {"description": "n"},
     ("POST", "/goals/{goal_id}/funding"): {"account_id": "acct", "allocation_percent": 1},
     ("PATCH", "/goals/{goal_id}/funding/{account_id}"): {"allocation_percent": 2},
     ("POST", "/goals/from-template"): {"template_id": "retirement_target", "parameters": {"target_income": 1000}},
@@ -55,8 +56,9 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
 def test_no_write_operation_takes_a_server_owned_field(api: Api) -> None:
     goal = api.post("/goals", {"name": "g", "type": "savings", "target_amount": 100}).body
     api.post(f"/goals/{goal['id']}/funding", {"account_id": "acct", "allocation_percent": 1})
+    milestone = api.post(f"/goals/{goal['id']}/milestones", {"amount": 50, "description": "m"}).body
     position = api.post("/positions", {"symbol": "AAPL", "quantity": 1, "entry_price": 100}).body
-    ids = {"goal_id": goal["id"], "account_id": "acct", "position_id": position["id"]}
+    ids = {"goal_id": goal["id"], "milestone_id": milestone["id"], "account_id": "acct", "position_id": position["id"]}
     before = [stored_items("test-data", pk) for pk in ("USER#alice", f"USER#alice#GOAL#{goal['id']}")]
     checked = 0
     for path, methods in openapi_document()["paths"].items():

@@ -10,7 +10,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from goalpost.domain.alerts import AlertType, NewAlert
-from goalpost.domain.errors import BusinessRuleError, Conflict, InvalidInput
+from goalpost.domain.errors import BusinessRuleError, Conflict, InvalidInput, NotFound
 from goalpost.domain.ids import new_id
 from goalpost.domain.model import Model
 from goalpost.domain.money import HUNDRED, ZERO, money_text, round2
@@ -312,6 +312,45 @@ def add_milestone(goal: Goal, milestone: Milestone, today: date) -> None:
         raise BusinessRuleError(f"A goal has at most {MAX_MILESTONES} milestones")
     goal.milestones.append(milestone)
     mark_reached_milestones(goal, today)
+
+
+MILESTONE_NOT_FOUND = "Milestone not found"
+
+
+class MilestoneChanges(Model):
+    """What an edit of a milestone sets: the fields given (``model_fields_set``) and only those; a
+    ``target_date`` given as None is cleared."""
+
+    amount: Decimal | None = None
+    description: str | None = None
+    target_date: date | None = None
+
+
+def find_milestone(goal: Goal, milestone_id: str) -> Milestone:
+    """The goal's milestone of that id; ``NotFound`` when the goal has none (another goal's is not its own)."""
+    found = next((m for m in goal.milestones if m.id == milestone_id), None)
+    if found is None:
+        raise NotFound(MILESTONE_NOT_FOUND)
+    return found
+
+
+def edit_milestone(goal: Goal, milestone_id: str, changes: MilestoneChanges, today: date) -> Milestone:
+    """Edits a milestone. A new amount is checked against the goal's amount at once, as on add: one the amount
+    has got to is marked (keeping the day it was first reached), one it has not is unmarked, so that the amount
+    reaching it later marks it. Its ``milestone_reached`` alert stays once per milestone: the alert's dedupe
+    key is the milestone's id."""
+    milestone = find_milestone(goal, milestone_id)
+    for name in changes.model_fields_set:
+        setattr(milestone, name, getattr(changes, name))
+    if "amount" in changes.model_fields_set and not has_reached(goal.type, goal.current_amount, milestone.amount):
+        milestone.reached = False
+        milestone.reached_date = None
+    mark_reached_milestones(goal, today)
+    return milestone
+
+
+def remove_milestone(goal: Goal, milestone_id: str) -> None:
+    goal.milestones.remove(find_milestone(goal, milestone_id))
 
 
 class MilestoneProgress(Model):

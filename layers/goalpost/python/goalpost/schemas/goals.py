@@ -18,6 +18,7 @@ from goalpost.domain.goals import (
     GoalStatus,
     GoalType,
     Milestone,
+    MilestoneChanges,
     TrackingStatus,
     validate_target,
 )
@@ -43,10 +44,32 @@ Tags = Annotated[list[Tag], Field(max_length=20)]
 ReminderDay = Annotated[int, Field(ge=1, le=28)]
 
 
+MilestoneDescription = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+
+
 class MilestoneIn(RequestModel):
     amount: Amount
-    description: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    description: MilestoneDescription
     target_date: DateInput | None = None
+
+
+class MilestoneUpdate(RequestModel):
+    """Any subset of a milestone's fields; ``target_date`` may be cleared with null."""
+
+    amount: Amount | None = None
+    description: MilestoneDescription | None = None
+    target_date: DateInput | None = None
+
+    @model_validator(mode="after")
+    def _not_null(self) -> MilestoneUpdate:
+        for name in ("amount", "description"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} may not be null")
+        return self
+
+    def changes(self) -> MilestoneChanges:
+        """The fields sent, and only those."""
+        return MilestoneChanges(**{name: getattr(self, name) for name in self.model_fields_set})
 
 
 class GoalCreate(RequestModel):

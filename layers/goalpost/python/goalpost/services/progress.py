@@ -10,10 +10,14 @@ from goalpost.domain.clock import utc_now
 from goalpost.domain.goals import (
     Goal,
     Milestone,
+    MilestoneChanges,
     MilestoneProgress,
     add_milestone,
+    edit_milestone,
     ensure_amounts_may_change,
+    find_milestone,
     milestone_progress,
+    remove_milestone,
 )
 from goalpost.domain.ids import new_id
 from goalpost.domain.progress import ProgressEntry, ProgressSource, ProgressSummary, is_latest, record, summarize
@@ -95,6 +99,28 @@ def add_goal_milestone(
 
     goal = change_goal(user_id, goal_id, add, moment).goal
     return next(m for m in goal.milestones if m.id == milestone.id)
+
+
+def edit_goal_milestone(
+    user_id: str, goal_id: str, milestone_id: str, changes: MilestoneChanges, now: datetime | None = None
+) -> Milestone:
+    """Edits a milestone in the goal's conditional write (a concurrent change of the goal is re-read and the
+    edit re-applied); 404 when the goal has no such milestone."""
+    moment = now or utc_now()
+
+    def edit(goal: Goal) -> list[ProgressEntry]:
+        edit_milestone(goal, milestone_id, changes, moment.date())
+        return []
+
+    return find_milestone(change_goal(user_id, goal_id, edit, moment).goal, milestone_id)
+
+
+def delete_goal_milestone(user_id: str, goal_id: str, milestone_id: str, now: datetime | None = None) -> None:
+    def remove(goal: Goal) -> list[ProgressEntry]:
+        remove_milestone(goal, milestone_id)
+        return []
+
+    change_goal(user_id, goal_id, remove, now or utc_now())
 
 
 def milestones(user_id: str, goal_id: str) -> list[Milestone]:
