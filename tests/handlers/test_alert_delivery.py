@@ -184,10 +184,10 @@ def emailed(api: Api, **prefs: Any) -> None:
 
 
 def test_one_request_releases_its_alerts_together_within_the_cap(api: Api, publishes: Any) -> None:
-    """Seven alerts from one progress entry (five milestones, the 25 % and 50 % marks): each published to the
-    shared topic, all out of the outbox, and emails for the enabled ones only up to the daily cap, in three
-    DynamoDB requests (the goal and the preferences, the change, the plans and marks) and one recording the
-    sends."""
+    """Eight alerts from one progress entry (five milestones, the 25 % and 50 % marks, significant progress):
+    each published to the shared topic, all out of the outbox, and emails for the enabled ones only up to the
+    daily cap, in three DynamoDB requests (the goal and the preferences, the change, the plans and marks) and
+    one recording the sends."""
     from infra.local.aws import dynamodb_requests
 
     emailed(api, max_alerts_per_day=3, min_hours_between_alerts=0)
@@ -197,7 +197,7 @@ def test_one_request_releases_its_alerts_together_within_the_cap(api: Api, publi
     assert reply.status == 201, reply.body
     assert counted == {"BatchGetItem": 1, "TransactWriteItems": 3}, counted
     alerts = api.get("/alerts").body
-    assert len(alerts) == 7
+    assert len(alerts) == 8
     assert all(a["delivered_at"] is not None and a["channels"] == ["in_app", "event"] for a in alerts)
     assert sorted(p.attributes["alert_id"] for p in sent(publishes, "event")) == sorted(a["id"] for a in alerts)
     emails = sent(publishes, "email")
@@ -210,7 +210,7 @@ def test_alerts_released_together_keep_the_minimum_gap(api: Api, publishes: Any)
     emailed(api, max_alerts_per_day=10, min_hours_between_alerts=4)
     goal_id = milestone_goal(api, 3)
     api.post(f"/goals/{goal_id}/progress", {"value": 400})
-    assert len(sent(publishes, "event")) == 4  # three milestones and the 25 % mark
+    assert len(sent(publishes, "event")) == 5  # three milestones, the 25 % mark and significant progress
     assert len(sent(publishes, "email")) == 1  # the others are too soon after it: in-app only
 
 
@@ -257,13 +257,13 @@ def test_a_release_that_fails_before_its_plans_leaves_every_alert_to_the_deliver
         BaseClient._make_api_call = original  # type: ignore[method-assign]
     assert reply.status == 201, reply.body
     alerts = api.get("/alerts").body
-    assert len(alerts) == 3  # two milestones and the 25 % mark
+    assert len(alerts) == 4  # two milestones, the 25 % mark and significant progress
     assert all(a["delivered_at"] is None for a in alerts)
     assert sent(publishes, "email") == []
     report = deliver(api, datetime.now(UTC))
-    assert (report["republished"], report["release_failures"]) == (3, 0)
+    assert (report["republished"], report["release_failures"]) == (4, 0)
     assert all(a["delivered_at"] is not None for a in api.get("/alerts").body)
-    assert len(sent(publishes, "event")) == 6
-    assert len(sent(publishes, "email")) == 2  # the two milestone_reached ones (milestone_25 is not enabled)
+    assert len(sent(publishes, "event")) == 8
+    assert len(sent(publishes, "email")) == 2  # the two milestone_reached ones (the others are not enabled)
     deliver(api, datetime.now(UTC) + timedelta(minutes=5))
     assert len(sent(publishes, "email")) == 2
