@@ -20,6 +20,7 @@ from goalpost.domain.goal_checks import (
 from goalpost.domain.goals import Goal, GoalType, Milestone, amount_text, progress_alerts
 from goalpost.domain.money import money_text
 from goalpost.domain.pace import add_point
+from tests.unit.test_goal_rules import make_goal as rules_goal
 
 CREATED = datetime(2026, 1, 1, tzinfo=UTC)
 DEADLINE = datetime(2027, 11, 9, tzinfo=UTC)
@@ -28,20 +29,8 @@ PER_MONTH = re.compile(r"\$\d{1,3}(,\d{3})*\.\d\d/month")
 
 
 def make_goal(**overrides: object) -> Goal:
-    fields: dict[str, object] = {
-        "id": "g1",
-        "user_id": "u1",
-        "name": "Emergency Fund",
-        "type": GoalType.SAVINGS,
-        "target_amount": Decimal(10000),
-        "current_amount": Decimal(2500),
-        "start_amount": Decimal(0),
-        "deadline": DEADLINE,
-        "created_at": CREATED,
-        "updated_at": CREATED,
-    }
-    fields.update(overrides)
-    return Goal.model_validate(fields)
+    """The rules' Emergency Fund ($2,500 of $10,000), created 1 Jan 2026 with a deadline of 9 Nov 2027."""
+    return rules_goal(**{"deadline": DEADLINE, "created_at": CREATED, "updated_at": CREATED, **overrides})
 
 
 def test_money_is_formatted_as_money_and_percentage_goals_in_percent() -> None:

@@ -40,15 +40,15 @@ def catch_up_text(goal: Goal, today: date) -> str:
     return f"You need {needed}/month to reach {goal.name} by {day_text(deadline)}"
 
 
-def _first_this_month(goal: Goal, kind: AlertType, today: date) -> bool:
-    """Whether ``kind`` is not yet raised for the goal this month (and remembers it is now: only the latest
-    month is kept). The alert guard stays the rule; this spares the daily run a refused write."""
+def _once_this_month(goal: Goal, kind: AlertType, today: date, *, title: str, message: str) -> NewAlert | None:
+    """The alert of ``kind`` for this month, unless the goal raised it already (and remembers it has: only the
+    latest month is kept). The alert guard stays the rule; this spares the daily run a refused write."""
     seen = f"{kind.value}@{month_of(today)}"
     if seen in goal.alerted:
-        return False
+        return None
     goal.alerted -= {key for key in goal.alerted if key.startswith(f"{kind.value}@")}
     goal.alerted.add(seen)
-    return True
+    return NewAlert(kind, title=title, message=message, goal_id=goal.id, period=month_of(today))
 
 
 def deadline_alert(goal: Goal, today: date) -> NewAlert | None:
@@ -116,18 +116,16 @@ def significant_progress_alert(goal: Goal, before: Decimal, today: date) -> NewA
     distance = abs(goal.target_amount - goal.start_amount)
     if distance == 0 or moved < SIGNIFICANT_SHARE * distance:
         return None
-    if not _first_this_month(goal, AlertType.SIGNIFICANT_PROGRESS, today):
-        return None
     share = round(moved / distance * 100)
-    return NewAlert(
+    return _once_this_month(
+        goal,
         AlertType.SIGNIFICANT_PROGRESS,
+        today,
         title=f"A big step: {goal.name}",
         message=(
             f"'{goal.name}' moved {goal.amount_text(moved)} toward its target in one step ({share}% of the "
             f"whole way): {goal.standing_text()}."
         ),
-        goal_id=goal.id,
-        period=month_of(today),
     )
 
 
@@ -138,21 +136,19 @@ def suggested_adjustment_alert(goal: Goal, today: date) -> NewAlert | None:
     last_day = (today + timedelta(days=1)).month != today.month
     if not last_day or goal.deadline is None or is_on_track(goal, today):
         return None
-    if not _first_this_month(goal, AlertType.SUGGESTED_ADJUSTMENT, today):
-        return None
     pace = monthly_pace(goal.pace_days, today, decreasing=goal.decreasing)
     arrival = projected_completion_date(goal, pace, today)
     if arrival is None:
         at_pace = "at the current pace it will never get there"
     else:
         at_pace = f"keep the current pace of {goal.amount_text(pace)}/month and get there on {day_text(arrival)}"
-    return NewAlert(
+    return _once_this_month(
+        goal,
         AlertType.SUGGESTED_ADJUSTMENT,
+        today,
         title=f"Two ways back on track: {goal.name}",
         message=(
             f"'{goal.name}' is behind the pace its deadline needs: {goal.standing_text()}. "
             f"{catch_up_text(goal, today)}; or move the deadline: {at_pace}."
         ),
-        goal_id=goal.id,
-        period=month_of(today),
     )
