@@ -468,6 +468,13 @@ def one_goal(seed: Seed) -> Scenario:
         Call("POST", f"{base}/milestones", body={"amount": 90_000, "description": "Bench"}),
         Call("GET", f"{base}/milestones"),
         Call("GET", f"{base}/milestones/progress"),
+        Call(
+            "PATCH",
+            f"{base}/milestones/{goal.milestones[0].id}",
+            "to an amount already reached",
+            body={"amount": 20_000, "description": "Bench"},
+        ),
+        Call("DELETE", f"{base}/milestones/{goal.milestones[-1].id}"),
         Call("POST", f"{base}/funding", body={"account_id": "bench", "allocation_percent": 5}),
         Call("GET", f"{base}/funding"),
         Call("GET", f"{base}/funding", SECOND_PAGE, second_page=True),
