@@ -388,6 +388,7 @@ def test_milestones_are_reached_once_by_any_path_and_alert_once(api: Client) -> 
         "milestone_50": 1,
         "milestone_75": 1,
         "goal_completed": 1,
+        "significant_progress": 1,  # r2: a step of 10 % of the way or more, once a month
     }
 
     # A milestone the amount has already got to is marked reached when added.
@@ -541,7 +542,7 @@ def test_dashboard_has_every_goal_with_its_summary_and_the_unread_count(api: Cli
     assert by_id[paused["id"]]["status"] == "paused"
 
     unread = ok(api.request("GET", "/alerts?unread=true", token=token))
-    assert len(unread) == 2  # milestone_25 and milestone_50
+    assert len(unread) == 3  # milestone_25, milestone_50 and significant_progress (r2: 50 % of the way at once)
     assert board["unread_alerts"] == len(unread)
     ok(api.request("PATCH", f"/alerts/{unread[0]['id']}/read", token=token))
     assert ok(api.request("GET", "/goals/dashboard", token=token))["unread_alerts"] == len(unread) - 1
