@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from goalpost import aws as goalpost_aws
 from goalpost.settings import reset_settings
@@ -63,6 +64,7 @@ REFUSED_WHEN_DEPLOYED = [
     "ftp://hooks.example.com/x",
     "https:///x",  # no host
     "https://hooks.example.com/a b",
+    "https://hooks.example.com/caf\u00e9",  # not ASCII
     "not a url",
     "",
 ]
@@ -107,6 +109,27 @@ def test_a_webhook_is_subscribed_for_its_channel_and_replaced_or_removed(api: Ap
     assert subscriptions("https") == []
     assert len(subscriptions("email")) == 1
     assert api.patch("/alerts/preferences", {"webhook_enabled": None}).status == 422
+
+
+def test_an_endpoint_sns_refuses_is_422_and_changes_nothing(api: Api) -> None:
+    from botocore.client import BaseClient
+
+    api.patch("/alerts/preferences", {"webhook_url": HOOK})
+    original = BaseClient._make_api_call
+
+    def refusing(client: BaseClient, operation: str, params: Any) -> Any:
+        if operation == "Subscribe":
+            raise ClientError({"Error": {"Code": "InvalidParameter", "Message": "Invalid endpoint"}}, operation)
+        return original(client, operation, params)
+
+    BaseClient._make_api_call = refusing  # type: ignore[method-assign]
+    try:
+        reply = api.patch("/alerts/preferences", {"webhook_url": "https://other.example.com/hook"})
+    finally:
+        BaseClient._make_api_call = original  # type: ignore[method-assign]
+    assert reply.status == 422, reply.body
+    assert api.get("/alerts/preferences").body["webhook_url"] == HOOK
+    assert [s["Endpoint"] for s in subscriptions("https")] == [HOOK]
 
 
 def test_alerts_go_to_the_webhook_with_its_channel(api: Api, publishes: Any) -> None:

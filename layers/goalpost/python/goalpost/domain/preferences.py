@@ -132,8 +132,8 @@ def webhook_url_problem(url: str, *, deployed: bool) -> str | None:
     network, not this service, that connects to it."""
     if len(url) > WEBHOOK_URL_LIMIT:
         return f"webhook_url must be at most {WEBHOOK_URL_LIMIT} characters"
-    if any(c.isspace() or not c.isprintable() for c in url):
-        return "webhook_url must not contain spaces or control characters"
+    if any(c.isspace() or not c.isprintable() or not c.isascii() for c in url):
+        return "webhook_url must be printable ASCII without spaces (percent-encode the rest)"
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "").rstrip(".")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
 from goalpost.data import preferences as preference_store
@@ -54,10 +55,16 @@ def _resubscribe(
     """Replaces ``channel``'s subscription to the user's topic (created when missing) by one of ``endpoint``,
     or by none; ``subscriptions`` (the stored topic and subscription ARNs) is updated in place."""
     field = f"{channel}_subscription_arn"
-    if subscriptions[field]:
-        sns.unsubscribe(subscriptions[field])
-        subscriptions[field] = None
-    if endpoint:
+    old = subscriptions[field]
+    subscriptions[field] = None
+    if endpoint:  # first: an endpoint SNS refuses changes nothing
         topic = subscriptions["email_topic_arn"] or sns.user_topic(user_topic_name(user_id))
         subscriptions["email_topic_arn"] = topic
-        subscriptions[field] = sns.subscribe(topic, protocol, endpoint, channel)
+        try:
+            subscriptions[field] = sns.subscribe(topic, protocol, endpoint, channel)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "InvalidParameter":
+                raise
+            raise InvalidInput(f"SNS refused the {channel} endpoint") from None
+    if old:
+        sns.unsubscribe(old)
