@@ -10,6 +10,7 @@ from typing import Any
 
 from goalpost.services import end_of_day
 from tests.handlers.conftest import Api
+from tests.handlers.test_portfolio_accounts import BINANCE, synced
 from tests.handlers.test_trading_goals import alerts_of, run_end_of_day
 
 NOW = datetime.now(UTC)
@@ -98,3 +99,13 @@ def test_auto_portfolio_goals_follow_the_portfolio_once_per_run(api: Api) -> Non
     assert len(history(api, worth)) == 2
     assert [a["goal_id"] for a in alerts_of(api, "milestone_reached")] == [worth["id"]]
     assert [a["goal_id"] for a in alerts_of(api, "significant_progress")] == [worth["id"]]
+
+
+def test_an_auto_portfolio_goal_counts_the_connected_accounts_cash(api: Api) -> None:
+    api.call("PUT", "/portfolio/cash", body={"cash_balance": 40000})
+    synced("alice", BINANCE)
+    worth = new_goal(api, name="Net", type="investment_target", target_amount=90000, tags=["auto:portfolio"])
+    run_end_of_day(NOW.replace(hour=23, minute=59, second=0, microsecond=0))
+    live = api.get("/portfolio/current").body["total_value"]
+    assert live == 41000.1
+    assert api.get(f"/goals/{worth['id']}").body["current_amount"] == live
