@@ -109,3 +109,21 @@ def test_an_auto_portfolio_goal_counts_the_connected_accounts_cash(api: Api) -> 
     live = api.get("/portfolio/current").body["total_value"]
     assert live == 41000.1
     assert api.get(f"/goals/{worth['id']}").body["current_amount"] == live
+
+
+def test_the_most_one_evening_can_raise_for_a_goal_fits_its_transaction(api: Api) -> None:
+    """40 milestones, 25/50/75 %, significant progress, deadline_imminent, off_track and suggested_adjustment:
+    47 alerts (95 items with their guards and the unread counter), the goal and its calculated entry: 97 of
+    the 100 a transaction holds (99 on a 28 February that is also the goal's reminder day)."""
+    month_end = month_end_after(NOW)
+    milestones = [{"amount": 1000 * (n + 1), "description": f"m{n}"} for n in range(40)]
+    deadline = (month_end + timedelta(days=2)).isoformat()
+    goal = new_goal(
+        api, type="net_worth", target_amount=100000, deadline=deadline, tags=["auto:portfolio"], milestones=milestones
+    )
+    run_end_of_day(NOW.replace(hour=23, minute=59, second=0, microsecond=0))  # on track: the first look
+    api.call("PUT", "/portfolio/cash", body={"cash_balance": 80000})
+    run_end_of_day(month_end)
+    raised = [a["alert_type"] for a in api.get("/alerts", query={"limit": 100}).body if a["goal_id"] == goal["id"]]
+    assert len(raised) == 47, sorted(raised)
+    assert {"significant_progress", "deadline_imminent", "off_track", "suggested_adjustment"} <= set(raised)
