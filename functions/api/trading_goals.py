@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from goalpost.domain.clock import utc_now
 from goalpost.domain.money import MAX_AMOUNT
-from goalpost.edges.api import ApiRouter, Caller, page_response
+from goalpost.edges.api import ApiRouter, Caller, idempotent, page_response
 from goalpost.schemas.common import DEFAULT_LIMIT, LimitQuery, NextTokenQuery
 from goalpost.schemas.trading import (
     HistoryOut,
@@ -70,6 +70,7 @@ def set_targets(
 
 
 @router.post("/goals/record-profit", summary="Record a realized profit (negative: a loss) toward this month's income")
+@idempotent("record_profit")
 def record_profit(
     user: Caller,
     profit: Annotated[Decimal, Query(ge=-MAX_AMOUNT, le=MAX_AMOUNT, **DIGITS)],

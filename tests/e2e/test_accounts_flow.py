@@ -360,11 +360,6 @@ def test_concurrent_syncs_after_a_take_profit_close_it_once(api: Client, with_jo
     assert outcome(api, token) == settled
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 22: GET /goals/status shows the monthly income of the last evaluation; a close (here the "
-    "account sync's) does not move the monthly_income goal at once as API.md 'Trading goals' (r2) says",
-)
 def test_a_synced_close_moves_the_monthly_income_goal_at_once(api: Client) -> None:
     trader = synced_long(api)
     got(api, "/goals/status", trader.token)  # the trading goals exist before the close

@@ -129,9 +129,10 @@ def test_routes_that_raise_alerts_or_create_trading_goals_cost_at_most_three_req
 
     position = api.post("/positions", {"symbol": "AAPL", "quantity": 1, "entry_price": 100}).body
     assert cost(lambda: api.post(f"/positions/{position['id']}/close", {"exit_price": 101})) == {
-        "BatchGetItem": 1,
+        "BatchGetItem": 1,  # the position, the preferences, the month and the monthly income goal
         "TransactWriteItems": 1,
         "UpdateItem": 1,
+        "PutItem": 1,  # r2: the monthly income goal, which the close moves, created on first use
     }
     api.patch("/alerts/preferences", {"email": "alice@example.com", "quiet_hours_start": None})
     position = api.post("/positions", {"symbol": "AAPL", "quantity": 1, "entry_price": 100}).body
@@ -141,8 +142,13 @@ def test_routes_that_raise_alerts_or_create_trading_goals_cost_at_most_three_req
         "UpdateItem": 1,  # the email recorded as sent
     }
 
-    assert cost(lambda: api.get("/goals/status", user="trader")) == {"Query": 1, "TransactWriteItems": 1}
-    assert cost(lambda: api.get("/goals/status", user="trader")) == {"Query": 1}
+    # r2: the goals, and the month's income as it stands (which every close and record-profit moves).
+    first_use = {"Query": 1, "GetItem": 1, "TransactWriteItems": 1}
+    assert cost(lambda: api.get("/goals/status", user="trader")) == first_use
+    assert cost(lambda: api.get("/goals/status", user="trader")) == {"Query": 1, "GetItem": 1}
+    # r2: the month, the monthly income goal and the preferences; the profit, only if the month is as read.
+    record = {"BatchGetItem": 1, "UpdateItem": 1}
+    assert cost(lambda: api.post("/goals/record-profit", query={"profit": 10}, user="trader")) == record
     targets = {"monthly_income_target": 3000}
     # The log records the portfolio value at the change, valued live (the open positions, then their prices
     # and the cash in one BatchGetItem): 2 requests besides the goals' Query and the transaction.

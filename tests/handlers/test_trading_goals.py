@@ -127,7 +127,10 @@ def test_a_month_rolls_over_on_the_first(api: Api) -> None:
         ExpressionAttributeValues={":p": {"N": "77"}},
     )
     run_end_of_day(last_day)
-    assert goal_status(api)["monthly_income"]["current_value"] == 77
+    # r2: /goals/status shows this month's income as it stands; the evaluation of the month that ends
+    # counted only that month's (its history row).
+    [ended] = api.get("/goals/history/monthly_income", query={"days": 365}).body["history"][:1]
+    assert (ended["date"], ended["actual_value"]) == (last_day.date().isoformat(), 77)
     api.call("PUT", "/portfolio/cash", body={"cash_balance": 1100})
     first = last_day + timedelta(days=1)
     run_end_of_day(first)

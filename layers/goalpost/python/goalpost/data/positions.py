@@ -29,8 +29,6 @@ from goalpost.data.codec import Item, key, serialize, serialize_value, strip_key
 from goalpost.data.expressions import counter_change, set_or_remove
 from goalpost.data.pagination import owned_page
 from goalpost.data.performance import stats_items
-from goalpost.data.preferences import PreferenceRead
-from goalpost.data.preferences import get_with as preferences_with
 from goalpost.data.prices import symbol_count_update
 from goalpost.data.queries import query_all
 from goalpost.data.registry import holding_added, holding_removed, with_holding_removed
@@ -225,13 +223,6 @@ def end_pending(table: str, position: Position) -> None:
 def get(table: str, user_id: str, position_id: str) -> Position | None:
     item = get_item(table, key(keys.user_pk(user_id), keys.position_sk(position_id)))
     return None if item is None else to_position(item)
-
-
-def get_with_preferences(table: str, user_id: str, position_id: str) -> tuple[Position | None, PreferenceRead]:
-    """The position (None when there is none) and its owner's alert preferences, in one consistent
-    BatchGetItem: closing it raises an alert, and releasing that needs the preferences."""
-    item, preferences = preferences_with(table, user_id, key(keys.user_pk(user_id), keys.position_sk(position_id)))
-    return (None if item is None else to_position(item)), preferences
 
 
 def _index_of(user_id: str, wanted: PositionFilter) -> tuple[str, str, set[str]]:

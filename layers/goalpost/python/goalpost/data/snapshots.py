@@ -184,6 +184,25 @@ def tier_points(table: str, user_id: str, tier: Tier, start: datetime | None, en
     )
 
 
+def value_at_or_before(table: str, user_id: str, moment: datetime, since: datetime) -> Decimal | None:
+    """The total value of the last snapshot whose slot is between ``since`` and ``moment`` (both included);
+    None without one. One Query (``Limit 1``)."""
+    response = client().query(
+        TableName=table,
+        KeyConditionExpression="pk = :pk AND sk BETWEEN :since AND :moment",
+        ExpressionAttributeValues={
+            ":pk": {"S": keys.snapshots_pk(user_id)},
+            ":since": {"S": since.isoformat()},
+            ":moment": {"S": moment.isoformat()},
+        },
+        ProjectionExpression="total_value",
+        ScanIndexForward=False,
+        Limit=1,
+    )
+    found = response.get("Items", [])
+    return Decimal(deserialize(found[0])["total_value"]) if found else None
+
+
 def latest_snapshot(table: str, user_id: str) -> Item | None:
     response = client().query(
         TableName=table,

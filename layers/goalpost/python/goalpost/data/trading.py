@@ -2,27 +2,30 @@
 
 - ``USER#u / TGOAL#<type>``: the goal (target, current value, progress, status).
 - ``USER#u#TGOAL#<type> / DAY#<yyyy-mm-dd>``: one history row per goal per day (a rerun replaces it).
-- ``USER#u / MONTH#<yyyy-mm>``: ``start_value`` (set by the month's first evaluation, never after),
-  ``recorded_profit`` (record-profit) and ``realized_pnl`` (positions closed this month).
+- ``USER#u / MONTH#<yyyy-mm>``: ``start_value`` (set once, by the month's first evaluation: the last snapshot
+  before the month began, else that evaluation's value), ``recorded_profit`` (record-profit) and
+  ``realized_pnl`` (positions closed this month, added by each close's transaction).
 - ``USER#u / TARGETS#<iso time>#<ulid>``: every target change, with the portfolio value as last evaluated.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from goalpost.data import keys
+from goalpost.data.alerts import AlertWrite, add_alerts, write_once_each
+from goalpost.data.batches import batch_get_tables
 from goalpost.data.cash import read_for_valuation
-from goalpost.data.client import client
+from goalpost.data.client import client, get_item
 from goalpost.data.codec import Item, deserialize, key, serialize, serialize_value, strip_keys
 from goalpost.data.pagination import owned_page
 from goalpost.data.preferences import PreferenceRead, from_item, prefs_key
 from goalpost.data.queries import query_all
-from goalpost.data.transactions import Transaction
+from goalpost.data.transactions import Transaction, TransactionRefused
 from goalpost.domain.portfolio import CachedPrice
 from goalpost.domain.trading import TradingGoal, TradingGoalType
 
@@ -69,10 +72,105 @@ def read_for_evaluation(
         prices=reads.prices,
         cash=reads.cash,
         start_value=None if start is None else Decimal(start),
-        income=Decimal(figures.get("recorded_profit", 0)) + Decimal(figures.get("realized_pnl", 0)),
+        income=income_of(figures),
         goals={goal.goal_type: goal for goal in goals},
         preferences=from_item(found(prefs)),
     )
+
+
+def income_of(month: Item | None) -> Decimal:
+    """The month's realized profit: its recorded profits and the realized P&L of its closes."""
+    month = month or {}
+    return Decimal(month.get("recorded_profit", 0)) + Decimal(month.get("realized_pnl", 0))
+
+
+def month_income(table: str, user_id: str, month_id: str) -> Decimal:
+    """The month's realized profit as it stands (one strongly consistent GetItem)."""
+    return income_of(get_item(table, month_key(user_id, month_id)))
+
+
+@dataclass(frozen=True)
+class IncomeReads:
+    """What moving the monthly income goal reads: the month's two parts of the income as stored (None: not
+    there), the goal as stored (None: never used) and the alert preferences."""
+
+    recorded_profit: Decimal | None
+    realized_pnl: Decimal | None
+    goal: TradingGoal | None
+    preferences: PreferenceRead
+
+    @property
+    def income(self) -> Decimal:
+        return (self.recorded_profit or Decimal(0)) + (self.realized_pnl or Decimal(0))
+
+
+def read_income(
+    table: str, user_id: str, month_id: str, other: dict[str, Any] | None = None
+) -> tuple[IncomeReads, Item | None]:
+    """The month's item, the monthly income goal, the preferences and the item at ``other`` (another key of
+    the table, e.g. the position a close reads): one consistent BatchGetItem."""
+    month, goal, prefs = (
+        month_key(user_id, month_id),
+        goal_key(user_id, TradingGoalType.MONTHLY_INCOME),
+        prefs_key(user_id),
+    )
+    wanted = [month, goal, prefs, *([] if other is None else [other])]
+    found = {(item["pk"], item["sk"]): item for item in batch_get_tables({table: wanted})[table]}
+
+    def item_at(item_key: dict[str, Any] | None) -> Item | None:
+        return None if item_key is None else found.get((item_key["pk"]["S"], item_key["sk"]["S"]))
+
+    figures = item_at(month) or {}
+    stored = item_at(goal)
+    reads = IncomeReads(
+        recorded_profit=_decimal(figures.get("recorded_profit")),
+        realized_pnl=_decimal(figures.get("realized_pnl")),
+        goal=None if stored is None else to_goal(stored),
+        preferences=from_item(item_at(prefs)),
+    )
+    return reads, item_at(other)
+
+
+def _decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def income_goal_put(table: str, user_id: str, goal: TradingGoal, seen: TradingGoal | None) -> dict[str, Any]:
+    """The monthly income goal at a new value, only if it is still as ``seen`` (its ``updated_at``: every
+    write of a goal moves it), or created if ``seen`` is None: a concurrent change of the income or the
+    target refuses it, and the writer reads both again."""
+    if seen is None:
+        return create_put(table, user_id, goal)
+    put = goal_put(table, user_id, goal)
+    if seen.updated_at is None:  # a goal never evaluated (None is not stored)
+        put["Put"]["ConditionExpression"] = "attribute_exists(pk) AND attribute_not_exists(updated_at)"
+    else:
+        put["Put"]["ConditionExpression"] = "updated_at = :seen"
+        put["Put"]["ExpressionAttributeValues"] = {":seen": serialize_value(seen.updated_at)}
+    return put
+
+
+def profit_add(table: str, user_id: str, month_id: str, profit: Decimal, seen: IncomeReads) -> dict[str, Any]:
+    """The transaction item adding a recorded profit (negative: a loss) to the month, only if its income is
+    still as ``seen``: a close or another profit meanwhile refuses it, and the writer reads again (so the
+    goal's status is decided on the whole income)."""
+    conditions = []
+    values: dict[str, Any] = {":value": serialize_value(profit)}
+    for name, value in (("recorded_profit", seen.recorded_profit), ("realized_pnl", seen.realized_pnl)):
+        if value is None:
+            conditions.append(f"attribute_not_exists({name})")
+        else:
+            conditions.append(f"{name} = :{name}")
+            values[f":{name}"] = serialize_value(value)
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": month_key(user_id, month_id),
+            "UpdateExpression": "ADD recorded_profit :value",
+            "ConditionExpression": " AND ".join(conditions),
+            "ExpressionAttributeValues": values,
+        }
+    }
 
 
 def to_goal(item: Item) -> TradingGoal:
@@ -153,11 +251,6 @@ def set_start_value(table: str, user_id: str, month_id: str, value: Decimal) -> 
     return Decimal(month["start_value"])
 
 
-def add_profit(table: str, user_id: str, month_id: str, profit: Decimal) -> Item:
-    """Adds a recorded profit (negative: a loss) to the month; returns the month's figures after it."""
-    return _update_month(table, user_id, month_id, "ADD recorded_profit :value", profit)
-
-
 def targets_change(
     table: str, user_id: str, changed_at: datetime, change_id: str, entry: dict[str, Any]
 ) -> dict[str, Any]:
@@ -170,9 +263,20 @@ def targets_change(
     return {"Put": {"TableName": table, "Item": serialize(item)}}
 
 
-def transact(items: list[dict[str, Any]]) -> bool:
-    """Writes the items in one transaction; False (nothing written) when a goal it creates exists already."""
-    return Transaction().add_all(items, role="item").write_unless_refused_by("item")
+def transact(items: list[dict[str, Any]], alerts: Sequence[AlertWrite] = ()) -> list[AlertWrite] | None:
+    """Writes the items and the alerts in one transaction (an alert raised before is left out); returns the
+    alerts written, or None (nothing written) when an item's condition refused it: a goal it creates exists
+    already, or one it moves changed since it was read."""
+
+    def write(pending: list[AlertWrite]) -> None:
+        add_alerts(Transaction().add_all(items, role="item"), pending).write()
+
+    try:
+        return write_once_each(write, alerts)
+    except TransactionRefused as refused:
+        if "item" in refused.failed_roles:
+            return None
+        raise
 
 
 def targets_page(table: str, user_id: str, *, limit: int, next_token: str | None) -> tuple[list[Item], str | None]:

@@ -392,10 +392,12 @@ def _once(operation: str, request: Request, key: str | None, create: Callable[[]
     if key is None:
         return create()
     event = request.resolved_event
+    query = event.query_string_parameters
     payload = {
         # The path is part of the scope: one key sent to two goals' sub-resources is two requests.
         "scope": f"{_caller(request)}#{operation}#{event.path}#{key}",
-        "body": event.json_body,
+        # A route whose request is its query string (record-profit) has it checked as a body is.
+        "body": {"query": query, "body": event.json_body} if query else event.json_body,
     }
     run, config = _idempotent_runner()
     if _lambda_context:

@@ -44,6 +44,7 @@ from goalpost.edges.accounts.providers import AccountClient, client_for
 from goalpost.observability import logger
 from goalpost.observability import metrics as emf
 from goalpost.services import alerts as alert_service
+from goalpost.services import trading
 from goalpost.services.positions import closed_alert
 from goalpost.settings import get_settings
 
@@ -170,6 +171,8 @@ def _sync(account: Account, sealed: bytes, state: SyncState, now: datetime, *, s
     except sync_store.SyncRaced:
         run.summary.errors.append(RACED)
         run.summary.raced = True
+    if run.summary.closed:
+        trading.income_moved(account.user_id)  # the monthly income goal counts the closes at once
     _count(run.summary, account)
     return run.summary
 

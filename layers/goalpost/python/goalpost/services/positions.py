@@ -8,13 +8,18 @@ from decimal import Decimal
 from typing import Any
 
 from goalpost import retry
+from goalpost.data import keys
 from goalpost.data import positions as position_store
 from goalpost.data import prices as price_store
+from goalpost.data import trading as trading_store
+from goalpost.data.codec import key
 from goalpost.data.positions import NotOpen, NotPending
 from goalpost.data.preferences import PreferenceRead
+from goalpost.data.trading import IncomeReads
 from goalpost.domain.alerts import AlertType, NewAlert
 from goalpost.domain.clock import utc_now
 from goalpost.domain.errors import BusinessRuleError, ConcurrentModification, Conflict, InvalidInput, NotFound
+from goalpost.domain.money import ZERO
 from goalpost.domain.portfolio import CachedPrice
 from goalpost.domain.positions import (
     ExitReason,
@@ -28,8 +33,10 @@ from goalpost.domain.positions import (
     tracks_best,
     validate_levels,
 )
+from goalpost.domain.trading import month_of
 from goalpost.observability import metrics as emf
 from goalpost.services import alerts as alert_service
+from goalpost.services import trading
 from goalpost.settings import get_settings
 
 POSITION_NOT_FOUND = "Position not found"
@@ -194,11 +201,14 @@ def record_close(
     trigger: Decimal | None = None,
     preferences: PreferenceRead | None = None,
     as_read: datetime | None = None,
+    income: IncomeReads | None = None,
 ) -> Position:
     """Closes ``position`` exactly once: the close, the symbol count, the aggregates, the month's P&L and one
     ``position_closed`` alert in one conditional transaction; ``NotOpen`` if something closed it first (or,
     given ``as_read``, changed it since it was read). The alert is then released with the owner's
-    ``preferences`` when the caller read them (else it reads them)."""
+    ``preferences`` when the caller read them (else it reads them), and the monthly income goal moves to the
+    month's new income (``trading.income_moved``; from ``income``, the month and goal as the caller read them
+    before the close, else read after it)."""
     closed = position.model_copy(deep=True)
     close(closed, exit_price=price, exit_time=when, reason=reason, trigger=trigger)
     write = alert_service.prepare(closed.user_id, closed_alert(closed), when)
@@ -207,6 +217,11 @@ def record_close(
     known = {closed.user_id: preferences} if preferences is not None else None
     alert_service.publish([write.alert], when, preferences=known)
     emf.add_metric(name="PositionsClosed", unit="Count", value=1)
+    # The close's P&L is in the month of its exit: the goal moves only with this month's.
+    counted = closed.exit_time is not None and month_of(closed.exit_time.date()) == month_of(utc_now().date())
+    pnl = (closed.realized_pnl or ZERO) if counted else ZERO
+    moved = None if income is None else trading.after_close(income, pnl)
+    trading.income_moved(closed.user_id, known=moved)  # the monthly income goal counts the close at once
     return closed
 
 
@@ -214,10 +229,14 @@ def close_position(
     user_id: str, position_id: str, *, exit_price: Decimal | None, exit_time: datetime | None
 ) -> Position:
     """A manual close at the given price, else the cached one (``400`` without either); ``409`` once closed.
-    The position and its owner's alert preferences (for the alert the close raises) are one read."""
-    position, preferences = position_store.get_with_preferences(_tables()[0], user_id, position_id)
-    if position is None:
+    The position, its owner's alert preferences (for the alert the close raises), the month's income and the
+    monthly income goal (which the close moves) are one read."""
+    income, item = trading_store.read_income(
+        _tables()[0], user_id, month_of(utc_now().date()), key(keys.user_pk(user_id), keys.position_sk(position_id))
+    )
+    if item is None:
         raise NotFound(POSITION_NOT_FOUND)
+    position, preferences = position_store.to_position(item), income.preferences
     if position.status != PositionStatus.OPEN:
         raise Conflict(f"The position is {position.status.value}; only an OPEN position closes")
     when = exit_time or utc_now()
@@ -230,7 +249,9 @@ def close_position(
             raise BusinessRuleError(f"No exit_price given and no cached price for {position.symbol}")
         price = cached.price
     try:
-        return record_close(position, price=price, when=when, reason=ExitReason.MANUAL, preferences=preferences)
+        return record_close(
+            position, price=price, when=when, reason=ExitReason.MANUAL, preferences=preferences, income=income
+        )
     except NotOpen:
         raise Conflict("The position is already closed") from None
 
@@ -240,6 +261,9 @@ def delete_position(user_id: str, position_id: str) -> None:
     close) is read again and deleted closed; one deleted meanwhile is a 404."""
     data, system = _tables()
     for _ in retry.attempts():
-        if position_store.delete(data, system, get_position(user_id, position_id)):
+        position = get_position(user_id, position_id)
+        if position_store.delete(data, system, position):
+            if position.status == PositionStatus.CLOSED:
+                trading.income_moved(user_id)  # its P&L left the month's income
             return
     raise ConcurrentModification("The position is being changed by other requests; try again")

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from goalpost import retry
 from goalpost.data import positions as position_store
+from goalpost.data import snapshots as snapshot_store
 from goalpost.data import trading as trading_store
 from goalpost.data.alerts import transact_with_alerts
+from goalpost.data.cash import read_for_valuation
 from goalpost.data.preferences import PreferenceRead
 from goalpost.domain.alerts import AlertType, NewAlert
 from goalpost.domain.clock import utc_now
@@ -20,16 +22,19 @@ from goalpost.domain.ids import new_id
 from goalpost.domain.money import ZERO, round2
 from goalpost.domain.portfolio import value_portfolio
 from goalpost.domain.trading import (
+    START_LOOKBACK,
     MonthFigures,
     TradingGoal,
     TradingGoalType,
+    alert_period,
     evaluate,
     month_of,
+    month_start,
+    status_text,
     variance_percent,
 )
 from goalpost.observability import logger
 from goalpost.services import alerts as alert_service
-from goalpost.services.portfolio import current as current_portfolio
 from goalpost.settings import get_settings
 
 STATUS_ALERT = {
@@ -82,10 +87,16 @@ def _with_defaults(user_id: str, stored: dict[TradingGoalType, TradingGoal]) -> 
     raise ConcurrentModification("The trading goals are being created by another request; try again")
 
 
-def current_goals(user_id: str) -> list[TradingGoal]:
+def current_goals(user_id: str, now: datetime | None = None) -> list[TradingGoal]:
     """The three goals, sorted by type; the ones never used yet are created with their default targets (the
-    answer is what was written, not read again)."""
+    answer is what was written, not read again). The monthly income is the month's as it stands (its item,
+    which every close and record-profit moves): one Query and one GetItem."""
+    moment = now or utc_now()
     goals = _with_defaults(user_id, trading_store.goals(_table(), user_id))
+    income = trading_store.month_income(_table(), user_id, month_of(moment.date()))
+    stored = goals[TradingGoalType.MONTHLY_INCOME]
+    if income != stored.current_value:
+        goals[TradingGoalType.MONTHLY_INCOME] = evaluate(stored, income, moment)[0]
     return sorted(goals.values(), key=lambda g: g.goal_type.value)
 
 
@@ -94,32 +105,48 @@ def history(user_id: str, goal_type: TradingGoalType, days: int, today: date | N
     return trading_store.history(_table(), user_id, goal_type, since)
 
 
+def _valued_with_income(user_id: str, moment: datetime) -> tuple[Decimal, Decimal]:
+    """The portfolio value now (valued as ``/portfolio/current`` values it) and the month's income: the open
+    positions (one Query), then their prices, the cash and the month's item (one BatchGetItem)."""
+    table = _table()
+    positions = position_store.open_positions(table, user_id)
+    month = trading_store.month_key(user_id, month_of(moment.date()))
+    reads = read_for_valuation(table, get_settings().system_table_name, user_id, {p.symbol for p in positions}, [month])
+    value = value_portfolio(positions, reads.prices, reads.manual_cash, moment, reads.accounts).total_value
+    return value, trading_store.income_of(reads.others.get((month["pk"]["S"], month["sk"]["S"])))
+
+
 def set_targets(user_id: str, updates: dict[TradingGoalType, Decimal], now: datetime | None = None) -> None:
-    """New targets (progress and status follow at once), logged with the portfolio value at the change (valued
-    live, as ``/portfolio/current`` does: the log records what the portfolio was worth when the targets moved);
-    one Query of the goals, one transaction for the changes and the log entry, which also creates goals never
-    used yet."""
+    """New targets (progress and status follow at once, the monthly income's from the month's income as it
+    stands), logged with the portfolio value at the change (valued live, as ``/portfolio/current`` does: the
+    log records what the portfolio was worth when the targets moved); one Query of the goals, one transaction
+    for the changes, the log entry and the status alerts the changes raise (as an evaluation raises them),
+    which also creates goals never used yet."""
     if not updates:
         raise BusinessRuleError("At least one target must be provided")
     moment = now or utc_now()
-    value_now = round2(current_portfolio(user_id, moment).total_value)
+    value, income = _valued_with_income(user_id, moment)
+    value_now = round2(value)
     for _ in retry.attempts(CREATE_ATTEMPTS):
         stored = trading_store.goals(_table(), user_id)
         goals = {t: stored.get(t) or TradingGoal.default(t) for t in TradingGoalType}
         factors = []
         writes = []
+        raised: list[NewAlert] = []
         for goal_type in TradingGoalType:
             old = goals[goal_type]
             if goal_type in updates:
                 target = updates[goal_type]
                 factors.append(target / old.target_value if old.target_value else Decimal(1))
-                goal, _ = evaluate(old.model_copy(update={"target_value": target}), old.current_value, moment)
+                current = income if goal_type == TradingGoalType.MONTHLY_INCOME else old.current_value
+                goal, alert = evaluate(old.model_copy(update={"target_value": target}), current, moment)
+                if alert:
+                    raised.append(_status_alert(goal, moment.date()))
             elif goal_type in stored:
                 continue
             else:
                 goal = old
-            put = trading_store.goal_put if goal_type in stored else trading_store.create_put
-            writes.append(put(_table(), user_id, goal))
+            writes.append(_goal_write(user_id, goal, stored.get(goal_type)))
         entry = {
             "changed_at": moment,
             "portfolio_value": value_now,
@@ -128,19 +155,72 @@ def set_targets(user_id: str, updates: dict[TradingGoalType, Decimal], now: date
             "updates": {f"{t.value}_target": v for t, v in updates.items()},
         }
         writes.append(trading_store.targets_change(_table(), user_id, moment, new_id(), entry))
-        if trading_store.transact(writes):
+        written = trading_store.transact(writes, [alert_service.prepare(user_id, a, moment) for a in raised])
+        if written is not None:
+            alert_service.publish([w.alert for w in written], moment)
             return
-    raise ConcurrentModification("The trading goals are being created by another request; try again")
+    raise ConcurrentModification("The trading goals are being changed by another request; try again")
+
+
+def _goal_write(user_id: str, goal: TradingGoal, seen: TradingGoal | None) -> dict[str, Any]:
+    """The write of a goal: created if it was never used; the monthly income's only if it is still as read
+    (every close and record-profit moves it); the others as they are."""
+    if goal.goal_type == TradingGoalType.MONTHLY_INCOME or seen is None:
+        return trading_store.income_goal_put(_table(), user_id, goal, seen)
+    return trading_store.goal_put(_table(), user_id, goal)
 
 
 def target_changes(user_id: str, *, limit: int, next_token: str | None) -> tuple[list[dict[str, Any]], str | None]:
     return trading_store.targets_page(_table(), user_id, limit=limit, next_token=next_token)
 
 
+INCOME_ATTEMPTS = 5  # each lost race is lost to a write that moved the goal: the next read sees it
+
+
 def record_profit(user_id: str, profit: Decimal, now: datetime | None = None) -> Decimal:
-    """Adds to this month's recorded profit; returns the month to date (recorded + realized P&L)."""
-    month = trading_store.add_profit(_table(), user_id, month_of((now or utc_now()).date()), profit)
-    return Decimal(month.get("recorded_profit", 0)) + Decimal(month.get("realized_pnl", 0))
+    """Adds to this month's recorded profit and moves the monthly income goal with it (``income_moved``);
+    returns the month to date (recorded + realized P&L)."""
+    return income_moved(user_id, now, profit=profit)
+
+
+def income_moved(
+    user_id: str,
+    now: datetime | None = None,
+    *,
+    profit: Decimal | None = None,
+    known: trading_store.IncomeReads | None = None,
+) -> Decimal:
+    """The monthly income goal moved to the month's income as it stands (plus ``profit``, recorded in the same
+    transaction, only if the month is still as read): its status, and the status alert the change raises
+    (once per status and month). Called by record-profit and after every close (its P&L is already in the
+    month's item; ``known``: what the close read before, with its P&L added). ``GET /goals/status`` reads the
+    income itself, so the goal is written only when its status changes (or it is created), and only if it is
+    still as read. One BatchGetItem (none with ``known``), then one transaction when anything changes.
+    Returns the month's income."""
+    moment = now or utc_now()
+    month_id = month_of(moment.date())
+    for _ in retry.attempts(INCOME_ATTEMPTS):
+        reads = known or trading_store.read_income(_table(), user_id, month_id)[0]
+        known = None  # a lost race reads again
+        income = reads.income + (profit or ZERO)
+        seen = reads.goal
+        updated, alert = evaluate(seen or TradingGoal.default(TradingGoalType.MONTHLY_INCOME), income, moment)
+        writes = [] if profit is None else [trading_store.profit_add(_table(), user_id, month_id, profit, reads)]
+        if seen is None or updated.status != seen.status:
+            writes.append(trading_store.income_goal_put(_table(), user_id, updated, seen))
+        if not writes:
+            return income
+        raised = [alert_service.prepare(user_id, _status_alert(updated, moment.date()), moment)] if alert else []
+        written = trading_store.transact(writes, raised)
+        if written is not None:
+            alert_service.publish([w.alert for w in written], moment, preferences={user_id: reads.preferences})
+            return income
+    raise ConcurrentModification("The monthly income is being changed by other requests; try again")
+
+
+def after_close(reads: trading_store.IncomeReads, pnl: Decimal) -> trading_store.IncomeReads:
+    """What ``income_moved`` reads after a close, from what the close read before it (its P&L added)."""
+    return replace(reads, realized_pnl=(reads.realized_pnl or ZERO) + pnl)
 
 
 @dataclass(frozen=True)
@@ -157,15 +237,21 @@ def read_user(user_id: str, moment: datetime) -> UserReads:
     """The open positions (one Query), then in one BatchGetItem (one per 100 keys) their cached prices, the
     cash, the month's item, the three trading goals and the preferences. The portfolio value is valued as
     ``/portfolio/current`` does; the month's start value is stored by its first evaluation, when the value
-    is known and not 0 (an UpdateItem, that once a month); the month's realized profit."""
+    is known and not 0 (an UpdateItem, that once a month): the last snapshot at or before 00:00 UTC on the
+    1st (within 24 hours before it: one Query, that once a month), else the value now; the month's realized
+    profit."""
     table, system = _table(), get_settings().system_table_name
     month_id = month_of(moment.date())
     positions = position_store.open_positions(table, user_id)
     reads = trading_store.read_for_evaluation(table, system, user_id, {p.symbol for p in positions}, month_id)
     value = value_portfolio(positions, reads.prices, reads.cash, moment).total_value
     start = reads.start_value
-    if start is None and value > 0:
-        start = trading_store.set_start_value(table, user_id, month_id, value)
+    if start is None:
+        began = month_start(moment)
+        before = snapshot_store.value_at_or_before(table, user_id, began, began - START_LOOKBACK)
+        candidate = value if before is None or before <= 0 else before
+        if candidate > 0:
+            start = trading_store.set_start_value(table, user_id, month_id, candidate)
     figures = MonthFigures(portfolio_value=value, start_value=start, income=reads.income)
     return UserReads(figures, reads.goals, reads.preferences)
 
@@ -188,7 +274,8 @@ def evaluate_trading_goals(
 ) -> Evaluation:
     """Updates the three goals (``stored``: as the caller read them; else read here), writes today's history
     row of each (a rerun replaces it) and raises an alert for each status change into achieved / at risk /
-    behind, all in one transaction; an alert raised by an earlier run of the same day is not raised again.
+    behind, all in one transaction; an alert raised before in its period (the month for the monthly goals,
+    the day for the portfolio value) is not raised again.
     The alerts are released with the owner's ``preferences`` when the caller read them."""
     day = moment.date()
     writes: list[dict[str, Any]] = []
@@ -220,13 +307,14 @@ def evaluate_trading_goals(
 
 
 def _status_alert(goal: TradingGoal, day: date) -> NewAlert:
+    """The alert of a goal's new status: once per goal, status and period (``alert_period``)."""
     alert_type = STATUS_ALERT[goal.status]
     words = {AlertType.GOAL_ACHIEVED: "achieved", AlertType.GOAL_AT_RISK: "at risk", AlertType.GOAL_BEHIND: "behind"}
     name = goal.goal_type.value.replace("_", " ")
     return NewAlert(
         alert_type,
         title=f"{name.capitalize()} goal {words[alert_type]}",
-        message=f"{name.capitalize()}: {goal.current_value} of {goal.target_value} ({goal.progress_percent}%).",
+        message=f"{status_text(goal)}.",
         goal_id=f"trading-{goal.goal_type.value}",
-        period=day.isoformat(),
+        period=alert_period(goal.goal_type, day),
     )
