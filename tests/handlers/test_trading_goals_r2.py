@@ -113,3 +113,17 @@ def test_a_close_by_a_user_who_never_looked_at_the_goals_creates_them(api: Api) 
     status = goal_status(api)
     assert status["monthly_income"]["current_value"] == 100
     assert status["portfolio_value"]["target_value"] == 50000
+
+
+def test_a_failure_to_move_the_goal_does_not_fail_the_close_it_follows(api: Api, monkeypatch: Any) -> None:
+    from goalpost.domain.errors import ConcurrentModification
+    from goalpost.services import trading
+
+    def contended(*_: Any, **__: Any) -> Decimal:
+        raise ConcurrentModification("contended")
+
+    monkeypatch.setattr(trading, "income_moved", contended)
+    position = open_position("alice", "AAPL", "10", "100")
+    assert api.post(f"/positions/{position.id}/close", {"exit_price": 110}).status == 200
+    monkeypatch.undo()
+    assert goal_status(api)["monthly_income"]["current_value"] == 100  # read as it stands all the same

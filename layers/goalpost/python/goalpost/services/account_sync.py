@@ -172,7 +172,7 @@ def _sync(account: Account, sealed: bytes, state: SyncState, now: datetime, *, s
         run.summary.errors.append(RACED)
         run.summary.raced = True
     if run.summary.closed:
-        trading.income_moved(account.user_id)  # the monthly income goal counts the closes at once
+        trading.count_closes(account.user_id)  # the monthly income goal counts the closes at once
     _count(run.summary, account)
     return run.summary
 

@@ -207,7 +207,7 @@ def record_close(
     ``position_closed`` alert in one conditional transaction; ``NotOpen`` if something closed it first (or,
     given ``as_read``, changed it since it was read). The alert is then released with the owner's
     ``preferences`` when the caller read them (else it reads them), and the monthly income goal moves to the
-    month's new income (``trading.income_moved``; from ``income``, the month and goal as the caller read them
+    month's new income (``trading.count_closes``; from ``income``, the month and goal as the caller read them
     before the close, else read after it)."""
     closed = position.model_copy(deep=True)
     close(closed, exit_price=price, exit_time=when, reason=reason, trigger=trigger)
@@ -221,7 +221,7 @@ def record_close(
     counted = closed.exit_time is not None and month_of(closed.exit_time.date()) == month_of(utc_now().date())
     pnl = (closed.realized_pnl or ZERO) if counted else ZERO
     moved = None if income is None else trading.after_close(income, pnl)
-    trading.income_moved(closed.user_id, known=moved)  # the monthly income goal counts the close at once
+    trading.count_closes(closed.user_id, known=moved)  # the monthly income goal counts the close at once
     return closed
 
 
@@ -264,6 +264,6 @@ def delete_position(user_id: str, position_id: str) -> None:
         position = get_position(user_id, position_id)
         if position_store.delete(data, system, position):
             if position.status == PositionStatus.CLOSED:
-                trading.income_moved(user_id)  # its P&L left the month's income
+                trading.count_closes(user_id)  # its P&L left the month's income
             return
     raise ConcurrentModification("The position is being changed by other requests; try again")

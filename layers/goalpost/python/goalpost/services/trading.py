@@ -7,6 +7,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from goalpost import retry
 from goalpost.data import positions as position_store
 from goalpost.data import snapshots as snapshot_store
@@ -216,6 +218,16 @@ def income_moved(
             alert_service.publish([w.alert for w in written], moment, preferences={user_id: reads.preferences})
             return income
     raise ConcurrentModification("The monthly income is being changed by other requests; try again")
+
+
+def count_closes(user_id: str, known: trading_store.IncomeReads | None = None) -> None:
+    """``income_moved`` after closes that are already written: a failure here must not fail them (the caller
+    would answer an error for a close that was made), so it is logged, and the evening's evaluation moves the
+    goal and raises its alert (once) instead."""
+    try:
+        income_moved(user_id, known=known)
+    except (ConcurrentModification, ClientError):
+        logger.warning("The monthly income goal was not moved after a close", extra={"user": user_id}, exc_info=True)
 
 
 def after_close(reads: trading_store.IncomeReads, pnl: Decimal) -> trading_store.IncomeReads:
