@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import AliasChoices, Field, StringConstraints, model_validator
 
@@ -47,29 +47,39 @@ ReminderDay = Annotated[int, Field(ge=1, le=28)]
 MilestoneDescription = Annotated[str, StringConstraints(min_length=1, max_length=500)]
 
 
+class PartialUpdate(RequestModel):
+    """A PATCH body: any subset of the fields; those named in ``not_null`` may not be sent as null."""
+
+    not_null: ClassVar[tuple[str, ...]] = ()
+
+    @model_validator(mode="after")
+    def _sent_not_null(self) -> Self:
+        for name in self.not_null:
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} may not be null")
+        return self
+
+    def sent(self) -> dict[str, Any]:
+        """The fields sent, and only those."""
+        return {name: getattr(self, name) for name in self.model_fields_set}
+
+
 class MilestoneIn(RequestModel):
     amount: Amount
     description: MilestoneDescription
     target_date: DateInput | None = None
 
 
-class MilestoneUpdate(RequestModel):
+class MilestoneUpdate(PartialUpdate):
     """Any subset of a milestone's fields; ``target_date`` may be cleared with null."""
 
+    not_null = ("amount", "description")
     amount: Amount | None = None
     description: MilestoneDescription | None = None
     target_date: DateInput | None = None
 
-    @model_validator(mode="after")
-    def _not_null(self) -> MilestoneUpdate:
-        for name in ("amount", "description"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} may not be null")
-        return self
-
     def changes(self) -> MilestoneChanges:
-        """The fields sent, and only those."""
-        return MilestoneChanges(**{name: getattr(self, name) for name in self.model_fields_set})
+        return MilestoneChanges(**self.sent())
 
 
 class GoalCreate(RequestModel):
@@ -115,8 +125,10 @@ class GoalCreate(RequestModel):
         return GoalDraft(**described, milestones=milestones)
 
 
-class GoalUpdate(RequestModel):
+class GoalUpdate(PartialUpdate):
     """Any subset of the fields; ``description`` and ``deadline`` may be cleared with null."""
+
+    not_null = ("name", "target_amount", "current_amount", "status", "tags", "reminder_day")
 
     name: Name | None = None
     description: Description | None = None
@@ -127,16 +139,9 @@ class GoalUpdate(RequestModel):
     tags: Tags | None = None
     reminder_day: ReminderDay | None = None
 
-    @model_validator(mode="after")
-    def _not_null(self) -> GoalUpdate:
-        for name in ("name", "target_amount", "current_amount", "status", "tags", "reminder_day"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} may not be null")
-        return self
-
     def changes(self) -> GoalChanges:
-        """The fields sent, and only those (a null description or deadline clears it)."""
-        return GoalChanges(**{name: getattr(self, name) for name in self.model_fields_set})
+        """A null description or deadline clears it."""
+        return GoalChanges(**self.sent())
 
 
 class MilestoneOut(ResponseModel):
