@@ -45,3 +45,15 @@ def test_a_missed_closing_slot_keeps_its_bucket_beside_the_recorded_closing_slot
         (base + timedelta(minutes=60), 30),
     ]
     assert chart(api, "1M") == [(base, 20), (base + timedelta(hours=1), 30)]
+
+
+def test_a_chart_costs_its_tiers_query_and_the_live_value(api: Api) -> None:
+    """The bucket in progress is an open bucket of the tier: no read of the latest snapshot besides."""
+    from tests.handlers.test_request_counts import dynamodb_requests
+
+    base = bucket_start(datetime.now(UTC), timedelta(hours=3)) - timedelta(hours=6)
+    snapshots_at(api, {7: 100, 67: 200}, base)
+    for timeframe in ("1D", "1W", "1M", "3M", "1Y", "YTD", "ALL"):
+        with dynamodb_requests() as counted:
+            assert api.get("/portfolio/performance", query={"timeframe": timeframe}).status == 200
+        assert dict(counted) == {"Query": 2, "BatchGetItem": 1}, timeframe

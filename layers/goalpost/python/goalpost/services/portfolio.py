@@ -11,7 +11,7 @@ from goalpost.data import cash as cash_store
 from goalpost.data import positions as position_store
 from goalpost.data import snapshots as snapshot_store
 from goalpost.domain.charts import Point, Timeframe, bucket_points, window
-from goalpost.domain.clock import parse_iso, utc_now
+from goalpost.domain.clock import utc_now
 from goalpost.domain.money import HUNDRED, ZERO
 from goalpost.domain.portfolio import PortfolioValue, value_portfolio
 from goalpost.settings import get_settings
@@ -54,15 +54,12 @@ class Performance:
 
 def performance(user_id: str, timeframe: Timeframe, now: datetime | None = None) -> Performance:
     """The chart of one timeframe: the last snapshot of each bucket from the tier's points (one Query: its
-    closing slots and its open buckets' latest snapshots), the bucket still in progress from the latest
-    snapshot, and the live value now."""
+    closing slots and its open buckets' latest snapshots, the bucket still in progress among them), and the
+    live value now (2 requests)."""
     moment = now or utc_now()
     span = window(timeframe, moment)
     rows = snapshot_store.tier_points(_data(), user_id, span.tier, span.start, moment)
     snapshots = [Point(snapshot_store.point_moment(row), Decimal(row["total_value"])) for row in rows]
-    latest = snapshot_store.latest_snapshot(_data(), user_id)
-    if latest is not None:
-        snapshots.append(Point(parse_iso(str(latest["sk"])), Decimal(latest["total_value"])))
     points = bucket_points(
         (p for p in snapshots if span.start is None or p.timestamp >= span.start), span.tier.bucket, span.start
     )
