@@ -61,6 +61,10 @@ class Functions(Construct):
         self._queues = queues
         self._secrets = secrets
         self._account_keys = account_keys
+        # The users' own topics are encrypted with the alerts topic's key (infra.constructs.alerts).
+        topics_key = topics[declaration.ALERTS_TOPIC.key].master_key
+        assert topics_key is not None, "the alerts topic is encrypted with a customer-managed key"
+        self._topics_key = topics_key
         self._layers = list(layers)
         self._code = functions_code()  # one asset, uploaded once, shared by every function
         self.by_name: dict[str, lambda_.Function] = {
@@ -118,23 +122,24 @@ class Functions(Construct):
         account_key = (
             {declaration.ACCOUNTS_KEY_ENV: self._account_keys.key.key_arn} if spec.account_keys != "none" else {}
         )
+        # Only the function that creates the users' topics is told the key they are encrypted with.
+        topics_key = {declaration.TOPICS_KEY_ENV: self._topics_key.key_arn} if spec.manages_user_topics else {}
         return {
             **table_names,
             **topic_arns,
             **queue_urls,
             **secret_arns,
             **account_key,
+            **topics_key,
             **declaration.function_environment(spec),
         }
 
     def _grant(self, spec: declaration.Function, function: lambda_.Function, role: iam.Role) -> None:
         """Exactly the access the declaration lists, then acknowledge exactly the wildcards that implies."""
-        for key, access in spec.tables.items():
-            table = self._tables[key]
-            if access == "write":
-                table.grant_read_write_data(function)
-            else:
-                table.grant_read_data(function)
+        for key, actions in spec.tables.items():
+            # The table and its indexes, with exactly the declared actions (no Scan, and DeleteItem or
+            # BatchWriteItem only where the function's code issues them).
+            self._tables[key].grant(function, *(f"dynamodb:{action}" for action in actions))
         for key in spec.topics:
             self._topics[key].grant_publish(function)  # includes kms:GenerateDataKey*/Decrypt on the topic key
         for key in spec.queues:
@@ -144,20 +149,23 @@ class Functions(Construct):
         self._account_keys.grant(spec, role)  # kms:Encrypt/Decrypt on the accounts' key, as declared
 
         if spec.user_notifications:
-            # SMS goes straight to phone numbers, which have no ARN: sns:Publish needs Resource *.
+            # SMS goes straight to phone numbers, which have no ARN: sns:Publish needs Resource * (which covers
+            # the users' own topics too); publishing to an encrypted topic needs its key.
             role.add_to_policy(iam.PolicyStatement(actions=["sns:Publish"], resources=["*"]))
+            self._topics_key.grant(role, "kms:GenerateDataKey", "kms:Decrypt")
+        if spec.manages_user_topics:
             # The users' own alerts topics (email and webhook subscriptions, each filtered to its channel),
-            # created at runtime, share a name prefix.
+            # created at runtime, share a name prefix; each is made TLS-only once created (SetTopicAttributes).
             stack = Stack.of(self)
             user_topics = f"arn:{stack.partition}:sns:{stack.region}:{stack.account}:{declaration.USER_TOPIC_PREFIX}*"
             role.add_to_policy(
                 iam.PolicyStatement(
                     actions=[
                         "sns:CreateTopic",
+                        "sns:SetTopicAttributes",
                         "sns:Subscribe",
                         "sns:Unsubscribe",
                         "sns:SetSubscriptionAttributes",
-                        "sns:Publish",
                     ],
                     resources=[user_topics],
                 )
@@ -173,12 +181,12 @@ class Functions(Construct):
             + ("; likewise sns:Publish to a phone number (SMS), which has no ARN." if spec.user_notifications else "."),
             applies_to=["Resource::*"],
         )
-        if spec.user_notifications:
+        if spec.manages_user_topics:
             acknowledge(
                 policy,
                 "AwsSolutions-IAM5",
-                "Each user's own email topic is created at runtime when they set an email address; the functions "
-                f"may manage and publish to topics named {declaration.USER_TOPIC_PREFIX}* only.",
+                "Each user's own email topic is created at runtime when they set an email address; the function "
+                f"may manage topics named {declaration.USER_TOPIC_PREFIX}* only.",
                 applies_to=[
                     f"Resource::arn:<AWS::Partition>:sns:<AWS::Region>:<AWS::AccountId>:{declaration.USER_TOPIC_PREFIX}*"
                 ],

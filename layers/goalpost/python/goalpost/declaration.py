@@ -12,7 +12,16 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Literal, TypedDict, Unpack
 
-Access = Literal["read", "write"]
+# DynamoDB IAM actions, by what the data layer calls (goalpost.data). A transaction has no IAM action of its
+# own: each of its items needs its request's (Put -> PutItem, ..., ConditionCheck -> ConditionCheckItem).
+# Nothing scans. Deletes and batch writes are granted only to the functions whose code issues them.
+TableActions = tuple[str, ...]
+READ: TableActions = ("GetItem", "BatchGetItem", "Query")
+WRITE: TableActions = (*READ, "PutItem", "UpdateItem", "ConditionCheckItem")
+DELETE = "DeleteItem"  # a transaction's Delete, or its plain request
+BATCH_WRITE = "BatchWriteItem"  # goalpost.data.batches.batch_write
+# Powertools' idempotency records: read, claimed with a conditional put, completed, deleted when the call fails.
+IDEMPOTENCY: TableActions = ("GetItem", "PutItem", "UpdateItem", "DeleteItem")
 # What a function may do with the connected accounts' KMS key (goalpost.edges.accounts.vault): seal new keys
 # (Encrypt) and open them to call the provider (Decrypt). Only the functions that must call a provider get it.
 AccountKeys = Literal["none", "decrypt", "encrypt_decrypt"]
@@ -101,14 +110,17 @@ class Function:
     description: str
     memory_mb: int = 512
     timeout_seconds: int = 10
-    tables: dict[str, Access] = field(default_factory=dict)
+    tables: dict[str, TableActions] = field(default_factory=dict)  # table key -> its DynamoDB actions
     topics: tuple[str, ...] = ()
     routes: tuple[Route, ...] = ()
     queues: tuple[str, ...] = ()  # queues it sends work to
     secrets: tuple[str, ...] = ()  # secrets it reads
-    # Sends alerts by email and SMS: publishes to phone numbers and to the users' own alert topics
-    # (USER_TOPIC_PREFIX*), and creates and subscribes those topics.
+    # Sends alerts by email and SMS (goalpost.services.delivery): publishes to phone numbers, which have no ARN
+    # (sns:Publish on *), and to the users' own alert topics, encrypted with the topics' key.
     user_notifications: bool = False
+    # Creates the users' own alert topics (USER_TOPIC_PREFIX*, encrypted and TLS-only) and (un)subscribes
+    # their email address and webhook; publishes nothing.
+    manages_user_topics: bool = False
     # The connected accounts' KMS key (ACCOUNTS_KEY_ID): none, Decrypt only, or Encrypt and Decrypt.
     account_keys: AccountKeys = "none"
 
@@ -221,6 +233,9 @@ ACCOUNTS_KEY_ENV = "ACCOUNTS_KEY_ID"
 
 # Each user's own email topic is named USER_TOPIC_PREFIX + a hash of the user (created at runtime).
 USER_TOPIC_PREFIX = "goalpost-alerts-"
+# The variable that carries the topics' KMS key (the alerts topic's), which the users' topics are created
+# with, for the functions that manage those topics only.
+TOPICS_KEY_ENV = "TOPICS_KEY_ID"
 
 # ---------------------------------------------------------------- queues and secrets
 SNAPSHOT_QUEUE = Queue(
@@ -256,11 +271,12 @@ class FunctionSettings(TypedDict, total=False):
 
     memory_mb: int
     timeout_seconds: int
-    tables: dict[str, Access]
+    tables: dict[str, TableActions]
     routes: tuple[Route, ...]
     queues: tuple[str, ...]
     secrets: tuple[str, ...]
     user_notifications: bool
+    manages_user_topics: bool
     account_keys: AccountKeys
 
 
@@ -308,7 +324,9 @@ GOALS_API = api_function(
     "goals",
     "Personal finance goals: the goal, its lifecycle, the dashboard, templates, budget sync",
     memory_mb=1024,
-    tables={"data": "write", "idempotency": "write"},
+    # Deleting a goal batch-deletes its progress entries and funding links, then deletes the goal; a trading
+    # goal's manual snapshot values the portfolio at the cached prices.
+    tables={"data": (*WRITE, DELETE, BATCH_WRITE), "system": READ, "idempotency": IDEMPOTENCY},
     raises_alerts=True,
     routes=prefix_routes("/goals"),
 )
@@ -316,7 +334,7 @@ GOAL_TRACKING_API = api_function(
     "goal_tracking",
     "A goal's progress entries and summary, milestones and funding links",
     memory_mb=1024,
-    tables={"data": "write", "idempotency": "write"},
+    tables={"data": (*WRITE, DELETE), "idempotency": IDEMPOTENCY},  # unlinking deletes the funding link
     raises_alerts=True,
     routes=(
         *prefix_routes("/goals/{goal_id}/progress"),
@@ -328,23 +346,25 @@ POSITIONS_API = api_function(
     "positions",
     "Trading positions and their performance metrics",
     memory_mb=1024,
-    tables={"data": "write", "system": "write", "idempotency": "write"},
+    tables={"data": (*WRITE, DELETE), "system": WRITE, "idempotency": IDEMPOTENCY},  # deleting an entry
     raises_alerts=True,
     routes=(*prefix_routes("/positions"), *prefix_routes("/performance")),
 )
-# Manages the users' own alert topics (subscriptions follow the preferences) but raises no alert itself.
+# Manages the users' own alert topics (subscriptions follow the preferences) but raises and sends no alert.
 ALERTS_API = api_function(
     "alerts",
     "In-app alerts and alert preferences",
-    tables={"data": "write"},
-    user_notifications=True,
+    tables={"data": WRITE},
+    manages_user_topics=True,
     routes=prefix_routes("/alerts"),
 )
 PRICES_API = api_function(
     "prices",
     "Cached prices, and an admin refresh that runs the price update (and monitor) now",
-    timeout_seconds=30,
-    tables={"system": "write", "data": "write"},
+    # Under API Gateway's 30 s integration timeout, so that a slow refresh ends as the function's own
+    # timeout (logged, in its metrics) rather than as the gateway's bare 503 while the function goes on.
+    timeout_seconds=25,
+    tables={"system": WRITE, "data": WRITE},
     raises_alerts=True,
     secrets=(ALPACA_SECRET.key,),
     routes=prefix_routes("/prices"),
@@ -353,7 +373,7 @@ PORTFOLIO_API = api_function(
     "portfolio",
     "Cash, the live portfolio value, performance charts and snapshots",
     memory_mb=1024,
-    tables={"data": "write", "system": "read"},
+    tables={"data": WRITE, "system": READ},
     routes=prefix_routes("/portfolio"),
 )
 # Connecting seals the keys (Encrypt); an on-demand sync opens them to call the provider (Decrypt). The sync
@@ -362,7 +382,8 @@ ACCOUNTS_API = api_function(
     "accounts",
     "Connected exchange and brokerage accounts: connect (keys checked, then sealed), read, sync now, disconnect",
     timeout_seconds=30,  # a connect or a sync waits on the provider (retries included)
-    tables={"data": "write", "system": "write"},
+    # Disconnecting deletes the account and frees its key's claim (in the system table).
+    tables={"data": (*WRITE, DELETE), "system": (*WRITE, DELETE)},
     raises_alerts=True,
     account_keys="encrypt_decrypt",
     routes=prefix_routes("/accounts"),
@@ -385,7 +406,7 @@ JOBS: tuple[Job, ...] = (
             "price_update",
             "Refreshes the price cache, then monitors the positions whose price changed",
             timeout_seconds=60,
-            tables={"system": "write", "data": "write"},
+            tables={"system": WRITE, "data": WRITE},
             raises_alerts=True,
             secrets=(ALPACA_SECRET.key,),
         ),
@@ -407,7 +428,7 @@ JOBS: tuple[Job, ...] = (
             "Values the portfolios of one registry shard and records their snapshots",
             memory_mb=1769,
             timeout_seconds=300,
-            tables={"data": "write", "system": "read"},
+            tables={"data": (*WRITE, BATCH_WRITE), "system": READ},  # the snapshots go in batches
         ),
         queue=SNAPSHOT_QUEUE,
         # One shard (~15,600 users at 1,000,000) a worker invocation, 16 at once: 64 shards in a few rounds of
@@ -419,7 +440,7 @@ JOBS: tuple[Job, ...] = (
         job_function(
             "position_monitor",
             "Closes positions whose levels are hit",
-            tables={"data": "write", "system": "write"},
+            tables={"data": WRITE, "system": WRITE},
             raises_alerts=True,
         ),
         Schedule(every=timedelta(minutes=3)),
@@ -428,7 +449,7 @@ JOBS: tuple[Job, ...] = (
         job_function(
             "end_of_day_goals",
             "Queues every user for the end-of-day evaluation of their goals",
-            tables={"data": "read"},
+            tables={"data": READ},
             queues=(END_OF_DAY_QUEUE.key,),
         ),
         Schedule(cron=(59, 23)),
@@ -436,7 +457,8 @@ JOBS: tuple[Job, ...] = (
             "end_of_day_worker",
             "Evaluates a batch of users' trading and personal goals for the business date",
             timeout_seconds=300,
-            tables={"data": "write", "system": "read"},
+            # Trading goals' results with no alert to guard go as batched plain puts (transact_with_alerts).
+            tables={"data": (*WRITE, BATCH_WRITE), "system": READ},
             raises_alerts=True,
         ),
         queue=END_OF_DAY_QUEUE,
@@ -446,7 +468,7 @@ JOBS: tuple[Job, ...] = (
         job_function(
             "deliver_alerts",
             "Sends deferred email and SMS deliveries",
-            tables={"data": "write", "system": "write"},
+            tables={"data": WRITE, "system": WRITE},
             raises_alerts=True,
         ),
         Schedule(every=timedelta(minutes=5)),
@@ -467,7 +489,7 @@ JOBS: tuple[Job, ...] = (
             "account_sync_worker",
             "Syncs the connected accounts of one registry shard with their providers",
             timeout_seconds=120,
-            tables={"data": "write", "system": "write"},
+            tables={"data": WRITE, "system": WRITE},
             raises_alerts=True,
             account_keys="decrypt",
         ),

@@ -18,6 +18,8 @@ class Settings(Model):
     system_table_name: str = Field("goalpost-system", alias="SYSTEM_TABLE_NAME")
     idempotency_table_name: str = Field("goalpost-idempotency", alias="IDEMPOTENCY_TABLE_NAME")
     alerts_topic_arn: str = Field("", alias="ALERTS_TOPIC_ARN")
+    # The KMS key the users' own alert topics are created with (the alerts topic's); none locally.
+    topics_key_id: str = Field("", alias=declaration.TOPICS_KEY_ENV)
     version: str = Field(__version__, alias="GOALPOST_VERSION")
     # The local server (moto) rather than AWS: it sets this; deployed functions never do (webhooks to loopback).
     local_server: bool = Field(False, alias="GOALPOST_LOCAL_SERVER")

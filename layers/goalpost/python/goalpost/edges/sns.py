@@ -7,6 +7,7 @@ from typing import Any
 
 from goalpost import aws
 from goalpost.domain.alerts import Alert
+from goalpost.settings import get_settings
 
 SUBJECT_LIMIT = 100
 
@@ -54,9 +55,35 @@ def publish_to_phone(phone: str, alert: Alert) -> str:
     return str(response["MessageId"])
 
 
+def tls_only_policy(topic_arn: str) -> str:
+    """The topic policy that refuses any publish not made over TLS (as the stack's own topics have it); the
+    account's roles need no allow here, their IAM policies grant them what they may do."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "DenyWithoutTls",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "sns:Publish",
+                    "Resource": topic_arn,
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                }
+            ],
+        }
+    )
+
+
 def user_topic(name: str) -> str:
-    """The user's own alerts topic, created if missing (CreateTopic is idempotent by name): its ARN."""
-    return str(aws.client("sns").create_topic(Name=name)["TopicArn"])
+    """The user's own alerts topic, created if missing, encrypted with the topics' key (none locally) and
+    TLS-only: its ARN. CreateTopic is idempotent by name as long as the attributes are the same; the policy
+    names the topic's ARN, so it is set once the topic is there."""
+    key = get_settings().topics_key_id
+    client = aws.client("sns")
+    topic_arn = str(client.create_topic(Name=name, Attributes={"KmsMasterKeyId": key} if key else {})["TopicArn"])
+    client.set_topic_attributes(TopicArn=topic_arn, AttributeName="Policy", AttributeValue=tls_only_policy(topic_arn))
+    return topic_arn
 
 
 def channel_filter(channel: str) -> str:

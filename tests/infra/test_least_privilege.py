@@ -1,0 +1,121 @@
+"""Least privilege on the synthesized template: each function's DynamoDB actions are exactly the declared ones
+(no Scan; deletes and batch writes only where the code issues them), publishing to any SNS target (``*``, for
+SMS) only in the functions that send SMS, and the users' topics managed only by the function that manages them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from goalpost import declaration
+from tests.infra.test_stack import as_list, policy_statements, refs
+
+if TYPE_CHECKING:
+    from tests.infra.conftest import Synth
+
+pytestmark = pytest.mark.infra
+
+# What the data layer issues, found in goalpost.data: a Delete (in a transaction or alone) when a goal, a
+# funding link, a position entry or a connected account (and its key's claim) is deleted; BatchWriteItem when
+# a goal's children are deleted, snapshots are recorded and trading goals' results go as plain puts.
+DELETING = {"goals-api", "goal-tracking-api", "positions-api", "accounts-api"}
+BATCH_WRITING = {"goals-api", "snapshot-worker", "end-of-day-worker"}
+# Delivery (goalpost.services.delivery) sends each alert by SMS in the function that raised it, and the deferred
+# ones in deliver-alerts; the alerts API only manages the users' topics and subscriptions.
+TOPIC_MANAGERS = {"alerts-api"}
+
+
+def dynamodb_actions_by_table(synth: Synth, spec: declaration.Function) -> dict[str, set[str]]:
+    table_ids = {synth.logical_id(table): key for key, table in synth.stack.data.tables.items()}
+    actions_by_table: dict[str, set[str]] = {}
+    for statement in policy_statements(synth, synth.function_id(spec.handler)):
+        actions = {action for action in as_list(statement["Action"]) if action.startswith("dynamodb:")}
+        if not actions:
+            continue
+        touched = {table_ids[ref] for ref in refs(statement["Resource"]) if ref in table_ids}
+        assert touched, f"DynamoDB actions on something that is not a declared table: {statement}"
+        for key in touched:
+            actions_by_table.setdefault(key, set()).update(actions)
+    return actions_by_table
+
+
+@pytest.mark.parametrize("spec", declaration.ALL_FUNCTIONS, ids=lambda f: f.name)
+def test_each_function_may_do_exactly_its_declared_dynamodb_actions(synth: Synth, spec: declaration.Function) -> None:
+    assert dynamodb_actions_by_table(synth, spec) == {
+        key: {f"dynamodb:{action}" for action in actions} for key, actions in spec.tables.items()
+    }
+
+
+def test_no_function_scans_and_only_the_ones_whose_code_does_may_delete_or_batch_write(synth: Synth) -> None:
+    granted = {spec.name: dynamodb_actions_by_table(synth, spec) for spec in declaration.ALL_FUNCTIONS}
+
+    def having(action: str, table: str | None = None) -> set[str]:
+        return {
+            name
+            for name, tables in granted.items()
+            if any(action in actions for key, actions in tables.items() if table in (None, key))
+        }
+
+    assert having("dynamodb:Scan") == set()
+    assert having("dynamodb:BatchWriteItem") == BATCH_WRITING
+    assert having("dynamodb:DeleteItem", "data") == DELETING
+    assert having("dynamodb:DeleteItem", "system") == {"accounts-api"}  # a disconnect frees its key's claim
+    # Powertools deletes its idempotency record when the call fails; that table holds nothing else.
+    assert having("dynamodb:DeleteItem", "idempotency") == having("dynamodb:GetItem", "idempotency")
+
+
+def publish_statements(synth: Synth, spec: declaration.Function) -> list[dict[str, Any]]:
+    return [
+        statement
+        for statement in policy_statements(synth, synth.function_id(spec.handler))
+        if "sns:Publish" in as_list(statement["Action"])
+    ]
+
+
+def test_only_the_functions_that_send_sms_may_publish_anywhere(synth: Synth) -> None:
+    """A phone number has no ARN, so an SMS needs sns:Publish on ``*``: only the senders get it."""
+    anywhere = {
+        spec.name
+        for spec in declaration.ALL_FUNCTIONS
+        if any(statement["Resource"] == "*" for statement in publish_statements(synth, spec))
+    }
+    senders = {spec.name for spec in declaration.ALL_FUNCTIONS if spec.user_notifications}
+    assert anywhere == senders
+    assert "alerts-api" not in anywhere
+    assert "deliver-alerts" in anywhere
+
+
+@pytest.mark.parametrize("spec", declaration.ALL_FUNCTIONS, ids=lambda f: f.name)
+def test_only_the_alerts_api_manages_the_users_topics(synth: Synth, spec: declaration.Function) -> None:
+    managing = [
+        statement
+        for statement in policy_statements(synth, synth.function_id(spec.handler))
+        if "sns:CreateTopic" in as_list(statement["Action"])
+    ]
+    assert bool(managing) == (spec.name in TOPIC_MANAGERS) == spec.manages_user_topics
+    for statement in managing:
+        assert f":{declaration.USER_TOPIC_PREFIX}*" in str(statement["Resource"])
+        assert "sns:Publish" not in as_list(statement["Action"])
+        # The topic is made TLS-only after it is created (goalpost.edges.sns.user_topic).
+        assert "sns:SetTopicAttributes" in as_list(statement["Action"])
+        # An email subscription made before webhooks shared the topic is given its channel's filter.
+        assert "sns:SetSubscriptionAttributes" in as_list(statement["Action"])
+
+
+@pytest.mark.parametrize("spec", declaration.ALL_FUNCTIONS, ids=lambda f: f.name)
+def test_the_users_topics_are_encrypted_with_the_topics_key(synth: Synth, spec: declaration.Function) -> None:
+    """The topic manager is told the key (it creates the topics with it); a sender may use it to publish."""
+    environment = synth.json["Resources"][synth.function_id(spec.handler)]["Properties"]["Environment"]["Variables"]
+    key_id = synth.logical_id(synth.stack.alerts.key)
+    if spec.manages_user_topics:
+        assert set(refs(environment[declaration.TOPICS_KEY_ENV])) == {key_id}
+    else:
+        assert declaration.TOPICS_KEY_ENV not in environment
+    may_use_key = any(
+        {"kms:Decrypt"} <= set(as_list(statement["Action"]))
+        and any(action.startswith("kms:GenerateDataKey") for action in as_list(statement["Action"]))
+        and key_id in set(refs(statement["Resource"]))
+        for statement in policy_statements(synth, synth.function_id(spec.handler))
+    )
+    assert may_use_key == (spec.user_notifications or bool(spec.topics))
