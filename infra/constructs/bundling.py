@@ -1,11 +1,13 @@
 """Lambda code assets built on this machine, without Docker: the Python sources copied as they are, third-party
-wheels for the Lambda platform when a requirements file lists any, and every module compiled to ``.pyc``.
+wheels for the Lambda platform when a requirements file lists any, and, when the build Python is the runtime's,
+every module compiled to ``.pyc``.
 
 The bytecode matters for cold starts: Lambda unpacks code into a read-only folder, so a module without a valid
-``.pyc`` is compiled again on every cold start (about twice the import time). ``unchecked-hash`` pycs are
-used without looking at the source's timestamp, which an unpacked asset does not keep; an asset never changes
-once deployed, so nothing can go stale. Bytecode is specific to a Python minor version, which is why the Lambda
-runtime is the Python that builds the assets (goalpost.declaration.LAMBDA_RUNTIME)."""
+``.pyc`` is compiled again on every cold start. ``unchecked-hash`` pycs are used without looking at the
+source's timestamp, which an unpacked asset does not keep; an asset never changes once deployed, so nothing can
+go stale. Bytecode is specific to a Python minor version and the runtime is pinned
+(goalpost.declaration.LAMBDA_RUNTIME) whatever Python synthesizes, so another build Python ships the sources
+alone and says what that costs (``Bytecode.note``)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,10 +46,49 @@ def requirements_of(source: Path) -> list[str]:
     return [line for line in lines if line]
 
 
-def compile_tree(folder: Path) -> int:
-    """Compiles every module under ``folder`` in place (unchecked-hash pycs); returns how many failed."""
-    if f"python{sys.version_info.major}.{sys.version_info.minor}" != declaration.LAMBDA_RUNTIME:
-        raise RuntimeError(f"bytecode for {declaration.LAMBDA_RUNTIME} cannot be compiled by Python {sys.version}")
+# What our modules cost a cold start when they ship without bytecode: the import of the heaviest API function
+# (functions.api.goals) on Python 3.13 without our pycs minus with them, third-party bytecode kept as the
+# layers ship it; 134 to 199 ms over runs of 15 and 21 fresh interpreters (docs/performance.md).
+UNCOMPILED_IMPORT_COST_MS = 150
+
+
+@dataclass(frozen=True)
+class Bytecode:
+    """Whether the assets carry compiled bytecode: only a Python of the runtime's minor version writes ``.pyc``
+    the runtime loads; any other one ships the sources, which Lambda compiles on import at every cold start."""
+
+    build_version: tuple[int, int]
+    runtime: str = declaration.LAMBDA_RUNTIME
+
+    @property
+    def build_python(self) -> str:
+        return f"{self.build_version[0]}.{self.build_version[1]}"
+
+    @property
+    def compiled(self) -> bool:
+        return f"python{self.build_python}" == self.runtime
+
+    def note(self) -> str:
+        """The line ``make synth`` prints: which of the two the assets got."""
+        if self.compiled:
+            return f"bytecode: compiled for {self.runtime}"
+        return (
+            f"bytecode: none - building with Python {self.build_python} for the {self.runtime} runtime; cold starts "
+            f"compile on import (+{UNCOMPILED_IMPORT_COST_MS} ms measured for goals-api; build with "
+            f"Python {self.runtime.removeprefix('python')} to ship bytecode)"
+        )
+
+
+def build_bytecode() -> Bytecode:
+    """The bytecode decision for the Python running this build."""
+    return Bytecode((sys.version_info.major, sys.version_info.minor))
+
+
+def compile_tree(folder: Path, bytecode: Bytecode) -> int:
+    """Compiles every module under ``folder`` in place (unchecked-hash pycs) when ``bytecode`` says the build
+    Python is the runtime's, else leaves the sources alone; returns how many failed."""
+    if not bytecode.compiled:
+        return 0
     ok = compileall.compile_dir(
         str(folder),
         quiet=1,
@@ -59,7 +101,7 @@ def compile_tree(folder: Path) -> int:
 @jsii.implements(ILocalBundling)
 class CompiledPython:
     """Copies ``folders`` of ``source`` into the asset (under ``prefix``), pip-installs ``source``'s
-    requirements next to them as Lambda wheels, and compiles it all."""
+    requirements next to them as Lambda wheels, and compiles it all when the build Python is the runtime's."""
 
     def __init__(self, source: Path, folders: Sequence[str], prefix: str = "") -> None:
         self._source = source
@@ -77,7 +119,7 @@ class CompiledPython:
             )
         if requirements_of(self._source):
             self._install_requirements(target)
-        if compile_tree(target):
+        if compile_tree(target, build_bytecode()):
             raise RuntimeError(f"some modules of {self._source} do not compile")
         return True
 
@@ -97,7 +139,7 @@ class CompiledPython:
                 "--implementation=cp",
                 f"--python-version={declaration.LAMBDA_RUNTIME.removeprefix('python')}",
                 "--only-binary=:all:",
-                "--no-compile",  # compiled below, with the rest, as unchecked-hash pycs
+                "--no-compile",  # compiled below with the rest (unchecked-hash pycs), or not at all
                 "--disable-pip-version-check",
                 "--quiet",
             ],

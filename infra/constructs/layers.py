@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from aws_cdk import aws_lambda as lambda_
@@ -10,7 +11,7 @@ from constructs import Construct
 
 from goalpost import declaration
 from infra.constructs._common import REPO_ROOT, lambda_architecture, lambda_runtime
-from infra.constructs.bundling import NOT_SHIPPED, compiled_asset
+from infra.constructs.bundling import NOT_SHIPPED, build_bytecode, compiled_asset
 
 LAYER_SOURCE = REPO_ROOT / "layers" / "goalpost"
 
@@ -21,8 +22,9 @@ def powertools_parameter_name(version: str = declaration.POWERTOOLS_VERSION) -> 
 
 
 def goalpost_layer_code(source: Path = LAYER_SOURCE) -> lambda_.Code:
-    """``python/`` with its bytecode compiled in, plus the wheels ``requirements.txt`` lists (none today).
-    requirements.txt stays in the hashed source so that editing it rebuilds the layer."""
+    """``python/`` (with its bytecode when the build Python is the runtime's), plus the wheels
+    ``requirements.txt`` lists (none today). requirements.txt stays in the hashed source so that editing it
+    rebuilds the layer."""
     return compiled_asset(source, ["python"], exclude=NOT_SHIPPED)
 
 
@@ -39,6 +41,8 @@ class Layers(Construct):
             # CloudFormation at deploy time in the target region, so synth needs no credentials.
             arn = ssm.StringParameter.value_for_string_parameter(self, powertools_parameter_name(version))
         self.powertools = lambda_.LayerVersion.from_layer_version_arn(self, "Powertools", arn)
+        # Every function and this layer share the build's bytecode decision: say it once per synth.
+        sys.stderr.write(build_bytecode().note() + "\n")
         self.goalpost = lambda_.LayerVersion(
             self,
             "Goalpost",

@@ -43,7 +43,7 @@ ACKNOWLEDGED_SERVERLESS_RULES = {
     "Serverless-LambdaEventSourceMappingDestination",  # SQS event sources take none: the queue's redrive does it
     "Serverless-SQSRedrivePolicy",  # on the dead-letter queues themselves
 }
-# Built on an older Python than the newest runtime, the functions run that Python (their bytecode needs it).
+# The runtime is pinned below the newest (declaration.LAMBDA_RUNTIME): its latest-runtime findings are acknowledged.
 RUNTIME_RULES = (
     set()
     if declaration.LAMBDA_RUNTIME == LATEST_PYTHON_RUNTIME

@@ -7,7 +7,6 @@ CDK app, the local server and the Lambda functions can all read it cheaply.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Literal, TypedDict, Unpack
@@ -29,9 +28,9 @@ AccountKeys = Literal["none", "decrypt", "encrypt_decrypt"]
 # The AWS-managed Powertools layer. Keep equal to the pin in pyproject.toml (a test checks it): the layer
 # provides aws-lambda-powertools and pydantic to every function.
 POWERTOOLS_VERSION = "3.37.0"
-# The Python minor version of the machine that builds the assets (and that `make test` ran on): the assets carry
-# compiled bytecode, which only that version can load (infra/constructs/bundling.py). Lambda runs 3.11 to 3.14.
-LAMBDA_RUNTIME = f"python3.{min(max(sys.version_info.minor, 11), 14)}"
+# Pinned, whatever Python synthesizes: python3.13 is supported by Lambda until mid-2029 and has a Powertools layer
+# for arm64. The assets carry its bytecode only when Python 3.13 builds them (infra/constructs/bundling.py).
+LAMBDA_RUNTIME = "python3.13"
 LAMBDA_ARCHITECTURE = "arm64"
 SERVICE_NAME = "goalpost"
 METRICS_NAMESPACE = "Goalpost"
