@@ -17,6 +17,10 @@ which ``goalpost.edges.jobs.scheduled_time`` reads (``scheduled_time``) and ``jo
 A job declared with ``shards`` > 1 (the price update) runs each slot as that many invocations at once, each
 with ``"shard": k, "shards": n`` (and ``-k`` appended to its ``id``), each over its shard of the work; the
 next slot waits for all of them.
+
+Bounded so that slow providers cannot pile up executions: the function's timeout plus a second is each run's
+task timeout and fits in the slot, an execution times out before the next minute's starts, and the function's
+concurrency is reserved at a small multiple of its shards.
 """
 
 from __future__ import annotations
@@ -44,6 +48,16 @@ TRANSIENT_LAMBDA_ERRORS = [
     "Lambda.AWSLambdaException",
     "Lambda.SdkClientException",
 ]
+# The task waits this long beyond the function's own timeout (the invoke's round trip), so that a slow run ends
+# as the function's timeout, logged and counted in its Errors, and the task timeout only catches a lost invoke.
+TASK_TIMEOUT_MARGIN_SECONDS = 1
+# An execution runs the minute's slots and must be over before the next minute's execution starts its own: the
+# last slot starts at :50 and its task ends within the slot, so 59 s is enough and executions never pile up.
+WORKFLOW_TIMEOUT = Duration.seconds(59)
+# Reserved concurrency per shard: one slot runs one invocation per shard, and the next minute's first slot may
+# start while the last one's invocations are still returning. Twice the shards covers that overlap and
+# bounds what slow providers can take from the account's concurrency (and from the tables).
+CONCURRENCY_PER_SHARD = 2
 
 
 def slot_offsets(schedule: declaration.Schedule) -> list[int]:
@@ -56,16 +70,29 @@ def slot_offsets(schedule: declaration.Schedule) -> list[int]:
     return [run * every for run in range(schedule.runs_per_minute)]
 
 
+def slot_seconds(job: declaration.Job) -> int:
+    """The seconds between two runs; the function's timeout plus the task's margin must fit in them."""
+    assert job.schedule.every is not None
+    slot = int(job.schedule.every.total_seconds())
+    if job.function.timeout_seconds + TASK_TIMEOUT_MARGIN_SECONDS > slot:
+        raise ValueError(f"{job.function.name}: a {job.function.timeout_seconds} s timeout overruns its {slot} s slot")
+    return slot
+
+
+def reserved_concurrency(job: declaration.Job) -> int:
+    return job.shards * CONCURRENCY_PER_SHARD
+
+
 class SubMinuteRunner(Construct):
     """The Express workflow (and its log group) that runs ``job``'s function ``runs_per_minute`` times a minute."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, job: declaration.Job, function: lambda_.IFunction):
+    def __init__(self, scope: Construct, construct_id: str, *, job: declaration.Job, function: lambda_.Function):
         super().__init__(scope, construct_id)
         name = declaration.job_name(job)
         offsets = slot_offsets(job.schedule)
         runs = len(offsets)
-        assert job.schedule.every is not None  # slot_offsets checked it, and that it is whole seconds
-        every = f"{int(job.schedule.every.total_seconds())} s"
+        every = f"{slot_seconds(job)} s"
+        self._bound_to_the_slot(job, function)
 
         # Base of the slots: the scheduled minute of the EventBridge event, else the execution's start.
         base = "($exists($states.input.time) ? $states.input.time : $states.context.Execution.StartTime)"
@@ -109,6 +136,9 @@ class SubMinuteRunner(Construct):
                 }
             ),
             retry_on_service_exceptions=False,  # the default backs off for a minute, far longer than a slot
+            task_timeout=sfn.Timeout.duration(
+                Duration.seconds(job.function.timeout_seconds + TASK_TIMEOUT_MARGIN_SECONDS)
+            ),
             outputs={
                 "run": "{% $states.input.run %}",
                 "scheduled_time": "{% $states.input.scheduled_time %}",
@@ -163,6 +193,7 @@ class SubMinuteRunner(Construct):
             state_machine_type=sfn.StateMachineType.EXPRESS,
             query_language=sfn.QueryLanguage.JSONATA,
             definition_body=sfn.DefinitionBody.from_chainable(runs_map),
+            timeout=WORKFLOW_TIMEOUT,
             # ALL (cdk-nag SF1) without the execution data: the events say which run failed and why, while the
             # payloads stay out of the logs.
             logs=sfn.LogOptions(destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
@@ -183,3 +214,10 @@ class SubMinuteRunner(Construct):
             "and aliases; no other function may be invoked by this workflow.",
             applies_to=[f"Resource::<{logical_id(function)}.Arn>:*"],
         )
+
+    @staticmethod
+    def _bound_to_the_slot(job: declaration.Job, function: lambda_.Function) -> None:
+        """Reserves the function's concurrency (its providers' HTTP budget is declaration.SLOT_MARKET_SETTINGS)."""
+        cfn_function = function.node.default_child
+        assert isinstance(cfn_function, lambda_.CfnFunction)
+        cfn_function.reserved_concurrent_executions = reserved_concurrency(job)
