@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import CfnOutput, Stack, Tags
+from aws_cdk import CfnOutput, CfnParameter, Stack, Tags
 from constructs import Construct
 
 from goalpost import declaration
@@ -14,7 +14,9 @@ from infra.constructs._common import context_flag, pascal
 
 class GoalpostStack(Stack):
     """Context: ``deletion_protection`` (default true) for the tables and the user pool,
-    ``cors_allow_origins`` (comma-separated, default ``*``), ``powertools_layer_arn`` / ``powertools_version``."""
+    ``cors_allow_origins`` (comma-separated, default ``*``), ``powertools_layer_arn`` / ``powertools_version``.
+    Termination protection follows ``deletion_protection``: a stack whose tables may be deleted may be too.
+    Parameter: ``OpsEmail``, an address subscribed to the ops topic (none when empty)."""
 
     def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
         super().__init__(
@@ -22,6 +24,16 @@ class GoalpostStack(Stack):
         )
         Tags.of(self).add("service", declaration.SERVICE_NAME)
         deletion_protection = context_flag(self, "deletion_protection", default=True)
+        self.termination_protection = deletion_protection
+        ops_email = CfnParameter(
+            self,
+            "OpsEmail",
+            type="String",
+            default="",
+            allowed_pattern=r"^$|^[^@\s]+@[^@\s]+$",
+            constraint_description="an email address, or empty for no subscription",
+            description="An email address to subscribe to the ops topic (every alarm); empty for none",
+        )
 
         self.data = Data(self, "Data", deletion_protection=deletion_protection)
         self.alerts = Alerts(self, "Alerts")
@@ -58,6 +70,8 @@ class GoalpostStack(Stack):
             work_dead_letter_queues=self.queues.dead_letter_queues,
             job_dead_letter_queues=self.jobs.dead_letter_queues,
             state_machines=self.jobs.state_machines,
+            tables=self.data.tables,
+            ops_email=ops_email,
         )
 
         CfnOutput(self, "ApiUrl", value=self.api.url, description="Base URL of the HTTP API")

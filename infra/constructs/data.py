@@ -1,13 +1,21 @@
-"""DynamoDB: one on-demand table per declared table."""
+"""DynamoDB: one on-demand table per declared table, and an AWS Backup plan that backs them all up daily."""
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import Duration, Fn, RemovalPolicy, Stack
+from aws_cdk import aws_backup as backup
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
 from constructs import Construct
 
 from goalpost import declaration
-from infra.constructs._common import pascal
+from infra.constructs._common import acknowledge, pascal
+
+# Point-in-time recovery restores any second of the last 35 days but lives and dies with the table; the daily
+# backups are kept as long, in a vault that outlives the stack and a deleted table.
+BACKUP_RETENTION = Duration.days(35)
+# 03:00 UTC: after the end-of-day job (23:59) and its workers, at the quietest hour of the price update.
+BACKUP_HOUR_UTC = 3
 
 
 def _string_key(name: str) -> dynamodb.Attribute:
@@ -22,6 +30,7 @@ class Data(Construct):
         self.tables: dict[str, dynamodb.TableV2] = {
             table.key: self._table(table, deletion_protection=deletion_protection) for table in declaration.TABLES
         }
+        self.backup_plan = self._backup_plan()
 
     def _table(self, table: declaration.Table, *, deletion_protection: bool) -> dynamodb.TableV2:
         return dynamodb.TableV2(
@@ -47,3 +56,37 @@ class Data(Construct):
             # User data outlives the stack: deleting the stack must never delete a table.
             removal_policy=RemovalPolicy.RETAIN,
         )
+
+    def _backup_plan(self) -> backup.BackupPlan:
+        stack = Stack.of(self)
+        # Retained (a vault holding recovery points cannot be deleted anyway), so its name must not come back
+        # in a stack created again after this one: it ends with the start of the stack id's UUID, new per stack.
+        stack_uuid = Fn.select(2, Fn.split("/", stack.stack_id))
+        vault = backup.BackupVault(
+            self,
+            "BackupVault",
+            backup_vault_name=Fn.join("-", [stack.stack_name, "tables", Fn.select(0, Fn.split("-", stack_uuid))]),
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        plan = backup.BackupPlan(self, "BackupPlan", backup_plan_name=f"{stack.stack_name}-tables", backup_vault=vault)
+        plan.add_rule(
+            backup.BackupPlanRule(
+                rule_name="Daily",
+                schedule_expression=events.Schedule.cron(minute="0", hour=str(BACKUP_HOUR_UTC)),
+                delete_after=BACKUP_RETENTION,
+            )
+        )
+        selection = plan.add_selection(
+            "Tables",
+            resources=[backup.BackupResource.from_arn(table.table_arn) for table in self.tables.values()],
+        )
+        acknowledge(
+            selection.node.find_child("Role"),
+            "AwsSolutions-IAM4",
+            "AWS Backup's own service role policy (AWSBackupServiceRolePolicyForBackup): AWS keeps its actions in "
+            "step with every service Backup supports; the selection names only this stack's tables.",
+            applies_to=[
+                "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup"
+            ],
+        )
+        return plan

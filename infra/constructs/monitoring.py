@@ -1,8 +1,10 @@
 """CloudWatch: the ops topic, the alarms that notify it and the operations dashboard.
 
-Alarms: every job and worker function's errors, every sub-minute workflow's failed executions, every dead-letter
-queue's depth, the HTTP API's 5xx rate, a price update that stopped running, positions the monitor left alone
-because their price is stale, and connected accounts' syncs that keep meeting provider faults. The functions,
+Alarms: every job and worker function's errors (a sub-minute job's error rate), every sub-minute workflow's failed
+executions, every function's throttles, every table's throttled requests, every dead-letter queue's depth, every
+work queue's oldest message, the HTTP API's 5xx rate and p90 latency, a price update that stopped running,
+positions the monitor left alone because their price is stale, and connected accounts' syncs that keep meeting
+provider faults. The ops topic gets an email subscription when the stack's ``OpsEmail`` parameter is set. The functions,
 queues and workflows come from ``goalpost.declaration``; what each alarm means and what to do about it is in
 docs/operations.md."""
 
@@ -11,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, CfnCondition, CfnParameter, Duration, Fn, RemovalPolicy, Stack
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -24,7 +27,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from goalpost import declaration
-from infra.constructs._common import pascal, rotated_key
+from infra.constructs._common import acknowledge, pascal, rotated_key
 
 RUNBOOK = "docs/operations.md"
 PERIOD = Duration.minutes(5)
@@ -41,6 +44,22 @@ STALE_PRICE_PERIODS = 2
 # periods in a row is an outage at a provider, or a change in its API, that keeps every account's positions stale.
 ACCOUNT_SYNC_FAULTS = 5
 ACCOUNT_SYNC_FAULT_PERIODS = 2
+# A sub-minute job runs ~48 invocations a minute (6 slots x 8 shards): one error among them is a provider's
+# passing fault that the next slot repairs, so it alarms on its error rate, more than 5 % of the invocations in
+# 2 of the last 3 periods, and only once a period has this many invocations.
+SUB_MINUTE_MAX_ERROR_PERCENT = 5
+SUB_MINUTE_MIN_INVOCATIONS = 20
+SUB_MINUTE_DATAPOINTS_TO_ALARM, SUB_MINUTE_EVALUATION_PERIODS = 2, 3
+# Throttled invocations are retried (SDK, Step Functions, SQS, asynchronous invocation) and a few pass; this
+# many in a period means a function keeps hitting its reserved concurrency or the account's limit.
+LAMBDA_THROTTLES = 5
+# On-demand tables throttle a request past twice their previous peak or a hot partition's limit; the SDK retries
+# a few. This many read and write throttle events in a period is a table that keeps refusing work.
+DYNAMODB_THROTTLE_EVENTS = 10
+# p90 of the API's latency (API Gateway's Latency: the whole request) above this in 2 of the last 3 periods.
+# The benchmark's goal is a p95 under 250 ms (docs/performance.md); 1 s at p90 is users waiting, not noise.
+API_P90_LATENCY_MS = 1000
+API_LATENCY_DATAPOINTS_TO_ALARM, API_LATENCY_EVALUATION_PERIODS = 2, 3
 # The job that keeps the price cache fresh (a KeyError here if the declaration renames it).
 PRICE_UPDATE = declaration.JOBS_BY_NAME["price_update"]
 
@@ -136,17 +155,29 @@ class Monitoring(Construct):
         work_dead_letter_queues: Mapping[str, sqs.IQueue],
         job_dead_letter_queues: Mapping[str, sqs.IQueue],
         state_machines: Mapping[str, sfn.IStateMachine],
+        tables: Mapping[str, dynamodb.ITableV2],
+        ops_email: CfnParameter,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         # Every alarm name starts with the stack name: the topic lets only those alarms publish.
         self.alarm_name_prefix = f"{stack.stack_name}-"
         self.key, self.topic = self._ops_topic()
+        self.email_subscription = self._email_subscription(ops_email)
         self._action = cloudwatch_actions.SnsAction(self.topic)
         self.alarms: list[cloudwatch.Alarm] = []
 
+        sub_minute = {job.function.name: job for job in declaration.JOBS if job.schedule.sub_minute}
         self.function_error_alarms = {
-            spec.name: self._job_errors(spec, functions[spec.name]) for spec in job_functions()
+            spec.name: self._job_errors(spec, functions[spec.name])
+            for spec in job_functions()
+            if spec.name not in sub_minute
+        }
+        self.error_rate_alarms = {name: self._error_rate(job, functions[name]) for name, job in sub_minute.items()}
+        self.throttle_alarms = {name: self._throttles(name, function) for name, function in functions.items()}
+        self.table_throttle_alarms = {key: self._table_throttles(key, table) for key, table in tables.items()}
+        self.queue_age_alarms = {
+            queue.key: self._oldest_message(queue, work_queues[queue.key]) for queue in declaration.QUEUES
         }
         self.workflow_alarms = {
             job.function.name: self._workflow_failures(job, state_machines[job.function.name])
@@ -159,6 +190,7 @@ class Monitoring(Construct):
         }
         self.dead_letter_alarms = {name: self._dead_letters(name, queue) for name, queue in dead_letter_queues.items()}
         self.api_5xx_alarm = self._api_5xx_rate(http_api)
+        self.api_latency_alarm = self._api_latency(http_api)
         self.price_update_stopped_alarm = self._price_update_stopped()
         self.stale_price_alarm = self._positions_on_stale_prices()
         self.account_sync_faults_alarm = self._account_sync_faults()
@@ -216,6 +248,28 @@ class Monitoring(Construct):
         )
         return key, topic
 
+    def _email_subscription(self, ops_email: CfnParameter) -> sns.CfnSubscription:
+        # Only when an address is given: an empty parameter (the default) creates no subscription at all.
+        condition = CfnCondition(
+            self, "OpsEmailGiven", expression=Fn.condition_not(Fn.condition_equals(ops_email.value_as_string, ""))
+        )
+        subscription = sns.CfnSubscription(
+            self,
+            "OpsEmailSubscription",
+            topic_arn=self.topic.topic_arn,
+            protocol="email",
+            endpoint=ops_email.value_as_string,
+        )
+        subscription.cfn_options.condition = condition
+        acknowledge(
+            subscription,
+            "Serverless-SNSRedrivePolicy",
+            "The ops email subscription carries alarm notifications, not work: a notification SNS cannot deliver "
+            "(a bouncing or unconfirmed address) leaves the alarm's state and history in CloudWatch and on the "
+            "dashboard, and a dead-letter queue would only keep copies of it where nobody watches.",
+        )
+        return subscription
+
     # ---------------------------------------------------------------- alarms
 
     def _alarm(
@@ -257,6 +311,70 @@ class Monitoring(Construct):
             threshold=1,
             description=f"The {spec.name} function failed (error or timeout) at least once in 5 minutes.",
             runbook_section="Job failed",
+        )
+
+    def _error_rate(self, job: declaration.Job, function: lambda_.IFunction) -> cloudwatch.Alarm:
+        rate = math_expression(
+            f"IF(invocations >= {SUB_MINUTE_MIN_INVOCATIONS}, 100 * FILL(errors, 0) / invocations, 0)",
+            "Errors (% of invocations)",
+            errors=function.metric_errors(period=PERIOD, statistic="Sum"),
+            invocations=function.metric_invocations(period=PERIOD, statistic="Sum"),
+        )
+        return self._alarm(
+            f"{job.function.name}-error-rate",
+            metric=rate,
+            threshold=SUB_MINUTE_MAX_ERROR_PERCENT,
+            comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=SUB_MINUTE_EVALUATION_PERIODS,
+            datapoints_to_alarm=SUB_MINUTE_DATAPOINTS_TO_ALARM,
+            description=f"More than {SUB_MINUTE_MAX_ERROR_PERCENT}% of the {job.function.name} function's "
+            f"invocations failed (error or timeout) in {SUB_MINUTE_DATAPOINTS_TO_ALARM} of the last "
+            f"{SUB_MINUTE_EVALUATION_PERIODS} 5-minute periods.",
+            runbook_section="Job error rate",
+        )
+
+    def _throttles(self, name: str, function: lambda_.IFunction) -> cloudwatch.Alarm:
+        return self._alarm(
+            f"{name}-throttles",
+            metric=function.metric_throttles(period=PERIOD, statistic="Sum"),
+            threshold=LAMBDA_THROTTLES,
+            description=f"At least {LAMBDA_THROTTLES} invocations of the {name} function were throttled in 5 "
+            "minutes: it reached its reserved concurrency or the account's concurrency limit.",
+            runbook_section="Lambda throttles",
+        )
+
+    def _table_throttles(self, key: str, table: dynamodb.ITableV2) -> cloudwatch.Alarm:
+        dimensions = {"TableName": table.table_name}
+        events = math_expression(
+            "FILL(reads, 0) + FILL(writes, 0)",
+            "Read and write throttle events",
+            reads=cloudwatch.Metric(
+                namespace="AWS/DynamoDB", metric_name="ReadThrottleEvents", dimensions_map=dimensions, statistic="Sum"
+            ),
+            writes=cloudwatch.Metric(
+                namespace="AWS/DynamoDB", metric_name="WriteThrottleEvents", dimensions_map=dimensions, statistic="Sum"
+            ),
+        )
+        return self._alarm(
+            f"{key}-table-throttles",
+            metric=events,
+            threshold=DYNAMODB_THROTTLE_EVENTS,
+            description=f"DynamoDB throttled at least {DYNAMODB_THROTTLE_EVENTS} reads and writes of the {key} "
+            "table in 5 minutes.",
+            runbook_section="DynamoDB throttles",
+        )
+
+    def _oldest_message(self, queue: declaration.Queue, work_queue: sqs.IQueue) -> cloudwatch.Alarm:
+        # A message is normally taken within seconds; one older than the visibility timeout (six times the
+        # worker's timeout) was received and not deleted, or nobody is receiving: the work is falling behind.
+        threshold = queue.visibility_timeout_seconds
+        return self._alarm(
+            f"{queue.key}-queue-oldest-message",
+            metric=work_queue.metric_approximate_age_of_oldest_message(period=PERIOD, statistic="Maximum"),
+            threshold=threshold,
+            description=f"The oldest message in the {queue.key} work queue has waited {threshold} s or more "
+            "(the queue's visibility timeout): its worker is not keeping up.",
+            runbook_section="Work queue falling behind",
         )
 
     def _workflow_failures(self, job: declaration.Job, machine: sfn.IStateMachine) -> cloudwatch.Alarm:
@@ -305,6 +423,19 @@ class Monitoring(Construct):
             f"{API_DATAPOINTS_TO_ALARM} of the last {API_EVALUATION_PERIODS} 5-minute periods "
             f"(periods with fewer than {API_MIN_REQUESTS} requests count as healthy).",
             runbook_section="API 5xx rate",
+        )
+
+    def _api_latency(self, http_api: apigwv2.IHttpApi) -> cloudwatch.Alarm:
+        return self._alarm(
+            "api-latency-p90",
+            metric=http_api.metric_latency(period=PERIOD, statistic="p90"),
+            threshold=API_P90_LATENCY_MS,
+            comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=API_LATENCY_EVALUATION_PERIODS,
+            datapoints_to_alarm=API_LATENCY_DATAPOINTS_TO_ALARM,
+            description=f"The API's p90 latency was above {API_P90_LATENCY_MS} ms in "
+            f"{API_LATENCY_DATAPOINTS_TO_ALARM} of the last {API_LATENCY_EVALUATION_PERIODS} 5-minute periods.",
+            runbook_section="API latency",
         )
 
     def _price_update_stopped(self) -> cloudwatch.Alarm:

@@ -18,9 +18,14 @@ from infra.constructs.monitoring import (
     API_EVALUATION_PERIODS,
     API_MAX_5XX_PERCENT,
     API_MIN_REQUESTS,
+    API_P90_LATENCY_MS,
     APPLICATION_METRICS,
+    DYNAMODB_THROTTLE_EVENTS,
+    LAMBDA_THROTTLES,
     PRICE_UPDATE,
     STALE_PRICE_PERIODS,
+    SUB_MINUTE_MAX_ERROR_PERCENT,
+    SUB_MINUTE_MIN_INVOCATIONS,
     job_functions,
 )
 
@@ -59,11 +64,18 @@ def expression(props: dict[str, Any]) -> str:
     return found
 
 
+SUB_MINUTE_JOBS = [job for job in declaration.JOBS if job.schedule.sub_minute]
+
+
 def expected_alarm_count() -> int:
-    workflows = sum(1 for job in declaration.JOBS if job.schedule.sub_minute)
+    # Per job and worker function its errors (a sub-minute job's error rate instead), per sub-minute job its
+    # workflow's failures.
+    jobs = len(job_functions()) + len(SUB_MINUTE_JOBS)
     dead_letter_queues = len(declaration.QUEUES) + len(declaration.JOBS)
-    # API 5xx, price update stopped, stale prices, account sync faults
-    return len(job_functions()) + workflows + dead_letter_queues + 4
+    throttles = len(declaration.ALL_FUNCTIONS) + len(declaration.TABLES)
+    oldest_messages = len(declaration.QUEUES)
+    # API 5xx, API latency, price update stopped, stale prices, account sync faults
+    return jobs + dead_letter_queues + throttles + oldest_messages + 5
 
 
 # ------------------------------------------------------------------ every alarm
@@ -128,7 +140,12 @@ def test_the_ops_topic_arn_is_a_stack_output(synth: Synth) -> None:
 # ------------------------------------------------------------------ job failures
 
 
-@pytest.mark.parametrize("spec", job_functions(), ids=lambda spec: spec.name)
+FIRST_ERROR_FUNCTIONS = [
+    spec for spec in job_functions() if spec.name not in {job.function.name for job in SUB_MINUTE_JOBS}
+]
+
+
+@pytest.mark.parametrize("spec", FIRST_ERROR_FUNCTIONS, ids=lambda spec: spec.name)
 def test_every_job_and_worker_function_alarms_on_its_first_error(synth: Synth, spec: declaration.Function) -> None:
     props = alarm(synth, f"{spec.name}-errors")
     assert (props["Namespace"], props["MetricName"]) == ("AWS/Lambda", "Errors")
@@ -142,14 +159,92 @@ def test_every_job_and_worker_function_alarms_on_its_first_error(synth: Synth, s
 
 
 def test_only_job_and_worker_functions_have_an_errors_alarm(synth: Synth) -> None:
-    """The API functions are watched through the API's 5xx rate instead."""
+    """The API functions are watched through the API's 5xx rate instead; a sub-minute job through its error
+    rate."""
     watched = {
         ref
         for props in alarms(synth).values()
         if props.get("MetricName") == "Errors"
         for ref in synth.refs(props["Dimensions"])
     }
-    assert watched == {synth.logical_id(synth.stack.functions.by_name[spec.name]) for spec in job_functions()}
+    assert watched == {synth.logical_id(synth.stack.functions.by_name[spec.name]) for spec in FIRST_ERROR_FUNCTIONS}
+
+
+@pytest.mark.parametrize("job", SUB_MINUTE_JOBS, ids=declaration.job_name)
+def test_a_sub_minute_job_alarms_on_its_error_rate_not_on_one_error(synth: Synth, job: declaration.Job) -> None:
+    """~48 invocations a minute: one provider hiccup among them is no page; a sustained rate is."""
+    props = alarm(synth, f"{job.function.name}-error-rate")
+    function = {"Ref": synth.logical_id(synth.stack.functions.by_name[job.function.name])}
+    stats = metric_stats(props)
+    assert {name: stat["Metric"]["MetricName"] for name, stat in stats.items()} == {
+        "errors": "Errors",
+        "invocations": "Invocations",
+    }
+    for stat in stats.values():
+        assert stat["Metric"]["Namespace"] == "AWS/Lambda"
+        assert stat["Metric"]["Dimensions"] == [{"Name": "FunctionName", "Value": function}]
+        assert (stat["Stat"], stat["Period"]) == ("Sum", 300)
+    assert expression(props) == (
+        f"IF(invocations >= {SUB_MINUTE_MIN_INVOCATIONS}, 100 * FILL(errors, 0) / invocations, 0)"
+    )
+    assert (props["ComparisonOperator"], props["Threshold"]) == ("GreaterThanThreshold", SUB_MINUTE_MAX_ERROR_PERCENT)
+    assert (props["DatapointsToAlarm"], props["EvaluationPeriods"]) == (2, 3)
+    assert props["TreatMissingData"] == "notBreaching"  # the not-running alarm covers silence
+
+
+# ------------------------------------------------------------------ throttles
+
+
+def test_every_function_alarms_on_its_throttles(synth: Synth) -> None:
+    throttle_alarms = {
+        ref: props
+        for props in alarms(synth).values()
+        if props.get("MetricName") == "Throttles"
+        for ref in synth.refs(props["Dimensions"])
+    }
+    assert set(throttle_alarms) == set(synth.resources("AWS::Lambda::Function"))
+    for props in throttle_alarms.values():
+        assert props["Namespace"] == "AWS/Lambda"
+        assert (props["Statistic"], props["Period"]) == ("Sum", 300)
+        assert (props["ComparisonOperator"], props["Threshold"]) == ("GreaterThanOrEqualToThreshold", LAMBDA_THROTTLES)
+        assert props["TreatMissingData"] == "notBreaching"
+
+
+@pytest.mark.parametrize("table", declaration.TABLES, ids=lambda table: table.key)
+def test_every_table_alarms_on_its_throttled_reads_and_writes(synth: Synth, table: declaration.Table) -> None:
+    props = alarm(synth, f"{table.key}-table-throttles")
+    table_ref = {"Ref": synth.logical_id(synth.stack.data.tables[table.key])}
+    stats = metric_stats(props)
+    assert {name: stat["Metric"]["MetricName"] for name, stat in stats.items()} == {
+        "reads": "ReadThrottleEvents",
+        "writes": "WriteThrottleEvents",
+    }
+    for stat in stats.values():
+        assert stat["Metric"]["Namespace"] == "AWS/DynamoDB"
+        assert stat["Metric"]["Dimensions"] == [{"Name": "TableName", "Value": table_ref}]
+        assert (stat["Stat"], stat["Period"]) == ("Sum", 300)
+    assert expression(props) == "FILL(reads, 0) + FILL(writes, 0)"
+    assert (props["ComparisonOperator"], props["Threshold"]) == (
+        "GreaterThanOrEqualToThreshold",
+        DYNAMODB_THROTTLE_EVENTS,
+    )
+
+
+# ------------------------------------------------------------------ work queues
+
+
+@pytest.mark.parametrize("queue", declaration.QUEUES, ids=lambda queue: queue.key)
+def test_every_work_queue_alarms_on_the_age_of_its_oldest_message(synth: Synth, queue: declaration.Queue) -> None:
+    props = alarm(synth, f"{queue.key}-queue-oldest-message")
+    queue_id = synth.logical_id(synth.stack.queues.queues[queue.key])
+    assert (props["Namespace"], props["MetricName"]) == ("AWS/SQS", "ApproximateAgeOfOldestMessage")
+    assert props["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue_id, "QueueName"]}}]
+    assert (props["Statistic"], props["Period"]) == ("Maximum", 300)
+    assert (props["ComparisonOperator"], props["Threshold"]) == (
+        "GreaterThanOrEqualToThreshold",
+        queue.visibility_timeout_seconds,
+    )
+    assert props["TreatMissingData"] == "notBreaching"
 
 
 @pytest.mark.parametrize("job", [job for job in declaration.JOBS if job.schedule.sub_minute], ids=declaration.job_name)
@@ -207,6 +302,33 @@ def test_the_api_alarms_on_its_5xx_rate_once_there_is_traffic(synth: Synth) -> N
     assert (props["ComparisonOperator"], props["Threshold"]) == ("GreaterThanThreshold", API_MAX_5XX_PERCENT)
     assert (props["DatapointsToAlarm"], props["EvaluationPeriods"]) == (API_DATAPOINTS_TO_ALARM, API_EVALUATION_PERIODS)
     assert props["TreatMissingData"] == "notBreaching"  # no traffic is no outage
+
+
+def test_the_api_alarms_on_its_p90_latency(synth: Synth) -> None:
+    props = alarm(synth, "api-latency-p90")
+    assert (props["Namespace"], props["MetricName"]) == ("AWS/ApiGateway", "Latency")
+    assert props["Dimensions"] == [{"Name": "ApiId", "Value": {"Ref": synth.logical_id(synth.stack.api.http_api)}}]
+    assert (props["ExtendedStatistic"], props["Period"]) == ("p90", 300)
+    assert (props["ComparisonOperator"], props["Threshold"]) == ("GreaterThanThreshold", API_P90_LATENCY_MS)
+    assert (props["DatapointsToAlarm"], props["EvaluationPeriods"]) == (2, 3)
+    assert props["TreatMissingData"] == "notBreaching"
+
+
+# ------------------------------------------------------------------ the ops topic's subscription
+
+
+def test_the_ops_email_parameter_subscribes_only_when_given(synth: Synth) -> None:
+    parameter = synth.json["Parameters"]["OpsEmail"]
+    assert (parameter["Type"], parameter["Default"]) == ("String", "")
+    [(condition_id, condition)] = synth.json["Conditions"].items()
+    assert condition == {"Fn::Not": [{"Fn::Equals": [{"Ref": "OpsEmail"}, ""]}]}
+    [subscription] = synth.resources("AWS::SNS::Subscription").values()
+    assert subscription["Condition"] == condition_id
+    assert subscription["Properties"] == {
+        "Protocol": "email",
+        "TopicArn": {"Ref": synth.logical_id(synth.stack.monitoring.topic)},
+        "Endpoint": {"Ref": "OpsEmail"},
+    }
 
 
 # ------------------------------------------------------------------ stale prices

@@ -37,11 +37,13 @@ ACKNOWLEDGED_AWS_SOLUTIONS_RULES = {
     "AwsSolutions-COG8",
     "AwsSolutions-SQS3",
     "AwsSolutions-SMG4",
+    "AwsSolutions-IAM4",  # AWS Backup's service role policy only (tests/infra/test_safety_nets.py)
 }
 ACKNOWLEDGED_SERVERLESS_RULES = {
     "Serverless-LambdaDLQ",  # synchronous callers, or an on-failure destination instead (jobs)
     "Serverless-LambdaEventSourceMappingDestination",  # SQS event sources take none: the queue's redrive does it
     "Serverless-SQSRedrivePolicy",  # on the dead-letter queues themselves
+    "Serverless-SNSRedrivePolicy",  # the ops email subscription: notifications, not work
 }
 # The runtime is pinned below the newest (declaration.LAMBDA_RUNTIME): its latest-runtime findings are acknowledged.
 RUNTIME_RULES = (
