@@ -61,6 +61,12 @@ def _configure_environment() -> None:
     os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "goalpost")
     os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Goalpost")
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", os.environ.get("GOALPOST_LOG_LEVEL", "WARNING"))
+    # Every handler shares this process's environment: the price update's HTTP budget, which keeps a run inside
+    # its 10 s slot and 8 s timeout when deployed, is everyone's here (the others' timeouts are far longer).
+    from goalpost.declaration import SLOT_MARKET_SETTINGS
+
+    for name, value in SLOT_MARKET_SETTINGS["price-update"].items():
+        os.environ.setdefault(name, value)
 
 
 def _banner(url: str, token: str, demo: bool, schedules: bool, stable_key: bool) -> str:
