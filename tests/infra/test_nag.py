@@ -33,8 +33,6 @@ ROOT = Path(__file__).resolve().parents[2]
 ACKNOWLEDGED_AWS_SOLUTIONS_RULES = {
     "AwsSolutions-IAM5",
     "AwsSolutions-APIG4",
-    "AwsSolutions-COG2",
-    "AwsSolutions-COG8",
     "AwsSolutions-SQS3",
     "AwsSolutions-SMG4",
     "AwsSolutions-IAM4",  # AWS Backup's service role policy only (tests/infra/test_safety_nets.py)

@@ -360,13 +360,13 @@ def test_cors_preflight(synth: Synth) -> None:
 # ------------------------------------------------------------------ Cognito
 
 
-def test_user_pool_is_invite_only_with_optional_totp(synth: Synth) -> None:
+def test_user_pool_is_invite_only_with_required_totp(synth: Synth) -> None:
     pool = synth.json["Resources"][synth.logical_id(synth.stack.auth.user_pool)]
     assert pool["DeletionPolicy"] == "Retain"
     props = pool["Properties"]
     assert props["AdminCreateUserConfig"] == {"AllowAdminCreateUserOnly": True}
     assert props["UsernameAttributes"] == ["email"]
-    assert props["MfaConfiguration"] == "OPTIONAL"
+    assert props["MfaConfiguration"] == "ON"  # issue 23: required (tests/infra/test_auth.py)
     assert props["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
     assert props["DeletionProtection"] == "ACTIVE"
     password = props["Policies"]["PasswordPolicy"]
