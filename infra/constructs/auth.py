@@ -7,6 +7,7 @@ from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
 from goalpost import declaration
+from infra.constructs._common import acknowledge
 
 # `cdk synth -c cognito_ses_from_address=no-reply@example.com`: an SES identity verified in the stack's region
 # (and out of the SES sandbox) that Cognito sends its invitations and codes from. Read at synth, not a
@@ -33,8 +34,8 @@ def _user_pool_email(scope: Construct) -> cognito.UserPoolEmail:
 
 
 class Auth(Construct):
-    """Invite-only user pool (email sign-in, required TOTP, enforced threat protection), an SRP app client
-    without secret and with short token lifetimes, and the admin group."""
+    """Invite-only user pool (email sign-in, required TOTP, no threat protection: see the COG8 reason), an SRP
+    app client without secret and with short token lifetimes, and the admin group."""
 
     def __init__(self, scope: Construct, construct_id: str, *, deletion_protection: bool) -> None:
         super().__init__(scope, construct_id)
@@ -59,12 +60,19 @@ class Auth(Construct):
             # per message and falls to SIM swapping.
             mfa=cognito.Mfa.REQUIRED,
             mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
-            # Plus: threat protection (compromised credentials, adaptive authentication) blocking, not auditing.
-            feature_plan=cognito.FeaturePlan.PLUS,
-            standard_threat_protection_mode=cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+            # Essentials: threat protection needs the Plus plan, billed per monthly active user at several times
+            # Goalpost's whole cost goal per user (docs/cost.md, docs/security.md); the plan does not allow it.
+            feature_plan=cognito.FeaturePlan.ESSENTIALS,
             email=_user_pool_email(self),
             deletion_protection=deletion_protection,
             removal_policy=RemovalPolicy.RETAIN,  # the users outlive the stack, like the tables
+        )
+        acknowledge(
+            self.user_pool,
+            "AwsSolutions-COG8",
+            "Threat protection needs the Plus feature plan, billed per monthly active user on top of Essentials at "
+            "several times the whole per-user cost goal; the pool is invite-only with required TOTP and a strong "
+            "password policy.",
         )
         self.client = self.user_pool.add_client(
             "WebClient",

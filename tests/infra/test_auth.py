@@ -69,10 +69,11 @@ def test_token_lifetimes_are_at_most_an_hour_and_a_week(synth: Synth) -> None:
         assert props["EnableTokenRevocation"] is True, logical_id
 
 
-def test_threat_protection_is_enforced_on_the_plus_plan(synth: Synth) -> None:
+def test_the_pool_stays_on_the_essentials_plan(synth: Synth) -> None:
+    """Threat protection needs Plus, billed per active user above the whole per-user cost goal."""
     props = _pool(synth)
-    assert props["UserPoolTier"] == "PLUS"
-    assert props["UserPoolAddOns"]["AdvancedSecurityMode"] == "ENFORCED"
+    assert props["UserPoolTier"] == "ESSENTIALS"
+    assert "UserPoolAddOns" not in props
 
 
 def test_email_goes_through_ses_when_a_verified_address_is_configured() -> None:

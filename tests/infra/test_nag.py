@@ -36,6 +36,7 @@ ACKNOWLEDGED_AWS_SOLUTIONS_RULES = {
     "AwsSolutions-SQS3",
     "AwsSolutions-SMG4",
     "AwsSolutions-IAM4",  # AWS Backup's service role policy only (tests/infra/test_safety_nets.py)
+    "AwsSolutions-COG8",  # threat protection needs the Plus plan: its price is above the cost goal
 }
 ACKNOWLEDGED_SERVERLESS_RULES = {
     "Serverless-LambdaDLQ",  # synchronous callers, or an on-failure destination instead (jobs)
