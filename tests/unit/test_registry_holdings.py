@@ -137,6 +137,17 @@ def test_a_removal_joins_the_transactions_update_of_the_profile(expression: str,
     assert update["Update"]["UpdateExpression"] == expression  # the caller's item is left as it was
 
 
+def test_a_holding_set_joins_the_transactions_update_of_the_profile() -> None:
+    """A partial close sets the smaller holding beside its alert's unread count: one update of the profile."""
+    held = position("u", "AAPL", Decimal(1), Decimal(2))
+    update = profile_update("u", "ADD unread_alerts :count", ExpressionAttributeValues={":count": {"N": "1"}})
+    [merged] = registry_store.with_holding_set(TABLE, held, [update])
+    assert merged["Update"]["UpdateExpression"] == (
+        "ADD unread_alerts :count SET gsi3pk = :registry, gsi3sk = :user, #holding = :holding"
+    )
+    assert set(merged["Update"]["ExpressionAttributeValues"]) == {":count", ":registry", ":user", ":holding"}
+
+
 def test_a_removal_never_reuses_a_name_the_update_has() -> None:
     held = position("u", "AAPL", Decimal(1), Decimal(2))
     update = profile_update("u", "SET #holding = :x", ExpressionAttributeNames={"#holding": "x"})

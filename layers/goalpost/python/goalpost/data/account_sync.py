@@ -22,7 +22,7 @@ from goalpost.data.expressions import set_or_remove
 from goalpost.data.performance import stats_items
 from goalpost.data.positions import NotOpen, month_pnl_item, position_item
 from goalpost.data.queries import index_partition
-from goalpost.data.registry import holding_added
+from goalpost.data.registry import holding_added, with_holding_set
 from goalpost.data.transactions import Transaction, TransactionRefused
 from goalpost.domain.accounts import Account
 from goalpost.domain.positions import Position, PositionStatus
@@ -124,28 +124,6 @@ def resize(table: str, position: Position, *, as_read: datetime, account: dict[s
     _write(transaction)
 
 
-def _holding_with_alerts(table: str, position: Position, alerts: list[AlertWrite]) -> list[dict[str, Any]]:
-    """The alerts' items with the position's holding set in their update of the owner's profile (a transaction
-    touches an item once)."""
-    items = transact_items(alerts)
-    holding = holding_added(table, position)["Update"]
-    for n, item in enumerate(items):
-        update = item.get("Update")
-        if update is not None and update["Key"] == holding["Key"] and update["TableName"] == table:
-            items[n] = {
-                "Update": {
-                    **holding,
-                    "UpdateExpression": f"{holding['UpdateExpression']} {update['UpdateExpression']}",
-                    "ExpressionAttributeValues": {
-                        **holding["ExpressionAttributeValues"],
-                        **update.get("ExpressionAttributeValues", {}),
-                    },
-                }
-            }
-            return items
-    return [*items, {"Update": holding}]
-
-
 def close_part(
     table: str,
     remaining: Position,
@@ -171,7 +149,7 @@ def close_part(
         .add(put, role="closed_part")
         .add_all(stats_items(table, closed_part, +1), role="stats")
         .add(month_pnl_item(table, closed_part, +1), role="month")
-        .add_all(_holding_with_alerts(table, remaining, alerts), role="alerts_and_holding")
+        .add_all(with_holding_set(table, remaining, transact_items(alerts)), role="alerts_and_holding")
         .add(account, role="account")
     )
     try:

@@ -29,6 +29,9 @@ from goalpost.domain.positions import Position, PositionStatus
 _HOLDING = "#holding"
 # REMOVE as the keyword of an update expression's clause (not inside a ``:value`` or ``#name`` placeholder).
 _REMOVE_CLAUSE = re.compile(r"(?<![\w:#])REMOVE(?!\w)", re.IGNORECASE)
+# What opening a position sets on its owner's profile: the owner in the registry, and the holding.
+_HOLDING_SET = f"gsi3pk = :registry, gsi3sk = :user, {_HOLDING} = :holding"
+_SET_CLAUSE = re.compile(r"(?<![\w:#])SET(?!\w)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,7 @@ def _holding_update(table: str, position: Position, expression: str) -> dict[str
 def holding_added(table: str, position: Position) -> dict[str, Any]:
     """The transaction item of opening ``position``: the owner in the registry (idempotent) with the new
     holding."""
-    update = _holding_update(table, position, f"SET gsi3pk = :registry, gsi3sk = :user, {_HOLDING} = :holding")
+    update = _holding_update(table, position, f"SET {_HOLDING_SET}")
     update["ExpressionAttributeValues"] = {
         **keys.registry_values(position.user_id),
         ":holding": {"S": encode_holding(position)},
@@ -78,33 +81,54 @@ def holding_removed(table: str, position: Position) -> dict[str, Any]:
     return {"Update": _holding_update(table, position, f"REMOVE {_HOLDING}")}
 
 
-def with_holding_removed(table: str, position: Position, items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``items`` (transaction items) and the removal of ``position``'s holding. A transaction may touch an item
-    only once, so when ``items`` already update the owner's profile (a close's alert counts itself there) the
-    removal joins that update; otherwise it is one more item (``holding_removed``)."""
-    removal = holding_removed(table, position)["Update"]
+def _joined_clause(expression: str, clause: re.Pattern[str], keyword: str, part: str) -> str:
+    """``expression`` with ``part`` added to its ``keyword`` clause (the clause added when it has none)."""
+    found = clause.search(expression)
+    if found is None:
+        return f"{expression} {keyword} {part}"
+    return f"{expression[: found.end()]} {part},{expression[found.end() :]}"
+
+
+def _with_holding_change(
+    table: str, change: dict[str, Any], items: Sequence[dict[str, Any]], keyword: str, part: str
+) -> list[dict[str, Any]]:
+    """``items`` (transaction items) and ``change``, an update of the holding on the owner's profile. A
+    transaction may touch an item only once, so when ``items`` already update the owner's profile (a close's
+    alert counts itself there) ``part`` joins that update's ``keyword`` clause; otherwise ``change`` is one more
+    item."""
     result = list(items)
     for n, item in enumerate(result):
         update = item.get("Update")
-        if update is None or update["TableName"] != table or update["Key"] != removal["Key"]:
+        if update is None or update["TableName"] != table or update["Key"] != change["Key"]:
             continue
         names = update.get("ExpressionAttributeNames", {})
-        if _HOLDING in names:
-            raise ValueError(f"the profile update already uses the name placeholder {_HOLDING}")
-        expression = update["UpdateExpression"]
-        clause = _REMOVE_CLAUSE.search(expression)
-        if clause is None:
-            expression = f"{expression} REMOVE {_HOLDING}"
-        else:
-            expression = f"{expression[: clause.end()]} {_HOLDING},{expression[clause.end() :]}"
+        values = update.get("ExpressionAttributeValues", {})
+        added_values = change.get("ExpressionAttributeValues", {})
+        reused = ({_HOLDING} & set(names)) | (set(values) & set(added_values))
+        if reused:
+            raise ValueError(f"the profile update already uses the placeholders {sorted(reused)}")
+        clause = _SET_CLAUSE if keyword == "SET" else _REMOVE_CLAUSE
         merged = {
             **update,
-            "UpdateExpression": expression,
-            "ExpressionAttributeNames": {**names, **removal["ExpressionAttributeNames"]},
+            "UpdateExpression": _joined_clause(update["UpdateExpression"], clause, keyword, part),
+            "ExpressionAttributeNames": {**names, **change["ExpressionAttributeNames"]},
         }
+        if values or added_values:
+            merged["ExpressionAttributeValues"] = {**values, **added_values}
         result[n] = {"Update": merged}
         return result
-    return [*result, {"Update": removal}]
+    return [*result, {"Update": change}]
+
+
+def with_holding_removed(table: str, position: Position, items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``items`` (transaction items) and the removal of ``position``'s holding (see ``_with_holding_change``)."""
+    return _with_holding_change(table, holding_removed(table, position)["Update"], items, "REMOVE", _HOLDING)
+
+
+def with_holding_set(table: str, position: Position, items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``items`` (transaction items) and ``position``'s holding set as it is now, the owner in the registry
+    (see ``_with_holding_change``): a partial close's smaller holding beside its alert's unread count."""
+    return _with_holding_change(table, holding_added(table, position)["Update"], items, "SET", _HOLDING_SET)
 
 
 def registered_users(table: str, shard: int) -> list[tuple[str, Decimal]]:
