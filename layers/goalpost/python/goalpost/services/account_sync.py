@@ -12,6 +12,7 @@ import contextlib
 import json
 import threading
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -115,33 +116,38 @@ class _Observed:
 
 
 class _Run:
-    """One sync's writes: each carries the account's version and applied fills on from the one before."""
+    """One sync's writes: each carries the account's version, applied fills and opened positions on from the one
+    before (``state``, as the last write left it)."""
 
     def __init__(self, account: Account, state: SyncState, now: datetime) -> None:
         self.account = account
         self.state = state
         self.now = now
-        self.applied = set(state.applied_fills)
-        self.opened = set(state.opened_positions)
         self.created: set[str] = set()
         self.summary = SyncSummary()
 
+    @property
+    def applied(self) -> frozenset[str]:
+        return self.state.applied_fills
+
+    @property
+    def opened(self) -> frozenset[str]:
+        return self.state.opened_positions
+
     def account_update(
-        self, applied: set[str], opened: set[str] | None = None, fields: dict[str, Any] | None = None
+        self, applied: AbstractSet[str], opened: AbstractSet[str] | None = None, fields: dict[str, Any] | None = None
     ) -> dict[str, Any]:
         kept = self.opened if opened is None else opened
         return sync_store.account_update(
             _tables()[0], self.account, self.state, applied=applied, opened=kept, fields=fields
         )
 
-    def wrote(self, applied: set[str], opened: set[str] | None = None) -> None:
-        self.applied = applied
-        self.opened = self.opened if opened is None else opened
+    def wrote(self, applied: AbstractSet[str], opened: AbstractSet[str] | None = None) -> None:
         self.state = replace(
             self.state,
             version=self.state.version + 1,
             applied_fills=frozenset(applied),
-            opened_positions=frozenset(self.opened),
+            opened_positions=self.opened if opened is None else frozenset(opened),
         )
 
 
@@ -238,7 +244,7 @@ def _reasons(client: AccountClient, account: Account, since: datetime) -> Callab
 
 def _apply(run: _Run, plan: Plan) -> None:
     for change in plan.changes:
-        applied = run.applied | set(change.fill_ids)
+        applied = run.applied | change.fill_ids
         opened = set(run.opened)
         try:
             if isinstance(change, Create):
@@ -397,7 +403,7 @@ def _fault(run: _Run, kind: str, detail: str, *, refused: bool = False) -> None:
         if failures >= FAILURES_BEFORE_FAILING:
             fields["status"] = AccountStatus.FAILING.value
     with contextlib.suppress(sync_store.SyncRaced):  # another sync recorded meanwhile: its outcome stands
-        sync_store.record(_tables()[0], run.account_update(set(run.applied), fields=fields), None, account.user_id)
+        sync_store.record(_tables()[0], run.account_update(run.applied, fields=fields), None, account.user_id)
     emf.add_metric(name="AccountSyncFaults", unit="Count", value=1)
     emf.add_metric(name="AccountSyncRefused" if refused else "AccountSyncProviderFaults", unit="Count", value=1)
     logger.warning(
