@@ -109,8 +109,22 @@ def remainder(fill: Fill, taken: Decimal) -> Fill | None:
     return replace(fill, quantity=left, fee=fill.fee * left / fill.quantity, realized_pnl=None)
 
 
+class _BuiltByFills:
+    """A change whose fills (``built``, None when the provider does not show them) give its fees and ids."""
+
+    built: FillSlice | None
+
+    @property
+    def fees(self) -> Decimal:
+        return self.built.fees if self.built is not None else ZERO
+
+    @property
+    def fill_ids(self) -> frozenset[str]:
+        return self.built.fill_ids if self.built is not None else frozenset()
+
+
 @dataclass(frozen=True)
-class Create:
+class Create(_BuiltByFills):
     """A position the exchange holds that Goalpost has no open position for."""
 
     symbol: str
@@ -119,20 +133,16 @@ class Create:
     entry_price: Decimal
     leverage: int
     entry_time: datetime
-    fees: Decimal
-    fill_ids: frozenset[str]
     built: FillSlice | None = None  # the fills that built it
 
 
 @dataclass(frozen=True)
-class Increase:
+class Increase(_BuiltByFills):
     """``position`` grew on the exchange to ``quantity``, its entry now ``entry_price``."""
 
     position: Position
     quantity: Decimal
     entry_price: Decimal
-    fees: Decimal  # of the fills that added to it
-    fill_ids: frozenset[str]
     built: FillSlice | None = None  # the fills that added to it
 
 
@@ -296,8 +306,6 @@ def _create(exchange: ExchangePosition, opening: Sequence[Fill], now: datetime) 
         entry_price=exchange.entry_price,
         leverage=exchange.leverage,
         entry_time=built.time if built is not None else now,
-        fees=built.fees if built is not None else ZERO,
-        fill_ids=built.fill_ids if built is not None else frozenset(),
         built=built,
     )
 
@@ -308,9 +316,9 @@ def _increase(position: Position, exchange: ExchangePosition, opening: Sequence[
     added = exchange.quantity - position.quantity
     built = _latest(opening, added)
     if built is None or built.quantity < added:
-        return Increase(position, exchange.quantity, exchange.entry_price, ZERO, frozenset())
+        return Increase(position, exchange.quantity, exchange.entry_price)
     entry = average_price(position.entry_price * position.quantity + built.price * added, exchange.quantity)
-    return Increase(position, exchange.quantity, entry, built.fees, built.fill_ids, built)
+    return Increase(position, exchange.quantity, entry, built)
 
 
 def account_cash(wallet: Decimal, held: Iterable[ExchangePosition], *, margin_based: bool) -> Decimal:
