@@ -80,9 +80,8 @@ def leaks(
 
 @pytest.fixture
 def exchange(market: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The simulated market with every account client pointed at it too; no waiting out a Retry-After."""
-    for name in ("BINANCE_API_URL", "BINANCE_FUTURES_URL", "ALPACA_TRADING_URL", "ALPACA_PAPER_URL"):
-        monkeypatch.setenv(name, market.url)
+    """The simulated exchange (every provider client is pointed at it: ``point_at_market``); no waiting out a
+    Retry-After."""
     monkeypatch.setenv("GOALPOST_MARKET_BACKOFF_CAP_SECONDS", "0")
     reset_settings()
     goalpost_aws.reset_clients()

@@ -23,11 +23,7 @@ REFUSED = "the provider refused these keys"
 
 @pytest.fixture
 def exchange(market: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The simulated market with the account clients pointed at it too (the price clients already are)."""
-    for name in ("BINANCE_API_URL", "ALPACA_TRADING_URL", "ALPACA_PAPER_URL"):
-        monkeypatch.setenv(name, market.url)
-    reset_settings()
-    goalpost_aws.reset_clients()
+    """The simulated exchange, which every provider client is pointed at (``point_at_market``)."""
     return market.exchange
 
 
