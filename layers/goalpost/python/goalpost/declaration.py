@@ -36,6 +36,11 @@ SERVICE_NAME = "goalpost"
 METRICS_NAMESPACE = "Goalpost"
 # The Cognito group whose members may call admin-only routes (the JWT's cognito:groups claim).
 ADMIN_GROUP = "admin"
+# Every authenticated route requires this OAuth scope in a Cognito *access* token (ID tokens carry no scope, so
+# the gateway refuses them): the user pool's resource server ``goalpost`` grants ``api`` to the app client.
+API_RESOURCE_SERVER = "goalpost"
+API_SCOPE_NAME = "api"
+API_SCOPE = f"{API_RESOURCE_SERVER}/{API_SCOPE_NAME}"
 
 
 @dataclass(frozen=True)
