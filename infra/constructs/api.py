@@ -149,6 +149,9 @@ class Api(Construct):
                 route_key=route_key(route),
                 integration=integration,
                 authorizer=None if route.public else self.authorizer,
+                # Only Cognito access tokens carry a scope: an ID token, or one minted for another resource
+                # server, is refused by the authorizer before any function runs.
+                authorization_scopes=None if route.public else [declaration.API_SCOPE],
             )
             if route.public:
                 acknowledge(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from aws_cdk import App, Stack, assertions
 
+from goalpost import declaration
 from infra.constructs.auth import SES_FROM_ADDRESS_CONTEXT, SES_REGION_CONTEXT, Auth
 
 if TYPE_CHECKING:
@@ -96,3 +97,14 @@ def test_email_falls_back_to_cognito_without_a_verified_address(context: dict[st
     config = _email_configuration(_auth_template(**context))
     assert config.get("EmailSendingAccount", "COGNITO_DEFAULT") == "COGNITO_DEFAULT"
     assert "SourceArn" not in config
+
+
+def test_every_private_route_requires_the_api_scope(synth: Synth) -> None:
+    """Only an access token carries a scope, so the scope on each route is what refuses ID tokens."""
+    routes = synth.resources("AWS::ApiGatewayV2::Route").values()
+    private = [route["Properties"] for route in routes if route["Properties"].get("AuthorizationType") == "JWT"]
+    public = [route["Properties"] for route in routes if route["Properties"].get("AuthorizationType") != "JWT"]
+    assert private
+    assert public, "the health check and the docs stay public"
+    assert all(route.get("AuthorizationScopes") == [declaration.API_SCOPE] for route in private)
+    assert not any(route.get("AuthorizationScopes") for route in public)
