@@ -1,10 +1,13 @@
-"""JWTs for the local server, verified the way API Gateway's JWT authorizer verifies Cognito's.
+"""JWTs for the local server: Cognito-style access tokens, verified the way API Gateway's JWT authorizer verifies
+Cognito's on a route that requires the API scope (every private route, ``declaration.API_SCOPE``).
 
 A fresh RSA key signs the tokens of each run (``POST /_local/token``), unless a key file is given
 (``GOALPOST_LOCAL_KEY_FILE``): then the key in it, made on the first start, so tokens outlive a restart.
-Verification checks the RS256 signature, issuer, audience, expiry and ``sub`` before any handler runs, and hands
-the claims on shaped as API Gateway shapes them (every value a string; arrays as ``"[a b]"``). Local only:
-deployed, Cognito signs and API Gateway verifies."""
+Verification checks, in API Gateway's order, the RS256 signature, issuer, expiry and ``sub``, then the audience
+(``aud`` when present, as in an ID token, else the access token's ``client_id``), all a ``401``; then the route's
+scope in the token's ``scope``, a ``403`` (a valid token that is not allowed), which is what refuses ID tokens.
+The claims are handed on shaped as API Gateway shapes them (every value a string; arrays as ``"[a b]"``). Local
+only: deployed, Cognito signs and API Gateway verifies."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import hashlib
 import os
 import time
 import uuid
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +23,11 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from goalpost import declaration
+
 ISSUER = "https://cognito-idp.local/goalpost-local"
-AUDIENCE = "goalpost-local-client"
+# The local app client: what the authorizer's audience names deployed (the user pool client's id).
+CLIENT_ID = "goalpost-local-client"
 ALGORITHM = "RS256"
 DEFAULT_TTL_SECONDS = 3600
 MAX_TTL_SECONDS = 7 * 24 * 3600
@@ -29,8 +36,22 @@ MAX_TTL_SECONDS = 7 * 24 * 3600
 class InvalidToken(Exception):
     """Why a token was refused, in words fit for the 401's ``detail``: what went wrong and what to do."""
 
+    status = HTTPStatus.UNAUTHORIZED
+    challenge = "Bearer"  # the WWW-Authenticate header
+
+
+class MissingScope(InvalidToken):
+    """A valid token without the route's scope: API Gateway answers 403 Forbidden, not 401."""
+
+    status = HTTPStatus.FORBIDDEN
+    challenge = f'Bearer scope="{declaration.API_SCOPE}" error="insufficient_scope"'
+
 
 HOW_TO_RENEW = "get a new one from POST /_local/token"
+ACCESS_TOKENS_ONLY = (
+    f"the API takes access tokens, which carry the {declaration.API_SCOPE} scope (deployed: from the user pool's "
+    f"managed login; locally: {HOW_TO_RENEW})"
+)
 EARLIER_RUN = (
     "The token was signed by an earlier run of the local server (each start signs with a new key, and a restart "
     f"loses every token): {HOW_TO_RENEW}, or start with GOALPOST_LOCAL_KEY_FILE=<path> to keep tokens across restarts"
@@ -42,7 +63,7 @@ def _reason(error: jwt.PyJWTError) -> str:
         return f"The token has expired: {HOW_TO_RENEW}"
     if isinstance(error, jwt.InvalidSignatureError):
         return f"The token's signature does not verify with this server's key: {HOW_TO_RENEW}"
-    if isinstance(error, jwt.InvalidAudienceError | jwt.InvalidIssuerError):
+    if isinstance(error, jwt.InvalidIssuerError):
         return f"The token was not issued for this API ({error}): {HOW_TO_RENEW}"
     if isinstance(error, jwt.MissingRequiredClaimError):
         return f"The token lacks a required claim ({error}): {HOW_TO_RENEW}"
@@ -85,10 +106,31 @@ def signing_key(path: Path) -> rsa.RSAPrivateKey:
     return key
 
 
+def _check_audience(claims: dict[str, Any], client_id: str) -> None:
+    """API Gateway's audience rule: ``aud`` when the token has one (an ID token), else ``client_id``."""
+    if "aud" in claims:
+        audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
+        if client_id not in audiences:
+            raise InvalidToken(f"The token was issued for another client (aud {claims['aud']!r}): {HOW_TO_RENEW}")
+    elif claims.get("client_id") != client_id:
+        raise InvalidToken(
+            f"The token was issued for another client (client_id {claims.get('client_id')!r}): {HOW_TO_RENEW}"
+        )
+
+
+def _check_scope(claims: dict[str, Any], required: str) -> None:
+    scopes = str(claims.get("scope") or "").split()
+    if required in scopes:
+        return
+    if claims.get("token_use") == "id":
+        raise MissingScope(f'This is an ID token (token_use "id", no scope): {ACCESS_TOKENS_ONLY}')
+    raise MissingScope(f"The token lacks the {required} scope (it has {scopes or 'none'}): {ACCESS_TOKENS_ONLY}")
+
+
 class TokenAuthority:
-    def __init__(self, issuer: str = ISSUER, audience: str = AUDIENCE, *, key_file: Path | None = None) -> None:
+    def __init__(self, issuer: str = ISSUER, client_id: str = CLIENT_ID, *, key_file: Path | None = None) -> None:
         self.issuer = issuer
-        self.audience = audience
+        self.client_id = client_id
         self._private_key = signing_key(key_file) if key_file is not None else _new_key()
         self._public_key = self._private_key.public_key()
         # Named by the key itself (a hash of the public key), so one key keeps one ``kid`` across restarts.
@@ -96,13 +138,16 @@ class TokenAuthority:
         self.key_id = hashlib.sha256(der).hexdigest()[:32]
 
     def issue(self, user_id: str, groups: list[str] | None = None, expires_in: int = DEFAULT_TTL_SECONDS) -> str:
+        """An access token as Cognito issues one to the app client after managed login: ``client_id``, no
+        ``aud``, the API scope in a space-separated ``scope``; ``sub`` and ``cognito:groups`` for the handlers."""
         now = int(time.time())
         claims: dict[str, Any] = {
             "sub": user_id,
             "iss": self.issuer,
-            "aud": self.audience,
-            "token_use": "id",
-            "cognito:username": user_id,
+            "client_id": self.client_id,
+            "token_use": "access",
+            "scope": declaration.API_SCOPE,
+            "username": user_id,
             "iat": now,
             "auth_time": now,
             "exp": now + expires_in,
@@ -110,9 +155,15 @@ class TokenAuthority:
         }
         if groups:
             claims["cognito:groups"] = list(groups)
+        return self.sign(claims)
+
+    def sign(self, claims: dict[str, Any]) -> str:
+        """Any claims signed with this authority's key (tests make ID tokens and other clients' tokens with it)."""
         return jwt.encode(claims, self._private_key, algorithm=ALGORITHM, headers={"kid": self.key_id})
 
     def verify(self, token: str) -> dict[str, Any]:
+        """The claims of a token that API Gateway would let through to a private route; else InvalidToken (401)
+        or, for a valid token without the API scope, MissingScope (403)."""
         try:
             header = jwt.get_unverified_header(token)
             if header.get("alg") != ALGORITHM:
@@ -123,12 +174,14 @@ class TokenAuthority:
                 token,
                 self._public_key,
                 algorithms=[ALGORITHM],
-                audience=self.audience,
                 issuer=self.issuer,
-                options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+                # The audience is checked below, API Gateway's way: access tokens carry client_id, not aud.
+                options={"require": ["exp", "iat", "sub", "iss"], "verify_aud": False},
             )
         except jwt.PyJWTError as error:
             raise InvalidToken(_reason(error)) from error
+        _check_audience(claims, self.client_id)
+        _check_scope(claims, declaration.API_SCOPE)
         return claims
 
     def jwks(self) -> dict[str, Any]:

@@ -137,7 +137,9 @@ def build_event(
         "timeEpoch": int(time.time() * 1000),
     }
     if claims is not None:
-        request_context["authorizer"] = {"jwt": {"claims": claims, "scopes": None}}
+        # An access token's scopes as a list beside its claims, as API Gateway passes them (None without any).
+        scopes = claims["scope"].split() if claims.get("scope") else None
+        request_context["authorizer"] = {"jwt": {"claims": claims, "scopes": scopes}}
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": match.route.route_key,

@@ -403,13 +403,13 @@ class GatewayRequestHandler(BaseHTTPRequestHandler):
             try:
                 verified = gateway.authority.verify(bearer_token(self.headers.get("authorization")))
             except InvalidToken as refused:
-                # API Gateway's JWT authorizer answers before any handler runs, with a bare message; locally
-                # ``detail`` says why (expired, from an earlier run, malformed, no Bearer) and what to do.
-                print(f"401 {self.command} {path}: {refused}", file=sys.stderr, flush=True)
+                # API Gateway's JWT authorizer answers before any handler runs, with a bare message (401, or 403
+                # for a valid token without the route's scope); locally ``detail`` says why and what to do.
+                print(f"{refused.status:d} {self.command} {path}: {refused}", file=sys.stderr, flush=True)
                 self._send_json(
-                    HTTPStatus.UNAUTHORIZED,
-                    {"message": "Unauthorized", "detail": str(refused)},
-                    {"www-authenticate": "Bearer"},
+                    refused.status,
+                    {"message": refused.status.phrase, "detail": str(refused)},
+                    {"www-authenticate": refused.challenge},
                 )
                 return
             claims = api_gateway_claims(verified)

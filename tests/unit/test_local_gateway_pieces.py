@@ -79,9 +79,9 @@ def test_tokens_of_another_key_fail(authority: TokenAuthority) -> None:
         authority.verify(other.issue("alice"))
 
 
-def test_wrong_audience_or_issuer_fail(authority: TokenAuthority) -> None:
-    for issuer, audience in (("https://evil", authority.audience), (authority.issuer, "someone-else")):
-        forged = TokenAuthority(issuer=issuer, audience=audience)
+def test_wrong_client_or_issuer_fail(authority: TokenAuthority) -> None:
+    for issuer, client_id in (("https://evil", authority.client_id), (authority.issuer, "someone-else")):
+        forged = TokenAuthority(issuer=issuer, client_id=client_id)
         forged._private_key = authority._private_key  # same key: only the claim differs
         forged.key_id = authority.key_id
         with pytest.raises(InvalidToken):
