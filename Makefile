@@ -15,7 +15,7 @@ export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := $(NODE_MAJOR)
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := $(NODE_MAJOR)
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: help install chromium run test verify lint format unit handlers e2e infra bench synth deploy diff destroy clean
+.PHONY: help install chromium run test verify lint format unit handlers e2e infra bench synth scan deploy diff destroy clean
 
 help:
 	@echo "make run      start the whole system locally (ARGS=--demo seeds a demo user)"
@@ -24,6 +24,7 @@ help:
 	@echo "make lint     ruff (lint + format check) and mypy"
 	@echo "make bench    cold starts, requests per route, jobs, cost model, parse bound, soak (~8 min)"
 	@echo "make synth    synthesize the CloudFormation template (no AWS credentials needed)"
+	@echo "make scan     cfn-lint (serverless rules), checkov, bandit: each finding left accepted with its reason"
 	@echo "make deploy   deploy to the AWS account of your current credentials"
 
 # The virtualenv is (re)built whenever pyproject.toml changes: infra/dev/install.py, step by step with timings
@@ -84,6 +85,11 @@ $(CDK):
 synth: $(STAMP) $(CDK)
 	$(CDK) synth --quiet $(ARGS)
 
+# Static analysis, not part of `make test`: the tools in their own venv (.venv-scan: checkov pins packages that
+# would fight the dev group's), the template synthesized into cdk.out.scan; infra/dev/scan.py says what fails.
+scan: $(STAMP) $(CDK)
+	@$(PY) -m infra.dev.scan
+
 diff: $(STAMP) $(CDK)
 	$(CDK) diff $(ARGS)
 
@@ -94,4 +100,4 @@ destroy: $(STAMP) $(CDK)
 	$(CDK) destroy $(ARGS)
 
 clean:
-	rm -rf $(VENV) .cdk cdk.out .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) .venv-scan .cdk cdk.out cdk.out.scan .mypy_cache .ruff_cache .pytest_cache .hypothesis
