@@ -77,6 +77,12 @@ class GoalpostStack(Stack):
         CfnOutput(self, "ApiUrl", value=self.api.url, description="Base URL of the HTTP API")
         CfnOutput(self, "UserPoolId", value=self.auth.user_pool.user_pool_id)
         CfnOutput(self, "UserPoolClientId", value=self.auth.client.user_pool_client_id)
+        CfnOutput(
+            self,
+            "UserPoolDomainUrl",
+            value=self.auth.domain.base_url(),
+            description="Managed login: /oauth2/authorize and /oauth2/token (code grant with PKCE, scope goalpost/api)",
+        )
         for key, topic in self.alerts.topics.items():
             CfnOutput(self, f"{pascal(key)}TopicArn", value=topic.topic_arn)
         CfnOutput(

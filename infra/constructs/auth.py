@@ -1,8 +1,10 @@
-"""Cognito: the user pool whose tokens the HTTP API's JWT authorizer accepts."""
+"""Cognito: the user pool whose access tokens the HTTP API's JWT authorizer accepts, and its managed login."""
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+import re
+
+from aws_cdk import Aws, Duration, Fn, RemovalPolicy, Stack
 from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
@@ -15,6 +17,21 @@ from infra.constructs._common import acknowledge
 SES_FROM_ADDRESS_CONTEXT = "cognito_ses_from_address"
 # Where that identity is verified, when not in the stack's own region.
 SES_REGION_CONTEXT = "cognito_ses_region"
+
+# `-c auth_domain_prefix=goalpost-prod`: the managed login domain, https://<prefix>.auth.<region>.amazoncognito.com.
+# A prefix is unique per region across every AWS account, so the default names the stack and the account.
+DOMAIN_PREFIX_CONTEXT = "auth_domain_prefix"
+# Cognito's rule for a prefix: lowercase letters, digits and inner hyphens, 1..63, without these words.
+_DOMAIN_PREFIX = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+_RESERVED_IN_PREFIX = ("aws", "amazon", "cognito")
+# `-c auth_callback_urls=https://a/app/callback,http://localhost:3000/app/callback` (comma-separated): where managed
+# login may send the authorization code; `auth_logout_urls` likewise where sign-out may land. The defaults are
+# the web app served by the local server (`make run`, /app/): a developer's app can sign in against the deployed
+# pool. The deployed web app's CloudFront URL is added when it exists.
+CALLBACK_URLS_CONTEXT = "auth_callback_urls"
+LOGOUT_URLS_CONTEXT = "auth_logout_urls"
+DEFAULT_CALLBACK_URLS = ("http://localhost:3000/app/callback",)
+DEFAULT_LOGOUT_URLS = ("http://localhost:3000/app/",)
 
 # Short-lived tokens bound what a stolen token is worth; revocation ends a refresh token at sign-out.
 ACCESS_TOKEN_VALIDITY = Duration.minutes(60)
@@ -33,9 +50,34 @@ def _user_pool_email(scope: Construct) -> cognito.UserPoolEmail:
     return cognito.UserPoolEmail.with_cognito()
 
 
+def _urls(scope: Construct, context: str, default: tuple[str, ...]) -> list[str]:
+    value = str(scope.node.try_get_context(context) or "")
+    return [url.strip() for url in value.split(",") if url.strip()] or list(default)
+
+
+def _checked_prefix(prefix: str, source: str) -> None:
+    if not _DOMAIN_PREFIX.fullmatch(prefix) or any(word in prefix for word in _RESERVED_IN_PREFIX):
+        raise ValueError(
+            f"Cognito refuses the domain prefix {prefix!r} ({source}): lowercase letters, digits and inner "
+            f"hyphens, 1..63, none of {', '.join(_RESERVED_IN_PREFIX)}; set -c {DOMAIN_PREFIX_CONTEXT}=<prefix>"
+        )
+
+
+def _domain_prefix(scope: Construct) -> str:
+    """The context's prefix, checked now (a bad one would fail only at deploy); else ``<stack>-<account id>``."""
+    chosen = str(scope.node.try_get_context(DOMAIN_PREFIX_CONTEXT) or "").strip()
+    if chosen:
+        _checked_prefix(chosen, f"context {DOMAIN_PREFIX_CONTEXT}")
+        return chosen
+    stack = re.sub(r"[^a-z0-9-]+", "-", Stack.of(scope).stack_name.lower()).strip("-")[:50].rstrip("-")
+    _checked_prefix(stack or "-", f"from the stack name for context {DOMAIN_PREFIX_CONTEXT}")
+    return Fn.join("-", [stack, Aws.ACCOUNT_ID])  # 12 digits: at most 63 in all
+
+
 class Auth(Construct):
-    """Invite-only user pool (email sign-in, required TOTP, no threat protection: see the COG8 reason), an SRP
-    app client without secret and with short token lifetimes, and the admin group."""
+    """Invite-only user pool (email sign-in, required TOTP, no threat protection: see the COG8 reason), the
+    ``goalpost/api`` scope, managed login on a Cognito prefix domain, a public app client (authorization code
+    with PKCE only, short token lifetimes), and the admin group."""
 
     def __init__(self, scope: Construct, construct_id: str, *, deletion_protection: bool) -> None:
         super().__init__(scope, construct_id)
@@ -74,17 +116,54 @@ class Auth(Construct):
             "several times the whole per-user cost goal; the pool is invite-only with required TOTP and a strong "
             "password policy.",
         )
+        # Every private route requires this scope: only an access token of this client carries it.
+        self.resource_server = self.user_pool.add_resource_server(
+            "ApiResourceServer",
+            identifier=declaration.API_RESOURCE_SERVER,
+            user_pool_resource_server_name="Goalpost API",
+            scopes=[cognito.ResourceServerScope(scope_name=declaration.API_SCOPE_NAME, scope_description="The API")],
+        )
         self.client = self.user_pool.add_client(
             "WebClient",
-            auth_flows=cognito.AuthFlow(user_srp=True),  # refresh-token auth is always enabled by Cognito
-            generate_secret=False,  # public clients (browser, CLI) cannot keep a secret
-            disable_o_auth=True,  # no hosted UI: without this the CDK enables the implicit grant
+            # Tokens come only from managed login's authorization code grant: an access token obtained by SRP
+            # (InitiateAuth) carries only aws.cognito.signin.user.admin, never the API scope, so the API refuses
+            # it (403) and the flow would be a second way to try passwords for nothing. Refresh stays (Cognito
+            # keeps it whatever is set): a refresh token renews the code grant's tokens with their scopes.
+            auth_flows=cognito.AuthFlow(user_srp=False),
+            generate_secret=False,  # public clients (browser, CLI) cannot keep a secret: PKCE instead
+            o_auth=cognito.OAuthSettings(
+                flows=cognito.OAuthFlows(authorization_code_grant=True, implicit_code_grant=False),
+                scopes=[
+                    cognito.OAuthScope.OPENID,
+                    cognito.OAuthScope.EMAIL,
+                    cognito.OAuthScope.custom(declaration.API_SCOPE),
+                ],
+                callback_urls=_urls(self, CALLBACK_URLS_CONTEXT, DEFAULT_CALLBACK_URLS),
+                logout_urls=_urls(self, LOGOUT_URLS_CONTEXT, DEFAULT_LOGOUT_URLS),
+            ),
+            supported_identity_providers=[cognito.UserPoolClientIdentityProvider.COGNITO],
             prevent_user_existence_errors=True,
             enable_token_revocation=True,
             access_token_validity=ACCESS_TOKEN_VALIDITY,
             id_token_validity=ID_TOKEN_VALIDITY,
             refresh_token_validity=REFRESH_TOKEN_VALIDITY,
         )
+        self.client.node.add_dependency(self.resource_server)  # the scope must exist before a client asks for it
+        self.domain = self.user_pool.add_domain(
+            "ManagedLoginDomain",
+            cognito_domain=cognito.CognitoDomainOptions(domain_prefix=_domain_prefix(self)),
+            managed_login_version=cognito.ManagedLoginVersion.NEWER_MANAGED_LOGIN,
+        )
+        # Managed login (version 2) shows a client's pages only once a branding style exists for it; Cognito's
+        # own look is enough here.
+        branding = cognito.CfnManagedLoginBranding(
+            self,
+            "ManagedLoginBranding",
+            user_pool_id=self.user_pool.user_pool_id,
+            client_id=self.client.user_pool_client_id,
+            use_cognito_provided_values=True,
+        )
+        branding.node.add_dependency(self.domain)
         self.admin_group = cognito.UserPoolGroup(
             self,
             "AdminGroup",

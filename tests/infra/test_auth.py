@@ -1,4 +1,5 @@
-"""Cognito: required TOTP, short token lifetimes, enforced threat protection and the email sender."""
+"""Cognito: required TOTP, short token lifetimes, the Essentials plan, the email sender, and access tokens for
+the API from managed login (resource server scope, authorization code grant only, the domain and its branding)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,16 @@ import pytest
 from aws_cdk import App, Stack, assertions
 
 from goalpost import declaration
-from infra.constructs.auth import SES_FROM_ADDRESS_CONTEXT, SES_REGION_CONTEXT, Auth
+from infra.constructs.auth import (
+    CALLBACK_URLS_CONTEXT,
+    DEFAULT_CALLBACK_URLS,
+    DEFAULT_LOGOUT_URLS,
+    DOMAIN_PREFIX_CONTEXT,
+    LOGOUT_URLS_CONTEXT,
+    SES_FROM_ADDRESS_CONTEXT,
+    SES_REGION_CONTEXT,
+    Auth,
+)
 
 if TYPE_CHECKING:
     from tests.infra.conftest import Synth
@@ -46,9 +56,15 @@ def _auth_template(**context: str) -> dict[str, Any]:
     return dict(assertions.Template.from_stack(stack).to_json())
 
 
+def _only(template: dict[str, Any], type_: str) -> dict[str, Any]:
+    """The properties of the one resource of ``type_``."""
+    (resource,) = (r for r in template["Resources"].values() if r["Type"] == type_)
+    props: dict[str, Any] = resource["Properties"]
+    return props
+
+
 def _email_configuration(template: dict[str, Any]) -> dict[str, Any]:
-    (pool,) = (r for r in template["Resources"].values() if r["Type"] == "AWS::Cognito::UserPool")
-    config: dict[str, Any] = pool["Properties"].get("EmailConfiguration", {})
+    config: dict[str, Any] = _only(template, "AWS::Cognito::UserPool").get("EmailConfiguration", {})
     return config
 
 
@@ -108,3 +124,81 @@ def test_every_private_route_requires_the_api_scope(synth: Synth) -> None:
     assert public, "the health check and the docs stay public"
     assert all(route.get("AuthorizationScopes") == [declaration.API_SCOPE] for route in private)
     assert not any(route.get("AuthorizationScopes") for route in public)
+
+
+def test_the_resource_server_grants_the_api_scope(synth: Synth) -> None:
+    (server,) = synth.resources("AWS::Cognito::UserPoolResourceServer").values()
+    props = server["Properties"]
+    assert props["Identifier"] == declaration.API_RESOURCE_SERVER
+    assert [scope["ScopeName"] for scope in props["Scopes"]] == [declaration.API_SCOPE_NAME]
+    assert f"{props['Identifier']}/{props['Scopes'][0]['ScopeName']}" == declaration.API_SCOPE
+
+
+def test_the_client_signs_in_through_managed_login_with_the_code_grant_only(synth: Synth) -> None:
+    """Authorization code (with PKCE: a public client), no implicit grant, no client credentials; the access
+    token carries the API scope. No SRP: its access tokens carry only aws.cognito.signin.user.admin."""
+    (client,) = synth.resources("AWS::Cognito::UserPoolClient").values()
+    props = client["Properties"]
+    assert props["AllowedOAuthFlowsUserPoolClient"] is True
+    assert props["AllowedOAuthFlows"] == ["code"]
+    assert sorted(props["AllowedOAuthScopes"]) == sorted(["openid", "email", declaration.API_SCOPE])
+    assert props["SupportedIdentityProviders"] == ["COGNITO"]
+    assert props["ExplicitAuthFlows"] == ["ALLOW_REFRESH_TOKEN_AUTH"]
+    assert props.get("GenerateSecret", False) is False
+    assert props["CallbackURLs"] == list(DEFAULT_CALLBACK_URLS)
+    assert props["LogoutURLs"] == list(DEFAULT_LOGOUT_URLS)
+    # The client may only ask for the scope once the resource server defines it.
+    server_id = next(iter(synth.resources("AWS::Cognito::UserPoolResourceServer")))
+    assert server_id in client.get("DependsOn", []) or server_id in synth.refs(props)
+
+
+def test_callback_and_logout_urls_come_from_the_context() -> None:
+    template = _auth_template(
+        **{
+            CALLBACK_URLS_CONTEXT: "https://app.example.com/app/callback, http://localhost:3000/app/callback",
+            LOGOUT_URLS_CONTEXT: "https://app.example.com/app/",
+        }
+    )
+    client = _only(template, "AWS::Cognito::UserPoolClient")
+    assert client["CallbackURLs"] == ["https://app.example.com/app/callback", "http://localhost:3000/app/callback"]
+    assert client["LogoutURLs"] == ["https://app.example.com/app/"]
+
+
+def test_the_managed_login_domain_is_a_prefix_unique_per_account(synth: Synth) -> None:
+    (domain,) = synth.resources("AWS::Cognito::UserPoolDomain").values()
+    props = domain["Properties"]
+    assert props["ManagedLoginVersion"] == 2
+    assert "CustomDomainConfig" not in props
+    assert {"Ref": "AWS::AccountId"} in props["Domain"]["Fn::Join"][1]
+    literal = "".join(part for part in props["Domain"]["Fn::Join"][1] if isinstance(part, str))
+    assert literal == literal.lower()
+    assert not any(word in literal for word in ("aws", "amazon", "cognito"))
+
+
+def test_the_domain_prefix_comes_from_the_context() -> None:
+    template = _auth_template(**{DOMAIN_PREFIX_CONTEXT: "goalpost-prod"})
+    assert _only(template, "AWS::Cognito::UserPoolDomain")["Domain"] == "goalpost-prod"
+
+
+@pytest.mark.parametrize("prefix", ["Goalpost", "my-aws-login", "cognito-goalpost", "amazon1", "a_b", "-goal"])
+def test_a_domain_prefix_cognito_refuses_fails_the_synth(prefix: str) -> None:
+    with pytest.raises(ValueError, match=DOMAIN_PREFIX_CONTEXT):
+        _auth_template(**{DOMAIN_PREFIX_CONTEXT: prefix})
+
+
+def test_managed_login_is_branded_with_cognito_values_for_the_client(synth: Synth) -> None:
+    """Managed login version 2 renders a client's pages only once a branding style exists for it."""
+    (branding,) = synth.resources("AWS::Cognito::ManagedLoginBranding").values()
+    props = branding["Properties"]
+    assert props["UseCognitoProvidedValues"] is True
+    client_id = next(iter(synth.resources("AWS::Cognito::UserPoolClient")))
+    pool_id = synth.logical_id(synth.stack.auth.user_pool)
+    assert props["ClientId"] == {"Ref": client_id}
+    assert props["UserPoolId"] == {"Ref": pool_id}
+
+
+def test_the_stack_tells_a_web_app_where_managed_login_is(synth: Synth) -> None:
+    output = synth.json["Outputs"]["UserPoolDomainUrl"]
+    domain_id = next(iter(synth.resources("AWS::Cognito::UserPoolDomain")))
+    assert domain_id in synth.refs(output["Value"])
+    assert "UserPoolClientId" in synth.json["Outputs"]

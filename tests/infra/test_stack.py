@@ -375,8 +375,9 @@ def test_user_pool_is_invite_only_with_required_totp(synth: Synth) -> None:
 
     client = synth.json["Resources"][synth.logical_id(synth.stack.auth.client)]["Properties"]
     assert client["GenerateSecret"] is False
-    assert set(client["ExplicitAuthFlows"]) == {"ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"}
-    assert "AllowedOAuthFlows" not in client
+    # Issue 23: tokens only from managed login's code grant, no SRP (tests/infra/test_auth.py).
+    assert client["ExplicitAuthFlows"] == ["ALLOW_REFRESH_TOKEN_AUTH"]
+    assert client["AllowedOAuthFlows"] == ["code"]
 
     groups = [group["Properties"]["GroupName"] for group in synth.resources("AWS::Cognito::UserPoolGroup").values()]
     assert groups == ["admin"]
