@@ -13,6 +13,8 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import json
+import os
+import shutil
 import subprocess
 import sys
 import time
@@ -225,10 +227,27 @@ def install_tools() -> None:
     stamp.write_text(wanted, encoding="utf-8")
 
 
+def _cdk_env() -> dict[str, str]:
+    """The Makefile's settings for the CDK, for a scan run without make: jsii's Node banners silenced only when
+    told the major version, and no CLI telemetry."""
+    env = dict(os.environ)
+    node = shutil.which("node")
+    version = subprocess.run([node, "--version"], capture_output=True, text=True, check=False).stdout if node else ""
+    major = version.strip().lstrip("v").split(".", 1)[0]
+    for setting in ("END_OF_LIFE_NODE_VERSION", "UNTESTED_NODE_VERSION", "DEPRECATED_NODE_VERSION"):
+        env.setdefault(f"JSII_SILENCE_WARNING_{setting}", major)
+    env.setdefault("CDK_DISABLE_CLI_TELEMETRY", "true")
+    return env
+
+
 def synthesize() -> list[Path]:
     if not CDK.exists():
         raise SystemExit("The CDK CLI is missing: `make scan` installs it (as `make synth` does).")
-    subprocess.run([str(CDK), "synth", "--quiet", "--output", str(OUTDIR)], cwd=ROOT, check=True)
+    done = subprocess.run(
+        [str(CDK), "synth", "--quiet", "--output", str(OUTDIR)], cwd=ROOT, env=_cdk_env(), check=False
+    )
+    if done.returncode != 0:
+        raise SystemExit("cdk synth failed (above): the scan reads the template `make synth` would deploy")
     templates = sorted(OUTDIR.glob("*.template.json"))
     if not templates:
         raise SystemExit(f"cdk synth wrote no template into {OUTDIR}")
