@@ -534,6 +534,13 @@ CORS_EXPOSE_HEADERS = ("x-next-token", "retry-after")  # a browser app reads whe
 THROTTLE_RATE_PER_SECOND = 50
 THROTTLE_BURST = 100
 
+# Deployed, CloudFront adds this header, holding a generated secret, to every request it sends to the API; each API
+# function refuses a request without it (goalpost.edges.api), so the API is reachable through the edge only. The
+# functions get the secret's ARN in ORIGIN_SECRET_ENV (unset locally: the local server is the edge).
+ORIGIN_VERIFY_HEADER = "x-origin-verify"
+ORIGIN_SECRET_ENV = "GOALPOST_ORIGIN_SECRET_ARN"
+ORIGIN_SECRET_FIELD = "value"  # the secret is {"value": "<generated>"}
+
 
 # The price providers' HTTP budget (goalpost.settings) of a function that must finish inside a short slot: the
 # price update's 8 s run fetches for 5 s at worst (2 attempts of 2 s, and a backoff or a 429's Retry-After of at

@@ -28,6 +28,8 @@ class Settings(Model):
     snapshot_queue_url: str = Field("", alias="SNAPSHOT_QUEUE_URL")
     end_of_day_queue_url: str = Field("", alias="END_OF_DAY_QUEUE_URL")
     account_sync_queue_url: str = Field("", alias="ACCOUNT_SYNC_QUEUE_URL")
+    # The secret CloudFront sends in ORIGIN_VERIFY_HEADER; unset (locally), requests are not checked for it.
+    origin_secret_arn: str = Field("", alias=declaration.ORIGIN_SECRET_ENV)
 
     # Market data. The providers' base URLs are settings so that the simulated market can stand in for them.
     alpaca_secret_arn: str = Field("", alias="ALPACA_SECRET_ARN")

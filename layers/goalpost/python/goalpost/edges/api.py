@@ -7,6 +7,7 @@ is the same for every route lives here, once.
 from __future__ import annotations
 
 import base64
+import hmac
 import inspect
 import json
 import math
@@ -38,6 +39,7 @@ from goalpost.domain.errors import (
     Unauthorized,
 )
 from goalpost.edges.body import parse_json_body
+from goalpost.edges.secrets import json_secret
 from goalpost.observability import logger, metrics, metrics_enabled
 from goalpost.settings import get_settings
 
@@ -51,6 +53,11 @@ NO_SUCH_ROUTE = "No such route: the API's routes are listed at /docs (the OpenAP
 # The largest body any route needs is a budget snapshot of a few KiB; API Gateway alone would pass 10 MB to a
 # function, which would spend its memory and time parsing it.
 MAX_BODY_BYTES = 64 * 1024
+# The answer to a request that did not come through the edge (CloudFront): it says nothing about the API.
+ORIGIN_REFUSED = "Forbidden: this API is served through its CloudFront distribution only"
+# The origin secret changes only with a deploy (which updates CloudFront's header and the functions alike):
+# a container reads it once, and again after this long in case it was rotated by hand.
+ORIGIN_SECRET_MAX_AGE_SECONDS = 3600.0
 
 # Documented on every route; their body schema (``Error``) is set in one place, goalpost.edges.docs.
 ERROR_RESPONSES: dict[int, Any] = {
@@ -189,6 +196,8 @@ def lambda_handler(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], Lam
     @metrics.log_metrics(capture_cold_start_metric=metrics_enabled())
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         _register_context(context)
+        if not _through_the_edge(event):
+            return _refused(HTTPStatus.FORBIDDEN, ORIGIN_REFUSED)
         if _body_bytes(event) > MAX_BODY_BYTES:
             metrics.add_metric(name="BodiesTooLarge", unit="Count", value=1)
             return _refused(
@@ -201,6 +210,20 @@ def lambda_handler(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], Lam
         return app.resolve(request, context)
 
     return handler
+
+
+def _through_the_edge(event: dict[str, Any]) -> bool:
+    """Whether the request carries CloudFront's origin secret; always true where no secret is set (locally).
+    Compared in constant time, so the answer's timing tells a direct caller nothing about the secret."""
+    secret_arn = get_settings().origin_secret_arn
+    if not secret_arn:
+        return True
+    headers = event.get("headers")
+    sent = headers.get(declaration.ORIGIN_VERIFY_HEADER) if isinstance(headers, dict) else None
+    if not isinstance(sent, str):
+        return False
+    expected = str(json_secret(secret_arn, ORIGIN_SECRET_MAX_AGE_SECONDS)[declaration.ORIGIN_SECRET_FIELD])
+    return hmac.compare_digest(sent.encode(), expected.encode())
 
 
 def _body_bytes(event: dict[str, Any]) -> int:
