@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """CDK entry point (``cdk synth`` / ``cdk deploy`` run it through cdk.json): the Goalpost stack, checked
-by cdk-nag's AwsSolutions pack. Synthesizing needs no AWS credentials."""
+by cdk-nag's AwsSolutions pack. Synthesizing needs no AWS credentials.
+
+With ``-c edge_firewall_stack=true`` the app also holds the companion stack ``<stack_name>EdgeFirewall``, pinned
+to us-east-1: the web ACL for a main stack deployed in another region (docs/operations.md)."""
 
 from __future__ import annotations
 
@@ -16,7 +19,8 @@ if _LAYER_PACKAGES not in sys.path:
 from aws_cdk import App, Validations  # noqa: E402
 from cdk_nag import AwsSolutionsChecks  # noqa: E402
 
-from infra.stack import GoalpostStack  # noqa: E402
+from infra.constructs._common import context_flag  # noqa: E402
+from infra.stack import EdgeFirewallStack, GoalpostStack  # noqa: E402
 
 DEFAULT_STACK_NAME = "Goalpost"
 
@@ -32,6 +36,8 @@ def create_app(**app_props: Any) -> tuple[App, GoalpostStack]:
     app = App(**app_props)
     stack_name = app.node.try_get_context("stack_name") or DEFAULT_STACK_NAME
     stack = GoalpostStack(app, stack_name, stack_name=stack_name)
+    if context_flag(app, "edge_firewall_stack", default=False):
+        EdgeFirewallStack(app, f"{stack_name}EdgeFirewall", stack_name=f"{stack_name}EdgeFirewall")
     add_checks(app)
     return app, stack
 

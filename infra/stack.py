@@ -4,17 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import CfnOutput, CfnParameter, Stack, Tags
+from aws_cdk import CfnOutput, CfnParameter, Environment, Stack, Tags
 from constructs import Construct
 
 from goalpost import declaration
-from infra.constructs import AccountKeys, Alerts, Api, Auth, Data, Functions, Jobs, Layers, Monitoring, Queues, Secrets
+from infra.constructs import (
+    AccountKeys,
+    Alerts,
+    Api,
+    Auth,
+    Data,
+    Edge,
+    EdgeFirewall,
+    Functions,
+    Jobs,
+    Layers,
+    Monitoring,
+    Queues,
+    Secrets,
+)
 from infra.constructs._common import context_flag, pascal
+from infra.constructs.edge import WEB_ACL_REGION
 
 
 class GoalpostStack(Stack):
     """Context: ``deletion_protection`` (default true) for the tables and the user pool,
-    ``cors_allow_origins`` (comma-separated, default ``*``), ``powertools_layer_arn`` / ``powertools_version``.
+    ``cors_allow_origins`` (comma-separated exact origins, default none: no cross-origin access),
+    ``powertools_layer_arn`` / ``powertools_version``.
     Termination protection follows ``deletion_protection``: a stack whose tables may be deleted may be too.
     Parameter: ``OpsEmail``, an address subscribed to the ops topic (none when empty)."""
 
@@ -49,6 +65,7 @@ class GoalpostStack(Stack):
             topics=self.alerts.topics,
             queues=self.queues.queues,
             secrets=self.secrets.secrets,
+            origin_secret=self.secrets.origin_secret,
             account_keys=self.account_keys,
             layers=self.layers.all,
         )
@@ -60,6 +77,7 @@ class GoalpostStack(Stack):
             user_pool_client=self.auth.client,
             cors_allow_origins=self._cors_allow_origins(),
         )
+        self.edge = Edge(self, "Edge", http_api=self.api.http_api, origin_secret=self.secrets.origin_secret)
         self.jobs = Jobs(self, "Jobs", functions=self.functions.by_name, queues=self.queues.queues)
         self.monitoring = Monitoring(
             self,
@@ -74,7 +92,7 @@ class GoalpostStack(Stack):
             ops_email=ops_email,
         )
 
-        CfnOutput(self, "ApiUrl", value=self.api.url, description="Base URL of the HTTP API")
+        CfnOutput(self, "ApiUrl", value=self.edge.url, description="Base URL of the API (its CloudFront distribution)")
         CfnOutput(self, "UserPoolId", value=self.auth.user_pool.user_pool_id)
         CfnOutput(self, "UserPoolClientId", value=self.auth.client.user_pool_client_id)
         CfnOutput(
@@ -101,6 +119,28 @@ class GoalpostStack(Stack):
             )
 
     def _cors_allow_origins(self) -> list[str]:
-        value = self.node.try_get_context("cors_allow_origins") or "*"
+        value = self.node.try_get_context("cors_allow_origins") or ""
         origins = value if isinstance(value, list) else str(value).split(",")
         return [origin.strip() for origin in origins if origin.strip()]
+
+
+class EdgeFirewallStack(Stack):
+    """The web ACL for a main stack deployed outside us-east-1 (CloudFront's web ACLs live there only): deploy it
+    first, then pass its ``WebAclArn`` output as the main stack's ``EdgeWebAclArn`` (docs/operations.md)."""
+
+    def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            description="Goalpost: the AWS WAF web ACL of the API's CloudFront distribution",
+            env=Environment(region=WEB_ACL_REGION),
+            **kwargs,
+        )
+        Tags.of(self).add("service", declaration.SERVICE_NAME)
+        firewall = EdgeFirewall(self, "Firewall")
+        CfnOutput(
+            self,
+            "WebAclArn",
+            value=firewall.web_acl.attr_arn,
+            description="Pass it to the main stack: --parameters EdgeWebAclArn=<this>",
+        )

@@ -6,6 +6,7 @@ from infra.constructs.alerts import Alerts
 from infra.constructs.api import Api
 from infra.constructs.auth import Auth
 from infra.constructs.data import Data
+from infra.constructs.edge import Edge, EdgeFirewall
 from infra.constructs.functions import Functions
 from infra.constructs.jobs import Jobs
 from infra.constructs.layers import Layers
@@ -19,6 +20,8 @@ __all__ = [
     "Api",
     "Auth",
     "Data",
+    "Edge",
+    "EdgeFirewall",
     "Functions",
     "Jobs",
     "Layers",

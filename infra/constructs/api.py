@@ -78,7 +78,7 @@ class Api(Construct):
         functions: Mapping[str, lambda_.IFunction],
         user_pool: cognito.IUserPool,
         user_pool_client: cognito.IUserPoolClient,
-        cors_allow_origins: Sequence[str] = ("*",),
+        cors_allow_origins: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         self.http_api = apigwv2.HttpApi(
@@ -88,13 +88,7 @@ class Api(Construct):
             description="Goalpost API",
             # The stage is declared below so that it can carry throttling and access logs.
             create_default_stage=False,
-            cors_preflight=apigwv2.CorsPreflightOptions(
-                allow_origins=list(cors_allow_origins),
-                allow_methods=[apigwv2.CorsHttpMethod.ANY],
-                allow_headers=list(declaration.CORS_ALLOW_HEADERS),
-                expose_headers=list(declaration.CORS_EXPOSE_HEADERS),
-                max_age=Duration.hours(1),
-            ),
+            cors_preflight=self._cors(cors_allow_origins),
         )
         self.stage = self._stage()
         stack = Stack.of(self)
@@ -109,7 +103,25 @@ class Api(Construct):
 
     @property
     def url(self) -> str:
+        """The stage's own URL; callers use the edge's (infra.constructs.edge), which alone gets an answer."""
         return self.stage.url
+
+    @staticmethod
+    def _cors(allow_origins: Sequence[str]) -> apigwv2.CorsPreflightOptions | None:
+        """No cross-origin access unless origins are listed (the web app is served from the API's own origin);
+        a wildcard would let any site call the API with a user's token, so it is refused."""
+        if not allow_origins:
+            return None
+        wildcards = [origin for origin in allow_origins if "*" in origin]
+        if wildcards:
+            raise ValueError(f"cors_allow_origins must list exact origins, not {wildcards}")
+        return apigwv2.CorsPreflightOptions(
+            allow_origins=list(allow_origins),
+            allow_methods=[apigwv2.CorsHttpMethod.ANY],
+            allow_headers=list(declaration.CORS_ALLOW_HEADERS),
+            expose_headers=list(declaration.CORS_EXPOSE_HEADERS),
+            max_age=Duration.hours(1),
+        )
 
     def _stage(self) -> apigwv2.HttpStage:
         access_logs = logs.LogGroup(self, "AccessLogs", retention=LOG_RETENTION)

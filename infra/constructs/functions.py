@@ -52,6 +52,7 @@ class Functions(Construct):
         topics: Mapping[str, sns.Topic],
         queues: Mapping[str, sqs.Queue],
         secrets: Mapping[str, secretsmanager.Secret],
+        origin_secret: secretsmanager.ISecret,
         account_keys: AccountKeys,
         layers: Sequence[lambda_.ILayerVersion],
     ) -> None:
@@ -60,6 +61,7 @@ class Functions(Construct):
         self._topics = topics
         self._queues = queues
         self._secrets = secrets
+        self._origin_secret = origin_secret
         self._account_keys = account_keys
         # The users' own topics are encrypted with the alerts topic's key (infra.constructs.alerts).
         topics_key = topics[declaration.ALERTS_TOPIC.key].master_key
@@ -103,6 +105,8 @@ class Functions(Construct):
             tracing=lambda_.Tracing.ACTIVE,
         )
         self._grant(spec, function, role)
+        if spec.routes:
+            self._origin_secret.grant_read(function)  # to check CloudFront's origin header (goalpost.edges.api)
         if declaration.LAMBDA_RUNTIME != LATEST_PYTHON_RUNTIME:
             reason = (
                 f"The runtime is pinned to {declaration.LAMBDA_RUNTIME} (goalpost.declaration), a supported runtime "
@@ -123,6 +127,8 @@ class Functions(Construct):
         )
         # Only the function that creates the users' topics is told the key they are encrypted with.
         topics_key = {declaration.TOPICS_KEY_ENV: self._topics_key.key_arn} if spec.manages_user_topics else {}
+        # Every API function refuses a request that did not come through CloudFront (goalpost.edges.api).
+        origin_secret = {declaration.ORIGIN_SECRET_ENV: self._origin_secret.secret_arn} if spec.routes else {}
         return {
             **table_names,
             **topic_arns,
@@ -130,6 +136,7 @@ class Functions(Construct):
             **secret_arns,
             **account_key,
             **topics_key,
+            **origin_secret,
             **declaration.function_environment(spec),
         }
 

@@ -146,6 +146,12 @@ def test_every_declared_function_is_configured_as_declared(synth: Synth, spec: d
             if spec.manages_user_topics
             else {}
         ),
+        # Every API function checks CloudFront's origin secret (tests/infra/test_edge.py).
+        **(
+            {declaration.ORIGIN_SECRET_ENV: {"Ref": synth.logical_id(synth.stack.secrets.origin_secret)}}
+            if spec.routes
+            else {}
+        ),
         **declaration.function_environment(spec),
     }
     assert props["Environment"]["Variables"] == expected_env
@@ -350,11 +356,9 @@ def test_stage_is_throttled_and_access_logged_as_json(synth: Synth) -> None:
 
 
 def test_cors_preflight(synth: Synth) -> None:
+    """No cross-origin access by default (issue 23): the listed origins only (tests/infra/test_edge.py)."""
     (api,) = synth.resources("AWS::ApiGatewayV2::Api").values()
-    cors = api["Properties"]["CorsConfiguration"]
-    assert cors["AllowHeaders"] == list(declaration.CORS_ALLOW_HEADERS)
-    assert cors["ExposeHeaders"] == list(declaration.CORS_EXPOSE_HEADERS)
-    assert cors["AllowOrigins"] == ["*"]
+    assert "CorsConfiguration" not in api["Properties"]
 
 
 # ------------------------------------------------------------------ Cognito
@@ -388,7 +392,9 @@ def test_user_pool_is_invite_only_with_required_totp(synth: Synth) -> None:
 
 def test_every_declared_secret_exists_with_a_generated_placeholder(synth: Synth) -> None:
     secrets = synth.resources("AWS::SecretsManager::Secret")
-    assert set(secrets) == {synth.logical_id(synth.stack.secrets.secrets[secret.key]) for secret in declaration.SECRETS}
+    declared = {synth.logical_id(synth.stack.secrets.secrets[secret.key]) for secret in declaration.SECRETS}
+    # And the origin secret CloudFront sends to the API (tests/infra/test_edge.py).
+    assert set(secrets) == declared | {synth.logical_id(synth.stack.secrets.origin_secret)}
     for secret in declaration.SECRETS:
         props = secrets[synth.logical_id(synth.stack.secrets.secrets[secret.key])]["Properties"]
         # No value in the template: CloudFormation generates a placeholder the operator replaces.
@@ -419,12 +425,16 @@ def _assert_environment_names(
 def test_each_function_may_read_only_its_declared_secrets(synth: Synth, spec: declaration.Function) -> None:
     statements = policy_statements(synth, synth.function_id(spec.handler))
     secret_ids = {synth.logical_id(secret) for secret in synth.stack.secrets.secrets.values()}
+    # The origin secret is every API function's, and only theirs (tests/infra/test_edge.py).
+    origin_secret = synth.logical_id(synth.stack.secrets.origin_secret)
     readable = {
         ref
         for statement in statements
         if any(action.startswith("secretsmanager:") for action in as_list(statement["Action"]))
         for ref in refs(statement["Resource"])
     }
+    assert (origin_secret in readable) == bool(spec.routes)
+    readable.discard(origin_secret)
     assert readable <= secret_ids
     assert readable == {synth.logical_id(synth.stack.secrets.secrets[key]) for key in spec.secrets}
     actions = {
@@ -433,7 +443,8 @@ def test_each_function_may_read_only_its_declared_secrets(synth: Synth, spec: de
         for action in as_list(statement["Action"])
         if action.startswith("secretsmanager:")
     }
-    assert actions == ({"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"} if spec.secrets else set())
+    reads = spec.secrets or spec.routes
+    assert actions == ({"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"} if reads else set())
 
     _assert_environment_names(synth, spec, declaration.SECRETS, spec.secrets, synth.stack.secrets.secrets)
 

@@ -530,9 +530,11 @@ TOPICS_BY_KEY: dict[str, Topic] = {topic.key: topic for topic in TOPICS}
 CORS_ALLOW_HEADERS = ("authorization", "content-type", "idempotency-key")
 CORS_EXPOSE_HEADERS = ("x-next-token", "retry-after")  # a browser app reads when to send a 409 again
 
-# API Gateway stage throttling, applied to the deployed stage and mirrored by the local gateway.
-THROTTLE_RATE_PER_SECOND = 50
-THROTTLE_BURST = 100
+# API Gateway stage throttling, applied to the deployed stage and mirrored by the local gateway. Each client has
+# its own, lower, limits at the edge (AWS WAF, infra.constructs.edge): this one protects the functions and the
+# tables from every client together, so it leaves room for many clients at their own limit at once.
+THROTTLE_RATE_PER_SECOND = 200
+THROTTLE_BURST = 400
 
 # Deployed, CloudFront adds this header, holding a generated secret, to every request it sends to the API; each API
 # function refuses a request without it (goalpost.edges.api), so the API is reachable through the edge only. The
@@ -540,6 +542,9 @@ THROTTLE_BURST = 100
 ORIGIN_VERIFY_HEADER = "x-origin-verify"
 ORIGIN_SECRET_ENV = "GOALPOST_ORIGIN_SECRET_ARN"
 ORIGIN_SECRET_FIELD = "value"  # the secret is {"value": "<generated>"}
+# The routes whose every call costs a provider round trip (or a whole price update): the edge gives each caller
+# a tighter rate limit on them.
+COSTLY_ROUTES: tuple[Route, ...] = (Route("POST", "/prices/refresh"), Route("POST", "/accounts/{id}/sync"))
 
 
 # The price providers' HTTP budget (goalpost.settings) of a function that must finish inside a short slot: the
