@@ -25,6 +25,7 @@ from infra.constructs import (
 )
 from infra.constructs._common import context_flag, pascal
 from infra.constructs.edge import WEB_ACL_REGION
+from infra.constructs.sms import SmsContext, SmsSettings
 
 
 class GoalpostStack(Stack):
@@ -51,6 +52,7 @@ class GoalpostStack(Stack):
             description="An email address to subscribe to the ops topic (every alarm); empty for none",
         )
 
+        sms = SmsContext.of(self)  # checked first: a bad value fails the synth before anything is built
         self.data = Data(self, "Data", deletion_protection=deletion_protection)
         self.alerts = Alerts(self, "Alerts")
         self.auth = Auth(self, "Auth", deletion_protection=deletion_protection)
@@ -68,7 +70,9 @@ class GoalpostStack(Stack):
             origin_secret=self.secrets.origin_secret,
             account_keys=self.account_keys,
             layers=self.layers.all,
+            sms=sms,
         )
+        self.sms = SmsSettings(self, "Sms", context=sms)
         self.api = Api(
             self,
             "Api",
@@ -90,6 +94,7 @@ class GoalpostStack(Stack):
             state_machines=self.jobs.state_machines,
             tables=self.data.tables,
             ops_email=ops_email,
+            sms_spend_alarm_usd=sms.spend_alarm_usd,
         )
 
         CfnOutput(self, "ApiUrl", value=self.edge.url, description="Base URL of the API (its CloudFront distribution)")

@@ -27,6 +27,7 @@ from infra.constructs._common import (
 )
 from infra.constructs.account_keys import AccountKeys
 from infra.constructs.bundling import compiled_asset
+from infra.constructs.sms import SmsContext
 
 # The asset is the repo root minus everything but functions/, so that its root holds the folder functions/
 # and the declared handlers (functions.api.goals.handler) import as they do locally. GLOB patterns apply in
@@ -55,6 +56,7 @@ class Functions(Construct):
         origin_secret: secretsmanager.ISecret,
         account_keys: AccountKeys,
         layers: Sequence[lambda_.ILayerVersion],
+        sms: SmsContext,
     ) -> None:
         super().__init__(scope, construct_id)
         self._tables = tables
@@ -63,6 +65,7 @@ class Functions(Construct):
         self._secrets = secrets
         self._origin_secret = origin_secret
         self._account_keys = account_keys
+        self._sms = sms
         # The users' own topics are encrypted with the alerts topic's key (infra.constructs.alerts).
         topics_key = topics[declaration.ALERTS_TOPIC.key].master_key
         assert topics_key is not None, "the alerts topic is encrypted with a customer-managed key"
@@ -127,6 +130,8 @@ class Functions(Construct):
         )
         # Only the function that creates the users' topics is told the key they are encrypted with.
         topics_key = {declaration.TOPICS_KEY_ENV: self._topics_key.key_arn} if spec.manages_user_topics else {}
+        # Only the SMS sender is told the deployment's sender ID and maximum price.
+        sms_settings = self._sms.sender_environment() if spec.sends_sms else {}
         # Every API function refuses a request that did not come through CloudFront (goalpost.edges.api).
         origin_secret = {declaration.ORIGIN_SECRET_ENV: self._origin_secret.secret_arn} if spec.routes else {}
         return {
@@ -136,6 +141,7 @@ class Functions(Construct):
             **secret_arns,
             **account_key,
             **topics_key,
+            **sms_settings,
             **origin_secret,
             **declaration.function_environment(spec),
         }
@@ -154,28 +160,7 @@ class Functions(Construct):
             self._secrets[key].grant_read(function)  # GetSecretValue/DescribeSecret on this secret only
         self._account_keys.grant(spec, role)  # kms:Encrypt/Decrypt on the accounts' key, as declared
 
-        if spec.user_notifications:
-            # SMS goes straight to phone numbers, which have no ARN: sns:Publish needs Resource * (which covers
-            # the users' own topics too); publishing to an encrypted topic needs its key.
-            role.add_to_policy(iam.PolicyStatement(actions=["sns:Publish"], resources=["*"]))
-            self._topics_key.grant(role, "kms:GenerateDataKey", "kms:Decrypt")
-        if spec.manages_user_topics:
-            # The users' own alerts topics (email and webhook subscriptions, each filtered to its channel),
-            # created at runtime, share a name prefix; each is made TLS-only once created (SetTopicAttributes).
-            stack = Stack.of(self)
-            user_topics = f"arn:{stack.partition}:sns:{stack.region}:{stack.account}:{declaration.USER_TOPIC_PREFIX}*"
-            role.add_to_policy(
-                iam.PolicyStatement(
-                    actions=[
-                        "sns:CreateTopic",
-                        "sns:SetTopicAttributes",
-                        "sns:Subscribe",
-                        "sns:Unsubscribe",
-                        "sns:SetSubscriptionAttributes",
-                    ],
-                    resources=[user_topics],
-                )
-            )
+        self._grant_sns(spec, role)
 
         # The grants above all land in the role's default policy; the wildcards they imply are known.
         policy = role.node.find_child("DefaultPolicy")
@@ -184,15 +169,16 @@ class Functions(Construct):
             "AwsSolutions-IAM5",
             "Active tracing: X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions, "
             "so Resource * is the only possible value"
-            + ("; likewise sns:Publish to a phone number (SMS), which has no ARN." if spec.user_notifications else "."),
+            + ("; likewise sns:Publish to a phone number (SMS), which has no ARN." if spec.sends_sms else "."),
             applies_to=["Resource::*"],
         )
-        if spec.manages_user_topics:
+        if spec.manages_user_topics or spec.user_notifications:
+            does = "manage" if spec.manages_user_topics else "publish email and webhook alerts to"
             acknowledge(
                 policy,
                 "AwsSolutions-IAM5",
                 "Each user's own email topic is created at runtime when they set an email address; the function "
-                f"may manage topics named {declaration.USER_TOPIC_PREFIX}* only.",
+                f"may {does} topics named {declaration.USER_TOPIC_PREFIX}* only.",
                 applies_to=[
                     f"Resource::arn:<AWS::Partition>:sns:<AWS::Region>:<AWS::AccountId>:{declaration.USER_TOPIC_PREFIX}*"
                 ],
@@ -212,4 +198,34 @@ class Functions(Construct):
                 "Publishing to a KMS-encrypted SNS topic needs kms:GenerateDataKey* (GenerateDataKey and "
                 "GenerateDataKeyWithoutPlaintext); the statement is limited to the topic key's ARN.",
                 applies_to=["Action::kms:GenerateDataKey*"],
+            )
+
+    def _grant_sns(self, spec: declaration.Function, role: iam.Role) -> None:
+        """SMS to any phone number (the SMS sender only), email and webhooks to the users' own topics (the alert
+        raisers), and the management of those topics (the alerts API)."""
+        # The users' own alerts topics (email and webhook subscriptions, each filtered to its channel), created at
+        # runtime, share a name prefix.
+        stack = Stack.of(self)
+        user_topics = f"arn:{stack.partition}:sns:{stack.region}:{stack.account}:{declaration.USER_TOPIC_PREFIX}*"
+        if spec.sends_sms:
+            # SMS goes straight to phone numbers, which have no ARN: sns:Publish needs Resource *. The SMS sender
+            # alone has it; the alert raisers queue their SMS to it (declaration.SMS_QUEUE).
+            role.add_to_policy(iam.PolicyStatement(actions=["sns:Publish"], resources=["*"]))
+        if spec.user_notifications:
+            # Email and webhooks go to the users' own topics, encrypted with the topics' key.
+            role.add_to_policy(iam.PolicyStatement(actions=["sns:Publish"], resources=[user_topics]))
+            self._topics_key.grant(role, "kms:GenerateDataKey", "kms:Decrypt")
+        if spec.manages_user_topics:
+            # Each is made TLS-only once created (SetTopicAttributes).
+            role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=[
+                        "sns:CreateTopic",
+                        "sns:SetTopicAttributes",
+                        "sns:Subscribe",
+                        "sns:Unsubscribe",
+                        "sns:SetSubscriptionAttributes",
+                    ],
+                    resources=[user_topics],
+                )
             )

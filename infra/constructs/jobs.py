@@ -1,6 +1,7 @@
 """Schedules and fan-out: per declared job an EventBridge rule (with retries and a dead-letter queue) that
 starts the job's function, or, for a cadence under a minute, an Express workflow that runs it several times a
-minute; and for a job with a worker, the worker's SQS event source on the job's work queue."""
+minute; for a job with a worker, the worker's SQS event source on the job's work queue; and for each queue
+consumer (the SMS sender), its SQS event source on its queue."""
 
 from __future__ import annotations
 
@@ -71,6 +72,10 @@ class Jobs(Construct):
             )
             if job.worker is not None:
                 self.event_sources[job.worker.name] = self._fan_out(job, functions[job.worker.name], queues)
+        for consumer in declaration.QUEUE_CONSUMERS:
+            # Work that a person waits for (an SMS): each message as it arrives, no batching window.
+            worker = functions[consumer.function.name]
+            self.event_sources[consumer.function.name] = consume(worker, consumer, queues, max_batching_window=None)
 
     @staticmethod
     def _rule_description(job: declaration.Job) -> str:
@@ -121,33 +126,8 @@ class Jobs(Construct):
             raise ValueError(f"job {job.function.name} has a worker but no queue")
         if job.queue.key not in job.function.queues:
             raise ValueError(f"job {job.function.name} must list its queue {job.queue.key!r} in its queues")
-        if job.queue.visibility_timeout_seconds < job.worker.timeout_seconds:
-            raise ValueError(f"queue {job.queue.key}: the visibility timeout is shorter than the worker's timeout")
-        source = event_sources.SqsEventSource(
-            queues[job.queue.key],
-            batch_size=job.worker_batch_size,
-            max_batching_window=WORKER_MAX_BATCHING_WINDOW,
-            report_batch_item_failures=True,
-            max_concurrency=job.max_workers,
-        )
-        worker.add_event_source(source)
-        acknowledge(
-            worker,
-            "Serverless-LambdaDLQ",
-            f"{job.worker.name} is invoked only by its SQS event source mapping, synchronously: a DeadLetterConfig "
-            "applies to asynchronous invocations and would never receive anything. A message that keeps failing "
-            f"goes to the {job.queue.key} queue's own dead-letter queue after {job.queue.max_receive_count} receives.",
-        )
-        for mapping in worker.node.children:
-            if isinstance(mapping, lambda_.EventSourceMapping):
-                acknowledge(
-                    mapping,
-                    "Serverless-LambdaEventSourceMappingDestination",
-                    "Lambda supports an on-failure destination for stream and Kafka event sources only, not for "
-                    f"SQS; the {job.queue.key} queue's redrive policy moves a message that failed "
-                    f"{job.queue.max_receive_count} times to its dead-letter queue instead.",
-                )
-        return source
+        assert job.consumer is not None
+        return consume(worker, job.consumer, queues, max_batching_window=WORKER_MAX_BATCHING_WINDOW)
 
     def _dead_letter_queue(self, name: str) -> sqs.Queue:
         queue = dead_letter_queue(self, f"{pascal(name)}DeadLetters", of=f"the {name} job")
@@ -158,3 +138,42 @@ class Jobs(Construct):
             "on-failure destination); cdk-nag only recognises DLQs referenced by a redrive policy.",
         )
         return queue
+
+
+def consume(
+    worker: lambda_.Function,
+    consumer: declaration.QueueConsumer,
+    queues: Mapping[str, sqs.IQueue],
+    *,
+    max_batching_window: Duration | None,
+) -> event_sources.SqsEventSource:
+    """``worker`` consumes its queue through an SQS event source mapping that reports failed records one by one
+    (the handler returns batchItemFailures); a record that keeps failing goes to the queue's dead-letter queue."""
+    spec, queue = consumer.function, consumer.queue
+    if queue.visibility_timeout_seconds < spec.timeout_seconds:
+        raise ValueError(f"queue {queue.key}: the visibility timeout is shorter than the worker's timeout")
+    source = event_sources.SqsEventSource(
+        queues[queue.key],
+        batch_size=consumer.batch_size,
+        max_batching_window=max_batching_window,
+        report_batch_item_failures=True,
+        max_concurrency=consumer.max_concurrency,
+    )
+    worker.add_event_source(source)
+    acknowledge(
+        worker,
+        "Serverless-LambdaDLQ",
+        f"{spec.name} is invoked only by its SQS event source mapping, synchronously: a DeadLetterConfig "
+        "applies to asynchronous invocations and would never receive anything. A message that keeps failing "
+        f"goes to the {queue.key} queue's own dead-letter queue after {queue.max_receive_count} receives.",
+    )
+    for mapping in worker.node.children:
+        if isinstance(mapping, lambda_.EventSourceMapping):
+            acknowledge(
+                mapping,
+                "Serverless-LambdaEventSourceMappingDestination",
+                "Lambda supports an on-failure destination for stream and Kafka event sources only, not for "
+                f"SQS; the {queue.key} queue's redrive policy moves a message that failed "
+                f"{queue.max_receive_count} times to its dead-letter queue instead.",
+            )
+    return source

@@ -3,15 +3,16 @@
 Alarms: every job and worker function's errors (a sub-minute job's error rate), every sub-minute workflow's failed
 executions, every function's throttles, every table's throttled requests, every dead-letter queue's depth, every
 work queue's oldest message, the HTTP API's 5xx rate and p90 latency, a price update that stopped running,
-positions the monitor left alone because their price is stale, and connected accounts' syncs that keep meeting
-provider faults. The ops topic gets an email subscription when the stack's ``OpsEmail`` parameter is set. The functions,
-queues and workflows come from ``goalpost.declaration``; what each alarm means and what to do about it is in
-docs/operations.md."""
+positions the monitor left alone because their price is stale, connected accounts' syncs that keep meeting
+provider faults, and the month's SMS spend nearing the account's limit. The ops topic gets an email subscription
+when the stack's ``OpsEmail`` parameter is set. The functions, queues and workflows come from
+``goalpost.declaration``; what each alarm means and what to do about it is in docs/operations.md."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from aws_cdk import ArnFormat, CfnCondition, CfnParameter, Duration, Fn, RemovalPolicy, Stack
 from aws_cdk import aws_apigatewayv2 as apigwv2
@@ -65,8 +66,9 @@ PRICE_UPDATE = declaration.JOBS_BY_NAME["price_update"]
 
 
 def job_functions() -> tuple[declaration.Function, ...]:
-    """The functions whose failure is a job's failure: every scheduled function and every worker."""
-    return tuple(job.function for job in declaration.JOBS) + declaration.JOB_WORKERS
+    """The functions whose failure is a job's failure: every scheduled function and every queue's worker (the jobs'
+    workers and the SMS sender)."""
+    return tuple(job.function for job in declaration.JOBS) + declaration.QUEUE_WORKERS
 
 
 def metric_prefix(function_name: str) -> str:
@@ -98,7 +100,7 @@ APPLICATION_METRICS: tuple[MetricGroup, ...] = (
     ),
     MetricGroup(
         "Alerts",
-        ("AlertsPublished", "AlertsEmailSent", "AlertsSmsSent", "AlertDeliveriesDeferred"),
+        ("AlertsPublished", "AlertsEmailSent", "AlertsSmsQueued", "AlertsSmsSent", "AlertDeliveriesDeferred"),
         ("AlertPublishFailures",),
     ),
     MetricGroup(
@@ -118,7 +120,7 @@ APPLICATION_METRICS: tuple[MetricGroup, ...] = (
     MetricGroup(
         "Job runs and worker failures",
         tuple(f"{metric_prefix(job.function.name)}Runs" for job in declaration.JOBS),
-        tuple(f"{metric_prefix(worker.name)}BatchFailures" for worker in declaration.JOB_WORKERS),
+        tuple(f"{metric_prefix(worker.name)}BatchFailures" for worker in declaration.QUEUE_WORKERS),
     ),
 )
 
@@ -157,6 +159,7 @@ class Monitoring(Construct):
         state_machines: Mapping[str, sfn.IStateMachine],
         tables: Mapping[str, dynamodb.ITableV2],
         ops_email: CfnParameter,
+        sms_spend_alarm_usd: Decimal,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
@@ -194,6 +197,7 @@ class Monitoring(Construct):
         self.price_update_stopped_alarm = self._price_update_stopped()
         self.stale_price_alarm = self._positions_on_stale_prices()
         self.account_sync_faults_alarm = self._account_sync_faults()
+        self.sms_spend_alarm = self._sms_spend(sms_spend_alarm_usd)
 
         self.dashboard = self._dashboard(
             functions=functions,
@@ -479,6 +483,21 @@ class Monitoring(Construct):
             f"keys in each of {ACCOUNT_SYNC_FAULT_PERIODS} 5-minute periods in a row: those accounts' positions, "
             "closes and cash are not being kept in step.",
             runbook_section="Account sync faults",
+        )
+
+    def _sms_spend(self, threshold_usd: Decimal) -> cloudwatch.Alarm:
+        # SNS reports the account's SMS spend this month (per region, no dimension) only while SMS go out: a quiet
+        # hour keeps the alarm where it was. Past the limit SNS stops sending SMS until the month ends.
+        return self._alarm(
+            "sms-spend",
+            metric=cloudwatch.Metric(
+                namespace="AWS/SNS", metric_name="SMSMonthToDateSpentUSD", statistic="Maximum", period=Duration.hours(1)
+            ),
+            threshold=float(threshold_usd),
+            missing_data=cloudwatch.TreatMissingData.IGNORE,
+            description=f"This month's SMS spend reached {threshold_usd} USD, 80% of the account's monthly SMS "
+            "spend limit: at the limit SNS stops sending SMS for the rest of the month.",
+            runbook_section="SMS spend",
         )
 
     # ---------------------------------------------------------------- dashboard

@@ -296,7 +296,12 @@ def create_resources(names: dict[str, str]) -> None:
         sns.create_topic(Name=names[topic.env].rsplit(":", 1)[1])
     sqs = goalpost_aws.client("sqs")
     for queue in declaration.QUEUES:
-        sqs.create_queue(QueueName=names[queue.env].rsplit("/", 1)[1])
+        # Each with its dead-letter queue after max_receive_count receives, as deployed (infra.constructs.queues).
+        name = names[queue.env].rsplit("/", 1)[1]
+        dead_letters = sqs.create_queue(QueueName=f"{name}-dead-letters")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=dead_letters, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        redrive = {"deadLetterTargetArn": arn, "maxReceiveCount": queue.max_receive_count}
+        sqs.create_queue(QueueName=name, Attributes={"RedrivePolicy": json.dumps(redrive)})
     secrets = goalpost_aws.client("secretsmanager")
     for secret in declaration.SECRETS:
         # Stand-in credentials: the simulated market checks that they are sent, as Alpaca checks real ones.

@@ -18,8 +18,10 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
+from goalpost import declaration
 from goalpost.declaration import Function
 from infra.local.aws import ACCOUNT_ID, REGION
+from infra.local.event_sources import drain_queue
 from infra.local.threads import FunctionTimedOut, Watch, Watchdog, isolate_concurrent_requests, watched
 
 Handler = Callable[[dict[str, Any], Any], Any]
@@ -127,6 +129,7 @@ class HandlerRegistry:
         self._lock = threading.Lock()
         self._idle: dict[str, list[_Environment]] = {}
         self._loaded: dict[str, int] = {}
+        self._draining = {consumer.queue.key: threading.Lock() for consumer in declaration.QUEUE_CONSUMERS}
 
     def _load(self, function: Function, copy: int) -> Handler:
         module_name, _, attribute = function.handler.rpartition(".")
@@ -162,16 +165,33 @@ class HandlerRegistry:
 
     def invoke(self, function: Function, event: dict[str, Any], *, wait_seconds: float | None = None) -> Any:
         """The handler's result (or its exception). ``FunctionTimeout`` at the function's timeout;
-        ``IntegrationTimeout`` when ``wait_seconds`` pass first."""
-        environment = self._acquire(function)
-        context = LambdaContext(function, self.timeout_scale)
-        invocation = environment.start(event, context)
-        # A weak reference: an invocation that finished is forgotten at once, not kept until its deadline.
-        self._watchdog.at(context.deadline, partial(self._time_out, weakref.ref(invocation)))
-        done, _ = wait_for([invocation.outcome], timeout=wait_seconds)
-        if not done:
-            raise IntegrationTimeout(f"{function.name} did not answer within {wait_seconds} seconds")
-        return invocation.outcome.result()
+        ``IntegrationTimeout`` when ``wait_seconds`` pass first. Then, before the caller hears back, what the
+        function sent to a consumed queue (its SMS) is consumed, as the queue's event source would."""
+        try:
+            environment = self._acquire(function)
+            context = LambdaContext(function, self.timeout_scale)
+            invocation = environment.start(event, context)
+            # A weak reference: an invocation that finished is forgotten at once, not kept until its deadline.
+            self._watchdog.at(context.deadline, partial(self._time_out, weakref.ref(invocation)))
+            done, _ = wait_for([invocation.outcome], timeout=wait_seconds)
+            if not done:
+                raise IntegrationTimeout(f"{function.name} did not answer within {wait_seconds} seconds")
+            return invocation.outcome.result()
+        finally:
+            self._consume_queued(function)
+
+    def _consume_queued(self, function: Function) -> None:
+        """Deployed, an SQS event source mapping hands a consumer what is queued within moments; here each queue
+        the function sends to that a consumer works (declaration.QUEUE_CONSUMERS) is drained into it now, so
+        whoever made the request sees the outcome (GET /_local/published) once it is answered. One drain of a
+        queue at a time: a drain that finds the queue empty knows every message sent before it was handled."""
+        for consumer in declaration.QUEUE_CONSUMERS:
+            if consumer.queue.key not in function.queues:
+                continue
+            with self._draining[consumer.queue.key]:
+                # A failed message is visible again at once: the next drain retries it (the queue's receive count
+                # then moves it to its dead-letter queue, as deployed).
+                drain_queue(self, consumer.function, consumer.queue, consumer.batch_size, visibility_seconds=0)
 
     @staticmethod
     def _time_out(reference: weakref.ref[_Invocation]) -> None:

@@ -112,7 +112,7 @@ def _worker_event(job: declaration.Job, now: datetime) -> dict[str, Any]:
     from goalpost.domain.charts import slot_of
     from goalpost.services.fanout import ShardWork, shard_message
     from infra.local.aws import ACCOUNT_ID, REGION
-    from infra.local.scheduler import sqs_event
+    from infra.local.event_sources import sqs_event
 
     assert job.queue is not None
     if job.function.name == "snapshot":  # the seeded user's registry shard
@@ -121,6 +121,28 @@ def _worker_event(job: declaration.Job, now: datetime) -> dict[str, Any]:
         body = json.dumps({"moment": now.isoformat(), "users": [{"user_id": USER, "cash": "1000"}]})
     message = {"MessageId": "m-1", "ReceiptHandle": "r-1", "Body": body}
     return sqs_event(f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:bench-{job.queue.key}", [message])
+
+
+def _sms_event(now: datetime) -> dict[str, Any]:
+    """One queued SMS delivery for the SMS sender (declaration.SMS_DELIVERY): an alert of the seeded user."""
+    from goalpost.domain.alerts import Alert, AlertType, Severity
+    from goalpost.edges.sms_queue import sms_message
+    from infra.local.aws import ACCOUNT_ID, REGION
+    from infra.local.event_sources import sqs_event
+
+    alert = Alert(
+        id="bench-alert",
+        user_id=USER,
+        alert_type=AlertType.POSITION_CLOSED,
+        title="AAPL closed",
+        message="Your AAPL position closed.",
+        severity=Severity.INFO,
+        created_at=now,
+        channels=["in_app", "event"],
+    )
+    message = {"MessageId": "m-1", "ReceiptHandle": "r-1", "Body": sms_message(alert, "+14155550100")}
+    queue = declaration.SMS_DELIVERY.queue
+    return sqs_event(f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:bench-{queue.key}", [message])
 
 
 def subjects(base_environment: dict[str, str], goal_id: str, now: datetime) -> list[Subject]:
@@ -149,6 +171,8 @@ def subjects(base_environment: dict[str, str], goal_id: str, now: datetime) -> l
         if job.worker is not None:
             worker = job.worker
             measured.append(Subject(worker.name, worker.handler, "job", _worker_event(job, now), environment(worker)))
+    sender = declaration.SMS_DELIVERY.function
+    measured.append(Subject(sender.name, sender.handler, "job", _sms_event(now), environment(sender)))
     # The reference runs as a traced API function would, with the same tables and the goals function's request.
     reference = declaration.Function(name="naive-reference", handler=NAIVE_HANDLER, description="")
     first_request = _api_event(declaration.GOALS_API, "GET", "/goals")

@@ -27,7 +27,8 @@ from goalpost.data import prices as price_store
 from goalpost.domain.portfolio import CachedPrice
 from goalpost.settings import get_settings
 from infra.local.aws import LocalAws, published
-from infra.local.scheduler import JobRunner, drain_queue
+from infra.local.event_sources import drain_queue
+from infra.local.scheduler import JobRunner
 from tests.depth import THOROUGH
 from tests.handlers.conftest import Api, connect_simulated_account, point_at_market, registry
 from tests.handlers.test_goals_api import stored_items

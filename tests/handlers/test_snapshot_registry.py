@@ -33,7 +33,8 @@ from goalpost.domain.positions import Position, PositionStatus, Side
 from goalpost.services.fanout import ShardWork, shard_message
 from goalpost.services.snapshots import _snapshot, backfill_holdings
 from goalpost.settings import get_settings
-from infra.local.scheduler import JobRunner, drain_queue
+from infra.local.event_sources import drain_queue
+from infra.local.scheduler import JobRunner
 from tests.handlers.conftest import Api, registry
 
 DATA, SYSTEM = "test-data", "test-system"

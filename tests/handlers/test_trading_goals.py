@@ -11,7 +11,8 @@ import pytest
 from goalpost import declaration
 from goalpost.data import keys
 from goalpost.data.client import client
-from infra.local.scheduler import JobRunner, drain_queue
+from infra.local.event_sources import drain_queue
+from infra.local.scheduler import JobRunner
 from tests.handlers.conftest import Api, registry
 from tests.handlers.test_portfolio_api import open_position
 

@@ -106,6 +106,12 @@ class Synth:
             ]
         )
 
+    def functions(self) -> dict[str, dict[str, Any]]:
+        """The declared functions: every AWS::Lambda::Function but the CDK's own Node.js provider of the custom
+        resource that sets the account's SMS attributes (infra.constructs.sms, tests/infra/test_sms.py)."""
+        provider = self.logical_id(self.stack.sms.provider)
+        return {k: v for k, v in self.resources("AWS::Lambda::Function").items() if k != provider}
+
     def function_id(self, handler: str) -> str:
         """The logical id of the one Lambda function with this handler (handlers are unique)."""
         ids = [

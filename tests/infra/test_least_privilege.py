@@ -1,6 +1,7 @@
 """Least privilege on the synthesized template: each function's DynamoDB actions are exactly the declared ones
 (no Scan; deletes and batch writes only where the code issues them), publishing to any SNS target (``*``, for
-SMS) only in the functions that send SMS, and the users' topics managed only by the function that manages them."""
+SMS) only in the one function that sends SMS, the others queueing their SMS to it, and the users' topics managed
+only by the function that manages them."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from goalpost import declaration
-from tests.infra.test_stack import as_list, policy_statements, refs
+from tests.infra.test_stack import as_list, only_ref, policy_statements, refs
 
 if TYPE_CHECKING:
     from tests.infra.conftest import Synth
@@ -21,9 +22,10 @@ pytestmark = pytest.mark.infra
 # a goal's children are deleted, snapshots are recorded and trading goals' results go as plain puts.
 DELETING = {"goals-api", "goal-tracking-api", "positions-api", "accounts-api"}
 BATCH_WRITING = {"goals-api", "snapshot-worker", "end-of-day-worker"}
-# Delivery (goalpost.services.delivery) sends each alert by SMS in the function that raised it, and the deferred
-# ones in deliver-alerts; the alerts API only manages the users' topics and subscriptions.
+# Delivery (goalpost.services.delivery) queues each alert's SMS in the function that raised it (the deferred ones in
+# deliver-alerts); the SMS sender alone publishes them. The alerts API only manages the users' topics.
 TOPIC_MANAGERS = {"alerts-api"}
+SMS_SENDERS = {"sms-sender"}
 
 
 def dynamodb_actions_by_table(synth: Synth, spec: declaration.Function) -> dict[str, set[str]]:
@@ -73,17 +75,51 @@ def publish_statements(synth: Synth, spec: declaration.Function) -> list[dict[st
     ]
 
 
-def test_only_the_functions_that_send_sms_may_publish_anywhere(synth: Synth) -> None:
-    """A phone number has no ARN, so an SMS needs sns:Publish on ``*``: only the senders get it."""
+def test_only_the_sms_sender_may_publish_anywhere(synth: Synth) -> None:
+    """A phone number has no ARN, so an SMS needs sns:Publish on ``*``: only the one SMS sender gets it."""
     anywhere = {
         spec.name
         for spec in declaration.ALL_FUNCTIONS
         if any(statement["Resource"] == "*" for statement in publish_statements(synth, spec))
     }
-    senders = {spec.name for spec in declaration.ALL_FUNCTIONS if spec.user_notifications}
-    assert anywhere == senders
-    assert "alerts-api" not in anywhere
-    assert "deliver-alerts" in anywhere
+    assert anywhere == SMS_SENDERS == {spec.name for spec in declaration.ALL_FUNCTIONS if spec.sends_sms}
+
+
+def sms_queue_id(synth: Synth) -> str:
+    return synth.logical_id(synth.stack.queues.queues[declaration.SMS_QUEUE.key])
+
+
+@pytest.mark.parametrize("spec", declaration.ALL_FUNCTIONS, ids=lambda f: f.name)
+def test_the_alert_raisers_queue_their_sms_and_publish_only_to_topics(synth: Synth, spec: declaration.Function) -> None:
+    """Every function that raises alerts may send to the SMS queue (that queue alone) and publish to the alerts
+    topic and the users' own topics (email and webhooks), nothing else."""
+    statements = policy_statements(synth, synth.function_id(spec.handler))
+    sending = [s for s in statements if "sqs:SendMessage" in as_list(s["Action"])]
+    queues = {ref for s in sending for ref in refs(s["Resource"])}
+    assert (sms_queue_id(synth) in queues) == spec.user_notifications
+    for statement in publish_statements(synth, spec):
+        if spec.sends_sms:
+            assert statement["Resource"] == "*"
+            continue
+        resources = as_list(statement["Resource"])
+        user_topics = [r for r in resources if f":{declaration.USER_TOPIC_PREFIX}*" in str(r)]
+        assert spec.user_notifications or not user_topics
+        alerts_topic = synth.logical_id(synth.stack.alerts.topics[declaration.ALERTS_TOPIC.key])
+        assert all(r in user_topics or set(refs(r)) == {alerts_topic} for r in resources), statement
+
+
+def test_the_sms_sender_reads_its_queue_and_publishes_nothing_else(synth: Synth) -> None:
+    (sender,) = (spec for spec in declaration.ALL_FUNCTIONS if spec.sends_sms)
+    assert (sender.tables, sender.topics, sender.queues) == ({}, (), ())
+    assert not sender.user_notifications
+    statements = policy_statements(synth, synth.function_id(sender.handler))
+    receiving = [s for s in statements if "sqs:ReceiveMessage" in as_list(s["Action"])]
+    assert {ref for s in receiving for ref in refs(s["Resource"])} == {sms_queue_id(synth)}
+    assert not [s for s in statements if "sqs:SendMessage" in as_list(s["Action"])]
+    mappings = synth.resources("AWS::Lambda::EventSourceMapping").values()
+    (mapping,) = [m for m in mappings if sms_queue_id(synth) in refs(m["Properties"]["EventSourceArn"])]
+    assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert only_ref(mapping["Properties"]["FunctionName"]) == synth.function_id(sender.handler)
 
 
 @pytest.mark.parametrize("spec", declaration.ALL_FUNCTIONS, ids=lambda f: f.name)

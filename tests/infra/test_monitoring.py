@@ -74,8 +74,8 @@ def expected_alarm_count() -> int:
     dead_letter_queues = len(declaration.QUEUES) + len(declaration.JOBS)
     throttles = len(declaration.ALL_FUNCTIONS) + len(declaration.TABLES)
     oldest_messages = len(declaration.QUEUES)
-    # API 5xx, API latency, price update stopped, stale prices, account sync faults
-    return jobs + dead_letter_queues + throttles + oldest_messages + 5
+    # API 5xx, API latency, price update stopped, stale prices, account sync faults, SMS spend
+    return jobs + dead_letter_queues + throttles + oldest_messages + 6
 
 
 # ------------------------------------------------------------------ every alarm
@@ -202,7 +202,7 @@ def test_every_function_alarms_on_its_throttles(synth: Synth) -> None:
         if props.get("MetricName") == "Throttles"
         for ref in synth.refs(props["Dimensions"])
     }
-    assert set(throttle_alarms) == set(synth.resources("AWS::Lambda::Function"))
+    assert set(throttle_alarms) == set(synth.functions())
     for props in throttle_alarms.values():
         assert props["Namespace"] == "AWS/Lambda"
         assert (props["Statistic"], props["Period"]) == ("Sum", 300)

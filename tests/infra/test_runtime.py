@@ -28,7 +28,7 @@ def test_the_runtime_is_pinned_not_taken_from_the_build_python() -> None:
 
 
 def test_every_function_and_the_layer_run_the_pinned_runtime_on_arm64(synth: Synth) -> None:
-    functions = synth.resources("AWS::Lambda::Function").values()
+    functions = synth.functions().values()  # the SMS settings' provider is the CDK's Node.js (tests/infra/test_sms.py)
     assert functions
     for function in functions:
         assert function["Properties"]["Runtime"] == PINNED_RUNTIME
@@ -41,7 +41,7 @@ def test_every_function_and_the_layer_run_the_pinned_runtime_on_arm64(synth: Syn
 
 
 def _code_assets(synth: Synth) -> list[Path]:
-    keys = {fn["Properties"]["Code"]["S3Key"] for fn in synth.resources("AWS::Lambda::Function").values()}
+    keys = {fn["Properties"]["Code"]["S3Key"] for fn in synth.functions().values()}
     keys |= {layer["Properties"]["Content"]["S3Key"] for layer in synth.resources("AWS::Lambda::LayerVersion").values()}
     return [synth.outdir / f"asset.{key.removesuffix('.zip')}" for key in sorted(keys)]
 

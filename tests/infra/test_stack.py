@@ -158,7 +158,11 @@ def test_every_declared_function_is_configured_as_declared(synth: Synth, spec: d
 
 
 def test_no_undeclared_function(synth: Synth) -> None:
-    assert len(synth.resources("AWS::Lambda::Function")) == len(declaration.ALL_FUNCTIONS)
+    assert len(synth.functions()) == len(declaration.ALL_FUNCTIONS)
+    # The one other: the CDK's provider of the SMS settings' custom resource (tests/infra/test_sms.py).
+    assert set(synth.resources("AWS::Lambda::Function")) - set(synth.functions()) == {
+        synth.logical_id(synth.stack.sms.provider)
+    }
 
 
 def _powertools_parameter(synth: Synth) -> str:
@@ -176,7 +180,7 @@ def _asset_dir(synth: Synth, s3_key: str) -> Path:
 
 
 def test_functions_share_one_code_asset_holding_only_the_functions_package(synth: Synth) -> None:
-    keys = {fn["Properties"]["Code"]["S3Key"] for fn in synth.resources("AWS::Lambda::Function").values()}
+    keys = {fn["Properties"]["Code"]["S3Key"] for fn in synth.functions().values()}
     assert len(keys) == 1
     asset = _asset_dir(synth, keys.pop())
     assert [path.name for path in asset.iterdir()] == ["functions"]
@@ -188,7 +192,7 @@ def test_every_handler_module_is_in_the_code_asset(synth: Synth, spec: declarati
     module = Path(*spec.handler.split(".")[:-1]).with_suffix(".py")
     if not (ROOT / module).is_file():
         pytest.skip(f"{module} is not written yet")
-    (key,) = {fn["Properties"]["Code"]["S3Key"] for fn in synth.resources("AWS::Lambda::Function").values()}
+    (key,) = {fn["Properties"]["Code"]["S3Key"] for fn in synth.functions().values()}
     assert (_asset_dir(synth, key) / module).is_file()
 
 
@@ -234,12 +238,12 @@ def test_layer_requirements_ignore_comments_and_blank_lines(tmp_path: Path) -> N
 def test_each_function_may_publish_only_to_its_declared_topics(synth: Synth, spec: declaration.Function) -> None:
     statements = policy_statements(synth, synth.function_id(spec.handler))
     publishing = [s for s in statements if "sns:Publish" in as_list(s["Action"])]
-    # The declared topics by reference; email/SMS senders besides: phone numbers and the users' own topics
-    # (Resource *, tests/infra/test_least_privilege.py).
+    # The declared topics by reference; the SMS sender besides: phone numbers (Resource *), and the alert
+    # raisers the users' own topics (by name prefix, tests/infra/test_least_privilege.py).
     published = {ref for s in publishing for ref in refs(s["Resource"]) if not ref.startswith("AWS::")}
     assert published == {synth.logical_id(synth.stack.alerts.topics[key]) for key in spec.topics}
     anywhere = any(s["Resource"] == "*" for s in publishing)
-    assert anywhere == spec.user_notifications
+    assert anywhere == spec.sends_sms
     uses_key = any(
         "kms:GenerateDataKey*" in as_list(statement["Action"])
         and synth.logical_id(synth.stack.alerts.key) in refs(statement["Resource"])
@@ -514,6 +518,7 @@ def test_each_function_may_send_only_to_its_declared_queues(synth: Synth, spec: 
 def test_only_workers_consume_and_only_their_jobs_queue(synth: Synth, spec: declaration.Function) -> None:
     consumes = _work_queues_allowed(synth, spec, "sqs:ReceiveMessage")
     expected = {job.queue.key for job in declaration.JOBS if job.worker == spec and job.queue is not None}
+    expected |= {consumer.queue.key for consumer in declaration.QUEUE_CONSUMERS if consumer.function == spec}
     assert consumes == expected
 
 
@@ -552,7 +557,8 @@ def test_the_worker_consumes_its_queue_reporting_partial_batch_failures(synth: S
 
 
 def test_no_undeclared_event_source_mapping(synth: Synth) -> None:
-    assert len(synth.resources("AWS::Lambda::EventSourceMapping")) == len(WORKER_JOBS)
+    mappings = synth.resources("AWS::Lambda::EventSourceMapping")
+    assert len(mappings) == len(WORKER_JOBS) + len(declaration.QUEUE_CONSUMERS)
 
 
 def test_workers_are_deployed_but_not_scheduled(synth: Synth) -> None:

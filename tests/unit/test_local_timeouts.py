@@ -19,8 +19,8 @@ from goalpost import aws as goalpost_aws
 from goalpost import declaration
 from goalpost.declaration import Function, Route
 from infra.local.aws import LocalAws
+from infra.local.event_sources import drain_queue
 from infra.local.lambdas import FunctionTimeout, HandlerRegistry, IntegrationTimeout
-from infra.local.scheduler import drain_queue
 
 HERE = __name__
 

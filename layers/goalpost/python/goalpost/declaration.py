@@ -119,9 +119,11 @@ class Function:
     routes: tuple[Route, ...] = ()
     queues: tuple[str, ...] = ()  # queues it sends work to
     secrets: tuple[str, ...] = ()  # secrets it reads
-    # Sends alerts by email and SMS (goalpost.services.delivery): publishes to phone numbers, which have no ARN
-    # (sns:Publish on *), and to the users' own alert topics, encrypted with the topics' key.
+    # Sends alerts by email and webhook and queues their SMS (goalpost.services.delivery): publishes to the users'
+    # own alert topics (USER_TOPIC_PREFIX*), encrypted with the topics' key, and sends to the SMS queue.
     user_notifications: bool = False
+    # Publishes SMS straight to phone numbers, which have no ARN: sns:Publish on *. Only the SMS sender does.
+    sends_sms: bool = False
     # Creates the users' own alert topics (USER_TOPIC_PREFIX*, encrypted and TLS-only) and (un)subscribes
     # their email address and webhook; publishes nothing.
     manages_user_topics: bool = False
@@ -178,6 +180,26 @@ class Job:
     shards: int = 1
     # Messages a worker invocation receives at once (the SQS event source's batch size).
     worker_batch_size: int = 10
+
+    @property
+    def consumer(self) -> QueueConsumer | None:
+        """The worker as the consumer of the job's queue (None for a job without one)."""
+        if self.worker is None or self.queue is None:
+            return None
+        return QueueConsumer(self.worker, self.queue, self.worker_batch_size, self.max_workers)
+
+
+@dataclass(frozen=True)
+class QueueConsumer:
+    """A function that works what other functions send to ``queue``: the queue's SQS event source invokes it with
+    up to ``batch_size`` messages (partial-batch failures), at most ``max_concurrency`` invocations at once. The
+    ones in QUEUE_CONSUMERS have no schedule of their own and no batching window: each message goes as it
+    arrives; a job's worker is one too (``Job.consumer``)."""
+
+    function: Function
+    queue: Queue
+    batch_size: int = 10
+    max_concurrency: int | None = None
 
 
 def prefix_routes(prefix: str) -> tuple[Route, Route]:
@@ -260,7 +282,23 @@ ACCOUNT_SYNC_QUEUE = Queue(
     description="Accounts-registry shards whose connected accounts the account sync worker syncs",
     visibility_timeout_seconds=6 * 120,  # six times the worker's timeout, as AWS recommends
 )
-QUEUES: tuple[Queue, ...] = (SNAPSHOT_QUEUE, END_OF_DAY_QUEUE, ACCOUNT_SYNC_QUEUE)
+# Every function that raises alerts sends its SMS deliveries here (the alert and the phone number); the SMS
+# sender alone publishes them, so that only it may publish to any phone number (sns:Publish on *).
+SMS_QUEUE = Queue(
+    key="sms",
+    env="SMS_QUEUE_URL",
+    description="SMS deliveries (an alert and a phone number) for the SMS sender to publish",
+    visibility_timeout_seconds=6 * 10,  # six times the sender's timeout, as AWS recommends
+)
+QUEUES: tuple[Queue, ...] = (SNAPSHOT_QUEUE, END_OF_DAY_QUEUE, ACCOUNT_SYNC_QUEUE, SMS_QUEUE)
+# The SMS sender's settings for the deployment (goalpost.settings), set from the CDK context sms_sender_id and
+# sms_max_price_usd on the SMS sender only: the sender ID shown where the destination country supports one, and
+# the most one SMS may cost (USD) before SNS refuses to send it. Neither set: SNS's defaults.
+SMS_SENDER_ID_ENV = "GOALPOST_SMS_SENDER_ID"
+SMS_MAX_PRICE_ENV = "GOALPOST_SMS_MAX_PRICE_USD"
+# What SNS takes as a sender ID: 1 to 11 letters and digits, at least one a letter.
+SMS_SENDER_ID_PATTERN = r"^[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*$"
+SMS_SENDER_ID_MAX_LENGTH = 11
 ALPACA_SECRET = Secret(
     key="alpaca",
     env="ALPACA_SECRET_ARN",
@@ -280,6 +318,7 @@ class FunctionSettings(TypedDict, total=False):
     queues: tuple[str, ...]
     secrets: tuple[str, ...]
     user_notifications: bool
+    sends_sms: bool
     manages_user_topics: bool
     account_keys: AccountKeys
 
@@ -287,9 +326,11 @@ class FunctionSettings(TypedDict, total=False):
 def _function(
     name: str, handler_module: str, description: str, *, raises_alerts: bool, **settings: Unpack[FunctionSettings]
 ) -> Function:
-    # A function that raises alerts publishes them to the alerts topic and sends them, by email and SMS, itself.
+    # A function that raises alerts publishes them to the alerts topic, sends them by email and webhook itself,
+    # and queues their SMS for the SMS sender.
     if raises_alerts:
         settings["user_notifications"] = True
+        settings["queues"] = (*settings.get("queues", ()), SMS_QUEUE.key)
     topics = (ALERTS_TOPIC.key,) if raises_alerts else ()
     return Function(name=name, handler=f"{handler_module}.handler", description=description, topics=topics, **settings)
 
@@ -513,6 +554,20 @@ JOBS: tuple[Job, ...] = (
 )
 
 
+# ---------------------------------------------------------------- queue consumers
+SMS_SENDER = job_function(
+    "sms_sender",
+    "Publishes the queued SMS deliveries to their phone numbers (the only function that may)",
+    timeout_seconds=10,
+    memory_mb=256,
+    sends_sms=True,
+)
+# At most two senders at once: the account's SMS rate (20 messages a second by default) is the limit, not Lambda,
+# and two senders of ten messages reach it (an SMS publish takes ~100 ms).
+SMS_DELIVERY = QueueConsumer(SMS_SENDER, SMS_QUEUE, batch_size=10, max_concurrency=2)
+QUEUE_CONSUMERS: tuple[QueueConsumer, ...] = (SMS_DELIVERY,)
+
+
 def job_name(job: Job) -> str:
     """The name a job goes by in the spec and in ``/_local/jobs/{name}`` (``price_update``)."""
     return job.function.name.replace("-", "_")
@@ -520,7 +575,9 @@ def job_name(job: Job) -> str:
 
 JOBS_BY_NAME: dict[str, Job] = {job_name(job): job for job in JOBS}
 JOB_WORKERS: tuple[Function, ...] = tuple(job.worker for job in JOBS if job.worker is not None)
-ALL_FUNCTIONS: tuple[Function, ...] = API_FUNCTIONS + tuple(job.function for job in JOBS) + JOB_WORKERS
+# Every function an SQS event source invokes: the jobs' workers and the queue consumers.
+QUEUE_WORKERS: tuple[Function, ...] = JOB_WORKERS + tuple(consumer.function for consumer in QUEUE_CONSUMERS)
+ALL_FUNCTIONS: tuple[Function, ...] = API_FUNCTIONS + tuple(job.function for job in JOBS) + QUEUE_WORKERS
 QUEUES_BY_KEY: dict[str, Queue] = {queue.key: queue for queue in QUEUES}
 SECRETS_BY_KEY: dict[str, Secret] = {secret.key: secret for secret in SECRETS}
 TABLES_BY_KEY: dict[str, Table] = {table.key: table for table in TABLES}

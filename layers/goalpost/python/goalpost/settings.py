@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from functools import cache
 
 from pydantic import ConfigDict, Field
@@ -30,6 +31,16 @@ class Settings(Model):
     account_sync_queue_url: str = Field("", alias="ACCOUNT_SYNC_QUEUE_URL")
     # The secret CloudFront sends in ORIGIN_VERIFY_HEADER; unset (locally), requests are not checked for it.
     origin_secret_arn: str = Field("", alias=declaration.ORIGIN_SECRET_ENV)
+    # SMS: the queue the alert raisers send them to, and the SMS sender's per-message settings (none: SNS's
+    # defaults). The price is USD per SMS.
+    sms_queue_url: str = Field("", alias=declaration.SMS_QUEUE.env)
+    sms_sender_id: str | None = Field(
+        None,
+        alias=declaration.SMS_SENDER_ID_ENV,
+        pattern=declaration.SMS_SENDER_ID_PATTERN,
+        max_length=declaration.SMS_SENDER_ID_MAX_LENGTH,
+    )
+    sms_max_price_usd: Decimal | None = Field(None, alias=declaration.SMS_MAX_PRICE_ENV, gt=0)
 
     # Market data. The providers' base URLs are settings so that the simulated market can stand in for them.
     alpaca_secret_arn: str = Field("", alias="ALPACA_SECRET_ARN")

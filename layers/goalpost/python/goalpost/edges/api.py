@@ -78,9 +78,10 @@ ERROR_RESPONSES: dict[int, Any] = {
         (422, "The request does not match the schema"),
         (
             429,
-            f"Throttled: the stage takes {declaration.THROTTLE_RATE_PER_SECOND} requests a second, in bursts of up to "
-            f"{declaration.THROTTLE_BURST}; the gateway answers before the route (deployed, API Gateway's own "
-            '{"message": "Too Many Requests"}). Send the request again after a pause',
+            "Throttled, before the route: deployed, by the edge's per-client limits (per IP, per token, tighter on "
+            'the costly routes), answering {"detail": ...}, or by the stage, which takes '
+            f"{declaration.THROTTLE_RATE_PER_SECOND} requests a second in bursts of up to {declaration.THROTTLE_BURST} "
+            '(API Gateway\'s own {"message": "Too Many Requests"}). Send the request again after a pause',
         ),
     )
 }

@@ -44,13 +44,26 @@ def publish_to_topic(topic_arn: str, alert: Alert, channel: str) -> str:
     return str(response["MessageId"])
 
 
+def sms_attributes() -> dict[str, dict[str, str]]:
+    """SNS's per-message SMS settings: Transactional (the alerts are time-critical: SNS favours delivery over
+    cost), and the deployment's sender ID and maximum price when it sets them (goalpost.settings)."""
+    settings = get_settings()
+    values = {"AWS.SNS.SMS.SMSType": "Transactional"}
+    if settings.sms_sender_id:
+        values["AWS.SNS.SMS.SenderID"] = settings.sms_sender_id
+    if settings.sms_max_price_usd is not None:
+        values["AWS.SNS.SMS.MaxPrice"] = str(settings.sms_max_price_usd)
+    return {name: {"DataType": "String", "StringValue": value} for name, value in values.items()}
+
+
 def publish_to_phone(phone: str, alert: Alert) -> str:
-    """An SMS straight to the number: the subject is dropped by SNS, so the text carries the title."""
+    """An SMS straight to the number: the subject is dropped by SNS, so the text carries the title. Only the SMS
+    sender calls this (goalpost.services.sms): a phone number has no ARN, so it needs sns:Publish on *."""
     message = alert_message(alert, "sms")
     response = aws.client("sns").publish(
         PhoneNumber=phone,
         Message=f"{alert.title}: {alert.message}"[:1600],
-        MessageAttributes=message["MessageAttributes"],
+        MessageAttributes={**message["MessageAttributes"], **sms_attributes()},
     )
     return str(response["MessageId"])
 

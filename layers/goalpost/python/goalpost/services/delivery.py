@@ -1,5 +1,6 @@
 """Email, SMS and webhook deliveries: decided when an alert is raised (after its publish to the shared topic), sent at
-once or deferred past the user's quiet hours, and the deferred ones sent by the deliver_alerts job."""
+once or deferred past the user's quiet hours, and the deferred ones sent by the deliver_alerts job. An SMS is
+"sent" once it is on the SMS queue: the SMS sender publishes it (goalpost.services.sms), SQS retrying it."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ from goalpost.domain.preferences import (
     plan_delivery,
     zone,
 )
-from goalpost.edges import sns
+from goalpost.edges import sms_queue, sns
 from goalpost.observability import logger, metrics
 from goalpost.settings import get_settings
 
@@ -58,10 +59,14 @@ def _target(prefs: Preferences, meta: dict[str, Any], channel: str) -> str | Non
 
 
 def send(alert: Alert, channel: str, target: str) -> None:
+    """Email and webhooks go to the user's own topic; an SMS is queued for the SMS sender, the only function that
+    may publish to a phone number (goalpost.services.sms). Either way the delivery is out of this function's
+    hands once this returns: its caller records it sent."""
     if channel == SMS_CHANNEL:
-        sns.publish_to_phone(target, alert)
-    else:
-        sns.publish_to_topic(target, alert, channel)
+        sms_queue.queue_sms(alert, target)
+        metrics.add_metric(name="AlertsSmsQueued", unit="Count", value=1)
+        return
+    sns.publish_to_topic(target, alert, channel)
     metrics.add_metric(name=f"Alerts{channel.capitalize()}Sent", unit="Count", value=1)
 
 
