@@ -1,11 +1,12 @@
-"""`make scan`: cfn-lint (with the serverless rules), checkov and bandit over the synthesized template and the
+"""`make scan`: cfn-lint (with the serverless rules), checkov and bandit over the synthesized templates and the
 Python code. Each finding is either fixed or accepted, with its reason, in ``scan_accepted.toml`` beside this
 file; the scan fails on a finding no entry accepts and on an entry that no longer matches any finding, so the
 list stays true. docs/security.md carries the list (``--write-docs`` regenerates that section).
 
 The tools live in their own virtualenv, ``.venv-scan``: checkov pins dozens of packages (an older boto3 among
-them) that would fight the dev group's. The template is synthesized into ``cdk.out.scan`` with the CDK CLI, as
-``make synth`` does (no AWS credentials, no Docker), so that a concurrent ``make synth`` cannot swap it mid-scan.
+them) that would fight the dev group's. The templates (with the companion web ACL stack) are synthesized into
+``cdk.out.scan`` with the CDK CLI, as ``make synth`` does (no AWS credentials, no Docker), so that a concurrent
+``make synth`` cannot swap them mid-scan.
 Standard library only: ``.venv``'s Python runs it, the tools run as subprocesses."""
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ DOC_END = "<!-- scan-accepted: end -->"
 TOOLS = {"cfn-lint": "1.58.0", "cfn-lint-serverless": "0.3.6", "checkov": "3.3.30", "bandit": "1.9.4"}
 SCANNERS = ("cfn-lint", "checkov", "bandit")
 BANDIT_TARGETS = ("layers", "functions", "infra", "app.py")
+# Every stack a deployment may hold: with the companion web ACL stack that a main stack outside us-east-1 needs.
+SYNTH_CONTEXT = ("--context", "edge_firewall_stack=true")
 MIN_REASON_LENGTH = 40
 
 
@@ -164,7 +167,8 @@ def docs_section(accepted: Sequence[Accepted]) -> str:
     lines = [
         DOC_START,
         f"`make scan` runs cfn-lint {TOOLS['cfn-lint']} with the serverless rules (cfn-lint-serverless "
-        f"{TOOLS['cfn-lint-serverless']}) and checkov {TOOLS['checkov']} over the synthesized template, and bandit "
+        f"{TOOLS['cfn-lint-serverless']}) and checkov {TOOLS['checkov']} over the synthesized templates (the stack "
+        "and the companion web ACL stack, `-c edge_firewall_stack=true`), and bandit "
         f"{TOOLS['bandit']} over `{'`, `'.join(BANDIT_TARGETS)}`, from their own virtualenv (`.venv-scan`).",
         "It fails on a finding that is not accepted below and on an accepted entry that no longer matches a finding,",
         "so this list is exactly what remains. `make test` (and so CI) does not install these tools: run `make scan`",
@@ -243,9 +247,8 @@ def _cdk_env() -> dict[str, str]:
 def synthesize() -> list[Path]:
     if not CDK.exists():
         raise SystemExit("The CDK CLI is missing: `make scan` installs it (as `make synth` does).")
-    done = subprocess.run(
-        [str(CDK), "synth", "--quiet", "--output", str(OUTDIR)], cwd=ROOT, env=_cdk_env(), check=False
-    )
+    command = [str(CDK), "synth", "--quiet", "--output", str(OUTDIR), *SYNTH_CONTEXT]
+    done = subprocess.run(command, cwd=ROOT, env=_cdk_env(), check=False)
     if done.returncode != 0:
         raise SystemExit("cdk synth failed (above): the scan reads the template `make synth` would deploy")
     templates = sorted(OUTDIR.glob("*.template.json"))
@@ -327,10 +330,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     steps.begin(f"Tools into {SCAN_VENV.name}: {', '.join(_requirements())}")
     install_tools()
     steps.end()
-    steps.begin(f"Synthesizing into {OUTDIR.name} (cdk synth)" + (": skipped, --no-synth" if args.no_synth else ""))
+    steps.begin(
+        f"Synthesizing into {OUTDIR.name} (cdk synth {' '.join(SYNTH_CONTEXT)})"
+        + (": skipped, --no-synth" if args.no_synth else "")
+    )
     templates = sorted(OUTDIR.glob("*.template.json")) if args.no_synth else synthesize()
     steps.end(", ".join(template.name for template in templates))
-    steps.begin("cfn-lint (with the serverless rules) and checkov on the template, bandit on the code")
+    steps.begin("cfn-lint (with the serverless rules) and checkov on the templates, bandit on the code")
     findings = run_tools(templates)
     steps.end()
     steps.begin(f"Every finding against {ACCEPTED_FILE.relative_to(ROOT)}")
