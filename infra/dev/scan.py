@@ -247,6 +247,7 @@ def _cdk_env() -> dict[str, str]:
 def synthesize() -> list[Path]:
     if not CDK.exists():
         raise SystemExit("The CDK CLI is missing: `make scan` installs it (as `make synth` does).")
+    shutil.rmtree(OUTDIR, ignore_errors=True)  # the CLI leaves the templates of stacks that are gone
     command = [str(CDK), "synth", "--quiet", "--output", str(OUTDIR), *SYNTH_CONTEXT]
     done = subprocess.run(command, cwd=ROOT, env=_cdk_env(), check=False)
     if done.returncode != 0:
