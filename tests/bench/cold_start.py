@@ -104,6 +104,7 @@ def _first_requests(goal_id: str) -> dict[str, tuple[str, str, str]]:
         "portfolio-api": ("GET", "/portfolio/current", ""),
         "positions-api": ("GET", "/positions", ""),
         "alerts-api": ("GET", "/alerts", ""),
+        "accounts-api": ("GET", "/accounts", ""),
     }
 
 
