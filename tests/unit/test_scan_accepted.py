@@ -4,11 +4,13 @@ a finding nobody accepted or an entry that matches nothing fails the scan, and t
 from __future__ import annotations
 
 import json
+import tomllib
 from pathlib import Path
 
 import pytest
 
 from infra.dev.scan import (
+    ROOT,
     SECURITY_DOC,
     TOOLS,
     Accepted,
@@ -134,3 +136,11 @@ def test_writing_the_docs_replaces_only_the_generated_section(tmp_path: Path) ->
     doc.write_text(f"# Security\n\nbefore\n\n{old}\n\nafter\n", encoding="utf-8")
     write_docs(accepted, doc)
     assert doc.read_text(encoding="utf-8") == f"# Security\n\nbefore\n\n{docs_section(accepted)}\n\nafter\n"
+
+
+def test_the_scan_tools_stay_out_of_the_dev_group_and_ci() -> None:
+    """checkov pins dozens of packages: it lives in .venv-scan, and `make test` (CI) neither installs nor runs it."""
+    groups = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["dependency-groups"]
+    declared = [item.lower() for group in groups.values() for item in group if isinstance(item, str)]
+    assert not [item for item in declared for tool in TOOLS if item.startswith(tool)]
+    assert "scan" not in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
