@@ -167,9 +167,15 @@ class EdgeFirewall(Construct):
             },
             visibility_config=_visibility(f"{stack.stack_name}-edge"),
         )
-        # WAF writes to a log group whose name starts with aws-waf-logs-, in the web ACL's region.
+        # WAF writes to a log group whose name starts with aws-waf-logs-, in the web ACL's region. The log is
+        # retained when the stack goes, so the name carries the stack's own id (its last part): a stack deployed
+        # again under the same name makes a new log group rather than clash with the old one.
+        stack_instance = Fn.select(2, Fn.split("/", Aws.STACK_ID))
         self.log_group = logs.LogGroup(
-            self, "Logs", log_group_name=f"aws-waf-logs-{stack.stack_name}-edge", retention=LOG_RETENTION
+            self,
+            "Logs",
+            log_group_name=Fn.join("", [f"aws-waf-logs-{stack.stack_name}-edge-", stack_instance]),
+            retention=LOG_RETENTION,
         )
         log_group_arn = stack.format_arn(
             service="logs",

@@ -6,6 +6,7 @@ companion stack (``EdgeFirewallStack``, pinned to us-east-1) as a parameter, whi
 
 from __future__ import annotations
 
+import json
 import re
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -298,3 +299,13 @@ def test_the_companion_stack_holds_the_same_web_acl_in_us_east_1(app_module: Mod
     for pack in (AwsSolutionsChecks, ServerlessChecks):
         report = pack().validate_scope(companion)
         assert [violation.rule_name for violation in report.violations] == []
+
+
+def test_the_waf_log_group_name_is_unique_to_each_stack_instance(synth: Synth) -> None:
+    """The log group outlives a deleted stack (retained, like every log): a fixed name would clash with it when
+    a stack of the same name is deployed again."""
+    _, logging = _one(synth, "AWS::WAFv2::LoggingConfiguration")
+    (log_group_id,) = {ref for ref in synth.refs(logging["Properties"]["LogDestinationConfigs"]) if "::" not in ref}
+    name = synth.json["Resources"][log_group_id]["Properties"]["LogGroupName"]
+    assert "AWS::StackId" in json.dumps(name)
+    assert json.dumps(name).startswith('{"Fn::Join": ["", ["aws-waf-logs-')
