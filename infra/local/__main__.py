@@ -7,6 +7,7 @@ Binance clients talk to. Prints the URL, a demo token and example curl lines; Ct
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import os
 import signal
 import sys
@@ -137,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     from infra.local.scheduler import JobRunner, Scheduler
     from infra.local.server import LocalGateway
 
+    # `kill -USR1 <pid>` prints every thread's stack to stderr: what a server that seems stuck is doing.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     authority = _authority(args.key_file)
     aws = LocalAws().start()
     # In demo mode a symbol nobody set follows a random walk; otherwise it is unknown, as a real provider's.

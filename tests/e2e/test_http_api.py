@@ -6,6 +6,7 @@ import base64
 import http.client as http_client
 import json
 import signal
+import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -227,7 +228,13 @@ def test_schedules_tick_and_ctrl_c_stops_cleanly() -> None:
         assert server.client.request("GET", "/health").status == 200
     finally:
         server.process.send_signal(signal.SIGINT)
-        assert server.process.wait(timeout=15) == 0
+        try:
+            assert server.process.wait(timeout=15) == 0
+        except subprocess.TimeoutExpired:
+            server.process.send_signal(signal.SIGUSR1)  # the server prints every thread's stack
+            time.sleep(2)
+            server.process.kill()
+            pytest.fail("Ctrl-C did not stop the server in 15 s; its threads:\n" + "".join(server.output[-200:]))
 
 
 def test_throttling_mirrors_the_stage_when_on() -> None:
