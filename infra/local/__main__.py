@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from infra.local.demo_trader import DemoTrader
     from infra.local.market import SimulatedMarket
     from infra.local.scheduler import JobRunner
+    from infra.local.server import LocalGateway
 
 
 def _parse_args(argv: list[str]) -> argparse.Namespace:
@@ -127,6 +128,22 @@ def _authority(key_file: str | None) -> TokenAuthority:
         sys.exit(f"Cannot use the signing key file {key_file}: {error}")
 
 
+def _stop_on_signals(gateway: LocalGateway) -> None:
+    """SIGTERM shuts the gateway down (from another thread: shutdown waits for serve_forever); SIGINT raises
+    KeyboardInterrupt in it, as Ctrl-C does."""
+    stopping = threading.Event()
+
+    def _stop(*_: Any) -> None:
+        if not stopping.is_set():
+            stopping.set()
+            threading.Thread(target=gateway.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, _stop)
+    # Python leaves SIGINT ignored when the parent started it so (a script's `make run &`, a test runner's
+    # worker): Ctrl-C and `kill -INT` must stop the server whoever started it.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(sys.argv[1:] if argv is None else argv)
     _configure_environment()
@@ -197,14 +214,7 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
 
-    stopping = threading.Event()
-
-    def _stop(*_: Any) -> None:
-        if not stopping.is_set():
-            stopping.set()
-            threading.Thread(target=gateway.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, _stop)
+    _stop_on_signals(gateway)
     try:
         gateway.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
@@ -222,10 +232,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    code = main()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    # A scheduled job still running holds thread pools, which the interpreter's exit would join, so Ctrl-C would
-    # wait for the job (seconds, more on a busy machine). Everything it could finish lives in this process's
-    # memory (moto), so nothing is lost by not waiting.
-    os._exit(code)
+    sys.exit(main())

@@ -5,8 +5,10 @@ from __future__ import annotations
 import base64
 import http.client as http_client
 import json
+import os
 import signal
 import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -14,7 +16,7 @@ import pytest
 
 from goalpost import declaration
 from goalpost.edges.api import NO_SUCH_ROUTE
-from tests.e2e.conftest import Client, start_server, stop_server
+from tests.e2e.conftest import ROOT, Client, free_port, start_server, stop_server
 
 pytestmark = pytest.mark.e2e
 SAVINGS = {"name": "Emergency Fund", "type": "savings", "target_amount": 10000, "current_amount": 2500}
@@ -253,3 +255,28 @@ def test_throttling_mirrors_the_stage_when_on() -> None:
         assert token
     finally:
         stop_server(server)
+
+
+def test_ctrl_c_stops_a_server_started_with_sigint_ignored() -> None:
+    """A script's `make run &`, or a test runner's worker, starts the server with SIGINT ignored, which Python keeps:
+    the server then sat through every Ctrl-C (seen as the test above timing out under pytest-xdist)."""
+    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'layers/goalpost/python'}{os.pathsep}{ROOT}"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "infra.local", "--port", str(free_port()), "--quiet", "--schedules", "off"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # noqa: PLW1509 (no threads yet)
+    )
+    try:
+        assert process.stdout is not None
+        while not (line := process.stdout.readline()).startswith("ready ") and line:
+            pass
+        assert line.startswith("ready "), "the local server did not start"
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=15) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
