@@ -207,15 +207,15 @@ def main(argv: list[str] | None = None) -> int:
         scheduler.start()
 
     token = authority.issue("demo", ["admin"], 24 * 3600)
-    print(
-        f"ready {gateway.url}"
-        if args.quiet
-        else _banner(gateway.url, token, args.demo, scheduler is not None, bool(args.key_file)),
-        flush=True,
-    )
-
-    _stop_on_signals(gateway)
     try:
+        # Before "ready": whoever waits for it may signal at once.
+        _stop_on_signals(gateway)
+        print(
+            f"ready {gateway.url}"
+            if args.quiet
+            else _banner(gateway.url, token, args.demo, scheduler is not None, bool(args.key_file)),
+            flush=True,
+        )
         gateway.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
         pass
