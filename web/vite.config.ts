@@ -1,0 +1,18 @@
+import react from "@vitejs/plugin-react";
+import { defineConfig } from "vitest/config";
+import { APP_BASE } from "./src/base.ts";
+
+// The app is served under /app/ both locally and behind CloudFront; every asset URL carries it.
+export default defineConfig({
+  base: APP_BASE,
+  plugins: [react()],
+  build: {
+    outDir: "dist",
+    sourcemap: false,
+  },
+  test: {
+    environment: "jsdom",
+    setupFiles: ["./src/test-setup.ts"],
+    restoreMocks: true,
+  },
+});
