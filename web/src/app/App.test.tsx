@@ -1,4 +1,4 @@
-import { render, screen, within } from "@testing-library/react";
+import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { StrictMode } from "react";
 import { describe, expect, it, vi } from "vitest";
@@ -63,7 +63,8 @@ describe("App", () => {
     expect(within(nav).getByRole("link", { name: "Positions" })).toHaveAttribute("aria-current", "page");
     expect(within(nav).getByRole("link", { name: "Dashboard" })).not.toHaveAttribute("aria-current");
     expect(screen.getByRole("main")).toHaveAttribute("id", "main");
-    expect(document.title).toBe("Position · Goalpost");
+    // The title is set in an effect, which may run just after the heading is in the DOM.
+    await waitFor(() => expect(document.title).toBe("Position · Goalpost"));
   });
 
   it.each(APP_ROUTES.filter((route) => route.path !== "/").map((route) => [route.path, route.title]))(

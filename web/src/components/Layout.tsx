@@ -1,15 +1,8 @@
 import type { ReactNode } from "react";
 import { Link, useRoute } from "wouter";
+import { APP_ROUTES } from "../app/routes";
 
-const NAV_ITEMS = [
-  { href: "/", label: "Dashboard" },
-  { href: "/portfolio", label: "Portfolio" },
-  { href: "/positions", label: "Positions" },
-  { href: "/performance", label: "Performance" },
-  { href: "/trading-goals", label: "Trading goals" },
-  { href: "/alerts", label: "Alerts" },
-  { href: "/settings", label: "Settings" },
-] as const;
+const NAV_ITEMS = APP_ROUTES.filter((route) => route.inNav).map(({ path, title }) => ({ href: path, label: title }));
 
 function NavLink({ href, label }: { href: string; label: string }) {
   // A section stays current on its sub-pages (/positions/:id under Positions), the dashboard only on "/".
