@@ -189,9 +189,16 @@ class HandlerRegistry:
             if consumer.queue.key not in function.queues:
                 continue
             with self._draining[consumer.queue.key]:
-                # A failed message is visible again at once: the next drain retries it (the queue's receive count
-                # then moves it to its dead-letter queue, as deployed).
-                drain_queue(self, consumer.function, consumer.queue, consumer.batch_size, visibility_seconds=0)
+                # The queue's own visibility timeout, as deployed: a message received stays hidden while the
+                # consumer works on it (at 0 the same drain could receive it twice and send its SMS twice), and a
+                # failed one comes back after it, then goes to the dead-letter queue.
+                drain_queue(
+                    self,
+                    consumer.function,
+                    consumer.queue,
+                    consumer.batch_size,
+                    visibility_seconds=consumer.queue.visibility_timeout_seconds,
+                )
 
     @staticmethod
     def _time_out(reference: weakref.ref[_Invocation]) -> None:
