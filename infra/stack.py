@@ -23,7 +23,7 @@ from infra.constructs import (
     Queues,
     Secrets,
 )
-from infra.constructs._common import context_flag, pascal
+from infra.constructs._common import context_flag, context_list, pascal
 from infra.constructs.edge import WEB_ACL_REGION
 from infra.constructs.sms import SmsContext, SmsSettings
 
@@ -79,7 +79,7 @@ class GoalpostStack(Stack):
             functions=self.functions.by_name,
             user_pool=self.auth.user_pool,
             user_pool_client=self.auth.client,
-            cors_allow_origins=self._cors_allow_origins(),
+            cors_allow_origins=context_list(self, "cors_allow_origins"),
         )
         self.edge = Edge(self, "Edge", http_api=self.api.http_api, origin_secret=self.secrets.origin_secret)
         self.jobs = Jobs(self, "Jobs", functions=self.functions.by_name, queues=self.queues.queues)
@@ -122,11 +122,6 @@ class GoalpostStack(Stack):
                 description=f"Put the real value with aws secretsmanager put-secret-value: "
                 f"{declaration.SECRETS_BY_KEY[key].description}",
             )
-
-    def _cors_allow_origins(self) -> list[str]:
-        value = self.node.try_get_context("cors_allow_origins") or ""
-        origins = value if isinstance(value, list) else str(value).split(",")
-        return [origin.strip() for origin in origins if origin.strip()]
 
 
 class EdgeFirewallStack(Stack):

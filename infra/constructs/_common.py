@@ -73,6 +73,19 @@ def context_flag(scope: Construct, key: str, *, default: bool) -> bool:
     raise ValueError(f"context {key!r} must be true or false, got {value!r}")
 
 
+def context_text(scope: Construct, key: str) -> str:
+    """A text context value, stripped; ``""`` when it is not set."""
+    value = scope.node.try_get_context(key)
+    return "" if value is None else str(value).strip()
+
+
+def context_list(scope: Construct, key: str) -> list[str]:
+    """A list context value: a JSON array (cdk.json) or comma-separated text (``-c key=a,b``), without blanks."""
+    value = scope.node.try_get_context(key) or ""
+    items = value if isinstance(value, list) else str(value).split(",")
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
 def logical_id(construct: IConstruct) -> str:
     """The CloudFormation logical id of an L2's main resource, as cdk-nag prints it in findings."""
     default_child = construct.node.default_child

@@ -9,7 +9,7 @@ from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
 from goalpost import declaration
-from infra.constructs._common import acknowledge
+from infra.constructs._common import acknowledge, context_list, context_text
 
 # `cdk synth -c cognito_ses_from_address=no-reply@example.com`: an SES identity verified in the stack's region
 # (and out of the SES sandbox) that Cognito sends its invitations and codes from. Read at synth, not a
@@ -40,10 +40,10 @@ REFRESH_TOKEN_VALIDITY = Duration.days(7)
 
 
 def _user_pool_email(scope: Construct) -> cognito.UserPoolEmail:
-    from_address = str(scope.node.try_get_context(SES_FROM_ADDRESS_CONTEXT) or "").strip()
+    from_address = context_text(scope, SES_FROM_ADDRESS_CONTEXT)
     if from_address:
         # The stack is environment-agnostic: its region is a deploy-time token the CDK wants spelled out.
-        ses_region = str(scope.node.try_get_context(SES_REGION_CONTEXT) or "").strip() or Stack.of(scope).region
+        ses_region = context_text(scope, SES_REGION_CONTEXT) or Stack.of(scope).region
         return cognito.UserPoolEmail.with_ses(from_email=from_address, from_name="Goalpost", ses_region=ses_region)
     # Cognito's own sender caps at about 50 emails a day per account: enough for a trial, not for invitations
     # at scale. Configure the context value above before inviting users in numbers.
@@ -51,8 +51,7 @@ def _user_pool_email(scope: Construct) -> cognito.UserPoolEmail:
 
 
 def _urls(scope: Construct, context: str, default: tuple[str, ...]) -> list[str]:
-    value = str(scope.node.try_get_context(context) or "")
-    return [url.strip() for url in value.split(",") if url.strip()] or list(default)
+    return context_list(scope, context) or list(default)
 
 
 def _checked_prefix(prefix: str, source: str) -> None:
@@ -65,7 +64,7 @@ def _checked_prefix(prefix: str, source: str) -> None:
 
 def _domain_prefix(scope: Construct) -> str:
     """The context's prefix, checked now (a bad one would fail only at deploy); else ``<stack>-<account id>``."""
-    chosen = str(scope.node.try_get_context(DOMAIN_PREFIX_CONTEXT) or "").strip()
+    chosen = context_text(scope, DOMAIN_PREFIX_CONTEXT)
     if chosen:
         _checked_prefix(chosen, f"context {DOMAIN_PREFIX_CONTEXT}")
         return chosen

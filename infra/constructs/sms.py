@@ -21,7 +21,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from goalpost import declaration
-from infra.constructs._common import LOG_RETENTION, acknowledge
+from infra.constructs._common import LOG_RETENTION, acknowledge, context_text
 
 DEFAULT_MONTHLY_SPEND_LIMIT_USD = "1"
 # The spend alarm (infra.constructs.monitoring) goes off at this share of the monthly limit: time to raise the
@@ -53,18 +53,14 @@ class SmsContext:
 
     @classmethod
     def of(cls, scope: Construct) -> SmsContext:
-        def text(key: str) -> str | None:
-            value = scope.node.try_get_context(key)
-            return None if value is None else str(value).strip()
-
-        limit = text("sms_monthly_spend_limit_usd") or DEFAULT_MONTHLY_SPEND_LIMIT_USD
-        sender_id = text("sms_sender_id")
+        limit = context_text(scope, "sms_monthly_spend_limit_usd") or DEFAULT_MONTHLY_SPEND_LIMIT_USD
+        sender_id = context_text(scope, "sms_sender_id")
         if sender_id and (
             len(sender_id) > declaration.SMS_SENDER_ID_MAX_LENGTH
             or not re.fullmatch(declaration.SMS_SENDER_ID_PATTERN, sender_id)
         ):
             raise ValueError(f"context 'sms_sender_id' must be 1-11 letters and digits, got {sender_id!r}")
-        max_price = text("sms_max_price_usd")
+        max_price = context_text(scope, "sms_max_price_usd")
         return cls(
             monthly_spend_limit_usd=_amount("sms_monthly_spend_limit_usd", limit, whole=True),
             sender_id=sender_id or None,
