@@ -1,0 +1,9 @@
+import { ComingSoon, Page } from "../components/Page";
+
+export function NewGoalPage() {
+  return (
+    <Page title="New goal">
+      <ComingSoon />
+    </Page>
+  );
+}

@@ -1,0 +1,9 @@
+import { ComingSoon, Page } from "../components/Page";
+
+export function PerformancePage() {
+  return (
+    <Page title="Performance">
+      <ComingSoon />
+    </Page>
+  );
+}
