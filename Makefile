@@ -15,13 +15,13 @@ export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := $(NODE_MAJOR)
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := $(NODE_MAJOR)
 export CDK_DISABLE_CLI_TELEMETRY := true
 
-.PHONY: help install chromium run test verify lint format unit handlers e2e infra bench synth scan deploy diff destroy clean
+.PHONY: help install chromium web run test verify lint format unit handlers e2e infra bench synth scan deploy diff destroy clean
 
 help:
 	@echo "make run      start the whole system locally (ARGS=--demo seeds a demo user)"
 	@echo "make test     lint + every test suite"
 	@echo "make verify   every test at thorough depth: more fuzzing, examples and race repetitions (~1 h)"
-	@echo "make lint     ruff (lint + format check) and mypy"
+	@echo "make lint     ruff (lint + format check), mypy, and the web app's ESLint and type check"
 	@echo "make bench    cold starts, requests per route, jobs, cost model, parse bound, soak (~8 min)"
 	@echo "make synth    synthesize the CloudFormation template (no AWS credentials needed)"
 	@echo "make scan     cfn-lint (serverless rules), checkov, bandit: each finding left accepted with its reason"
@@ -43,10 +43,15 @@ install: $(STAMP)
 run: $(STAMP)
 	@$(PY) -m infra.local $(ARGS)
 
-lint: $(STAMP)
+lint: $(STAMP) web
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	cd web && npm run --silent lint && npm run --silent typecheck
+
+# The web app (web/dist): npm ci and the build run only when the lockfile or the sources changed (infra/dev/web.py).
+web:
+	@$(PYTHON) -m infra.dev.web
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format .
@@ -55,12 +60,15 @@ format: $(STAMP)
 # Test files are spread over one worker per CPU (each file stays in one worker: its servers and worlds are its own).
 PYTEST_PARALLEL := -n auto --dist loadfile
 
+# The web app's own tests (Vitest) first: a few seconds, and they say what broke in a page before a browser test does.
 test: lint chromium
+	cd web && npm test --silent
 	$(PY) -m pytest $(PYTEST_PARALLEL)
 
 # The same tests as `make test`, pushed harder (tests/depth.py): a random fuzzing seed with 200 examples per
 # operation, 2,000 Hypothesis examples per property, and many more race and replay repetitions.
 verify: lint chromium
+	cd web && npm test --silent
 	GOALPOST_VERIFY=1 $(PY) -m pytest $(PYTEST_PARALLEL)
 
 unit: $(STAMP)
@@ -69,13 +77,13 @@ unit: $(STAMP)
 handlers: $(STAMP)
 	$(PY) -m pytest tests/handlers
 
-e2e: $(STAMP) chromium
+e2e: $(STAMP) web chromium
 	$(PY) -m pytest tests/e2e
 
-infra: $(STAMP)
+infra: $(STAMP) web
 	$(PY) -m pytest tests/infra
 
-bench: $(STAMP)
+bench: $(STAMP) web
 	$(PY) -m tests.bench $(ARGS)
 
 $(CDK):
