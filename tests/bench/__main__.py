@@ -1,8 +1,8 @@
 """``make bench``: cold starts, DynamoDB requests per route, the jobs at scale, the cost model, hostile bodies at
-the body limit and a soak of the local server, printed as one table against the goals, written to
-bench/results.json and docs/cost.md.
+the body limit, the web app's size and dashboard time, and a soak of the local server, printed as one table
+against the goals, written to bench/results.json and docs/cost.md.
 
-    python -m tests.bench [--rounds 15] [--skip cold,routes,jobs,parse,soak] [--soak-seconds 180]
+    python -m tests.bench [--rounds 15] [--skip cold,routes,jobs,parse,web,soak] [--soak-seconds 180]
 
 It is not a test: it measures. Wall times are this machine's (and moto's); the ratios, request counts and
 units are what the goals are stated in."""
@@ -28,7 +28,7 @@ from tests.bench.environment import QUIET_ENV
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RESULTS = REPO_ROOT / "bench" / "results.json"
 COST_DOC = REPO_ROOT / "docs" / "cost.md"
-PARTS = ("cold", "routes", "jobs", "parse", "soak")
+PARTS = ("cold", "routes", "jobs", "parse", "web", "soak")
 
 
 def progress(message: str) -> None:
@@ -65,6 +65,11 @@ def measure(parts: set[str], rounds: int, soak_seconds: float = 180.0) -> dict[s
     if routes is not None:
         # 1: some route missed its goal, which the report shows
         results["routes"] = _finish(routes, "the routes bench", ok_codes=(0, 1))
+    if "web" in parts:
+        from tests.bench import web
+
+        # After the moto processes finished: the browser's clock wants the CPUs to itself.
+        results["web"] = web.measure(progress)
     if "soak" in parts:
         # Last and alone: its latencies are the local server's, which shares the two CPUs with whatever runs.
         results["soak"] = soak.run(progress, soak_seconds)

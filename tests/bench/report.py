@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 ROUTE_GOAL = 3  # DynamoDB requests per API route
@@ -217,6 +218,21 @@ def soak_table(soak: dict[str, Any]) -> list[str]:
     return lines
 
 
+def web_table(web: dict[str, Any]) -> list[str]:
+    """The web app's budgets: the first visit's JavaScript, and the dashboard's time to show every goal."""
+    assets, dashboard = web["assets"], web["dashboard"]
+    files = ", ".join(f"{Path(url).name} {size / 1024:.1f} KB" for url, size in assets["initial_js_files"].items())
+    return [
+        "7. Web app",
+        f" {mark(assets['meets_goal'])}initial JavaScript {assets['initial_js_gzip_bytes'] / 1024:.1f} KB gzipped "
+        f"(goal: <= {assets['goal_bytes'] / 1024:.0f} KB): {files}; CSS {assets['css_gzip_bytes'] / 1024:.1f} KB",
+        f" {mark(dashboard['meets_goal'])}dashboard with {dashboard['goals']} goals shown "
+        f"{dashboard['dashboard_median_ms']:.0f} ms after navigation, median of {len(dashboard['dashboard_ms'])} "
+        f"in Chromium (goal: <= {dashboard['goal_ms']:.0f} ms): "
+        f"{', '.join(f'{ms:.0f}' for ms in dashboard['dashboard_ms'])} ms",
+    ]
+
+
 def render(results: dict[str, Any]) -> str:
     lines = [
         f"Goalpost bench, {results['when']}, Python {results['machine']['python']}, {results['machine']['cpus']} CPUs"
@@ -230,6 +246,8 @@ def render(results: dict[str, Any]) -> str:
         lines += ["", *parse_table(results["parse_bound"])]
     if "soak" in results:
         lines += ["", *soak_table(results["soak"])]
+    if "web" in results:
+        lines += ["", *web_table(results["web"])]
     lines.append(f"\n{results['seconds']} s")
     return "\n".join(lines)
 
