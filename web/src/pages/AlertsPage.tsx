@@ -1,9 +1,131 @@
-import { ComingSoon, Page } from "../components/Page";
+import { useCallback, useId, useState } from "react";
+import { Link } from "wouter";
+import { useServices } from "../app/services";
+import { ALERT_TYPES, alertTypeLabel, type Alert, type AlertType } from "../api/types/alerts";
+import { useAction } from "../api/useAction";
+import { ErrorText, Loaded } from "../components/Async";
+import { Page } from "../components/Page";
+import { AlertItem } from "./alerts/AlertItem";
+import { useAlertInbox, type InboxFilter } from "./alerts/useAlertInbox";
+import "./alerts/alerts.css";
 
 export function AlertsPage() {
+  const { api } = useServices();
+  const [filter, setFilter] = useState<InboxFilter>({ unreadOnly: false, type: "" });
+  const inbox = useAlertInbox(filter);
+  const { replace } = inbox;
+
+  const markRead = useAction(
+    useCallback(
+      async (alerts: Alert[]) => {
+        const updated = await Promise.all(
+          alerts.map((alert) => api.patch<Alert>(`/alerts/${encodeURIComponent(alert.id)}/read`)),
+        );
+        await replace(updated);
+        return updated;
+      },
+      [api, replace],
+    ),
+  );
+
+  const markOne = async (alert: Alert) => {
+    if (await markRead.run([alert])) {
+      document.querySelector<HTMLElement>(`[data-alert-id="${CSS.escape(alert.id)}"]`)?.focus();
+    }
+  };
+  const unreadShown = inbox.alerts?.filter((alert) => alert.read_at === null) ?? [];
+
   return (
     <Page title="Alerts">
-      <ComingSoon />
+      <InboxFilters filter={filter} onChange={setFilter} />
+      <div className="inbox-toolbar">
+        {unreadShown.length > 0 && (
+          <button type="button" disabled={markRead.busy} onClick={() => void markRead.run(unreadShown)}>
+            Mark all shown as read ({unreadShown.length})
+          </button>
+        )}
+      </div>
+      <ErrorText message={markRead.error} />
+      <Loaded
+        data={inbox.alerts}
+        error={inbox.error}
+        loading="Loading your alerts…"
+        empty={<EmptyInbox filter={filter} />}
+      >
+        {(alerts) => (
+          <>
+            <ul className="alert-list">
+              {alerts.map((alert) => (
+                <li key={alert.id}>
+                  <AlertItem alert={alert} busy={markRead.busy} onMarkRead={(one) => void markOne(one)} />
+                </li>
+              ))}
+            </ul>
+            {inbox.hasMore && (
+              <button type="button" disabled={inbox.loadingMore} onClick={() => void inbox.loadMore()}>
+                {inbox.loadingMore ? "Loading more alerts…" : "Load more alerts"}
+              </button>
+            )}
+          </>
+        )}
+      </Loaded>
     </Page>
+  );
+}
+
+function InboxFilters({ filter, onChange }: { filter: InboxFilter; onChange: (filter: InboxFilter) => void }) {
+  const typeId = useId();
+  return (
+    <form className="inbox-filters" aria-label="Which alerts" onSubmit={(event) => event.preventDefault()}>
+      <fieldset>
+        <legend>Show</legend>
+        <label>
+          <input
+            type="radio"
+            name="read-state"
+            checked={!filter.unreadOnly}
+            onChange={() => onChange({ ...filter, unreadOnly: false })}
+          />{" "}
+          All alerts
+        </label>
+        <label>
+          <input
+            type="radio"
+            name="read-state"
+            checked={filter.unreadOnly}
+            onChange={() => onChange({ ...filter, unreadOnly: true })}
+          />{" "}
+          Unread only
+        </label>
+      </fieldset>
+      <div className="field">
+        <label htmlFor={typeId}>Type</label>
+        <select
+          id={typeId}
+          value={filter.type}
+          onChange={(event) => onChange({ ...filter, type: event.target.value as AlertType | "" })}
+        >
+          <option value="">All types</option>
+          {ALERT_TYPES.map((type) => (
+            <option key={type} value={type}>
+              {alertTypeLabel(type)}
+            </option>
+          ))}
+        </select>
+      </div>
+    </form>
+  );
+}
+
+function EmptyInbox({ filter }: { filter: InboxFilter }) {
+  if (filter.unreadOnly || filter.type !== "") {
+    return <p>No alerts match. Choose “All alerts” and “All types” to see every alert you have had.</p>;
+  }
+  return (
+    <p>
+      No alerts yet. They arrive here as your goals reach milestones, fall behind or near their deadlines, and as
+      your positions close. Choose which ones also reach you by email, SMS or webhook in{" "}
+      <Link href="/settings">Settings</Link>.
+    </p>
   );
 }

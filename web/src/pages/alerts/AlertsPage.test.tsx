@@ -1,0 +1,141 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+import { ApiError, type Page } from "../../api/client";
+import type { Alert } from "../../api/types/alerts";
+import { AlertsPage } from "../AlertsPage";
+import { fakeApi, renderPage } from "./renderPage";
+
+function alert(id: string, changes: Partial<Alert> = {}): Alert {
+  return {
+    id,
+    alert_type: "milestone_reached",
+    goal_id: "g1",
+    position_id: null,
+    title: `Milestone ${id}`,
+    message: "You reached $4,000.00 of $10,000.00 on House.",
+    severity: "info",
+    created_at: "2026-11-21T14:30:00+00:00",
+    delivered_at: null,
+    read_at: null,
+    channels: [],
+    action_url: "/app/goals/g1",
+    ...changes,
+  };
+}
+
+function page(items: Alert[], nextToken: string | null = null): Page<Alert> {
+  return { items, nextToken };
+}
+
+describe("AlertsPage", () => {
+  it("says it is loading, then lists each alert in words with its link", async () => {
+    const api = fakeApi();
+    api.getPage.mockResolvedValueOnce(
+      page([alert("a1"), alert("a2", { severity: "critical", alert_type: "deadline_missed", title: "Missed" })]),
+    );
+    renderPage(<AlertsPage />, api, "/alerts");
+    expect(screen.getByRole("status")).toHaveTextContent("Loading your alerts…");
+
+    const first = await screen.findByRole("article", { name: "Milestone a1" });
+    expect(within(first).getByText("Info")).toBeInTheDocument();
+    expect(within(first).getByText("Milestone reached")).toBeInTheDocument();
+    expect(within(first).getByText("Unread")).toBeInTheDocument();
+    expect(within(first).getByText("You reached $4,000.00 of $10,000.00 on House.")).toBeInTheDocument();
+    expect(within(first).getByRole("link", { name: "View goal" })).toHaveAttribute("href", "/app/goals/g1");
+    const time = first.querySelector("time");
+    expect(time).toHaveAttribute("dateTime", "2026-11-21T14:30:00+00:00");
+    expect(time?.textContent).toMatch(/2026/);
+
+    const second = screen.getByRole("article", { name: "Missed" });
+    expect(within(second).getByText("Critical")).toBeInTheDocument();
+    expect(within(second).getByText("Deadline missed")).toBeInTheDocument();
+    expect(api.getPage).toHaveBeenCalledWith("/alerts", { limit: 20, type: "", unread: undefined, next_token: undefined });
+  });
+
+  it("gives no link for an action_url outside the app", async () => {
+    const api = fakeApi();
+    api.getPage.mockResolvedValueOnce(page([alert("a1", { action_url: "https://evil.example.com/app/goals/g1" })]));
+    renderPage(<AlertsPage />, api, "/alerts");
+    const item = await screen.findByRole("article", { name: "Milestone a1" });
+    expect(within(item).queryByRole("link")).not.toBeInTheDocument();
+  });
+
+  it("shows the API's detail when the alerts cannot be read", async () => {
+    const api = fakeApi();
+    api.getPage.mockRejectedValueOnce(new ApiError(502, "The alerts store could not be reached"));
+    renderPage(<AlertsPage />, api, "/alerts");
+    expect(await screen.findByRole("alert")).toHaveTextContent("The alerts store could not be reached");
+  });
+
+  it("says what to do when there are no alerts", async () => {
+    const api = fakeApi();
+    api.getPage.mockResolvedValue(page([]));
+    renderPage(<AlertsPage />, api, "/alerts");
+    expect(await screen.findByText(/No alerts yet/)).toBeInTheDocument();
+    expect(screen.getByRole("link", { name: "Settings" })).toHaveAttribute("href", "/app/settings");
+
+    await userEvent.click(screen.getByRole("radio", { name: "Unread only" }));
+    expect(await screen.findByText(/No alerts match/)).toBeInTheDocument();
+    expect(api.getPage).toHaveBeenLastCalledWith("/alerts", expect.objectContaining({ unread: true }));
+  });
+
+  it("filters by type", async () => {
+    const api = fakeApi();
+    api.getPage.mockResolvedValue(page([alert("a1")]));
+    renderPage(<AlertsPage />, api, "/alerts");
+    await screen.findByRole("article", { name: "Milestone a1" });
+    await userEvent.selectOptions(screen.getByRole("combobox", { name: "Type" }), "Position closed");
+    await waitFor(() =>
+      expect(api.getPage).toHaveBeenLastCalledWith("/alerts", expect.objectContaining({ type: "position_closed" })),
+    );
+  });
+
+  it("loads the next page with X-Next-Token's value", async () => {
+    const api = fakeApi();
+    api.getPage.mockResolvedValueOnce(page([alert("a1")], "tok-2")).mockResolvedValueOnce(page([alert("a2")]));
+    renderPage(<AlertsPage />, api, "/alerts");
+    await userEvent.click(await screen.findByRole("button", { name: "Load more alerts" }));
+    expect(await screen.findByRole("article", { name: "Milestone a2" })).toBeInTheDocument();
+    expect(screen.getByRole("article", { name: "Milestone a1" })).toBeInTheDocument();
+    expect(api.getPage).toHaveBeenLastCalledWith("/alerts", expect.objectContaining({ next_token: "tok-2" }));
+    expect(screen.queryByRole("button", { name: "Load more alerts" })).not.toBeInTheDocument();
+  });
+
+  it("marks one alert read in place, without reading the list again", async () => {
+    const api = fakeApi();
+    api.getPage.mockResolvedValueOnce(page([alert("a1"), alert("a2")]));
+    api.patch.mockResolvedValueOnce(alert("a1", { read_at: "2026-11-22T09:00:00+00:00" }));
+    renderPage(<AlertsPage />, api, "/alerts");
+    const item = await screen.findByRole("article", { name: "Milestone a1" });
+    await userEvent.click(within(item).getByRole("button", { name: "Mark as read" }));
+
+    await waitFor(() => expect(within(item).getByText("Read")).toBeInTheDocument());
+    expect(within(item).queryByRole("button", { name: "Mark as read" })).not.toBeInTheDocument();
+    expect(item).toHaveFocus();
+    expect(api.patch).toHaveBeenCalledWith("/alerts/a1/read");
+    expect(api.getPage).toHaveBeenCalledTimes(1);
+    expect(screen.getByRole("button", { name: "Mark all shown as read (1)" })).toBeInTheDocument();
+  });
+
+  it("marks every unread alert shown as read", async () => {
+    const api = fakeApi();
+    api.getPage.mockResolvedValueOnce(page([alert("a1"), alert("a2"), alert("a3", { read_at: "2026-11-20T00:00:00Z" })]));
+    api.patch.mockImplementation(async (path: string) => alert(path.split("/")[2]!, { read_at: "2026-11-22T09:00:00Z" }));
+    renderPage(<AlertsPage />, api, "/alerts");
+    await userEvent.click(await screen.findByRole("button", { name: "Mark all shown as read (2)" }));
+    await waitFor(() => expect(screen.queryAllByText("Unread")).toHaveLength(0));
+    expect(api.patch).toHaveBeenCalledTimes(2);
+    expect(screen.queryByRole("button", { name: /Mark all shown as read/ })).not.toBeInTheDocument();
+  });
+
+  it("shows why an alert could not be marked read", async () => {
+    const api = fakeApi();
+    api.getPage.mockResolvedValueOnce(page([alert("a1")]));
+    api.patch.mockRejectedValueOnce(new ApiError(404, "Alert not found"));
+    renderPage(<AlertsPage />, api, "/alerts");
+    await userEvent.click(await screen.findByRole("button", { name: "Mark as read" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent("Alert not found");
+    expect(screen.getByText("Unread")).toBeInTheDocument();
+  });
+});
