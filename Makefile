@@ -40,7 +40,8 @@ chromium:
 
 install: $(STAMP)
 
-run: $(STAMP)
+# The web app is built first (only when its sources changed): the server serves web/dist at /app/.
+run: $(STAMP) web
 	@$(PY) -m infra.local $(ARGS)
 
 lint: $(STAMP) web

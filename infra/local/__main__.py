@@ -75,6 +75,7 @@ def _banner(url: str, token: str, demo: bool, schedules: bool, stable_key: bool)
     auth = '-H "Authorization: Bearer $TOKEN"'
     lines = [
         f"Goalpost is running on {url}",
+        f"  Web app:    {url}/app/  (sign in with any user name{'; `demo` has the demo data' if demo else ''})",
         f"  API docs:   {url}/docs   (OpenAPI: {url}/openapi.json)",
         f"  schedules:  {'on' if schedules else 'off'}   demo data: {'yes (user demo)' if demo else 'no'}",
         "",

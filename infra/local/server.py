@@ -15,6 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, cast
 
 from goalpost import declaration
@@ -22,8 +23,10 @@ from goalpost.edges.api import NO_SUCH_ROUTE
 from infra.local.auth import MAX_TTL_SECONDS, InvalidToken, TokenAuthority, api_gateway_claims, bearer_token
 from infra.local.aws import published
 from infra.local.lambdas import FunctionTimeout, HandlerRegistry, IntegrationTimeout
+from infra.local.oauth import USER_ID_PATTERN, LocalSignIn
 from infra.local.routing import Match, RouteTable, build_event
 from infra.local.scheduler import JobRunner
+from infra.local.webapp import DIST, Reply, WebApp, origin
 
 MAX_BODY_BYTES = 1024 * 1024
 # How long an HTTP API waits for its Lambda integration (the default and the most): past it, API Gateway answers
@@ -35,7 +38,8 @@ METHOD = re.compile(r"[A-Z][A-Z0-9_-]*")  # API Gateway takes methods in capital
 HTTP_VERSIONS = ("HTTP/1.0", "HTTP/1.1")
 LOCAL_ROUTES = (
     "POST /_local/token, POST /_local/jobs/{name}, PUT /_local/market, PUT /_local/exchange, GET /_local/published, "
-    "GET /_local/jwks.json"
+    "GET /_local/jwks.json, GET/POST /_local/oauth2/authorize (the web app's sign-in page), "
+    "POST /_local/oauth2/token"
 )
 # What a newcomer's first monitor run needs to know: the market's new prices reach the cache by a price update.
 MARKET_NOTE = (
@@ -43,7 +47,6 @@ MARKET_NOTE = (
     "the portfolio) takes them at the next price update: every 10 s with the schedules on, or now with "
     "POST /_local/jobs/price_update (which also runs the position monitor on what moved)."
 )
-USER_ID_PATTERN = re.compile(r"^[A-Za-z0-9._@+-]{1,128}$")
 CORS_HEADERS = {
     "access-control-allow-origin": "*",
     "access-control-allow-methods": "GET,POST,PUT,PATCH,DELETE,OPTIONS",
@@ -105,9 +108,12 @@ class LocalGateway(ThreadingHTTPServer):
         integration_timeout_seconds: float = INTEGRATION_TIMEOUT_SECONDS,
         body_timeout_seconds: float = BODY_TIMEOUT_SECONDS,
         idle_timeout_seconds: float = IDLE_TIMEOUT_SECONDS,
+        web_dist: Path = DIST,
     ) -> None:
         super().__init__(address, GatewayRequestHandler)
         self.authority = authority
+        self.sign_in = LocalSignIn(authority)
+        self.web_app = WebApp(web_dist)
         self.registry = registry
         self.runner = runner
         self.routes = RouteTable()
@@ -359,8 +365,16 @@ class GatewayRequestHandler(BaseHTTPRequestHandler):
         try:
             path, _, query = self.target.partition("?")
             body = self._read_body()
-            if path.startswith("/_local/"):
+            site = origin(self.headers.get("host"), self.server.url)
+            if path.startswith("/_local/oauth2/"):
+                content_type = self.headers.get("content-type", "")
+                self._send_reply(
+                    self.server.sign_in.answer(self.command, path, query, body, origin=site, content_type=content_type)
+                )
+            elif path.startswith("/_local/"):
                 self._handle_control(path, body)
+            elif (page := self._web_app_page(path, site)) is not None:
+                self._send_reply(page)
             else:
                 self._handle_api(path, query, body)
         except Refused as refused:
@@ -372,6 +386,19 @@ class GatewayRequestHandler(BaseHTTPRequestHandler):
 
     # BaseHTTPRequestHandler answers a method with its do_<METHOD>: all but OPTIONS are answered alike.
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _handle
+
+    def _web_app_page(self, path: str, site: str) -> Reply | None:
+        return self.server.web_app.answer(
+            self.command,
+            path,
+            origin=site,
+            accept=self.headers.get("accept", ""),
+            if_none_match=self.headers.get("if-none-match", ""),
+        )
+
+    def _send_reply(self, reply: Reply) -> None:
+        # The app and its sign-in are pages of this origin, not API answers: no CORS headers.
+        self._send(reply.status, reply.headers, reply.body, cors=False)
 
     def _handle_control(self, path: str, body: bytes) -> None:
         try:
@@ -388,11 +415,6 @@ class GatewayRequestHandler(BaseHTTPRequestHandler):
             )
             return
         method = "GET" if self.command == "HEAD" else self.command
-        if path == "/" and method == "GET":
-            # A browser pointed at the server lands on the docs rather than a 401 (locally; deployed, the
-            # web app's CloudFront distribution serves its own root).
-            self._send(HTTPStatus.FOUND, {"location": "/docs"}, b"")
-            return
         # API Gateway matches the path's segments as sent: one left empty (``//goals``) is no declared path.
         match = gateway.routes.match(method, path) if "//" not in path else gateway.catch_all
         if match is None:
@@ -463,9 +485,11 @@ class GatewayRequestHandler(BaseHTTPRequestHandler):
         body: bytes,
         cookies: list[str] | None = None,
         length: int | None = None,
+        *,
+        cors: bool = True,
     ) -> None:
         self.send_response(status)
-        for name, value in {**CORS_HEADERS, **headers}.items():
+        for name, value in {**(CORS_HEADERS if cors else {}), **headers}.items():
             if name not in ("content-length", "connection"):
                 self.send_header(name, value)
         for cookie in cookies or []:

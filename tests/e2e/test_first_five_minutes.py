@@ -1,5 +1,5 @@
 """What a newcomer meets: ``make run``'s banner (every link and curl line in it works, run as printed), the
-demo as it first shows, ``/`` and unknown routes that point at the docs, and 401s that say why."""
+demo as it first shows, ``/`` leading to the web app, unknown routes that point at the docs, and 401s that say why."""
 
 from __future__ import annotations
 
@@ -132,7 +132,7 @@ def test_the_demo_opens_priced_with_modest_gains_and_a_chart_point(demo: Started
     assert chart["data_points"], chart
 
 
-def test_root_leads_to_the_docs_and_unknown_routes_say_where_to_look(demo: Started) -> None:
+def test_root_leads_to_the_web_app_and_unknown_routes_say_where_to_look(demo: Started) -> None:
     request = urllib.request.Request(demo.url + "/", method="GET")
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -142,7 +142,7 @@ def test_root_leads_to_the_docs_and_unknown_routes_say_where_to_look(demo: Start
     opener = urllib.request.build_opener(NoRedirect)
     with pytest.raises(urllib.error.HTTPError) as redirect:
         opener.open(request, timeout=30)
-    assert (redirect.value.code, redirect.value.headers["Location"]) == (302, "/docs")
+    assert (redirect.value.code, redirect.value.headers["Location"]) == (302, "/app/")
     unknown = demo.client.request("GET", "/no-such-thing", token=demo.token)
     assert (unknown.status, unknown.json["detail"]) == (404, NO_SUCH_ROUTE)
 
