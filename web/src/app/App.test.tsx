@@ -21,7 +21,12 @@ const config: AppConfig = {
   },
 };
 
-function fakeServices({ signedIn = true, get = vi.fn(async () => [] as unknown) } = {}) {
+// By default every read is a 404: each page then shows its error state, whatever shape its data has.
+const notFound = async (): Promise<unknown> => {
+  throw new ApiError(404, "Not found");
+};
+
+function fakeServices({ signedIn = true, get = vi.fn(notFound) } = {}) {
   const session = {
     startSignIn: vi.fn(async () => undefined),
     handleCallback: vi.fn(async () => "/app/"),
@@ -125,28 +130,5 @@ describe("App", () => {
   it("says why it could not start", async () => {
     renderAt("/app/", () => Promise.reject(new Error("config.json could not be loaded (HTTP 404)")));
     expect(await screen.findByRole("alert")).toHaveTextContent("config.json could not be loaded (HTTP 404)");
-  });
-});
-
-describe("DashboardPage", () => {
-  it("lists the goals with their progress", async () => {
-    const get = vi.fn(async () => [{ id: "g1", name: "House", percent_complete: 25, tracking_status: "on_track" }]);
-    renderAt("/app/", fakeServices({ get }).load);
-    expect(await screen.findByRole("link", { name: "House" })).toHaveAttribute("href", "/app/goals/g1");
-    expect(screen.getByText("25% complete")).toBeInTheDocument();
-    expect(get).toHaveBeenCalledWith("/goals", undefined);
-  });
-
-  it("says what to do when there are no goals", async () => {
-    renderAt("/app/", fakeServices().load);
-    expect(await screen.findByText(/No goals yet/)).toBeInTheDocument();
-  });
-
-  it("shows the API's detail when the goals cannot be read", async () => {
-    const get = vi.fn(async () => {
-      throw new ApiError(502, "Market data provider unavailable");
-    });
-    renderAt("/app/", fakeServices({ get }).load);
-    expect(await screen.findByRole("alert")).toHaveTextContent("Market data provider unavailable");
   });
 });
