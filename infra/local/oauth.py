@@ -49,8 +49,9 @@ REQUEST_FIELDS = (
 )
 PKCE_CHALLENGE = re.compile(r"[A-Za-z0-9_-]{43}")  # base64url of a SHA-256, unpadded
 PKCE_VERIFIER = re.compile(r"[A-Za-z0-9._~-]{43,128}")  # RFC 7636 section 4.1
-STYLESHEET = b"""body { font-family: system-ui, sans-serif; margin: 0; color: #1a1a1a; background: #f6f7f9; }
-main { max-width: 24rem; margin: 4rem auto; padding: 1.5rem; background: #fff; border: 1px solid #c9ccd1;
+STYLESHEET = b"""body { font-family: system-ui, sans-serif; margin: 0; padding: 0 1rem; color: #1a1a1a;
+  background: #f6f7f9; }
+main { max-width: 24rem; margin: 3rem auto; padding: 1.5rem; background: #fff; border: 1px solid #c9ccd1;
   border-radius: 8px; }
 h1 { font-size: 1.4rem; margin-top: 0; }
 label { display: block; font-weight: 600; margin-bottom: 0.25rem; }
