@@ -1,9 +1,10 @@
-import { ComingSoon, Page } from "../components/Page";
+import { Page } from "../components/Page";
+import { GoalWizard } from "./wizard/GoalWizard";
 
 export function NewGoalPage() {
   return (
     <Page title="New goal">
-      <ComingSoon />
+      <GoalWizard />
     </Page>
   );
 }
