@@ -1,0 +1,111 @@
+"""The web app's settings in a real browser: alert preferences saved through the form and read back after a
+reload, a refusal shown as the API words it, and a simulated Binance account connected through the form."""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.browser import WebPage
+from tests.e2e.conftest import Server
+from tests.e2e.test_goals_flow import ok
+from tests.e2e.webapp import LOAD_TIMEOUT_MS, assert_accessible, new_user, screenshot, sign_in
+
+pytestmark = pytest.mark.e2e
+
+
+def take_refusal(web: WebPage, status: int) -> None:
+    """The browser logs a refused request as a console error: the one this test asked for is expected, and only
+    it."""
+    assert len(web.errors) == 1, web.errors
+    assert f"status of {status}" in web.errors[0], web.errors
+    web.errors.clear()
+
+
+def test_preferences_are_saved_and_read_back(web: WebPage, server: Server) -> None:
+    user = new_user("web-settings")
+    page = sign_in(web, server, user, path="/app/settings", heading="Settings")
+    expect(page.get_by_role("button", name="Save preferences")).to_be_visible(timeout=LOAD_TIMEOUT_MS)
+    assert_accessible(page)
+
+    page.get_by_label("Mobile number").fill("0123")
+    page.get_by_role("button", name="Save preferences").click()
+    expect(page.get_by_role("alert")).to_contain_text("phone")
+    take_refusal(web, 422)
+
+    page.get_by_role("checkbox", name="SMS").check()
+    page.get_by_label("Mobile number").fill("+14155550123")
+    page.get_by_label("From").fill("21:30")
+    page.get_by_label("Until").fill("07:15")
+    page.get_by_label("Time zone").select_option("Europe/Paris")
+    page.get_by_role("checkbox", name="Position level reached").check()
+    page.get_by_label("At most this many a day").fill("12")
+    page.get_by_role("button", name="Save preferences").click()
+    expect(page.get_by_text("Preferences saved.")).to_be_visible()
+    expect(page.get_by_role("alert")).to_have_count(0)
+
+    saved = ok(server.client.request("GET", "/alerts/preferences", token=server.client.token(user)))
+    assert (saved["phone"], saved["sms_enabled"]) == ("+14155550123", True)
+    assert (saved["quiet_hours_start"], saved["quiet_hours_end"], saved["timezone"]) == (
+        "21:30",
+        "07:15",
+        "Europe/Paris",
+    )
+    assert saved["max_alerts_per_day"] == 12
+    assert "position_level_reached" in saved["enabled_alerts"]
+
+    page.reload()
+    expect(page.get_by_label("Mobile number")).to_have_value("+14155550123", timeout=LOAD_TIMEOUT_MS)
+    expect(page.get_by_role("checkbox", name="SMS")).to_be_checked()
+    expect(page.get_by_label("From")).to_have_value("21:30")
+    expect(page.get_by_label("Until")).to_have_value("07:15")
+    expect(page.get_by_label("Time zone")).to_have_value("Europe/Paris")
+    expect(page.get_by_label("At most this many a day")).to_have_value("12")
+    assert not web.errors
+
+
+def test_a_simulated_account_is_connected_through_the_form(web: WebPage, server: Server) -> None:
+    user = new_user("web-accounts")
+    key, secret = f"web-key-{uuid4().hex[:12]}", f"web-secret-{uuid4().hex[:12]}"
+    exchange = {
+        "provider": "binance_futures",
+        "api_key": key,
+        "api_secret": secret,
+        "can_withdraw": False,
+        "cash": 2500,
+        "positions": [],
+        "fills": [],
+    }
+    ok(server.client.request("PUT", "/_local/exchange", exchange))
+
+    page = sign_in(web, server, user, path="/app/settings", heading="Settings")
+    expect(page.get_by_text("No accounts connected")).to_be_visible(timeout=LOAD_TIMEOUT_MS)
+    page.get_by_label("Exchange or broker").select_option(label="Binance USD-M futures")
+    page.get_by_label("Name (optional)").fill("Futures")
+    page.get_by_label("API key").fill(key)
+    page.get_by_label("API secret").fill("not-the-secret")
+    page.get_by_role("button", name="Connect account").click()
+    expect(page.get_by_role("alert")).to_contain_text("the provider refused these keys", timeout=LOAD_TIMEOUT_MS)
+    take_refusal(web, 400)
+
+    page.get_by_label("API secret").fill(secret)
+    page.get_by_role("button", name="Connect account").click()
+    expect(page.get_by_text(f"Connected Futures (key ending {key[-4:]}).")).to_be_visible(timeout=LOAD_TIMEOUT_MS)
+    card = page.get_by_role("article", name="Futures")
+    expect(card).to_contain_text("Binance USD-M futures")
+    expect(card).to_contain_text("Active")
+    expect(page.get_by_label("API secret")).to_have_value("")
+    assert secret not in page.content()
+
+    card.get_by_role("button", name="Sync now").click()
+    expect(card.get_by_role("status")).to_contain_text("Synced:", timeout=LOAD_TIMEOUT_MS)
+    assert_accessible(page)
+    screenshot(page, "settings")
+
+    card.get_by_role("button", name="Disconnect").click()
+    page.get_by_role("button", name="Yes, disconnect").click()
+    expect(page.get_by_text("No accounts connected")).to_be_visible(timeout=LOAD_TIMEOUT_MS)
+    assert ok(server.client.request("GET", "/accounts", token=server.client.token(user))) == []
+    assert not web.errors
