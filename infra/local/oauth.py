@@ -302,6 +302,8 @@ def _document(title: str, main: str) -> str:
         '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{escape(title)}</title>\n"
+        # The app's icon: without one, the browser asks for /favicon.ico, which no route serves.
+        '<link rel="icon" type="image/svg+xml" href="/app/favicon.svg">\n'
         f'<link rel="stylesheet" href="{STYLESHEET_PATH}">\n</head>\n'
         f"<body>\n<main>\n{main}\n</main>\n</body>\n</html>\n"
     )

@@ -16,9 +16,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from playwright.sync_api import Browser, expect
 
 from goalpost.edges.api import NO_SUCH_ROUTE
 from tests.e2e.conftest import ROOT, Client, HttpReply, free_port
+from tests.e2e.webapp import LOAD_TIMEOUT_MS, sign_in_at
 
 
 class Started:
@@ -130,6 +132,24 @@ def test_the_demo_opens_priced_with_modest_gains_and_a_chart_point(demo: Started
     chart = demo.client.request("GET", "/portfolio/performance?timeframe=1D", token=auth).json
     assert chart["data_available"] is True, chart
     assert chart["data_points"], chart
+
+
+def test_the_demo_user_signs_in_to_a_populated_dashboard(demo: Started, chromium: Browser) -> None:
+    """The banner's promise: the web app, signed in as ``demo`` through its sign-in page, shows the demo goals."""
+    context = chromium.new_context()
+    errors: list[str] = []
+    try:
+        page = context.new_page()
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        sign_in_at(page, demo.url, "demo")
+        goals = demo.client.request("GET", "/goals", token=demo.token).json
+        active = [goal["name"] for goal in goals if goal["status"] == "active"]
+        assert active
+        expect(page.get_by_text(active[0], exact=True).first).to_be_visible(timeout=LOAD_TIMEOUT_MS)
+    finally:
+        context.close()
+    assert not errors
 
 
 def test_root_leads_to_the_web_app_and_unknown_routes_say_where_to_look(demo: Started) -> None:

@@ -34,8 +34,12 @@ def new_user(prefix: str) -> str:
 def sign_in(web: WebPage, server: Server, user: str, *, path: str = "/app/", heading: str = "Dashboard") -> Page:
     """Opens ``path`` signed out, signs in as ``user`` through the local sign-in page (the app's real OAuth code
     flow with PKCE), and waits for the page to come back showing the h1 ``heading``."""
-    page = web.page
-    page.goto(server.client.base + path)
+    return sign_in_at(web.page, server.client.base, user, path=path, heading=heading)
+
+
+def sign_in_at(page: Page, base_url: str, user: str, *, path: str = "/app/", heading: str = "Dashboard") -> Page:
+    """``sign_in`` on any tab and server (a test that starts a server of its own, such as ``--demo``)."""
+    page.goto(base_url + path)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_label("User name").fill(user)
     page.get_by_role("button", name="Sign in").click()
