@@ -1,17 +1,20 @@
-import { useCallback, useId, useState } from "react";
-import { Link } from "wouter";
+import { useCallback, useId } from "react";
+import { Link, useSearchParams } from "wouter";
 import { useServices } from "../app/services";
 import { ALERT_TYPES, alertTypeLabel, type Alert, type AlertType } from "../api/types/alerts";
 import { useAction } from "../api/useAction";
 import { ErrorText, Loaded } from "../components/Async";
 import { Page } from "../components/Page";
 import { AlertItem } from "./alerts/AlertItem";
-import { useAlertInbox, type InboxFilter } from "./alerts/useAlertInbox";
+import { filterOf, searchOf, type InboxFilter } from "./alerts/inboxFilter";
+import { useAlertInbox } from "./alerts/useAlertInbox";
 import "./alerts/alerts.css";
 
 export function AlertsPage() {
   const { api } = useServices();
-  const [filter, setFilter] = useState<InboxFilter>({ unreadOnly: false, type: "" });
+  const [search, setSearch] = useSearchParams();
+  const filter = filterOf(search);
+  const setFilter = (next: InboxFilter) => setSearch(searchOf(next), { replace: true });
   const inbox = useAlertInbox(filter);
   const { replace } = inbox;
 

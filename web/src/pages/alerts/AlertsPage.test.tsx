@@ -80,6 +80,20 @@ describe("AlertsPage", () => {
     expect(api.getPage).toHaveBeenLastCalledWith("/alerts", expect.objectContaining({ unread: true }));
   });
 
+  it("keeps the filter in the address", async () => {
+    const api = fakeApi();
+    api.getPage.mockResolvedValue(page([]));
+    renderPage(<AlertsPage />, api, "/alerts?unread=true&type=off_track");
+    expect(await screen.findByText(/No alerts match/)).toBeInTheDocument();
+    expect(screen.getByRole("radio", { name: "Unread only" })).toBeChecked();
+    expect(screen.getByRole("combobox", { name: "Type" })).toHaveValue("off_track");
+    expect(api.getPage).toHaveBeenCalledWith("/alerts", expect.objectContaining({ unread: true, type: "off_track" }));
+
+    await userEvent.click(screen.getByRole("radio", { name: "All alerts" }));
+    await waitFor(() => expect(window.location.search).toBe("?type=off_track"));
+    expect(screen.getByRole("radio", { name: "All alerts" })).toBeChecked();
+  });
+
   it("filters by type", async () => {
     const api = fakeApi();
     api.getPage.mockResolvedValue(page([alert("a1")]));

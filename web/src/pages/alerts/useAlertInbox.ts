@@ -5,14 +5,12 @@ import { useSWRConfig } from "swr";
 import useSWRInfinite from "swr/infinite";
 import { useServices } from "../../app/services";
 import type { ApiError, Page, Query } from "../../api/client";
-import type { Alert, AlertType } from "../../api/types/alerts";
+import type { Alert } from "../../api/types/alerts";
+import type { InboxFilter } from "./inboxFilter";
 
 export const ALERTS_PAGE_SIZE = 20;
 
-export interface InboxFilter {
-  unreadOnly: boolean;
-  type: AlertType | "";
-}
+const OTHER_ALERT_VIEWS = new Set(["/alerts", "/goals/dashboard"]);
 
 type PageKey = readonly ["/alerts", Query, "inbox"];
 
@@ -44,8 +42,8 @@ export function useAlertInbox({ unreadOnly, type }: InboxFilter) {
           current?.map((page) => ({ ...page, items: page.items.map((alert) => byId.get(alert.id) ?? alert) })),
         { revalidate: false },
       );
-      // Other views of the alerts (the dashboard's unread ones) read again.
-      await mutateAll((key) => Array.isArray(key) && key[0] === "/alerts" && key[2] !== "inbox");
+      // Other views of the alerts read again: the dashboard's unread ones and its unread count.
+      await mutateAll((key) => Array.isArray(key) && OTHER_ALERT_VIEWS.has(key[0]) && key[2] !== "inbox");
     },
     [mutate, mutateAll],
   );
