@@ -1,6 +1,7 @@
 // A labelled control with its hint and its error, tied together for screen readers.
 
 import type { InputHTMLAttributes, ReactNode } from "react";
+import "./field.css";
 
 /** What the control inside a field must carry to be read with its label, hint and error. */
 export interface ControlProps {
@@ -20,10 +21,10 @@ interface FieldProps {
 export function Field({ id, label, hint, error, children }: FieldProps) {
   const described = [hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(" ");
   return (
-    <div className="wizard-field">
+    <div className="form-field">
       <label htmlFor={id}>{label}</label>
       {hint && (
-        <p id={`${id}-hint`} className="hint">
+        <p id={`${id}-hint`} className="form-hint">
           {hint}
         </p>
       )}

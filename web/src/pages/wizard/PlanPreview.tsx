@@ -9,13 +9,13 @@ export function PlanPreview({ state, waitingFor }: { state: PreviewState; waitin
     <section className="wizard-plan" aria-labelledby="wizard-plan-heading">
       <h3 id="wizard-plan-heading">Your plan</h3>
       <div aria-live="polite" aria-busy={state.status === "loading"} data-testid="plan">
-        {state.status === "idle" && <p className="hint">{waitingFor}</p>}
+        {state.status === "idle" && <p className="form-hint">{waitingFor}</p>}
         {state.status === "error" && (
           <p className="field-error" id="wizard-plan-error">
             {state.message}
           </p>
         )}
-        {state.status === "loading" && shown === null && <p className="hint">Working out your plan…</p>}
+        {state.status === "loading" && shown === null && <p className="form-hint">Working out your plan…</p>}
         {shown !== null && state.status !== "error" && (
           <>
             <p className="wizard-plan-explanation">{shown.explanation}</p>

@@ -42,7 +42,7 @@ export function RemindersStep({ draft, errors, onChange, preferences, preference
           return (
             <fieldset className="wizard-checkboxes">
               <legend>Alert me when</legend>
-              <p className="hint">These alert settings apply to all your goals; change them later in Settings.</p>
+              <p className="form-hint">These alert settings apply to all your goals; change them later in Settings.</p>
               {GOAL_ALERT_TYPES.map(({ type, label }) => (
                 <label key={type} className="wizard-checkbox">
                   <input

@@ -56,7 +56,7 @@ function Choice({ id, title, description, checked, onChoose }: ChoiceProps) {
       <input type="radio" name="goal-source" id={id} checked={checked} onChange={onChoose} aria-describedby={`${id}-about`} />
       <label htmlFor={id}>
         {title}
-        <span id={`${id}-about`} className="hint">
+        <span id={`${id}-about`} className="form-hint">
           {description}
         </span>
       </label>
