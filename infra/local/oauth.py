@@ -69,9 +69,8 @@ class OAuthError(Exception):
     """A token request refused: ``{"error": code}`` with a 400, as Cognito's token endpoint answers."""
 
     def __init__(self, error: str, description: str) -> None:
-        super().__init__(description)
+        super().__init__(description)  # str(refused): the error_description
         self.error = error
-        self.description = description
 
 
 class BadAuthorizeRequest(Exception):
@@ -143,7 +142,7 @@ class LocalSignIn:
         try:
             fields = _form(body)
         except OAuthError as refused:
-            return _page(HTTPStatus.BAD_REQUEST, _error_page(refused.description))
+            return _page(HTTPStatus.BAD_REQUEST, _error_page(str(refused)))
         user_id = fields.get("username", "").strip()
         error = (
             None if USER_ID_PATTERN.match(user_id) else "Enter a user name." if not user_id else USER_NAME_RULE + "."
@@ -207,7 +206,7 @@ class LocalSignIn:
             else:
                 raise OAuthError("unsupported_grant_type", "grant_type must be authorization_code or refresh_token")
         except OAuthError as refused:
-            return _json(HTTPStatus.BAD_REQUEST, {"error": refused.error, "error_description": refused.description})
+            return _json(HTTPStatus.BAD_REQUEST, {"error": refused.error, "error_description": str(refused)})
         return _json(HTTPStatus.OK, tokens)
 
     def _redeem_code(self, fields: dict[str, str]) -> dict[str, Any]:
