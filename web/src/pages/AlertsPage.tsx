@@ -1,4 +1,4 @@
-import { useCallback, useId } from "react";
+import { useCallback, useEffect, useId, useRef } from "react";
 import { Link, useSearchParams } from "wouter";
 import { useServices } from "../app/services";
 import { ALERT_TYPES, alertTypeLabel, type Alert, type AlertType } from "../api/types/alerts";
@@ -36,6 +36,19 @@ export function AlertsPage() {
       document.querySelector<HTMLElement>(`[data-alert-id="${CSS.escape(alert.id)}"]`)?.focus();
     }
   };
+  // After "Load more", focus goes to the first alert it brought (the button may be gone: there is no more).
+  const firstNew = useRef<number | null>(null);
+  const shown = inbox.alerts?.length ?? 0;
+  useEffect(() => {
+    if (firstNew.current === null || shown <= firstNew.current) return;
+    document.querySelectorAll<HTMLElement>(".alert-list article")[firstNew.current]?.focus();
+    firstNew.current = null;
+  }, [shown]);
+  const loadMore = () => {
+    firstNew.current = shown;
+    void inbox.loadMore();
+  };
+
   const unreadShown = inbox.alerts?.filter((alert) => alert.read_at === null) ?? [];
 
   return (
@@ -65,7 +78,7 @@ export function AlertsPage() {
               ))}
             </ul>
             {inbox.hasMore && (
-              <button type="button" disabled={inbox.loadingMore} onClick={() => void inbox.loadMore()}>
+              <button type="button" disabled={inbox.loadingMore} onClick={loadMore}>
                 {inbox.loadingMore ? "Loading more alerts…" : "Load more alerts"}
               </button>
             )}

@@ -15,6 +15,8 @@ interface AlertItemProps {
 export function AlertItem({ alert, onMarkRead, busy }: AlertItemProps) {
   const titleId = useId();
   const link = actionLink(alert.action_url);
+  // An alert about nothing but itself points at the inbox: no link to the page it is already on.
+  const elsewhere = link !== null && link.route !== "/alerts";
   const unread = alert.read_at === null;
   return (
     <article
@@ -37,7 +39,7 @@ export function AlertItem({ alert, onMarkRead, busy }: AlertItemProps) {
       </header>
       <p className="alert-message">{alert.message}</p>
       <div className="alert-actions">
-        {link && (
+        {elsewhere && (
           <Link href={link.route} className="button" aria-describedby={titleId}>
             View {link.what}
           </Link>

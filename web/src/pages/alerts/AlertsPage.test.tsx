@@ -61,6 +61,14 @@ describe("AlertsPage", () => {
     expect(within(item).queryByRole("link")).not.toBeInTheDocument();
   });
 
+  it("links no alert to the inbox it is shown in", async () => {
+    const api = fakeApi();
+    api.getPage.mockResolvedValueOnce(page([alert("a1", { goal_id: null, action_url: "/app/alerts" })]));
+    renderPage(<AlertsPage />, api, "/alerts");
+    const item = await screen.findByRole("article", { name: "Milestone a1" });
+    expect(within(item).queryByRole("link")).not.toBeInTheDocument();
+  });
+
   it("shows the API's detail when the alerts cannot be read", async () => {
     const api = fakeApi();
     api.getPage.mockRejectedValueOnce(new ApiError(502, "The alerts store could not be reached"));
@@ -110,7 +118,8 @@ describe("AlertsPage", () => {
     api.getPage.mockResolvedValueOnce(page([alert("a1")], "tok-2")).mockResolvedValueOnce(page([alert("a2")]));
     renderPage(<AlertsPage />, api, "/alerts");
     await userEvent.click(await screen.findByRole("button", { name: "Load more alerts" }));
-    expect(await screen.findByRole("article", { name: "Milestone a2" })).toBeInTheDocument();
+    const loaded = await screen.findByRole("article", { name: "Milestone a2" });
+    await waitFor(() => expect(loaded).toHaveFocus());
     expect(screen.getByRole("article", { name: "Milestone a1" })).toBeInTheDocument();
     expect(api.getPage).toHaveBeenLastCalledWith("/alerts", expect.objectContaining({ next_token: "tok-2" }));
     expect(screen.queryByRole("button", { name: "Load more alerts" })).not.toBeInTheDocument();
