@@ -40,11 +40,18 @@ def test_signing_in_shows_the_dashboard_with_a_token_the_api_takes(web: WebPage,
 
 
 def test_a_deep_link_loads_the_app_and_sign_in_returns_to_it(web: WebPage, server: Server) -> None:
-    page = sign_in(web, server, new_user("deeplink"), path="/app/no-such-page/x", heading="Page not found")
-    assert page.url.endswith("/app/no-such-page/x")
-    page.goto(server.client.base + "/app/goals/new")
-    expect(page.get_by_role("heading", level=1)).to_be_visible(timeout=LOAD_TIMEOUT_MS)
-    assert page.url.endswith("/app/goals/new")
+    user = new_user("deeplink")
+    goal = server.client.request(
+        "POST",
+        "/goals",
+        {"name": "Sabbatical", "type": "savings", "target_amount": 8000},
+        token=server.client.token(user),
+    ).json
+    page = sign_in(web, server, user, path=f"/app/goals/{goal['id']}", heading="Sabbatical")
+    assert page.url == f"{server.client.base}/app/goals/{goal['id']}"
+    # A client-side route the app does not know still loads the app, which says so.
+    page.goto(server.client.base + "/app/no-such-page/x")
+    expect(page.get_by_role("heading", level=1, name="Page not found")).to_be_visible(timeout=LOAD_TIMEOUT_MS)
     assert not web.errors
 
 
