@@ -114,7 +114,8 @@ class WebApp:
     def answer(self, method: str, path: str, *, origin: str, accept: str = "", if_none_match: str = "") -> Reply | None:
         """The answer for ``/``, ``/app`` and anything under ``/app/``; None for every other path (the API's)."""
         if path == "/":
-            return redirect(APP_PREFIX)  # a browser pointed at the server lands on the app
+            # A browser pointed at the server lands on the app; any other method at / is the API's to answer.
+            return redirect(APP_PREFIX) if method in ("GET", "HEAD") else None
         if path != "/app" and not path.startswith(APP_PREFIX):
             return None
         if method not in ("GET", "HEAD"):

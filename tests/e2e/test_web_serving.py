@@ -146,6 +146,12 @@ def test_the_root_and_app_without_a_slash_lead_to_the_app(http: Client, path: st
         assert (reply.status, reply.headers["location"]) == (302, location)
 
 
+def test_other_methods_at_the_root_are_the_apis(http: Client) -> None:
+    reply = raw(http, "POST", "/")
+    assert reply.status != 302
+    assert "content-security-policy" not in reply.headers
+
+
 def test_the_app_is_read_only(http: Client) -> None:
     reply = raw(http, "POST", "/app/goals")
     assert reply.status == 405
