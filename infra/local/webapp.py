@@ -23,9 +23,10 @@ from infra.local.auth import CLIENT_ID
 
 APP_PREFIX = "/app/"
 ASSETS_PREFIX = "/app/assets/"
+# The deployed policy (infra/constructs/web.py) with this server as the sign-in origin too.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
 )
 SECURITY_HEADERS = {
     "content-security-policy": CONTENT_SECURITY_POLICY,
