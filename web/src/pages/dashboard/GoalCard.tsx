@@ -1,10 +1,10 @@
 import { useId } from "react";
 import { Link } from "wouter";
 import { goalTypeLabel, type Goal, type ProgressSummary } from "../../api/types/goals";
-import { ProgressRing } from "../../components/ProgressRing";
-import { formatCalendarDate, formatMoney, formatPercent } from "../../format";
+import { formatCalendarDate, formatMoney } from "../../format";
 import { nextMilestone } from "./goalCards";
-import { trackingText, trackingTone } from "./tracking";
+import { GoalRing } from "./GoalRing";
+import { trackingText } from "./tracking";
 
 interface GoalCardProps {
   goal: Goal & { progress: ProgressSummary };
@@ -19,13 +19,7 @@ export function GoalCard({ goal }: GoalCardProps) {
   return (
     <article className="goal-card" aria-labelledby={headingId}>
       <div className="goal-card-head">
-        <ProgressRing
-          percent={goal.percent_complete}
-          size={76}
-          stroke={8}
-          tone={trackingTone(goal)}
-          label={`${formatPercent(goal.percent_complete)} complete`}
-        />
+        <GoalRing goal={goal} size={76} />
         <div>
           <h3 id={headingId}>
             <Link href={`/goals/${encodeURIComponent(goal.id)}`}>{goal.name}</Link>
