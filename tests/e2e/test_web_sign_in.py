@@ -55,6 +55,27 @@ def test_a_deep_link_loads_the_app_and_sign_in_returns_to_it(web: WebPage, serve
     assert not web.errors
 
 
+def test_a_token_about_to_expire_is_refreshed_through_the_token_endpoint(web: WebPage, server: Server) -> None:
+    page = sign_in(web, server, new_user("refresh"))
+    before = stored_tokens(web)
+    assert before is not None
+    page.evaluate(
+        """() => {
+            const tokens = JSON.parse(sessionStorage.getItem('goalpost.tokens'));
+            sessionStorage.setItem('goalpost.tokens', JSON.stringify({...tokens, expires_at: Date.now()}));
+        }"""
+    )
+    with page.expect_request(lambda request: request.url.endswith("/_local/oauth2/token")) as refresh:
+        page.reload()
+    assert "grant_type=refresh_token" in (refresh.value.post_data or "")
+    expect(page.get_by_role("heading", level=1, name="Dashboard")).to_be_visible(timeout=LOAD_TIMEOUT_MS)
+    after = stored_tokens(web)
+    assert after is not None
+    assert after["access_token"] != before["access_token"]
+    assert after["refresh_token"] == before["refresh_token"]  # kept: the refresh answer carries none
+    assert not web.errors
+
+
 def test_signing_out_clears_the_tokens(web: WebPage, server: Server) -> None:
     page = sign_in(web, server, new_user("signout"))
     assert stored_tokens(web) is not None
