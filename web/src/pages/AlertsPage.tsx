@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useId, useRef } from "react";
+import { useCallback, useEffect, useId, useRef, useState } from "react";
 import { Link, useSearchParams } from "wouter";
 import { useServices } from "../app/services";
 import { ALERT_TYPES, alertTypeLabel, type Alert, type AlertType } from "../api/types/alerts";
@@ -31,7 +31,10 @@ export function AlertsPage() {
     ),
   );
 
+  // A failure to mark one alert is said on that alert; a failure of "all shown", above the list.
+  const [oneMarked, setOneMarked] = useState<string | null>(null);
   const markOne = async (alert: Alert) => {
+    setOneMarked(alert.id);
     if (await markRead.run([alert])) {
       document.querySelector<HTMLElement>(`[data-alert-id="${CSS.escape(alert.id)}"]`)?.focus();
     }
@@ -56,12 +59,19 @@ export function AlertsPage() {
       <InboxFilters filter={filter} onChange={setFilter} />
       <div className="inbox-toolbar">
         {unreadShown.length > 0 && (
-          <button type="button" disabled={markRead.busy} onClick={() => void markRead.run(unreadShown)}>
+          <button
+            type="button"
+            disabled={markRead.busy}
+            onClick={() => {
+              setOneMarked(null);
+              void markRead.run(unreadShown);
+            }}
+          >
             Mark all shown as read ({unreadShown.length})
           </button>
         )}
       </div>
-      <ErrorText message={markRead.error} />
+      {oneMarked === null && <ErrorText message={markRead.error} />}
       <Loaded
         data={inbox.alerts}
         error={inbox.error}
@@ -73,7 +83,12 @@ export function AlertsPage() {
             <ul className="alert-list">
               {alerts.map((alert) => (
                 <li key={alert.id}>
-                  <AlertItem alert={alert} busy={markRead.busy} onMarkRead={(one) => void markOne(one)} />
+                  <AlertItem
+                    alert={alert}
+                    busy={markRead.busy}
+                    error={oneMarked === alert.id ? markRead.error : null}
+                    onMarkRead={(one) => void markOne(one)}
+                  />
                 </li>
               ))}
             </ul>

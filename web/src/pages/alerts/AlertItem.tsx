@@ -1,6 +1,7 @@
 import { useId } from "react";
 import { Link } from "wouter";
 import { alertTypeLabel, SEVERITY_LABELS, type Alert } from "../../api/types/alerts";
+import { ErrorText } from "../../components/Async";
 import { formatDateTime } from "../../format";
 import { actionLink } from "./actionLink";
 
@@ -9,10 +10,12 @@ interface AlertItemProps {
   onMarkRead: (alert: Alert) => void;
   /** A write is in flight: no second one from here. */
   busy: boolean;
+  /** Why marking this alert read failed, as the API said. */
+  error: string | null;
 }
 
 /** One alert: what it says, how serious, when, where to act on it, and whether it has been read. */
-export function AlertItem({ alert, onMarkRead, busy }: AlertItemProps) {
+export function AlertItem({ alert, onMarkRead, busy, error }: AlertItemProps) {
   const titleId = useId();
   const link = actionLink(alert.action_url);
   // An alert about nothing but itself points at the inbox: no link to the page it is already on.
@@ -38,6 +41,7 @@ export function AlertItem({ alert, onMarkRead, busy }: AlertItemProps) {
         </p>
       </header>
       <p className="alert-message">{alert.message}</p>
+      <ErrorText message={error} />
       <div className="alert-actions">
         {elsewhere && (
           <Link href={link.route} className="button" aria-describedby={titleId}>

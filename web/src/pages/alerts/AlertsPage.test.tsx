@@ -157,8 +157,20 @@ describe("AlertsPage", () => {
     api.getPage.mockResolvedValueOnce(page([alert("a1")]));
     api.patch.mockRejectedValueOnce(new ApiError(404, "Alert not found"));
     renderPage(<AlertsPage />, api, "/alerts");
-    await userEvent.click(await screen.findByRole("button", { name: "Mark as read" }));
-    expect(await screen.findByRole("alert")).toHaveTextContent("Alert not found");
+    const item = await screen.findByRole("article", { name: "Milestone a1" });
+    await userEvent.click(within(item).getByRole("button", { name: "Mark as read" }));
+    expect(await within(item).findByRole("alert")).toHaveTextContent("Alert not found");
     expect(screen.getByText("Unread")).toBeInTheDocument();
+  });
+
+  it("says above the list why marking all shown read failed", async () => {
+    const api = fakeApi();
+    api.getPage.mockResolvedValueOnce(page([alert("a1"), alert("a2")]));
+    api.patch.mockRejectedValue(new ApiError(429, "Too many requests"));
+    renderPage(<AlertsPage />, api, "/alerts");
+    await userEvent.click(await screen.findByRole("button", { name: "Mark all shown as read (2)" }));
+    const error = await screen.findByRole("alert");
+    expect(error).toHaveTextContent("Too many requests");
+    expect(error.closest("article")).toBeNull();
   });
 });
