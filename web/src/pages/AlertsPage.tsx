@@ -7,6 +7,7 @@ import { ErrorText, Loaded } from "../components/Async";
 import { Page } from "../components/Page";
 import { AlertItem } from "./alerts/AlertItem";
 import { filterOf, searchOf, type InboxFilter } from "./alerts/inboxFilter";
+import { markAlertsRead } from "./alerts/markRead";
 import { useAlertInbox } from "./alerts/useAlertInbox";
 import "./alerts/alerts.css";
 
@@ -20,13 +21,7 @@ export function AlertsPage() {
 
   const markRead = useAction(
     useCallback(
-      async (alerts: Alert[]) => {
-        const updated = await Promise.all(
-          alerts.map((alert) => api.patch<Alert>(`/alerts/${encodeURIComponent(alert.id)}/read`)),
-        );
-        await replace(updated);
-        return updated;
-      },
+      (alerts: Alert[]) => markAlertsRead(api, alerts, replace),
       [api, replace],
     ),
   );

@@ -163,14 +163,36 @@ describe("AlertsPage", () => {
     expect(screen.getByText("Unread")).toBeInTheDocument();
   });
 
-  it("says above the list why marking all shown read failed", async () => {
+  it("says above the list why marking all shown read failed, and shows those it did mark", async () => {
     const api = fakeApi();
     api.getPage.mockResolvedValueOnce(page([alert("a1"), alert("a2")]));
-    api.patch.mockRejectedValue(new ApiError(429, "Too many requests"));
+    api.patch
+      .mockResolvedValueOnce(alert("a1", { read_at: "2026-11-22T09:00:00Z" }))
+      .mockRejectedValueOnce(new ApiError(429, "Too many requests"));
     renderPage(<AlertsPage />, api, "/alerts");
     await userEvent.click(await screen.findByRole("button", { name: "Mark all shown as read (2)" }));
     const error = await screen.findByRole("alert");
     expect(error).toHaveTextContent("Too many requests");
     expect(error.closest("article")).toBeNull();
+    expect(within(screen.getByRole("article", { name: "Milestone a1" })).getByText("Read")).toBeInTheDocument();
+    expect(within(screen.getByRole("article", { name: "Milestone a2" })).getByText("Unread")).toBeInTheDocument();
+  });
+
+  it("marks many alerts read a few at a time", async () => {
+    const api = fakeApi();
+    api.getPage.mockResolvedValueOnce(page(Array.from({ length: 12 }, (_, index) => alert(`a${index}`))));
+    let inFlight = 0;
+    let most = 0;
+    api.patch.mockImplementation(async (path: string) => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      inFlight -= 1;
+      return alert(path.split("/")[2]!, { read_at: "2026-11-22T09:00:00Z" });
+    });
+    renderPage(<AlertsPage />, api, "/alerts");
+    await userEvent.click(await screen.findByRole("button", { name: "Mark all shown as read (12)" }));
+    await waitFor(() => expect(screen.queryAllByText("Unread")).toHaveLength(0));
+    expect(api.patch).toHaveBeenCalledTimes(12);
+    expect(most).toBeLessThanOrEqual(5);
   });
 });
