@@ -6,10 +6,10 @@ import { Link, useLocation } from "wouter";
 import type { AlertPreferences, GoalTemplate } from "../../api/types/wizard";
 import { useApiGet } from "../../api/useApi";
 import { ErrorText } from "../../components/Async";
-import { buildPreviewBody } from "./body";
 import { DetailsStep } from "./DetailsStep";
 import { draftForCustom, draftFromTemplate, emptyDraft, localToday, type WizardDraft } from "./draft";
 import { fieldId } from "./Field";
+import { planRequest } from "./plan";
 import { RemindersStep } from "./RemindersStep";
 import { ReviewStep } from "./ReviewStep";
 import { SourceStep } from "./SourceStep";
@@ -38,8 +38,8 @@ export function GoalWizard() {
   const preferences = useApiGet<AlertPreferences>("/alerts/preferences");
   const createGoal = useCreateGoal();
   const step = stepAt(stepIndex);
-  const showsPlan = step.id === "target" || step.id === "review";
-  const preview = usePreview(showsPlan ? buildPreviewBody(draft) : null);
+  const plan = planRequest(step.id, draft, localToday());
+  const preview = usePreview(plan.body);
 
   useEffect(() => {
     // The page's h1 has the focus on arrival; after that each step change takes it to the step's heading.
@@ -104,12 +104,12 @@ export function GoalWizard() {
           />
         )}
         {step.id === "details" && <DetailsStep {...stepProps} />}
-        {step.id === "target" && <TargetStep {...stepProps} preview={preview} />}
+        {step.id === "target" && <TargetStep {...stepProps} preview={preview} waiting={plan.waiting} />}
         {step.id === "reminders" && (
           <RemindersStep {...stepProps} preferences={preferences.data} preferencesError={preferences.error} />
         )}
         {step.id === "review" && (
-          <ReviewStep draft={draft} preview={preview} savedAlerts={preferences.data?.enabled_alerts} onEdit={goTo} />
+          <ReviewStep draft={draft} preview={preview} waiting={plan.waiting} savedAlerts={preferences.data?.enabled_alerts} onEdit={goTo} />
         )}
         <ErrorText message={createGoal.error} />
         <div className="wizard-actions">

@@ -34,7 +34,7 @@ export function PlanPreview({ state, waitingFor }: { state: PreviewState; waitin
                   <dd>{formatCalendarDate(shown.goal.deadline)}</dd>
                 </div>
               )}
-              {shown.suggested_target_date && (
+              {!shown.goal.deadline && shown.suggested_target_date && (
                 <div>
                   <dt>Suggested target date</dt>
                   <dd>{formatCalendarDate(shown.suggested_target_date)}</dd>

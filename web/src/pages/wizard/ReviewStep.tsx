@@ -12,11 +12,12 @@ import type { PreviewState } from "./usePreview";
 interface ReviewStepProps {
   draft: WizardDraft;
   preview: PreviewState;
+  waiting: string;
   savedAlerts: readonly string[] | undefined;
   onEdit: (step: number) => void;
 }
 
-export function ReviewStep({ draft, preview, savedAlerts, onEdit }: ReviewStepProps) {
+export function ReviewStep({ draft, preview, waiting, savedAlerts, onEdit }: ReviewStepProps) {
   const template = chosenTemplate(draft);
   const alerts = savedAlerts === undefined ? null : chosenGoalAlerts(draft, savedAlerts);
   const typed = (text: string) => {
@@ -72,7 +73,7 @@ export function ReviewStep({ draft, preview, savedAlerts, onEdit }: ReviewStepPr
           </div>
         ))}
       </dl>
-      <PlanPreview state={preview} waitingFor="Your plan appears here." />
+      <PlanPreview state={preview} waitingFor={waiting} />
     </>
   );
 }

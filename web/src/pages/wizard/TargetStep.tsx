@@ -9,7 +9,7 @@ import { BUDGET_FALLBACK_HINT, BUDGET_INPUT_LABELS } from "./labels";
 import type { StepProps } from "./stepProps";
 import type { PreviewState } from "./usePreview";
 
-export function TargetStep({ draft, errors, onChange, preview }: StepProps & { preview: PreviewState }) {
+export function TargetStep({ draft, errors, onChange, preview, waiting }: StepProps & { preview: PreviewState; waiting: string }) {
   const template = chosenTemplate(draft);
   return (
     <>
@@ -47,10 +47,7 @@ export function TargetStep({ draft, errors, onChange, preview }: StepProps & { p
         onChange={(deadline) => onChange({ deadline })}
         error={errors.deadline}
       />
-      <PlanPreview
-        state={preview}
-        waitingFor={template ? "Fill in the figures to see your plan." : "Enter a target amount to see your plan."}
-      />
+      <PlanPreview state={preview} waitingFor={waiting} />
     </>
   );
 }
