@@ -1,0 +1,61 @@
+import type { Position } from "../../api/types/positions";
+
+export function position(overrides: Partial<Position> = {}): Position {
+  return {
+    id: "p1",
+    symbol: "BTCUSDT",
+    side: "LONG",
+    quantity: 0.5,
+    entry_price: 50000,
+    entry_time: "2026-12-01T10:00:00+00:00",
+    leverage: 1,
+    stop_loss: 49000,
+    take_profit: 53000,
+    trailing_stop_percent: null,
+    max_duration_minutes: null,
+    strategy: "breakout",
+    fees_paid: 0,
+    status: "OPEN",
+    risk_reward_ratio: 3,
+    last_updated_price: 51000,
+    unrealized_pnl: 500,
+    exit_price: null,
+    exit_time: null,
+    exit_reason: null,
+    slippage: null,
+    pnl_usd: null,
+    pnl_percentage: null,
+    is_winning: null,
+    realized_pnl: null,
+    actual_rr_ratio: null,
+    trade_duration_minutes: null,
+    bot_id: null,
+    prompt_id: null,
+    subscription_id: null,
+    confidence: null,
+    reason: null,
+    order_id: null,
+    account_id: null,
+    source: "manual",
+    parent_id: null,
+    created_at: "2026-12-01T10:00:00+00:00",
+    updated_at: "2026-12-01T10:00:00+00:00",
+    ...overrides,
+  };
+}
+
+export function closed(overrides: Partial<Position> = {}): Position {
+  return position({
+    status: "CLOSED",
+    exit_price: 52000,
+    exit_time: "2026-12-02T10:00:00+00:00",
+    exit_reason: "MANUAL",
+    pnl_usd: 1000,
+    pnl_percentage: 4,
+    is_winning: true,
+    realized_pnl: 1000,
+    actual_rr_ratio: 2,
+    trade_duration_minutes: 1440,
+    ...overrides,
+  });
+}
