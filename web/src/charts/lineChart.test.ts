@@ -26,6 +26,13 @@ describe("timeTicks", () => {
     expect(timeTicks(JAN_1, JAN_1 + 30 * DAY, 4)).toEqual([JAN_1, JAN_1 + 10 * DAY, JAN_1 + 20 * DAY, JAN_1 + 30 * DAY]);
   });
 
+  it("keeps day ticks inside the span", () => {
+    const start = JAN_1 + 21 * 3_600_000;
+    const ticks = timeTicks(start, start + 20 * DAY, 3);
+    expect(ticks).toEqual([JAN_1 + DAY, JAN_1 + 11 * DAY, JAN_1 + 20 * DAY]);
+    expect(Math.min(...ticks)).toBeGreaterThanOrEqual(start);
+  });
+
   it("gives one tick for one instant and no repeats on short spans", () => {
     expect(timeTicks(JAN_1, JAN_1, 4)).toEqual([JAN_1]);
     expect(timeTicks(JAN_1, JAN_1 + 3 * 3_600_000, 4)).toHaveLength(4);

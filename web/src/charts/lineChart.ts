@@ -84,7 +84,11 @@ export function timeTicks(min: number, max: number, count: number): number[] {
   const ticks: number[] = [];
   for (let index = 0; index < count; index += 1) {
     const instant = min + step * index;
-    ticks.push(step >= DAY_MS ? Math.round(instant / DAY_MS) * DAY_MS : Math.round(instant));
+    if (step < DAY_MS) ticks.push(Math.round(instant));
+    // The ends round inwards, so that no tick falls outside the plot.
+    else if (index === 0) ticks.push(Math.ceil(instant / DAY_MS) * DAY_MS);
+    else if (index === count - 1) ticks.push(Math.floor(instant / DAY_MS) * DAY_MS);
+    else ticks.push(Math.round(instant / DAY_MS) * DAY_MS);
   }
   // Rounding to days may make neighbours equal on short spans: keep each instant once.
   return [...new Set(ticks)];

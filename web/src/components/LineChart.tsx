@@ -16,7 +16,9 @@ import "../charts/charts.css";
 const SERIES_COLOURS = ["var(--accent)", "#b35900", "#2e7d32", "#6a3d9a"];
 /** Markers stop helping (and cost DOM) when a series is dense. */
 const MAX_MARKERS = 60;
-const NARROW_WIDTH = 480;
+/** Below these widths the x axis has room for fewer dates. */
+const NARROW_WIDTH = 420;
+const MEDIUM_WIDTH = 640;
 
 export type { ChartReference, ChartSeries, TimePoint } from "../charts/lineChart";
 
@@ -52,7 +54,7 @@ export function LineChart({
   const width = useElementWidth(box, DEFAULT_CHART_SIZE.width);
   const ids = useId();
   const size: ChartSize = { ...DEFAULT_CHART_SIZE, width, height };
-  const xTickCount = width < NARROW_WIDTH ? 3 : 5;
+  const xTickCount = width < NARROW_WIDTH ? 2 : width < MEDIUM_WIDTH ? 3 : 5;
   const chart = useMemo(
     () => shapeLineChart(series, references, { width, height, margin: DEFAULT_CHART_SIZE.margin }, { x: xTickCount, y: 5 }),
     [series, references, width, height, xTickCount],
@@ -128,14 +130,13 @@ export function LineChart({
               {drawn.map((one, index) => (
                 <li key={one.label}>
                   <LegendSwatch colour={colourOf(index)} dashed={one.dashed ?? false} />
-                  {one.label}
-                  {one.dashed ? " (dashed)" : ""}
+                  <span>{one.dashed ? `${one.label} (dashed)` : one.label}</span>
                 </li>
               ))}
               {references.map((reference) => (
                 <li key={reference.label}>
                   <LegendSwatch colour="var(--muted)" dotted />
-                  {reference.label}: {formatValue(reference.value)} (dotted)
+                  <span>{`${reference.label}: ${formatValue(reference.value)} (dotted)`}</span>
                 </li>
               ))}
             </ul>
