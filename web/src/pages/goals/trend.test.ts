@@ -31,22 +31,26 @@ describe("utcDay", () => {
 });
 
 describe("amountHistory", () => {
-  it("keeps each day's latest entry, oldest day first, and carries the amount on to today", () => {
+  it("places entries on their day at the time recorded, starts at the goal's start and ends now", () => {
     const entries = [
-      entry("2026-02-01", 4000, "2026-02-03T09:00:00+00:00"),
-      entry("2026-02-01", 3500, "2026-02-01T09:00:00+00:00"),
-      entry("2026-01-15", 3000),
+      { ...entry("2026-02-01", 4000, "2026-02-01T18:00:00+00:00"), contribution_amount: 500 },
+      { ...entry("2026-02-01", 3500, "2026-02-01T09:00:00+00:00"), contribution_amount: 500 },
+      { ...entry("2026-01-15", 3000), contribution_amount: 2000 },
     ];
-    expect(amountHistory(goal("g1", { current_amount: 4000 }), entries, NOW)).toEqual([
-      { time: day("2026-01-15"), value: 3000 },
-      { time: day("2026-02-01"), value: 4000 },
-      { time: day("2026-03-10"), value: 4000 },
+    const started = goal("g1", { current_amount: 4000, created_at: "2026-01-10T08:00:00+00:00" });
+    expect(amountHistory(started, entries, NOW)).toEqual([
+      { time: Date.parse("2026-01-10T08:00:00Z"), value: 1000 },
+      { time: Date.parse("2026-01-15T12:00:00Z"), value: 3000 },
+      { time: Date.parse("2026-02-01T09:00:00Z"), value: 3500 },
+      { time: Date.parse("2026-02-01T18:00:00Z"), value: 4000 },
+      { time: NOW, value: 4000 },
     ]);
   });
 
-  it("starts at the goal's creation with the amount now when nothing is recorded", () => {
+  it("is the amount now from the goal's creation when nothing is recorded", () => {
     expect(amountHistory(goal("g1", { current_amount: 2500, created_at: "2026-03-10T08:00:00Z" }), [], NOW)).toEqual([
-      { time: day("2026-03-10"), value: 2500 },
+      { time: Date.parse("2026-03-10T08:00:00Z"), value: 2500 },
+      { time: NOW, value: 2500 },
     ]);
   });
 });
@@ -61,7 +65,7 @@ describe("goalTrend", () => {
       label: "Projection at the current pace",
       dashed: true,
       points: [
-        { time: day("2026-03-10"), value: 2500 },
+        { time: NOW, value: 2500 },
         { time: day("2026-12-31"), value: 9000 },
       ],
     });

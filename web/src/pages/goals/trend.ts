@@ -18,25 +18,32 @@ export function utcDay(value: number | string): number {
 }
 
 /**
- * The amount at the end of each day that has entries (the latest recorded entry of the day counts, as the
- * API's current amount is the one of its latest entry), oldest first. Without entries, the amount now, from
- * the goal's creation. The line is carried on to today, as the amount has not changed since.
+ * The amount after each progress entry, oldest first: placed on the entry's day at the time of day it was
+ * recorded, so that several entries of one day stay apart and in order. The line starts where the goal
+ * started (the first entry's amount before its change, at the goal's creation) and is carried on to now, as
+ * the amount has not changed since. Without entries: the amount now, from the goal's creation.
  */
 export function amountHistory(goal: Goal, entries: readonly ProgressEntry[], now: number): TimePoint[] {
-  const byDay = new Map<number, ProgressEntry>();
-  for (const entry of entries) {
-    const day = utcDay(entry.period_date);
-    const kept = byDay.get(day);
-    if (kept === undefined || entry.recorded_at > kept.recorded_at) byDay.set(day, entry);
-  }
-  const points = [...byDay.entries()]
-    .map(([time, entry]) => ({ time, value: Number(entry.value_at_period) }))
+  const points = entries
+    .map((entry) => ({
+      time: utcDay(entry.period_date) + timeOfDay(entry.recorded_at),
+      value: Number(entry.value_at_period),
+      before: entry.contribution_amount === null ? null : Number(entry.value_at_period) - Number(entry.contribution_amount),
+    }))
     .sort((a, b) => a.time - b.time);
-  if (points.length === 0) points.push({ time: utcDay(goal.created_at), value: Number(goal.current_amount) });
-  const today = utcDay(now);
-  const last = points.at(-1);
-  if (last !== undefined && last.time < today) points.push({ time: today, value: Number(goal.current_amount) });
-  return points;
+  const created = Date.parse(goal.created_at);
+  const first = points[0];
+  const history: TimePoint[] = points.map(({ time, value }) => ({ time, value }));
+  if (first === undefined) history.push({ time: created, value: Number(goal.current_amount) });
+  else if (first.before !== null && created < first.time) history.unshift({ time: created, value: first.before });
+  const last = history.at(-1);
+  if (last !== undefined && last.time < now) history.push({ time: now, value: Number(goal.current_amount) });
+  return history;
+}
+
+function timeOfDay(instant: string): number {
+  const time = Date.parse(instant);
+  return Number.isFinite(time) ? time - utcDay(time) : 0;
 }
 
 /** Everything the goal's chart draws. Projections only for an active goal not yet at its target. */
@@ -46,7 +53,7 @@ export function goalTrend(goal: Goal, summary: ProgressSummary | undefined, entr
   if (summary === undefined || goal.status !== "active" || goal.percent_complete >= 100) return { series, references };
 
   const today = utcDay(now);
-  const from: TimePoint = { time: today, value: Number(goal.current_amount) };
+  const from: TimePoint = { time: now, value: Number(goal.current_amount) };
   const deadline = goal.deadline === null ? null : utcDay(goal.deadline);
   if (deadline !== null && deadline > today) {
     if (summary.projected_final_value !== null) {
