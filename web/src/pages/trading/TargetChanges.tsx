@@ -25,7 +25,9 @@ export function TargetChanges() {
                   <th scope="col">When</th>
                   <th scope="col">New targets</th>
                   <th scope="col">Reason</th>
-                  <th scope="col">Portfolio value then</th>
+                  <th scope="col" className="number">
+                    Portfolio value then
+                  </th>
                 </tr>
               </thead>
               <tbody>

@@ -35,7 +35,7 @@ function api(overrides: Record<string, Handler> = {}) {
   });
 }
 
-describe("the trading goals page", () => {
+describe("the trading goals page", { timeout: 30_000 }, () => {
   it("says it is loading, then shows the three goals with units and status in words", async () => {
     const status = deferred<TradingStatusResponse>();
     renderApp("/trading-goals", api({ "GET /goals/status": () => status.promise }));
