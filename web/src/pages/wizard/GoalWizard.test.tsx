@@ -65,7 +65,7 @@ describe("the new-goal wizard", { timeout: 30_000 }, () => {
     const fake = api();
     renderApp("/goals/new", fake);
     expect(await stepHeading("Template or custom")).toBeInTheDocument();
-    const steps = screen.getByRole("navigation", { name: "Steps" });
+    const steps = screen.getByRole("list", { name: "Steps" });
     expect(within(steps).getAllByRole("listitem")[0]).toHaveAttribute("aria-current", "step");
 
     await toTargetStep();

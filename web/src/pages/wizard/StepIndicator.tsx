@@ -4,8 +4,8 @@ import { STEPS } from "./steps";
 
 export function StepIndicator({ current }: { current: number }) {
   return (
-    <nav aria-label="Steps" className="wizard-steps">
-      <ol>
+    <div className="wizard-steps">
+      <ol aria-label="Steps">
         {STEPS.map((step, index) => {
           const state = index < current ? "done" : index === current ? "current" : "todo";
           return (
@@ -21,6 +21,6 @@ export function StepIndicator({ current }: { current: number }) {
           );
         })}
       </ol>
-    </nav>
+    </div>
   );
 }
