@@ -30,18 +30,18 @@ def test_preferences_are_saved_and_read_back(web: WebPage, server: Server) -> No
     expect(page.get_by_role("button", name="Save preferences")).to_be_visible(timeout=LOAD_TIMEOUT_MS)
     assert_accessible(page)
 
-    page.get_by_label("Mobile number").fill("0123")
+    page.get_by_label("Phone number").fill("0123")
     page.get_by_role("button", name="Save preferences").click()
     expect(page.get_by_role("alert")).to_contain_text("phone")
     take_refusal(web, 422)
 
     page.get_by_role("checkbox", name="SMS").check()
-    page.get_by_label("Mobile number").fill("+14155550123")
-    page.get_by_label("From").fill("21:30")
-    page.get_by_label("Until").fill("07:15")
+    page.get_by_label("Phone number").fill("+14155550123")
+    page.get_by_label("Quiet hours start").fill("21:30")
+    page.get_by_label("Quiet hours end").fill("07:15")
     page.get_by_label("Time zone").select_option("Europe/Paris")
     page.get_by_role("checkbox", name="Position level reached").check()
-    page.get_by_label("At most this many a day").fill("12")
+    page.get_by_label("Maximum alerts per day").fill("12")
     page.get_by_role("button", name="Save preferences").click()
     expect(page.get_by_text("Preferences saved.")).to_be_visible()
     expect(page.get_by_role("alert")).to_have_count(0)
@@ -57,12 +57,12 @@ def test_preferences_are_saved_and_read_back(web: WebPage, server: Server) -> No
     assert "position_level_reached" in saved["enabled_alerts"]
 
     page.reload()
-    expect(page.get_by_label("Mobile number")).to_have_value("+14155550123", timeout=LOAD_TIMEOUT_MS)
+    expect(page.get_by_label("Phone number")).to_have_value("+14155550123", timeout=LOAD_TIMEOUT_MS)
     expect(page.get_by_role("checkbox", name="SMS")).to_be_checked()
-    expect(page.get_by_label("From")).to_have_value("21:30")
-    expect(page.get_by_label("Until")).to_have_value("07:15")
+    expect(page.get_by_label("Quiet hours start")).to_have_value("21:30")
+    expect(page.get_by_label("Quiet hours end")).to_have_value("07:15")
     expect(page.get_by_label("Time zone")).to_have_value("Europe/Paris")
-    expect(page.get_by_label("At most this many a day")).to_have_value("12")
+    expect(page.get_by_label("Maximum alerts per day")).to_have_value("12")
     assert not web.errors
 
 

@@ -1,4 +1,4 @@
-import { useCallback, useId, useState, type FormEvent } from "react";
+import { useCallback, useState, type FormEvent } from "react";
 import { useSWRConfig } from "swr";
 import { useServices } from "../../app/services";
 import { ALERT_TYPES, alertTypeLabel, type AlertPreferences, type AlertType } from "../../api/types/alerts";
@@ -6,16 +6,16 @@ import { useAction } from "../../api/useAction";
 import { ErrorText } from "../../components/Async";
 import { CheckField, SubmitRow, TextField } from "./fields";
 import { changesOf, draftOf, type PreferencesDraft } from "./preferencesDraft";
-import { deviceTimeZone, timeZoneChoices } from "./timeZones";
+import { TimeZoneField } from "./TimeZoneField";
 
 export const PREFERENCES_PATH = "/alerts/preferences";
 
 /** The caps on what leaves by email, SMS and webhook, in the API's ranges. */
 const LIMITS = [
-  { field: "max_alerts_per_day", label: "At most this many a day", inputMode: "numeric", min: 0, max: 1000, step: 1 },
+  { field: "max_alerts_per_day", label: "Maximum alerts per day", inputMode: "numeric", min: 0, max: 1000, step: 1 },
   {
     field: "min_hours_between_alerts",
-    label: "At least this many hours apart",
+    label: "Minimum hours between alerts",
     inputMode: "decimal",
     min: 0,
     max: 24,
@@ -36,7 +36,7 @@ const CHANNELS = [
     toggle: "sms_enabled",
     field: "phone",
     label: "SMS",
-    input: { label: "Mobile number", type: "tel", autoComplete: "tel" },
+    input: { label: "Phone number", type: "tel", autoComplete: "tel" },
     hint: "In international form: + then country code and number, e.g. +14155550123.",
   },
   {
@@ -62,8 +62,6 @@ export function PreferencesForm({ saved }: { saved: AlertPreferences }) {
   const { mutate } = useSWRConfig();
   const [draft, setDraft] = useState<PreferencesDraft>(() => draftOf(saved));
   const [notice, setNotice] = useState<string | null>(null);
-  const zoneId = useId();
-  const device = deviceTimeZone();
 
   const save = useAction(
     useCallback(
@@ -76,10 +74,11 @@ export function PreferencesForm({ saved }: { saved: AlertPreferences }) {
     ),
   );
 
-  const edit = (changes: Partial<PreferencesDraft>) => {
+  const edit = useCallback((changes: Partial<PreferencesDraft>) => {
     setDraft((current) => ({ ...current, ...changes }));
     setNotice(null);
-  };
+  }, []);
+  const setTimeZone = useCallback((timezone: string) => edit({ timezone }), [edit]);
   const toggleType = (type: AlertType, on: boolean) =>
     edit({ enabled_alerts: on ? [...draft.enabled_alerts, type] : draft.enabled_alerts.filter((t) => t !== type) });
 
@@ -117,38 +116,28 @@ export function PreferencesForm({ saved }: { saved: AlertPreferences }) {
       <fieldset>
         <legend>Quiet hours</legend>
         <p className="settings-hint">Email, SMS and webhook deliveries wait until quiet hours end; nothing is dropped.</p>
-        <CheckField label="Hold deliveries during quiet hours" checked={draft.quiet_hours} onChange={(quiet_hours) => edit({ quiet_hours })} />
+        <CheckField
+          label="Hold deliveries during quiet hours"
+          checked={draft.quiet_hours}
+          onChange={(quiet_hours) => edit({ quiet_hours })}
+        />
         {draft.quiet_hours && (
           <div className="settings-row">
             <TextField
-              label="From"
+              label="Quiet hours start"
               type="time"
               value={draft.quiet_hours_start}
               onChange={(quiet_hours_start) => edit({ quiet_hours_start })}
             />
             <TextField
-              label="Until"
+              label="Quiet hours end"
               type="time"
               value={draft.quiet_hours_end}
               onChange={(quiet_hours_end) => edit({ quiet_hours_end })}
             />
           </div>
         )}
-        <div className="settings-field">
-          <label htmlFor={zoneId}>Time zone</label>
-          <select id={zoneId} value={draft.timezone} onChange={(event) => edit({ timezone: event.target.value })}>
-            {timeZoneChoices(draft.timezone).map((zone) => (
-              <option key={zone} value={zone}>
-                {zone}
-              </option>
-            ))}
-          </select>
-        </div>
-        {device !== draft.timezone && (
-          <button type="button" onClick={() => edit({ timezone: device })}>
-            Use this device’s time zone ({device})
-          </button>
-        )}
+        <TimeZoneField value={draft.timezone} onChange={setTimeZone} />
       </fieldset>
 
       <fieldset>
