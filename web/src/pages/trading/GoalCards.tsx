@@ -43,7 +43,10 @@ export function GoalCards({ goals }: { goals: readonly TradingGoal[] }) {
           </li>
         ))}
       </ul>
-      <p className="form-hint">The goals are evaluated every day at 23:59 UTC. A snapshot evaluates them now.</p>
+      <p className="form-hint">
+        A goal is achieved at 100% of its target, on track from 85%, at risk from 70% and behind below that. The
+        goals are evaluated every day at 23:59 UTC; a snapshot evaluates them now.
+      </p>
       <button type="button" onClick={() => void snapshot.run()} disabled={snapshot.busy}>
         {snapshot.busy ? "Taking a snapshot…" : "Take a snapshot now"}
       </button>
