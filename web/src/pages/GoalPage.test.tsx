@@ -184,6 +184,19 @@ describe("GoalPage", () => {
     await waitFor(() => expect(api.delete).toHaveBeenCalledWith("/goals/g1/milestones/m1"));
   });
 
+  it("keeps keyboard focus in place as inline editors and questions open and close", async () => {
+    serve();
+    open();
+    await userEvent.click(await screen.findByRole("button", { name: "Delete milestone Halfway" }));
+    expect(screen.getByRole("button", { name: "Keep it" })).toHaveFocus();
+    await userEvent.click(screen.getByRole("button", { name: "Keep it" }));
+    expect(screen.getByRole("button", { name: "Delete milestone Halfway" })).toHaveFocus();
+    await userEvent.click(screen.getByRole("button", { name: "Edit milestone Almost" }));
+    expect(screen.getAllByLabelText("Milestone amount")[0]).toHaveFocus();
+    await userEvent.click(screen.getByRole("button", { name: "Cancel" }));
+    expect(screen.getByRole("button", { name: "Edit milestone Almost" })).toHaveFocus();
+  });
+
   it("links a funding account and shows a refusal over 100% as the API's detail", async () => {
     serve({ funding: [{ account_id: "acc-1", account_name: "Checking", allocation_percent: 60 }] });
     open();

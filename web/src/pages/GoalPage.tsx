@@ -80,7 +80,9 @@ export function GoalPage() {
       <MilestonesSection goalId={goal.id} milestones={goal.milestones} onChanged={revalidate} />
 
       <section aria-labelledby="funding-heading">
-        <h2 id="funding-heading">Funding sources</h2>
+        <h2 id="funding-heading" tabIndex={-1}>
+          Funding sources
+        </h2>
         <Loaded data={reads.funding.data} error={reads.funding.error} loading="Loading the funding sources…">
           {(sources) => <FundingSection goalId={goal.id} sources={sources} onChanged={revalidate} />}
         </Loaded>

@@ -8,6 +8,7 @@ import { formatPercent } from "../../format";
 import { InputField, parseAmount } from "./fields";
 import { useCheckedSubmit } from "./useCheckedSubmit";
 import { goalPath } from "./useGoal";
+import { focusHeading, useReturnFocus } from "./useReturnFocus";
 
 // The API's account id rule, so that a typo is caught before the request.
 const ACCOUNT_ID = /^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$/;
@@ -109,11 +110,18 @@ function FundingItem({ goalId, source, onChanged }: { goalId: string; source: Fu
   const path = `${goalPath(goalId)}/funding/${encodeURIComponent(source.account_id)}`;
   const [editing, setEditing] = useState(false);
   const [confirming, setConfirming] = useState(false);
+  const changeButton = useReturnFocus<HTMLButtonElement>(editing);
+  const unlinkButton = useReturnFocus<HTMLButtonElement>(confirming);
   const [allocation, setAllocation] = useState(String(source.allocation_percent));
   const save = useAction(
     useCallback((percent: number) => api.patch<FundingSource>(path, { allocation_percent: percent }), [api, path]),
   );
   const unlink = useAction(useCallback(() => api.delete(path).then(() => true), [api, path]));
+  const removed = async () => {
+    if (!(await unlink.run())) return;
+    await onChanged();
+    focusHeading("funding-heading");
+  };
   const name = source.account_name ?? source.account_id;
   const error = allocationError(allocation);
 
@@ -155,15 +163,15 @@ function FundingItem({ goalId, source, onChanged }: { goalId: string; source: Fu
           question={`Unlink ${name}?`}
           confirmText="Yes, unlink"
           busy={unlink.busy}
-          onConfirm={() => void unlink.run().then((done) => done && onChanged())}
+          onConfirm={() => void removed()}
           onCancel={() => setConfirming(false)}
         />
       ) : (
         <div className="milestone-actions">
-          <button type="button" onClick={() => setEditing(true)} aria-label={`Change share of ${name}`}>
+          <button type="button" ref={changeButton} onClick={() => setEditing(true)} aria-label={`Change share of ${name}`}>
             Change share
           </button>
-          <button type="button" onClick={() => setConfirming(true)} aria-label={`Unlink ${name}`}>
+          <button type="button" ref={unlinkButton} onClick={() => setConfirming(true)} aria-label={`Unlink ${name}`}>
             Unlink
           </button>
         </div>

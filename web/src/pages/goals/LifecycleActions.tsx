@@ -4,6 +4,7 @@ import { GOAL_STATUS_LABELS, LIFECYCLE_ACTIONS, type Goal, type LifecycleAction 
 import { useAction } from "../../api/useAction";
 import { useServices } from "../../app/services";
 import { ErrorText } from "../../components/Async";
+import { ConfirmInline } from "./ConfirmInline";
 import { goalPath } from "./useGoal";
 
 const ACTION_TEXT: Record<LifecycleAction, string> = {
@@ -45,32 +46,28 @@ export function LifecycleActions({ goal, onChanged }: LifecycleActionsProps) {
     await onChanged();
   };
 
+  const confirm = async (action: LifecycleAction | "delete") => {
+    if (action !== "delete") return run(action);
+    if (await remove.run()) {
+      await onChanged();
+      navigate("/");
+    }
+  };
+
   const actions = LIFECYCLE_ACTIONS[goal.status];
   const confirmText = pending === null ? undefined : pending === "delete" ? deleteText : CONFIRM_TEXT[pending];
   return (
     <div className="goal-lifecycle">
       {actions.length === 0 && <p>This goal is {GOAL_STATUS_LABELS[goal.status].toLowerCase()}: its status can no longer change.</p>}
       {pending !== null && confirmText !== undefined ? (
-        <div className="goal-confirm" role="group" aria-label="Confirm">
-          <p>{confirmText}</p>
-          <button
-            type="button"
-            className="danger"
-            disabled={change.busy || remove.busy}
-            onClick={async () => {
-              if (pending !== "delete") return void (await run(pending));
-              if (await remove.run()) {
-                await onChanged();
-                navigate("/");
-              }
-            }}
-          >
-            {pending === "delete" ? "Yes, delete" : `Yes, ${ACTION_TEXT[pending].toLowerCase()}`}
-          </button>
-          <button type="button" onClick={() => setPending(null)}>
-            Cancel
-          </button>
-        </div>
+        <ConfirmInline
+          question={confirmText}
+          confirmText={pending === "delete" ? "Yes, delete" : `Yes, ${ACTION_TEXT[pending].toLowerCase()}`}
+          cancelText="Cancel"
+          busy={change.busy || remove.busy}
+          onConfirm={() => void confirm(pending)}
+          onCancel={() => setPending(null)}
+        />
       ) : (
         <div className="goal-actions">
           {actions.map((action) => (

@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { Milestone, MilestoneBody } from "../../api/types/goals";
 import { ErrorText } from "../../components/Async";
 import { InputField, parseAmount } from "./fields";
@@ -45,21 +45,27 @@ interface MilestoneFormProps {
 /** Adds a milestone, or edits one (then with the milestone's values and a Cancel button). */
 export function MilestoneForm({ initial, submitText, busy, error, onSubmit, onCancel }: MilestoneFormProps) {
   const [draft, setDraft] = useState(() => milestoneDraft(initial));
+  const form = useRef<HTMLFormElement>(null);
+  // An edit form opens in place of the milestone: the keyboard user lands in its first field.
+  const focusOnOpen = useRef(initial !== undefined);
+  useEffect(() => {
+    if (focusOnOpen.current) form.current?.querySelector("input")?.focus();
+  }, []);
   const errors = milestoneErrors(draft);
-  const form = useCheckedSubmit(Object.keys(errors).length > 0, async (key) => {
+  const checked = useCheckedSubmit(Object.keys(errors).length > 0, async (key) => {
     const saved = await onSubmit(milestoneBody(draft, initial !== undefined), key);
     if (saved && initial === undefined) setDraft(milestoneDraft());
     return saved;
   });
-  const shown = form.showErrors ? errors : {};
+  const shown = checked.showErrors ? errors : {};
 
   const change = (fields: Partial<MilestoneDraft>) => {
-    form.edited();
+    checked.edited();
     setDraft((previous) => ({ ...previous, ...fields }));
   };
 
   return (
-    <form className="goal-form" noValidate onSubmit={form.submit}>
+    <form className="goal-form" ref={form} noValidate onSubmit={checked.submit}>
       <div className="goal-form-row">
         <InputField
           label="Milestone amount"

@@ -7,6 +7,7 @@ import { ConfirmInline } from "./ConfirmInline";
 import { formatCalendarDate, formatMoney } from "../../format";
 import { MilestoneForm } from "./MilestoneForm";
 import { goalPath } from "./useGoal";
+import { focusHeading, useReturnFocus } from "./useReturnFocus";
 
 interface MilestonesSectionProps {
   goalId: string;
@@ -28,7 +29,9 @@ export function MilestonesSection({ goalId, milestones, onChanged }: MilestonesS
 
   return (
     <section aria-labelledby="milestones-heading">
-      <h2 id="milestones-heading">Milestones</h2>
+      <h2 id="milestones-heading" tabIndex={-1}>
+        Milestones
+      </h2>
       {milestones.length === 0 ? (
         <p className="empty-state">No milestones yet. Add one below to mark the steps on the way to the target.</p>
       ) : (
@@ -66,9 +69,16 @@ type ItemMode = "view" | "edit" | "confirm-delete";
 function MilestoneItem({ base, milestone, onChanged }: { base: string; milestone: Milestone; onChanged: () => Promise<unknown> }) {
   const { api } = useServices();
   const [mode, setMode] = useState<ItemMode>("view");
+  const editButton = useReturnFocus<HTMLButtonElement>(mode === "edit");
+  const deleteButton = useReturnFocus<HTMLButtonElement>(mode === "confirm-delete");
   const path = `${base}/${encodeURIComponent(milestone.id)}`;
   const save = useAction(useCallback((body: MilestoneBody) => api.patch<Milestone>(path, body), [api, path]));
   const remove = useAction(useCallback(() => api.delete(path).then(() => true), [api, path]));
+  const removed = async () => {
+    if (!(await remove.run())) return;
+    await onChanged();
+    focusHeading("milestones-heading");
+  };
 
   if (mode === "edit") {
     return (
@@ -110,15 +120,15 @@ function MilestoneItem({ base, milestone, onChanged }: { base: string; milestone
           question={`Delete the milestone “${milestone.description}”?`}
           confirmText="Yes, delete"
           busy={remove.busy}
-          onConfirm={() => void remove.run().then((done) => done && onChanged())}
+          onConfirm={() => void removed()}
           onCancel={() => setMode("view")}
         />
       ) : (
         <div className="milestone-actions">
-          <button type="button" onClick={() => setMode("edit")} aria-label={`Edit milestone ${milestone.description}`}>
+          <button type="button" ref={editButton} onClick={() => setMode("edit")} aria-label={`Edit milestone ${milestone.description}`}>
             Edit
           </button>
-          <button type="button" onClick={() => setMode("confirm-delete")} aria-label={`Delete milestone ${milestone.description}`}>
+          <button type="button" ref={deleteButton} onClick={() => setMode("confirm-delete")} aria-label={`Delete milestone ${milestone.description}`}>
             Delete
           </button>
         </div>
