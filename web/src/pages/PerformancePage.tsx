@@ -29,7 +29,7 @@ export function PerformancePage() {
                 )}
               </section>
               <section aria-labelledby="portfolio-risk-heading">
-                <h2 id="portfolio-risk-heading">Portfolio</h2>
+                <h2 id="portfolio-risk-heading">Portfolio return and risk</h2>
                 <p className="hint">
                   From your portfolio&apos;s daily values over the last year; growth (CAGR) and the Calmar ratio
                   need 30 days of them.

@@ -34,7 +34,11 @@ export function PositionsPage() {
         <section aria-labelledby="positions-list-heading">
           <h2 id="positions-list-heading">Your positions</h2>
           <PositionFilters filter={filter} onChange={(next) => navigate(`/positions${searchFromFilter(next)}`)} />
-          <PositionList pages={pages} empty={<p>{emptyText(filter)}</p>} />
+          <PositionList
+            pages={pages}
+            empty={<p>{emptyText(filter)}</p>}
+            showStatus={filter.status === undefined}
+          />
         </section>
         <section>
           <OpenPositionForm onOpened={onOpened} />

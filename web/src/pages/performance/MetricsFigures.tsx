@@ -78,7 +78,7 @@ export function PortfolioFigures({ performance }: { performance: Performance }) 
       : "—";
   return (
     <FigureList
-      title="Portfolio return and risk"
+      title="Ratios"
       figures={[
         ["Largest drawdown", formatPercent(performance.max_drawdown_percent)],
         ["Drawdown from / to", drawdownSpan],

@@ -40,9 +40,11 @@ function ProfitCell({ position }: { position: Position }) {
 interface PositionListProps {
   pages: ReturnType<typeof usePositionPages>;
   empty: ReactNode;
+  /** A list of one status says it once, in the filter, not on every row. */
+  showStatus: boolean;
 }
 
-export function PositionList({ pages, empty }: PositionListProps) {
+export function PositionList({ pages, empty, showStatus }: PositionListProps) {
   const { data, error, size, setSize, isValidating } = pages;
   if (error && data === undefined) return <ErrorText message={error.message} />;
   if (data === undefined) return <p role="status">Loading positions…</p>;
@@ -58,7 +60,7 @@ export function PositionList({ pages, empty }: PositionListProps) {
             <tr>
               <th scope="col">Symbol</th>
               <th scope="col">Side</th>
-              <th scope="col">Status</th>
+              {showStatus ? <th scope="col">Status</th> : null}
               <th scope="col" className="number">
                 Quantity
               </th>
@@ -85,7 +87,7 @@ export function PositionList({ pages, empty }: PositionListProps) {
                   <Link href={`/positions/${position.id}`}>{position.symbol}</Link>
                 </th>
                 <td>{SIDE_NAMES[position.side]}</td>
-                <td>{STATUS_NAMES[position.status]}</td>
+                {showStatus ? <td>{STATUS_NAMES[position.status]}</td> : null}
                 <td className="number">
                   {formatQuantity(position.quantity)}
                   {position.leverage > 1 ? ` (${position.leverage}× leverage)` : ""}
