@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.browser import WebPage
 from tests.e2e.conftest import Server
+from tests.e2e.test_alert_webhook_flow import Listener
 from tests.e2e.test_goals_flow import ok
 from tests.e2e.webapp import LOAD_TIMEOUT_MS, assert_accessible, new_user, screenshot, sign_in
 
@@ -64,6 +65,31 @@ def test_preferences_are_saved_and_read_back(web: WebPage, server: Server) -> No
     expect(page.get_by_label("Time zone")).to_have_value("Europe/Paris")
     expect(page.get_by_label("Maximum alerts per day")).to_have_value("12")
     assert not web.errors
+
+
+def test_a_webhook_set_through_the_form_is_asked_to_confirm(web: WebPage, server: Server) -> None:
+    listener = Listener()
+    try:
+        page = sign_in(web, server, new_user("web-webhook"), path="/app/settings", heading="Settings")
+        page.get_by_label("Webhook URL").fill("http://example.com/hook")
+        page.get_by_role("button", name="Save preferences").click()
+        expect(page.get_by_role("alert")).to_contain_text("webhook_url", timeout=LOAD_TIMEOUT_MS)
+        take_refusal(web, 422)
+
+        page.get_by_label("Webhook URL").fill(listener.url)
+        page.get_by_role("button", name="Save preferences").click()
+        expect(page.get_by_text("Preferences saved.")).to_be_visible(timeout=LOAD_TIMEOUT_MS)
+        headers, confirmation = listener.received.get(timeout=10)
+        assert headers["x-amz-sns-message-type"] == confirmation["Type"] == "SubscriptionConfirmation"
+        page.reload()
+        expect(page.get_by_label("Webhook URL")).to_have_value(listener.url, timeout=LOAD_TIMEOUT_MS)
+
+        page.get_by_label("Webhook URL").fill("")
+        page.get_by_role("button", name="Save preferences").click()
+        expect(page.get_by_text("Preferences saved.")).to_be_visible(timeout=LOAD_TIMEOUT_MS)
+        assert not web.errors
+    finally:
+        listener.close()
 
 
 def test_a_simulated_account_is_connected_through_the_form(web: WebPage, server: Server) -> None:
