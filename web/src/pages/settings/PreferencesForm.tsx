@@ -5,7 +5,7 @@ import { ALERT_TYPES, alertTypeLabel, type AlertPreferences, type AlertType } fr
 import { useAction } from "../../api/useAction";
 import { ErrorText } from "../../components/Async";
 import { CheckField, SubmitRow, TextField } from "./fields";
-import { changesOf, draftOf, type PreferencesDraft } from "./preferencesDraft";
+import { changesOf, draftOf, fieldsNamedIn, type PreferencesDraft } from "./preferencesDraft";
 import { TimeZoneField } from "./TimeZoneField";
 
 export const PREFERENCES_PATH = "/alerts/preferences";
@@ -79,6 +79,8 @@ export function PreferencesForm({ saved }: { saved: AlertPreferences }) {
     setNotice(null);
   }, []);
   const setTimeZone = useCallback((timezone: string) => edit({ timezone }), [edit]);
+  const invalid = fieldsNamedIn(save.error);
+  const invalidProps = (field: string) => (invalid.has(field) ? { "aria-invalid": true } : {});
   const toggleType = (type: AlertType, on: boolean) =>
     edit({ enabled_alerts: on ? [...draft.enabled_alerts, type] : draft.enabled_alerts.filter((t) => t !== type) });
 
@@ -108,7 +110,13 @@ export function PreferencesForm({ saved }: { saved: AlertPreferences }) {
         {CHANNELS.map(({ toggle, field, label, hint, input }) => (
           <div key={field} className="settings-channel">
             <CheckField label={label} checked={draft[toggle]} onChange={(on) => edit({ [toggle]: on })} />
-            <TextField {...input} value={draft[field]} onChange={(text) => edit({ [field]: text })} hint={hint} />
+            <TextField
+              {...input}
+              {...invalidProps(field)}
+              value={draft[field]}
+              onChange={(text) => edit({ [field]: text })}
+              hint={hint}
+            />
           </div>
         ))}
       </fieldset>
@@ -126,12 +134,14 @@ export function PreferencesForm({ saved }: { saved: AlertPreferences }) {
             <TextField
               label="Quiet hours start"
               type="time"
+              {...invalidProps("quiet_hours_start")}
               value={draft.quiet_hours_start}
               onChange={(quiet_hours_start) => edit({ quiet_hours_start })}
             />
             <TextField
               label="Quiet hours end"
               type="time"
+              {...invalidProps("quiet_hours_end")}
               value={draft.quiet_hours_end}
               onChange={(quiet_hours_end) => edit({ quiet_hours_end })}
             />
@@ -163,6 +173,7 @@ export function PreferencesForm({ saved }: { saved: AlertPreferences }) {
               key={field}
               type="number"
               {...input}
+              {...invalidProps(field)}
               value={draft[field]}
               onChange={(text) => edit({ [field]: text })}
             />

@@ -112,6 +112,8 @@ describe("SettingsPage preferences", () => {
     await userEvent.click(screen.getByRole("button", { name: "Save preferences" }));
     expect(await screen.findByRole("alert")).toHaveTextContent("phone: Value error, phone must be an E.164 number");
     expect(screen.getByLabelText("Phone number")).toHaveValue("0123");
+    expect(screen.getByLabelText("Phone number")).toHaveAttribute("aria-invalid", "true");
+    expect(screen.getByLabelText("Email address")).not.toHaveAttribute("aria-invalid");
     expect(screen.queryByText("Preferences saved.")).not.toBeInTheDocument();
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_PREFERENCES } from "./fixtures";
-import { changesOf, draftOf } from "./preferencesDraft";
+import { changesOf, draftOf, fieldsNamedIn } from "./preferencesDraft";
 
 
 describe("changesOf", () => {
@@ -40,5 +40,18 @@ describe("changesOf", () => {
   it("passes a number field that is no number as typed, for the API to refuse", () => {
     const draft = { ...draftOf(DEFAULT_PREFERENCES), max_alerts_per_day: "" };
     expect(changesOf(DEFAULT_PREFERENCES, draft)).toEqual({ max_alerts_per_day: "" });
+  });
+});
+
+describe("fieldsNamedIn", () => {
+  it("finds the fields a 422's detail names", () => {
+    const detail = "phone: Value error, phone must be an E.164 number; max_alerts_per_day: Input should be a valid integer";
+    expect(fieldsNamedIn(detail)).toEqual(new Set(["phone", "max_alerts_per_day"]));
+  });
+
+  it("finds the field a sentence starts with, and nothing in other words", () => {
+    expect(fieldsNamedIn("webhook_url must be an https URL")).toEqual(new Set(["webhook_url"]));
+    expect(fieldsNamedIn("The request failed (HTTP 500)")).toEqual(new Set());
+    expect(fieldsNamedIn(null)).toEqual(new Set());
   });
 });

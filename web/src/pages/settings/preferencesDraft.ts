@@ -91,3 +91,27 @@ export function changesOf(saved: AlertPreferences, draft: PreferencesDraft): Pre
 function sameSet(left: readonly string[], right: readonly string[]): boolean {
   return left.length === right.length && left.every((item) => right.includes(item));
 }
+
+const FIELD_NAMES = new Set<string>([
+  "email",
+  "phone",
+  "webhook_url",
+  "quiet_hours_start",
+  "quiet_hours_end",
+  "timezone",
+  "max_alerts_per_day",
+  "min_hours_between_alerts",
+]);
+
+/**
+ * The text fields a refusal names, to mark them invalid: the API's detail is "phone: Value error, …; timezone: …"
+ * for a 422's field list, or a sentence that starts with the field ("webhook_url must be an https URL").
+ */
+export function fieldsNamedIn(detail: string | null): Set<string> {
+  const named = new Set<string>();
+  for (const part of detail?.split("; ") ?? []) {
+    const field = /^([a-z_]+)\b/.exec(part)?.[1];
+    if (field !== undefined && FIELD_NAMES.has(field)) named.add(field);
+  }
+  return named;
+}
