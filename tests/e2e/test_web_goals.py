@@ -64,6 +64,7 @@ def test_the_dashboard_card_leads_to_the_goal_page_where_progress_reaches_a_mile
         expect(page.get_by_text(f"Recorded: the amount is now {now}.")).to_be_visible(timeout=LOAD_TIMEOUT_MS)
 
     expect(milestones.get_by_text("1 of 2 reached.")).to_be_visible(timeout=LOAD_TIMEOUT_MS)
+    expect(milestones.get_by_role("status")).to_have_text("Milestone reached: First quarter.")
     reached = milestones.get_by_role("listitem").filter(has_text="First quarter")
     expect(reached.get_by_text(re.compile(r"^Reached on "))).to_be_visible()
     expect(page.get_by_role("img", name="27.5% complete")).to_be_visible()

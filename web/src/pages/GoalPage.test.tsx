@@ -101,6 +101,11 @@ describe("GoalPage", () => {
     expect(api.post).not.toHaveBeenCalled();
 
     await userEvent.type(screen.getByLabelText("Contribution"), "2500");
+    const almostReached: Goal = {
+      ...house,
+      milestones: house.milestones.map((one) => ({ ...one, reached: true, reached_date: "2026-03-10" })),
+    };
+    serve({ goal: almostReached, history: [] });
     api.post.mockRejectedValueOnce(new ApiError(502, "Try again later"));
     await userEvent.click(screen.getByRole("button", { name: "Record progress" }));
     expect(await screen.findByRole("alert")).toHaveTextContent("Try again later");
@@ -112,8 +117,9 @@ describe("GoalPage", () => {
     expect(first![0]).toBe("/goals/g1/progress");
     expect(first![1]).toEqual({ contribution_amount: 2500 });
     expect(second![2].idempotencyKey).toBe(first![2].idempotencyKey);
-    // The goal's reads are made again, so the milestone and chart move.
+    // The goal's reads are made again, so the milestone and chart move; a milestone newly reached is announced.
     await waitFor(() => expect(api.get.mock.calls.filter((call) => call[0] === "/goals/g1").length).toBeGreaterThan(1));
+    expect(await screen.findByText("Milestone reached: Almost.")).toBeInTheDocument();
   });
 
   it("sets the amount and refuses a future date", async () => {

@@ -7,6 +7,7 @@ import { ConfirmInline } from "./ConfirmInline";
 import { formatCalendarDate, formatMoney } from "../../format";
 import { MilestoneForm } from "./MilestoneForm";
 import { goalPath } from "./useGoal";
+import { useNewlyReached } from "./useNewlyReached";
 import { focusHeading, useReturnFocus } from "./useReturnFocus";
 
 interface MilestonesSectionProps {
@@ -26,12 +27,18 @@ export function MilestonesSection({ goalId, milestones, onChanged }: MilestonesS
     ),
   );
   const reachedCount = milestones.filter((milestone) => milestone.reached).length;
+  const newlyReached = useNewlyReached(milestones);
 
   return (
     <section aria-labelledby="milestones-heading">
       <h2 id="milestones-heading" tabIndex={-1}>
         Milestones
       </h2>
+      <p role="status" className="milestone-news">
+        {newlyReached === null
+          ? null
+          : `Milestone reached: ${newlyReached.map((milestone) => milestone.description).join(", ")}.`}
+      </p>
       {milestones.length === 0 ? (
         <p className="empty-state">No milestones yet. Add one below to mark the steps on the way to the target.</p>
       ) : (
