@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from aws_cdk import Acknowledgment, RemovalPolicy, Stack, Validations
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -31,6 +32,18 @@ def rotated_key(scope: Construct, construct_id: str, *, description: str, remova
     return kms.Key(
         scope, construct_id, description=description, enable_key_rotation=True, removal_policy=removal_policy
     )
+
+
+def provider_identity(scope: Construct, prefix: str, *, description: str) -> tuple[iam.Role, logs.LogGroup]:
+    """A role and a log group (``<prefix>Role``, ``<prefix>Logs``) for one of the CDK's own provider functions, as
+    every function of ours has (infra.constructs.functions): the CDK's default role carries
+    AWSLambdaBasicExecutionRole, which may write to any log group."""
+    log_group = logs.LogGroup(scope, f"{prefix}Logs", retention=LOG_RETENTION)
+    role = iam.Role(
+        scope, f"{prefix}Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"), description=description
+    )
+    log_group.grant_write(role)
+    return role, log_group
 
 
 def pascal(name: str) -> str:

@@ -16,12 +16,11 @@ from decimal import Decimal, InvalidOperation
 
 from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_logs as logs
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from goalpost import declaration
-from infra.constructs._common import LOG_RETENTION, acknowledge, context_text
+from infra.constructs._common import acknowledge, context_text, provider_identity
 
 DEFAULT_MONTHLY_SPEND_LIMIT_USD = "1"
 # The spend alarm (infra.constructs.monitoring) goes off at this share of the monthly limit: time to raise the
@@ -100,16 +99,9 @@ class SmsSettings(Construct):
             # One per account and region; a changed limit is an update of the same resource, which sets it again.
             physical_resource_id=cr.PhysicalResourceId.of("goalpost-account-sms-attributes"),
         )
-        # The provider function's own role and log group, as every function of ours has (infra.constructs.functions):
-        # the CDK's default role carries AWSLambdaBasicExecutionRole, which may write to any log group.
-        log_group = logs.LogGroup(self, "ProviderLogs", retention=LOG_RETENTION)
-        role = iam.Role(
-            self,
-            "ProviderRole",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Goalpost: sets the account's SMS attributes on deployment",
+        role, log_group = provider_identity(
+            self, "Provider", description="Goalpost: sets the account's SMS attributes on deployment"
         )
-        log_group.grant_write(role)
         self.settings = cr.AwsCustomResource(
             self,
             "AccountSmsAttributes",
