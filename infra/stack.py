@@ -22,10 +22,12 @@ from infra.constructs import (
     Monitoring,
     Queues,
     Secrets,
+    WebApp,
 )
 from infra.constructs._common import context_flag, context_list, pascal
 from infra.constructs.edge import WEB_ACL_REGION
 from infra.constructs.sms import SmsContext, SmsSettings
+from infra.dev.web import ensure_built
 
 
 class GoalpostStack(Stack):
@@ -82,6 +84,14 @@ class GoalpostStack(Stack):
             cors_allow_origins=context_list(self, "cors_allow_origins"),
         )
         self.edge = Edge(self, "Edge", http_api=self.api.http_api, origin_secret=self.secrets.origin_secret)
+        self.web = WebApp(
+            self,
+            "Web",
+            distribution=self.edge.distribution,
+            auth=self.auth,
+            dist=ensure_built(),  # npm runs only when the app's sources or lockfile changed
+            deletion_protection=deletion_protection,
+        )
         self.jobs = Jobs(self, "Jobs", functions=self.functions.by_name, queues=self.queues.queues)
         self.monitoring = Monitoring(
             self,
@@ -98,6 +108,7 @@ class GoalpostStack(Stack):
         )
 
         CfnOutput(self, "ApiUrl", value=self.edge.url, description="Base URL of the API (its CloudFront distribution)")
+        CfnOutput(self, "WebAppUrl", value=self.web.url, description="The web app (sign in through managed login)")
         CfnOutput(self, "UserPoolId", value=self.auth.user_pool.user_pool_id)
         CfnOutput(self, "UserPoolClientId", value=self.auth.client.user_pool_client_id)
         CfnOutput(

@@ -13,6 +13,7 @@ from infra.constructs.layers import Layers
 from infra.constructs.monitoring import Monitoring
 from infra.constructs.queues import Queues
 from infra.constructs.secrets import Secrets
+from infra.constructs.web import WebApp
 
 __all__ = [
     "AccountKeys",
@@ -28,4 +29,5 @@ __all__ = [
     "Monitoring",
     "Queues",
     "Secrets",
+    "WebApp",
 ]

@@ -27,7 +27,7 @@ _RESERVED_IN_PREFIX = ("aws", "amazon", "cognito")
 # `-c auth_callback_urls=https://a/app/callback,http://localhost:3000/app/callback` (comma-separated): where managed
 # login may send the authorization code; `auth_logout_urls` likewise where sign-out may land. The defaults are
 # the web app served by the local server (`make run`, /app/): a developer's app can sign in against the deployed
-# pool. The deployed web app's CloudFront URL is added when it exists.
+# pool. The deployed web app's own URLs come first, added by ``Auth.allow_web_app`` (infra.constructs.web).
 CALLBACK_URLS_CONTEXT = "auth_callback_urls"
 LOGOUT_URLS_CONTEXT = "auth_logout_urls"
 DEFAULT_CALLBACK_URLS = ("http://localhost:3000/app/callback",)
@@ -115,6 +115,8 @@ class Auth(Construct):
             "several times the whole per-user cost goal; the pool is invite-only with required TOTP and a strong "
             "password policy.",
         )
+        self._callback_urls = _urls(self, CALLBACK_URLS_CONTEXT, DEFAULT_CALLBACK_URLS)
+        self._logout_urls = _urls(self, LOGOUT_URLS_CONTEXT, DEFAULT_LOGOUT_URLS)
         # Every private route requires this scope: only an access token of this client carries it.
         self.resource_server = self.user_pool.add_resource_server(
             "ApiResourceServer",
@@ -137,8 +139,8 @@ class Auth(Construct):
                     cognito.OAuthScope.EMAIL,
                     cognito.OAuthScope.custom(declaration.API_SCOPE),
                 ],
-                callback_urls=_urls(self, CALLBACK_URLS_CONTEXT, DEFAULT_CALLBACK_URLS),
-                logout_urls=_urls(self, LOGOUT_URLS_CONTEXT, DEFAULT_LOGOUT_URLS),
+                callback_urls=self._callback_urls,
+                logout_urls=self._logout_urls,
             ),
             supported_identity_providers=[cognito.UserPoolClientIdentityProvider.COGNITO],
             prevent_user_existence_errors=True,
@@ -171,3 +173,14 @@ class Auth(Construct):
             description="Goalpost administrators",
         )
         self.admin_group.apply_removal_policy(RemovalPolicy.RETAIN)
+
+    def allow_web_app(self, *, callback_url: str, logout_url: str) -> None:
+        """Let managed login send codes to, and end sessions at, the deployed web app (before the context's URLs).
+
+        Its URLs are the CloudFront distribution's, which exists only after this client: the API's authorizer
+        needs the client, and the distribution needs the API. CloudFormation sees no cycle: the client depends on
+        the distribution, the distribution only on the API itself (its endpoint), never on its authorizer."""
+        client = self.client.node.default_child
+        assert isinstance(client, cognito.CfnUserPoolClient)
+        client.callback_ur_ls = [callback_url, *self._callback_urls]
+        client.logout_ur_ls = [logout_url, *self._logout_urls]

@@ -140,6 +140,30 @@ def _managed_rule(group: str, priority: int) -> wafv2.CfnWebACL.RuleProperty:
     )
 
 
+def security_headers(content_security_policy: str | None = None) -> cloudfront.ResponseSecurityHeadersBehavior:
+    """HSTS for a year, nosniff, no framing, no referrer; and the given content security policy (the web app's)."""
+    csp = (
+        None
+        if content_security_policy is None
+        else cloudfront.ResponseHeadersContentSecurityPolicy(
+            content_security_policy=content_security_policy, override=True
+        )
+    )
+    return cloudfront.ResponseSecurityHeadersBehavior(
+        strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
+            access_control_max_age=Duration.days(365), include_subdomains=True, override=True
+        ),
+        content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
+        frame_options=cloudfront.ResponseHeadersFrameOptions(
+            frame_option=cloudfront.HeadersFrameOption.DENY, override=True
+        ),
+        referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
+            referrer_policy=cloudfront.HeadersReferrerPolicy.NO_REFERRER, override=True
+        ),
+        content_security_policy=csp,
+    )
+
+
 class EdgeFirewall(Construct):
     """The web ACL (CLOUDFRONT scope: create it in us-east-1 only) and its log of what it blocks or counts.
     With ``condition``, every resource here exists only where that condition holds."""
@@ -210,9 +234,10 @@ class EdgeFirewall(Construct):
 
 
 class Edge(Construct):
-    """CloudFront in front of the HTTP API: every path and method to the API over HTTPS, nothing cached, the
-    viewer's request forwarded (but its Host), the origin secret header added, security headers on every answer,
-    and the web ACL: this stack's own in us-east-1, the companion stack's (``EdgeWebAclArn``) elsewhere."""
+    """CloudFront in front of the HTTP API: every path and method to the API over HTTPS (but /app and /app/*, which
+    ``infra.constructs.web`` adds for the web app), nothing cached, the viewer's request forwarded (but its Host),
+    the origin secret header added, security headers on every answer, and the web ACL: this stack's own in
+    us-east-1, the companion stack's (``EdgeWebAclArn``) elsewhere."""
 
     def __init__(
         self,
@@ -292,18 +317,7 @@ class Edge(Construct):
             self,
             "SecurityHeaders",
             comment="Security headers on every answer of the API",
-            security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
-                strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
-                    access_control_max_age=Duration.days(365), include_subdomains=True, override=True
-                ),
-                content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
-                frame_options=cloudfront.ResponseHeadersFrameOptions(
-                    frame_option=cloudfront.HeadersFrameOption.DENY, override=True
-                ),
-                referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
-                    referrer_policy=cloudfront.HeadersReferrerPolicy.NO_REFERRER, override=True
-                ),
-            ),
+            security_headers_behavior=security_headers(),
         )
 
     def _acknowledge(self) -> None:

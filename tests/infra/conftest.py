@@ -107,10 +107,15 @@ class Synth:
         )
 
     def functions(self) -> dict[str, dict[str, Any]]:
-        """The declared functions: every AWS::Lambda::Function but the CDK's own Node.js provider of the custom
-        resource that sets the account's SMS attributes (infra.constructs.sms, tests/infra/test_sms.py)."""
-        provider = self.logical_id(self.stack.sms.provider)
-        return {k: v for k, v in self.resources("AWS::Lambda::Function").items() if k != provider}
+        """The declared functions: every AWS::Lambda::Function but the CDK's own providers (``cdk_providers``)."""
+        providers = self.cdk_providers()
+        return {k: v for k, v in self.resources("AWS::Lambda::Function").items() if k not in providers}
+
+    def cdk_providers(self) -> set[str]:
+        """The CDK's own provider functions, which CloudFormation invokes while the stack deploys: the Node.js one
+        of the custom resource that sets the account's SMS attributes (infra.constructs.sms, test_sms.py) and the
+        Python one that uploads the web app (infra.constructs.web, test_web.py)."""
+        return {self.logical_id(self.stack.sms.provider), self.logical_id(self.stack.web.deployment_handler)}
 
     def function_id(self, handler: str) -> str:
         """The logical id of the one Lambda function with this handler (handlers are unique)."""

@@ -145,8 +145,9 @@ def test_the_client_signs_in_through_managed_login_with_the_code_grant_only(synt
     assert props["SupportedIdentityProviders"] == ["COGNITO"]
     assert props["ExplicitAuthFlows"] == ["ALLOW_REFRESH_TOKEN_AUTH"]
     assert props.get("GenerateSecret", False) is False
-    assert props["CallbackURLs"] == list(DEFAULT_CALLBACK_URLS)
-    assert props["LogoutURLs"] == list(DEFAULT_LOGOUT_URLS)
+    # The deployed web app's own URLs first (tests/infra/test_web.py), then the context's (the local defaults).
+    assert props["CallbackURLs"][1:] == list(DEFAULT_CALLBACK_URLS)
+    assert props["LogoutURLs"][1:] == list(DEFAULT_LOGOUT_URLS)
     # The client may only ask for the scope once the resource server defines it.
     server_id = next(iter(synth.resources("AWS::Cognito::UserPoolResourceServer")))
     assert server_id in client.get("DependsOn", []) or server_id in synth.refs(props)

@@ -50,9 +50,15 @@ def _rules(synth: Synth) -> dict[str, dict[str, Any]]:
     return {rule["Name"]: rule for rule in _web_acl(synth)[1]["Properties"]["Rules"]}
 
 
-def test_the_distribution_sends_every_path_to_the_api_over_https(synth: Synth) -> None:
+def _api_origin(config: dict[str, Any]) -> dict[str, Any]:
+    """The default behaviour's origin: the API (the web app's bucket is the other, tests/infra/test_web.py)."""
+    (origin,) = (o for o in config["Origins"] if o["Id"] == config["DefaultCacheBehavior"]["TargetOriginId"])
+    return origin
+
+
+def test_the_distribution_sends_every_path_but_the_app_to_the_api_over_https(synth: Synth) -> None:
     config = _distribution(synth)
-    (origin,) = config["Origins"]
+    origin = _api_origin(config)
     # The HTTP API's execute-api domain, from the API itself; no origin path: the same paths as the API.
     assert synth.logical_id(synth.stack.api.http_api) in synth.refs(origin["DomainName"])
     assert "OriginPath" not in origin or origin["OriginPath"] == ""
@@ -61,7 +67,8 @@ def test_the_distribution_sends_every_path_to_the_api_over_https(synth: Synth) -
     behaviour = config["DefaultCacheBehavior"]
     assert behaviour["ViewerProtocolPolicy"] == "https-only"
     assert set(behaviour["AllowedMethods"]) == {"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"}
-    assert "CacheBehaviors" not in config  # one behaviour: every path (the web app's /app/* comes later)
+    # Every other path is the API's: only the web app's /app and /app/* go elsewhere.
+    assert {behaviour["PathPattern"] for behaviour in config["CacheBehaviors"]} == {"/app", "/app/*"}
 
 
 def test_nothing_is_cached_and_the_viewer_request_is_forwarded_but_its_host(synth: Synth) -> None:
@@ -73,7 +80,8 @@ def test_nothing_is_cached_and_the_viewer_request_is_forwarded_but_its_host(synt
 
 
 def test_security_headers_are_added_to_every_answer(synth: Synth) -> None:
-    (policy,) = synth.resources("AWS::CloudFront::ResponseHeadersPolicy").values()
+    policy_id = _distribution(synth)["DefaultCacheBehavior"]["ResponseHeadersPolicyId"]["Ref"]
+    policy = synth.json["Resources"][policy_id]
     headers = policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
     assert headers["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
     assert headers["ContentTypeOptions"]["Override"] is True
@@ -82,7 +90,7 @@ def test_security_headers_are_added_to_every_answer(synth: Synth) -> None:
 
 
 def test_the_origin_request_carries_the_generated_secret(synth: Synth) -> None:
-    (origin,) = _distribution(synth)["Origins"]
+    origin = _api_origin(_distribution(synth))
     headers = {header["HeaderName"].lower(): header["HeaderValue"] for header in origin["OriginCustomHeaders"]}
     value = headers[declaration.ORIGIN_VERIFY_HEADER]
     # A dynamic reference resolved by CloudFormation at deploy time: the value is never in the template.

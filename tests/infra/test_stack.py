@@ -159,10 +159,9 @@ def test_every_declared_function_is_configured_as_declared(synth: Synth, spec: d
 
 def test_no_undeclared_function(synth: Synth) -> None:
     assert len(synth.functions()) == len(declaration.ALL_FUNCTIONS)
-    # The one other: the CDK's provider of the SMS settings' custom resource (tests/infra/test_sms.py).
-    assert set(synth.resources("AWS::Lambda::Function")) - set(synth.functions()) == {
-        synth.logical_id(synth.stack.sms.provider)
-    }
+    # The others: the CDK's providers of the SMS settings and of the web app's upload (tests/infra/conftest.py).
+    assert set(synth.resources("AWS::Lambda::Function")) - set(synth.functions()) == synth.cdk_providers()
+    assert len(synth.cdk_providers()) == 2
 
 
 def _powertools_parameter(synth: Synth) -> str:
