@@ -50,7 +50,8 @@ describe("AlertsPage", () => {
     const second = screen.getByRole("article", { name: "Missed" });
     expect(within(second).getByText("Critical")).toBeInTheDocument();
     expect(within(second).getByText("Deadline missed")).toBeInTheDocument();
-    expect(api.getPage).toHaveBeenCalledWith("/alerts", { limit: 20, type: "", unread: undefined, next_token: undefined });
+    const firstPage = { limit: 20, type: "", unread: undefined, next_token: undefined };
+    expect(api.getPage).toHaveBeenCalledWith("/alerts", firstPage);
   });
 
   it("gives no link for an action_url outside the app", async () => {
@@ -143,8 +144,9 @@ describe("AlertsPage", () => {
 
   it("marks every unread alert shown as read", async () => {
     const api = fakeApi();
-    api.getPage.mockResolvedValueOnce(page([alert("a1"), alert("a2"), alert("a3", { read_at: "2026-11-20T00:00:00Z" })]));
-    api.patch.mockImplementation(async (path: string) => alert(path.split("/")[2]!, { read_at: "2026-11-22T09:00:00Z" }));
+    const read = { read_at: "2026-11-20T00:00:00Z" };
+    api.getPage.mockResolvedValueOnce(page([alert("a1"), alert("a2"), alert("a3", read)]));
+    api.patch.mockImplementation(async (path: string) => alert(path.split("/")[2]!, read));
     renderPage(<AlertsPage />, api, "/alerts");
     await userEvent.click(await screen.findByRole("button", { name: "Mark all shown as read (2)" }));
     await waitFor(() => expect(screen.queryAllByText("Unread")).toHaveLength(0));

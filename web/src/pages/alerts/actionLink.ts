@@ -48,7 +48,8 @@ export function actionLink(actionUrl: string | null | undefined, origin = window
   // already in its plain form names the page it seems to.
   if (actionUrl !== local && actionUrl !== url.href) return null;
   const base = APP_BASE.replace(/\/$/, "");
-  const path = url.pathname === base || url.pathname.startsWith(`${base}/`) ? url.pathname.slice(base.length) : url.pathname;
+  const underBase = url.pathname === base || url.pathname.startsWith(`${base}/`);
+  const path = underBase ? url.pathname.slice(base.length) : url.pathname;
   const page = LINKABLE_PAGES.find(({ pattern }) => pattern.test(path || "/"));
   return page ? { route: (path || "/") + url.search + url.hash, what: page.what } : null;
 }

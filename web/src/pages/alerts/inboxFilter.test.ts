@@ -3,7 +3,8 @@ import { filterOf, searchOf } from "./inboxFilter";
 
 describe("inbox filter in the address", () => {
   it("reads unread and a known type", () => {
-    expect(filterOf(new URLSearchParams("unread=true&type=off_track"))).toEqual({ unreadOnly: true, type: "off_track" });
+    const filter = filterOf(new URLSearchParams("unread=true&type=off_track"));
+    expect(filter).toEqual({ unreadOnly: true, type: "off_track" });
   });
 
   it("shows everything for no or unknown values", () => {
@@ -13,6 +14,7 @@ describe("inbox filter in the address", () => {
 
   it("writes only what narrows the list", () => {
     expect(searchOf({ unreadOnly: false, type: "" })).toEqual({});
-    expect(searchOf({ unreadOnly: true, type: "deadline_missed" })).toEqual({ unread: "true", type: "deadline_missed" });
+    const search = searchOf({ unreadOnly: true, type: "deadline_missed" });
+    expect(search).toEqual({ unread: "true", type: "deadline_missed" });
   });
 });

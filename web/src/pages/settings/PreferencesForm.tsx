@@ -123,7 +123,9 @@ export function PreferencesForm({ saved }: { saved: AlertPreferences }) {
 
       <fieldset>
         <legend>Quiet hours</legend>
-        <p className="settings-hint">Email, SMS and webhook deliveries wait until quiet hours end; nothing is dropped.</p>
+        <p className="settings-hint">
+          Email, SMS and webhook deliveries wait until quiet hours end; nothing is dropped.
+        </p>
         <CheckField
           label="Hold deliveries during quiet hours"
           checked={draft.quiet_hours}

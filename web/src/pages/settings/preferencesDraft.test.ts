@@ -34,7 +34,11 @@ describe("changesOf", () => {
     const none = { ...DEFAULT_PREFERENCES, quiet_hours_start: null, quiet_hours_end: null };
     expect(draftOf(none)).toMatchObject({ quiet_hours: false, quiet_hours_start: "22:00", quiet_hours_end: "08:00" });
     const on = { ...draftOf(none), quiet_hours: true, quiet_hours_start: "23:30", timezone: "Europe/Paris" };
-    expect(changesOf(none, on)).toEqual({ quiet_hours_start: "23:30", quiet_hours_end: "08:00", timezone: "Europe/Paris" });
+    expect(changesOf(none, on)).toEqual({
+      quiet_hours_start: "23:30",
+      quiet_hours_end: "08:00",
+      timezone: "Europe/Paris",
+    });
   });
 
   it("passes a number field that is no number as typed, for the API to refuse", () => {
@@ -45,7 +49,8 @@ describe("changesOf", () => {
 
 describe("fieldsNamedIn", () => {
   it("finds the fields a 422's detail names", () => {
-    const detail = "phone: Value error, phone must be an E.164 number; max_alerts_per_day: Input should be a valid integer";
+    const detail =
+      "phone: Value error, phone must be an E.164 number; max_alerts_per_day: Input should be a valid integer";
     expect(fieldsNamedIn(detail)).toEqual(new Set(["phone", "max_alerts_per_day"]));
   });
 
