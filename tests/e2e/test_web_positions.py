@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.browser import WebPage
 from tests.e2e.conftest import Server
-from tests.e2e.test_positions_flow import run_job, set_market
+from tests.e2e.test_positions_flow import open_position, run_job, set_market
 from tests.e2e.webapp import LOAD_TIMEOUT_MS, assert_accessible, new_user, screenshot, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -86,3 +86,31 @@ def test_open_edit_close_a_position_and_see_its_performance(web: WebPage, server
     assert_accessible(page)
     screenshot(page, "performance")
     assert not web.errors
+
+
+def test_closing_a_position_closed_meanwhile_shows_why(web: WebPage, server: Server) -> None:
+    api = server.client
+    user = new_user("web-position-409")
+    token = api.token(user)
+    position = open_position(api, token, symbol=f"WX{uuid4().hex[:6].upper()}", quantity=1, entry_price=10)
+
+    page = sign_in(
+        web, server, user, path=f"/app/positions/{position['id']}", heading=f"{position['symbol']} long position"
+    )
+    # Closed elsewhere (another tab, a bot, the monitor) while the page was open.
+    reply = api.request("POST", f"/positions/{position['id']}/close", {"exit_price": 11}, token=token)
+    assert reply.status == 200, reply.text
+    page.get_by_label("Exit price").fill("12")
+    page.get_by_role("button", name="Close position").click()
+    page.get_by_role("group", name="Confirm closing").get_by_role("button", name="Yes, close it").click()
+    expect(page.get_by_role("alert")).to_have_text("The position is CLOSED; only an OPEN position closes")
+    # The page reads the position again and shows it as it now is.
+    expect(page.get_by_role("heading", name="Result")).to_be_visible(timeout=LOAD_TIMEOUT_MS)
+    assert figure(page, "Exit price") == "$11.00"
+    assert api.request("GET", f"/positions/{position['id']}", token=token).json["exit_price"] == 11
+    assert_accessible(page)
+    screenshot(page, "position")
+    # Chromium logs every 4xx response to the console: the one 409 this test provokes is the only error.
+    assert web.errors == [
+        "console error: Failed to load resource: the server responded with a status of 409 (Conflict)"
+    ]

@@ -1,7 +1,8 @@
+import { useState } from "react";
 import { Link, useLocation, useParams } from "wouter";
 import { useApiGet } from "../api/useApi";
 import type { Position } from "../api/types/positions";
-import { Loaded } from "../components/Async";
+import { ErrorText, Loaded } from "../components/Async";
 import { Page } from "../components/Page";
 import { useRevalidate } from "./portfolio/revalidate";
 import { CloseForm, DeleteEntry, LevelsForm, PendingActions } from "./positions/PositionActions";
@@ -18,7 +19,16 @@ export function PositionPage() {
   const shown = position.data;
   const title = shown?.symbol ? `${shown.symbol} ${SIDE_NAMES[shown.side].toLowerCase()} position` : "Position";
 
+  // A write refused because the position changed meanwhile (closed by the monitor, a bot, another tab): said here,
+  // above the position as it now is, since the form that failed may no longer apply.
+  const [conflict, setConflict] = useState<string | null>(null);
+  async function onConflict(detail: string) {
+    setConflict(detail);
+    await position.mutate();
+  }
+
   async function onChanged(changed: Position | null) {
+    setConflict(null);
     if (changed === null) {
       await revalidate("/positions", "/portfolio", "/performance");
       navigate("/positions");
@@ -34,6 +44,7 @@ export function PositionPage() {
         <p>
           <Link href="/positions">Back to positions</Link>
         </p>
+        <ErrorText message={conflict} />
         <Loaded data={position.data} error={position.error} loading="Loading the position…">
           {(current) => (
             <>
@@ -41,21 +52,21 @@ export function PositionPage() {
                 position={current}
                 levelsForm={
                   current.status === "OPEN" ? (
-                    <LevelsForm position={current} onChanged={onChanged} />
+                    <LevelsForm position={current} onChanged={onChanged} onConflict={onConflict} />
                   ) : null
                 }
               />
               {current.status === "OPEN" ? (
                 <section aria-labelledby="close-heading">
                   <h2 id="close-heading">Close</h2>
-                  <CloseForm position={current} onChanged={onChanged} />
+                  <CloseForm position={current} onChanged={onChanged} onConflict={onConflict} />
                 </section>
               ) : null}
               {current.status === "PENDING" ? (
                 <section aria-labelledby="order-heading">
                   <h2 id="order-heading">Order</h2>
                   <p>This order has not filled yet: it is not valued or monitored until it does.</p>
-                  <PendingActions position={current} onChanged={onChanged} />
+                  <PendingActions position={current} onChanged={onChanged} onConflict={onConflict} />
                 </section>
               ) : null}
               <section aria-labelledby="delete-heading">

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { useServices } from "../../app/services";
+import { ApiError } from "../../api/client";
 import { useAction } from "../../api/useAction";
 import type { LevelsUpdate, Position } from "../../api/types/positions";
 import { ErrorText } from "../../components/Async";
@@ -14,6 +15,19 @@ interface ActionProps {
   position: Position;
   /** After a write: the position as the API answered, to show and to revalidate what depends on it. */
   onChanged: (position: Position | null) => Promise<void>;
+  /** The API said the position's state forbids the write (409): it changed meanwhile; its detail. */
+  onConflict: (detail: string) => Promise<void>;
+}
+
+/** A write whose 409 also tells the page, which then shows the detail and reads the position again (its form may
+ * go away with the state that allowed it). */
+async function stateful<T>(request: Promise<T>, onConflict: ActionProps["onConflict"]): Promise<T> {
+  try {
+    return await request;
+  } catch (failure) {
+    if (failure instanceof ApiError && failure.status === 409) await onConflict(failure.message);
+    throw failure;
+  }
 }
 
 const LEVELS = [
@@ -63,14 +77,14 @@ export function levelsUpdate(
 }
 
 /** Changes the levels of an OPEN position. */
-export function LevelsForm({ position, onChanged }: ActionProps) {
+export function LevelsForm({ position, onChanged, onConflict }: ActionProps) {
   const { api } = useServices();
   const [editing, setEditing] = useState(false);
   const [texts, setTexts] = useState<LevelTexts>(() => levelTexts(position));
   const [problems, setProblems] = useState<Partial<Record<LevelName, string>>>({});
   const [note, setNote] = useState<string | null>(null);
   const save = useAction(async (update: LevelsUpdate) => {
-    const changed = await api.patch<Position>(`/positions/${position.id}`, update);
+    const changed = await stateful(api.patch<Position>(`/positions/${position.id}`, update), onConflict);
     await onChanged(changed);
     return changed;
   });
@@ -135,14 +149,14 @@ export function LevelsForm({ position, onChanged }: ActionProps) {
 }
 
 /** Closes an OPEN position by hand (MANUAL), at a price given or the latest cached one; asks to confirm first. */
-export function CloseForm({ position, onChanged }: ActionProps) {
+export function CloseForm({ position, onChanged, onConflict }: ActionProps) {
   const { api } = useServices();
   const [price, setPrice] = useState("");
   const [problem, setProblem] = useState<string | undefined>();
   const [confirming, setConfirming] = useState<number | null | undefined>(undefined);
   const close = useAction(async (exitPrice: number | null) => {
     const body = exitPrice === null ? {} : { exit_price: exitPrice };
-    const closed = await api.post<Position>(`/positions/${position.id}/close`, body);
+    const closed = await stateful(api.post<Position>(`/positions/${position.id}/close`, body), onConflict);
     await onChanged(closed);
     return closed;
   });
@@ -192,13 +206,13 @@ export function CloseForm({ position, onChanged }: ActionProps) {
 }
 
 /** A PENDING order: it filled (OPEN, at the price and quantity given or the order's), or it will not. */
-export function PendingActions({ position, onChanged }: ActionProps) {
+export function PendingActions({ position, onChanged, onConflict }: ActionProps) {
   const { api } = useServices();
   const [price, setPrice] = useState("");
   const [quantity, setQuantity] = useState("");
   const [problems, setProblems] = useState<{ price?: string; quantity?: string }>({});
   const act = useAction(async (path: "fill" | "cancel", body: object) => {
-    const changed = await api.post<Position>(`/positions/${position.id}/${path}`, body);
+    const changed = await stateful(api.post<Position>(`/positions/${position.id}/${path}`, body), onConflict);
     await onChanged(changed);
     return changed;
   });
@@ -252,7 +266,7 @@ export function PendingActions({ position, onChanged }: ActionProps) {
 }
 
 /** Deletes a mistaken entry (it leaves the statistics), after a confirmation. */
-export function DeleteEntry({ position, onChanged }: ActionProps) {
+export function DeleteEntry({ position, onChanged }: Omit<ActionProps, "onConflict">) {
   const { api } = useServices();
   const [confirming, setConfirming] = useState(false);
   const remove = useAction(async () => {

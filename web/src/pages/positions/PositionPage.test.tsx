@@ -103,15 +103,36 @@ describe("PositionPage", () => {
     expect(callsTo(call, "POST", "/positions/p1/close")[0]?.body).toEqual({ exit_price: 52000 });
   });
 
-  it("shows the 409 detail when the position was closed meanwhile", async () => {
+  it("shows the 409 detail and the position as it now is when it was closed meanwhile", async () => {
+    let current = position();
+    const refuse = failing(409, "The position is CLOSED; only an OPEN position closes");
     show({
-      "GET /positions/p1": () => position(),
-      "POST /positions/p1/close": failing(409, "Position is already closed"),
+      "GET /positions/p1": () => current,
+      "POST /positions/p1/close": (request) => {
+        current = closed({ exit_reason: "TP_HIT" });
+        return refuse(request);
+      },
     });
     await userEvent.click(await screen.findByRole("button", { name: "Close position" }));
     expect(screen.getByRole("group", { name: "Confirm closing" })).toHaveTextContent("at the latest market price");
     await userEvent.click(screen.getByRole("button", { name: "Yes, close it" }));
-    expect(await screen.findByRole("alert")).toHaveTextContent("Position is already closed");
+    expect(await screen.findByRole("alert")).toHaveTextContent("The position is CLOSED; only an OPEN position closes");
+    expect(await screen.findByText("Take profit hit")).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Close position" })).not.toBeInTheDocument();
+  });
+
+  it("shows the 409 detail in the form when the levels cannot change", async () => {
+    show({
+      "GET /positions/p1": () => position(),
+      "PATCH /positions/p1": failing(409, "The position is CLOSED; only an OPEN position's levels change"),
+    });
+    await userEvent.click(await screen.findByRole("button", { name: "Edit levels" }));
+    await userEvent.clear(screen.getByLabelText(/^Take profit/));
+    await userEvent.click(screen.getByRole("button", { name: "Save levels" }));
+    const alerts = await screen.findAllByRole("alert");
+    expect(alerts.map((alert) => alert.textContent)).toContain(
+      "The position is CLOSED; only an OPEN position's levels change",
+    );
   });
 
   it("records the fill of a pending order", async () => {
