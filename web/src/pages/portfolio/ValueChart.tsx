@@ -1,11 +1,13 @@
 import { useMemo, useState } from "react";
 import { Loaded } from "../../components/Async";
 import { LineChart, type ChartSeries } from "../../components/LineChart";
-import { useApiGet } from "../../api/useApi";
+import useSWR from "swr";
+import { useServices } from "../../app/services";
+import type { ApiError, Query } from "../../api/client";
 import { TIMEFRAMES, type Timeframe, type ValueHistory } from "../../api/types/portfolio";
 import { formatCompactMoney, formatDay } from "../../charts/axis";
 import { toTimePoints } from "../../charts/lineChart";
-import { formatDateTime, formatMoney } from "../../format";
+import { formatMoney } from "../../format";
 import { direction, formatSignedMoney, formatSignedPercent } from "./numbers";
 
 const TIMEFRAME_NAMES: Record<Timeframe, string> = {
@@ -21,14 +23,25 @@ const TIMEFRAME_NAMES: Record<Timeframe, string> = {
 /** Buckets of a day or more are dated; finer ones are timed in the user's zone. */
 const DAILY: ReadonlySet<Timeframe> = new Set(["1Y", "YTD", "ALL"]);
 
+/** An axis tick and table time for intraday buckets, in the user's zone: "Dec 3, 9:05 PM" (the year would crowd
+ * a phone's axis; the chart's window is at most 90 days). */
+const INSTANT = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", hour: "numeric", minute: "2-digit" });
+
 function formatInstant(time: number): string {
-  return formatDateTime(new Date(time).toISOString());
+  return INSTANT.format(new Date(time));
 }
 
 /** The portfolio's value over a timeframe (GET /portfolio/performance?timeframe=…). */
 export function ValueChart() {
   const [timeframe, setTimeframe] = useState<Timeframe>("1M");
-  const history = useApiGet<ValueHistory>("/portfolio/performance", { timeframe });
+  const { api } = useServices();
+  // The key is useApiGet's, so writes revalidate it; the chart shown stays until the next timeframe's arrives.
+  const history = useSWR<ValueHistory, ApiError, [string, Query]>(
+    ["/portfolio/performance", { timeframe }],
+    ([path, query]) => api.get<ValueHistory>(path, query),
+    { keepPreviousData: true },
+  );
+  const switching = history.data !== undefined && history.data.timeframe !== timeframe;
   return (
     <>
       <div className="segmented" role="group" aria-label="Timeframe">
@@ -44,6 +57,7 @@ export function ValueChart() {
           </button>
         ))}
       </div>
+      {switching ? <p role="status">Loading {TIMEFRAME_NAMES[timeframe].toLowerCase()}…</p> : null}
       <Loaded data={history.data} error={history.error} loading="Loading the value chart…">
         {(loaded) => <ValueHistoryView history={loaded} />}
       </Loaded>
