@@ -130,6 +130,18 @@ describe("PortfolioPage", () => {
     ]);
   });
 
+  it("keeps the chart drawn while the next timeframe loads", async () => {
+    const { api } = answers({
+      "GET /portfolio/performance": ({ query }) =>
+        query?.timeframe === "1M" ? history("1M", [20000, 23000.5]) : new Promise(() => undefined),
+    });
+    renderPage(<PortfolioPage />, api, "/portfolio");
+    await screen.findByRole("img", { name: "Portfolio value, 1 month" });
+    await userEvent.click(screen.getByRole("button", { name: "1Y" }));
+    expect(screen.getByText("Loading 1 year…")).toHaveAttribute("role", "status");
+    expect(screen.getByRole("img", { name: "Portfolio value, 1 month" })).toBeInTheDocument();
+  });
+
   it("says how the chart will fill when there are no points", async () => {
     const { api } = answers({ "GET /portfolio/performance": () => history("1M", []) });
     renderPage(<PortfolioPage />, api, "/portfolio");
