@@ -89,7 +89,8 @@ describe("PerformancePage", () => {
 
     await userEvent.click(screen.getByRole("button", { name: "By bot" }));
     expect(screen.getByRole("button", { name: "By bot" })).toHaveAttribute("aria-pressed", "true");
-    expect(within(screen.getByRole("region", { name: /bot table/ })).getByRole("row", { name: /bot-7/ })).toBeInTheDocument();
+    const byBot = screen.getByRole("region", { name: /bot table/ });
+    expect(within(byBot).getByRole("row", { name: /bot-7/ })).toBeInTheDocument();
 
     await userEvent.click(screen.getByRole("button", { name: "By prompt" }));
     expect(screen.getByText(/No closed trade names a prompt yet/)).toBeInTheDocument();

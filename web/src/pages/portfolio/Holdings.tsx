@@ -65,7 +65,8 @@ export function Holdings({ holdings }: { holdings: Holding[] }) {
               <td className="number">{formatMoney(holding.cost_basis)}</td>
               <td className="number">{formatMoney(holding.current_value)}</td>
               <td className={`number ${direction(holding.unrealized_gain_loss)}`}>
-                {formatSignedMoney(holding.unrealized_gain_loss)} ({formatSignedPercent(holding.unrealized_gain_loss_percent)})
+                {formatSignedMoney(holding.unrealized_gain_loss)} (
+                {formatSignedPercent(holding.unrealized_gain_loss_percent)})
               </td>
             </tr>
           ))}

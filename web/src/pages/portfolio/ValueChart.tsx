@@ -25,7 +25,12 @@ const DAILY: ReadonlySet<Timeframe> = new Set(["1Y", "YTD", "ALL"]);
 
 /** An axis tick and table time for intraday buckets, in the user's zone: "Dec 3, 9:05 PM" (the year would crowd
  * a phone's axis; the chart's window is at most 90 days). */
-const INSTANT = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", hour: "numeric", minute: "2-digit" });
+const INSTANT = new Intl.DateTimeFormat(undefined, {
+  month: "short",
+  day: "numeric",
+  hour: "numeric",
+  minute: "2-digit",
+});
 
 function formatInstant(time: number): string {
   return INSTANT.format(new Date(time));
@@ -80,7 +85,8 @@ function ValueHistoryView({ history }: { history: ValueHistory }) {
     <>
       {history.data_available ? (
         <p className="chart-summary">
-          Over {name.toLowerCase()}: from {formatMoney(history.start_value)} to {formatMoney(history.current_value)},{" "}
+          Over {name.toLowerCase()}: from {formatMoney(history.start_value)} to{" "}
+          {formatMoney(history.current_value)},{" "}
           <span className={direction(history.profit_loss)}>
             {formatSignedMoney(history.profit_loss)} ({formatSignedPercent(history.profit_loss_percent)})
           </span>

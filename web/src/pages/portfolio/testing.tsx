@@ -16,15 +16,17 @@ export function fakeApi(answers: Record<string, Answer>) {
     if (answer === undefined) throw new ApiError(404, `No fake answer for ${method} ${path}`);
     return answer({ query, body, options });
   });
+  const send = (method: string, path: string, body?: unknown, options?: RequestOptions) =>
+    call(method, path, undefined, body, options);
   const api: FakeApi = {
     get: vi.fn((path: string, query?: Query, options?: RequestOptions) => call("GET", path, query, undefined, options)),
     getPage: vi.fn(async (path: string, query?: Query, options?: RequestOptions) => {
       const answer = await call("GET", path, query, undefined, options);
       return Array.isArray(answer) ? { items: answer, nextToken: null } : answer;
     }),
-    post: vi.fn((path: string, body?: unknown, options?: RequestOptions) => call("POST", path, undefined, body, options)),
-    put: vi.fn((path: string, body?: unknown, options?: RequestOptions) => call("PUT", path, undefined, body, options)),
-    patch: vi.fn((path: string, body?: unknown, options?: RequestOptions) => call("PATCH", path, undefined, body, options)),
+    post: vi.fn((path: string, body?: unknown, options?: RequestOptions) => send("POST", path, body, options)),
+    put: vi.fn((path: string, body?: unknown, options?: RequestOptions) => send("PUT", path, body, options)),
+    patch: vi.fn((path: string, body?: unknown, options?: RequestOptions) => send("PATCH", path, body, options)),
     delete: vi.fn((path: string, options?: RequestOptions) => call("DELETE", path, undefined, undefined, options)),
   };
   return { api, call };

@@ -8,7 +8,7 @@ import { ErrorText } from "../../components/Async";
 import { parseDecimal, parseOptionalDecimal, parseOptionalInteger } from "./fields";
 import { SIDE_NAMES } from "./labels";
 import { levelProblems } from "./levels";
-import { TextField } from "./TextField";
+import { TextField, type TextFieldProps } from "./TextField";
 
 const SYMBOL = /^[A-Z0-9.\-/]{1,20}$/;
 const KEY_TEXT = /^[^#\p{Cc}]{1,100}$/u;
@@ -63,7 +63,9 @@ export function positionBody(values: Values): { body?: PositionCreate; problems:
   ] as const) {
     if (parsed.error !== undefined) problems[name] = parsed.error;
   }
-  if (entryTime !== null && Number.isNaN(entryTime.getTime())) problems.entry_time = "Entry time is not a valid date and time";
+  if (entryTime !== null && Number.isNaN(entryTime.getTime())) {
+    problems.entry_time = "Entry time is not a valid date and time";
+  }
   for (const name of ["strategy", "bot_id", "prompt_id"] as const) {
     const text = values[name].trim();
     if (text !== "" && !KEY_TEXT.test(text)) problems[name] = "Use up to 100 characters, without #";
@@ -122,7 +124,7 @@ export function OpenPositionForm({ onOpened }: { onOpened: (position: Position) 
   });
 
   const set = (name: TextName) => (value: string) => setValues((current) => ({ ...current, [name]: value }));
-  const field = (name: TextName, label: string, extra: { numeric?: boolean; required?: boolean; hint?: string } = {}) => (
+  const field = (name: TextName, label: string, extra: Pick<TextFieldProps, "numeric" | "required" | "hint"> = {}) => (
     <TextField label={label} value={values[name]} onChange={set(name)} error={problems[name]} {...extra} />
   );
 
@@ -211,7 +213,8 @@ export function OpenPositionForm({ onOpened }: { onOpened: (position: Position) 
       <ErrorText message={open.error} />
       {opened ? (
         <p role="status">
-          Opened <Link href={`/positions/${opened.id}`}>{`${opened.symbol} ${SIDE_NAMES[opened.side].toLowerCase()}`}</Link>.
+          Opened{" "}
+          <Link href={`/positions/${opened.id}`}>{`${opened.symbol} ${SIDE_NAMES[opened.side].toLowerCase()}`}</Link>.
         </p>
       ) : null}
     </form>

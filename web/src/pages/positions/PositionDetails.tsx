@@ -82,7 +82,11 @@ export function PositionDetails({ position, levelsForm }: { position: Position; 
     ["Connected account", position.account_id ? <Link href="/settings">{position.account_id}</Link> : "—"],
     [
       "Part of",
-      position.parent_id ? <Link href={`/positions/${position.parent_id}`}>the position it was closed from</Link> : "—",
+      position.parent_id ? (
+        <Link href={`/positions/${position.parent_id}`}>the position it was closed from</Link>
+      ) : (
+        "—"
+      ),
     ],
     ["Recorded", formatDateTime(position.created_at)],
     ["Last changed", formatDateTime(position.updated_at)],

@@ -12,10 +12,12 @@ import { SIDE_NAMES, STATUS_NAMES } from "./labels";
 
 const PAGE_SIZE = 25;
 
+type PageKey = (index: number, previous: ApiPage<Position> | null) => [string, Query] | null;
+
 /** GET /positions pages for `filter`, newest first, followed with X-Next-Token. */
 export function usePositionPages(filter: PositionFilter) {
   const { api } = useServices();
-  return useSWRInfinite<ApiPage<Position>, ApiError, (index: number, previous: ApiPage<Position> | null) => [string, Query] | null>(
+  return useSWRInfinite<ApiPage<Position>, ApiError, PageKey>(
     (index, previous) => {
       if (index > 0 && !previous?.nextToken) return null;
       return ["/positions", { ...filter, limit: PAGE_SIZE, next_token: index > 0 ? previous?.nextToken : undefined }];

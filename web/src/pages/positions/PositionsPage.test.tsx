@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
-import type { Query } from "../../api/client";
+import { ApiError, type Query } from "../../api/client";
 import { PositionsPage } from "../PositionsPage";
 import { callsTo, failing, fakeApi, pending, renderPage, type Answer } from "../portfolio/testing";
 import { closed, position } from "./fixtures";
@@ -61,7 +61,9 @@ describe("PositionsPage", () => {
     await userEvent.type(within(filters).getByLabelText("Strategy"), "breakout");
     await userEvent.type(within(filters).getByLabelText("Bot"), "bot-7");
     await userEvent.click(screen.getByRole("button", { name: "Apply filters" }));
-    await waitFor(() => expect(listQueries(call).at(-1)).toMatchObject({ status: "CLOSED", strategy: "breakout", bot_id: "bot-7" }));
+    await waitFor(() =>
+      expect(listQueries(call).at(-1)).toMatchObject({ status: "CLOSED", strategy: "breakout", bot_id: "bot-7" }),
+    );
     expect(window.location.search).toBe("?status=CLOSED&strategy=breakout&bot_id=bot-7");
   });
 
@@ -84,7 +86,7 @@ describe("PositionsPage", () => {
     const { api, call } = listOf(() => [], {
       "POST /positions": ({ body }) => {
         attempts += 1;
-        if (attempts === 1) throw failingError();
+        if (attempts === 1) throw new ApiError(0, "The API could not be reached; check your connection");
         return position({ id: "p9", symbol: "AAPL", ...(body as object) });
       },
     });
@@ -140,7 +142,3 @@ describe("PositionsPage", () => {
     expect(callsTo(call, "POST", "/positions")).toHaveLength(0);
   });
 });
-
-function failingError() {
-  return Object.assign(new Error("The API could not be reached; check your connection"), { status: 0, name: "ApiError" });
-}

@@ -1,6 +1,6 @@
 import { useId } from "react";
 
-interface TextFieldProps {
+export interface TextFieldProps {
   label: string;
   value: string;
   onChange: (value: string) => void;

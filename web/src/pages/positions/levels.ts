@@ -8,14 +8,20 @@ export interface LevelProblems {
   take_profit?: string;
 }
 
-export function levelProblems(side: Side, entry: number, stopLoss: number | null, takeProfit: number | null): LevelProblems {
+export function levelProblems(
+  side: Side,
+  entry: number,
+  stopLoss: number | null,
+  takeProfit: number | null,
+): LevelProblems {
   const problems: LevelProblems = {};
   const long = side === "LONG";
+  const kind = long ? "long" : "short";
   if (stopLoss !== null && (long ? stopLoss >= entry : stopLoss <= entry)) {
-    problems.stop_loss = `Stop loss must be ${long ? "below" : "above"} the entry price for a ${long ? "long" : "short"} position`;
+    problems.stop_loss = `Stop loss must be ${long ? "below" : "above"} the entry price for a ${kind} position`;
   }
   if (takeProfit !== null && (long ? takeProfit <= entry : takeProfit >= entry)) {
-    problems.take_profit = `Take profit must be ${long ? "above" : "below"} the entry price for a ${long ? "long" : "short"} position`;
+    problems.take_profit = `Take profit must be ${long ? "above" : "below"} the entry price for a ${kind} position`;
   }
   return problems;
 }
