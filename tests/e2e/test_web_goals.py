@@ -43,7 +43,9 @@ def test_the_dashboard_card_leads_to_the_goal_page_where_progress_reaches_a_mile
     page = sign_in(web, server, user)
     card = page.get_by_role("article", name="Emergency fund")
     expect(card).to_be_visible(timeout=LOAD_TIMEOUT_MS)
-    expect(card.get_by_role("img", name="10% complete")).to_be_visible()
+    expect(card.get_by_role("progressbar", name="Emergency fund progress")).to_have_attribute(
+        "aria-valuetext", "10% complete"
+    )
     expect(card.get_by_text("First quarter at $2,500.00")).to_be_visible()
     expect(page.get_by_role("heading", name="Portfolio")).to_be_visible()
     expect(page.get_by_text("No portfolio yet.")).to_be_visible(timeout=LOAD_TIMEOUT_MS)
@@ -67,7 +69,9 @@ def test_the_dashboard_card_leads_to_the_goal_page_where_progress_reaches_a_mile
     expect(milestones.get_by_role("status")).to_have_text("Milestone reached: First quarter.")
     reached = milestones.get_by_role("listitem").filter(has_text="First quarter")
     expect(reached.get_by_text(re.compile(r"^Reached on "))).to_be_visible()
-    expect(page.get_by_role("img", name="27.5% complete")).to_be_visible()
+    expect(page.get_by_role("progressbar", name="Emergency fund progress")).to_have_attribute(
+        "aria-valuetext", "27.5% complete"
+    )
 
     chart = page.get_by_role("img", name="Emergency fund: amount over time")
     expect(chart).to_be_visible()

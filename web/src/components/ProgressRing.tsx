@@ -10,13 +10,16 @@ interface ProgressRingProps {
   /** Outer size in CSS pixels. */
   size?: number;
   stroke?: number;
-  /** The accessible name; "25% complete" unless given. */
+  /** The accessible name ("Emergency fund progress"); the value is read as "25% complete". */
   label?: string;
   /** Colour that repeats the status shown in words beside the ring. */
   tone?: RingTone;
 }
 
-/** A circular progress indicator with the percentage in its middle. */
+/**
+ * A circular progress indicator with the percentage in its middle: a progressbar to assistive technology,
+ * whose value is the share drawn (0..100) and whose value text is the percentage as the API sent it.
+ */
 export function ProgressRing({ percent, size = 96, stroke = 10, label, tone = "neutral" }: ProgressRingProps) {
   const ring = ringGeometry(percent, size, stroke);
   const text = formatPercent(percent);
@@ -24,8 +27,12 @@ export function ProgressRing({ percent, size = 96, stroke = 10, label, tone = "n
   return (
     <div
       className={`progress-ring tone-${tone}`}
-      role="img"
-      aria-label={label ?? `${text} complete`}
+      role="progressbar"
+      aria-label={label ?? "Progress"}
+      aria-valuemin={0}
+      aria-valuemax={100}
+      aria-valuenow={ring.filled}
+      aria-valuetext={`${text} complete`}
       style={{ width: size, height: size }}
     >
       <svg width={size} height={size} viewBox={`0 0 ${size} ${size}`} aria-hidden="true" focusable="false">

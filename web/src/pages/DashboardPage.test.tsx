@@ -49,7 +49,7 @@ describe("DashboardPage", () => {
     const link = await screen.findByRole("link", { name: "House" });
     expect(link).toHaveAttribute("href", "/app/goals/g1");
     const card = link.closest("article")!;
-    expect(within(card).getByRole("img", { name: "25% complete" })).toBeInTheDocument();
+    expect(within(card).getByRole("progressbar", { name: "House progress" })).toHaveAttribute("aria-valuetext", "25% complete");
     expect(within(card).getByText("Behind")).toBeInTheDocument();
     expect(within(card).getByText("Halfway at $5,000.00")).toBeInTheDocument();
     expect(within(card).getByText(/40 days left/)).toBeInTheDocument();

@@ -67,7 +67,7 @@ describe("GoalPage", () => {
     open();
     expect(screen.getByRole("status")).toHaveTextContent("Loading the goal…");
     expect(await screen.findByRole("heading", { level: 1, name: "House" })).toBeInTheDocument();
-    expect(screen.getByRole("img", { name: "55% complete" })).toBeInTheDocument();
+    expect(screen.getByRole("progressbar", { name: "House progress" })).toHaveAttribute("aria-valuetext", "55% complete");
     expect(await screen.findByRole("img", { name: "House: amount over time" })).toBeInTheDocument();
     const milestones = screen.getByRole("heading", { name: "Milestones" }).closest("section")!;
     expect(within(milestones).getByText("1 of 2 reached.")).toBeInTheDocument();

@@ -1,17 +1,16 @@
 import type { Goal } from "../../api/types/goals";
 import { ProgressRing } from "../../components/ProgressRing";
-import { formatPercent } from "../../format";
 import { trackingTone } from "./tracking";
 
 /** A goal's progress ring, coloured as its tracking status (which is also shown in words beside it). */
-export function GoalRing({ goal, size }: { goal: Pick<Goal, "percent_complete" | "status" | "tracking_status">; size: number }) {
+export function GoalRing({ goal, size }: { goal: Pick<Goal, "name" | "percent_complete" | "status" | "tracking_status">; size: number }) {
   return (
     <ProgressRing
       percent={goal.percent_complete}
       size={size}
       stroke={Math.round(size / 10)}
       tone={trackingTone(goal)}
-      label={`${formatPercent(goal.percent_complete)} complete`}
+      label={`${goal.name} progress`}
     />
   );
 }
