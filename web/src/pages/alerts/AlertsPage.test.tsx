@@ -1,6 +1,6 @@
-import { screen, waitFor, within } from "@testing-library/react";
+import { act, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { ApiError, type Page } from "../../api/client";
 import type { Alert } from "../../api/types/alerts";
 import { AlertsPage } from "../AlertsPage";
@@ -52,6 +52,20 @@ describe("AlertsPage", () => {
     expect(within(second).getByText("Deadline missed")).toBeInTheDocument();
     const firstPage = { limit: 20, type: "", unread: undefined, next_token: undefined };
     expect(api.getPage).toHaveBeenCalledWith("/alerts", firstPage);
+  });
+
+  it("shows alerts raised meanwhile when the window has focus again", async () => {
+    const api = fakeApi();
+    api.getPage.mockResolvedValueOnce(page([alert("a1")])).mockResolvedValue(page([alert("a2"), alert("a1")]));
+    renderPage(<AlertsPage />, api, "/alerts");
+    await screen.findByRole("article", { name: "Milestone a1" });
+    // SWR reads again on focus at most every 5 s from the first read: a minute later.
+    const later = Date.now() + 60_000;
+    vi.spyOn(Date, "now").mockReturnValue(later);
+    act(() => {
+      window.dispatchEvent(new Event("focus"));
+    });
+    expect(await screen.findByRole("article", { name: "Milestone a2" })).toBeInTheDocument();
   });
 
   it("gives no link for an action_url outside the app", async () => {
@@ -116,7 +130,9 @@ describe("AlertsPage", () => {
 
   it("loads the next page with X-Next-Token's value", async () => {
     const api = fakeApi();
-    api.getPage.mockResolvedValueOnce(page([alert("a1")], "tok-2")).mockResolvedValueOnce(page([alert("a2")]));
+    api.getPage.mockImplementation(async (_path: string, query: { next_token?: string }) =>
+      query.next_token === "tok-2" ? page([alert("a2")]) : page([alert("a1")], "tok-2"),
+    );
     renderPage(<AlertsPage />, api, "/alerts");
     await userEvent.click(await screen.findByRole("button", { name: "Load more alerts" }));
     const loaded = await screen.findByRole("article", { name: "Milestone a2" });

@@ -25,8 +25,9 @@ export function useAlertInbox({ unreadOnly, type }: InboxFilter) {
   const pages = useSWRInfinite<Page<Alert>, ApiError>(
     pageKey,
     ([path, query]: PageKey) => api.getPage<Alert>(path, query),
-    // "Load more" reads the next page only; focus and reconnect still read the first one again.
-    { revalidateFirstPage: false },
+    // The first page is read again on focus, on coming back to the inbox and with each "Load more", so that
+    // alerts raised meanwhile show at the top; the pages after it stay as loaded.
+    { revalidateFirstPage: true },
   );
   const { data, mutate, size, setSize } = pages;
   const alerts = data?.flatMap((page) => page.items);
