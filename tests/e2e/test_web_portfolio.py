@@ -60,4 +60,10 @@ def test_holdings_chart_timeframes_and_cash(web: WebPage, server: Server) -> Non
     expect(page.get_by_role("link", name="Connect a Binance or Alpaca account in Settings")).to_be_visible()
     assert_accessible(page)
     screenshot(page, "portfolio")
+
+    # A holding leads to its open positions.
+    holdings.get_by_role("link", name=long).click()
+    page.wait_for_url(f"**/app/positions?status=OPEN&symbol={long}")
+    expect(page.get_by_role("row", name=long)).to_contain_text("$100.00", timeout=LOAD_TIMEOUT_MS)
+    expect(page.get_by_role("row", name=short)).to_have_count(0)
     assert not web.errors

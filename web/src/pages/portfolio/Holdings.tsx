@@ -56,7 +56,11 @@ export function Holdings({ holdings }: { holdings: Holding[] }) {
         <tbody>
           {holdings.map((holding) => (
             <tr key={`${holding.ticker}-${holding.side}`}>
-              <th scope="row">{holding.ticker}</th>
+              <th scope="row">
+                <Link href={`/positions?status=OPEN&symbol=${encodeURIComponent(holding.ticker)}`}>
+                  {holding.ticker}
+                </Link>
+              </th>
               <td>{holding.side === "LONG" ? "Long" : "Short"}</td>
               <td className="number">{formatQuantity(holding.shares)}</td>
               <td className="number">

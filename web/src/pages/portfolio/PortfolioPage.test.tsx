@@ -77,6 +77,11 @@ describe("PortfolioPage", () => {
     const holdings = screen.getByRole("region", { name: "Holdings table" });
     const apple = within(holdings).getByRole("row", { name: /AAPL/ });
     expect(apple).toHaveTextContent("Long");
+    // A holding leads to its open positions.
+    expect(within(apple).getByRole("link", { name: "AAPL" })).toHaveAttribute(
+      "href",
+      "/app/positions?status=OPEN&symbol=AAPL",
+    );
     expect(apple).toHaveTextContent("$17,500.00");
     expect(apple).toHaveTextContent("+$2,500.00 (+16.7%)");
     expect(within(holdings).getByRole("row", { name: /XYZ/ })).toHaveTextContent("No price (valued at cost)");
