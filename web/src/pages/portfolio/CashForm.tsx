@@ -8,6 +8,7 @@ import { formatMoney } from "../../format";
 import { parseDecimal } from "../positions/fields";
 import { SaveButtons } from "../positions/Buttons";
 import { TextField } from "../positions/TextField";
+import { useFocusOnSwitch } from "../positions/useFocusOnSwitch";
 import { useRevalidate } from "./revalidate";
 
 /** The cash set by hand (GET/PUT /portfolio/cash); connected accounts add their own. */
@@ -27,6 +28,7 @@ function CashForm({ current }: { current: Cash }) {
   const [text, setText] = useState(String(current.cash_balance));
   const [invalid, setInvalid] = useState<string | undefined>();
   const [saved, setSaved] = useState(false);
+  const area = useFocusOnSwitch<HTMLDivElement & HTMLFormElement>(editing);
   const save = useAction(async (cash_balance: number) => {
     await api.put<Cash>("/portfolio/cash", { cash_balance });
     await revalidate("/portfolio");
@@ -47,7 +49,7 @@ function CashForm({ current }: { current: Cash }) {
 
   if (!editing) {
     return (
-      <div className="cash-view">
+      <div className="cash-view" ref={area}>
         <p>
           Cash you hold outside connected accounts: <strong>{formatMoney(current.cash_balance)}</strong>
         </p>
@@ -66,7 +68,7 @@ function CashForm({ current }: { current: Cash }) {
     );
   }
   return (
-    <form className="inline-form" onSubmit={submit} noValidate>
+    <form ref={area} className="inline-form" onSubmit={submit} noValidate>
       <TextField
         label="Cash in US dollars"
         value={text}

@@ -1,4 +1,4 @@
-import type { ReactNode } from "react";
+import type { ReactNode, Ref } from "react";
 import { ErrorText } from "../../components/Async";
 
 interface SaveButtonsProps {
@@ -27,6 +27,7 @@ export function SaveButtons({ busy, text, busyText, onCancel, error }: SaveButto
 }
 
 interface ConfirmProps {
+  ref?: Ref<HTMLDivElement>;
   /** The group's accessible name ("Confirm closing"). */
   label: string;
   question: ReactNode;
@@ -40,9 +41,9 @@ interface ConfirmProps {
 }
 
 /** Asks before a write that cannot be undone: in the page, so it works with the keyboard and in any browser. */
-export function Confirm({ label, question, yes, busyText, no, busy, onYes, onNo, error = null }: ConfirmProps) {
+export function Confirm({ ref, label, question, yes, busyText, no, busy, onYes, onNo, error = null }: ConfirmProps) {
   return (
-    <div className="confirm" role="group" aria-label={label}>
+    <div ref={ref} className="confirm" role="group" aria-label={label}>
       <p>{question}</p>
       <div className="actions">
         <button type="button" className="primary" disabled={busy} onClick={onYes}>

@@ -10,6 +10,7 @@ import { SIDE_NAMES } from "./labels";
 import { levelProblems } from "./levels";
 import { Confirm, SaveButtons } from "./Buttons";
 import { TextField } from "./TextField";
+import { useFocusOnSwitch } from "./useFocusOnSwitch";
 
 interface ActionProps {
   position: Position;
@@ -83,6 +84,7 @@ export function LevelsForm({ position, onChanged, onConflict }: ActionProps) {
   const [texts, setTexts] = useState<LevelTexts>(() => levelTexts(position));
   const [problems, setProblems] = useState<Partial<Record<LevelName, string>>>({});
   const [note, setNote] = useState<string | null>(null);
+  const area = useFocusOnSwitch<HTMLDivElement & HTMLFormElement>(editing);
   const save = useAction(async (update: LevelsUpdate) => {
     const changed = await stateful(api.patch<Position>(`/positions/${position.id}`, update), onConflict);
     await onChanged(changed);
@@ -107,7 +109,7 @@ export function LevelsForm({ position, onChanged, onConflict }: ActionProps) {
 
   if (!editing) {
     return (
-      <div className="actions">
+      <div className="actions" ref={area}>
         <button
           type="button"
           onClick={() => {
@@ -125,7 +127,7 @@ export function LevelsForm({ position, onChanged, onConflict }: ActionProps) {
     );
   }
   return (
-    <form onSubmit={submit} noValidate aria-label="Edit levels" className="inline-form">
+    <form ref={area} onSubmit={submit} noValidate aria-label="Edit levels" className="inline-form">
       {LEVELS.map(([name, label, hint]) => (
         <TextField
           key={name}
@@ -154,6 +156,7 @@ export function CloseForm({ position, onChanged, onConflict }: ActionProps) {
   const [price, setPrice] = useState("");
   const [problem, setProblem] = useState<string | undefined>();
   const [confirming, setConfirming] = useState<number | null | undefined>(undefined);
+  const area = useFocusOnSwitch<HTMLDivElement & HTMLFormElement>(confirming !== undefined);
   const close = useAction(async (exitPrice: number | null) => {
     const body = exitPrice === null ? {} : { exit_price: exitPrice };
     const closed = await stateful(api.post<Position>(`/positions/${position.id}/close`, body), onConflict);
@@ -174,6 +177,7 @@ export function CloseForm({ position, onChanged, onConflict }: ActionProps) {
     const at = confirming === null ? "at the latest market price" : `at ${formatMoney(confirming)}`;
     return (
       <Confirm
+        ref={area}
         label="Confirm closing"
         question={`Close the ${name} position ${at}? This cannot be undone.`}
         yes="Yes, close it"
@@ -188,7 +192,7 @@ export function CloseForm({ position, onChanged, onConflict }: ActionProps) {
     );
   }
   return (
-    <form onSubmit={review} noValidate aria-label="Close position" className="inline-form">
+    <form ref={area} onSubmit={review} noValidate aria-label="Close position" className="inline-form">
       <TextField
         label="Exit price"
         hint="Blank to close at the latest market price"
@@ -269,6 +273,7 @@ export function PendingActions({ position, onChanged, onConflict }: ActionProps)
 export function DeleteEntry({ position, onChanged }: Omit<ActionProps, "onConflict">) {
   const { api } = useServices();
   const [confirming, setConfirming] = useState(false);
+  const area = useFocusOnSwitch<HTMLDivElement>(confirming);
   const remove = useAction(async () => {
     await api.delete(`/positions/${position.id}`);
     await onChanged(null);
@@ -276,13 +281,16 @@ export function DeleteEntry({ position, onChanged }: Omit<ActionProps, "onConfli
   });
   if (!confirming) {
     return (
-      <button type="button" onClick={() => setConfirming(true)}>
-        Delete this entry
-      </button>
+      <div ref={area}>
+        <button type="button" onClick={() => setConfirming(true)}>
+          Delete this entry
+        </button>
+      </div>
     );
   }
   return (
     <Confirm
+      ref={area}
       label="Confirm deleting"
       question="Delete this position as a mistaken entry? It leaves your history and statistics for good."
       yes="Yes, delete it"

@@ -75,6 +75,24 @@ describe("PositionPage", () => {
     expect(figure("Take profit")).toHaveTextContent("—");
   });
 
+  it("keeps keyboard focus as the editors and confirmations open and close", async () => {
+    show({ "GET /positions/p1": () => position() });
+    await userEvent.click(await screen.findByRole("button", { name: "Edit levels" }));
+    expect(screen.getByLabelText(/^Stop loss/)).toHaveFocus();
+    await userEvent.click(screen.getByRole("button", { name: "Cancel" }));
+    expect(screen.getByRole("button", { name: "Edit levels" })).toHaveFocus();
+
+    await userEvent.click(screen.getByRole("button", { name: "Close position" }));
+    expect(screen.getByRole("button", { name: "Yes, close it" })).toHaveFocus();
+    await userEvent.click(screen.getByRole("button", { name: "Keep it open" }));
+    expect(screen.getByLabelText(/^Exit price/)).toHaveFocus();
+
+    await userEvent.click(screen.getByRole("button", { name: "Delete this entry" }));
+    expect(screen.getByRole("button", { name: "Yes, delete it" })).toHaveFocus();
+    await userEvent.click(screen.getByRole("button", { name: "Keep it" }));
+    expect(screen.getByRole("button", { name: "Delete this entry" })).toHaveFocus();
+  });
+
   it("checks the levels against the entry before sending them", async () => {
     const { call } = show({ "GET /positions/p1": () => position() });
     await userEvent.click(await screen.findByRole("button", { name: "Edit levels" }));
