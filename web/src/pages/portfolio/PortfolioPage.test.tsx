@@ -57,6 +57,7 @@ function answers(overrides: Record<string, Answer> = {}) {
     "GET /portfolio/current": () => PORTFOLIO,
     "GET /portfolio/performance": ({ query }) => history(String(query?.timeframe), [20000, 21000, 23000.5]),
     "GET /portfolio/cash": () => ({ cash_balance: 1000.5 }),
+    "GET /accounts": () => [],
     ...overrides,
   });
 }
@@ -97,6 +98,23 @@ describe("PortfolioPage", () => {
       "href",
       "/app/settings",
     );
+  });
+
+  it("says when an account's sync is failing", async () => {
+    const account = {
+      id: "a1",
+      provider: "alpaca",
+      label: "Paper",
+      key_hint: "WXYZ",
+      paper: true,
+      status: "failing",
+      cash: 4000,
+      last_synced_at: null,
+      last_error: "the provider refused these keys",
+      created_at: "2026-12-01T00:00:00+00:00",
+    };
+    renderPage(<PortfolioPage />, answers({ "GET /accounts": () => [account] }).api, "/portfolio");
+    expect(await screen.findByText(/Sync failing: the provider refused these keys/)).toBeInTheDocument();
   });
 
   it("says what to do with no holdings and no accounts", async () => {
