@@ -72,6 +72,13 @@ describe("goalTrend", () => {
     expect(trend.series).toHaveLength(2);
   });
 
+  it("starts the projection where the amount's line ends, even after the moment given as now", () => {
+    const later = { ...entry("2026-03-10", 3000, "2026-03-10T16:00:00+00:00"), contribution_amount: 500 };
+    const moved = { ...active, current_amount: 3000 };
+    const trend = goalTrend(moved, summary(moved, { projected_final_value: 9000 }), [later], NOW);
+    expect(trend.series[1]?.points[0]).toEqual(trend.series[0]?.points.at(-1));
+  });
+
   it("adds the path that finishes on time when the goal is off track", () => {
     const trend = goalTrend(active, summary(active, { on_track: false, projected_final_value: 4000 }), [], NOW);
     expect(trend.series.map((one) => one.label)).toEqual(["Amount", "Projection at the current pace", "Path to finish on time"]);

@@ -48,12 +48,14 @@ function timeOfDay(instant: string): number {
 
 /** Everything the goal's chart draws. Projections only for an active goal not yet at its target. */
 export function goalTrend(goal: Goal, summary: ProgressSummary | undefined, entries: readonly ProgressEntry[], now: number): GoalTrend {
-  const series: ChartSeries[] = [{ label: "Amount", points: amountHistory(goal, entries, now) }];
+  const history = amountHistory(goal, entries, now);
+  const series: ChartSeries[] = [{ label: "Amount", points: history }];
   const references: ChartReference[] = [{ label: "Target", value: Number(goal.target_amount) }];
   if (summary === undefined || goal.status !== "active" || goal.percent_complete >= 100) return { series, references };
 
   const today = utcDay(now);
-  const from: TimePoint = { time: now, value: Number(goal.current_amount) };
+  // Projections start where the amount's line ends: now, or a later entry's time if "now" is a little old.
+  const from: TimePoint = { time: Math.max(now, history.at(-1)?.time ?? now), value: Number(goal.current_amount) };
   const deadline = goal.deadline === null ? null : utcDay(goal.deadline);
   if (deadline !== null && deadline > today) {
     if (summary.projected_final_value !== null) {
