@@ -203,6 +203,22 @@ describe("GoalPage", () => {
     expect(screen.getByRole("button", { name: "Edit milestone Almost" })).toHaveFocus();
   });
 
+  it("changes the goal's details, sending only what changed, and shows a refusal as the API's detail", async () => {
+    serve();
+    open();
+    await userEvent.click(await screen.findByText("Change the name, target, deadline or description"));
+    await userEvent.clear(screen.getByLabelText("Name"));
+    await userEvent.click(screen.getByRole("button", { name: "Save details" }));
+    expect(screen.getByLabelText("Name")).toHaveAccessibleDescription("Give the goal a name.");
+
+    await userEvent.type(screen.getByLabelText("Name"), "Bigger house");
+    await userEvent.clear(screen.getByLabelText("Deadline"));
+    api.patch.mockRejectedValueOnce(new ApiError(400, "An increasing goal needs a target above its start"));
+    await userEvent.click(screen.getByRole("button", { name: "Save details" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent("An increasing goal needs a target above its start");
+    expect(api.patch).toHaveBeenCalledWith("/goals/g1", { name: "Bigger house", deadline: null });
+  });
+
   it("links a funding account and shows a refusal over 100% as the API's detail", async () => {
     serve({ funding: [{ account_id: "acc-1", account_name: "Checking", allocation_percent: 60 }] });
     open();

@@ -7,6 +7,7 @@ import { LineChart } from "../components/LineChart";
 import { Page } from "../components/Page";
 import { formatMoney } from "../format";
 import { FundingSection } from "./goals/FundingSection";
+import { GoalDetailsForm } from "./goals/GoalDetailsForm";
 import { GoalOverview } from "./goals/GoalOverview";
 import { LifecycleActions } from "./goals/LifecycleActions";
 import { MilestonesSection } from "./goals/MilestonesSection";
@@ -98,6 +99,14 @@ export function GoalPage() {
         >
           {(entries) => <ProgressEntries entries={entries} />}
         </Loaded>
+      </section>
+
+      <section aria-labelledby="details-heading">
+        <h2 id="details-heading">Goal details</h2>
+        <details className="goal-details">
+          <summary>Change the name, target, deadline or description</summary>
+          <GoalDetailsForm goal={goal} onChanged={revalidate} />
+        </details>
       </section>
     </Page>
   );

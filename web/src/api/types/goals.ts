@@ -143,3 +143,11 @@ export function goalTypeLabel(type: string): string {
   const words = type.replaceAll("_", " ");
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
+
+/** `PATCH /goals/{id}` (the part the goal page edits): null clears a description or deadline. */
+export interface GoalUpdateBody {
+  name?: string;
+  description?: string | null;
+  target_amount?: number;
+  deadline?: string | null;
+}

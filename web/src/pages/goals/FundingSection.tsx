@@ -5,7 +5,7 @@ import { useServices } from "../../app/services";
 import { ErrorText } from "../../components/Async";
 import { ConfirmInline } from "./ConfirmInline";
 import { formatPercent } from "../../format";
-import { InputField, parseAmount } from "./fields";
+import { FormFooter, InputField, parseAmount } from "./fields";
 import { useCheckedSubmit } from "./useCheckedSubmit";
 import { goalPath } from "./useGoal";
 import { focusHeading, useReturnFocus } from "./useReturnFocus";
@@ -97,10 +97,7 @@ function FundingForm({ goalId, onChanged }: { goalId: string; onChanged: () => P
           error={shown.allocation}
         />
       </div>
-      <ErrorText message={link.error} />
-      <button type="submit" className="primary" disabled={link.busy}>
-        {link.busy ? "Linking…" : "Link account"}
-      </button>
+      <FormFooter error={link.error} busy={link.busy} text="Link account" busyText="Linking…" />
     </form>
   );
 }
@@ -148,15 +145,11 @@ function FundingItem({ goalId, source, onChanged }: { goalId: string; source: Fu
             onChange={setAllocation}
             error={form.showErrors ? error : undefined}
           />
-          <ErrorText message={save.error} />
-          <div className="goal-form-actions">
-            <button type="submit" className="primary" disabled={save.busy}>
-              Save share
-            </button>
+          <FormFooter error={save.error} busy={save.busy} text="Save share" busyText="Saving…">
             <button type="button" onClick={() => setEditing(false)}>
               Cancel
             </button>
-          </div>
+          </FormFooter>
         </form>
       ) : confirming ? (
         <ConfirmInline

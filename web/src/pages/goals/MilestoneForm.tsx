@@ -1,7 +1,6 @@
 import { useEffect, useRef, useState } from "react";
 import type { Milestone, MilestoneBody } from "../../api/types/goals";
-import { ErrorText } from "../../components/Async";
-import { InputField, parseAmount } from "./fields";
+import { FormFooter, InputField, parseAmount } from "./fields";
 import { useCheckedSubmit } from "./useCheckedSubmit";
 
 export interface MilestoneDraft {
@@ -89,17 +88,13 @@ export function MilestoneForm({ initial, submitText, busy, error, onSubmit, onCa
           onChange={(targetDate) => change({ targetDate })}
         />
       </div>
-      <ErrorText message={error} />
-      <div className="goal-form-actions">
-        <button type="submit" className="primary" disabled={busy}>
-          {busy ? "Saving…" : submitText}
-        </button>
+      <FormFooter error={error} busy={busy} text={submitText} busyText="Saving…">
         {onCancel && (
           <button type="button" onClick={onCancel}>
             Cancel
           </button>
         )}
-      </div>
+      </FormFooter>
     </form>
   );
 }

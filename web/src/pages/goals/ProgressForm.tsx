@@ -2,9 +2,8 @@ import { useState } from "react";
 import type { ProgressEntry, ProgressEntryBody } from "../../api/types/goals";
 import { useAction } from "../../api/useAction";
 import { useServices } from "../../app/services";
-import { ErrorText } from "../../components/Async";
 import { formatMoney } from "../../format";
-import { InputField, localToday, parseAmount } from "./fields";
+import { FormFooter, InputField, localToday, parseAmount } from "./fields";
 import { useCheckedSubmit } from "./useCheckedSubmit";
 import { goalPath } from "./useGoal";
 
@@ -109,15 +108,7 @@ export function ProgressForm({ goalId, onRecorded }: ProgressFormProps) {
         />
       </div>
       <InputField label="Notes (optional)" value={draft.notes} maxLength={1000} onChange={(notes) => change({ notes })} />
-      <ErrorText message={record.error} />
-      <div className="goal-form-actions">
-        <button type="submit" className="primary" disabled={record.busy}>
-          {record.busy ? "Recording…" : "Record progress"}
-        </button>
-        <p role="status" className="goal-notice">
-          {notice}
-        </p>
-      </div>
+      <FormFooter error={record.error} busy={record.busy} text="Record progress" busyText="Recording…" notice={notice} />
     </form>
   );
 }

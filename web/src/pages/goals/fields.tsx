@@ -1,6 +1,7 @@
 // The goal page's form controls: a visible label for each, and its hint and error read with it.
 
-import { useId, type InputHTMLAttributes } from "react";
+import { useId, type InputHTMLAttributes, type ReactNode } from "react";
+import { ErrorText } from "../../components/Async";
 
 interface InputFieldProps extends Omit<InputHTMLAttributes<HTMLInputElement>, "onChange" | "value" | "id"> {
   label: string;
@@ -52,4 +53,37 @@ export function parseAmount(text: string): number | null {
   if (!/^-?\d*\.?\d+$|^-?\d+\.$/.test(trimmed)) return null;
   const amount = Number(trimmed);
   return Number.isFinite(amount) ? amount : null;
+}
+
+interface FormFooterProps {
+  /** The API's detail of the last failed submit. */
+  error: string | null;
+  busy: boolean;
+  text: string;
+  /** On the button while the request is in flight (it cannot be sent twice). */
+  busyText: string;
+  /** What the last submit did, announced politely; leave out for a form that says nothing. */
+  notice?: string | null;
+  /** More buttons, such as Cancel. */
+  children?: ReactNode;
+}
+
+/** The end of a goal-page form: the API's refusal, the submit button and what the submit did. */
+export function FormFooter({ error, busy, text, busyText, notice, children }: FormFooterProps) {
+  return (
+    <>
+      <ErrorText message={error} />
+      <div className="goal-form-actions">
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? busyText : text}
+        </button>
+        {children}
+        {notice !== undefined && (
+          <p role="status" className="goal-notice">
+            {notice}
+          </p>
+        )}
+      </div>
+    </>
+  );
 }
