@@ -2,7 +2,7 @@ import { useState } from "react";
 import type { Metrics, Performance } from "../../api/types/positions";
 import { formatPercent } from "../../format";
 import { direction, formatRatio, formatSignedMoney } from "../portfolio/numbers";
-import { TableScroll } from "../portfolio/TableScroll";
+import { NumberHeaders, TableScroll } from "../portfolio/TableScroll";
 
 const GROUPS = [
   { key: "by_strategy", label: "By strategy", column: "Strategy", none: "No closed trade has a strategy yet." },
@@ -48,11 +48,9 @@ function GroupTable({ column, rows }: { column: string; rows: [string, Metrics][
         <thead>
           <tr>
             <th scope="col">{column}</th>
-            {["Trades", "Win rate", "Total P&L", "Average P&L", "Profit factor", "Actual risk/reward"].map((name) => (
-              <th key={name} scope="col" className="number">
-                {name}
-              </th>
-            ))}
+            <NumberHeaders
+              names={["Trades", "Win rate", "Total P&L", "Average P&L", "Profit factor", "Actual risk/reward"]}
+            />
           </tr>
         </thead>
         <tbody>

@@ -1,7 +1,7 @@
 import { Link } from "wouter";
 import type { Holding, Portfolio } from "../../api/types/portfolio";
 import { formatDateTime, formatMoney } from "../../format";
-import { TableScroll } from "./TableScroll";
+import { NumberHeaders, TableScroll } from "./TableScroll";
 import { direction, formatQuantity, formatSignedMoney, formatSignedPercent } from "./numbers";
 
 /** What the prices behind the values are worth: said in words, never by colour alone. */
@@ -36,21 +36,7 @@ export function Holdings({ holdings }: { holdings: Holding[] }) {
           <tr>
             <th scope="col">Symbol</th>
             <th scope="col">Side</th>
-            <th scope="col" className="number">
-              Quantity
-            </th>
-            <th scope="col" className="number">
-              Price
-            </th>
-            <th scope="col" className="number">
-              Cost basis
-            </th>
-            <th scope="col" className="number">
-              Value
-            </th>
-            <th scope="col" className="number">
-              Unrealized P&amp;L
-            </th>
+            <NumberHeaders names={["Quantity", "Price", "Cost basis", "Value", "Unrealized P&L"]} />
           </tr>
         </thead>
         <tbody>

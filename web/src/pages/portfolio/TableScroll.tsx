@@ -12,3 +12,12 @@ export function TableScroll({ label, children }: { label: string; children: Reac
     </div>
   );
 }
+
+/** Column headers of figures, right-aligned as their cells are. */
+export function NumberHeaders({ names }: { names: readonly string[] }) {
+  return names.map((name) => (
+    <th key={name} scope="col" className="number">
+      {name}
+    </th>
+  ));
+}

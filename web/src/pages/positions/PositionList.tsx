@@ -7,7 +7,7 @@ import type { Position, PositionFilter } from "../../api/types/positions";
 import { ErrorText } from "../../components/Async";
 import { formatDateTime, formatMoney } from "../../format";
 import { direction, formatQuantity, formatSignedMoney } from "../portfolio/numbers";
-import { TableScroll } from "../portfolio/TableScroll";
+import { NumberHeaders, TableScroll } from "../portfolio/TableScroll";
 import { SIDE_NAMES, STATUS_NAMES } from "./labels";
 
 const PAGE_SIZE = 25;
@@ -63,21 +63,7 @@ export function PositionList({ pages, empty, showStatus }: PositionListProps) {
               <th scope="col">Symbol</th>
               <th scope="col">Side</th>
               {showStatus ? <th scope="col">Status</th> : null}
-              <th scope="col" className="number">
-                Quantity
-              </th>
-              <th scope="col" className="number">
-                Entry
-              </th>
-              <th scope="col" className="number">
-                Stop loss / take profit
-              </th>
-              <th scope="col" className="number">
-                Exit
-              </th>
-              <th scope="col" className="number">
-                P&amp;L
-              </th>
+              <NumberHeaders names={["Quantity", "Entry", "Stop loss / take profit", "Exit", "P&L"]} />
               <th scope="col">Opened</th>
               <th scope="col">Strategy</th>
             </tr>
