@@ -109,7 +109,8 @@ export function PositionDetails({ position, levelsForm }: { position: Position; 
       </section>
       <section aria-labelledby="origin-heading">
         <h2 id="origin-heading">Where it came from</h2>
-        <Figures rows={origin} />
+        {/* Most trades have no bot, prompt or account: only what is known is listed. */}
+        <Figures rows={origin.filter(([, value]) => value !== "—")} />
       </section>
     </>
   );

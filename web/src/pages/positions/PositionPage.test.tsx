@@ -41,6 +41,7 @@ describe("PositionPage", () => {
     expect(figure("Unrealized P&L")).toHaveTextContent("+$500.00");
     expect(figure("Planned risk/reward")).toHaveTextContent("3");
     expect(figure("Bot")).toHaveTextContent("bot-7");
+    expect(screen.queryByText("Prompt", { selector: "dt" })).not.toBeInTheDocument();
     expect(screen.getByRole("button", { name: "Edit levels" })).toBeInTheDocument();
   });
 
