@@ -23,7 +23,8 @@ describe("toTimePoints", () => {
 
 describe("timeTicks", () => {
   it("spaces instants evenly over the span, on whole days for long spans", () => {
-    expect(timeTicks(JAN_1, JAN_1 + 30 * DAY, 4)).toEqual([JAN_1, JAN_1 + 10 * DAY, JAN_1 + 20 * DAY, JAN_1 + 30 * DAY]);
+    const ticks = timeTicks(JAN_1, JAN_1 + 30 * DAY, 4);
+    expect(ticks).toEqual([JAN_1, JAN_1 + 10 * DAY, JAN_1 + 20 * DAY, JAN_1 + 30 * DAY]);
   });
 
   it("keeps day ticks inside the span", () => {
@@ -63,7 +64,14 @@ describe("shapeLineChart", () => {
     const chart = shapeLineChart(
       [
         { label: "Amount", points: [{ time: JAN_1, value: 2500 }, { time: JAN_1 + DAY, value: 3100 }] },
-        { label: "Projection", dashed: true, points: [{ time: JAN_1 + DAY, value: 3100 }, { time: JAN_1 + 8 * DAY, value: 9100 }] },
+        {
+          label: "Projection",
+          dashed: true,
+          points: [
+            { time: JAN_1 + DAY, value: 3100 },
+            { time: JAN_1 + 8 * DAY, value: 9100 },
+          ],
+        },
       ],
       [{ label: "Target", value: 10000 }],
       SIZE,

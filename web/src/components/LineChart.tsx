@@ -56,7 +56,8 @@ export function LineChart({
   const size: ChartSize = { ...DEFAULT_CHART_SIZE, width, height };
   const xTickCount = width < NARROW_WIDTH ? 2 : width < MEDIUM_WIDTH ? 3 : 5;
   const chart = useMemo(
-    () => shapeLineChart(series, references, { width, height, margin: DEFAULT_CHART_SIZE.margin }, { x: xTickCount, y: 5 }),
+    () =>
+      shapeLineChart(series, references, { width, height, margin: DEFAULT_CHART_SIZE.margin }, { x: xTickCount, y: 5 }),
     [series, references, width, height, xTickCount],
   );
   const summary = describeSeries(series, formatValue, formatTime);
@@ -179,7 +180,13 @@ function xAnchor(index: number, count: number): "start" | "middle" | "end" {
   return "middle";
 }
 
-function LegendSwatch({ colour, dashed = false, dotted = false }: { colour: string; dashed?: boolean; dotted?: boolean }) {
+interface LegendSwatchProps {
+  colour: string;
+  dashed?: boolean;
+  dotted?: boolean;
+}
+
+function LegendSwatch({ colour, dashed = false, dotted = false }: LegendSwatchProps) {
   return (
     <svg width="28" height="10" aria-hidden="true" focusable="false">
       <line

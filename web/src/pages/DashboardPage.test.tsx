@@ -16,6 +16,7 @@ const PORTFOLIO: Portfolio = {
   price_fresh: true,
   accounts: [],
 };
+const NO_GOALS = { goals: [], unread_alerts: 0 };
 const NO_PORTFOLIO: Portfolio = { ...PORTFOLIO, total_value: 0, investment_value: 0, cash_balance: 0 };
 
 interface Answers {
@@ -24,9 +25,13 @@ interface Answers {
   portfolio?: unknown;
 }
 
-function answering({ dashboard = { goals: [], unread_alerts: 0 }, alerts = [], portfolio = PORTFOLIO }: Answers): FakeApi {
+function answering({ dashboard = NO_GOALS, alerts = [], portfolio = PORTFOLIO }: Answers): FakeApi {
   const api = fakeApi();
-  const answers: Record<string, unknown> = { "/goals/dashboard": dashboard, "/alerts": alerts, "/portfolio/current": portfolio };
+  const answers: Record<string, unknown> = {
+    "/goals/dashboard": dashboard,
+    "/alerts": alerts,
+    "/portfolio/current": portfolio,
+  };
   api.get.mockImplementation(async (path: string) => {
     const answer = answers[path];
     if (answer instanceof Error) throw answer;
@@ -37,10 +42,21 @@ function answering({ dashboard = { goals: [], unread_alerts: 0 }, alerts = [], p
 
 const house = dashboardGoal(
   "g1",
-  { name: "House", percent_complete: 25, tracking_status: "behind", milestones: [milestone("m1", { amount: 5000, description: "Halfway" })] },
+  {
+    name: "House",
+    percent_complete: 25,
+    tracking_status: "behind",
+    milestones: [milestone("m1", { amount: 5000, description: "Halfway" })],
+  },
   { days_remaining: 40 },
 );
-const car = dashboardGoal("g2", { name: "Car", type: "major_purchase", percent_complete: 60, status: "paused", deadline: null });
+const car = dashboardGoal("g2", {
+  name: "Car",
+  type: "major_purchase",
+  percent_complete: 60,
+  status: "paused",
+  deadline: null,
+});
 
 describe("DashboardPage", () => {
   it("shows every goal as a card from one dashboard read, with progress, status and next milestone", async () => {
@@ -49,7 +65,8 @@ describe("DashboardPage", () => {
     const link = await screen.findByRole("link", { name: "House" });
     expect(link).toHaveAttribute("href", "/app/goals/g1");
     const card = link.closest("article")!;
-    expect(within(card).getByRole("progressbar", { name: "House progress" })).toHaveAttribute("aria-valuetext", "25% complete");
+    const ring = within(card).getByRole("progressbar", { name: "House progress" });
+    expect(ring).toHaveAttribute("aria-valuetext", "25% complete");
     expect(within(card).getByText("Behind")).toBeInTheDocument();
     expect(within(card).getByText("Halfway at $5,000.00")).toBeInTheDocument();
     expect(within(card).getByText(/40 days left/)).toBeInTheDocument();
@@ -57,7 +74,8 @@ describe("DashboardPage", () => {
     expect(within(carCard).getByText("None set")).toBeInTheDocument();
     expect(screen.getByText("2 goals")).toBeInTheDocument();
     // Three reads whatever the number of goals, none per goal.
-    expect(api.get.mock.calls.map((call) => call[0]).sort()).toEqual(["/alerts", "/goals/dashboard", "/portfolio/current"]);
+    const paths = api.get.mock.calls.map((call) => call[0]).sort();
+    expect(paths).toEqual(["/alerts", "/goals/dashboard", "/portfolio/current"]);
   });
 
   it("filters by type and status and sorts, keeping the choice in the address", async () => {
@@ -94,7 +112,8 @@ describe("DashboardPage", () => {
     };
     const api = answering({ dashboard: { goals: [house], unread_alerts: 3 }, alerts: [alert] });
     renderPage(<DashboardPage />, api, "/");
-    expect(await screen.findByRole("link", { name: "Milestone reached: Halfway" })).toHaveAttribute("href", "/app/goals/g1");
+    const link = await screen.findByRole("link", { name: "Milestone reached: Halfway" });
+    expect(link).toHaveAttribute("href", "/app/goals/g1");
     expect(screen.getByRole("heading", { name: "Unread alerts (3)" })).toBeInTheDocument();
     expect(screen.getByRole("link", { name: "All alerts" })).toHaveAttribute("href", "/app/alerts");
     expect(api.get).toHaveBeenCalledWith("/alerts", { unread: true, limit: 5 });

@@ -67,7 +67,8 @@ describe("GoalPage", () => {
     open();
     expect(screen.getByRole("status")).toHaveTextContent("Loading the goal…");
     expect(await screen.findByRole("heading", { level: 1, name: "House" })).toBeInTheDocument();
-    expect(screen.getByRole("progressbar", { name: "House progress" })).toHaveAttribute("aria-valuetext", "55% complete");
+    const ring = screen.getByRole("progressbar", { name: "House progress" });
+    expect(ring).toHaveAttribute("aria-valuetext", "55% complete");
     expect(await screen.findByRole("img", { name: "House: amount over time" })).toBeInTheDocument();
     const milestones = screen.getByRole("heading", { name: "Milestones" }).closest("section")!;
     expect(within(milestones).getByText("1 of 2 reached.")).toBeInTheDocument();
@@ -130,7 +131,9 @@ describe("GoalPage", () => {
     await userEvent.type(screen.getByLabelText("Date"), "2999-01-01");
     await userEvent.click(screen.getByRole("button", { name: "Record progress" }));
     expect(screen.getByLabelText("New amount")).toHaveAccessibleDescription("The amount cannot be negative.");
-    expect(screen.getByLabelText("Date")).toHaveAccessibleDescription("Leave empty for today. The date cannot be in the future.");
+    expect(screen.getByLabelText("Date")).toHaveAccessibleDescription(
+      "Leave empty for today. The date cannot be in the future.",
+    );
     expect(api.post).not.toHaveBeenCalled();
   });
 
@@ -160,7 +163,9 @@ describe("GoalPage", () => {
     open();
     await screen.findByRole("heading", { level: 1, name: "House" });
     await userEvent.click(screen.getByRole("button", { name: "Add milestone" }));
-    expect(screen.getByLabelText("Description")).toHaveAccessibleDescription("Describe the milestone, such as “Halfway there”.");
+    expect(screen.getByLabelText("Description")).toHaveAccessibleDescription(
+      "Describe the milestone, such as “Halfway there”.",
+    );
 
     api.post.mockResolvedValueOnce(milestone("m3"));
     await userEvent.type(screen.getByLabelText("Milestone amount"), "9000");
@@ -181,7 +186,11 @@ describe("GoalPage", () => {
     await userEvent.type(amount, "7500");
     await userEvent.click(screen.getByRole("button", { name: "Save milestone" }));
     await waitFor(() =>
-      expect(api.patch).toHaveBeenCalledWith("/goals/g1/milestones/m2", { amount: 7500, description: "Almost", target_date: null }),
+      expect(api.patch).toHaveBeenCalledWith("/goals/g1/milestones/m2", {
+        amount: 7500,
+        description: "Almost",
+        target_date: null,
+      }),
     );
 
     api.delete.mockResolvedValueOnce(null);

@@ -1,6 +1,12 @@
 import { useMemo, useState } from "react";
 import { Link, useParams } from "wouter";
-import { GOAL_STATUS_LABELS, goalTypeLabel, type Goal, type ProgressEntry, type ProgressSummary } from "../api/types/goals";
+import {
+  GOAL_STATUS_LABELS,
+  goalTypeLabel,
+  type Goal,
+  type ProgressEntry,
+  type ProgressSummary,
+} from "../api/types/goals";
 import { formatCompactMoney } from "../charts/axis";
 import { ErrorText, Loaded } from "../components/Async";
 import { LineChart } from "../components/LineChart";

@@ -39,9 +39,8 @@ export function GoalCard({ goal }: GoalCardProps) {
         <div>
           <dt>Deadline</dt>
           <dd>
-            {goal.deadline === null
-              ? "None"
-              : `${formatCalendarDate(goal.deadline)}${daysLeft === null || goal.status !== "active" ? "" : ` · ${daysLeftText(daysLeft)}`}`}
+            {goal.deadline === null ? "None" : formatCalendarDate(goal.deadline)}
+            {goal.deadline !== null && daysLeft !== null && goal.status === "active" && ` · ${daysLeftText(daysLeft)}`}
           </dd>
         </div>
         <div>

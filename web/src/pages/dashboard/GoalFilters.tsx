@@ -18,7 +18,11 @@ export function GoalFilters({ filter, sort, types, onFilter, onSort }: GoalFilte
     <div className="goal-filters">
       <div className="field">
         <label htmlFor={`${ids}-type`}>Type</label>
-        <select id={`${ids}-type`} value={filter.type} onChange={(event) => onFilter({ ...filter, type: event.target.value })}>
+        <select
+          id={`${ids}-type`}
+          value={filter.type}
+          onChange={(event) => onFilter({ ...filter, type: event.target.value })}
+        >
           <option value="">All types</option>
           {types.map((type) => (
             <option key={type} value={type}>

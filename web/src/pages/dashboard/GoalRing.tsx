@@ -3,7 +3,12 @@ import { ProgressRing } from "../../components/ProgressRing";
 import { trackingTone } from "./tracking";
 
 /** A goal's progress ring, coloured as its tracking status (which is also shown in words beside it). */
-export function GoalRing({ goal, size }: { goal: Pick<Goal, "name" | "percent_complete" | "status" | "tracking_status">; size: number }) {
+interface GoalRingProps {
+  goal: Pick<Goal, "name" | "percent_complete" | "status" | "tracking_status">;
+  size: number;
+}
+
+export function GoalRing({ goal, size }: GoalRingProps) {
   return (
     <ProgressRing
       percent={goal.percent_complete}

@@ -4,9 +4,21 @@ import { goal, milestone } from "../goals/fixtures";
 import { arrangeGoals, isGoalSort, nextMilestone, presentTypes } from "./goalCards";
 
 const goals = [
-  goal("a", { name: "beta", deadline: null, percent_complete: 80, tracking_status: "on_track", created_at: "2026-01-01T00:00:00Z" }),
-  goal("b", { name: "Alpha", deadline: "2027-01-01T00:00:00Z", percent_complete: 10, tracking_status: "behind", type: "debt" }),
-  goal("c", { name: "Gamma", deadline: "2026-12-31T00:00:00Z", percent_complete: 50, tracking_status: "at_risk", created_at: "2026-03-01T00:00:00Z" }),
+  goal("a", { name: "beta", deadline: null, percent_complete: 80, created_at: "2026-01-01T00:00:00Z" }),
+  goal("b", {
+    name: "Alpha",
+    deadline: "2027-01-01T00:00:00Z",
+    percent_complete: 10,
+    tracking_status: "behind",
+    type: "debt",
+  }),
+  goal("c", {
+    name: "Gamma",
+    deadline: "2026-12-31T00:00:00Z",
+    percent_complete: 50,
+    tracking_status: "at_risk",
+    created_at: "2026-03-01T00:00:00Z",
+  }),
   goal("d", { name: "Delta", status: "paused", tracking_status: "behind", deadline: "2026-06-01T00:00:00Z" }),
 ];
 const everything = { type: "", status: "" } as const;

@@ -60,7 +60,8 @@ function byDeadline(a: Goal, b: Goal): number {
 export function arrangeGoals<G extends Goal>(goals: readonly G[], filter: GoalFilter, sort: GoalSort): G[] {
   const compare = COMPARATORS[sort];
   return goals
-    .filter((goal) => (filter.type === "" || goal.type === filter.type) && (filter.status === "" || goal.status === filter.status))
+    .filter((goal) => filter.type === "" || goal.type === filter.type)
+    .filter((goal) => filter.status === "" || goal.status === filter.status)
     .sort((a, b) => compare(a, b) || byName(a, b));
 }
 

@@ -14,7 +14,8 @@ interface ConfirmInlineProps {
  * Asks in place before a removal or a final change: the action and a way to keep things as they are. The
  * button that asked is gone, so focus moves to the safe choice rather than being lost to the page.
  */
-export function ConfirmInline({ question, confirmText, cancelText = "Keep it", busy, onConfirm, onCancel }: ConfirmInlineProps) {
+export function ConfirmInline(props: ConfirmInlineProps) {
+  const { question, confirmText, cancelText = "Keep it", busy, onConfirm, onCancel } = props;
   const keep = useRef<HTMLButtonElement>(null);
   useEffect(() => keep.current?.focus(), []);
   return (

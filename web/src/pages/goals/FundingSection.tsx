@@ -88,7 +88,12 @@ function FundingForm({ goalId, onChanged }: { goalId: string; onChanged: () => P
     <form className="goal-form" noValidate onSubmit={form.submit}>
       <div className="goal-form-row">
         <InputField label="Account id" value={accountId} onChange={edited(setAccountId)} error={shown.accountId} />
-        <InputField label="Account name (optional)" value={accountName} maxLength={200} onChange={edited(setAccountName)} />
+        <InputField
+          label="Account name (optional)"
+          value={accountName}
+          maxLength={200}
+          onChange={edited(setAccountName)}
+        />
         <InputField
           label="Share of the account (%)"
           value={allocation}
@@ -102,7 +107,13 @@ function FundingForm({ goalId, onChanged }: { goalId: string; onChanged: () => P
   );
 }
 
-function FundingItem({ goalId, source, onChanged }: { goalId: string; source: FundingSource; onChanged: () => Promise<unknown> }) {
+interface FundingItemProps {
+  goalId: string;
+  source: FundingSource;
+  onChanged: () => Promise<unknown>;
+}
+
+function FundingItem({ goalId, source, onChanged }: FundingItemProps) {
   const { api } = useServices();
   const path = `${goalPath(goalId)}/funding/${encodeURIComponent(source.account_id)}`;
   const [editing, setEditing] = useState(false);
@@ -161,7 +172,12 @@ function FundingItem({ goalId, source, onChanged }: { goalId: string; source: Fu
         />
       ) : (
         <div className="milestone-actions">
-          <button type="button" ref={changeButton} onClick={() => setEditing(true)} aria-label={`Change share of ${name}`}>
+          <button
+            type="button"
+            ref={changeButton}
+            onClick={() => setEditing(true)}
+            aria-label={`Change share of ${name}`}
+          >
             Change share
           </button>
           <button type="button" ref={unlinkButton} onClick={() => setConfirming(true)} aria-label={`Unlink ${name}`}>

@@ -72,7 +72,13 @@ export function GoalDetailsForm({ goal, onChanged }: { goal: Goal; onChanged: ()
   return (
     <form className="goal-form" noValidate onSubmit={checked.submit}>
       <div className="goal-form-row">
-        <InputField label="Name" value={draft.name} maxLength={200} onChange={(name) => change({ name })} error={shown.name} />
+        <InputField
+          label="Name"
+          value={draft.name}
+          maxLength={200}
+          onChange={(name) => change({ name })}
+          error={shown.name}
+        />
         <InputField
           label="Target amount"
           value={draft.target}

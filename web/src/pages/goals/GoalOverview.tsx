@@ -20,11 +20,7 @@ export function GoalOverview({ goal, summary }: GoalOverviewProps) {
         <Figure term="Started from" value={formatMoney(goal.start_amount)} />
         <Figure
           term="Deadline"
-          value={
-            goal.deadline === null
-              ? "None"
-              : `${formatCalendarDate(goal.deadline)}${summary?.days_remaining == null ? "" : ` (${daysText(summary.days_remaining)})`}`
-          }
+          value={goal.deadline === null ? "None" : deadlineText(goal.deadline, summary?.days_remaining ?? null)}
         />
         {summary !== undefined && (
           <>
@@ -32,7 +28,11 @@ export function GoalOverview({ goal, summary }: GoalOverviewProps) {
             <Figure term="Current pace per month" value={formatMoney(summary.current_monthly_pace)} />
             <Figure
               term="Projected completion"
-              value={summary.projected_completion_date === null ? "Not at the current pace" : formatCalendarDate(summary.projected_completion_date)}
+              value={
+                summary.projected_completion_date === null
+                  ? "Not at the current pace"
+                  : formatCalendarDate(summary.projected_completion_date)
+              }
             />
             {summary.projected_final_value !== null && goal.deadline !== null && (
               <Figure term="Projected at the deadline" value={formatMoney(summary.projected_final_value)} />
@@ -51,6 +51,11 @@ function Figure({ term, value }: { term: string; value: string }) {
       <dd>{value}</dd>
     </div>
   );
+}
+
+function deadlineText(deadline: string, daysRemaining: number | null): string {
+  const day = formatCalendarDate(deadline);
+  return daysRemaining === null ? day : `${day} (${daysText(daysRemaining)})`;
 }
 
 function daysText(days: number): string {

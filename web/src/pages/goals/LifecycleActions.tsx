@@ -58,7 +58,9 @@ export function LifecycleActions({ goal, onChanged }: LifecycleActionsProps) {
   const confirmText = pending === null ? undefined : pending === "delete" ? deleteText : CONFIRM_TEXT[pending];
   return (
     <div className="goal-lifecycle">
-      {actions.length === 0 && <p>This goal is {GOAL_STATUS_LABELS[goal.status].toLowerCase()}: its status can no longer change.</p>}
+      {actions.length === 0 && (
+        <p>This goal is {GOAL_STATUS_LABELS[goal.status].toLowerCase()}: its status can no longer change.</p>
+      )}
       {pending !== null && confirmText !== undefined ? (
         <ConfirmInline
           question={confirmText}

@@ -11,7 +11,11 @@ export interface MilestoneDraft {
 
 export function milestoneDraft(milestone?: Milestone): MilestoneDraft {
   if (milestone === undefined) return { amount: "", description: "", targetDate: "" };
-  return { amount: String(milestone.amount), description: milestone.description, targetDate: milestone.target_date ?? "" };
+  return {
+    amount: String(milestone.amount),
+    description: milestone.description,
+    targetDate: milestone.target_date ?? "",
+  };
 }
 
 export function milestoneErrors(draft: MilestoneDraft): Partial<Record<"amount" | "description", string>> {

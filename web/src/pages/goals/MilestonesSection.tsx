@@ -73,7 +73,13 @@ export function MilestonesSection({ goalId, milestones, onChanged }: MilestonesS
 
 type ItemMode = "view" | "edit" | "confirm-delete";
 
-function MilestoneItem({ base, milestone, onChanged }: { base: string; milestone: Milestone; onChanged: () => Promise<unknown> }) {
+interface MilestoneItemProps {
+  base: string;
+  milestone: Milestone;
+  onChanged: () => Promise<unknown>;
+}
+
+function MilestoneItem({ base, milestone, onChanged }: MilestoneItemProps) {
   const { api } = useServices();
   const [mode, setMode] = useState<ItemMode>("view");
   const editButton = useReturnFocus<HTMLButtonElement>(mode === "edit");
@@ -132,10 +138,20 @@ function MilestoneItem({ base, milestone, onChanged }: { base: string; milestone
         />
       ) : (
         <div className="milestone-actions">
-          <button type="button" ref={editButton} onClick={() => setMode("edit")} aria-label={`Edit milestone ${milestone.description}`}>
+          <button
+            type="button"
+            ref={editButton}
+            onClick={() => setMode("edit")}
+            aria-label={`Edit milestone ${milestone.description}`}
+          >
             Edit
           </button>
-          <button type="button" ref={deleteButton} onClick={() => setMode("confirm-delete")} aria-label={`Delete milestone ${milestone.description}`}>
+          <button
+            type="button"
+            ref={deleteButton}
+            onClick={() => setMode("confirm-delete")}
+            aria-label={`Delete milestone ${milestone.description}`}
+          >
             Delete
           </button>
         </div>

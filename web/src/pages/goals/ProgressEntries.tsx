@@ -14,7 +14,8 @@ const COLUMNS = ["Date", "Amount", "Change", "Progress", "On track", "Source", "
 export function ProgressEntries({ entries }: { entries: ProgressEntry[] }) {
   return (
     <>
-      {/* eslint-disable-next-line jsx-a11y/no-noninteractive-tabindex -- a scrolling region must be reachable by keyboard */}
+      {/* A scrolling region must be reachable by keyboard (WCAG 2.1.1). */}
+      {/* eslint-disable-next-line jsx-a11y/no-noninteractive-tabindex */}
       <div className="goal-table-scroll" role="region" aria-label="Progress entries table" tabIndex={0}>
         <table className="goal-table">
           <thead>
@@ -31,7 +32,9 @@ export function ProgressEntries({ entries }: { entries: ProgressEntry[] }) {
               <tr key={entry.id}>
                 <td>{formatCalendarDate(entry.period_date)}</td>
                 <td className="number">{formatMoney(entry.value_at_period)}</td>
-                <td className="number">{entry.contribution_amount === null ? "—" : signedMoney(entry.contribution_amount)}</td>
+                <td className="number">
+                  {entry.contribution_amount === null ? "—" : signedMoney(entry.contribution_amount)}
+                </td>
                 <td className="number">{formatPercent(entry.progress_percent)}</td>
                 <td>{entry.on_track ? "Yes" : "No"}</td>
                 <td>{SOURCE_LABELS[entry.source] ?? entry.source}</td>

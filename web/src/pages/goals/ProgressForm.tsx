@@ -84,7 +84,12 @@ export function ProgressForm({ goalId, onRecorded }: ProgressFormProps) {
           A contribution (added to the amount; negative to take money out)
         </label>
         <label className="goal-choice">
-          <input type="radio" name="progress-mode" checked={draft.mode === "value"} onChange={() => change({ mode: "value" })} />{" "}
+          <input
+            type="radio"
+            name="progress-mode"
+            checked={draft.mode === "value"}
+            onChange={() => change({ mode: "value" })}
+          />{" "}
           The new amount
         </label>
       </fieldset>
@@ -107,8 +112,19 @@ export function ProgressForm({ goalId, onRecorded }: ProgressFormProps) {
           error={shown.date}
         />
       </div>
-      <InputField label="Notes (optional)" value={draft.notes} maxLength={1000} onChange={(notes) => change({ notes })} />
-      <FormFooter error={record.error} busy={record.busy} text="Record progress" busyText="Recording…" notice={notice} />
+      <InputField
+        label="Notes (optional)"
+        value={draft.notes}
+        maxLength={1000}
+        onChange={(notes) => change({ notes })}
+      />
+      <FormFooter
+        error={record.error}
+        busy={record.busy}
+        text="Record progress"
+        busyText="Recording…"
+        notice={notice}
+      />
     </form>
   );
 }

@@ -14,7 +14,9 @@ interface InputFieldProps extends Omit<InputHTMLAttributes<HTMLInputElement>, "o
 
 export function InputField({ label, value, onChange, hint, error, ...input }: InputFieldProps) {
   const id = useId();
-  const notes = [hint === undefined ? null : `${id}-hint`, error ? `${id}-error` : null].filter((note) => note !== null);
+  const notes = [hint === undefined ? null : `${id}-hint`, error ? `${id}-error` : null].filter(
+    (note) => note !== null,
+  );
   return (
     <div className="goal-field">
       <label htmlFor={id}>{label}</label>

@@ -81,13 +81,18 @@ describe("goalTrend", () => {
 
   it("adds the path that finishes on time when the goal is off track", () => {
     const trend = goalTrend(active, summary(active, { on_track: false, projected_final_value: 4000 }), [], NOW);
-    expect(trend.series.map((one) => one.label)).toEqual(["Amount", "Projection at the current pace", "Path to finish on time"]);
+    expect(trend.series.map((one) => one.label)).toEqual([
+      "Amount",
+      "Projection at the current pace",
+      "Path to finish on time",
+    ]);
     expect(trend.series[2]?.points.at(-1)).toEqual({ time: day("2026-12-31"), value: 10000 });
   });
 
   it("projects to the completion date for a goal without a deadline", () => {
     const open = goal("g2", { deadline: null, target_amount: 10000 });
-    const trend = goalTrend(open, summary(open, { projected_completion_date: "2027-01-20", projected_final_value: null }), [], NOW);
+    const pace = summary(open, { projected_completion_date: "2027-01-20", projected_final_value: null });
+    const trend = goalTrend(open, pace, [], NOW);
     expect(trend.series[1]?.points.at(-1)).toEqual({ time: day("2027-01-20"), value: 10000 });
   });
 

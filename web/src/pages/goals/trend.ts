@@ -28,7 +28,12 @@ export function amountHistory(goal: Goal, entries: readonly ProgressEntry[], now
     .map((entry) => ({
       time: utcDay(entry.period_date) + timeOfDay(entry.recorded_at),
       value: Number(entry.value_at_period),
-      before: entry.contribution_amount === null ? null : Number(entry.value_at_period) - Number(entry.contribution_amount),
+      // The amount before the entry, for where the line starts: a position on the chart, not money shown as
+      // computed (the data table rounds it to cents as the API would).
+      before:
+        entry.contribution_amount === null
+          ? null
+          : Number(entry.value_at_period) - Number(entry.contribution_amount),
     }))
     .sort((a, b) => a.time - b.time);
   const created = Date.parse(goal.created_at);
@@ -47,7 +52,12 @@ function timeOfDay(instant: string): number {
 }
 
 /** Everything the goal's chart draws. Projections only for an active goal not yet at its target. */
-export function goalTrend(goal: Goal, summary: ProgressSummary | undefined, entries: readonly ProgressEntry[], now: number): GoalTrend {
+export function goalTrend(
+  goal: Goal,
+  summary: ProgressSummary | undefined,
+  entries: readonly ProgressEntry[],
+  now: number,
+): GoalTrend {
   const history = amountHistory(goal, entries, now);
   const series: ChartSeries[] = [{ label: "Amount", points: history }];
   const references: ChartReference[] = [{ label: "Target", value: Number(goal.target_amount) }];

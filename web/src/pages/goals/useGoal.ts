@@ -38,7 +38,8 @@ export function useRevalidateGoal(goalId: string): () => Promise<unknown> {
       mutate((key) => {
         const target = Array.isArray(key) ? key[0] : undefined;
         if (typeof target !== "string") return false;
-        return target === path || target.startsWith(`${path}/`) || target === "/goals/dashboard" || target === "/alerts";
+        const ofThisGoal = target === path || target.startsWith(`${path}/`);
+        return ofThisGoal || target === "/goals/dashboard" || target === "/alerts";
       }),
     [mutate, path],
   );
