@@ -110,6 +110,13 @@ def test_closing_a_position_closed_meanwhile_shows_why(web: WebPage, server: Ser
     assert api.request("GET", f"/positions/{position['id']}", token=token).json["exit_price"] == 11
     assert_accessible(page)
     screenshot(page, "position")
+
+    # A mistaken entry is deleted after a confirmation, back to the list without reading it again.
+    page.get_by_role("button", name="Delete this entry").click()
+    page.get_by_role("group", name="Confirm deleting").get_by_role("button", name="Yes, delete it").click()
+    page.wait_for_url("**/app/positions")
+    expect(page.get_by_role("heading", level=1, name="Positions")).to_be_visible(timeout=LOAD_TIMEOUT_MS)
+    assert api.request("GET", f"/positions/{position['id']}", token=token).status == 404
     # Chromium logs every 4xx response to the console: the one 409 this test provokes is the only error.
     assert web.errors == [
         "console error: Failed to load resource: the server responded with a status of 409 (Conflict)"

@@ -30,8 +30,9 @@ export function PositionPage() {
   async function onChanged(changed: Position | null) {
     setConflict(null);
     if (changed === null) {
-      await revalidate("/positions", "/portfolio", "/performance");
+      // Deleted: leave first, so this page does not read it again (a 404); the list reads itself on arrival.
       navigate("/positions");
+      await revalidate("/portfolio", "/performance");
       return;
     }
     await position.mutate(changed, { revalidate: false });
