@@ -213,8 +213,9 @@ export function OpenPositionForm({ onOpened }: { onOpened: (position: Position) 
       <ErrorText message={open.error} />
       {opened ? (
         <p role="status">
-          Opened{" "}
-          <Link href={`/positions/${opened.id}`}>{`${opened.symbol} ${SIDE_NAMES[opened.side].toLowerCase()}`}</Link>.
+          {opened.status === "PENDING" ? "Recorded the pending order " : "Opened "}
+          <Link href={`/positions/${opened.id}`}>{`${opened.symbol} ${SIDE_NAMES[opened.side].toLowerCase()}`}</Link>
+          {opened.status === "PENDING" ? ": it shows under Pending until it fills." : "."}
         </p>
       ) : null}
     </form>

@@ -122,6 +122,21 @@ describe("PositionsPage", () => {
     expect(listQueries(call).length).toBeGreaterThan(1);
   });
 
+  it("records an order that has not filled as pending, and says where to find it", async () => {
+    const { api, call } = listOf(() => [], {
+      "POST /positions": ({ body }) => position({ id: "p8", status: "PENDING", ...(body as object) }),
+    });
+    renderPage(<PositionsPage />, api, "/positions");
+    await screen.findByText(/No open positions/);
+    await fill(/^Symbol/, "ETHUSDT");
+    await fill(/^Quantity/, "2");
+    await fill(/^Entry price/, "3000");
+    await userEvent.click(screen.getByLabelText(/has not filled yet/));
+    await userEvent.click(screen.getByRole("button", { name: "Open position" }));
+    expect(await screen.findByText(/Recorded the pending order/)).toHaveTextContent("shows under Pending");
+    expect(callsTo(call, "POST", "/positions")[0]?.body).toMatchObject({ symbol: "ETHUSDT", status: "PENDING" });
+  });
+
   it("checks the form before sending it", async () => {
     const { api, call } = listOf(() => [], { "POST /positions": () => position() });
     renderPage(<PositionsPage />, api, "/positions");
