@@ -126,7 +126,7 @@ describe("GoalPage", () => {
   it("sets the amount and refuses a future date", async () => {
     serve();
     open();
-    await userEvent.click(await screen.findByRole("radio", { name: "The new amount" }));
+    await userEvent.click(await screen.findByRole("radio", { name: "Set the amount it is at now" }));
     await userEvent.type(screen.getByLabelText("New amount"), "-5");
     await userEvent.type(screen.getByLabelText("Date"), "2999-01-01");
     await userEvent.click(screen.getByRole("button", { name: "Record progress" }));

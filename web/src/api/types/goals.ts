@@ -18,7 +18,7 @@ export const GOAL_STATUS_LABELS: Record<GoalStatus, string> = {
 };
 
 export const TRACKING_STATUS_LABELS: Record<TrackingStatus, string> = {
-  achieved: "Target reached",
+  achieved: "Achieved",
   on_track: "On track",
   at_risk: "At risk",
   behind: "Behind",

@@ -81,7 +81,7 @@ export function ProgressForm({ goalId, onRecorded }: ProgressFormProps) {
             checked={draft.mode === "contribution"}
             onChange={() => change({ mode: "contribution" })}
           />{" "}
-          A contribution (added to the amount; negative to take money out)
+          Add or take out money (a negative amount takes out)
         </label>
         <label className="goal-choice">
           <input
@@ -90,7 +90,7 @@ export function ProgressForm({ goalId, onRecorded }: ProgressFormProps) {
             checked={draft.mode === "value"}
             onChange={() => change({ mode: "value" })}
           />{" "}
-          The new amount
+          Set the amount it is at now
         </label>
       </fieldset>
       <div className="goal-form-row">
