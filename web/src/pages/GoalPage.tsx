@@ -109,12 +109,20 @@ export function GoalPage() {
 
       <section aria-labelledby="details-heading">
         <h2 id="details-heading">Goal details</h2>
-        <details className="goal-details">
-          <summary>Change the name, target, deadline or description</summary>
-          <GoalDetailsForm goal={goal} onChanged={revalidate} />
-        </details>
+        <GoalDetails goal={goal} onChanged={revalidate} />
       </section>
     </Page>
+  );
+}
+
+/** The details form behind a disclosure, in the page only while open (its fields then name only themselves). */
+function GoalDetails({ goal, onChanged }: { goal: Goal; onChanged: () => Promise<unknown> }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <details className="goal-details" onToggle={(event) => setOpen(event.currentTarget.open)}>
+      <summary>Change the name, target, deadline or description</summary>
+      {open && <GoalDetailsForm goal={goal} onChanged={onChanged} />}
+    </details>
   );
 }
 
