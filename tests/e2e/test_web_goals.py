@@ -93,3 +93,27 @@ def test_an_unknown_goal_says_so_with_a_way_back(web: WebPage, server: Server) -
     expect(page.get_by_role("heading", level=1, name="Dashboard")).to_be_visible(timeout=LOAD_TIMEOUT_MS)
     # The API's 404 for the goal shows in the console as a failed request; nothing else may.
     assert all("404" in error for error in web.errors), web.errors
+
+
+def test_a_lifecycle_action_refused_by_the_api_shows_its_detail(web: WebPage, server: Server) -> None:
+    user = new_user("lifecycle")
+    token = server.client.token(user)
+    goal = server.client.request(
+        "POST", "/goals", {"name": "Sabbatical", "type": "savings", "target_amount": 8000}, token=token
+    ).json
+    page = sign_in(web, server, user, path=f"/app/goals/{goal['id']}", heading="Sabbatical")
+    page.get_by_role("button", name="Pause goal").click()
+    expect(page.get_by_role("status").filter(has_text="The goal is now paused.")).to_be_visible()
+    page.get_by_role("button", name="Resume goal").click()
+    expect(page.get_by_role("status").filter(has_text="The goal is now active.")).to_be_visible()
+
+    # Completed in another tab: this page still offers Pause, which the API refuses.
+    completed = server.client.request("POST", f"/goals/{goal['id']}/complete", token=token)
+    assert completed.status == 200, completed.text
+    page.get_by_role("button", name="Pause goal").click()
+    refusal = server.client.request("POST", f"/goals/{goal['id']}/pause", token=token)
+    assert refusal.status == 409
+    expect(page.get_by_role("alert")).to_have_text(refusal.json["detail"])
+    expect(page.get_by_text("This goal is completed: its status can no longer change.")).to_be_visible()
+    assert_accessible(page)
+    assert all("409" in error for error in web.errors), web.errors

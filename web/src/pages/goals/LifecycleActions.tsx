@@ -41,7 +41,8 @@ export function LifecycleActions({ goal, onChanged }: LifecycleActionsProps) {
     setPending(null);
     setNotice(null);
     const changed = await change.run(action);
-    if (changed === undefined) return;
+    // A refusal (409) usually means the goal changed elsewhere: read it again so the buttons match it.
+    if (changed === undefined) return void (await onChanged());
     setNotice(`The goal is now ${GOAL_STATUS_LABELS[changed.status].toLowerCase()}.`);
     await onChanged();
   };
