@@ -117,3 +117,40 @@ def test_a_lifecycle_action_refused_by_the_api_shows_its_detail(web: WebPage, se
     expect(page.get_by_text("This goal is completed: its status can no longer change.")).to_be_visible()
     assert_accessible(page)
     assert all("409" in error for error in web.errors), web.errors
+
+
+def test_milestones_are_added_edited_and_deleted_on_the_goal_page(web: WebPage, server: Server) -> None:
+    user = new_user("milestones")
+    token = server.client.token(user)
+    goal = server.client.request(
+        "POST",
+        "/goals",
+        {"name": "Car", "type": "major_purchase", "target_amount": 20000, "current_amount": 6000},
+        token=token,
+    ).json
+    page = sign_in(web, server, user, path=f"/app/goals/{goal['id']}", heading="Car")
+    milestones = page.locator("section", has=page.get_by_role("heading", name="Milestones", exact=True))
+    expect(milestones.get_by_text(re.compile("No milestones yet"))).to_be_visible()
+
+    milestones.get_by_label("Milestone amount").fill("10000")
+    milestones.get_by_label("Description").fill("Halfway")
+    milestones.get_by_role("button", name="Add milestone").click()
+    # The only milestone (while it is edited, its text is in the form's fields).
+    item = milestones.get_by_role("listitem").first
+    expect(item.get_by_text("Not reached yet")).to_be_visible(timeout=LOAD_TIMEOUT_MS)
+
+    # Lowered to below the goal's amount, the milestone is reached at once.
+    item.get_by_role("button", name="Edit milestone Halfway").click()
+    amount = item.get_by_label("Milestone amount")
+    expect(amount).to_be_focused()
+    amount.fill("5000")
+    item.get_by_role("button", name="Save milestone").click()
+    expect(item.get_by_text(re.compile(r"^Reached on "))).to_be_visible(timeout=LOAD_TIMEOUT_MS)
+    expect(milestones.get_by_role("status")).to_have_text("Milestone reached: Halfway.")
+
+    item.get_by_role("button", name="Delete milestone Halfway").click()
+    milestones.get_by_role("button", name="Yes, delete").click()
+    expect(milestones.get_by_text(re.compile("No milestones yet"))).to_be_visible(timeout=LOAD_TIMEOUT_MS)
+    listed = server.client.request("GET", f"/goals/{goal['id']}/milestones", token=token)
+    assert listed.json == []
+    assert not web.errors
