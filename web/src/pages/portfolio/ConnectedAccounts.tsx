@@ -2,18 +2,25 @@ import { Link } from "wouter";
 import { useApiGet } from "../../api/useApi";
 import { PROVIDER_LABELS, type Account, type Provider } from "../../api/types/accounts";
 import type { AccountCash } from "../../api/types/portfolio";
+import { ErrorText } from "../../components/Async";
 import { formatDateTime, formatMoney } from "../../format";
 
 function providerName(provider: string): string {
   return PROVIDER_LABELS[provider as Provider] ?? provider;
 }
 
-/** The connected accounts' parts of the cash, with each account's sync state (GET /accounts) so that a failing
- * one's cash is not taken as current; they are connected and managed in Settings. */
+/** Every connected account (GET /accounts), with its part of the portfolio's cash once a sync brought it in and
+ * its sync state, so that a new account shows before its first sync and a failing one's cash is not taken as
+ * current; they are connected and managed in Settings. */
 export function ConnectedAccounts({ accounts }: { accounts: AccountCash[] }) {
-  // Only for the sync state: without it the list still shows each account's cash.
-  const details = useApiGet<Account[]>(accounts.length > 0 ? "/accounts" : null);
-  if (accounts.length === 0) {
+  const connected = useApiGet<Account[]>("/accounts");
+  const list = connected.data;
+  if (list === undefined && accounts.length === 0) {
+    return connected.error ? <ErrorText message={connected.error.message} /> : <p role="status">Loading your accounts…</p>;
+  }
+  // The portfolio's own breakdown while GET /accounts is on its way (or failed): the accounts it holds cash of.
+  const shown: Account[] = list ?? accounts.map(accountFromCash);
+  if (shown.length === 0) {
     return (
       <div className="empty-state">
         <p>
@@ -23,24 +30,24 @@ export function ConnectedAccounts({ accounts }: { accounts: AccountCash[] }) {
       </div>
     );
   }
-  const byId = new Map((details.data ?? []).map((account) => [account.id, account]));
+  const cashById = new Map(accounts.map((account) => [account.id, account]));
   return (
     <>
       <ul className="account-list">
-        {accounts.map((account) => {
-          const failing = byId.get(account.id)?.status === "failing";
+        {shown.map((account) => {
+          const part = cashById.get(account.id);
+          const syncedAt = part?.synced_at ?? account.last_synced_at;
+          const cash = part?.cash ?? account.cash;
           return (
             <li key={account.id}>
               <span className="account-name">{account.label ?? providerName(account.provider)}</span>
               {account.label ? <span className="muted"> ({providerName(account.provider)})</span> : null}
-              <span>: cash {formatMoney(account.cash)}, </span>
-              <span className="muted">
-                {account.synced_at ? `synced ${formatDateTime(account.synced_at)}` : "not synced yet"}
-              </span>
-              {failing ? (
+              {cash !== null ? <span>: cash {formatMoney(cash)}, </span> : <span>: </span>}
+              <span className="muted">{syncedAt ? `synced ${formatDateTime(syncedAt)}` : "not synced yet"}</span>
+              {account.status === "failing" ? (
                 <strong className="account-failing">
                   {" "}
-                  Sync failing: {byId.get(account.id)?.last_error ?? "the provider refuses the keys"}
+                  Sync failing: {account.last_error ?? "the provider refuses the keys"}
                 </strong>
               ) : null}
             </li>
@@ -52,4 +59,19 @@ export function ConnectedAccounts({ accounts }: { accounts: AccountCash[] }) {
       </p>
     </>
   );
+}
+
+function accountFromCash(part: AccountCash): Account {
+  return {
+    id: part.id,
+    provider: part.provider as Provider,
+    label: part.label,
+    key_hint: "",
+    paper: false,
+    status: "active",
+    cash: null,
+    last_synced_at: part.synced_at,
+    last_error: null,
+    created_at: "",
+  };
 }

@@ -40,6 +40,19 @@ const PORTFOLIO: Portfolio = {
   accounts: [{ id: "a1", provider: "alpaca", label: "Paper", cash: 4000, synced_at: "2026-12-03T09:59:00+00:00" }],
 };
 
+const ALPACA_ACCOUNT = {
+  id: "a1",
+  provider: "alpaca",
+  label: "Paper",
+  key_hint: "WXYZ",
+  paper: true,
+  status: "active",
+  cash: 4000,
+  last_synced_at: "2026-12-03T09:59:00+00:00",
+  last_error: null,
+  created_at: "2026-12-01T00:00:00+00:00",
+};
+
 function history(timeframe: string, values: number[]): ValueHistory {
   return {
     timeframe: timeframe as ValueHistory["timeframe"],
@@ -57,7 +70,7 @@ function answers(overrides: Record<string, Answer> = {}) {
     "GET /portfolio/current": () => PORTFOLIO,
     "GET /portfolio/performance": ({ query }) => history(String(query?.timeframe), [20000, 21000, 23000.5]),
     "GET /portfolio/cash": () => ({ cash_balance: 1000.5 }),
-    "GET /accounts": () => [],
+    "GET /accounts": () => [ALPACA_ACCOUNT],
     ...overrides,
   });
 }
@@ -100,6 +113,17 @@ describe("PortfolioPage", () => {
     );
   });
 
+  it("lists an account connected but not synced yet, which holds no part of the cash so far", async () => {
+    const fresh = { ...ALPACA_ACCOUNT, cash: null, last_synced_at: null };
+    const portfolio = { ...PORTFOLIO, accounts: [] };
+    const { api } = answers({ "GET /accounts": () => [fresh], "GET /portfolio/current": () => portfolio });
+    renderPage(<PortfolioPage />, api, "/portfolio");
+    const section = (await screen.findByRole("heading", { name: "Connected accounts" })).closest("section")!;
+    expect(await within(section).findByText("Paper")).toBeInTheDocument();
+    expect(section).toHaveTextContent("(Alpaca): not synced yet");
+    expect(within(section).queryByText(/No connected accounts/)).not.toBeInTheDocument();
+  });
+
   it("says when an account's sync is failing", async () => {
     const account = {
       id: "a1",
@@ -119,7 +143,8 @@ describe("PortfolioPage", () => {
 
   it("says what to do with no holdings and no accounts", async () => {
     const empty = { ...PORTFOLIO, positions: [], accounts: [], price_fresh: true, last_updated: null };
-    renderPage(<PortfolioPage />, answers({ "GET /portfolio/current": () => empty }).api, "/portfolio");
+    const { api } = answers({ "GET /portfolio/current": () => empty, "GET /accounts": () => [] });
+    renderPage(<PortfolioPage />, api, "/portfolio");
     expect(await screen.findByRole("link", { name: "Open a position" })).toHaveAttribute("href", "/app/positions");
     expect(screen.getByRole("link", { name: /Connect a Binance or Alpaca account/ })).toHaveAttribute(
       "href",
