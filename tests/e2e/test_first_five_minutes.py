@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, expect
 
 from goalpost.edges.api import NO_SUCH_ROUTE
 from tests.e2e.conftest import ROOT, Client, HttpReply, free_port
-from tests.e2e.webapp import LOAD_TIMEOUT_MS, sign_in_at
+from tests.e2e.webapp import LOAD_TIMEOUT_MS, screenshot, sign_in_at
 
 
 class Started:
@@ -134,7 +134,7 @@ def test_the_demo_opens_priced_with_modest_gains_and_a_chart_point(demo: Started
     assert chart["data_points"], chart
 
 
-def test_the_demo_user_signs_in_to_a_populated_dashboard(demo: Started, chromium: Browser) -> None:
+def test_the_demo_user_signs_in_to_a_populated_dashboard_goal_and_portfolio(demo: Started, chromium: Browser) -> None:
     """The banner's promise: the web app, signed in as ``demo`` through its sign-in page, shows the demo goals."""
     context = chromium.new_context()
     errors: list[str] = []
@@ -147,6 +147,18 @@ def test_the_demo_user_signs_in_to_a_populated_dashboard(demo: Started, chromium
         active = [goal["name"] for goal in goals if goal["status"] == "active"]
         assert active
         expect(page.get_by_text(active[0], exact=True).first).to_be_visible(timeout=LOAD_TIMEOUT_MS)
+        # The README's pictures: the demo as a newcomer first sees it.
+        screenshot(page, "demo-dashboard")
+        page.get_by_role("link", name=active[0]).first.click()
+        expect(page.get_by_role("heading", name="Amount over time")).to_be_visible(timeout=LOAD_TIMEOUT_MS)
+        screenshot(page, "demo-goal")
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Portfolio").click()
+        expect(page.get_by_role("heading", name="Holdings")).to_be_visible(timeout=LOAD_TIMEOUT_MS)
+        expect(page.get_by_role("link", name="AAPL").first).to_be_visible(timeout=LOAD_TIMEOUT_MS)
+        # The demo's connected Binance account is listed from the start, before its first sync.
+        expect(page.get_by_text("Demo bot (simulated Binance)")).to_be_visible(timeout=LOAD_TIMEOUT_MS)
+        expect(page.get_by_role("status")).to_have_count(0, timeout=LOAD_TIMEOUT_MS)  # the chart and cash loaded
+        screenshot(page, "demo-portfolio")
     finally:
         context.close()
     assert not errors
