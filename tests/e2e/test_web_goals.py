@@ -1,5 +1,5 @@
 """The goal screens in a real browser: the dashboard's goal card, then the goal page as a progress tracker,
-recording progress through its form until a milestone is reached."""
+recording progress through its form until a milestone is reached, whose alert in the inbox links back to it."""
 
 from __future__ import annotations
 
@@ -84,6 +84,14 @@ def test_the_dashboard_card_leads_to_the_goal_page_where_progress_reaches_a_mile
 
     assert_accessible(page)
     screenshot(page, "goal")
+
+    # The milestone reached through the form raised its alert: the inbox shows it, and its link opens the goal.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Alerts").click()
+    alert = page.get_by_role("article").filter(has_text="First quarter").filter(has_text="Milestone reached")
+    expect(alert).to_be_visible(timeout=LOAD_TIMEOUT_MS)
+    alert.get_by_role("link", name="View goal").click()
+    page.wait_for_url(f"**/app/goals/{goal_id}")
+    expect(page.get_by_role("heading", level=1, name="Emergency fund")).to_be_visible(timeout=LOAD_TIMEOUT_MS)
     assert not web.errors
 
 
