@@ -28,6 +28,7 @@ from tests.bench.environment import QUIET_ENV
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RESULTS = REPO_ROOT / "bench" / "results.json"
 COST_DOC = REPO_ROOT / "docs" / "cost.md"
+MIN_ROUNDS = 3
 PARTS = ("cold", "routes", "jobs", "parse", "web", "soak")
 
 
@@ -144,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
         print(report.render(results))
         COST_DOC.write_text(report.cost_document(results), encoding="utf-8")
         return 0
+    if args.rounds < MIN_ROUNDS:
+        parser.error(f"--rounds must be at least {MIN_ROUNDS}: the cold-start ratios are medians over the rounds")
     skipped = {part.strip() for text in args.skip for part in text.split(",") if part.strip()}
     if skipped - set(PARTS):
         parser.error(f"unknown parts {sorted(skipped - set(PARTS))}; parts: {', '.join(PARTS)}")
