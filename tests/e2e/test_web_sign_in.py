@@ -69,6 +69,12 @@ def test_a_token_about_to_expire_is_refreshed_through_the_token_endpoint(web: We
         page.reload()
     assert "grant_type=refresh_token" in (refresh.value.post_data or "")
     expect(page.get_by_role("heading", level=1, name="Dashboard")).to_be_visible(timeout=LOAD_TIMEOUT_MS)
+    # The heading shows before the refresh answer is stored, so wait for the store rather than read it at once.
+    page.wait_for_function(
+        "old => JSON.parse(sessionStorage.getItem('goalpost.tokens') || 'null')?.access_token !== old",
+        arg=before["access_token"],
+        timeout=LOAD_TIMEOUT_MS,
+    )
     after = stored_tokens(web)
     assert after is not None
     assert after["access_token"] != before["access_token"]
