@@ -247,7 +247,7 @@ def test_unchanged_prices_ride_along_only_in_a_shard_written_anyway(api: Api, ma
 def test_a_run_over_many_shards_writes_each_shard_once_and_reports_what_changed(api: Api, market: Any) -> None:
     symbols = [f"M{n:03d}" for n in range(600)]
     shards = {keys.shard_of(s, keys.PRICE_SHARDS) for s in symbols}
-    assert len(shards) > 200
+    assert len(shards) == keys.PRICE_SHARDS  # every shard
     prices = {s: f"{n}.{n:03d}" for n, s in enumerate(symbols, start=1)}
     market.configure({"prices": prices})
     changes: list[list[str]] = []
@@ -325,3 +325,19 @@ def test_a_sharded_run_fetches_and_monitors_only_its_shard_of_the_symbols(api: A
 
     stored = price_store.get_prices(get_settings().system_table_name, symbols)
     assert {s: p.price for s, p in stored.items()} == dict.fromkeys(symbols, Decimal(101))
+
+
+def test_the_items_of_the_256_shard_layout_are_never_read_and_are_deleted_once(api: Api) -> None:
+    """The cache moved from 256 items (``PRICES#<nnn>``) to ``keys.PRICE_SHARDS`` (the count in the key): a
+    price left in an old item is not read (the new item of its shard is, and the price update refills it in
+    10 s), and ``delete_retired_shards`` removes the old items."""
+    dynamodb = goalpost_aws.client("dynamodb")
+    old = f"PRICES#{keys.shard_of('AAPL', 256):03d}"
+    dynamodb.put_item(TableName=SYSTEM, Item={"pk": {"S": old}, "sk": {"S": "PRICES"}, "AAPL": {"S": "1|0|alpaca"}})
+    assert price_store.get_prices(SYSTEM, ["AAPL"]) == {}
+    assert keys.price_shard_pk("AAPL") == f"PRICES#88#{keys.shard_of('AAPL', 88):02d}"
+    price_store.put_prices(SYSTEM, [cached("AAPL", "175")])
+    assert price_store.get_prices(SYSTEM, ["AAPL"])["AAPL"].price == Decimal(175)
+    assert price_store.delete_retired_shards(SYSTEM) == 256
+    assert "Item" not in dynamodb.get_item(TableName=SYSTEM, Key={"pk": {"S": old}, "sk": {"S": "PRICES"}})
+    assert price_store.get_prices(SYSTEM, ["AAPL"])["AAPL"].price == Decimal(175)  # the new items stay

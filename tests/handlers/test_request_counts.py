@@ -273,3 +273,45 @@ def test_account_routes_cost_the_same_whatever_the_accounts(api: Api, market: An
     assert few["POST /accounts"] == {"TransactWriteItems": 1}
     assert few["GET /accounts"] == {"Query": 1}
     assert few["GET /accounts/{id}"] == {"GetItem": 1}
+
+
+def hold_positions(user: str, count: int) -> None:
+    """``count`` open positions, each in a symbol of its own with a fresh cached price (the most price items a
+    portfolio of that size reads), and the user's cash, written straight to the tables."""
+    from decimal import Decimal
+
+    from goalpost.data import keys
+    from goalpost.data.positions import position_item
+    from goalpost.data.prices import put_prices, set_symbol_counts
+    from goalpost.domain.portfolio import CachedPrice
+    from goalpost.domain.positions import Position
+    from goalpost.settings import get_settings
+
+    held = [Position.opened(user, f"H{n:04d}", Decimal(1), Decimal(10), NOW) for n in range(count)]
+    profile = {"pk": keys.user_pk(user), "sk": keys.PROFILE_SK, "cash_balance": 500}
+    opened = {"pk": keys.user_pk(user), "sk": keys.OPEN_COUNT_SK, "open_count": count}
+    items = [{"PutRequest": {"Item": serialize(item)}} for item in [*map(position_item, held), profile, opened]]
+    batch_write(TABLE, items)
+    system = get_settings().system_table_name
+    symbols = [p.symbol for p in held]
+    set_symbol_counts(system, dict.fromkeys(symbols, 1), NOW)
+    put_prices(system, [CachedPrice(symbol=s, price=Decimal(11), updated_at=NOW, source="test") for s in symbols])
+
+
+def test_valuing_a_portfolio_costs_the_same_for_5_and_for_hundreds_of_symbols(api: Api) -> None:
+    """The open positions (one Query), then every price they need, the cash and whatever else the route reads by
+    key in one BatchGetItem: the price cache's items are few enough for any portfolio's symbols to fit one."""
+
+    def costs(user: str, count: int) -> dict[str, dict[str, int]]:
+        hold_positions(user, count)
+        calls: list[tuple[str, Callable[[], Any]]] = [
+            ("GET /portfolio/current", lambda: api.get("/portfolio/current", user=user)),
+        ]
+        return measured_calls(calls)
+
+    few, many = costs("five-symbols", 5), costs("many-symbols", 400)
+    assert few == many
+    assert few["GET /portfolio/current"] == {"Query": 1, "BatchGetItem": 1}
+    assert len(api.get("/portfolio/current", user="many-symbols").body["positions"]) == 400
+    assert not any(row["price_missing"] for row in api.get("/portfolio/current", user="many-symbols").body["positions"])
+

@@ -220,14 +220,18 @@ def snapshot_tier_pk(user_id: str, tier: str) -> str:
 
 
 # ---------------------------------------------------------------- system table
-# The price cache is packed: every symbol's price is an attribute of one of PRICE_SHARDS items (``PRICES#<shard>
-# / PRICES``), so that a run of the price update writes a few hundred items of a few KB, not one item a symbol.
-PRICE_SHARDS = 256
+# The price cache is packed: every symbol's price is an attribute of one of PRICE_SHARDS items (``PRICES#<shards>#
+# <shard> / PRICES``), so that a run of the price update writes a few dozen items of a few KB, not one item a
+# symbol. 88 so that any portfolio's prices (every shard at worst) and the few other items a valuation reads by
+# key (the profile, the month, the trading goals, the preferences: at most 12) fit one BatchGetItem of 100 keys;
+# a multiple of SYMBOL_SHARDS so that each shard of the price update writes items of its own. The shard count is
+# part of the key: items of another count (the 256 ``PRICES#<nnn>`` before) are never read again.
+PRICE_SHARDS = 88
 PRICES_SK = "PRICES"
 
 
 def prices_pk(shard: int) -> str:
-    return f"PRICES#{shard:03d}"
+    return f"PRICES#{PRICE_SHARDS}#{shard:02d}"
 
 
 def price_shard_pk(symbol: str) -> str:

@@ -1,12 +1,13 @@
 """The price cache and the active symbols, in the system table.
 
-- ``PRICES#<shard 000..255> / PRICES``: the price cache, packed. A symbol's price is one top-level attribute,
-  named by the symbol itself, of its shard's item (``keys.price_shard_pk``), holding the string
+- ``PRICES#<shards>#<shard 00..87> / PRICES``: the price cache, packed. A symbol's price is one top-level
+  attribute, named by the symbol itself, of its shard's item (``keys.price_shard_pk``), holding the string
   ``<price>|<updated_at>|<source>``: the price exactly as the Decimal's text, ``updated_at`` in microseconds
   since the epoch (UTC), then the source. Why packed: DynamoDB bills a write by the size of the whole item
-  (1 write unit a KB, rounded up), so one UpdateItem of a ~1.3 KB shard item that sets its ~40 symbols (10,000
-  symbols over 256 shards) costs 2 units where 40 items of their own cost 40. Reads are by shard (BatchGetItem,
-  100 shards a call); a strongly consistent read of a shard costs 1 read unit while it is under 4 KB.
+  (1 write unit a KB, rounded up), so one UpdateItem of a ~4 KB shard item that sets its ~114 symbols (10,000
+  symbols over 88 shards) costs 5 units where 114 items of their own cost 114. Reads are by shard, every
+  shard of a portfolio in one BatchGetItem (``keys.PRICE_SHARDS`` leaves room for the other keys of the
+  read); a strongly consistent read of a shard costs 1 read unit a 4 KB (1 or 2 at 10,000 symbols).
 - Writes are UpdateItem ``SET #symbol = :value, ...`` of only the symbols being written, so a symbol left out
   keeps its stored value and concurrent writers never clobber each other's symbols (each symbol is still last
   writer wins); at most ``SYMBOLS_PER_UPDATE`` symbols an UpdateItem (the 4 KB limit of an expression).
@@ -32,11 +33,11 @@ from goalpost.data.queries import query_all
 from goalpost.domain.clock import as_utc
 from goalpost.domain.portfolio import CachedPrice
 
-# Symbols set by one UpdateItem. ``SET #e = :e, #s0 = :s0, ..., #s99 = :s99`` is about 1.4 KB, well under the
-# 4 KB limit of an expression (DynamoDB would take ~270); 100 because moto's expression parser recurses once a
-# clause and overflows Python's stack at ~170. With 256 shards that is one request a shard up to ~25,000
-# symbols; past that a shard takes two, each billed the whole item: raise PRICE_SHARDS before then.
-SYMBOLS_PER_UPDATE = 100
+# Symbols set by one UpdateItem. ``SET #e = :e, #s0 = :s0, ..., #s127 = :s127`` is about 1.7 KB, well under the
+# 4 KB limit of an expression (DynamoDB would take ~270); 128 because moto's expression parser recurses once a
+# clause and overflows Python's stack at ~150 under pytest. At 10,000 symbols over 88 shards (~114 a shard)
+# about one shard in ten holds more and takes two requests, each billed the whole item.
+SYMBOLS_PER_UPDATE = 128
 MAX_EXPRESSION_BYTES = 4096
 PRICES_ENTITY = "prices"
 # The shard item's own attributes: never a symbol (symbols are upper case, ``domain.portfolio.SYMBOL_PATTERN``).
@@ -159,6 +160,22 @@ def _update_request(table: str, shard: int, prices: Sequence[CachedPrice]) -> di
         "ExpressionAttributeNames": names,
         "ExpressionAttributeValues": values,
     }
+
+
+# ---------------------------------------------------------------- the cache's items before 88 shards
+RETIRED_SHARDS = 256  # ``PRICES#000..255 / PRICES``: nothing reads or writes them since the cache has 88
+
+
+def retired_shard_keys() -> list[dict[str, Any]]:
+    return [key(f"PRICES#{shard:03d}", keys.PRICES_SK) for shard in range(RETIRED_SHARDS)]
+
+
+def delete_retired_shards(table: str) -> int:
+    """Deletes the items of the 256-shard layout (run once after the deploy that moved the cache to
+    ``keys.PRICE_SHARDS`` items; again, it deletes nothing). Returns how many keys it deleted."""
+    retired = retired_shard_keys()
+    batch_write(table, [{"DeleteRequest": {"Key": one}} for one in retired])
+    return len(retired)
 
 
 # ---------------------------------------------------------------- active symbols
