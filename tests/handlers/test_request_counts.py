@@ -96,8 +96,7 @@ def test_routes_that_raise_alerts_or_create_trading_goals_cost_at_most_three_req
     """A request's alerts are released together: one read of the goal (or position) with the preferences,
     the change, one write of the plans and delivered marks, however many alerts it raises. The exceptions,
     by design: an emailed alert also records its send (4); budget sync reads its goals with a Query, so the
-    preferences are a read of their own (4); manual-snapshot reads two partitions and writes (4); a change of
-    targets values the portfolio live for its log entry (4)."""
+    preferences are a read of their own (4); manual-snapshot reads two partitions and writes (4)."""
 
     def cost(call: Callable[[], Any]) -> dict[str, int]:
         with dynamodb_requests() as counted:
@@ -150,9 +149,9 @@ def test_routes_that_raise_alerts_or_create_trading_goals_cost_at_most_three_req
     record = {"BatchGetItem": 1, "UpdateItem": 1}
     assert cost(lambda: api.post("/goals/record-profit", query={"profit": 10}, user="trader")) == record
     targets = {"monthly_income_target": 3000}
-    # The log records the portfolio value at the change, valued live (the open positions, then their prices
-    # and the cash in one BatchGetItem): 2 requests besides the goals' Query and the transaction.
-    valued = {"Query": 2, "BatchGetItem": 1, "TransactWriteItems": 1}
+    # The log records the portfolio value at the change, valued live: the open positions, then their prices,
+    # the cash, the month, the goals and the preferences in one BatchGetItem; then the transaction.
+    valued = {"Query": 1, "BatchGetItem": 1, "TransactWriteItems": 1}
     assert cost(lambda: api.call("PUT", "/goals/targets", query=targets, user="trader")) == valued
     # The change, the log entry and the two goals never used yet, in the same transaction.
     assert cost(lambda: api.call("PUT", "/goals/targets", query=targets, user="newcomer")) == valued
@@ -306,12 +305,18 @@ def test_valuing_a_portfolio_costs_the_same_for_5_and_for_hundreds_of_symbols(ap
         hold_positions(user, count)
         calls: list[tuple[str, Callable[[], Any]]] = [
             ("GET /portfolio/current", lambda: api.get("/portfolio/current", user=user)),
+            (
+                "PUT /goals/targets",
+                lambda: api.call("PUT", "/goals/targets", query={"monthly_income_target": 3000}, user=user),
+            ),
         ]
         return measured_calls(calls)
 
     few, many = costs("five-symbols", 5), costs("many-symbols", 400)
     assert few == many
     assert few["GET /portfolio/current"] == {"Query": 1, "BatchGetItem": 1}
+    # The trading goals are read by key with the prices, the cash and the month: no Query of their own.
+    assert few["PUT /goals/targets"] == {"Query": 1, "BatchGetItem": 1, "TransactWriteItems": 1}
     assert len(api.get("/portfolio/current", user="many-symbols").body["positions"]) == 400
     assert not any(row["price_missing"] for row in api.get("/portfolio/current", user="many-symbols").body["positions"])
 

@@ -14,7 +14,6 @@ from goalpost.data import positions as position_store
 from goalpost.data import snapshots as snapshot_store
 from goalpost.data import trading as trading_store
 from goalpost.data.alerts import transact_with_alerts
-from goalpost.data.cash import read_for_valuation
 from goalpost.data.preferences import PreferenceRead
 from goalpost.domain.alerts import AlertType, NewAlert
 from goalpost.domain.clock import utc_now
@@ -107,30 +106,33 @@ def history(user_id: str, goal_type: TradingGoalType, days: int, today: date | N
     return trading_store.history(_table(), user_id, goal_type, since)
 
 
-def _valued_with_income(user_id: str, moment: datetime) -> tuple[Decimal, Decimal]:
-    """The portfolio value now (valued as ``/portfolio/current`` values it) and the month's income: the open
-    positions (one Query), then their prices, the cash and the month's item (one BatchGetItem)."""
+def _valued(user_id: str, moment: datetime) -> tuple[Decimal, trading_store.EvaluationReads]:
+    """The portfolio value now (valued as ``/portfolio/current`` values it) and what the trading goals need by
+    key: the open positions (one Query), then in one BatchGetItem their prices, the cash, the month's item,
+    the three trading goals and the preferences (``keys.PRICE_SHARDS`` keeps any portfolio's prices in it)."""
     table = _table()
     positions = position_store.open_positions(table, user_id)
-    month = trading_store.month_key(user_id, month_of(moment.date()))
-    reads = read_for_valuation(table, get_settings().system_table_name, user_id, {p.symbol for p in positions}, [month])
-    value = value_portfolio(positions, reads.prices, reads.manual_cash, moment, reads.accounts).total_value
-    return value, trading_store.income_of(reads.others.get((month["pk"]["S"], month["sk"]["S"])))
+    symbols = {p.symbol for p in positions}
+    reads = trading_store.read_for_evaluation(
+        table, get_settings().system_table_name, user_id, symbols, month_of(moment.date())
+    )
+    return value_portfolio(positions, reads.prices, reads.cash, moment).total_value, reads
 
 
 def set_targets(user_id: str, updates: dict[TradingGoalType, Decimal], now: datetime | None = None) -> None:
     """New targets (progress and status follow at once, the monthly income's from the month's income as it
     stands), logged with the portfolio value at the change (valued live, as ``/portfolio/current`` does: the
-    log records what the portfolio was worth when the targets moved); one Query of the goals, one transaction
-    for the changes, the log entry and the status alerts the changes raise (as an evaluation raises them),
-    which also creates goals never used yet."""
+    log records what the portfolio was worth when the targets moved); the goals are read with the valuation
+    (``_valued``: 2 requests), then one transaction for the changes, the log entry and the status alerts the
+    changes raise (as an evaluation raises them), which also creates goals never used yet. A lost race reads
+    the goals again (one Query)."""
     if not updates:
         raise BusinessRuleError("At least one target must be provided")
     moment = now or utc_now()
-    value, income = _valued_with_income(user_id, moment)
+    value, reads = _valued(user_id, moment)
     value_now = round2(value)
+    stored = reads.goals
     for _ in retry.attempts(CREATE_ATTEMPTS):
-        stored = trading_store.goals(_table(), user_id)
         goals = {t: stored.get(t) or TradingGoal.default(t) for t in TradingGoalType}
         factors = []
         writes = []
@@ -140,7 +142,7 @@ def set_targets(user_id: str, updates: dict[TradingGoalType, Decimal], now: date
             if goal_type in updates:
                 target = updates[goal_type]
                 factors.append(target / old.target_value if old.target_value else Decimal(1))
-                current = income if goal_type == TradingGoalType.MONTHLY_INCOME else old.current_value
+                current = reads.income if goal_type == TradingGoalType.MONTHLY_INCOME else old.current_value
                 goal, alert = evaluate(old.model_copy(update={"target_value": target}), current, moment)
                 if alert:
                     raised.append(_status_alert(goal, moment.date()))
@@ -159,8 +161,10 @@ def set_targets(user_id: str, updates: dict[TradingGoalType, Decimal], now: date
         writes.append(trading_store.targets_change(_table(), user_id, moment, new_id(), entry))
         written = trading_store.transact(writes, [alert_service.prepare(user_id, a, moment) for a in raised])
         if written is not None:
-            alert_service.publish([w.alert for w in written], moment)
+            preferences = {user_id: reads.preferences}
+            alert_service.publish([w.alert for w in written], moment, preferences=preferences)
             return
+        stored = trading_store.goals(_table(), user_id)
     raise ConcurrentModification("The trading goals are being changed by another request; try again")
 
 
@@ -246,17 +250,13 @@ class UserReads:
 
 
 def read_user(user_id: str, moment: datetime) -> UserReads:
-    """The open positions (one Query), then in one BatchGetItem (one per 100 keys) their cached prices, the
-    cash, the month's item, the three trading goals and the preferences. The portfolio value is valued as
-    ``/portfolio/current`` does; the month's start value is stored by its first evaluation, when the value
-    is known and not 0 (an UpdateItem, that once a month): the last snapshot at or before 00:00 UTC on the
-    1st (within 24 hours before it: one Query, that once a month), else the value now; the month's realized
-    profit."""
-    table, system = _table(), get_settings().system_table_name
-    month_id = month_of(moment.date())
-    positions = position_store.open_positions(table, user_id)
-    reads = trading_store.read_for_evaluation(table, system, user_id, {p.symbol for p in positions}, month_id)
-    value = value_portfolio(positions, reads.prices, reads.cash, moment).total_value
+    """The open positions, then in one BatchGetItem their cached prices, the cash, the month's item, the three
+    trading goals and the preferences (``_valued``). The month's start value is stored by its first
+    evaluation, when the value is known and not 0 (an UpdateItem, that once a month): the last snapshot at or
+    before 00:00 UTC on the 1st (within 24 hours before it: one Query, that once a month), else the value
+    now; the month's realized profit."""
+    table, month_id = _table(), month_of(moment.date())
+    value, reads = _valued(user_id, moment)
     start = reads.start_value
     if start is None:
         began = month_start(moment)
