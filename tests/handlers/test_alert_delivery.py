@@ -267,3 +267,60 @@ def test_a_release_that_fails_before_its_plans_leaves_every_alert_to_the_deliver
     assert len(sent(publishes, "email")) == 2  # the two milestone_reached ones (the others are not enabled)
     deliver(api, datetime.now(UTC) + timedelta(minutes=5))
     assert len(sent(publishes, "email")) == 2
+
+
+# ---------------------------------------------------------------- a close's email, planned in the close's transaction
+
+
+def test_a_close_whose_slot_was_taken_after_its_read_still_closes_within_the_cap(
+    api: Api, publishes: Any, monkeypatch: Any
+) -> None:
+    """The close plans its email from the counters it read with the position, and reserves the slot in its own
+    transaction. Another release taking the last slot in between refuses that reservation: the close is
+    written without it, and its alert released as any other (which finds the cap reached)."""
+    from goalpost.data import trading as trading_store
+
+    emailed(api, max_alerts_per_day=1, min_hours_between_alerts=0)
+    now = datetime.now(UTC)
+    opened = api.post("/positions", {"symbol": "AAPL", "quantity": 1, "entry_price": 100}).body
+    read_income = trading_store.read_income
+
+    def read_then_lose_the_slot(*args: Any, **kwargs: Any) -> Any:
+        found = read_income(*args, **kwargs)
+        assert reserve_slot("test-data", "alice", now.date().isoformat(), 1, now, now)  # UTC: the default zone
+        return found
+
+    monkeypatch.setattr(trading_store, "read_income", read_then_lose_the_slot)
+    closed = api.post(f"/positions/{opened['id']}/close", {"exit_price": 101})
+    assert closed.status == 200, closed.body
+    assert closed.body["status"] == "CLOSED"
+    assert sent(publishes, "email") == []  # the cap (1) was taken by the other release
+    (alert,) = api.get("/alerts").body
+    assert alert["delivered_at"] is not None  # out of the outbox all the same
+
+
+def test_a_close_whose_event_publish_fails_emails_once_and_leaves_the_event_to_the_delivery_job(
+    api: Api, publishes: Any, monkeypatch: Any
+) -> None:
+    """The email was planned and leased in the close's transaction: it is sent and recorded even though the
+    publish to the shared topic failed; the alert stays in the outbox, and the delivery job publishes the event
+    and sends no second email."""
+    from goalpost.edges import sns
+
+    emailed(api, min_hours_between_alerts=0)
+    publish = sns.publish_to_topic
+
+    def no_events(topic: str, alert: Any, channel: str) -> None:
+        if channel == "event":
+            raise RuntimeError("the shared topic is down")
+        publish(topic, alert, channel)
+
+    monkeypatch.setattr(sns, "publish_to_topic", no_events)
+    close_at(api, datetime.now(UTC))
+    assert (len(sent(publishes, "event")), len(sent(publishes, "email"))) == (0, 1)
+    assert api.get("/alerts").body[0]["delivered_at"] is None
+    monkeypatch.setattr(sns, "publish_to_topic", publish)
+    report = deliver(api, datetime.now(UTC) + timedelta(minutes=5))
+    assert (report["sent"], report["republished"], report["release_failures"]) == (0, 1, 0)
+    assert (len(sent(publishes, "event")), len(sent(publishes, "email"))) == (1, 1)
+    assert api.get("/alerts").body[0]["delivered_at"] is not None

@@ -29,12 +29,18 @@ OUTBOX_PK = "OUTBOX"
 
 
 class AlertWrite:
-    """One alert to store exactly once: its guard and the alert itself (see ``transact_items``)."""
+    """One alert to store exactly once: its guard and the alert itself (see ``transact_items``), and, when its
+    release was planned before it is stored (``services.delivery.plan_ahead``), that plan's writes."""
 
-    def __init__(self, table: str, alert: Alert, raised: NewAlert) -> None:
+    def __init__(self, table: str, alert: Alert, raised: NewAlert, planned: Sequence[dict[str, Any]] = ()) -> None:
         self.table = table
         self.alert = alert
         self.raised = raised
+        self.planned = list(planned)
+
+    def with_planned(self, planned: Sequence[dict[str, Any]]) -> AlertWrite:
+        """The same alert, stored with ``planned`` (its delivery slots' reservation and its deliveries)."""
+        return AlertWrite(self.table, self.alert, self.raised, planned)
 
     def guard_and_alert(self) -> list[dict[str, Any]]:
         pk = keys.user_pk(self.alert.user_id)
@@ -59,6 +65,7 @@ class AlertWrite:
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
             },
+            *self.planned,
         ]
 
 
@@ -66,7 +73,7 @@ _ITEMS_PER_ALERT = 2  # its guard and the alert itself
 
 
 def items_needed(alerts: int) -> int:
-    """How many transaction items ``alerts`` alerts of one owner take (see ``add_alerts``)."""
+    """How many transaction items ``alerts`` alerts of one owner take (see ``add_alerts``), none planned ahead."""
     return _ITEMS_PER_ALERT * alerts + (1 if alerts else 0)
 
 

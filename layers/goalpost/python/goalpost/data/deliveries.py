@@ -109,17 +109,26 @@ class LostRace:
     reservation: bool
     recorded: frozenset[tuple[str, str]]
     counted_already: frozenset[str] = frozenset()  # alerts not to uncount: read or uncounted before
+    done: bool = False  # a delivery in ``sent`` was taken over (its lease was over): record each on its own
 
 
 def write_plans(
-    table: str, reservation: dict[str, Any] | None, plans: Sequence[Plan], now: datetime
+    table: str,
+    reservation: dict[str, Any] | None,
+    plans: Sequence[Plan],
+    now: datetime,
+    *,
+    sent: Sequence[Item] = (),
+    run_id: str = "",
 ) -> LostRace | None:
     """Writes the plans and the ``reservation`` of the slots they take (a ``slot_update``; None when they take
-    none) all or nothing, in one request (at most ``TRANSACTION_LIMIT`` items: the caller chunks). None when
-    written, else what lost its race."""
+    none) all or nothing, in one request (at most ``TRANSACTION_LIMIT`` items: the caller chunks); and the
+    deliveries ``sent`` by ``run_id`` recorded as sent (``done_update``), for a release whose plan was stored
+    before. None when written, else what lost its race."""
     transaction = Transaction()
     if reservation is not None:
         transaction.add(reservation, role="reservation")
+    transaction.add_all((done_update(table, item, run_id, now) for item in sent), role="done")
     deliveries: dict[str, tuple[str, str]] = {}
     for plan in plans:
         for delivery in plan.deliveries:
@@ -136,6 +145,7 @@ def write_plans(
         transaction.write()
     except TransactionRefused as refused:
         return LostRace(
+            done="done" in refused.failed_roles,
             reservation="reservation" in refused.failed_roles,
             recorded=frozenset(deliveries[role] for role in refused.failed_roles if role in deliveries),
             counted_already=frozenset(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from goalpost.data import alerts as alert_store
 from goalpost.data.alerts import AlertWrite
@@ -13,6 +14,9 @@ from goalpost.domain.clock import utc_now
 from goalpost.domain.errors import NotFound
 from goalpost.domain.ids import new_id
 from goalpost.settings import get_settings
+
+if TYPE_CHECKING:  # the release is imported when an alert is released (cold start)
+    from goalpost.services.delivery import Ahead
 
 
 def prepare(user_id: str, raised: NewAlert, now: datetime) -> AlertWrite:
@@ -49,6 +53,22 @@ def publish(
 
     if stored:
         release(stored, now or utc_now(), preferences=preferences, one_by_one=one_by_one)
+
+
+def planned_ahead(write: AlertWrite, preferences: PreferenceRead, now: datetime) -> tuple[AlertWrite, Ahead | None]:
+    """``write`` with its email/SMS plan, to be stored in the alert's own transaction (``services.delivery.
+    plan_ahead``), and that plan for ``release_planned`` (None, and ``write`` as it was, when it sends nothing)."""
+    from goalpost.services.delivery import plan_ahead
+
+    ahead = plan_ahead(write.alert, preferences, now)
+    return (write, None) if ahead is None else (write.with_planned(ahead.items), ahead)
+
+
+def release_planned(alert: Alert, ahead: Ahead, now: datetime) -> None:
+    """Releases an alert stored with the plan ``planned_ahead`` gave (``services.delivery.release_ahead``)."""
+    from goalpost.services.delivery import release_ahead
+
+    release_ahead(alert, ahead, now)
 
 
 def raise_alert(user_id: str, raised: NewAlert, now: datetime | None = None) -> Alert | None:

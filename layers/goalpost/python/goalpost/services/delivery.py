@@ -293,10 +293,10 @@ def _next_transaction(
     return chunk, reservation
 
 
-def _send_now(deliveries: list[Item], run_id: str, now: datetime) -> None:
+def _sent(deliveries: Sequence[Item]) -> list[Item]:
     """Sends the deliveries due now, recorded and leased to this run before (so if the function dies, or a
     send fails, the delivery job sends them once the lease is over: at least once, never lost; subscribers
-    tell a repeat by its ``alert_id`` attribute), then records the sent ones in one write."""
+    tell a repeat by its ``alert_id`` attribute); returns the ones sent."""
     sent = []
     for item in deliveries:
         alert = Alert.model_validate(item["alert"])
@@ -306,11 +306,91 @@ def _send_now(deliveries: list[Item], run_id: str, now: datetime) -> None:
             logger.exception("Alert delivery failed; the delivery job sends it", extra={"alert_id": alert.id})
             continue
         sent.append(item)
+    return sent
+
+
+def _send_now(deliveries: list[Item], run_id: str, now: datetime) -> None:
+    """Sends the deliveries due now (``_sent``), then records the sent ones in one write."""
+    sent = _sent(deliveries)
     if sent:
         try:
             delivery_store.done_all(_table(), sent, run_id, now)
         except Exception:
             logger.exception("Recording sent deliveries failed; the delivery job may send them again")
+
+
+# ---------------------------------------------------------------- a release planned before its alert is stored
+@dataclass(frozen=True)
+class Ahead:
+    """An alert's email/SMS plan made before the alert is stored, from the preferences and counters its raiser
+    read: its writes (``items``: the conditional reservation of its slot and its deliveries, those due now
+    leased to ``run_id``) go in the alert's own transaction, so that its release after the commit is one
+    write (the sends recorded with the delivered mark) where a release planned after costs two."""
+
+    run_id: str
+    prefs: Preferences
+    deliveries: list[Item]
+    items: list[dict[str, Any]]
+
+
+def plan_ahead(alert: Alert, known: PreferenceRead, now: datetime) -> Ahead | None:
+    """The plan of ``alert``'s email and SMS (see ``_plan``: quiet hours, the per-type toggles, the daily cap and
+    the minimum gap), from ``known`` preferences and counters; None when it sends nothing (nothing to plan
+    ahead: its release is the delivered mark alone). The reservation is conditional on the cap and the gap
+    as stored when the transaction lands: a release that took a slot meanwhile refuses the transaction, and
+    the raiser writes it again without the plan (``Ahead`` is then dropped, the alert released as ever)."""
+    recipient = _Recipient(alert.user_id, *known)
+    run_id = uuid.uuid4().hex
+    planned, day = _plan(recipient, [alert], now, run_id, set())
+    if not planned[0].deliveries:
+        return None
+    table = _table()
+    _, reservation = _next_transaction(recipient, planned, day, now, table)
+    puts = [delivery_store.delivery_put(table, delivery) for delivery in planned[0].deliveries]
+    return Ahead(run_id, recipient.prefs, planned[0].deliveries, [*([reservation] if reservation else []), *puts])
+
+
+def release_ahead(alert: Alert, ahead: Ahead, now: datetime) -> None:
+    """Releases an alert stored with its plan (``plan_ahead``): publishes it to the shared topic, sends its
+    deliveries due now, then one write records them sent and takes the alert out of the outbox. A failed
+    publish leaves the alert in the outbox (the delivery job publishes it later and finds its deliveries
+    recorded: nothing sent twice); a failed send is the delivery job's once its lease is over."""
+    try:
+        sns.publish_to_topic(get_settings().alerts_topic_arn, alert, EVENT_CHANNEL)
+        published = True
+    except Exception:
+        _failed([alert], "Alert publish failed")
+        published = False
+    sent = _sent([delivery for delivery in ahead.deliveries if "claimed_by" in delivery])
+    try:
+        _record_released(alert, ahead, sent, now, published=published)
+    except Exception:
+        _failed([alert], "Recording the alert's release failed")
+        return
+    if published:
+        metrics.add_metric(name="AlertsPublished", unit="Count", value=1)
+    deferred = sum(1 for delivery in ahead.deliveries if "claimed_by" not in delivery)
+    if deferred:
+        metrics.add_metric(name="AlertDeliveriesDeferred", unit="Count", value=deferred)
+
+
+def _record_released(alert: Alert, ahead: Ahead, sent: list[Item], now: datetime, *, published: bool) -> None:
+    """The sends recorded and (once published) the delivered mark, in one write; a send whose lease was taken
+    over is recorded on its own, an alert read meanwhile is not uncounted again."""
+    counted_already: set[str] = set()
+    for _ in range(PLAN_ATTEMPTS):
+        plans = [_marks(ahead.prefs, _Planned(alert), counted_already)] if published else []
+        if not plans and not sent:
+            return
+        lost = delivery_store.write_plans(_table(), None, plans, now, sent=sent, run_id=ahead.run_id)
+        if lost is None:
+            return
+        if lost.done:
+            for item in sent:
+                delivery_store.done(_table(), item, ahead.run_id, now)
+            sent = []
+        counted_already |= lost.counted_already
+    raise ConcurrentModification("The release lost every race to record its sends")
 
 
 def run_deliveries(now: datetime | None = None) -> dict[str, Any]:

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from goalpost import retry
 from goalpost.data import keys
 from goalpost.data import positions as position_store
 from goalpost.data import prices as price_store
 from goalpost.data import trading as trading_store
+from goalpost.data.alerts import AlertWrite
 from goalpost.data.codec import key
 from goalpost.data.positions import NotOpen, NotPending
 from goalpost.data.preferences import PreferenceRead
 from goalpost.data.trading import IncomeReads
+from goalpost.data.transactions import TransactionRefused
 from goalpost.domain.alerts import AlertType, NewAlert
 from goalpost.domain.clock import utc_now
 from goalpost.domain.errors import BusinessRuleError, ConcurrentModification, Conflict, InvalidInput, NotFound
@@ -38,6 +40,9 @@ from goalpost.observability import metrics as emf
 from goalpost.services import alerts as alert_service
 from goalpost.services import trading
 from goalpost.settings import get_settings
+
+if TYPE_CHECKING:
+    from goalpost.services.delivery import Ahead
 
 POSITION_NOT_FOUND = "Position not found"
 
@@ -205,17 +210,20 @@ def record_close(
 ) -> Position:
     """Closes ``position`` exactly once: the close, the symbol count, the aggregates, the month's P&L and one
     ``position_closed`` alert in one conditional transaction; ``NotOpen`` if something closed it first (or,
-    given ``as_read``, changed it since it was read). The alert is then released with the owner's
-    ``preferences`` when the caller read them (else it reads them), and the monthly income goal moves to the
-    month's new income (``trading.count_closes``; from ``income``, the month and goal as the caller read them
-    before the close, else read after it)."""
+    given ``as_read``, changed it since it was read). When the caller read the owner's ``preferences``, the
+    alert's email/SMS plan goes in that transaction too (``_close_with_plan``) and its release after is one
+    write; else the alert is released as any other (it reads them). Then the monthly income goal moves to
+    the month's new income (``trading.count_closes``; from ``income``, the month and goal as the caller read
+    them before the close, else read after it)."""
     closed = position.model_copy(deep=True)
     close(closed, exit_price=price, exit_time=when, reason=reason, trigger=trigger)
     write = alert_service.prepare(closed.user_id, closed_alert(closed), when)
-    data, system = _tables()
-    position_store.close(data, system, closed, [write], as_read=as_read)
-    known = {closed.user_id: preferences} if preferences is not None else None
-    alert_service.publish([write.alert], when, preferences=known)
+    ahead = _close_with_plan(closed, write, preferences, when, as_read)
+    if ahead is not None:
+        alert_service.release_planned(write.alert, ahead, when)
+    else:
+        known = {closed.user_id: preferences} if preferences is not None else None
+        alert_service.publish([write.alert], when, preferences=known)
     emf.add_metric(name="PositionsClosed", unit="Count", value=1)
     # The close's P&L is in the month of its exit: the goal moves only with this month's.
     counted = closed.exit_time is not None and month_of(closed.exit_time.date()) == month_of(utc_now().date())
@@ -223,6 +231,25 @@ def record_close(
     moved = None if income is None else trading.after_close(income, pnl)
     trading.count_closes(closed.user_id, known=moved)  # the monthly income goal counts the close at once
     return closed
+
+
+def _close_with_plan(
+    closed: Position, write: AlertWrite, preferences: PreferenceRead | None, when: datetime, as_read: datetime | None
+) -> Ahead | None:
+    """Writes the close with its alert and, given the ``preferences`` read with the position, the alert's
+    email/SMS plan (the slot's conditional reservation, the deliveries): the plan used, if any. A refusal that
+    is not the position's (another release took the slot since the read) writes the close again without the
+    plan: a close never fails for its email."""
+    data, system = _tables()
+    planned, ahead = (write, None) if preferences is None else alert_service.planned_ahead(write, preferences, when)
+    try:
+        position_store.close(data, system, closed, [planned], as_read=as_read)
+    except TransactionRefused:
+        if ahead is None:
+            raise
+        position_store.close(data, system, closed, [write], as_read=as_read)
+        return None
+    return ahead
 
 
 def close_position(
