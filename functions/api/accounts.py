@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from goalpost.domain.accounts import ApiCredentials
 from goalpost.edges.api import ApiRouter, Caller, build_resolver, lambda_handler, responses
 from goalpost.schemas.accounts import AccountConnect, AccountOut, SyncSummaryOut
-from goalpost.services import account_sync, accounts
+from goalpost.services import accounts
 
 router = ApiRouter("Accounts")
 
@@ -58,6 +58,10 @@ def get_account(user: Caller, account_id: AccountId) -> AccountOut:
     "failure changes nothing and is reported in errors and the account's last_error",
 )
 def sync_account(user: Caller, account_id: AccountId) -> SyncSummaryOut:
+    # Only a sync needs the sync's reconciliation, positions and trading goals: the other routes (the
+    # function's first request is the list) load none of it.
+    from goalpost.services import account_sync
+
     return SyncSummaryOut.model_validate(account_sync.sync_account(user, account_id).as_dict())
 
 

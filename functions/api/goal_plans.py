@@ -1,6 +1,7 @@
 """Goal templates and budget sync: routes of the goals-api function (``functions/api/goals.py`` includes this
 router, because one function owns /goals). Routes only: each declares its typed input and output and calls one
-service function."""
+service function, which it imports itself: the goals-api function's first request is a goal list, which needs
+none of the templates' and budget's rules."""
 
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ from goalpost.schemas.plans import (
     TemplateOut,
 )
 from goalpost.schemas.progress import ProgressEntryOut, SyncResultOut
-from goalpost.services import plans
 
 router = ApiRouter("Goal templates and budget")
 TemplateId = Annotated[str, Path(min_length=1, max_length=100)]
@@ -27,11 +27,15 @@ TemplateId = Annotated[str, Path(min_length=1, max_length=100)]
 
 @router.get("/goals/templates", summary="List goal templates")
 def list_templates(user: Caller) -> list[TemplateOut]:
+    from goalpost.services import plans
+
     return [TemplateOut.of(t) for t in plans.list_templates()]
 
 
 @router.get("/goals/templates/<template_id>", summary="Get a goal template")
 def get_template(user: Caller, template_id: TemplateId) -> TemplateOut:
+    from goalpost.services import plans
+
     return TemplateOut.of(plans.template(template_id))
 
 
@@ -42,6 +46,8 @@ def get_template(user: Caller, template_id: TemplateId) -> TemplateOut:
 )
 @idempotent("create_from_template")
 def create_goal_from_template(user: Caller, request: Annotated[FromTemplateIn, Body()]) -> GoalOut:
+    from goalpost.services import plans
+
     return GoalOut.of(plans.create_from_template(user, request.choice()))
 
 
@@ -50,6 +56,8 @@ def create_goal_from_template(user: Caller, request: Annotated[FromTemplateIn, B
     summary="What POST /goals or /goals/from-template would create, and the monthly plan: stores nothing",
 )
 def get_goal_preview(user: Caller, request: Annotated[PreviewIn, Body()]) -> PreviewOut:
+    from goalpost.services import plans
+
     if isinstance(request, FromTemplateIn):
         preview = plans.preview_from_template(user, request.choice())
     else:
@@ -62,6 +70,8 @@ def get_goal_preview(user: Caller, request: Annotated[PreviewIn, Body()]) -> Pre
     summary="The latest budget snapshot's monthly surplus split across the goals with a deadline",
 )
 def get_goal_recommendations(user: Caller) -> RecommendationsOut:
+    from goalpost.services import plans
+
     recommended = plans.recommend(user)
     return RecommendationsOut.build(recommended.split, recommended.goals)
 
@@ -69,5 +79,7 @@ def get_goal_recommendations(user: Caller) -> RecommendationsOut:
 @router.post("/goals/sync-from-budget", summary="Store a budget snapshot and move the goals it measures")
 @idempotent("sync_from_budget")
 def sync_from_budget(user: Caller, snapshot: Annotated[BudgetSnapshotIn, Body()]) -> SyncResultOut:
+    from goalpost.services import plans
+
     entries = plans.sync_from_budget(user, snapshot)
     return SyncResultOut(updated=[ProgressEntryOut.of(e) for e in entries])

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from goalpost.domain.clock import utc_now
 from goalpost.edges.api import Admin, ApiRouter, Caller, build_resolver, lambda_handler, responses
 from goalpost.schemas.portfolio import PriceOut, RefreshOut, parse_symbols
-from goalpost.services import monitor, prices
+from goalpost.services import prices
 
 router = ApiRouter("Prices")
 
@@ -30,6 +30,10 @@ def get_prices(user: Caller, symbols: Annotated[str, Query(min_length=1, max_len
     responses={**responses(200, RefreshOut), 403: {"description": "Not an admin"}},
 )
 def refresh_prices(admin: Admin) -> RefreshOut:
+    # Only an admin's refresh runs the position monitor (with the closes it may make): the function's other
+    # route, a read of the cache, loads none of it.
+    from goalpost.services import monitor
+
     return RefreshOut.model_validate(monitor.refresh_prices())
 
 

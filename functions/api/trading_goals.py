@@ -1,5 +1,9 @@
 """Trading goals (monthly return, monthly income, portfolio value): routes of the goals-api function
-(``functions/api/goals.py`` includes this router, because one function owns /goals). Routes only."""
+(``functions/api/goals.py`` includes this router, because one function owns /goals). Routes only.
+
+Each route imports its service itself: the goals-api function's first request is a goal list, which needs
+neither the trading goals' services nor what they load (positions, snapshots, prices: about a sixth of the
+function's cold import)."""
 
 from __future__ import annotations
 
@@ -23,7 +27,6 @@ from goalpost.schemas.trading import (
     TargetsOut,
     TradingGoalOut,
 )
-from goalpost.services import end_of_day, trading
 
 router = ApiRouter("Trading goals")
 # Digits are bounded like every stored amount: DynamoDB numbers hold 38 significant digits at most.
@@ -35,6 +38,8 @@ ValueTarget = Annotated[Decimal | None, Query(ge=100, le=10_000_000, **DIGITS)]
 
 @router.get("/goals/status", summary="The three trading goals (created with default targets on first use)")
 def get_trading_status(user: Caller) -> StatusOut:
+    from goalpost.services import trading
+
     goals_now = trading.current_goals(user)
     return StatusOut(goals=[TradingGoalOut.of(g) for g in goals_now], timestamp=utc_now())
 
@@ -45,6 +50,8 @@ def get_trading_history(
     goal_type: Annotated[str, Path(min_length=1, max_length=50)],
     days: Annotated[int, Query(ge=1, le=365)] = 30,
 ) -> HistoryOut:
+    from goalpost.services import trading
+
     kind = trading.goal_type_of(goal_type)
     rows = trading.history(user, kind, days)
     return HistoryOut(goal_type=kind, history=[HistoryRowOut.model_validate(r) for r in rows], days=days)
@@ -52,6 +59,8 @@ def get_trading_history(
 
 @router.post("/goals/manual-snapshot", summary="Evaluate the goals now, as the end-of-day job does")
 def take_manual_snapshot(user: Caller) -> ManualSnapshotOut:
+    from goalpost.services import end_of_day
+
     moment = utc_now()
     end_of_day.evaluate_user(user, moment)
     return ManualSnapshotOut(timestamp=moment)
@@ -64,6 +73,8 @@ def set_targets(
     monthly_income_target: IncomeTarget = None,
     portfolio_value_target: ValueTarget = None,
 ) -> TargetsOut:
+    from goalpost.services import trading
+
     updates = trading.target_updates(monthly_return_target, monthly_income_target, portfolio_value_target)
     trading.set_targets(user, updates)
     return TargetsOut(updates={f"{kind.value}_target": value for kind, value in updates.items()})
@@ -75,6 +86,8 @@ def record_profit(
     user: Caller,
     profit: Annotated[Decimal, Query(ge=-MAX_AMOUNT, le=MAX_AMOUNT, **DIGITS)],
 ) -> RecordProfitOut:
+    from goalpost.services import trading
+
     month_to_date = trading.record_profit(user, profit)
     return RecordProfitOut(profit_recorded=profit, month_to_date=month_to_date)
 
@@ -83,5 +96,7 @@ def record_profit(
 def list_target_changes(
     user: Caller, limit: LimitQuery = DEFAULT_LIMIT, next_token: NextTokenQuery = None
 ) -> Response[list[TargetChangeOut]]:
+    from goalpost.services import trading
+
     changes, token = trading.target_changes(user, limit=limit, next_token=next_token)
     return page_response([TargetChangeOut.model_validate(c) for c in changes], token)

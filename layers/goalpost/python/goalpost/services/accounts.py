@@ -12,7 +12,6 @@ from goalpost.domain.clock import utc_now
 from goalpost.domain.errors import InvalidInput, KeysRefused
 from goalpost.domain.ids import new_id
 from goalpost.edges.accounts import vault
-from goalpost.edges.accounts.providers import client_for
 from goalpost.observability import logger
 from goalpost.observability import metrics as emf
 from goalpost.settings import get_settings
@@ -40,6 +39,10 @@ def connect(
     before is taken as it stands at the first sync."""
     if paper and provider != Provider.ALPACA:
         raise InvalidInput("paper applies to Alpaca accounts only")
+    # The provider's client (and its HTTP library) only where keys are checked: reading and disconnecting
+    # accounts never call the provider.
+    from goalpost.edges.accounts.providers import client_for
+
     permissions = client_for(provider, credentials, paper=paper).key_permissions()
     if not permissions.can_read:
         raise KeysRefused()

@@ -12,12 +12,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
-from typing import Any
-
-import urllib3
+from typing import TYPE_CHECKING, Any
 
 from goalpost.observability import logger
 from goalpost.settings import get_settings
+
+if TYPE_CHECKING:
+    # Imported where a request is made, as botocore imports it where its first client is made: the account
+    # functions import this module for routes and records that call no provider.
+    import urllib3
 
 POOL_SIZE = 8
 DETAIL_LIMIT = 120
@@ -73,6 +76,8 @@ class RetryPolicy:
 
 @cache
 def _pool() -> urllib3.PoolManager:
+    import urllib3
+
     # One pool per process: connections are kept alive between batches and between warm invocations.
     return urllib3.PoolManager(num_pools=4, maxsize=POOL_SIZE, block=False, retries=False)
 
@@ -134,6 +139,8 @@ class JsonHttp:
     ) -> JsonResponse | tuple[str, float | None]:
         """One request: its JSON, or why it failed and the Retry-After of a 429 (a passing fault: worth asking
         again). Raises MarketHttpError for what asking again would not change (4xx, a malformed body)."""
+        import urllib3
+
         try:
             response = pool.request(
                 "GET", url, headers=dict(headers or {}), timeout=timeout, retries=False, redirect=False
@@ -162,6 +169,8 @@ class JsonHttp:
         return reason, None
 
     def get(self, url: str, headers: Mapping[str, str] | None = None, *, label: str = "market") -> JsonResponse:
+        import urllib3
+
         policy = self.policy
         pool = self._pool or _pool()
         timeout = urllib3.Timeout(total=policy.timeout_seconds)
