@@ -111,13 +111,15 @@ def _first_requests(goal_id: str) -> dict[str, tuple[str, str, str]]:
 def _worker_event(job: declaration.Job, now: datetime) -> dict[str, Any]:
     from goalpost.data import keys
     from goalpost.domain.charts import slot_of
-    from goalpost.services.fanout import ShardWork, shard_message
+    from goalpost.services.fanout import ShardWork, account_sync_message, shard_message
     from infra.local.aws import ACCOUNT_ID, REGION
     from infra.local.event_sources import sqs_event
 
     assert job.queue is not None
     if job.function.name == "snapshot":  # the seeded user's registry shard
         body = shard_message(ShardWork(slot_of(now), keys.shard_of(USER, keys.USER_SHARDS)))
+    elif job.function.name == "account-sync":  # an accounts-registry shard (the seeded user has no account)
+        body = account_sync_message(now, 0)
     else:
         body = json.dumps({"moment": now.isoformat(), "users": [{"user_id": USER, "cash": "1000"}]})
     message = {"MessageId": "m-1", "ReceiptHandle": "r-1", "Body": body}
