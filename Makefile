@@ -22,7 +22,7 @@ help:
 	@echo "make test     lint + every test suite"
 	@echo "make verify   every test at thorough depth: more fuzzing, examples and race repetitions (~1 h)"
 	@echo "make lint     ruff (lint + format check), mypy, and the web app's ESLint and type check"
-	@echo "make bench    cold starts, requests per route, jobs, cost model, parse bound, soak (~8 min)"
+	@echo "make bench    cold starts, requests per route, jobs, cost model, parse bound, web, soak (< 5 min)"
 	@echo "make synth    synthesize the CloudFormation template (no AWS credentials needed)"
 	@echo "make scan     cfn-lint (serverless rules), checkov, bandit: each finding left accepted with its reason"
 	@echo "make deploy   deploy to the AWS account of your current credentials"
