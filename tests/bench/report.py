@@ -42,11 +42,27 @@ def routes_table(routes: dict[str, Any]) -> list[str]:
         f"{routes['objects']['large']} objects of each kind (goal: <= {ROUTE_GOAL}, equal)",
     ]
     for row in routes["routes"]:
-        ok = row["large"] <= ROUTE_GOAL and row["small"] == row["large"]
+        trigger = row.get("job_trigger")
+        ok = trigger["within"] if trigger else row["large"] <= ROUTE_GOAL and row["small"] == row["large"]
         ops = ", ".join(f"{op} {n}" for op, n in row["operations"].items())
         label = row["route"] + (f" [{row['variant']}]" if row["variant"] else "")
         lines.append(f" {mark(ok)}{label[:78]:78} {row['small']:>4} {row['large']:>4}  {ops}")
+        if trigger:
+            lines.append(job_trigger_line(trigger))
+    if any(row.get("job_trigger") for row in routes["routes"]):
+        lines.append(f"   {routes['job_trigger_note']}")
     return lines
+
+
+def job_trigger_line(trigger: dict[str, Any]) -> str:
+    """A job trigger's two runs against its job's batching, per 100 symbols (the note below the table says why)."""
+    runs = "; ".join(
+        f"{run['symbols']} symbols ({run['changed']} moved): {run['per_100_symbols']:g} per 100 symbols "
+        f"(budget {run['budget_per_100_symbols']:g}: {run['requests']} "
+        f"{'<=' if run['requests'] <= run['budget'] else '>'} {run['budget']})"
+        for run in (trigger["small"], trigger["large"])
+    )
+    return f"       judged as the {trigger['job']} job: {runs}"
 
 
 def jobs_table(jobs: dict[str, Any]) -> list[str]:
