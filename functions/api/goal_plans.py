@@ -5,7 +5,7 @@ none of the templates' and budget's rules."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
@@ -44,7 +44,7 @@ def get_template(user: Caller, template_id: TemplateId) -> TemplateOut:
     status_code=201,
     summary="Create a goal from a template (the latest budget snapshot when no budget is sent)",
 )
-@idempotent("create_from_template")
+@idempotent("create_from_template", GoalOut.of)
 def create_goal_from_template(user: Caller, request: Annotated[FromTemplateIn, Body()]) -> GoalOut:
     from goalpost.services import plans
 
@@ -76,10 +76,14 @@ def get_goal_recommendations(user: Caller) -> RecommendationsOut:
     return RecommendationsOut.build(recommended.split, recommended.goals)
 
 
+def sync_result(entries: list[Any]) -> SyncResultOut:
+    """The answer of a budget sync: the progress entries it recorded."""
+    return SyncResultOut(updated=[ProgressEntryOut.of(e) for e in entries])
+
+
 @router.post("/goals/sync-from-budget", summary="Store a budget snapshot and move the goals it measures")
-@idempotent("sync_from_budget")
+@idempotent("sync_from_budget", sync_result)
 def sync_from_budget(user: Caller, snapshot: Annotated[BudgetSnapshotIn, Body()]) -> SyncResultOut:
     from goalpost.services import plans
 
-    entries = plans.sync_from_budget(user, snapshot)
-    return SyncResultOut(updated=[ProgressEntryOut.of(e) for e in entries])
+    return sync_result(plans.sync_from_budget(user, snapshot))

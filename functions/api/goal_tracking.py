@@ -43,7 +43,7 @@ def get_progress_summary(user: Caller, goal_id: GoalId) -> ProgressSummaryOut:
     summary="Record progress: a value or a contribution, optionally back-dated",
     tags=["Progress"],
 )
-@idempotent("record_progress")
+@idempotent("record_progress", ProgressEntryOut.of)
 def record_progress(user: Caller, goal_id: GoalId, entry: Annotated[ProgressIn, Body()]) -> ProgressEntryOut:
     recorded = progress.record_progress(
         user,
@@ -70,7 +70,7 @@ def list_progress_entries(
     summary="Add a milestone (marked at once if the amount is already there)",
     tags=["Milestones"],
 )
-@idempotent("add_milestone")
+@idempotent("add_milestone", MilestoneOut.of)
 def add_milestone(user: Caller, goal_id: GoalId, milestone: Annotated[MilestoneIn, Body()]) -> MilestoneOut:
     added = progress.add_goal_milestone(
         user, goal_id, amount=milestone.amount, description=milestone.description, target_date=milestone.target_date
@@ -121,7 +121,7 @@ def delete_milestone(user: Caller, goal_id: GoalId, milestone_id: MilestoneId) -
     summary="Link an account to the goal (the goal's allocations never pass 100%)",
     tags=["Funding"],
 )
-@idempotent("link_account")
+@idempotent("link_account", FundingOut.of)
 def link_account(user: Caller, goal_id: GoalId, link: Annotated[FundingIn, Body()]) -> FundingOut:
     return FundingOut.of(funding.link_account(user, goal_id, link.source()))
 

@@ -22,7 +22,7 @@ GoalId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 @router.post("/goals", status_code=201, summary="Create a goal")
-@idempotent("create_goal")
+@idempotent("create_goal", GoalOut.of)
 def create_goal(user: Caller, goal: Annotated[GoalCreate, Body()]) -> GoalOut:
     return GoalOut.of(goals.create_goal(user, goal.draft()))
 

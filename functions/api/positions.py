@@ -31,7 +31,7 @@ PositionId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 @router.post("/positions", status_code=201, summary="Open a position")
-@idempotent("open_position")
+@idempotent("open_position", PositionOut.of)
 def open_position(user: Caller, position: Annotated[PositionCreate, Body()]) -> PositionOut:
     return PositionOut.of(positions.open_position(user, position.fields()))
 

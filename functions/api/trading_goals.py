@@ -80,16 +80,21 @@ def set_targets(
     return TargetsOut(updates={f"{kind.value}_target": value for kind, value in updates.items()})
 
 
+def profit_recorded(recorded: tuple[Decimal, Decimal]) -> RecordProfitOut:
+    """The answer of record-profit: the profit and the month's income to date."""
+    profit, month_to_date = recorded
+    return RecordProfitOut(profit_recorded=profit, month_to_date=month_to_date)
+
+
 @router.post("/goals/record-profit", summary="Record a realized profit (negative: a loss) toward this month's income")
-@idempotent("record_profit")
+@idempotent("record_profit", profit_recorded)
 def record_profit(
     user: Caller,
     profit: Annotated[Decimal, Query(ge=-MAX_AMOUNT, le=MAX_AMOUNT, **DIGITS)],
 ) -> RecordProfitOut:
     from goalpost.services import trading
 
-    month_to_date = trading.record_profit(user, profit)
-    return RecordProfitOut(profit_recorded=profit, month_to_date=month_to_date)
+    return profit_recorded((profit, trading.record_profit(user, profit)))
 
 
 @router.get("/goals/targets/history", summary="Every target change, newest first")

@@ -21,7 +21,7 @@ def test_an_idempotent_route_shows_the_resolver_its_own_parameters_and_the_heade
     def create_goal(user: Caller, goal: Annotated[GoalCreate, Body()]) -> GoalOut:
         raise AssertionError("not called")
 
-    seen = inspect.signature(idempotent("create_goal")(create_goal))
+    seen = inspect.signature(idempotent("create_goal", GoalOut.of)(create_goal))
     assert list(seen.parameters) == ["idempotency_request", "user", "goal", "idempotency_key"]
     assert seen.parameters["idempotency_request"].annotation is Request
     assert seen.parameters["user"].annotation == Caller

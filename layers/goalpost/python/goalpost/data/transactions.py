@@ -12,6 +12,9 @@ transaction cannot map a failure to the wrong error).
   (``goalpost.retry.attempts``), never reported as a refused condition. Throttling of the request as a whole
   is the SDK's to retry. Contention that outlasts the retries raises ``TransactionContended`` (the
   repositories answer ``ConcurrentModification``); any other failure raises its ``ClientError`` as it came.
+- Inside a keyed request (``data.idempotency``), the first write after the service named its answer carries the
+  Idempotency-Key record as one more item (so one item goes as a transaction of two); its refusal raises
+  ``KeyUsed`` before any other role is looked at: the key's earlier request decides the answer.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from goalpost import retry
+from goalpost.data import idempotency
 from goalpost.data.client import client, error_code
 from goalpost.domain.errors import ConcurrentModification
 
@@ -96,20 +100,37 @@ class Transaction:
         ``TransactionContended`` (from the last ``ClientError``)."""
         if not self._items:
             return
+        items = self._items
+        record = idempotency.pending_put() if len(items) < TRANSACTION_LIMIT else None
+        if record is not None:
+            items = [*items, (idempotency.RECORD_ROLE, record)]
         last: ClientError | None = None
         for _ in retry.attempts():
             try:
-                self._write_once()
-                return
+                self._write_once(items)
             except ClientError as error:
                 if not self._retried(error):
                     raise
                 last = error
+            else:
+                if record is not None:
+                    idempotency.mark_written()
+                return
         raise TransactionContended("The object is being changed by other requests; try again") from last
 
-    def _write_once(self) -> None:
-        if len(self._items) == 1:
-            ((role, item),) = self._items
+    @staticmethod
+    def _write_once(items: list[tuple[str, dict[str, Any]]]) -> None:
+        try:
+            Transaction._write_items(items)
+        except TransactionRefused as refused:
+            if idempotency.RECORD_ROLE in refused.failed_roles:
+                raise idempotency.KeyUsed from refused
+            raise
+
+    @staticmethod
+    def _write_items(items: list[tuple[str, dict[str, Any]]]) -> None:
+        if len(items) == 1:
+            ((role, item),) = items
             ((kind, request),) = item.items()
             if kind in _PLAIN_WRITES:
                 try:
@@ -120,12 +141,10 @@ class Transaction:
                     raise
                 return
         try:
-            client().transact_write_items(TransactItems=self.items)
+            client().transact_write_items(TransactItems=[item for _, item in items])
         except ClientError as error:
             codes = _cancellation_codes(error)
-            failed = frozenset(
-                role for (role, _), code in zip(self._items, codes, strict=False) if code == CONDITION_FAILED
-            )
+            failed = frozenset(role for (role, _), code in zip(items, codes, strict=False) if code == CONDITION_FAILED)
             if failed:
                 raise TransactionRefused(failed) from error
             raise

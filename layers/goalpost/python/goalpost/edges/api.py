@@ -12,9 +12,9 @@ import inspect
 import json
 import math
 from collections.abc import Callable, Sequence
-from functools import cache, wraps
+from functools import wraps
 from http import HTTPStatus
-from typing import Annotated, Any, TypeVar, cast, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, cast, get_args, get_origin
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -28,10 +28,9 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from goalpost import aws, declaration
+from goalpost import declaration
 from goalpost.domain.errors import (
     ConcurrentModification,
-    Conflict,
     DomainError,
     Forbidden,
     InvalidInput,
@@ -43,7 +42,8 @@ from goalpost.edges.secrets import json_secret
 from goalpost.observability import logger, metrics, metrics_enabled
 from goalpost.settings import get_settings
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from goalpost.data import idempotency
 
 IDEMPOTENCY_HEADER = "idempotency-key"
 NEXT_TOKEN_HEADER = "X-Next-Token"  # noqa: S105 (a header name, not a secret)
@@ -196,7 +196,6 @@ def lambda_handler(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], Lam
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
     @metrics.log_metrics(capture_cold_start_metric=metrics_enabled())
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        _register_context(context)
         if not _through_the_edge(event):
             return _refused(HTTPStatus.FORBIDDEN, ORIGIN_REFUSED)
         if _body_bytes(event) > MAX_BODY_BYTES:
@@ -328,46 +327,11 @@ def page_response(items: Sequence[BaseModel], next_token: str | None) -> Respons
 
 # ---------------------------------------------------------------- idempotency
 
-_lambda_context: list[LambdaContext] = []
-
-
-def _register_context(context: LambdaContext) -> None:
-    _lambda_context[:] = [context]
-
-
-@cache
-def _idempotent_runner() -> tuple[Callable[..., Any], Any]:
-    """Built on first use (the persistence layer creates its boto3 client when constructed): the runner and
-    its config, which is told each invocation's context so in-progress records expire with the invocation."""
-    from aws_lambda_powertools.utilities.idempotency import (
-        DynamoDBPersistenceLayer,
-        IdempotencyConfig,
-        idempotent_function,
-    )
-
-    settings = get_settings()
-    config = IdempotencyConfig(
-        event_key_jmespath="scope",
-        payload_validation_jmespath="body",
-        expires_after_seconds=settings.idempotency_ttl_seconds,
-    )
-    store = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name, boto3_client=aws.client("dynamodb"))
-
-    @idempotent_function(data_keyword_argument="request", persistence_store=store, config=config, key_prefix="goalpost")
-    def run(request: dict[str, Any], create: Callable[[], Any]) -> Any:
-        return create()
-
-    return run, config
-
-
-aws.on_reset(_idempotent_runner.cache_clear)
-
-
 IDEMPOTENCY_KEY_NOTE = (
     "Makes a retry safe. The same key with the same body within 24 hours replays the first response (its status "
-    "and body) and does nothing again; the same key with another body is 422; while the first request with the key "
-    "is still running, 409 (without Retry-After: send it again once the first has answered). Keys are per user and "
-    "per path. Without the header every request acts anew."
+    "and body) and does nothing again; of two such requests at once, one acts and the other replays its answer. "
+    "The same key with another body is 422. Keys are per user and per path. Without the header every request acts "
+    "anew."
 )
 # The header as a route parameter: documented (and its length checked) by the resolver. Only ``idempotent`` adds it
 # to a route, so the routes documented with it are exactly those that honour it.
@@ -379,15 +343,25 @@ IdempotencyKey = Annotated[
 ]
 _KEY_PARAMETER = "idempotency_key"
 _REQUEST_PARAMETER = "idempotency_request"  # the resolver hands a parameter typed Request the current request
+KEY_REUSED = "Idempotency-Key was already used with a different request body"
 
 
-def idempotent(operation: str) -> Callable[[Callable[..., BaseModel]], Callable[..., dict[str, Any]]]:
+def idempotent(
+    operation: str, answer: Callable[[Any], BaseModel]
+) -> Callable[[Callable[..., BaseModel]], Callable[..., dict[str, Any]]]:
     """A route that honours Idempotency-Key: it runs once per (user, ``operation``, path, key), a retry with the
     same body gets the first answer back, the same key with another body is a 422; without the header the route
     runs. The route returns its response model; the answer is that model's JSON, with the route's status code.
 
+    The record of the key is written in the route's own transaction (``goalpost.data.idempotency``), so it
+    holds the response before the route has returned: the service names its result (``idempotency.answer``)
+    and ``answer`` renders it, as the route renders what the service returns.
+
     ``operation`` is part of the stored records' keys: it stays when the route is renamed. The resolver reads the
     signature returned here: the route's own parameters, with the header parameter added."""
+
+    def render(result: Any) -> dict[str, Any]:
+        return answer(result).model_dump(mode="json")
 
     def decorate(route: Callable[..., BaseModel]) -> Callable[..., dict[str, Any]]:
         # Annotations evaluated here, in the route's module: the resolver reads them where the wrapper lives.
@@ -399,44 +373,55 @@ def idempotent(operation: str) -> Callable[[Callable[..., BaseModel]], Callable[
         parameters = [request, *signature.parameters.values(), key]
 
         @wraps(route)
-        def answer(**arguments: Any) -> dict[str, Any]:
+        def respond(**arguments: Any) -> dict[str, Any]:
             current: Request = arguments.pop(_REQUEST_PARAMETER)
             given: str | None = arguments.pop(_KEY_PARAMETER, None)
-            return _once(operation, current, given, lambda: route(**arguments).model_dump(mode="json"))
+            run = lambda: route(**arguments).model_dump(mode="json")  # noqa: E731
+            return run() if given is None else _once(idempotency_claim(operation, current, given, render), run)
 
-        answer.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
-        answer.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": signature.return_annotation}
-        return answer
+        respond.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+        respond.__annotations__ = {p.name: p.annotation for p in parameters} | {"return": signature.return_annotation}
+        return respond
 
     return decorate
 
 
-def _once(operation: str, request: Request, key: str | None, create: Callable[[], T]) -> T:
-    """Runs ``create`` once per (user, operation, path, ``key``); ``create`` must return JSON-ready data."""
-    if key is None:
-        return create()
+def idempotency_claim(operation: str, request: Request, key: str, render: idempotency.Render) -> idempotency.Claim:
+    # Imported on use: the data layer (botocore) is for the requests that carry a key; the others may not need it.
+    from goalpost.data import idempotency
+
     event = request.resolved_event
     query = event.query_string_parameters
-    payload = {
-        # The path is part of the scope: one key sent to two goals' sub-resources is two requests.
-        "scope": f"{_caller(request)}#{operation}#{event.path}#{key}",
-        # A route whose request is its query string (record-profit) has it checked as a body is.
-        "body": {"query": query, "body": event.json_body} if query else event.json_body,
-    }
-    run, config = _idempotent_runner()
-    if _lambda_context:
-        config.register_lambda_context(_lambda_context[0])
-    # Imported here, not at module level: the idempotency package imports boto3 (~100 ms of cold start), which
-    # only requests that carry an Idempotency-Key should pay.
-    from aws_lambda_powertools.utilities.idempotency.exceptions import (
-        IdempotencyAlreadyInProgressError,
-        IdempotencyValidationError,
-    )
+    # A route whose request is its query string (record-profit) has it checked as a body is. The path is part of
+    # the scope: one key sent to two goals' sub-resources is two requests.
+    sent = {"query": query, "body": event.json_body} if query else event.json_body
+    return idempotency.new_claim(_caller(request), operation, event.path, key, sent, render)
+
+
+def _once(claim: idempotency.Claim, run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Runs the route with ``claim`` pending, or answers from the key's record: when the route's write was
+    refused by it (a retry, a concurrent twin, another body), and when the route refuses now what the key's
+    first request did (a retry after a goal cap was reached, a milestone added)."""
+    from goalpost.data import idempotency
 
     try:
-        result: T = run(request=payload, create=create)
-    except IdempotencyValidationError as error:
-        raise InvalidInput("Idempotency-Key was already used with a different request body") from error
-    except IdempotencyAlreadyInProgressError as error:
-        raise Conflict("A request with this Idempotency-Key is still in progress") from error
-    return result
+        with idempotency.claiming(claim):
+            response = run()
+            if not claim.written:  # the route wrote nothing (or nothing the record could join): it stands alone
+                idempotency.store_alone(claim, response)
+    except idempotency.KeyUsed:
+        return _replay(claim, idempotency.read(claim.record_id))
+    except DomainError:
+        earlier = idempotency.read(claim.record_id)
+        if earlier is None:
+            raise
+        return _replay(claim, earlier)
+    return claim.response if claim.response is not None else response
+
+
+def _replay(claim: idempotency.Claim, record: idempotency.Record | None) -> dict[str, Any]:
+    if record is None:  # refused by a record that expired (or went) since: the client's retry acts anew
+        raise ConcurrentModification("A request with this Idempotency-Key was under way; try again")
+    if not hmac.compare_digest(record.body_hash, claim.body_hash):
+        raise InvalidInput(KEY_REUSED)
+    return cast(dict[str, Any], record.response)

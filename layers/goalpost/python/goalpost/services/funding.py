@@ -5,12 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from goalpost.data import funding as funding_store
+from goalpost.data import idempotency
 from goalpost.domain.funding import FundingSource
 from goalpost.observability import metrics
 from goalpost.services.goal_writes import load, table
 
 
 def link_account(user_id: str, goal_id: str, source: FundingSource) -> FundingSource:
+    idempotency.answer(source)
     funding_store.link(table(), user_id, goal_id, source)
     metrics.add_metric(name="FundingLinked", unit="Count", value=1)
     return source

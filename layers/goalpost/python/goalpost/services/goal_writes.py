@@ -16,6 +16,7 @@ from typing import Any
 
 from goalpost import retry
 from goalpost.data import goals as goal_store
+from goalpost.data import idempotency
 from goalpost.data.alerts import AlertWrite
 from goalpost.data.batches import batches
 from goalpost.data.goals import GoalWrite, StaleGoals, transaction_size
@@ -120,7 +121,8 @@ def change_goals(
             else:
                 pending.append(prepared)
         todo = {}
-        for batch in batches(pending, TRANSACTION_LIMIT - len(unwritten), size=lambda item: item.size):
+        room = TRANSACTION_LIMIT - len(unwritten) - idempotency.reserved_items()
+        for batch in batches(pending, room, size=lambda item: item.size):
             try:
                 _save(batch, unwritten)
             except StaleGoals:

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from goalpost.data import budgets as budget_store
 from goalpost.data import goals as goal_store
+from goalpost.data import idempotency
 from goalpost.domain.budget import BudgetSnapshot, measure
 from goalpost.domain.clock import utc_now
 from goalpost.domain.errors import BusinessRuleError, InvalidInput
@@ -97,22 +98,12 @@ def sync_from_budget(user_id: str, snapshot: BudgetSnapshot, now: datetime | Non
         raise InvalidInput("The budget period is in the future")
     stored = budget_store.put_item(table(), user_id, snapshot, moment)
     day = snapshot.as_of(moment.date())
+    moved: dict[str, list[ProgressEntry]] = {}  # each measured goal's entries, as its latest attempt made them
+    idempotency.answer_later(lambda: [entry for entries in moved.values() for entry in entries])
 
     def sync(goal: Goal) -> list[ProgressEntry]:
-        value = measure(goal, snapshot) if goal.status == GoalStatus.ACTIVE else None
-        if value is None or value == goal.current_amount:
-            return []
-        contribution = value - goal.current_amount if is_latest(goal, day) else None
-        return [
-            record(
-                goal,
-                value=value,
-                period_date=day,
-                now=moment,
-                source=ProgressSource.BUDGET_SYNC,
-                contribution=contribution,
-            )
-        ]
+        moved[goal.id] = _synced(goal, snapshot, day, moment)
+        return moved[goal.id]
 
     measured = [
         goal for goal in goal_store.list_all(table(), user_id, GoalStatus.ACTIVE) if measure(goal, snapshot) is not None
@@ -121,3 +112,13 @@ def sync_from_budget(user_id: str, snapshot: BudgetSnapshot, now: datetime | Non
     entries = [entry for goal in measured if goal.id in changed for entry in changed[goal.id].entries]
     metrics.add_metric(name="BudgetSyncEntries", unit="Count", value=len(entries))
     return entries
+
+
+def _synced(goal: Goal, snapshot: BudgetSnapshot, day: date, now: datetime) -> list[ProgressEntry]:
+    """The ``budget_sync`` entry that moves ``goal`` to what the snapshot measures (none when it is there)."""
+    value = measure(goal, snapshot) if goal.status == GoalStatus.ACTIVE else None
+    if value is None or value == goal.current_amount:
+        return []
+    contribution = value - goal.current_amount if is_latest(goal, day) else None
+    source = ProgressSource.BUDGET_SYNC
+    return [record(goal, value=value, period_date=day, now=now, source=source, contribution=contribution)]

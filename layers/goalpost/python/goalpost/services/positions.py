@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from goalpost import retry
-from goalpost.data import keys
+from goalpost.data import idempotency, keys
 from goalpost.data import positions as position_store
 from goalpost.data import prices as price_store
 from goalpost.data import trading as trading_store
@@ -81,6 +81,9 @@ def open_position(user_id: str, fields: dict[str, Any], now: datetime | None = N
         user_id, fields.pop("symbol"), fields.pop("quantity"), fields.pop("entry_price"), moment, **fields
     )
     position.best_price = position.entry_price
+    # Marked (a copy: marks are never stored) before the write, which holds the answer of a keyed request.
+    marked = with_marks([position.model_copy()])[0]
+    idempotency.answer(marked)
     data, system = _tables()
     try:
         position_store.open_position(data, system, position)
@@ -90,7 +93,7 @@ def open_position(user_id: str, fields: dict[str, Any], now: datetime | None = N
         raise NotFound(ACCOUNT_NOT_FOUND) from None
     if position.status == PositionStatus.OPEN:
         emf.add_metric(name="PositionsOpened", unit="Count", value=1)
-    return with_marks([position])[0]
+    return marked
 
 
 ACCOUNT_NOT_FOUND = "Account not found: account_id must name one of your connected accounts"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from goalpost.data import idempotency
 from goalpost.data import progress as progress_store
 from goalpost.domain.clock import utc_now
 from goalpost.domain.goals import (
@@ -52,6 +53,7 @@ def record_progress(
             contribution=contribution if contribution is not None else amount - before,
             notes=notes,
         )
+        idempotency.answer(entry)
         return [entry]
 
     return change_goal(user_id, goal_id, add, moment).entries[0]
@@ -95,6 +97,7 @@ def add_goal_milestone(
 
     def add(goal: Goal) -> list[ProgressEntry]:
         add_milestone(goal, milestone.model_copy(), moment.date())
+        idempotency.answer(find_milestone(goal, milestone.id))
         return []
 
     goal = change_goal(user_id, goal_id, add, moment).goal
