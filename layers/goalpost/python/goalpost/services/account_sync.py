@@ -44,9 +44,6 @@ from goalpost.edges.accounts.binance_futures import BinanceFuturesClient
 from goalpost.edges.accounts.providers import AccountClient, client_for
 from goalpost.observability import logger
 from goalpost.observability import metrics as emf
-from goalpost.services import alerts as alert_service
-from goalpost.services import trading
-from goalpost.services.positions import closed_alert
 from goalpost.settings import get_settings
 
 # The fills of the last hour are read again at every sync (a fill the provider shows late is still seen);
@@ -178,6 +175,8 @@ def _sync(account: Account, sealed: bytes, state: SyncState, now: datetime, *, s
         run.summary.errors.append(RACED)
         run.summary.raced = True
     if run.summary.closed:
+        from goalpost.services import trading  # imported on a close, as _close's alert release
+
         trading.count_closes(account.user_id)  # the monthly income goal counts the closes at once
     _count(run.summary, account)
     return run.summary
@@ -319,6 +318,11 @@ def _closed(position: Position, change: Close) -> Position:
 
 
 def _close(run: _Run, change: Close, update: dict[str, Any]) -> None:
+    # Imported on the first close: most syncs close nothing, and the worker's cold start would otherwise load the
+    # alerts' release and the trading goals for nothing.
+    from goalpost.services import alerts as alert_service
+    from goalpost.services.positions import closed_alert
+
     position = change.position
     data, system = _tables()
     if change.partial:
