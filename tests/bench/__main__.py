@@ -2,7 +2,7 @@
 the body limit, the web app's size and dashboard time, and a soak of the local server, printed as one table
 against the goals, written to bench/results.json and docs/cost.md.
 
-    python -m tests.bench [--rounds 5] [--skip cold,routes,jobs,parse,web,soak] [--soak-seconds 90]
+    python -m tests.bench [--rounds 5] [--skip cold,routes,jobs,parse,web,soak] [--soak-seconds 60]
 
 It is not a test: it measures. Wall times are this machine's (and moto's); the ratios, request counts and
 units are what the goals are stated in."""
