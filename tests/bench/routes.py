@@ -42,6 +42,7 @@ from goalpost.data.alerts import alert_item
 from goalpost.data.batches import batch_write
 from goalpost.data.codec import Item, serialize
 from goalpost.data.goals import goal_item, progress_item
+from goalpost.data.holdings import holdings_of
 from goalpost.data.positions import MAX_OPEN_PER_USER, position_item
 from goalpost.data.prices import put_prices, set_symbol_counts
 from goalpost.data.snapshots import snapshot_item
@@ -532,9 +533,11 @@ def idempotency_keys(seed: Seed) -> Scenario:
 def trading_goals(seed: Seed) -> Scenario:
     """The trading goal routes; the evaluation also values the portfolio and reads the personal goals."""
     others = background_goals(seed.user, seed.count, seed.now)
-    write_items(seed.data, [profile_item(seed.user, goal_count=seed.count, cash_balance=CASH), *map(goal_item, others)])
-    write_serialized(seed.data, [put["Put"]["Item"] for put in trading_puts(seed)])
     held = seed_positions(seed, open_count=seed.count, closed_count=0)
+    # The profile holds the open positions, as their transactions leave it: manual-snapshot values them there.
+    profile = profile_item(seed.user, goal_count=seed.count, cash_balance=CASH, **holdings_of(held))
+    write_items(seed.data, [profile, *map(goal_item, others)])
+    write_serialized(seed.data, [put["Put"]["Item"] for put in trading_puts(seed)])
     # The month's start value is today's value: the monthly return is 0 and every goal stays 'behind', so no
     # run raises an alert and both users' runs do the same.
     month = month_of(seed.now.date())

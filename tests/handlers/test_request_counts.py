@@ -97,7 +97,7 @@ def test_routes_that_raise_alerts_or_create_trading_goals_cost_at_most_three_req
     the change, one write of the plans and delivered marks, however many alerts it raises (a close plans its
     alert's email in its own transaction, so the write after it records the send with the mark). The
     exceptions, by design: budget sync reads its goals with a Query, so the preferences are a read of their
-    own (4); manual-snapshot reads two partitions and writes (4)."""
+    own (4)."""
 
     def cost(call: Callable[[], Any]) -> dict[str, int]:
         with dynamodb_requests() as counted:
@@ -158,8 +158,8 @@ def test_routes_that_raise_alerts_or_create_trading_goals_cost_at_most_three_req
     api.post("/positions", {"symbol": "MSFT", "quantity": 1, "entry_price": 100}, user="trader")
     api.post("/goals/manual-snapshot", user="trader")  # the month's first evaluation stores its start value
     assert cost(lambda: api.post("/goals/manual-snapshot", user="trader")) == {
-        "Query": 2,  # the open positions; the active goals
-        "BatchGetItem": 1,  # prices, cash, the month, the trading goals, the preferences
+        "BatchGetItem": 1,  # every price item, the profile (cash, open positions), month, trading goals, preferences
+        "Query": 1,  # the active goals
         "BatchWriteItem": 1,  # the goals and today's history rows: no alert to guard, so no transaction
     }
 
@@ -280,6 +280,7 @@ def hold_positions(user: str, count: int) -> None:
     from decimal import Decimal
 
     from goalpost.data import keys
+    from goalpost.data.holdings import holdings_of
     from goalpost.data.positions import position_item
     from goalpost.data.prices import put_prices, set_symbol_counts
     from goalpost.domain.portfolio import CachedPrice
@@ -287,7 +288,8 @@ def hold_positions(user: str, count: int) -> None:
     from goalpost.settings import get_settings
 
     held = [Position.opened(user, f"H{n:04d}", Decimal(1), Decimal(10), NOW) for n in range(count)]
-    profile = {"pk": keys.user_pk(user), "sk": keys.PROFILE_SK, "cash_balance": 500}
+    # The profile holds the open positions too, as the transactions that open them leave it.
+    profile = {"pk": keys.user_pk(user), "sk": keys.PROFILE_SK, "cash_balance": 500, **holdings_of(held)}
     opened = {"pk": keys.user_pk(user), "sk": keys.OPEN_COUNT_SK, "open_count": count}
     items = [{"PutRequest": {"Item": serialize(item)}} for item in [*map(position_item, held), profile, opened]]
     batch_write(TABLE, items)
@@ -303,12 +305,14 @@ def test_valuing_a_portfolio_costs_the_same_for_5_and_for_hundreds_of_symbols(ap
 
     def costs(user: str, count: int) -> dict[str, dict[str, int]]:
         hold_positions(user, count)
+        api.post("/goals/manual-snapshot", user=user)  # the month's first evaluation stores its start value
         calls: list[tuple[str, Callable[[], Any]]] = [
             ("GET /portfolio/current", lambda: api.get("/portfolio/current", user=user)),
             (
                 "PUT /goals/targets",
                 lambda: api.call("PUT", "/goals/targets", query={"monthly_income_target": 3000}, user=user),
             ),
+            ("POST /goals/manual-snapshot", lambda: api.post("/goals/manual-snapshot", user=user)),
         ]
         return measured_calls(calls)
 
@@ -317,6 +321,10 @@ def test_valuing_a_portfolio_costs_the_same_for_5_and_for_hundreds_of_symbols(ap
     assert few["GET /portfolio/current"] == {"Query": 1, "BatchGetItem": 1}
     # The trading goals are read by key with the prices, the cash and the month: no Query of their own.
     assert few["PUT /goals/targets"] == {"Query": 1, "BatchGetItem": 1, "TransactWriteItems": 1}
+    # The open positions as the profile holds them, read with every price item: then the active goals.
+    assert few["POST /goals/manual-snapshot"] == {"BatchGetItem": 1, "Query": 1, "BatchWriteItem": 1}
+    goals = {g["goal_type"]: g for g in api.get("/goals/status", user="many-symbols").body["goals"]}
+    assert goals["portfolio_value"]["current_value"] == 500 + 400 * 11  # the cash, and 400 positions at 11
     assert len(api.get("/portfolio/current", user="many-symbols").body["positions"]) == 400
     assert not any(row["price_missing"] for row in api.get("/portfolio/current", user="many-symbols").body["positions"])
 

@@ -15,7 +15,8 @@ from goalpost.data.account_cash import AccountCash, accounts_cash_in
 from goalpost.data.batches import batch_get_tables
 from goalpost.data.client import client, get_item
 from goalpost.data.codec import Item, key, serialize_value
-from goalpost.data.prices import price_keys, prices_in
+from goalpost.data.holdings import HOLDING_PREFIX, HeldPosition, decode_holding
+from goalpost.data.prices import every_shard_key, price_keys, prices_in
 from goalpost.domain.money import ZERO
 from goalpost.domain.portfolio import CachedPrice
 
@@ -29,6 +30,7 @@ class ValuationReads:
     manual_cash: Decimal  # set with PUT /portfolio/cash
     accounts: list[AccountCash]  # the connected accounts' cash, oldest account first
     others: dict[tuple[str, str], Item]  # the other items found, by (pk, sk)
+    holdings: list[HeldPosition]  # the open positions as the profile holds them (``data.holdings``)
 
     @property
     def cash(self) -> Decimal:
@@ -37,18 +39,32 @@ class ValuationReads:
 
 
 def read_for_valuation(
-    table: str, system_table: str, user_id: str, symbols: Iterable[str], also: Sequence[dict[str, Any]] = ()
+    table: str,
+    system_table: str,
+    user_id: str,
+    symbols: Iterable[str] | None,
+    also: Sequence[dict[str, Any]] = (),
 ) -> ValuationReads:
-    """The cached prices of ``symbols``, the user's cash (their profile: the accounts' cash too) and the ``also``
-    keys of the data table, read together: one strongly consistent BatchGetItem per 100 keys in all, whichever
-    table they are in."""
+    """The cached prices of ``symbols``, the user's cash and open positions (their profile: the accounts' cash
+    and the holdings too) and the ``also`` keys of the data table, read together: one strongly consistent
+    BatchGetItem per 100 keys in all, whichever table they are in. ``symbols`` None: those of the holdings,
+    read in the same request, so every price item is read (``prices.every_shard_key``)."""
     profile = key(keys.user_pk(user_id), keys.PROFILE_SK)
-    wanted = {table: [profile, *also], system_table: price_keys(symbols := set(symbols))}
-    found = batch_get_tables(wanted)
+    asked = None if symbols is None else set(symbols)
+    price_items = every_shard_key() if asked is None else price_keys(asked)
+    found = batch_get_tables({table: [profile, *also], system_table: price_items})
     data = {(str(item["pk"]), str(item["sk"])): item for item in found[table]}
     stored = data.pop((keys.user_pk(user_id), keys.PROFILE_SK), {})
-    prices = prices_in(found[system_table], symbols)
-    return ValuationReads(prices, Decimal(stored.get("cash_balance", ZERO)), accounts_cash_in(stored), data)
+    holdings = holdings_in(stored)
+    prices = prices_in(found[system_table], {h.symbol for h in holdings} if asked is None else asked)
+    manual = Decimal(stored.get("cash_balance", ZERO))
+    return ValuationReads(prices, manual, accounts_cash_in(stored), data, holdings)
+
+
+def holdings_in(profile: Item) -> list[HeldPosition]:
+    """The open positions a profile item holds, in position-id order (the positions index's order)."""
+    names = sorted(name for name in profile if name.startswith(HOLDING_PREFIX))
+    return [decode_holding(str(profile[name])) for name in names]
 
 
 def get_cash(table: str, user_id: str) -> Decimal:

@@ -22,6 +22,7 @@ from goalpost.data.batches import batch_get_tables
 from goalpost.data.cash import read_for_valuation
 from goalpost.data.client import client, get_item
 from goalpost.data.codec import Item, deserialize, key, serialize, serialize_value, strip_keys
+from goalpost.data.holdings import HeldPosition
 from goalpost.data.pagination import owned_page
 from goalpost.data.preferences import PreferenceRead, from_item, prefs_key
 from goalpost.data.queries import query_all
@@ -50,13 +51,15 @@ class EvaluationReads:
     income: Decimal  # the month's recorded profit and realized P&L
     goals: dict[TradingGoalType, TradingGoal]
     preferences: PreferenceRead
+    holdings: list[HeldPosition]  # the open positions as the profile holds them
 
 
 def read_for_evaluation(
-    table: str, system_table: str, user_id: str, symbols: Iterable[str], month_id: str
+    table: str, system_table: str, user_id: str, symbols: Iterable[str] | None, month_id: str
 ) -> EvaluationReads:
-    """In one BatchGetItem (one per 100 keys): the cached prices of ``symbols``, the cash, the month's item,
-    the three trading goals and the preferences."""
+    """In one BatchGetItem: the cached prices of ``symbols`` (None: of the holdings, so every price item; see
+    ``read_for_valuation``), the cash and the holdings, the month's item, the three trading goals and the
+    preferences."""
     month = month_key(user_id, month_id)
     prefs = prefs_key(user_id)
     goal_keys = [goal_key(user_id, goal_type) for goal_type in TradingGoalType]
@@ -75,6 +78,7 @@ def read_for_evaluation(
         income=income_of(figures),
         goals={goal.goal_type: goal for goal in goals},
         preferences=from_item(found(prefs)),
+        holdings=reads.holdings,
     )
 
 

@@ -51,11 +51,14 @@ def calculated_kind(goal: Goal) -> TradingGoalType | None:
     return CALCULATED.get(goal.type)
 
 
-def evaluate_user(user_id: str, moment: datetime, *, one_by_one: bool = False) -> dict[str, Any]:
+def evaluate_user(
+    user_id: str, moment: datetime, *, one_by_one: bool = False, every_price: bool = True
+) -> dict[str, Any]:
     """One user's evaluation (manual-snapshot, and the job's worker with ``one_by_one``: each alert released
-    on its own): what it needs by key is one read (``trading.read_user``), then the trading goals, then the
-    personal goals."""
-    reads = trading.read_user(user_id, moment)
+    on its own, and without ``every_price``): what it needs by key is one read (``trading.read_user``; with
+    ``every_price`` the open positions too, so that a request costs 3: that read, the active goals' Query,
+    the trading goals' write), then the trading goals, then the personal goals."""
+    reads = trading.read_user(user_id, moment, every_price=every_price)
     month = reads.month
     evaluation = trading.evaluate_trading_goals(
         user_id, moment, month, stored=reads.goals, preferences=reads.preferences, one_by_one=one_by_one
@@ -122,6 +125,7 @@ def handle_message(body: str) -> dict[str, Any]:
     date, so SQS redelivering a batch after a crash half way through changes nothing twice)."""
     moment, users = parse_batch(body)
     # Each user's evaluation is its own requests, mostly waiting on DynamoDB: a few at a time.
+    # Every user of the day: the positions first, so that only their own price items are read.
     with ThreadPoolExecutor(max_workers=USERS_AT_ONCE) as pool:
-        results = list(pool.map(lambda user: evaluate_user(user[0], moment, one_by_one=True), users))
+        results = list(pool.map(lambda user: evaluate_user(user[0], moment, one_by_one=True, every_price=False), users))
     return {"users": len(results), "alerts": sum(r["trading_alerts"] for r in results)}

@@ -106,16 +106,22 @@ def history(user_id: str, goal_type: TradingGoalType, days: int, today: date | N
     return trading_store.history(_table(), user_id, goal_type, since)
 
 
-def _valued(user_id: str, moment: datetime) -> tuple[Decimal, trading_store.EvaluationReads]:
+def _valued(
+    user_id: str, moment: datetime, *, every_price: bool = False
+) -> tuple[Decimal, trading_store.EvaluationReads]:
     """The portfolio value now (valued as ``/portfolio/current`` values it) and what the trading goals need by
     key: the open positions (one Query), then in one BatchGetItem their prices, the cash, the month's item,
-    the three trading goals and the preferences (``keys.PRICE_SHARDS`` keeps any portfolio's prices in it)."""
-    table = _table()
+    the three trading goals and the preferences (``keys.PRICE_SHARDS`` keeps any portfolio's prices in it).
+    ``every_price``: one request instead of two, the open positions as the profile holds them (written in
+    the transactions that open and close them) read with every price item: ~140 read units at 10,000
+    symbols where a small portfolio's own prices cost ~10, so for a request, not a job."""
+    table, system, month_id = _table(), get_settings().system_table_name, month_of(moment.date())
+    if every_price:
+        reads = trading_store.read_for_evaluation(table, system, user_id, None, month_id)
+        value = value_portfolio(reads.holdings, reads.prices, reads.cash, moment).total_value
+        return value, reads
     positions = position_store.open_positions(table, user_id)
-    symbols = {p.symbol for p in positions}
-    reads = trading_store.read_for_evaluation(
-        table, get_settings().system_table_name, user_id, symbols, month_of(moment.date())
-    )
+    reads = trading_store.read_for_evaluation(table, system, user_id, {p.symbol for p in positions}, month_id)
     return value_portfolio(positions, reads.prices, reads.cash, moment).total_value, reads
 
 
@@ -249,14 +255,14 @@ class UserReads:
     preferences: PreferenceRead
 
 
-def read_user(user_id: str, moment: datetime) -> UserReads:
+def read_user(user_id: str, moment: datetime, *, every_price: bool = False) -> UserReads:
     """The open positions, then in one BatchGetItem their cached prices, the cash, the month's item, the three
-    trading goals and the preferences (``_valued``). The month's start value is stored by its first
-    evaluation, when the value is known and not 0 (an UpdateItem, that once a month): the last snapshot at or
-    before 00:00 UTC on the 1st (within 24 hours before it: one Query, that once a month), else the value
-    now; the month's realized profit."""
+    trading goals and the preferences (``_valued``; ``every_price``: all in that one read). The month's start
+    value is stored by its first evaluation, when the value is known and not 0 (an UpdateItem, that once a
+    month): the last snapshot at or before 00:00 UTC on the 1st (within 24 hours before it: one Query, that
+    once a month), else the value now; the month's realized profit."""
     table, month_id = _table(), month_of(moment.date())
-    value, reads = _valued(user_id, moment)
+    value, reads = _valued(user_id, moment, every_price=every_price)
     start = reads.start_value
     if start is None:
         began = month_start(moment)
