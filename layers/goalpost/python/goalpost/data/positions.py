@@ -28,10 +28,8 @@ from goalpost.data.client import client, get_item, is_condition_failure
 from goalpost.data.codec import Item, key, serialize, serialize_value, strip_keys
 from goalpost.data.expressions import counter_change, set_or_remove
 from goalpost.data.pagination import owned_page
-from goalpost.data.performance import stats_items
 from goalpost.data.prices import symbol_count_update
 from goalpost.data.queries import query_all
-from goalpost.data.registry import holding_added, holding_removed, with_holding_removed
 from goalpost.data.transactions import Transaction, TransactionRefused
 from goalpost.domain.clock import iso
 from goalpost.domain.positions import Position, PositionFilter, PositionStatus, Side, deadline, triggers
@@ -138,6 +136,11 @@ def _add_opening(transaction: Transaction, table: str, system_table: str, positi
     """Adds what an OPEN position counts in: +1 on its symbol's open count (system table: what the price update
     fetches), its holding in the users registry (what the snapshot job values) and +1 on the owner's open count
     (conditional: at most ``MAX_OPEN_PER_USER``)."""
+    # The registry's and the performance aggregates' items are imported by the writes that move them (open,
+    # close, delete): what only reads positions (the valuations, the end of day, the monitor's runs that close
+    # nothing) loads neither.
+    from goalpost.data.registry import holding_added
+
     return (
         transaction.add(symbol_count_update(system_table, position.symbol, +1), role="symbol_count")
         .add(holding_added(table, position), role="holding")
@@ -464,6 +467,9 @@ def close(
     which may lag a change of levels: such a close is not made, and the next run reads the position again).
     ``account_update``: the account sync's conditional update of the account item, written with the close
     (``NotOpen`` too when it is refused: the account's sync state moved meanwhile)."""
+    from goalpost.data.performance import stats_items  # imported by the writes only, see _add_opening
+    from goalpost.data.registry import with_holding_removed
+
     item = position_item(position)
     fields = tuple(name for name in Position.model_fields if name not in ("id", "user_id"))
     # Out of the open-positions index, into the CLOSED status partition.
@@ -508,6 +514,9 @@ def delete(table: str, system_table: str, position: Position) -> bool:
     """Deletes a mistaken entry and takes it out of what it counted in (the symbol count while open; the
     aggregates and the month's P&L once closed; nothing while PENDING, CANCELLED or FAILED). False when it was
     gone or changed meanwhile."""
+    from goalpost.data.performance import stats_items  # imported by the writes only, see _add_opening
+    from goalpost.data.registry import holding_removed
+
     guard = {
         "ConditionExpression": "#status = :status",
         "ExpressionAttributeNames": {"#status": "status"},
