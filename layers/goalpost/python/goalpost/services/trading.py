@@ -206,9 +206,9 @@ def income_moved(
     transaction, only if the month is still as read): its status, and the status alert the change raises
     (once per status and month). Called by record-profit and after every close (its P&L is already in the
     month's item; ``known``: what the close read before, with its P&L added). ``GET /goals/status`` reads the
-    income itself, so the goal is written only when its status changes (or it is created), and only if it is
-    still as read. One BatchGetItem (none with ``known``), then one transaction when anything changes.
-    Returns the month's income."""
+    income itself, so the goal is written only when its status changes (a goal never used is its default,
+    'behind', until then), and only if it is still as read. One BatchGetItem (none with ``known``), then one
+    transaction when anything changes. Returns the month's income."""
     moment = now or utc_now()
     month_id = month_of(moment.date())
     for _ in retry.attempts(INCOME_ATTEMPTS):
@@ -216,9 +216,11 @@ def income_moved(
         known = None  # a lost race reads again
         income = reads.income + (profit or ZERO)
         seen = reads.goal
-        updated, alert = evaluate(seen or TradingGoal.default(TradingGoalType.MONTHLY_INCOME), income, moment)
+        # A goal never used is its default (what its first read creates): written only once its status differs.
+        base = seen or TradingGoal.default(TradingGoalType.MONTHLY_INCOME)
+        updated, alert = evaluate(base, income, moment)
         writes = [] if profit is None else [trading_store.profit_add(_table(), user_id, month_id, profit, reads)]
-        if seen is None or updated.status != seen.status:
+        if updated.status != base.status:
             writes.append(trading_store.income_goal_put(_table(), user_id, updated, seen))
         if not writes:
             return income
