@@ -94,8 +94,8 @@ JOB_TRIGGER_NOTE = (
 )
 IDEMPOTENCY_NOTE = (
     f"Routes that honour {IDEMPOTENT} are measured without it in their world, and once more with a fresh key in "
-    "the 'idempotency keys' world (one goal, the same for both users): what the key adds is the Powertools "
-    "idempotency table's requests."
+    "the 'idempotency keys' world (one goal, the same for both users): the key's record is one more item in the "
+    "route's own write (goalpost.data.idempotency), so a fresh key adds no request."
 )
 
 
@@ -527,7 +527,9 @@ def idempotency_keys(seed: Seed) -> Scenario:
         "/goals/sync-from-budget": budget_body(seed.now, 30_000),
         "/positions": {"symbol": "NEWA", **POSITION_BODY},
     }
-    return Scenario([Call("POST", path, IDEMPOTENT, body=body, idempotent=True) for path, body in bodies.items()], {})
+    calls = [Call("POST", path, IDEMPOTENT, body=body, idempotent=True) for path, body in bodies.items()]
+    profit = Call("POST", "/goals/record-profit", IDEMPOTENT, query={"profit": "150"}, idempotent=True)
+    return Scenario([*calls, profit], {})
 
 
 def trading_goals(seed: Seed) -> Scenario:

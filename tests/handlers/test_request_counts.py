@@ -329,3 +329,55 @@ def test_valuing_a_portfolio_costs_the_same_for_5_and_for_hundreds_of_symbols(ap
     assert len(api.get("/portfolio/current", user="many-symbols").body["positions"]) == 400
     assert not any(row["price_missing"] for row in api.get("/portfolio/current", user="many-symbols").body["positions"])
 
+
+def keyed_costs(api: Api, user: str, extra_goals: int) -> dict[str, tuple[int, int]]:
+    """Every route that honours Idempotency-Key, sent with a fresh key and then once more with it: what each
+    request cost (fresh, replayed). The record is written in the route's own transaction, so a fresh key costs
+    what the route costs without one; a replay is refused by the record and answers from it."""
+    add_goals(user, extra_goals)
+    goal = api.post("/goals", {"name": "Keyed", "type": "savings", "target_amount": 1000}, user=user).body
+    base = f"/goals/{goal['id']}"
+    budget = {"period_year": NOW.year, "period_month": NOW.month, "category_totals": {"savings": 300}}
+    template = {"template_id": "retirement_target", "parameters": {"target_income": 40000}}
+    calls: list[tuple[str, str, Any, dict[str, Any]]] = [
+        ("POST /goals", "/goals", {"name": "n", "type": "savings", "target_amount": 5}, {}),
+        ("POST progress", f"{base}/progress", {"contribution_amount": 10}, {}),
+        ("POST milestones", f"{base}/milestones", {"amount": 900, "description": "m"}, {}),
+        ("POST funding", f"{base}/funding", {"account_id": "a", "allocation_percent": 5}, {}),
+        ("POST from-template", "/goals/from-template", template, {}),
+        ("POST sync-from-budget", "/goals/sync-from-budget", budget, {}),
+        ("POST /positions", "/positions", {"symbol": "AAPL", "quantity": 1, "entry_price": 100}, {}),
+        ("POST record-profit", "/goals/record-profit", None, {"profit": 10}),
+    ]
+    costs = {}
+    for name, path, body, query in calls:
+        counts = []
+        replies = []
+        for _ in range(2):
+            with dynamodb_requests() as counted:
+                replies.append(api.post(path, body, query=query, user=user, headers={"Idempotency-Key": name}))
+            counts.append(sum(counted.values()))
+        assert replies[0].status < 300, (name, replies[0].body)
+        assert (replies[1].status, replies[1].body) == (replies[0].status, replies[0].body), name
+        costs[name] = (counts[0], counts[1])
+    return costs
+
+
+def test_an_idempotency_key_adds_no_request_and_a_replay_costs_the_same_whatever_the_goals(api: Api) -> None:
+    small = keyed_costs(api, "keyed-few", 5)
+    large = keyed_costs(api, "keyed-many", 500)
+    assert large == small
+    # Fresh: what each route costs without a key (a route whose write is one item writes a transaction of two:
+    # the same one request). Replayed: the route's reads, its write refused by the record, the record's read.
+    assert small == {
+        "POST /goals": (1, 2),
+        "POST progress": (2, 3),
+        "POST milestones": (2, 3),
+        "POST funding": (1, 2),
+        "POST from-template": (1, 2),
+        # The sync raises an alert (30 % of the goal): the owner's preferences and the alert's release out of
+        # the outbox are requests of their own, with a key or without (the route's remaining miss).
+        "POST sync-from-budget": (4, 3),
+        "POST /positions": (2, 3),
+        "POST record-profit": (2, 3),
+    }

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from goalpost.data import goals as goal_store
+from goalpost.data import idempotency
 from goalpost.data.goals import TooManyGoals
 from goalpost.domain.clock import utc_now
 from goalpost.domain.errors import BusinessRuleError, NotFound
@@ -30,6 +31,7 @@ from goalpost.services.goal_writes import GOAL_NOT_FOUND, change_goal, load, tab
 
 def create_goal(user_id: str, draft: GoalDraft, now: datetime | None = None) -> Goal:
     goal = new_goal(user_id, draft, now or utc_now())
+    idempotency.answer(goal)
     # Counted against the per-user cap, and the owner enters the users registry (the end-of-day job's list).
     try:
         goal_store.create(table(), goal)

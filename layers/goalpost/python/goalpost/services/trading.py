@@ -10,6 +10,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from goalpost import retry
+from goalpost.data import idempotency
 from goalpost.data import positions as position_store
 from goalpost.data import snapshots as snapshot_store
 from goalpost.data import trading as trading_store
@@ -225,6 +226,8 @@ def income_moved(
         if not writes:
             return income
         raised = [alert_service.prepare(user_id, _status_alert(updated, moment.date()), moment)] if alert else []
+        if profit is not None:  # record-profit answers the profit and the month to date (see routes)
+            idempotency.answer((profit, income))
         written = trading_store.transact(writes, raised)
         if written is not None:
             alert_service.publish([w.alert for w in written], moment, preferences={user_id: reads.preferences})
