@@ -8,7 +8,10 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
+
 from goalpost import aws as goalpost_aws
+from goalpost.data import idempotency
 from goalpost.settings import get_settings
 from tests.handlers.conftest import Api, Reply
 
@@ -105,3 +108,16 @@ def test_a_refused_request_stores_no_record(api: Api) -> None:
     assert records() == []
     fits = api.post(f"/goals/{goal['id']}/funding", {"account_id": "b", "allocation_percent": 40}, headers=headers)
     assert fits.status == 201
+
+
+def test_a_request_that_wrote_nothing_stores_its_record_alone_once(aws: Any) -> None:
+    def claim(body: Any) -> idempotency.Claim:
+        return idempotency.new_claim("alice", "sync_from_budget", "/goals/sync-from-budget", "k", body, dict)
+
+    first = claim({"period_month": 1})
+    idempotency.store_alone(first, {"updated": []})
+    assert first.written
+    assert idempotency.read(first.record_id) == idempotency.Record(first.body_hash, {"updated": []})
+    with pytest.raises(idempotency.KeyUsed):
+        idempotency.store_alone(claim({"period_month": 2}), {"updated": ["other"]})
+    assert idempotency.read(first.record_id) == idempotency.Record(first.body_hash, {"updated": []})
