@@ -19,8 +19,9 @@ READ: TableActions = ("GetItem", "BatchGetItem", "Query")
 WRITE: TableActions = (*READ, "PutItem", "UpdateItem", "ConditionCheckItem")
 DELETE = "DeleteItem"  # a transaction's Delete, or its plain request
 BATCH_WRITE = "BatchWriteItem"  # goalpost.data.batches.batch_write
-# Powertools' idempotency records: read, claimed with a conditional put, completed, deleted when the call fails.
-IDEMPOTENCY: TableActions = ("GetItem", "PutItem", "UpdateItem", "DeleteItem")
+# Idempotency-Key records (goalpost.data.idempotency): put (conditionally, inside the request's transaction or
+# alone) and read; never changed or deleted (the TTL removes them).
+IDEMPOTENCY: TableActions = ("GetItem", "PutItem")
 # What a function may do with the connected accounts' KMS key (goalpost.edges.accounts.vault): seal new keys
 # (Encrypt) and open them to call the provider (Decrypt). Only the functions that must call a provider get it.
 AccountKeys = Literal["none", "decrypt", "encrypt_decrypt"]
@@ -241,7 +242,7 @@ IDEMPOTENCY_TABLE = Table(
     env="IDEMPOTENCY_TABLE_NAME",
     partition_key="id",
     ttl_attribute="expiration",
-    description="Powertools idempotency records for Idempotency-Key requests (24 h).",
+    description="Idempotency-Key records, written in the request's own transaction (24 h).",
 )
 TABLES: tuple[Table, ...] = (DATA_TABLE, SYSTEM_TABLE, IDEMPOTENCY_TABLE)
 
