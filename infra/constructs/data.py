@@ -1,4 +1,5 @@
-"""DynamoDB: one on-demand table per declared table, and an AWS Backup plan that backs them all up daily."""
+"""DynamoDB: one table per declared table (on-demand, or provisioned with auto scaling where the declaration
+gives a capacity), and an AWS Backup plan that backs them all up daily."""
 
 from __future__ import annotations
 
@@ -22,6 +23,39 @@ def _string_key(name: str) -> dynamodb.Attribute:
     return dynamodb.Attribute(name=name, type=dynamodb.AttributeType.STRING)
 
 
+def _autoscaled(minimum: int, maximum: int, capacity: declaration.Capacity) -> dynamodb.Capacity:
+    return dynamodb.Capacity.autoscaled(
+        min_capacity=minimum, max_capacity=maximum, target_utilization_percent=capacity.target_percent
+    )
+
+
+def _billing(capacity: declaration.Capacity | None) -> dynamodb.Billing:
+    """On-demand, or provisioned read and write units that Application Auto Scaling keeps at the target
+    utilisation between the declared bounds (TableV2 registers the scalable targets; its service-linked role
+    does the scaling, so the stack creates no role for it)."""
+    if capacity is None:
+        return dynamodb.Billing.on_demand()
+    return dynamodb.Billing.provisioned(
+        read_capacity=_autoscaled(capacity.min_read, capacity.max_read, capacity),
+        write_capacity=_autoscaled(capacity.min_write, capacity.max_write, capacity),
+    )
+
+
+def _index(index: declaration.Index, capacity: declaration.Capacity | None) -> dynamodb.GlobalSecondaryIndexPropsV2:
+    """A global secondary index copying every attribute, or only the declared ones (and the keys); on a
+    provisioned table it scales its own capacity within the table's bounds (each write to the table writes its
+    copy)."""
+    return dynamodb.GlobalSecondaryIndexPropsV2(
+        index_name=index.name,
+        partition_key=_string_key(index.partition_key),
+        sort_key=_string_key(index.sort_key),
+        projection_type=dynamodb.ProjectionType.ALL if index.projection is None else dynamodb.ProjectionType.INCLUDE,
+        non_key_attributes=None if index.projection is None else list(index.projection),
+        read_capacity=None if capacity is None else _autoscaled(capacity.min_read, capacity.max_read, capacity),
+        write_capacity=None if capacity is None else _autoscaled(capacity.min_write, capacity.max_write, capacity),
+    )
+
+
 class Data(Construct):
     """Every table in ``declaration.TABLES``, keyed by the declared table key (``data``, ``system``, ...)."""
 
@@ -38,16 +72,8 @@ class Data(Construct):
             f"{pascal(table.key)}Table",
             partition_key=_string_key(table.partition_key),
             sort_key=_string_key(table.sort_key) if table.sort_key else None,
-            billing=dynamodb.Billing.on_demand(),
-            global_secondary_indexes=[
-                dynamodb.GlobalSecondaryIndexPropsV2(
-                    index_name=index.name,
-                    partition_key=_string_key(index.partition_key),
-                    sort_key=_string_key(index.sort_key),
-                    projection_type=dynamodb.ProjectionType.ALL,
-                )
-                for index in table.indexes
-            ],
+            billing=_billing(table.capacity),
+            global_secondary_indexes=[_index(index, table.capacity) for index in table.indexes],
             time_to_live_attribute=table.ttl_attribute,
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True

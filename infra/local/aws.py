@@ -24,7 +24,7 @@ from typing import Any
 from goalpost import aws as goalpost_aws
 from goalpost import declaration
 from goalpost.settings import reset_settings
-from infra.local import moto_speed
+from infra.local import moto_index_pages, moto_speed
 from infra.local.threads import uninterruptible
 
 REGION = "us-east-1"
@@ -91,7 +91,8 @@ def _untracked_new(cls: type, *args: Any, **kwargs: Any) -> Any:
 
 def _patch_moto() -> None:
     """Serialize moto's request processing, record SNS publishes, stop moto's instance tracking, and keep
-    moto's costs from growing with its data (infra.local.moto_speed). Done once per process."""
+    moto's costs from growing with its data (infra.local.moto_speed), and page index Queries by the index's
+    own copies (infra.local.moto_index_pages). Done once per process."""
     global _patched  # noqa: PLW0603 (process-wide, once)
     if _patched:
         return
@@ -146,6 +147,7 @@ def _patch_moto() -> None:
     BaseModel.__new__ = staticmethod(_untracked_new)  # type: ignore[method-assign]
     reset_model_data()
     moto_speed.install()
+    moto_index_pages.install()
     _patched = True
 
 
@@ -267,6 +269,7 @@ def create_resources(names: dict[str, str]) -> None:
         schema = [{"AttributeName": table.partition_key, "KeyType": "HASH"}]
         if table.sort_key:
             schema.append({"AttributeName": table.sort_key, "KeyType": "RANGE"})
+        # On-demand whatever the declared capacity: moto neither throttles nor scales.
         request: dict[str, Any] = {
             "TableName": name,
             "BillingMode": "PAY_PER_REQUEST",
@@ -281,7 +284,11 @@ def create_resources(names: dict[str, str]) -> None:
                         {"AttributeName": index.partition_key, "KeyType": "HASH"},
                         {"AttributeName": index.sort_key, "KeyType": "RANGE"},
                     ],
-                    "Projection": {"ProjectionType": "ALL"},
+                    "Projection": (
+                        {"ProjectionType": "ALL"}
+                        if index.projection is None
+                        else {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(index.projection)}
+                    ),
                 }
                 for index in table.indexes
             ]

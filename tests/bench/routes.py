@@ -351,8 +351,8 @@ def portfolio_value(held: list[Position], now: datetime) -> Any:
 
 
 def seed_daily_snapshots(seed: Seed, held: list[Position]) -> None:
-    """One snapshot a day for the ``count`` days before today, each the day's last 5-minute slot (so in every
-    tier, kept forever), as the snapshot job writes it, holding ``SNAPSHOT_HOLDINGS`` of the open positions."""
+    """One snapshot a day for the ``count`` days before today, each the day's last 5-minute slot (kept forever),
+    in the snapshots table as the snapshot job writes it, holding ``SNAPSHOT_HOLDINGS`` of the open positions."""
     from goalpost.services.snapshots import _snapshot  # the job's own layout (services import Powertools)
 
     value = portfolio_value(held[:SNAPSHOT_HOLDINGS], seed.now)
@@ -360,7 +360,7 @@ def seed_daily_snapshots(seed: Seed, held: list[Position]) -> None:
     for days in range(1, seed.count + 1):
         slot = datetime.combine(seed.now.date() - timedelta(days=days), clock_time(23, 55), tzinfo=UTC)
         items.append(snapshot_item(seed.user, slot, _snapshot(value, slot, seed.now)))
-    write_items(seed.data, items)
+    write_items(get_settings().snapshots_table_name, items)
 
 
 def seeded_alerts(user: str, count: int, now: datetime) -> list[Alert]:

@@ -62,6 +62,7 @@ def undeclared_requests(
         settings.data_table_name: declaration.DATA_TABLE.key,
         settings.system_table_name: declaration.SYSTEM_TABLE.key,
         settings.idempotency_table_name: declaration.IDEMPOTENCY_TABLE.key,
+        settings.snapshots_table_name: declaration.SNAPSHOTS_TABLE.key,
     }
     invoking: list[declaration.Function] = []
     audit = Audit()

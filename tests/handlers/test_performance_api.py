@@ -83,7 +83,7 @@ def test_two_filters_at_once_are_a_400(api: Api) -> None:
 
 
 def store_values(user: str, points: Iterable[tuple[datetime, Decimal]]) -> None:
-    """Portfolio snapshots as the snapshot job stores them (a day's last slot is also in the daily tier)."""
+    """Portfolio snapshots as the snapshot job stores them (a day's last slot kept forever)."""
     items = (
         snapshot_item(
             user,
@@ -92,7 +92,7 @@ def store_values(user: str, points: Iterable[tuple[datetime, Decimal]]) -> None:
         )
         for slot, value in points
     )
-    put_snapshots(get_settings().data_table_name, items)
+    put_snapshots(get_settings().snapshots_table_name, items)
 
 
 def test_the_portfolio_ratios_of_docs_worked_example_from_stored_snapshots(api: Api) -> None:

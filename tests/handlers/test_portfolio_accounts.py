@@ -21,7 +21,7 @@ from infra.local.aws import dynamodb_requests
 from infra.local.scheduler import JobRunner
 from tests.handlers.conftest import Api, registry
 
-DATA, SYSTEM = "test-data", "test-system"
+DATA, SYSTEM, SNAPSHOTS = "test-data", "test-system", "test-snapshots"
 SYNCED = datetime(2026, 12, 3, 9, 30, 15, 250000, tzinfo=UTC)
 BINANCE = AccountCash("01JE5M2Q8Z0000000000000001", "binance_futures", "Futures €", Decimal("1000.10"), SYNCED)
 ALPACA = AccountCash("01JE5M2Q8Z0000000000000002", "alpaca", None, Decimal("0.20"), None)
@@ -122,7 +122,7 @@ def test_the_snapshot_job_values_the_accounts(api: Api) -> None:
     assert dict(registry_store.registered_users(DATA, shard))["carol"] == Decimal("0.20")
 
     assert JobRunner(registry).run("snapshot", datetime.now(UTC))["worker"]["failed"] == 0
-    alice = snapshot_store.latest_snapshot(DATA, "alice")
+    alice = snapshot_store.latest_snapshot(SNAPSHOTS, "alice")
     assert alice is not None
     assert (alice["cash_balance"], alice["investment_value"], alice["total_value"]) == (
         Decimal("1100.30"),

@@ -16,7 +16,7 @@ from goalpost.domain.positions import Position, Side
 from infra.local.scheduler import JobRunner
 from tests.handlers.conftest import Api, registry
 
-DATA, SYSTEM = "test-data", "test-system"
+DATA, SYSTEM, SNAPSHOTS = "test-data", "test-system", "test-snapshots"
 NOW = datetime.now(UTC)
 
 
@@ -100,13 +100,8 @@ def test_snapshot_job_queues_every_shard_and_the_worker_records_one_item_per_use
 
 
 def seed_history(user: str, values: dict[datetime, int]) -> None:
-    # r2: with the open buckets each snapshot rewrites, as the snapshot job writes them slot after slot: in
-    # time order, the latest of a bucket last (the batches below are written concurrently).
-    latest: dict[tuple[str, str], dict[str, Any]] = {}
-    for item in (
-        item
-        for slot, v in sorted(values.items())
-        for item in snapshot_store.snapshot_items(
+    items = (
+        snapshot_store.snapshot_item(
             user,
             slot,
             {
@@ -117,9 +112,9 @@ def seed_history(user: str, values: dict[datetime, int]) -> None:
                 "positions": [],
             },
         )
-    ):
-        latest[(item["pk"], item["sk"])] = item
-    snapshot_store.put_snapshots(DATA, latest.values())
+        for slot, v in values.items()
+    )
+    snapshot_store.put_snapshots(SNAPSHOTS, items)
 
 
 def test_performance_buckets_and_compares_with_the_live_value(api: Api) -> None:

@@ -186,7 +186,8 @@ def seed_performance(user: str, groups: int, days: int, five_minute_slots: int) 
     slots += [slot_of(NOW) - SLOT * n for n in range(five_minute_slots)]
     snapshot = {"total_value": 1000, "cash_balance": 500, "investment_value": 500, "positions": holdings}
     put_snapshots(
-        TABLE, (snapshot_item(user, slot, {**snapshot, "total_value": 1000 + n}) for n, slot in enumerate(slots))
+        "test-snapshots",
+        (snapshot_item(user, slot, {**snapshot, "total_value": 1000 + n}) for n, slot in enumerate(slots)),
     )
 
 

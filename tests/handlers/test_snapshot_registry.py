@@ -37,7 +37,7 @@ from infra.local.event_sources import drain_queue
 from infra.local.scheduler import JobRunner
 from tests.handlers.conftest import Api, registry
 
-DATA, SYSTEM = "test-data", "test-system"
+DATA, SYSTEM, SNAPSHOTS = "test-data", "test-system", "test-snapshots"
 LONG = {"symbol": "BTCUSDT", "quantity": 0.5, "entry_price": 50000, "stop_loss": 49000, "take_profit": 53000}
 
 
@@ -164,12 +164,16 @@ def expected_snapshot(user: str, cash: Decimal, positions: list[Position], slot:
 
 
 def without_recorded_at(item: dict[str, Any] | None) -> dict[str, Any]:
+    """A snapshot without its moment of recording and its expiry (which follows the owner's markets: the
+    retention rule is tests/unit/test_snapshot_retention.py's)."""
     assert item is not None
-    return {name: value for name, value in item.items() if name != "recorded_at"}
+    return {name: value for name, value in item.items() if name not in ("recorded_at", "expires_at")}
 
 
 def item_count() -> int:
-    return int(goalpost_aws.client("dynamodb").scan(TableName=DATA, Select="COUNT")["Count"])
+    """The items of the data and the snapshots tables."""
+    dynamodb = goalpost_aws.client("dynamodb")
+    return sum(int(dynamodb.scan(TableName=table, Select="COUNT")["Count"]) for table in (DATA, SNAPSHOTS))
 
 
 # ---------------------------------------------------------------- the holdings follow the positions
@@ -272,11 +276,11 @@ def test_a_snapshot_is_what_value_portfolio_gives_for_the_open_positions(api: Ap
     assert summary["worker"]["failed"] == 0
     slot = slot_of(now)
     for user, (cash, _) in portfolios.items():
-        stored = snapshot_store.latest_snapshot(DATA, user)
+        stored = snapshot_store.latest_snapshot(SNAPSHOTS, user)
         # The positions as stored (read back), valued as the job valued them before the registry held them.
         assert without_recorded_at(stored) == expected_snapshot(user, cash, open_positions(user), slot), user
-    assert snapshot_store.latest_snapshot(DATA, "dave") is None
-    assert [h["ticker"] for h in snapshot_store.latest_snapshot(DATA, "alice")["positions"]] == [  # type: ignore[index]
+    assert snapshot_store.latest_snapshot(SNAPSHOTS, "dave") is None
+    assert [h["ticker"] for h in snapshot_store.latest_snapshot(SNAPSHOTS, "alice")["positions"]] == [  # type: ignore[index]
         "AAPL",
         "BTCUSDT",
         "BTCUSDT",
@@ -312,19 +316,19 @@ def test_a_shard_of_many_users_is_one_query_one_price_read_and_writes_of_25(api:
     assert drained == {"batches": 1, "messages": 1, "failed": 0}
     writes = calls.of("BatchWriteItem")
     assert calls.count() == {"Query": 1, "BatchGetItem": 1, "BatchWriteItem": len(writes)}
-    sizes = sorted((len(p["RequestItems"][DATA]) for p in writes), reverse=True)
-    # r2: each snapshot also rewrites the open buckets of the coarser tiers its slot does not close.
-    written = len(worth) * (1 + len(snapshot_store.open_bucket_items("any", slot, Decimal(0))))
+    sizes = sorted((len(p["RequestItems"][SNAPSHOTS]) for p in writes), reverse=True)
+    # One item a snapshot, in the snapshots table, whatever tiers the slot closes.
+    written = len(worth)
     assert sizes == [25] * (written // 25) + ([written % 25] if written % 25 else [])
     (query,) = calls.of("Query")
     assert (query["IndexName"], query["ExpressionAttributeValues"]) == ("gsi3", {":partition": {"S": "USERS#05"}})
     for user, (cash, positions) in portfolios.items():
-        stored = snapshot_store.latest_snapshot(DATA, user)
+        stored = snapshot_store.latest_snapshot(SNAPSHOTS, user)
         if user in worth:
             assert without_recorded_at(stored) == expected_snapshot(user, cash, positions, slot), user
         else:
             assert stored is None, user
-    assert all(snapshot_store.latest_snapshot(DATA, user) is None for user in others)
+    assert all(snapshot_store.latest_snapshot(SNAPSHOTS, user) is None for user in others)
 
 
 def test_the_job_reads_one_query_a_shard_and_no_position(api: Api) -> None:
@@ -343,7 +347,7 @@ def test_the_job_reads_one_query_a_shard_and_no_position(api: Api) -> None:
     assert set(counted) == {"Query", "BatchGetItem", "BatchWriteItem"}
     assert all(p["IndexName"] == "gsi3" for p in calls.of("Query"))
     for n in range(12):
-        stored = snapshot_store.latest_snapshot(DATA, f"spread-{n}")
+        stored = snapshot_store.latest_snapshot(SNAPSHOTS, f"spread-{n}")
         assert stored is not None
         assert stored["cash_balance"] == n + 1
 
@@ -361,7 +365,7 @@ def test_a_retried_message_writes_the_same_items_and_no_new_one(api: Api) -> Non
     )
     set_prices({"AAPL": "101"})
     assert snapshot_worker([shard_message(ShardWork(slot, shard))])["failed"] == 0
-    count, first = item_count(), {u: snapshot_store.latest_snapshot(DATA, u) for u in users}
+    count, first = item_count(), {u: snapshot_store.latest_snapshot(SNAPSHOTS, u) for u in users}
     # Delivered again (SQS at least once), twice at once, and for another moment of the same slot.
     again = [
         shard_message(ShardWork(slot, shard)),
@@ -371,7 +375,7 @@ def test_a_retried_message_writes_the_same_items_and_no_new_one(api: Api) -> Non
     assert snapshot_worker(again)["failed"] == 0
     assert item_count() == count
     for user in users:
-        assert without_recorded_at(snapshot_store.latest_snapshot(DATA, user)) == without_recorded_at(first[user])
+        assert without_recorded_at(snapshot_store.latest_snapshot(SNAPSHOTS, user)) == without_recorded_at(first[user])
 
 
 def test_a_message_of_the_earlier_per_user_shape_is_skipped_not_failed(api: Api) -> None:
@@ -422,7 +426,9 @@ def snapshotted(moment: datetime, users: list[str]) -> list[str]:
         for user in users
         if any(
             item["sk"] == slot_of(moment).isoformat()
-            for item in snapshot_store.snapshots_page(DATA, user, start=None, end=None, limit=100, next_token=None)[0]
+            for item in snapshot_store.snapshots_page(
+                SNAPSHOTS, user, start=None, end=None, limit=100, next_token=None
+            )[0]
         )
     )
 

@@ -14,14 +14,14 @@ from tests.handlers.conftest import Api
 from tests.handlers.test_portfolio_api import open_position
 from tests.handlers.test_trading_goals import alerts_of, goal_status, run_end_of_day
 
-DATA = "test-data"
+DATA, SNAPSHOTS = "test-data", "test-snapshots"
 NOW = datetime.now(UTC)
 MONTH_START = NOW.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
 def seed_snapshot(slot: datetime, total: int) -> None:
     snapshot = {"slot": slot, "total_value": Decimal(total), "cash_balance": Decimal(total), "positions": []}
-    snapshot_store.put_snapshots(DATA, snapshot_store.snapshot_items("alice", slot, snapshot))
+    snapshot_store.put_snapshots(SNAPSHOTS, [snapshot_store.snapshot_item("alice", slot, snapshot)])
 
 
 def income_alerts(api: Api, alert_type: str) -> list[dict[str, Any]]:

@@ -77,7 +77,7 @@ def test_every_declared_table_exists_with_its_keys_indexes_ttl_and_pitr(synth: S
     if table.sort_key:
         key_schema.append({"AttributeName": table.sort_key, "KeyType": "RANGE"})
     assert props["KeySchema"] == key_schema
-    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["BillingMode"] == ("PAY_PER_REQUEST" if table.capacity is None else "PROVISIONED")
     assert all(attr["AttributeType"] == "S" for attr in props["AttributeDefinitions"])
 
     indexes = {index["IndexName"]: index for index in props.get("GlobalSecondaryIndexes", [])}
@@ -87,13 +87,41 @@ def test_every_declared_table_exists_with_its_keys_indexes_ttl_and_pitr(synth: S
             {"AttributeName": index.partition_key, "KeyType": "HASH"},
             {"AttributeName": index.sort_key, "KeyType": "RANGE"},
         ]
-        assert indexes[index.name]["Projection"] == {"ProjectionType": "ALL"}
+        projection = (
+            {"ProjectionType": "ALL"}
+            if index.projection is None
+            else {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(index.projection)}
+        )
+        assert indexes[index.name]["Projection"] == projection
 
     assert props["TimeToLiveSpecification"] == {"AttributeName": table.ttl_attribute, "Enabled": True}
     # cdk-nag's DDB3 does not look at GlobalTable replicas, so PITR is checked here.
     (replica,) = props["Replicas"]
     assert replica["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert replica["DeletionProtectionEnabled"] is True
+
+
+def _scaling(settings: dict[str, Any]) -> tuple[int, int, float]:
+    policy = settings["TargetTrackingScalingPolicyConfiguration"]
+    return settings["MinCapacity"], settings["MaxCapacity"], policy["TargetValue"]
+
+
+def test_the_snapshots_table_and_its_index_scale_their_provisioned_capacity(synth: Synth) -> None:
+    """The snapshots' writes are a steady, paced load: provisioned read and write units, each auto scaled
+    between the declared bounds to the target utilisation, for the table and its values index alike."""
+    table = declaration.SNAPSHOTS_TABLE
+    capacity = table.capacity
+    assert capacity is not None
+    props = synth.json["Resources"][synth.logical_id(synth.stack.data.tables[table.key])]["Properties"]
+    reads = (capacity.min_read, capacity.max_read, capacity.target_percent)
+    writes = (capacity.min_write, capacity.max_write, capacity.target_percent)
+    assert _scaling(props["WriteProvisionedThroughputSettings"]["WriteCapacityAutoScalingSettings"]) == writes
+    (replica,) = props["Replicas"]
+    assert _scaling(replica["ReadProvisionedThroughputSettings"]["ReadCapacityAutoScalingSettings"]) == reads
+    (index,) = props["GlobalSecondaryIndexes"]
+    assert _scaling(index["WriteProvisionedThroughputSettings"]["WriteCapacityAutoScalingSettings"]) == writes
+    (replica_index,) = replica["GlobalSecondaryIndexes"]
+    assert _scaling(replica_index["ReadProvisionedThroughputSettings"]["ReadCapacityAutoScalingSettings"]) == reads
 
 
 def test_no_undeclared_table(synth: Synth) -> None:

@@ -7,6 +7,7 @@ CDK app, the local server and the Lambda functions can all read it cheaply.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Literal, TypedDict, Unpack
@@ -46,14 +47,30 @@ API_SCOPE = f"{API_RESOURCE_SERVER}/{API_SCOPE_NAME}"
 
 @dataclass(frozen=True)
 class Index:
+    """A global secondary index; ``projection``: the attributes it copies besides the keys (None: every one)."""
+
     name: str
     partition_key: str
     sort_key: str
+    projection: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """Provisioned capacity with auto scaling (read and write units, each between its bounds), tracking
+    ``target_percent`` utilisation; a table without one is on-demand."""
+
+    min_read: int
+    max_read: int
+    min_write: int
+    max_write: int
+    target_percent: int = 70
 
 
 @dataclass(frozen=True)
 class Table:
-    """A DynamoDB table (string keys, on-demand). ``env`` names the variable that carries its name."""
+    """A DynamoDB table (string keys; on-demand unless it has a ``capacity``). ``env`` names the variable that
+    carries its name."""
 
     key: str
     env: str
@@ -62,6 +79,7 @@ class Table:
     indexes: tuple[Index, ...] = ()
     ttl_attribute: str | None = None
     description: str = ""
+    capacity: Capacity | None = None
 
 
 @dataclass(frozen=True)
@@ -244,7 +262,32 @@ IDEMPOTENCY_TABLE = Table(
     ttl_attribute="expiration",
     description="Idempotency-Key records, written in the request's own transaction (24 h).",
 )
-TABLES: tuple[Table, ...] = (DATA_TABLE, SYSTEM_TABLE, IDEMPOTENCY_TABLE)
+# Portfolio snapshots (goalpost.data.snapshots): one item per user and 5-minute slot, written by paced writers
+# at a steady rate, so on provisioned capacity with auto scaling (a write costs about half of on-demand's at the
+# utilisation below: docs/cost.md). The "values" index has the table's own keys but copies only the total, so a
+# chart reads every slot it keeps in one small Query whatever the holdings.
+SNAPSHOT_WRITERS = 16  # the snapshot worker's maximum concurrency (its Job's max_workers)
+SNAPSHOT_WRITE_SPREAD = 0.8  # the share of the 5 minutes the writers take for a slot at full scale
+SNAPSHOT_WRITE_UNITS_PER_USER = 2  # the item (up to 1 KB) and its copy in the values index
+SNAPSHOT_DESIGN_USERS = 1_000_000  # the scale the pace is set for (the cost model's)
+# Each writer's pace, in write units a second: at full scale the 16 writers write a slot in 80 % of its 5
+# minutes; fewer users take less time at the same pace.
+SNAPSHOT_WRITE_UNITS_PER_SECOND = math.ceil(
+    SNAPSHOT_DESIGN_USERS * SNAPSHOT_WRITE_UNITS_PER_USER / (SNAPSHOT_WRITERS * 300 * SNAPSHOT_WRITE_SPREAD)
+)
+SNAPSHOTS_TABLE = Table(
+    key="snapshots",
+    env="SNAPSHOTS_TABLE_NAME",
+    partition_key="pk",
+    sort_key="sk",
+    indexes=(Index("values", "pk", "sk", projection=("total_value",)),),
+    ttl_attribute="expires_at",
+    description="Portfolio snapshots: one item per user and 5-minute slot, its total in the values index.",
+    # Writes: the writers' steady pace at full scale (16 x 521 = 8,336 a second) at 80 % utilisation, with
+    # room above for the retries of a throttled burst. Reads: the API's charts and lists.
+    capacity=Capacity(min_read=5, max_read=4000, min_write=5, max_write=12000, target_percent=80),
+)
+TABLES: tuple[Table, ...] = (DATA_TABLE, SYSTEM_TABLE, IDEMPOTENCY_TABLE, SNAPSHOTS_TABLE)
 
 # ---------------------------------------------------------------- topics
 ALERTS_TOPIC = Topic(
@@ -372,7 +415,7 @@ GOALS_API = api_function(
     memory_mb=1024,
     # Deleting a goal batch-deletes its progress entries and funding links, then deletes the goal; a trading
     # goal's manual snapshot values the portfolio at the cached prices.
-    tables={"data": (*WRITE, DELETE, BATCH_WRITE), "system": READ, "idempotency": IDEMPOTENCY},
+    tables={"data": (*WRITE, DELETE, BATCH_WRITE), "system": READ, "idempotency": IDEMPOTENCY, "snapshots": READ},
     raises_alerts=True,
     routes=prefix_routes("/goals"),
 )
@@ -392,7 +435,8 @@ POSITIONS_API = api_function(
     "positions",
     "Trading positions and their performance metrics",
     memory_mb=1024,
-    tables={"data": (*WRITE, DELETE), "system": WRITE, "idempotency": IDEMPOTENCY},  # deleting an entry
+    # Deleting an entry; GET /performance reads the portfolio's daily values from the snapshots.
+    tables={"data": (*WRITE, DELETE), "system": WRITE, "idempotency": IDEMPOTENCY, "snapshots": READ},
     raises_alerts=True,
     routes=(*prefix_routes("/positions"), *prefix_routes("/performance")),
 )
@@ -419,7 +463,7 @@ PORTFOLIO_API = api_function(
     "portfolio",
     "Cash, the live portfolio value, performance charts and snapshots",
     memory_mb=1024,
-    tables={"data": WRITE, "system": READ},
+    tables={"data": WRITE, "system": READ, "snapshots": READ},
     routes=prefix_routes("/portfolio"),
 )
 # Connecting seals the keys (Encrypt); an on-demand sync opens them to call the provider (Decrypt). The sync
@@ -472,21 +516,23 @@ JOBS: tuple[Job, ...] = (
             queues=(SNAPSHOT_QUEUE.key,),
         ),
         Schedule(every=timedelta(minutes=5)),
-        # A message is a whole registry shard (~16,000 users at 1,000,000), its work mostly CPU (valuing and
-        # serializing the snapshots): one full vCPU (1,769 MB) does a shard in about 10 s, and the timeout
-        # leaves room for the ten messages the event source may hand one invocation.
+        # A message is a whole registry shard (~15,600 users at 1,000,000), written at the writers' pace
+        # (SNAPSHOT_WRITE_UNITS_PER_SECOND): about 60 s, of which valuing and serializing take ~8 s of a full
+        # vCPU. 768 MB (0.43 vCPU: ~18 s of CPU) keeps up with the pace at under half the GB-seconds of a full
+        # vCPU (1,769 MB), which would mostly wait.
         worker=job_function(
             "snapshot_worker",
             "Values the portfolios of one registry shard and records their snapshots",
-            memory_mb=1769,
+            memory_mb=768,
             timeout_seconds=300,
-            tables={"data": (*WRITE, BATCH_WRITE), "system": READ},  # the snapshots go in batches
+            # The registry from the data table; the snapshots go in batches to their own table.
+            tables={"data": READ, "system": READ, "snapshots": (BATCH_WRITE,)},
         ),
         queue=SNAPSHOT_QUEUE,
-        # One shard (~15,600 users at 1,000,000) a worker invocation, 16 at once: 64 shards in a few rounds of
-        # ~10 s, well inside the 5 minutes (docs/cost.md).
+        # One shard (~15,600 users at 1,000,000) a worker invocation, 16 at once: 64 shards in four rounds of
+        # ~60 s at the writers' pace (SNAPSHOT_WRITE_UNITS_PER_SECOND), inside the 5 minutes (docs/cost.md).
         worker_batch_size=1,
-        max_workers=16,
+        max_workers=SNAPSHOT_WRITERS,
     ),
     Job(
         job_function(
@@ -509,8 +555,9 @@ JOBS: tuple[Job, ...] = (
             "end_of_day_worker",
             "Evaluates a batch of users' trading and personal goals for the business date",
             timeout_seconds=300,
-            # Trading goals' results with no alert to guard go as batched plain puts (transact_with_alerts).
-            tables={"data": (*WRITE, BATCH_WRITE), "system": READ},
+            # Trading goals' results with no alert to guard go as batched plain puts (transact_with_alerts); a
+            # month's first evaluation reads its start value from the snapshots.
+            tables={"data": (*WRITE, BATCH_WRITE), "system": READ, "snapshots": READ},
             raises_alerts=True,
         ),
         queue=END_OF_DAY_QUEUE,

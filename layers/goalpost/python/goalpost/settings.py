@@ -18,6 +18,7 @@ class Settings(Model):
     data_table_name: str = Field("goalpost-data", alias="DATA_TABLE_NAME")
     system_table_name: str = Field("goalpost-system", alias="SYSTEM_TABLE_NAME")
     idempotency_table_name: str = Field("goalpost-idempotency", alias="IDEMPOTENCY_TABLE_NAME")
+    snapshots_table_name: str = Field("goalpost-snapshots", alias=declaration.SNAPSHOTS_TABLE.env)
     alerts_topic_arn: str = Field("", alias="ALERTS_TOPIC_ARN")
     # The KMS key the users' own alert topics are created with (the alerts topic's); none locally.
     topics_key_id: str = Field("", alias=declaration.TOPICS_KEY_ENV)

@@ -14,7 +14,7 @@ from goalpost.data import keys
 from goalpost.data.client import client
 from goalpost.data.codec import Item, deserialize, key, serialize_value
 from goalpost.data.queries import prefix_query
-from goalpost.data.snapshots import TIER_INDEX, point_moment
+from goalpost.data.snapshots import values_between
 from goalpost.domain.charts import Point, Tier, last_of_each_bucket
 from goalpost.domain.performance import STAT_FIELDS, StrategyStats, contribution, groups_of
 from goalpost.domain.positions import Position
@@ -60,14 +60,6 @@ def _one_page(request: dict[str, Any]) -> list[Item]:
 
 
 def tier_values(table: str, user_id: str, tier: Tier, start: datetime, end: datetime) -> list[Point]:
-    """The portfolio's total value at each snapshot of ``tier`` between ``start`` and ``end``, in time order:
-    one Query page, newest first, so a page cut at 1 MB keeps the latest values."""
-    index = TIER_INDEX[tier]
-    partition = keys.snapshots_pk(user_id) if index is None else keys.snapshot_tier_pk(user_id, tier.label)
-    request = prefix_query(
-        table, partition, None, index=index, newest_first=True, between=(start.isoformat(), end.isoformat())
-    )
-    request["ProjectionExpression"] = "sk, slot, total_value"
-    points = [Point(point_moment(item), Decimal(item["total_value"])) for item in _one_page(request)]
-    # A bucket may have its open bucket's point beside its closing slot's: the later is the bucket's.
-    return list(last_of_each_bucket(points, tier.bucket).values())
+    """The portfolio's total value at the last snapshot of each bucket of ``tier`` between ``start`` and
+    ``end``, in time order: one Query of the snapshots table's values index (``table``)."""
+    return list(last_of_each_bucket(values_between(table, user_id, start, end), tier.bucket).values())

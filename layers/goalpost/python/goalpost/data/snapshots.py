@@ -1,43 +1,51 @@
-"""Portfolio snapshots in the data table.
+"""Portfolio snapshots, in a table of their own (``declaration.SNAPSHOTS_TABLE``, provisioned capacity).
 
-- ``USER#u#SNAP / <slot>``: one snapshot per 5-minute slot; a slot that closes a coarser bucket is also in
-  that tier's sparse index (gsi1 30M, gsi2 1H, gsi3 3H, gsi4 1D: ``USER#u#SNAP#<tier>`` / ``<slot>``) and is
-  kept longer (``expires_at`` by its coarsest tier; a day's last is kept forever).
-- ``USER#u#SNAP#<tier>#OPEN / <bucket start>``: the latest snapshot so far of a coarser bucket whose closing
-  slot was not (or not yet) recorded: its slot and total, in the same sparse index as the tier's closing slots
-  (sort key: its slot). Every snapshot rewrites the open buckets it falls in, so a missed slot or a snapshot
-  taken at any moment never empties a bucket; a bucket whose closing slot was recorded has both items in the
-  index, and the reader keeps the later (the closing slot). Kept as long as the tier keeps its points.
+- ``USER#u#SNAP / <slot>``: one snapshot per 5-minute slot, its holdings packed (``pack_holding``), kept until
+  the tier it is kept by expires (``expires_at``; the day's last slot forever). Which tier keeps a slot is the
+  writer's decision (``services.snapshots``: the last slot the schedule records in a coarser bucket is kept as
+  long as that bucket's tier keeps its points), so a bucket whose closing slot is never recorded keeps its point.
+- The ``values`` index has the table's own keys and copies the total only: every chart reads the slots kept
+  in its window from it, one Query of ~70 bytes an item whatever the holdings, and buckets them (the last
+  snapshot of each bucket is its point). No tier index and no open-bucket item: one item and one index copy a
+  slot, whatever the slot closes.
 """
 
 from __future__ import annotations
 
+import math
+import threading
+import time
 from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from decimal import Decimal
+from secrets import SystemRandom
 from typing import Any
+
+from botocore.exceptions import ClientError
 
 from goalpost.data import keys
 from goalpost.data.batches import BATCH_WRITE_LIMIT, WRITE_CONCURRENCY, batch_write, batches
-from goalpost.data.client import client
+from goalpost.data.client import client, error_code
 from goalpost.data.codec import Item, deserialize, serialize
 from goalpost.data.pagination import decode_token, encode_token
-from goalpost.data.queries import query_all, query_page
-from goalpost.domain.charts import KEEP_MARGIN, TIERS, Tier, bucket_start, expires_at, tiers_closed_by
+from goalpost.data.queries import query_page
+from goalpost.domain.charts import KEEP_MARGIN, Point, Tier, tiers_closed_by
 
-# Which index holds which tier (the 5-minute tier is the table itself).
-TIER_INDEX: dict[Tier, str | None] = {
-    Tier.FIVE_MINUTES: None,
-    Tier.THIRTY_MINUTES: "gsi1",
-    Tier.HOURLY: "gsi2",
-    Tier.THREE_HOURS: "gsi3",
-    Tier.DAILY: "gsi4",
-}
+VALUES_INDEX = "values"
 # Slots are ISO timestamps, so these bound every one of them in sort order.
 EARLIEST = "0"
 LATEST = "9"
+# DynamoDB's answer to a request over the provisioned capacity (after botocore's own retries).
+THROTTLED = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
+THROTTLE_ATTEMPTS = 8
+THROTTLE_BASE_SECONDS = 0.2
+THROTTLE_CAP_SECONDS = 5.0
+_jitter = SystemRandom()  # spreads the retries of writers throttled together
+# The writers' clock and pause (the tests replace them).
+_clock = time.monotonic
+_sleep = time.sleep
 
 
 # A snapshot's holdings are stored one string each, ``ticker|side|shares|cost basis|current value|price|missing``
@@ -77,67 +85,29 @@ def unpack_holding(stored: str | dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def snapshot_item(user_id: str, slot: datetime, snapshot: dict[str, Any]) -> Item:
+def expires_at(slot: datetime, kept_by: Tier) -> int | None:
+    """When a slot kept by ``kept_by`` may go (epoch seconds): after its tier keeps it; never for the daily tier."""
+    if kept_by.keep is None:
+        return None
+    return int((slot + kept_by.keep + KEEP_MARGIN).timestamp())
+
+
+def snapshot_item(user_id: str, slot: datetime, snapshot: dict[str, Any], kept_by: Tier | None = None) -> Item:
     """The stored item of a snapshot (``services.snapshots``' dict): its slot is the sort key, its holdings
-    packed (``pack_holding``)."""
-    sk = slot.isoformat()
+    packed (``pack_holding``), kept by ``kept_by`` (by default the coarsest tier the slot closes)."""
+    tier = kept_by or tiers_closed_by(slot)[-1]
     fields = {name: value for name, value in snapshot.items() if name not in ("slot", "positions")}
     item: Item = {
         "pk": keys.snapshots_pk(user_id),
-        "sk": sk,
+        "sk": slot.isoformat(),
         "entity": "snapshot",
         **fields,
         "positions": [pack_holding(holding) for holding in snapshot["positions"]],
     }
-    for tier in tiers_closed_by(slot):
-        index = TIER_INDEX[tier]
-        if index is not None:
-            item[f"{index}pk"] = keys.snapshot_tier_pk(user_id, tier.label)
-            item[f"{index}sk"] = sk
-    expiry = expires_at(slot)
+    expiry = expires_at(slot, tier)
     if expiry is not None:
-        item["expires_at"] = int(expiry.timestamp())
+        item["expires_at"] = expiry
     return item
-
-
-def open_bucket_pk(user_id: str, tier: Tier) -> str:
-    return f"{keys.snapshot_tier_pk(user_id, tier.label)}#OPEN"
-
-
-def open_bucket_items(user_id: str, slot: datetime, total_value: Decimal) -> list[Item]:
-    """The snapshot of ``slot`` as the latest so far of each coarser bucket it falls in but does not close:
-    that bucket's point until a later snapshot of it (or its closing slot) is recorded."""
-    closed = tiers_closed_by(slot)
-    items: list[Item] = []
-    for tier in TIERS:
-        index = TIER_INDEX[tier]
-        if index is None or tier in closed:
-            continue
-        start = bucket_start(slot, tier.bucket)
-        item: Item = {
-            "pk": open_bucket_pk(user_id, tier),
-            "sk": start.isoformat(),
-            "entity": "snapshot_bucket",
-            "slot": slot.isoformat(),
-            "total_value": total_value,
-            f"{index}pk": keys.snapshot_tier_pk(user_id, tier.label),
-            f"{index}sk": slot.isoformat(),
-        }
-        if tier.keep is not None:
-            item["expires_at"] = int((start + tier.bucket + tier.keep + KEEP_MARGIN).timestamp())
-        items.append(item)
-    return items
-
-
-def snapshot_items(user_id: str, slot: datetime, snapshot: dict[str, Any]) -> list[Item]:
-    """What recording a snapshot writes: its item (``snapshot_item``) and the open buckets' points it
-    updates (``open_bucket_items``)."""
-    return [snapshot_item(user_id, slot, snapshot), *open_bucket_items(user_id, slot, snapshot["total_value"])]
-
-
-def point_moment(item: Item) -> datetime:
-    """When a tier's point was recorded: an open bucket's item holds its slot, a snapshot's slot is its key."""
-    return datetime.fromisoformat(str(item.get("slot") or item["sk"]))
 
 
 def snapshot_of(item: Item) -> Item:
@@ -149,46 +119,103 @@ def snapshot_of(item: Item) -> Item:
     }
 
 
-def put_snapshots(table: str, items: Iterable[Item]) -> int:
-    """Writes snapshot items 25 a request, ``WRITE_CONCURRENCY`` requests at a time, and returns the requests
-    made. ``items`` may be a generator: they are built while earlier batches are written, a bounded number
-    ahead, so a shard's snapshots are never all in memory. The same slot written again replaces its item
-    (idempotent); the first failed batch fails the call, after the batches under way have finished."""
+def write_units(item: Item) -> int:
+    """The write units an item costs, the table's and its values index copy's: about a unit a KB of names and
+    values (an estimate for pacing: DynamoDB counts the same bytes), and one for the small copy."""
+    size = 0
+    for name, value in item.items():
+        size += len(name) + (sum(len(str(part)) + 3 for part in value) if isinstance(value, list) else len(str(value)))
+    return math.ceil(size / 1024) + 1
+
+
+class Pace:
+    """At most ``units_per_second`` write units a second (a second's worth may go at once), for the writers
+    of one process: a burst of snapshots stays inside the provisioned capacity instead of being throttled."""
+
+    def __init__(self, units_per_second: float) -> None:
+        self.rate = units_per_second
+        self.allowance = units_per_second
+        self.last = _clock()
+        self.lock = threading.Lock()
+
+    def take(self, units: int) -> None:
+        with self.lock:
+            now = _clock()
+            self.allowance = min(self.rate, self.allowance + (now - self.last) * self.rate)
+            self.last = now
+            self.allowance -= units
+            wait = -self.allowance / self.rate if self.allowance < 0 else 0.0
+        if wait:
+            _sleep(wait)
+
+
+def write_throttled(table: str, writes: list[dict[str, Any]]) -> int:
+    """One BatchWriteItem (``batch_write`` retries its unprocessed items), again with jittered backoff while the
+    table refuses it for capacity: a burst over the provisioned units waits for auto scaling rather than
+    failing the shard. Returns the requests made."""
+    for attempt in range(THROTTLE_ATTEMPTS):
+        try:
+            return attempt + batch_write(table, writes)
+        except ClientError as error:
+            if error_code(error) not in THROTTLED or attempt == THROTTLE_ATTEMPTS - 1:
+                raise
+        pause = min(THROTTLE_CAP_SECONDS, THROTTLE_BASE_SECONDS * 2**attempt)
+        _sleep(_jitter.uniform(pause / 2, pause))
+    raise AssertionError("unreachable")
+
+
+def put_snapshots(table: str, items: Iterable[Item], *, units_per_second: float | None = None) -> int:
+    """Writes snapshot items 25 a request, ``WRITE_CONCURRENCY`` requests at a time, at most
+    ``units_per_second`` write units a second (unpaced without), and returns the requests made. ``items`` may
+    be a generator: they are built while earlier batches are written, a bounded number ahead, so a shard's
+    snapshots are never all in memory. The same slot written again replaces its item (idempotent); the first
+    failed batch fails the call, after the batches under way have finished."""
+    pace = Pace(units_per_second) if units_per_second else None
     requests = 0
     with ThreadPoolExecutor(max_workers=WRITE_CONCURRENCY) as pool:
         pending: deque[Future[int]] = deque()
         for batch in batches(items, BATCH_WRITE_LIMIT):
             if len(pending) >= 2 * WRITE_CONCURRENCY:
                 requests += pending.popleft().result()
+            if pace is not None:
+                pace.take(sum(write_units(item) for item in batch))
             writes = [{"PutRequest": {"Item": serialize(item)}} for item in batch]
-            pending.append(pool.submit(batch_write, table, writes))
+            pending.append(pool.submit(write_throttled, table, writes))
         while pending:
             requests += pending.popleft().result()
     return requests
 
 
-def tier_points(table: str, user_id: str, tier: Tier, start: datetime | None, end: datetime) -> list[Item]:
-    """The points of one tier between ``start`` and ``end``, in time order: one Query (paged). A coarser
-    tier's bucket may have two (its open bucket's and its closing slot's): ``point_moment`` tells which is
-    later."""
-    index = TIER_INDEX[tier]
-    partition = keys.snapshots_pk(user_id) if index is None else keys.snapshot_tier_pk(user_id, tier.label)
-    return query_all(
-        table=table,
-        partition=partition,
-        sort_prefix=None,
-        index=index,
-        newest_first=False,
-        between=(start.isoformat() if start else EARLIEST, end.isoformat()),
-        projection="sk, slot, total_value",
-    )
+def values_between(table: str, user_id: str, start: datetime | None, end: datetime) -> list[Point]:
+    """The total value of every slot kept between ``start`` and ``end``, in time order: one Query of the
+    values index (its ~70-byte copies: a page holds over ten thousand, so decades of daily points besides the
+    finer tiers' few thousand), paged should it ever be more."""
+    request: dict[str, Any] = {
+        "TableName": table,
+        "IndexName": VALUES_INDEX,
+        "KeyConditionExpression": "pk = :pk AND sk BETWEEN :start AND :end",
+        "ExpressionAttributeValues": {
+            ":pk": {"S": keys.snapshots_pk(user_id)},
+            ":start": {"S": start.isoformat() if start else EARLIEST},
+            ":end": {"S": end.isoformat()},
+        },
+        "ProjectionExpression": "sk, total_value",
+    }
+    points: list[Point] = []
+    for page in client().get_paginator("query").paginate(**request):
+        points.extend(
+            Point(datetime.fromisoformat(raw["sk"]["S"]), Decimal(raw["total_value"]["N"]))
+            for raw in page.get("Items", [])
+        )
+    return points
 
 
 def value_at_or_before(table: str, user_id: str, moment: datetime, since: datetime) -> Decimal | None:
     """The total value of the last snapshot whose slot is between ``since`` and ``moment`` (both included);
-    None without one. One Query (``Limit 1``)."""
+    None without one. One Query of the values index (``Limit 1``)."""
     response = client().query(
         TableName=table,
+        IndexName=VALUES_INDEX,
         KeyConditionExpression="pk = :pk AND sk BETWEEN :since AND :moment",
         ExpressionAttributeValues={
             ":pk": {"S": keys.snapshots_pk(user_id)},

@@ -57,8 +57,9 @@ def performance(user_id: str, chosen: tuple[GroupKind, str] | None) -> Performan
     data = get_settings().data_table_name
     now = utc_now()
     aggregates = performance_store.group_stats(data, user_id)
-    daily = performance_store.tier_values(data, user_id, Tier.DAILY, now - WINDOW, now)
-    recent = performance_store.tier_values(data, user_id, Tier.FIVE_MINUTES, now - FIVE_MINUTE_WINDOW, now)
+    snapshots = get_settings().snapshots_table_name
+    daily = performance_store.tier_values(snapshots, user_id, Tier.DAILY, now - WINDOW, now)
+    recent = performance_store.tier_values(snapshots, user_id, Tier.FIVE_MINUTES, now - FIVE_MINUTE_WINDOW, now)
     groups: dict[GroupKind, dict[str, Metrics]] = {kind: {} for kind in GroupKind}
     for name, stats in sorted(aggregates.items()):
         parsed = group_of(name)

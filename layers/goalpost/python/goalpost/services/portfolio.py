@@ -53,16 +53,13 @@ class Performance:
 
 
 def performance(user_id: str, timeframe: Timeframe, now: datetime | None = None) -> Performance:
-    """The chart of one timeframe: the last snapshot of each bucket from the tier's points (one Query: its
-    closing slots and its open buckets' latest snapshots, the bucket still in progress among them), and the
-    live value now (2 requests)."""
+    """The chart of one timeframe: the last snapshot of each bucket of the tier, from the totals of every slot
+    kept in the window (one Query of the snapshots' values index, whatever the history or the holdings: the
+    bucket in progress among them), and the live value now (2 requests)."""
     moment = now or utc_now()
     span = window(timeframe, moment)
-    rows = snapshot_store.tier_points(_data(), user_id, span.tier, span.start, moment)
-    snapshots = [Point(snapshot_store.point_moment(row), Decimal(row["total_value"])) for row in rows]
-    points = bucket_points(
-        (p for p in snapshots if span.start is None or p.timestamp >= span.start), span.tier.bucket, span.start
-    )
+    snapshots = snapshot_store.values_between(get_settings().snapshots_table_name, user_id, span.start, moment)
+    points = bucket_points(snapshots, span.tier.bucket, span.start)
     live = current(user_id, moment).total_value
     if not points:
         return Performance(timeframe, [], ZERO, live, ZERO, ZERO, data_available=False)
@@ -75,4 +72,5 @@ def performance(user_id: str, timeframe: Timeframe, now: datetime | None = None)
 def snapshots(
     user_id: str, *, start: datetime | None, end: datetime | None, limit: int, next_token: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
-    return snapshot_store.snapshots_page(_data(), user_id, start=start, end=end, limit=limit, next_token=next_token)
+    table = get_settings().snapshots_table_name
+    return snapshot_store.snapshots_page(table, user_id, start=start, end=end, limit=limit, next_token=next_token)

@@ -6,22 +6,27 @@ for now (``/_local/jobs/snapshot``, or the function invoked with ``{"now": ...}`
 The worker reads the shard's registry items, which hold each user's cash (their connected accounts' too) and
 open positions (one paged Query), and the prices they need, once for the shard; it reads no position. The slot
 comes from the schedule's time (not the clock), and a snapshot's key is (user, slot): a retried or duplicated
-message writes the same items again, never new ones."""
+message writes the same items again, never new ones.
+
+Snapshots go to their own table on provisioned capacity: the worker writes at ``declaration``'s pace
+(``SNAPSHOT_WRITE_UNITS_PER_SECOND``) and retries what the table throttles (``snapshot_store.put_snapshots``).
+Each slot is kept as long as the coarsest bucket it is the last recorded slot of (``kept_tier``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
+from goalpost import declaration
 from goalpost.data import keys
 from goalpost.data import positions as position_store
 from goalpost.data import prices as price_store
 from goalpost.data import registry as registry_store
 from goalpost.data import snapshots as snapshot_store
 from goalpost.data.holdings import held
-from goalpost.domain.charts import Tier, tiers_closed_by
+from goalpost.domain.charts import SLOT, TIERS, Tier, bucket_start, tiers_closed_by
 from goalpost.domain.clock import utc_now
 from goalpost.domain.markets import OpenMarkets, Routes, parse_routes
 from goalpost.domain.money import round2
@@ -76,29 +81,63 @@ def due(owner: registry_store.Owner, markets: OpenMarkets, closes_day: bool) -> 
     return markets.any_trades(p.symbol for p in owner.holdings.values())
 
 
+def kept_tier(slot: datetime, due_at: Callable[[datetime], bool]) -> Tier:
+    """The tier a slot's snapshot is kept by: the coarsest whose bucket holds no later slot the schedule records
+    for its owner (``due_at``), so the slot is that bucket's last snapshot and its point. A bucket's closing
+    slot is its own last; a slot before a market closes is the last of the coarser buckets that run past the
+    close; a snapshot asked for at any moment is kept while no scheduled one follows it in its bucket. The day's
+    last slot is always recorded (``due``), so only it is kept forever."""
+    kept = tiers_closed_by(slot)[-1]
+    if kept is Tier.DAILY:
+        return kept
+    checked = slot
+    for tier in TIERS[TIERS.index(kept) + 1 : TIERS.index(Tier.DAILY)]:
+        end = bucket_start(slot, tier.bucket) + tier.bucket
+        while (checked := checked + SLOT) < end:
+            if due_at(checked):
+                return kept
+        checked -= SLOT
+        kept = tier
+    return kept
+
+
+def _due_at(owner: registry_store.Owner, routes: str) -> Callable[[datetime], bool]:
+    return lambda slot: due(owner, _open_markets(routes, slot), Tier.DAILY in tiers_closed_by(slot))
+
+
+@lru_cache(maxsize=256)
+def _open_markets(routes: str, slot: datetime) -> OpenMarkets:
+    """The markets open in a slot under the declared price ``routes``: shared by a shard's owners."""
+    return OpenMarkets(_routes(routes), slot)
+
+
 def snapshot_shard(slot: datetime, shard: int, now: datetime, *, trading_only: bool = False) -> dict[str, Any]:
     """Worker: every user of one registry shard with open positions or cash (with ``trading_only``, those
-    ``due`` in the slot), valued at the shard's prices (read once) and recorded for ``slot`` with the open
-    buckets it updates (``snapshot_store.snapshot_items``), 25 items a
-    BatchWriteItem, several at a time."""
+    ``due`` in the slot), valued at the shard's prices (read once) and recorded for ``slot``, kept by its
+    ``kept_tier``: 25 items a BatchWriteItem, several at a time, at the writers' pace."""
     settings = get_settings()
     owners = registry_store.registry_shard(settings.data_table_name, shard)
     held = [owner for owner in owners if owner.holdings or owner.cash != 0]
+    routes = settings.price_routes
     if trading_only:
-        markets, closes_day = OpenMarkets(_routes(settings.price_routes), slot), Tier.DAILY in tiers_closed_by(slot)
+        markets, closes_day = _open_markets(routes, slot), Tier.DAILY in tiers_closed_by(slot)
         valued = [owner for owner in held if due(owner, markets, closes_day)]
     else:
         valued = held
     symbols = {p.symbol for owner in valued for p in owner.holdings.values()}
     prices = price_store.get_prices(settings.system_table_name, symbols) if symbols else {}
     items = (
-        item
-        for owner in valued
-        for item in snapshot_store.snapshot_items(
-            owner.user_id, slot, _snapshot(value_of(owner, prices, now), slot, now)
+        snapshot_store.snapshot_item(
+            owner.user_id,
+            slot,
+            _snapshot(value_of(owner, prices, now), slot, now),
+            kept_tier(slot, _due_at(owner, routes)),
         )
+        for owner in valued
     )
-    writes = snapshot_store.put_snapshots(settings.data_table_name, items)
+    writes = snapshot_store.put_snapshots(
+        settings.snapshots_table_name, items, units_per_second=declaration.SNAPSHOT_WRITE_UNITS_PER_SECOND
+    )
     # The users the slot's run took up, summed over its shards (the coordinator once queued them one by one).
     metrics.add_metric(name="SnapshotUsersQueued", unit="Count", value=len(owners))
     metrics.add_metric(name="SnapshotsWritten", unit="Count", value=len(valued))

@@ -271,7 +271,8 @@ def read_user(user_id: str, moment: datetime, *, every_price: bool = False) -> U
     start = reads.start_value
     if start is None:
         began = month_start(moment)
-        before = snapshot_store.value_at_or_before(table, user_id, began, began - START_LOOKBACK)
+        snapshots = get_settings().snapshots_table_name
+        before = snapshot_store.value_at_or_before(snapshots, user_id, began, began - START_LOOKBACK)
         candidate = value if before is None or before <= 0 else before
         if candidate > 0:
             start = trading_store.set_start_value(table, user_id, month_id, candidate)
