@@ -1,0 +1,110 @@
+"""Once, after the snapshots moved to a table of their own: copies the snapshots stored in the data table
+(``USER#u#SNAP / <slot>``, entity ``snapshot``) to the snapshots table, keys and expiry unchanged, without the
+tier indexes' attributes (the values index replaces them); the open buckets' items (``snapshot_bucket``) are
+not copied. A one-off operator's run (docs/operations.md), not a job: it Scans the data table.
+
+Resumable: each Scan segment saves its progress (the last evaluated key, the items copied) in the system table
+after every page, so a run stopped anywhere goes on from its last page when started again, and a finished
+segment is not read again. Idempotent: an item copied twice is the same item written again. It writes at the
+snapshot writers' pace (``declaration.SNAPSHOT_WRITE_UNITS_PER_SECOND``) with their throttling retries.
+
+    DATA_TABLE_NAME=... SNAPSHOTS_TABLE_NAME=... SYSTEM_TABLE_NAME=... \\
+        python -m goalpost.data.snapshot_migration [--segments 4 --segment 0] [--max-pages N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from goalpost import declaration
+from goalpost.data.client import client
+from goalpost.data.codec import Item, deserialize
+from goalpost.data.snapshots import put_snapshots
+from goalpost.settings import get_settings
+
+PROGRESS_PK = "MIGRATION#snapshots-table"
+PAGE_SIZE = 1000  # items a Scan page reads: progress is saved this often
+DATA_INDEX_ATTRIBUTES = tuple(f"gsi{n}{part}" for n in range(1, 9) for part in ("pk", "sk"))
+
+
+def progress_key(segment: int, segments: int) -> dict[str, Any]:
+    return {"pk": {"S": PROGRESS_PK}, "sk": {"S": f"SEGMENT#{segment}/{segments}"}}
+
+
+def copied_item(stored: Item) -> Item:
+    """A data table's snapshot as the snapshots table holds it: the same, without the tier indexes' keys."""
+    return {name: value for name, value in stored.items() if name not in DATA_INDEX_ATTRIBUTES}
+
+
+def _progress(system: str, segment: int, segments: int) -> dict[str, Any]:
+    found = client().get_item(TableName=system, Key=progress_key(segment, segments), ConsistentRead=True)
+    item = found.get("Item")
+    if item is None:
+        return {"last_key": None, "copied": 0, "done": False}
+    return {
+        "last_key": json.loads(item["last_key"]["S"]) if "last_key" in item else None,
+        "copied": int(item["copied"]["N"]),
+        "done": item["done"]["BOOL"],
+    }
+
+
+def _save_progress(system: str, segment: int, segments: int, last_key: Any, copied: int) -> None:
+    item: dict[str, Any] = {
+        **progress_key(segment, segments),
+        "copied": {"N": str(copied)},
+        "done": {"BOOL": last_key is None},
+    }
+    if last_key is not None:
+        item["last_key"] = {"S": json.dumps(last_key)}
+    client().put_item(TableName=system, Item=item)
+
+
+def migrate_segment(
+    segment: int = 0, segments: int = 1, max_pages: int | None = None, page_size: int = PAGE_SIZE
+) -> dict[str, Any]:
+    """Copies the snapshots of one Scan segment, page after page (``page_size`` items read each) from where
+    its saved progress left off, ``max_pages`` at most in this run; returns the segment's progress."""
+    settings = get_settings()
+    source, target, system = settings.data_table_name, settings.snapshots_table_name, settings.system_table_name
+    progress = _progress(system, segment, segments)
+    pages = 0
+    while not progress["done"] and (max_pages is None or pages < max_pages):
+        request: dict[str, Any] = {
+            "TableName": source,
+            "Limit": page_size,
+            "FilterExpression": "entity = :snapshot",
+            "ExpressionAttributeValues": {":snapshot": {"S": "snapshot"}},
+        }
+        if segments > 1:
+            request.update(Segment=segment, TotalSegments=segments)
+        if progress["last_key"] is not None:
+            request["ExclusiveStartKey"] = progress["last_key"]
+        page = client().scan(**request)
+        items = [copied_item(deserialize(raw)) for raw in page.get("Items", [])]
+        put_snapshots(target, items, units_per_second=declaration.SNAPSHOT_WRITE_UNITS_PER_SECOND)
+        last_key = page.get("LastEvaluatedKey")
+        copied = progress["copied"] + len(items)
+        _save_progress(system, segment, segments, last_key, copied)
+        progress = {"last_key": last_key, "copied": copied, "done": last_key is None}
+        pages += 1
+    return {"segment": segment, "segments": segments, "copied": progress["copied"], "done": progress["done"]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--segments", type=int, default=1, help="parallel Scan segments in all (one run each)")
+    parser.add_argument("--segment", type=int, default=0, help="the segment this run copies")
+    parser.add_argument("--max-pages", type=int, default=None, help="stop after this many pages (resume later)")
+    parser.add_argument("--page-size", type=int, default=PAGE_SIZE, help="items a Scan page reads")
+    args = parser.parse_args(argv)
+    if not 0 <= args.segment < args.segments:
+        parser.error("--segment must be between 0 and --segments - 1")
+    print(json.dumps(migrate_segment(args.segment, args.segments, args.max_pages, args.page_size)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
