@@ -4,8 +4,9 @@ request units, measured on moto.
 Every call made through botocore is seen (``BaseClient._make_api_call``), and the items it reads or writes are
 sized by DynamoDB's rules (attribute names plus values; 1 KB per write unit, 4 KB per read unit; eventually
 consistent reads half price, transactions double). Writes look at moto's stored item before and after the
-call, so an UpdateItem is billed for the whole item, and every global secondary index holding the item (all
-project every attribute) costs the same again; an index whose key changes costs a delete and a put."""
+call, so an UpdateItem is billed for the whole item, and every global secondary index holding the item costs
+the same again (an index copying only some attributes: the size of its copy); an index whose key changes costs
+a delete and a put."""
 
 from __future__ import annotations
 
@@ -92,12 +93,22 @@ class _Moto:
         stored = found.get_item(hash_value, range_value)
         return stored.to_json()["Attributes"] if stored else None
 
-    def indexes(self, table: str) -> list[str]:
+    def indexes(self, table: str) -> list[tuple[str, frozenset[str] | None]]:
+        """Each index's partition key, and the attributes it copies (None: every one)."""
         try:
             found = self._backend.get_table(table)
         except Exception:
             return []
-        return [k["AttributeName"] for index in found.global_indexes for k in index.schema if k["KeyType"] == "HASH"]
+        indexes = []
+        for index in found.global_indexes:
+            projection = index.projection or {}
+            copied = None
+            if projection.get("ProjectionType", "ALL") != "ALL":
+                keys = [*index.table_key_attrs, *(k["AttributeName"] for k in index.schema)]
+                copied = frozenset([*keys, *projection.get("NonKeyAttributes", [])])
+            hash_key = next(k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH")
+            indexes.append((hash_key, copied))
+        return indexes
 
     def key_of(self, table: str, item: Mapping[str, Any]) -> dict[str, Any]:
         found = self._backend.get_table(table)
@@ -111,12 +122,20 @@ def _write_units(moto: _Moto, table: str, before: dict[str, Any] | None, after: 
         return 1.0  # a write that changes nothing is still billed
     units = math.ceil(size / KB)
     total = float(units)
-    for index_key in moto.indexes(table):
+    for index_key, copied in moto.indexes(table):
         was, now = (before or {}).get(index_key), (after or {}).get(index_key)
         if was is None and now is None:
             continue
-        total += units * (2 if was is not None and now is not None and was != now else 1)
+        copy_units = units
+        if copied is not None:  # a narrow index's copy is billed for what it holds
+            copy_size = max(item_size(_only(before, copied)), item_size(_only(after, copied)))
+            copy_units = max(1, math.ceil(copy_size / KB))
+        total += copy_units * (2 if was is not None and now is not None and was != now else 1)
     return total
+
+
+def _only(item: Mapping[str, Any] | None, names: frozenset[str]) -> dict[str, Any]:
+    return {name: value for name, value in (item or {}).items() if name in names}
 
 
 def _read_units(sizes: list[int], consistent: bool, per_item: bool) -> float:

@@ -22,6 +22,7 @@ PRICES: dict[str, tuple[float, str]] = {
     "lambda_request": (0.20 / 1e6, "Lambda, per request"),
     "http_api_request": (1.00 / 1e6, "API Gateway HTTP API, per request (first 300 M a month)"),
     "write_unit": (0.625 / 1e6, "DynamoDB on-demand, per write request unit"),
+    "write_capacity_unit_hour": (0.00065, "DynamoDB provisioned, per write capacity unit-hour"),
     "read_unit": (0.125 / 1e6, "DynamoDB on-demand, per read request unit"),
     "storage_gb_month": (0.25, "DynamoDB Standard, per GB-month stored (first 25 GB free, ignored)"),
     "sqs_request": (0.40 / 1e6, "SQS standard, per request (64 KB chunk)"),
@@ -104,6 +105,14 @@ BINANCE_WEIGHT_PER_MINUTE = 2400  # USD-M futures REQUEST_WEIGHT, per IP
 BINANCE_PACED_WEIGHT = 2000  # a worker stops calling Binance at this X-MBX-USED-WEIGHT-1M until the next minute
 ALPACA_REQUESTS_PER_MINUTE = 200  # per API key, i.e. per account
 
+# ---------------------------------------------------------------- the snapshots table (provisioned, as declared)
+# Its write capacity follows the paced writers (declaration.SNAPSHOT_WRITE_UNITS_PER_SECOND): auto scaling keeps
+# the provisioned units at the writers' rate / the target utilisation, and the writers write a slot's snapshots
+# in SNAPSHOT_WRITE_SPREAD of its 5 minutes, idle the rest; so a unit-hour carries target x spread of the
+# writes it could. The minimum capacity (5 units) is shared by every user: nothing at 1,000,000.
+INDEX_COPY_BYTES = 70  # a values-index copy (keys and total), when the bench's results do not hold it
+
+
 # ---------------------------------------------------------------- latencies for the worker arithmetic
 # AWS's own figures for requests inside a region, conservative: single-digit ms for DynamoDB item reads and
 # writes, more for batches and transactions; SQS tens of ms.
@@ -176,37 +185,62 @@ def api_lines(api: dict[str, Any]) -> list[Line]:
 
 @cache
 def snapshot_plan(profile: str) -> dict[str, float]:
-    """What the snapshot schedule does for one user of ``profile`` in a month, by the job's own rule
-    (``services.snapshots.due``, the declared price routes): the slots it records, the item writes they make
-    (a slot that closes a coarser tier is also written to that tier's index: ``tiers_closed_by``), and the
-    item copies kept at the month's end (each slot until its coarsest tier's ``expires_at``)."""
+    """What the snapshot schedule does for one user of ``profile`` in a month, by the job's own rules
+    (``services.snapshots.due`` and ``kept_tier``, the declared price routes): the slots it records (each one
+    item and its values-index copy, whatever tiers it closes), and the items kept at the month's end (each
+    until its kept tier's ``expires_at``)."""
     from goalpost.data.holdings import HeldPosition
     from goalpost.data.registry import Owner
-    from goalpost.domain.charts import SLOT, Tier, expires_at, tiers_closed_by
-    from goalpost.domain.markets import OpenMarkets, parse_routes
+    from goalpost.data.snapshots import expires_at
+    from goalpost.domain.charts import SLOT
     from goalpost.domain.positions import Side
-    from goalpost.services.snapshots import due
+    from goalpost.services.snapshots import _due_at, kept_tier
     from goalpost.settings import Settings
 
-    routes = parse_routes(Settings().price_routes)  # the declared default
     symbol = PROFILES[profile]["holding"]
     owner = Owner("model", ZERO_CASH, {"p": HeldPosition(symbol, Side.LONG, ONE, ONE)})
+    due_at = _due_at(owner, Settings().price_routes)  # the declared default routes
     end = PLAN_START + timedelta(days=PLAN_DAYS)
-    slots = writes = kept = 0.0
+    slots = kept = 0.0
     slot = end - timedelta(days=KEPT_DAYS)
     while slot < end:
-        tiers = tiers_closed_by(slot)
-        if due(owner, OpenMarkets(routes, slot), Tier.DAILY in tiers):
-            copies = len(tiers)
+        if due_at(slot):
             if slot >= PLAN_START:
                 slots += 1
-                writes += copies
-            expiry = expires_at(slot)
-            if expiry is None or expiry > end:
-                kept += copies
+            expiry = expires_at(slot, kept_tier(slot, due_at))
+            if expiry is None or expiry > end.timestamp():
+                kept += 1
         slot += SLOT
     scale = DAYS / PLAN_DAYS
-    return {"slots": slots * scale, "item_writes": writes * scale, "kept_copies": kept}
+    return {"slots": slots * scale, "item_writes": slots * scale, "kept_copies": kept}
+
+
+def snapshot_table_assumptions() -> dict[str, Any]:
+    """The snapshots table's declared capacity and the writers' pace: what the provisioned price follows from."""
+    from goalpost import declaration
+
+    capacity = declaration.SNAPSHOTS_TABLE.capacity
+    assert capacity is not None
+    return {
+        "target_utilisation_percent": capacity.target_percent,
+        "write_units_min_max": (capacity.min_write, capacity.max_write),
+        "writers": declaration.SNAPSHOT_WRITERS,
+        "write_units_per_second_per_writer": declaration.SNAPSHOT_WRITE_UNITS_PER_SECOND,
+        "write_spread": declaration.SNAPSHOT_WRITE_SPREAD,
+        "dollars_per_write_unit": snapshot_write_unit_price(),
+        "dollars_per_write_unit_on_demand": price("write_unit"),
+    }
+
+
+def snapshot_write_unit_price() -> float:
+    """A write unit on the snapshots table's provisioned capacity: the unit-hour's price over the writes it
+    carries at the target utilisation while the paced writers write (``SNAPSHOT_WRITE_SPREAD`` of the time)."""
+    from goalpost import declaration
+
+    capacity = declaration.SNAPSHOTS_TABLE.capacity
+    assert capacity is not None
+    utilisation = capacity.target_percent / 100 * declaration.SNAPSHOT_WRITE_SPREAD
+    return price("write_capacity_unit_hour") / 3600 / utilisation
 
 
 def snapshot_lines(snapshot: dict[str, Any], profile: str) -> list[Line]:
@@ -221,9 +255,9 @@ def snapshot_lines(snapshot: dict[str, Any], profile: str) -> list[Line]:
     return [
         Line("snapshots: DynamoDB reads", slots * snapshot["read_units_per_user"], price("read_unit")),
         Line(
-            "snapshots: DynamoDB writes (with tier index copies)",
+            "snapshots: DynamoDB writes (provisioned; item and values-index copy)",
             plan["item_writes"] * snapshot["write_units_per_item"],
-            price("write_unit"),
+            snapshot_write_unit_price(),
         ),
         Line("snapshots: SQS requests", sqs_requests, price("sqs_request")),
         *lambda_lines("snapshots", messages, snapshot["worker_ms_per_message"], snapshot["memory_mb"]),
@@ -279,13 +313,15 @@ def shared_lines(prices: dict[str, Any], end_of_day: dict[str, Any]) -> list[Lin
 
 
 def storage_lines(snapshot: dict[str, Any], profile: str) -> list[Line]:
-    """Snapshots kept: 5-minute points 2 days, 30-minute 8, hourly 31, 3-hourly 92, daily forever (a year here);
-    each copy (the item, and its tier indexes' copies) the measured item size plus DynamoDB's per-item overhead."""
-    copies = snapshot_plan(profile)["kept_copies"]
+    """Snapshots kept: 5-minute points 2 days, 30-minute 8, hourly 31, 3-hourly 92, daily forever (a year here),
+    each slot by the tier it is kept by; each item the measured item size and its values-index copy the
+    measured copy size, each plus DynamoDB's per-item overhead."""
+    kept = snapshot_plan(profile)["kept_copies"]
+    copy_bytes = snapshot.get("index_bytes_per_snapshot", INDEX_COPY_BYTES)
     return [
         Line(
             "storage: snapshots (GB-month)",
-            copies * (snapshot["bytes_per_snapshot"] + ITEM_OVERHEAD_BYTES) / 1e9,
+            kept * (snapshot["bytes_per_snapshot"] + copy_bytes + 2 * ITEM_OVERHEAD_BYTES) / 1e9,
             price("storage_gb_month"),
         )
     ]
@@ -488,10 +524,15 @@ def request_seconds(requests: dict[str, float], parallel: int) -> float:
 
 
 def workers(
-    name: str, cadence_seconds: float, seconds_per_user: float, configured: int | None, users: float = USERS
+    name: str,
+    cadence_seconds: float,
+    seconds_per_user: float,
+    configured: int | None,
+    users: float = USERS,
+    utilisation: float = UTILISATION,
 ) -> dict[str, Any]:
-    """Concurrent workers that finish ``users`` users (or accounts) inside ``UTILISATION`` of the cadence."""
-    needed = math.ceil(users * seconds_per_user / (cadence_seconds * UTILISATION))
+    """Concurrent workers that finish ``users`` users (or accounts) inside ``utilisation`` of the cadence."""
+    needed = math.ceil(users * seconds_per_user / (cadence_seconds * utilisation) - 1e-9)
     return {
         "job": name,
         "cadence_seconds": cadence_seconds,
@@ -507,9 +548,10 @@ def workers(
 PROVIDER_SECONDS = 0.25  # one market-data request (Alpaca/Binance), including their latency
 PROVIDER_PARALLEL = 4  # goalpost.services.prices fetches this many batches at a time
 READ_PARALLEL = 8  # the snapshot worker writes this many batches at a time
-# Valuing one portfolio and building its snapshot item in Python, on one vCPU (the worker's 1,769 MB): measured
+# Valuing one portfolio and building its snapshot item in Python, on one full vCPU (1,769 MB): measured
 # at about 0.5 ms (7.6 s for a 15,600-user shard, botocore's parameter validation included).
 SNAPSHOT_CPU_SECONDS_PER_USER = 0.0005
+FULL_VCPU_MB = 1769  # Lambda gives a function CPU in proportion to its memory: one vCPU at 1,769 MB
 WRITE_PARALLEL = 8  # goalpost.data.prices writes this many batches at a time
 END_OF_DAY_PARALLEL = 8  # goalpost.services.end_of_day evaluates this many users of a message at a time
 MONITOR_PARALLEL = 16  # goalpost.services.monitor queries this many symbols at a time
@@ -537,17 +579,23 @@ def job_inputs(jobs: dict[str, Any]) -> dict[str, Any]:
     price_reads = snapshot["sqs_messages"] * snapshot["all_prices_read_units"]
     per_user_reads = _per(max(0.0, snapshot["read_units"] - price_reads), users)
     per_user_ops = {op: n / users for op, n in snapshot["dynamodb_requests"].items() if op != "BatchGetItem"}
-    seconds_per_user = request_seconds(per_user_ops, READ_PARALLEL) + SNAPSHOT_CPU_SECONDS_PER_USER
+    cpu = SNAPSHOT_CPU_SECONDS_PER_USER * FULL_VCPU_MB / worker.memory_mb
+    working = request_seconds(per_user_ops, READ_PARALLEL) + cpu
+    # The writers keep to their pace (declaration.SNAPSHOT_WRITE_UNITS_PER_SECOND): a worker spends at least a
+    # user's write units at that rate on each user, and is billed for the wait.
+    paced = _per(snapshot["write_units"], users) / declaration.SNAPSHOT_WRITE_UNITS_PER_SECOND
+    seconds_per_user = max(working, paced)
     users_per_shard = USERS / keys.USER_SHARDS
     return {
         "snapshot": {
             "shards": keys.USER_SHARDS,
             "read_units_per_user": per_user_reads + keys.USER_SHARDS * snapshot["all_prices_read_units"] / USERS,
-            # Measured at a slot that closes no coarser tier: the units of one snapshot item.
+            # The units of one slot's snapshot: its item and its values-index copy.
             "write_units_per_item": _per(snapshot["write_units"], users),
             "worker_ms_per_message": 1000 * seconds_per_user * users_per_shard,
             "memory_mb": worker.memory_mb,
             "bytes_per_snapshot": snapshot["bytes_per_snapshot"],
+            "index_bytes_per_snapshot": snapshot.get("index_bytes_per_snapshot", INDEX_COPY_BYTES),
         },
         "monitor": {
             "read_units_per_symbol": _per(full["read_units"], full["symbols"]),
@@ -600,7 +648,14 @@ def capacity(inputs: dict[str, Any]) -> list[dict[str, Any]]:
 
     work = inputs["workload"]
     return [
-        workers("snapshot", 300, work["snapshot_seconds_per_user"], configured("snapshot")),
+        # Paced to take SNAPSHOT_WRITE_SPREAD of the 5 minutes at full scale (the provisioned capacity's use).
+        workers(
+            "snapshot",
+            300,
+            work["snapshot_seconds_per_user"],
+            configured("snapshot"),
+            utilisation=declaration.SNAPSHOT_WRITE_SPREAD,
+        ),
         workers(
             "end_of_day_goals",
             END_OF_DAY_WINDOW_SECONDS,
@@ -642,6 +697,7 @@ def model(inputs: dict[str, Any]) -> dict[str, Any]:
             "log_bytes_per_invocation": LOG_BYTES_PER_INVOCATION,
             "cold_start_share": COLD_START_SHARE,
             "utilisation": UTILISATION,
+            "snapshots_table": snapshot_table_assumptions(),
             "latency_seconds": LATENCY_SECONDS,
             "provider_seconds": PROVIDER_SECONDS,
         },

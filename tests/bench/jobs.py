@@ -231,7 +231,7 @@ def bench_prices_and_snapshot(sizes: Sizes, progress: Progress) -> dict[str, Any
                 snapshot = JobRunner(HandlerRegistry(timeout_scale=BENCH_TIMEOUT_SCALE)).run(
                     "snapshot", plain_slot(now)
                 )
-            snapshot_bytes = stored_snapshot_bytes("user-0000")
+            snapshot_bytes, index_bytes = stored_snapshot_bytes("user-0000")
             # What one shard's worker reads at most for prices: every packed price item once.
             with measured() as all_prices:
                 get_prices(get_settings().system_table_name, names)
@@ -243,13 +243,14 @@ def bench_prices_and_snapshot(sizes: Sizes, progress: Progress) -> dict[str, Any
             **snapshot_figures(snapshot, sizes.users, snapshot_window),
             "all_prices_read_units": all_prices.units.read,
             "bytes_per_snapshot": snapshot_bytes,
+            "index_bytes_per_snapshot": index_bytes,
         },
     }
 
 
 def plain_slot(now: datetime) -> datetime:
-    """The latest slot up to ``now`` that closes no coarser tier: its snapshots are one item each, no index copy
-    (the cost model adds the copies of the slots that close a tier)."""
+    """The latest slot up to ``now`` that closes no coarser tier (every slot writes the same: its item and its
+    copy in the values index; a slot that closes a tier is only kept longer)."""
     from goalpost.domain.charts import SLOT, slot_of, tiers_closed_by
 
     slot = slot_of(now)
@@ -258,21 +259,25 @@ def plain_slot(now: datetime) -> datetime:
     return slot
 
 
-def stored_snapshot_bytes(user: str) -> int:
-    """The size of a user's latest snapshot item, by DynamoDB's accounting."""
-    from goalpost import aws
+def stored_snapshot_bytes(user: str) -> tuple[int, int]:
+    """The size of a user's latest snapshot item, and of its copy in the values index, by DynamoDB's
+    accounting."""
+    from goalpost import aws, declaration
     from goalpost.data import keys
     from goalpost.settings import get_settings
     from tests.bench.capacity import item_size
 
+    (index,) = declaration.SNAPSHOTS_TABLE.indexes
+    copied = {index.partition_key, index.sort_key, *(index.projection or ())}
     found = aws.client("dynamodb").query(
-        TableName=get_settings().data_table_name,
+        TableName=get_settings().snapshots_table_name,
         KeyConditionExpression="pk = :pk",
         ExpressionAttributeValues={":pk": {"S": keys.snapshots_pk(user)}},
         ScanIndexForward=False,
         Limit=1,
     )
-    return item_size(found["Items"][0])
+    item = found["Items"][0]
+    return item_size(item), item_size({name: value for name, value in item.items() if name in copied})
 
 
 def price_figures(symbols: int, summary: dict[str, Any], provider: int, window: Window) -> dict[str, Any]:

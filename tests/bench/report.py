@@ -306,6 +306,7 @@ def cost_document(results: dict[str, Any]) -> str:
         out += ["", f"### {profile['profile']}", "", "| line | quantity | unit price | dollars |", "|---|---|---|---|"]
         for line in profile["lines"]:
             out.append(f"| {line['what']} | {line['quantity']:,} | {line['unit_price']:.3g} | {line['dollars']:.6f} |")
+    out += snapshot_document(model)
     out += [
         "",
         f"Per million API calls: ${model['dollars_per_million_api_calls']:.2f}.",
@@ -327,6 +328,30 @@ def cost_document(results: dict[str, Any]) -> str:
     out += ["", "## Assumptions", ""]
     out += [f"- `{name}`: {value}" for name, value in model["assumptions"].items()]
     return "\n".join(out) + "\n"
+
+
+def snapshot_document(model: dict[str, Any]) -> list[str]:
+    """docs/cost.md's paragraph on the snapshots table: how its provisioned write unit is priced."""
+    table = model["assumptions"].get("snapshots_table")
+    if table is None:  # a model computed before the snapshots had a table of their own
+        return []
+    units = model["inputs"]["snapshot"]["write_units_per_item"]
+    target, spread = table["target_utilisation_percent"], table["write_spread"]
+    return [
+        "",
+        "## Snapshots on provisioned capacity",
+        "",
+        "The snapshots are in a table of their own on provisioned capacity with auto scaling "
+        f"(`declaration.SNAPSHOTS_TABLE`). Its {table['writers']} writers keep to "
+        f"{table['write_units_per_second_per_writer']:,} write units a second each, which at {model['users']:,} "
+        f"users writes a slot's snapshots in {spread:.0%} of its 5 minutes, and auto scaling keeps the capacity at "
+        f"their rate over {target} % utilisation: a write unit costs ${table['dollars_per_write_unit']:.3g} "
+        f"(a unit-hour's price / 3,600 / ({target} % x {spread:.0%})) instead of "
+        f"${table['dollars_per_write_unit_on_demand']:.3g} on demand. A slot writes {units:g} units a user, "
+        "measured: its item and the item's copy in the values index, whatever tiers the slot closes (no tier "
+        "index copy, no open-bucket item). The writers' wait for their pace is billed Lambda time, in the "
+        "snapshots' GB-seconds.",
+    ]
 
 
 def account_sync_document(model: dict[str, Any]) -> list[str]:
