@@ -114,7 +114,7 @@ APPLICATION_METRICS: tuple[MetricGroup, ...] = (
     ),
     MetricGroup(
         "API requests (application)",
-        ("GoalsCreated", "GoalsDeleted", "FundingLinked", "BudgetSyncEntries"),
+        ("GoalsCreated", "GoalsDeleted", "GoalChildrenDeleted", "FundingLinked", "BudgetSyncEntries"),
         ("UnhandledErrors", "BodiesTooLarge", "BodiesNotUtf8"),
     ),
     MetricGroup(

@@ -112,6 +112,7 @@ def _worker_event(job: declaration.Job, now: datetime) -> dict[str, Any]:
     from goalpost.data import keys
     from goalpost.domain.charts import slot_of
     from goalpost.services.fanout import ShardWork, account_sync_message, shard_message
+    from goalpost.services.goal_cleanup import cleanup_message
     from infra.local.aws import ACCOUNT_ID, REGION
     from infra.local.event_sources import sqs_event
 
@@ -120,6 +121,8 @@ def _worker_event(job: declaration.Job, now: datetime) -> dict[str, Any]:
         body = shard_message(ShardWork(slot_of(now), keys.shard_of(USER, keys.USER_SHARDS)))
     elif job.function.name == "account-sync":  # an accounts-registry shard (the seeded user has no account)
         body = account_sync_message(now, 0)
+    elif job.function.name == "goal-cleanup":  # a goal of the seeded user (the worker reads whether it was deleted)
+        body = cleanup_message(USER, "bench-deleted-goal")
     else:
         body = json.dumps({"moment": now.isoformat(), "users": [{"user_id": USER, "cash": "1000"}]})
     message = {"MessageId": "m-1", "ReceiptHandle": "r-1", "Body": body}

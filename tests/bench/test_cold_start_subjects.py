@@ -28,3 +28,4 @@ def test_each_worker_is_sent_a_message_in_its_coordinators_shape() -> None:
     assert set(bodies["account-sync"]) == {"moment", "shard"}
     assert parse_shard_message(json.dumps(bodies["snapshot"])) is not None
     assert set(bodies["end-of-day-goals"]) == {"moment", "users"}
+    assert set(bodies["goal-cleanup"]) == {"user_id", "goal_id"}

@@ -331,23 +331,6 @@ def test_another_users_goal_is_404_everywhere(api: Api) -> None:
         assert api.call(method, f"/goals/{goal_id}{path}", body=body, user="mallory").status == 404, path
 
 
-def test_delete_takes_funding_and_progress_and_finishes_an_interrupted_delete(api: Api) -> None:
-    goal_id = new_goal(api)
-    api.post(f"/goals/{goal_id}/funding", {"account_id": "a", "allocation_percent": 50})
-    for n in range(30):
-        api.post(f"/goals/{goal_id}/progress", {"contribution_amount": n})
-    # A delete that stopped after its first step: the goal is already gone for every reader and writer...
-    assert goal_store.mark_deleting("test-data", "alice", goal_id)
-    assert api.get(f"/goals/{goal_id}").status == 404
-    assert api.get("/goals").body == []
-    assert api.post(f"/goals/{goal_id}/funding", {"account_id": "b", "allocation_percent": 5}).status == 404
-    assert api.post(f"/goals/{goal_id}/progress", {"value": 1}).status == 404
-    # ...and the next delete finishes it.
-    assert api.delete(f"/goals/{goal_id}").status == 204
-    assert stored_items("test-data", keys.goal_children_pk("alice", goal_id)) == []
-    assert api.delete(f"/goals/{goal_id}").status == 404
-
-
 def test_goals_per_user_are_capped_also_under_concurrency(api: Api, monkeypatch: Any) -> None:
     from concurrent.futures import ThreadPoolExecutor
 

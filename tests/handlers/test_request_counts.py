@@ -16,6 +16,7 @@ from goalpost.data.goals import goal_item
 from infra.local.aws import dynamodb_requests
 from tests.handlers.conftest import Api, investment_goals
 from tests.handlers.test_accounts_api import exchange, simulated_account  # noqa: F401 (exchange: a fixture)
+from tests.handlers.test_goal_cleanup import goal_with_children
 
 TABLE = "test-data"
 NOW = datetime.now(UTC)
@@ -274,6 +275,22 @@ def test_account_routes_cost_the_same_whatever_the_accounts(api: Api, market: An
     assert few["POST /accounts"] == {"TransactWriteItems": 1}
     assert few["GET /accounts"] == {"Query": 1}
     assert few["GET /accounts/{id}"] == {"GetItem": 1}
+
+
+def test_deleting_a_goal_costs_the_same_whatever_its_children(api: Api) -> None:
+    """Its progress entries and funding links go later, by the goal-cleanup worker: the route is one transaction."""
+
+    def cost(goal_id: str) -> dict[str, int]:
+        with dynamodb_requests() as counted:
+            reply = api.delete(f"/goals/{goal_id}", user="deleter")
+        assert reply.status == 204, reply.body
+        return dict(counted)
+
+    without = cost(goal_with_children(api, "deleter", entries=0, links=0))
+    few = cost(goal_with_children(api, "deleter", entries=5, links=2))
+    many = cost(goal_with_children(api, "deleter", entries=130, links=24))
+    assert without == few == many
+    assert sum(many.values()) <= 3, many
 
 
 def hold_positions(user: str, count: int) -> None:

@@ -18,10 +18,11 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.infra
 
 # What the data layer issues, found in goalpost.data: a Delete (in a transaction or alone) when a goal, a
-# funding link, a position entry or a connected account (and its key's claim) is deleted; BatchWriteItem when
-# a goal's children are deleted, snapshots are recorded and trading goals' results go as plain puts.
-DELETING = {"goals-api", "goal-tracking-api", "positions-api", "accounts-api"}
-BATCH_WRITING = {"goals-api", "snapshot-worker", "end-of-day-worker"}
+# funding link, a position entry, a connected account (and its key's claim) or a deleted goal's tombstone is
+# deleted; BatchWriteItem when a deleted goal's children are deleted (by the goal-cleanup worker), snapshots are
+# recorded and trading goals' results go as plain puts (the goals API's trading goals routes, end of day).
+DELETING = {"goals-api", "goal-tracking-api", "positions-api", "accounts-api", "goal-cleanup-worker"}
+BATCH_WRITING = {"goals-api", "goal-cleanup-worker", "snapshot-worker", "end-of-day-worker"}
 # Delivery (goalpost.services.delivery) queues each alert's SMS in the function that raised it (the deferred ones in
 # deliver-alerts); the SMS sender alone publishes them. The alerts API only manages the users' topics.
 TOPIC_MANAGERS = {"alerts-api"}

@@ -139,6 +139,7 @@ def test_schedules_render_as_eventbridge_expressions() -> None:
         "end_of_day_goals": "cron(59 23 * * ? *)",
         "deliver_alerts": "rate(5 minutes)",
         "account_sync": "rate(1 minute)",
+        "goal_cleanup": "rate(5 minutes)",
     }
 
 

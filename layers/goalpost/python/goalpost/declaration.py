@@ -334,7 +334,13 @@ SMS_QUEUE = Queue(
     description="SMS deliveries (an alert and a phone number) for the SMS sender to publish",
     visibility_timeout_seconds=6 * 10,  # six times the sender's timeout, as AWS recommends
 )
-QUEUES: tuple[Queue, ...] = (SNAPSHOT_QUEUE, END_OF_DAY_QUEUE, ACCOUNT_SYNC_QUEUE, SMS_QUEUE)
+GOAL_CLEANUP_QUEUE = Queue(
+    key="goal-cleanup-work",
+    env="GOAL_CLEANUP_QUEUE_URL",
+    description="Deleted goals whose progress entries and funding links the goal-cleanup worker removes",
+    visibility_timeout_seconds=6 * 120,  # six times the worker's timeout, as AWS recommends
+)
+QUEUES: tuple[Queue, ...] = (SNAPSHOT_QUEUE, END_OF_DAY_QUEUE, ACCOUNT_SYNC_QUEUE, SMS_QUEUE, GOAL_CLEANUP_QUEUE)
 # The SMS sender's settings for the deployment (goalpost.settings), set from the CDK context sms_sender_id and
 # sms_max_price_usd on the SMS sender only: the sender ID shown where the destination country supports one, and
 # the most one SMS may cost (USD) before SNS refuses to send it. Neither set: SNS's defaults.
@@ -413,7 +419,8 @@ GOALS_API = api_function(
     "goals",
     "Personal finance goals: the goal, its lifecycle, the dashboard, templates, budget sync",
     memory_mb=1024,
-    # Deleting a goal batch-deletes its progress entries and funding links, then deletes the goal; a trading
+    # Deleting a goal deletes the goal item in a transaction (its children are the goal-cleanup job's); the
+    # trading goals' results with no alert to guard go as batched plain puts (transact_with_alerts); a trading
     # goal's manual snapshot values the portfolio at the cached prices.
     tables={"data": (*WRITE, DELETE, BATCH_WRITE), "system": READ, "idempotency": IDEMPOTENCY, "snapshots": READ},
     raises_alerts=True,
@@ -598,6 +605,26 @@ JOBS: tuple[Job, ...] = (
         # is per key (docs/accounts.md).
         worker_batch_size=1,
         max_workers=64,
+    ),
+    Job(
+        job_function(
+            "goal_cleanup",
+            "Queues one message per deleted goal whose progress entries and funding links are still stored",
+            tables={"data": READ},
+            queues=(GOAL_CLEANUP_QUEUE.key,),
+        ),
+        # The children of a deleted goal are invisible from its delete on (data.deleted_goals): what waits for the
+        # next run is storage only, so every 5 minutes is plenty, and a run with no tombstone reads 4 empty
+        # index partitions and queues nothing.
+        Schedule(every=timedelta(minutes=5)),
+        worker=job_function(
+            "goal_cleanup_worker",
+            "Deletes a deleted goal's progress entries and funding links page by page, then its tombstone",
+            tables={"data": (*READ, DELETE, BATCH_WRITE)},  # the children in batches, the tombstone alone
+        ),
+        queue=GOAL_CLEANUP_QUEUE,
+        # Nobody waits for it: two invocations at once keep its writes a trickle next to the API's.
+        max_workers=2,
     ),
 )
 

@@ -30,6 +30,7 @@ class Settings(Model):
     snapshot_queue_url: str = Field("", alias="SNAPSHOT_QUEUE_URL")
     end_of_day_queue_url: str = Field("", alias="END_OF_DAY_QUEUE_URL")
     account_sync_queue_url: str = Field("", alias="ACCOUNT_SYNC_QUEUE_URL")
+    goal_cleanup_queue_url: str = Field("", alias=declaration.GOAL_CLEANUP_QUEUE.env)
     # The secret CloudFront sends in ORIGIN_VERIFY_HEADER; unset (locally), requests are not checked for it.
     origin_secret_arn: str = Field("", alias=declaration.ORIGIN_SECRET_ENV)
     # SMS: the queue the alert raisers send them to, and the SMS sender's per-message settings (none: SNS's

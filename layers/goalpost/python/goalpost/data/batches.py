@@ -69,8 +69,9 @@ def batch_get_tables(wanted: Mapping[str, Sequence[dict[str, Any]]], attempts: i
     return found
 
 
-def delete_partition(table: str, partition: str) -> int:
-    """Deletes every item of one partition in batches of 25, retrying unprocessed items."""
+def delete_partition(table: str, partition: str, page_size: int) -> int:
+    """Deletes every item of one partition, a Query page of at most ``page_size`` keys at a time, each page in
+    batches of 25 (retrying unprocessed items); returns how many it deleted."""
     paginator = client().get_paginator("query")
     deleted = 0
     pages = paginator.paginate(
@@ -79,6 +80,7 @@ def delete_partition(table: str, partition: str) -> int:
         ExpressionAttributeValues={":pk": {"S": partition}},
         ProjectionExpression="pk, sk",
         ConsistentRead=True,
+        PaginationConfig={"PageSize": page_size},
     )
     for page in pages:
         batch = page.get("Items", [])

@@ -5,25 +5,27 @@
 - gsi1 ``USER#u#GOALS#STATUS#<status>``, gsi2 ``USER#u#GOALS#TYPE#<type>`` and gsi3
   ``USER#u#GOALS#STATUS#<status>#TYPE#<type>``: the list filters, each one Query with no filter expression.
 - ``USER#u#GOAL#<id> / PROGRESS#<date>#<ulid>`` and ``.../FUNDING#<account>``: the goal's children, one
-  partition so that deleting the goal takes them all with one Query.
+  partition so that the goal-cleanup worker takes them all, page by page, after the goal is deleted.
 
-Deleting first marks the goal ``deleting`` (moving its version on and taking it out of the indexes), so no
-writer can attach a child to it while its children go; then the goal item itself goes.
+Deleting is one transaction whatever the goal holds: the goal item goes (its milestones embedded), the owner's
+goal count goes down and a tombstone records the deletion (``data.deleted_goals``), whose worker removes the
+children later. Every child write is conditional on the goal item, so none can be added once it is gone. A goal
+marked ``deleting`` was left half-way by the two-step delete of before: readers skip it, and a delete finishes it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
-
-from botocore.exceptions import ClientError
 
 from goalpost.data import keys
 from goalpost.data.alerts import AlertWrite, add_alerts, items_needed, write_once_each
-from goalpost.data.batches import batch_get, delete_partition
-from goalpost.data.client import client, get_item, is_condition_failure
+from goalpost.data.batches import batch_get
+from goalpost.data.client import get_item
 from goalpost.data.codec import Item, key, serialize, strip_keys
+from goalpost.data.deleted_goals import tombstone_put
 from goalpost.data.expressions import counter_change, set_or_remove
 from goalpost.data.pagination import owned_page
 from goalpost.data.preferences import PreferenceRead
@@ -227,25 +229,6 @@ def list_all(table: str, user_id: str, status: GoalStatus | None = None) -> list
     return [to_goal(item) for item in items]
 
 
-def mark_deleting(table: str, user_id: str, goal_id: str) -> bool:
-    """Marks the goal as going away (no writer can attach to it any more). False when there is no goal."""
-    try:
-        client().update_item(
-            TableName=table,
-            Key=key(keys.user_pk(user_id), keys.goal_sk(goal_id)),
-            UpdateExpression=(
-                "SET deleting = :true, version = version + :one REMOVE gsi1pk, gsi1sk, gsi2pk, gsi2sk, gsi3pk, gsi3sk"
-            ),
-            ConditionExpression="attribute_exists(pk)",
-            ExpressionAttributeValues={":true": {"BOOL": True}, ":one": {"N": "1"}},
-        )
-    except ClientError as error:
-        if is_condition_failure(error):
-            return False
-        raise
-    return True
-
-
 MAX_GOALS_PER_USER = 1000
 GOAL_COUNT = "goal_count"  # on the owner's profile
 
@@ -272,15 +255,18 @@ def create(table: str, goal: Goal) -> None:
         raise TooManyGoals
 
 
-def delete(table: str, user_id: str, goal_id: str) -> bool:
-    """Deletes the goal with its progress entries and funding links (batched). False when there was no goal;
-    a delete interrupted half-way is finished by the next one."""
-    if not mark_deleting(table, user_id, goal_id):
-        return False
-    delete_partition(table, keys.goal_children_pk(user_id, goal_id))
-    goal_key = key(keys.user_pk(user_id), keys.goal_sk(goal_id))
+def delete(table: str, user_id: str, goal_id: str, deleted_at: datetime) -> bool:
+    """Deletes the goal, takes it off the owner's goal count and records it deleted for the cleanup of its
+    progress entries and funding links (``data.deleted_goals``): one transaction, so it is gone for every
+    reader at once whatever it holds. False when there is no goal (nothing written)."""
     uncount, _, uncounted = counter_change(GOAL_COUNT, -1)
-    removal = {"Delete": {"TableName": table, "Key": goal_key, "ConditionExpression": "attribute_exists(pk)"}}
+    removal = {
+        "Delete": {
+            "TableName": table,
+            "Key": key(keys.user_pk(user_id), keys.goal_sk(goal_id)),
+            "ConditionExpression": "attribute_exists(pk)",
+        }
+    }
     uncount_update = {
         "Update": {
             "TableName": table,
@@ -289,6 +275,6 @@ def delete(table: str, user_id: str, goal_id: str) -> bool:
             "ExpressionAttributeValues": uncounted,
         }
     }
-    # Refused by the goal: a concurrent delete finished it first.
-    Transaction().add(removal, role="goal").add(uncount_update, role="goal_count").write_unless_refused_by("goal")
-    return True
+    transaction = Transaction().add(removal, role="goal").add(uncount_update, role="goal_count")
+    transaction.add(tombstone_put(table, user_id, goal_id, deleted_at), role="tombstone")
+    return transaction.write_unless_refused_by("goal")

@@ -24,6 +24,20 @@ def goal_children_pk(user_id: str, goal_id: str) -> str:
     return f"USER#{user_id}#GOAL#{goal_id}"
 
 
+def deleted_goal_sk(goal_id: str) -> str:
+    """``USER#u / DELETED_GOAL#<id>``: a deleted goal whose children partition the goal-cleanup worker has yet to
+    empty (its tombstone, written by the delete's own transaction)."""
+    return f"DELETED_GOAL#{goal_id}"
+
+
+# The tombstones are in gsi3 ``DELETED_GOALS#<shard>``, oldest first: the goal-cleanup job reads every shard.
+DELETED_GOAL_SHARDS = 4
+
+
+def deleted_goals_pk(shard: int) -> str:
+    return f"DELETED_GOALS#{shard}"
+
+
 PROGRESS_PREFIX = "PROGRESS#"
 
 

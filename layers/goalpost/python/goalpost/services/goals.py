@@ -102,8 +102,10 @@ def set_status(user_id: str, goal_id: str, status: GoalStatus, now: datetime | N
     return change_goal(user_id, goal_id, move, moment).goal
 
 
-def delete_goal(user_id: str, goal_id: str) -> None:
-    if not goal_store.delete(table(), user_id, goal_id):
+def delete_goal(user_id: str, goal_id: str, now: datetime | None = None) -> None:
+    """One transaction whatever the goal holds: its progress entries and funding links are removed after it by
+    the goal-cleanup job (``services.goal_cleanup``), invisible from the moment it is deleted."""
+    if not goal_store.delete(table(), user_id, goal_id, now or utc_now()):
         raise NotFound(GOAL_NOT_FOUND)
     metrics.add_metric(name="GoalsDeleted", unit="Count", value=1)
 
