@@ -1,6 +1,6 @@
 // @vitest-environment node
 import { describe, expect, it, vi } from "vitest";
-import { ApiError, createApiClient, detailText, type TokenSource } from "./client";
+import { ApiError, createApiClient, detailText, REQUEST_TIMEOUT_MS, type TokenSource } from "./client";
 
 function json(body: unknown, status = 200, headers: Record<string, string> = {}) {
   return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", ...headers } });
@@ -117,5 +117,40 @@ describe("createApiClient", () => {
     const t = setup();
     t.fetchMock.mockRejectedValueOnce(new TypeError("Failed to fetch"));
     await expect(t.api.get("/goals")).rejects.toEqual(new ApiError(0, "The API could not be reached; check your connection"));
+  });
+
+  it("gives up on an API that does not answer, without waiting for ever", async () => {
+    vi.useFakeTimers();
+    try {
+      const t = setup();
+      t.fetchMock.mockImplementationOnce(
+        (_url, init) =>
+          new Promise((_resolve, reject) => {
+            init?.signal?.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError")));
+          }),
+      );
+      const answer = t.api.get("/goals");
+      const settled = expect(answer).rejects.toEqual(new ApiError(0, "The API did not answer in time; please try again"));
+      await vi.advanceTimersByTimeAsync(REQUEST_TIMEOUT_MS);
+      await settled;
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("leaves the caller's own abort as an abort", async () => {
+    const t = setup();
+    const controller = new AbortController();
+    t.fetchMock.mockImplementationOnce(
+      (_url, init) =>
+        new Promise((_resolve, reject) => {
+          const abort = () => reject(new DOMException("aborted", "AbortError"));
+          if (init?.signal?.aborted) abort();
+          init?.signal?.addEventListener("abort", abort);
+        }),
+    );
+    const answer = t.api.get("/goals", undefined, { signal: controller.signal });
+    controller.abort();
+    await expect(answer).rejects.toMatchObject({ name: "AbortError" });
   });
 });

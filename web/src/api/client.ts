@@ -47,6 +47,9 @@ interface ClientDeps {
   fetch: (input: string, init?: RequestInit) => Promise<Response>;
 }
 
+/** Longer than any route takes when deployed (API Gateway gives up at 30 s). */
+export const REQUEST_TIMEOUT_MS = 35_000;
+
 const LOCATION_PREFIXES = new Set(["body", "query", "path", "header"]);
 
 /** The API's `detail` as one readable sentence: a string as is, a 422's field errors joined. */
@@ -83,16 +86,22 @@ export function createApiClient({ baseUrl, tokens, fetch: fetchImpl }: ClientDep
       const headers: Record<string, string> = { Accept: "application/json", Authorization: `Bearer ${token}` };
       if (body !== undefined) headers["Content-Type"] = "application/json";
       if (options.idempotencyKey) headers["Idempotency-Key"] = options.idempotencyKey;
+      // No request waits for ever: a read left pending would also keep SWR from reading its key again.
+      const timeout = new AbortController();
+      const timer = setTimeout(() => timeout.abort(), REQUEST_TIMEOUT_MS);
       try {
         return await fetchImpl(target, {
           method,
           headers,
           body: body === undefined ? undefined : JSON.stringify(body),
-          signal: options.signal,
+          signal: options.signal ? AbortSignal.any([options.signal, timeout.signal]) : timeout.signal,
         });
       } catch (error) {
-        if (error instanceof DOMException && error.name === "AbortError") throw error;
+        if (options.signal?.aborted) throw error;
+        if (timeout.signal.aborted) throw new ApiError(0, "The API did not answer in time; please try again");
         throw new ApiError(0, "The API could not be reached; check your connection");
+      } finally {
+        clearTimeout(timer);
       }
     };
     const signedOut = () => {

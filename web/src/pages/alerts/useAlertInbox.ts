@@ -5,6 +5,7 @@ import { useSWRConfig } from "swr";
 import useSWRInfinite from "swr/infinite";
 import { useServices } from "../../app/services";
 import type { ApiError, Page, Query } from "../../api/client";
+import { useReadAgainOnArrival } from "../../api/useApi";
 import type { Alert } from "../../api/types/alerts";
 import type { InboxFilter } from "./inboxFilter";
 
@@ -29,6 +30,7 @@ export function useAlertInbox({ unreadOnly, type }: InboxFilter) {
     // alerts raised meanwhile show at the top; the pages after it stay as loaded.
     { revalidateFirstPage: true },
   );
+  useReadAgainOnArrival(pages);
   const { data, mutate, size, setSize } = pages;
   const alerts = data?.flatMap((page) => page.items);
   const last = data?.at(-1);

@@ -2,6 +2,7 @@ import type { ReactNode } from "react";
 import useSWRInfinite from "swr/infinite";
 import { Link } from "wouter";
 import { useServices } from "../../app/services";
+import { useReadAgainOnArrival } from "../../api/useApi";
 import type { ApiError, Page as ApiPage, Query } from "../../api/client";
 import type { Position, PositionFilter } from "../../api/types/positions";
 import { ErrorText } from "../../components/Async";
@@ -17,7 +18,7 @@ type PageKey = (index: number, previous: ApiPage<Position> | null) => [string, Q
 /** GET /positions pages for `filter`, newest first, followed with X-Next-Token. */
 export function usePositionPages(filter: PositionFilter) {
   const { api } = useServices();
-  return useSWRInfinite<ApiPage<Position>, ApiError, PageKey>(
+  const pages = useSWRInfinite<ApiPage<Position>, ApiError, PageKey>(
     (index, previous) => {
       if (index > 0 && !previous?.nextToken) return null;
       return ["/positions", { ...filter, limit: PAGE_SIZE, next_token: index > 0 ? previous?.nextToken : undefined }];
@@ -25,6 +26,8 @@ export function usePositionPages(filter: PositionFilter) {
     ([path, query]) => api.getPage<Position>(path, query),
     { revalidateFirstPage: true },
   );
+  useReadAgainOnArrival(pages);
+  return pages;
 }
 
 /** What a position made or is making: realized once closed, else the latest unrealized. */
