@@ -7,14 +7,18 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from goalpost import declaration
+from goalpost.edges.accounts.vault import DATA_KEY_CONTEXT
 from infra.constructs._common import rotated_key
 
-# The encryption context the vault binds every ciphertext to: a grant allows the key only under it.
-ENCRYPTION_CONTEXT_KEYS = ("user_id", "account_id")
+# The context of the ciphertexts KMS sealed directly, before envelope encryption: still opened (Decrypt only)
+# until the sync has re-sealed them.
+DIRECT_CONTEXT_KEYS = ("user_id", "account_id")
+# What each declaration allows on the vault's data keys (only under DATA_KEY_CONTEXT): making them to seal new
+# credentials, opening them to call the provider.
 ACTIONS: dict[declaration.AccountKeys, tuple[str, ...]] = {
     "none": (),
     "decrypt": ("kms:Decrypt",),
-    "encrypt_decrypt": ("kms:Encrypt", "kms:Decrypt"),
+    "encrypt_decrypt": ("kms:GenerateDataKey", "kms:Decrypt"),
 }
 
 
@@ -33,17 +37,25 @@ class AccountKeys(Construct):
         )
 
     def grant(self, spec: declaration.Function, role: iam.IRole) -> None:
-        """Exactly the declared operations on this key, and only under the vault's encryption context (a
-        request without ``user_id`` and ``account_id`` in its context, or with any other key, is refused)."""
+        """Exactly the declared operations on this key's data keys, only under the vault's data-key context (a
+        request with no context, another value or one more key is refused); and Decrypt of a direct ciphertext
+        only under an account's ``user_id`` and ``account_id`` context."""
         actions = ACTIONS[spec.account_keys]
         if not actions:
             return
+        conditions = {
+            "StringEquals": {f"kms:EncryptionContext:{name}": value for name, value in DATA_KEY_CONTEXT.items()},
+            "ForAllValues:StringEquals": {"kms:EncryptionContextKeys": list(DATA_KEY_CONTEXT)},
+        }
+        role.add_to_principal_policy(
+            iam.PolicyStatement(actions=list(actions), resources=[self.key.key_arn], conditions=conditions)
+        )
         role.add_to_principal_policy(
             iam.PolicyStatement(
-                actions=list(actions),
+                actions=["kms:Decrypt"],
                 resources=[self.key.key_arn],
                 conditions={
-                    "ForAllValues:StringEquals": {"kms:EncryptionContextKeys": list(ENCRYPTION_CONTEXT_KEYS)},
+                    "ForAllValues:StringEquals": {"kms:EncryptionContextKeys": list(DIRECT_CONTEXT_KEYS)},
                     "Null": {"kms:EncryptionContextKeys": "false"},
                 },
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -14,8 +15,16 @@ pytestmark = pytest.mark.infra
 
 ACCOUNT_SYNC = declaration.JOBS_BY_NAME["account_sync"]
 EXPECTED_ACTIONS = {
-    declaration.ACCOUNTS_API.name: {"kms:Encrypt", "kms:Decrypt"},
+    declaration.ACCOUNTS_API.name: {"kms:GenerateDataKey", "kms:Decrypt"},
     "account-sync-worker": {"kms:Decrypt"},
+}
+DATA_KEY_CONDITION = {
+    "StringEquals": {"kms:EncryptionContext:purpose": "goalpost-connected-accounts"},
+    "ForAllValues:StringEquals": {"kms:EncryptionContextKeys": ["purpose"]},
+}
+DIRECT_CONDITION = {
+    "ForAllValues:StringEquals": {"kms:EncryptionContextKeys": ["user_id", "account_id"]},
+    "Null": {"kms:EncryptionContextKeys": "false"},
 }
 
 
@@ -46,13 +55,19 @@ def _statements_on_key(synth: Synth, spec: declaration.Function) -> list[dict[st
 
 @pytest.mark.parametrize("spec", declaration.ALL_FUNCTIONS, ids=lambda f: f.name)
 def test_each_function_may_use_the_key_exactly_as_declared(synth: Synth, spec: declaration.Function) -> None:
+    """Data keys (made or opened) only under the vault's data-key context; a direct ciphertext of before
+    envelope encryption only opened (never made) under an account's context."""
     statements = _statements_on_key(synth, spec)
     actions = {action for statement in statements for action in as_list(statement["Action"])}
     assert actions == EXPECTED_ACTIONS.get(spec.name, set())
-    for statement in statements:
-        assert statement["Condition"] == {
-            "ForAllValues:StringEquals": {"kms:EncryptionContextKeys": ["user_id", "account_id"]},
-            "Null": {"kms:EncryptionContextKeys": "false"},
+    by_condition = {
+        json.dumps(statement["Condition"], sort_keys=True): set(as_list(statement["Action"]))
+        for statement in statements
+    }
+    if spec.name in EXPECTED_ACTIONS:
+        assert by_condition == {
+            json.dumps(DATA_KEY_CONDITION, sort_keys=True): EXPECTED_ACTIONS[spec.name],
+            json.dumps(DIRECT_CONDITION, sort_keys=True): {"kms:Decrypt"},
         }
     env = synth.json["Resources"][synth.function_id(spec.handler)]["Properties"]["Environment"]["Variables"]
     if spec.name in EXPECTED_ACTIONS:

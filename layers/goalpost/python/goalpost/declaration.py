@@ -24,7 +24,8 @@ BATCH_WRITE = "BatchWriteItem"  # goalpost.data.batches.batch_write
 # alone) and read; never changed or deleted (the TTL removes them).
 IDEMPOTENCY: TableActions = ("GetItem", "PutItem")
 # What a function may do with the connected accounts' KMS key (goalpost.edges.accounts.vault): seal new keys
-# (Encrypt) and open them to call the provider (Decrypt). Only the functions that must call a provider get it.
+# (GenerateDataKey: envelope encryption) and open them to call the provider (Decrypt). Only the functions that
+# must call a provider get it.
 AccountKeys = Literal["none", "decrypt", "encrypt_decrypt"]
 
 # The AWS-managed Powertools layer. Keep equal to the pin in pyproject.toml (a test checks it): the layer
