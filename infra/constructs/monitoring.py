@@ -109,7 +109,14 @@ APPLICATION_METRICS: tuple[MetricGroup, ...] = (
     ),
     MetricGroup(
         "Connected accounts",
-        ("AccountsSynced", "FillsApplied", "AccountsConnected", "AccountsDisconnected", "AccountsDeferred"),
+        (
+            "AccountsSynced",
+            "FillsApplied",
+            "AccountsConnected",
+            "AccountsDisconnected",
+            "PositionsUnlinked",
+            "AccountsDeferred",
+        ),
         ("AccountSyncFaults", "AccountSyncRefused", "AccountSyncErrors"),
     ),
     MetricGroup(

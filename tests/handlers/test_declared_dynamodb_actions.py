@@ -16,6 +16,7 @@ from goalpost import aws as goalpost_aws
 from goalpost import declaration
 from goalpost.settings import get_settings
 from infra.local.lambdas import HandlerRegistry
+from tests.handlers import test_account_cleanup as account_cleanup
 from tests.handlers import test_accounts_api as accounts
 from tests.handlers import test_alert_delivery as delivery
 from tests.handlers import test_goal_cleanup as goal_cleanup
@@ -127,6 +128,13 @@ def test_the_account_and_price_routes_use_only_the_declared_actions(api: Api, ma
     assert {"accounts-api", "prices-api"} <= set(audit.checked), audit.checked
 
 
+def run_both_cleanups(api: Api, market: Any) -> None:
+    """The goal-cleanup worker on both of its kinds: a deleted goal's children, a disconnected account's
+    positions."""
+    goal_cleanup.test_a_goal_left_marked_by_the_earlier_two_step_delete_is_deleted_and_cleaned(api)
+    account_cleanup.test_the_cleanup_unlinks_every_position_of_the_account_then_its_tombstone(api, market)
+
+
 # Each job (and worker), run as its own test runs it, on a fresh moto: they share users and symbols.
 JOB_RUNS: dict[str, Callable[[Api, Any, Any], None]] = {
     "price-update": lambda api, market, _: prices.test_the_scheduled_job_runs_the_same_update(api, market),
@@ -142,9 +150,7 @@ JOB_RUNS: dict[str, Callable[[Api, Any, Any], None]] = {
     "account-sync": lambda api, market, _: (
         accounts.test_the_account_sync_job_queues_every_shard_and_its_worker_syncs_the_accounts(api, market.exchange)
     ),
-    "goal-cleanup": lambda api, *_: (
-        goal_cleanup.test_a_goal_left_marked_by_the_earlier_two_step_delete_is_deleted_and_cleaned(api)
-    ),
+    "goal-cleanup": lambda api, market, _: run_both_cleanups(api, market),
 }
 
 

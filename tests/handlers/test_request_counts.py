@@ -253,8 +253,8 @@ def measured_calls(calls: list[tuple[str, Callable[[], Any]]]) -> dict[str, dict
 @pytest.mark.usefixtures("exchange")  # the account clients pointed at the simulated exchange
 def test_account_routes_cost_the_same_whatever_the_accounts(api: Api, market: Any) -> None:
     """Connecting is one transaction (the account and its key's claim); reading one is a GetItem, the list one
-    Query. The provider's and KMS's requests are not DynamoDB's. Disconnecting is constant too, whatever the
-    other accounts (it is measured here without linked positions, each of which it updates)."""
+    Query. The provider's and KMS's requests are not DynamoDB's. Disconnecting is the read and one transaction,
+    whatever the other accounts (and the account's positions: test_account_cleanup)."""
 
     simulator = market.exchange
 
@@ -275,6 +275,7 @@ def test_account_routes_cost_the_same_whatever_the_accounts(api: Api, market: An
     assert few["POST /accounts"] == {"TransactWriteItems": 1}
     assert few["GET /accounts"] == {"Query": 1}
     assert few["GET /accounts/{id}"] == {"GetItem": 1}
+    assert few["DELETE /accounts/{id}"] == {"GetItem": 1, "TransactWriteItems": 1}
 
 
 def test_deleting_a_goal_costs_the_same_whatever_its_children(api: Api) -> None:

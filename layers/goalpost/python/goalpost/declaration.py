@@ -338,7 +338,8 @@ SMS_QUEUE = Queue(
 GOAL_CLEANUP_QUEUE = Queue(
     key="goal-cleanup-work",
     env="GOAL_CLEANUP_QUEUE_URL",
-    description="Deleted goals whose progress entries and funding links the goal-cleanup worker removes",
+    description="Deleted goals whose children, and disconnected accounts whose positions, the goal-cleanup worker "
+    "clears",
     visibility_timeout_seconds=6 * 120,  # six times the worker's timeout, as AWS recommends
 )
 QUEUES: tuple[Queue, ...] = (SNAPSHOT_QUEUE, END_OF_DAY_QUEUE, ACCOUNT_SYNC_QUEUE, SMS_QUEUE, GOAL_CLEANUP_QUEUE)
@@ -484,7 +485,8 @@ ACCOUNTS_API = api_function(
     # provider ends as the function's own timeout; each change it made is its own versioned transaction, so
     # what was applied stays and the next sync goes on from there (tests/handlers/test_job_crashes.py).
     timeout_seconds=25,
-    # Disconnecting deletes the account and frees its key's claim (in the system table).
+    # Disconnecting deletes the account, frees its key's claim (in the system table) and leaves a tombstone (its
+    # positions are the goal-cleanup job's to unlink).
     tables={"data": (*WRITE, DELETE), "system": (*WRITE, DELETE)},
     raises_alerts=True,
     account_keys="encrypt_decrypt",
@@ -610,18 +612,23 @@ JOBS: tuple[Job, ...] = (
     Job(
         job_function(
             "goal_cleanup",
-            "Queues one message per deleted goal whose progress entries and funding links are still stored",
+            "Queues one message per deleted goal whose children are still stored and per disconnected account whose "
+            "positions are still linked",
             tables={"data": READ},
             queues=(GOAL_CLEANUP_QUEUE.key,),
         ),
-        # The children of a deleted goal are invisible from its delete on (data.deleted_goals): what waits for the
-        # next run is storage only, so every 5 minutes is plenty, and a run with no tombstone reads 4 empty
+        # The children of a deleted goal are invisible from its delete on (data.deleted_goals), and the positions of
+        # a disconnected account read unlinked from its disconnect on (data.deleted_accounts): what waits for the
+        # next run is storage only, so every 5 minutes is plenty, and a run with no tombstone reads 8 empty
         # index partitions and queues nothing.
         Schedule(every=timedelta(minutes=5)),
         worker=job_function(
             "goal_cleanup_worker",
-            "Deletes a deleted goal's progress entries and funding links page by page, then its tombstone",
-            tables={"data": (*READ, DELETE, BATCH_WRITE)},  # the children in batches, the tombstone alone
+            "Deletes a deleted goal's children page by page, or unlinks a disconnected account's positions; then "
+            "the tombstone",
+            # A goal's children in batches, an account's positions one conditional UpdateItem each, the tombstone
+            # alone.
+            tables={"data": (*READ, "UpdateItem", DELETE, BATCH_WRITE)},
         ),
         queue=GOAL_CLEANUP_QUEUE,
         # Nobody waits for it: two invocations at once keep its writes a trickle next to the API's.

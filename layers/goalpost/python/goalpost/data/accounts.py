@@ -19,6 +19,7 @@ from goalpost.data import keys
 from goalpost.data.account_cash import account_cash_removed
 from goalpost.data.client import client, get_item
 from goalpost.data.codec import Item, deserialize, key, serialize, serialize_value, strip_keys
+from goalpost.data.deleted_accounts import tombstone_put
 from goalpost.data.queries import prefix_query
 from goalpost.data.transactions import Transaction, TransactionRefused
 from goalpost.domain.accounts import Account, Provider
@@ -156,10 +157,11 @@ def list_accounts(table: str, user_id: str) -> list[Account]:
     return [account_of(deserialize(r)) for r in raw]
 
 
-def delete(table: str, system_table: str, user_id: str, account_id: str) -> None:
-    """Deletes the account (its sealed credentials with it), frees its key and takes its cash off the owner's
-    profile, in one transaction after one read (the claim's key is the account's ``key_digest``); ``NotFound``
-    when it is not the user's."""
+def delete(table: str, system_table: str, user_id: str, account_id: str, deleted_at: datetime) -> None:
+    """Deletes the account (its sealed credentials with it), frees its key, takes its cash off the owner's
+    profile and leaves a tombstone for the unlinking of its positions (``data.deleted_accounts``), in one
+    transaction after one read (the claim's key is the account's ``key_digest``); ``NotFound`` when it is not
+    the user's."""
     item = _get_item(table, user_id, account_id)
     owned = "user_id = :user AND account_id = :account"
     values = {":user": serialize_value(user_id), ":account": serialize_value(account_id)}
@@ -189,6 +191,7 @@ def delete(table: str, system_table: str, user_id: str, account_id: str) -> None
         # Synced: its cash is on the profile too (written together by the sync); never synced, it is not, and
         # an update of a profile that does not exist would create one.
         transaction.add(account_cash_removed(table, user_id, account_id), role="cash")
+    transaction.add(tombstone_put(table, user_id, account_id, deleted_at), role="tombstone")
     try:
         transaction.write()
     except TransactionRefused as refused:

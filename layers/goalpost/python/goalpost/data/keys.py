@@ -38,6 +38,20 @@ def deleted_goals_pk(shard: int) -> str:
     return f"DELETED_GOALS#{shard}"
 
 
+def deleted_account_sk(account_id: str) -> str:
+    """``USER#u / DELETED_ACCOUNT#<id>``: a disconnected account whose positions the goal-cleanup worker has yet
+    to unlink (its tombstone, written by the disconnect's own transaction)."""
+    return f"DELETED_ACCOUNT#{account_id}"
+
+
+# Their tombstones are in gsi3 ``DELETED_ACCOUNTS#<shard>``, oldest first, read alongside the goals' shards.
+DELETED_ACCOUNT_SHARDS = 4
+
+
+def deleted_accounts_pk(shard: int) -> str:
+    return f"DELETED_ACCOUNTS#{shard}"
+
+
 PROGRESS_PREFIX = "PROGRESS#"
 
 

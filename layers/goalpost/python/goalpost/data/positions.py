@@ -466,15 +466,19 @@ def close(
     closed (or deleted) meanwhile, or changed since ``as_read`` (its ``updated_at`` when read from an index,
     which may lag a change of levels: such a close is not made, and the next run reads the position again).
     ``account_update``: the account sync's conditional update of the account item, written with the close
-    (``NotOpen`` too when it is refused: the account's sync state moved meanwhile)."""
+    (``NotOpen`` too when it is refused: the account's sync state moved meanwhile). Without one, a position
+    linked to an account is closed on the condition that the account exists, ``NoAccount`` otherwise (it was
+    disconnected: the close is written again unlinked, rather than link the position to it once more)."""
     from goalpost.data.performance import stats_items  # imported by the writes only, see _add_opening
     from goalpost.data.registry import with_holding_removed
 
     item = position_item(position)
     fields = tuple(name for name in Position.model_fields if name not in ("id", "user_id"))
     # Out of the open-positions index, into the CLOSED status partition.
+    # Unlinked (its account disconnected), it leaves the account index too.
+    unlinked = ("gsi8pk", "gsi8sk") if position.account_id is None else ()
     expression, names, values = _set_fields(
-        position, fields, extra_set={"gsi1pk": ":closed_index"}, extra_remove=TRIGGER_KEYS
+        position, fields, extra_set={"gsi1pk": ":closed_index"}, extra_remove=TRIGGER_KEYS + unlinked
     )
     update = {
         "Update": {
@@ -502,11 +506,15 @@ def close(
     )
     if account_update is not None:
         transaction.add(account_update, role="account")
+    elif position.account_id is not None:
+        transaction.add(_account_check(table, position), role="linked_account")
     try:
         transaction.write()
     except TransactionRefused as refused:
         if refused.failed_roles & {"position", "account"}:
             raise NotOpen from refused
+        if "linked_account" in refused.failed_roles:
+            raise NoAccount from refused
         raise
 
 

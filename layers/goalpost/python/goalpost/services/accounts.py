@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from goalpost.data import accounts as account_store
-from goalpost.data import positions as position_store
 from goalpost.domain.accounts import Account, ApiCredentials, Provider
 from goalpost.domain.clock import utc_now
 from goalpost.domain.errors import InvalidInput, KeysRefused
@@ -81,14 +80,10 @@ def get_account(user_id: str, account_id: str) -> Account:
     return account_store.get(_tables()[0], user_id, account_id)
 
 
-def disconnect(user_id: str, account_id: str) -> None:
-    """Destroys the account's keys and unlinks its positions (they stay, with ``account_id`` null and their
-    ``source``). The positions are unlinked before the account goes, so that a failure half-way leaves the
-    account to delete again, and once more after, for a position a sync running meanwhile linked."""
+def disconnect(user_id: str, account_id: str, now: datetime | None = None) -> None:
+    """Destroys the account's keys, in one transaction whatever the account holds: its positions stay, unlinked
+    (``account_id`` null, ``source`` kept) for every reader at once (``services.positions`` answers them so
+    while the account is gone), and in storage once the goal-cleanup job has run (``services.goal_cleanup``)."""
     data, system = _tables()
-    # An account that is not the user's has no positions in the user's account index: nothing is unlinked, and
-    # the delete answers 404.
-    position_store.unlink_account(data, user_id, account_id)
-    account_store.delete(data, system, user_id, account_id)
-    position_store.unlink_account(data, user_id, account_id)
+    account_store.delete(data, system, user_id, account_id, now or utc_now())
     emf.add_metric(name="AccountsDisconnected", unit="Count", value=1)

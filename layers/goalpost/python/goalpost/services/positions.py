@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -13,6 +14,7 @@ from goalpost.data import positions as position_store
 from goalpost.data import prices as price_store
 from goalpost.data import trading as trading_store
 from goalpost.data.alerts import AlertWrite
+from goalpost.data.batches import batch_get_tables
 from goalpost.data.codec import key
 from goalpost.data.positions import NotOpen, NotPending
 from goalpost.data.preferences import PreferenceRead
@@ -52,25 +54,49 @@ def _tables() -> tuple[str, str]:
     return settings.data_table_name, settings.system_table_name
 
 
-def _cached_prices(positions: list[Position]) -> dict[str, CachedPrice]:
-    wanted = {p.symbol for p in positions if p.status == PositionStatus.OPEN}
-    return price_store.get_prices(_tables()[1], wanted) if wanted else {}
+@dataclass(frozen=True)
+class _Alongside:
+    """What a position's answer needs besides the position: the cached prices of the OPEN ones, and which of
+    the connected accounts they are linked to are gone (disconnected)."""
+
+    prices: dict[str, CachedPrice]
+    gone_accounts: frozenset[str]
 
 
-def _marked(positions: list[Position], prices: dict[str, CachedPrice]) -> list[Position]:
+def _read_alongside(positions: list[Position]) -> _Alongside:
+    """The prices of the positions' symbols and their linked accounts' items, in one strongly consistent
+    BatchGetItem (none when there is neither). A disconnected account's positions are unlinked in storage by the
+    goal-cleanup worker after the disconnect (``data.deleted_accounts``): until then its item being gone is what
+    says they are unlinked."""
+    data, system = _tables()
+    symbols = {p.symbol for p in positions if p.status == PositionStatus.OPEN}
+    linked = {(p.user_id, p.account_id) for p in positions if p.account_id is not None}
+    if not symbols and not linked:
+        return _Alongside({}, frozenset())
+    account_keys = [key(keys.user_pk(user_id), keys.account_sk(account_id)) for user_id, account_id in linked]
+    found = batch_get_tables({system: price_store.price_keys(symbols), data: account_keys})
+    present = {str(item["sk"]) for item in found.get(data, [])}
+    gone = frozenset(account_id for _, account_id in linked if keys.account_sk(account_id) not in present)
+    return _Alongside(price_store.prices_in(found.get(system, []), symbols), gone)
+
+
+def _marked(positions: list[Position], alongside: _Alongside) -> list[Position]:
     for position in positions:
-        cached = prices.get(position.symbol) if position.status == PositionStatus.OPEN else None
+        cached = alongside.prices.get(position.symbol) if position.status == PositionStatus.OPEN else None
         if cached is not None:
             position.last_updated_price = cached.price
             position.unrealized_pnl = net_pnl(position, cached.price)
+        if position.account_id in alongside.gone_accounts:
+            position.account_id = None  # its account was disconnected: the position stays, unlinked
     return positions
 
 
 def with_marks(positions: list[Position]) -> list[Position]:
     """The positions with the last price and unrealized P&L of each OPEN one, from the price cache (one read
-    for all their symbols). They are not stored: the price cache is the one place a price changes, so a
-    position is never written just because its price moved."""
-    return _marked(positions, _cached_prices(positions))
+    for all their symbols, and their linked accounts: a disconnected account's positions answer unlinked). The
+    marks are not stored: the price cache is the one place a price changes, so a position is never written
+    just because its price moved."""
+    return _marked(positions, _read_alongside(positions))
 
 
 def open_position(user_id: str, fields: dict[str, Any], now: datetime | None = None) -> Position:
@@ -148,7 +174,7 @@ def cancel_position(
         position_store.end_pending(_tables()[0], position)
     except NotPending:
         raise Conflict("The order was filled, cancelled or deleted meanwhile") from None
-    return position
+    return with_marks([position])[0]
 
 
 def _stored(user_id: str, position_id: str) -> Position:
@@ -166,7 +192,12 @@ def list_positions(
     user_id: str, wanted: PositionFilter, *, limit: int, next_token: str | None
 ) -> tuple[list[Position], str | None]:
     positions, token = position_store.list_page(_tables()[0], user_id, wanted, limit=limit, next_token=next_token)
-    return with_marks(positions), token
+    marked = with_marks(positions)
+    if wanted.account_id is not None:
+        # The account index still holds a disconnected account's positions until the goal-cleanup worker has
+        # unlinked them; they no longer match the filter.
+        marked = [position for position in marked if position.account_id == wanted.account_id]
+    return marked, token
 
 
 def update_levels(user_id: str, position_id: str, changes: dict[str, Any], now: datetime | None = None) -> Position:
@@ -181,9 +212,9 @@ def update_levels(user_id: str, position_id: str, changes: dict[str, Any], now: 
     problem = validate_levels(position.side, position.entry_price, position.stop_loss, position.take_profit)
     if problem:
         raise InvalidInput(problem)
-    prices = _cached_prices([position])
+    alongside = _read_alongside([position])
     best = position.best_price or position.entry_price
-    seen = prices.get(position.symbol)
+    seen = alongside.prices.get(position.symbol)
     if tracks_best(position) and seen is not None and seen.updated_at >= position.entry_time:
         best = better(position.side, best, seen.price)
     position.best_price = best
@@ -192,7 +223,7 @@ def update_levels(user_id: str, position_id: str, changes: dict[str, Any], now: 
         position_store.update_levels(_tables()[0], position)
     except NotOpen:
         raise Conflict("The position was closed meanwhile") from None
-    return _marked([position], prices)[0]
+    return _marked([position], alongside)[0]
 
 
 def closed_alert(position: Position) -> NewAlert:
@@ -221,7 +252,12 @@ def record_close(
     closed = position.model_copy(deep=True)
     close(closed, exit_price=price, exit_time=when, reason=reason, trigger=trigger)
     write = alert_service.prepare(closed.user_id, closed_alert(closed), when)
-    ahead = _close_with_plan(closed, write, preferences, when, as_read)
+    try:
+        ahead = _close_with_plan(closed, write, preferences, when, as_read)
+    except position_store.NoAccount:
+        # Its account was disconnected since: the position closes unlinked, as every reader shows it already.
+        closed.account_id = None
+        ahead = _close_with_plan(closed, write, preferences, when, as_read)
     if ahead is not None:
         alert_service.release_planned(write.alert, ahead, when)
     else:
@@ -291,7 +327,7 @@ def delete_position(user_id: str, position_id: str) -> None:
     close) is read again and deleted closed; one deleted meanwhile is a 404."""
     data, system = _tables()
     for _ in retry.attempts():
-        position = get_position(user_id, position_id)
+        position = _stored(user_id, position_id)  # its status is what the delete needs, not its marks
         if position_store.delete(data, system, position):
             if position.status == PositionStatus.CLOSED:
                 trading.count_closes(user_id)  # its P&L left the month's income
