@@ -1,8 +1,9 @@
 """The one declaration of what Goalpost runs: functions, routes, tables, topics and schedules.
 
 Both the CDK stack (``infra/``) and the local server (``infra/local/``) are built from this module, so the
-deployed system and ``make run`` cannot drift apart. It imports nothing but the standard library, so the
-CDK app, the local server and the Lambda functions can all read it cheaply.
+deployed system and ``make run`` cannot drift apart. It imports nothing but the standard library (and
+``goalpost.environment``, the names the settings read too), so the CDK app, the local server and the Lambda
+functions can all read it cheaply.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import math
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Literal, TypedDict, Unpack
+
+from goalpost import environment
 
 # DynamoDB IAM actions, by what the data layer calls (goalpost.data). A transaction has no IAM action of its
 # own: each of its items needs its request's (Put -> PutItem, ..., ConditionCheck -> ConditionCheckItem).
@@ -37,8 +40,15 @@ LAMBDA_RUNTIME = "python3.13"
 LAMBDA_ARCHITECTURE = "arm64"
 SERVICE_NAME = "goalpost"
 METRICS_NAMESPACE = "Goalpost"
-# The Cognito group whose members may call admin-only routes (the JWT's cognito:groups claim).
-ADMIN_GROUP = "admin"
+# What the settings read too (goalpost.environment, which they import instead of this module), here with the
+# rest for CDK and the local server.
+ADMIN_GROUP = environment.ADMIN_GROUP
+TOPICS_KEY_ENV = environment.TOPICS_KEY_ENV
+SMS_SENDER_ID_ENV = environment.SMS_SENDER_ID_ENV
+SMS_MAX_PRICE_ENV = environment.SMS_MAX_PRICE_ENV
+SMS_SENDER_ID_PATTERN = environment.SMS_SENDER_ID_PATTERN
+SMS_SENDER_ID_MAX_LENGTH = environment.SMS_SENDER_ID_MAX_LENGTH
+ORIGIN_SECRET_ENV = environment.ORIGIN_SECRET_ENV
 # Every authenticated route requires this OAuth scope in a Cognito *access* token (ID tokens carry no scope, so
 # the gateway refuses them): the user pool's resource server ``goalpost`` grants ``api`` to the app client.
 API_RESOURCE_SERVER = "goalpost"
@@ -278,7 +288,7 @@ SNAPSHOT_WRITE_UNITS_PER_SECOND = math.ceil(
 )
 SNAPSHOTS_TABLE = Table(
     key="snapshots",
-    env="SNAPSHOTS_TABLE_NAME",
+    env=environment.SNAPSHOTS_TABLE_ENV,
     partition_key="pk",
     sort_key="sk",
     indexes=(Index("values", "pk", "sk", projection=("total_value",)),),
@@ -304,9 +314,6 @@ ACCOUNTS_KEY_ENV = "ACCOUNTS_KEY_ID"
 
 # Each user's own email topic is named USER_TOPIC_PREFIX + a hash of the user (created at runtime).
 USER_TOPIC_PREFIX = "goalpost-alerts-"
-# The variable that carries the topics' KMS key (the alerts topic's), which the users' topics are created
-# with, for the functions that manage those topics only.
-TOPICS_KEY_ENV = "TOPICS_KEY_ID"
 
 # ---------------------------------------------------------------- queues and secrets
 SNAPSHOT_QUEUE = Queue(
@@ -331,26 +338,18 @@ ACCOUNT_SYNC_QUEUE = Queue(
 # sender alone publishes them, so that only it may publish to any phone number (sns:Publish on *).
 SMS_QUEUE = Queue(
     key="sms",
-    env="SMS_QUEUE_URL",
+    env=environment.SMS_QUEUE_ENV,
     description="SMS deliveries (an alert and a phone number) for the SMS sender to publish",
     visibility_timeout_seconds=6 * 10,  # six times the sender's timeout, as AWS recommends
 )
 GOAL_CLEANUP_QUEUE = Queue(
     key="goal-cleanup-work",
-    env="GOAL_CLEANUP_QUEUE_URL",
+    env=environment.GOAL_CLEANUP_QUEUE_ENV,
     description="Deleted goals whose children, and disconnected accounts whose positions, the goal-cleanup worker "
     "clears",
     visibility_timeout_seconds=6 * 120,  # six times the worker's timeout, as AWS recommends
 )
 QUEUES: tuple[Queue, ...] = (SNAPSHOT_QUEUE, END_OF_DAY_QUEUE, ACCOUNT_SYNC_QUEUE, SMS_QUEUE, GOAL_CLEANUP_QUEUE)
-# The SMS sender's settings for the deployment (goalpost.settings), set from the CDK context sms_sender_id and
-# sms_max_price_usd on the SMS sender only: the sender ID shown where the destination country supports one, and
-# the most one SMS may cost (USD) before SNS refuses to send it. Neither set: SNS's defaults.
-SMS_SENDER_ID_ENV = "GOALPOST_SMS_SENDER_ID"
-SMS_MAX_PRICE_ENV = "GOALPOST_SMS_MAX_PRICE_USD"
-# What SNS takes as a sender ID: 1 to 11 letters and digits, at least one a letter.
-SMS_SENDER_ID_PATTERN = r"^[A-Za-z0-9]*[A-Za-z][A-Za-z0-9]*$"
-SMS_SENDER_ID_MAX_LENGTH = 11
 ALPACA_SECRET = Secret(
     key="alpaca",
     env="ALPACA_SECRET_ARN",
@@ -678,9 +677,8 @@ THROTTLE_BURST = 400
 
 # Deployed, CloudFront adds this header, holding a generated secret, to every request it sends to the API; each API
 # function refuses a request without it (goalpost.edges.api), so the API is reachable through the edge only. The
-# functions get the secret's ARN in ORIGIN_SECRET_ENV (unset locally: the local server is the edge).
+# functions get the secret's ARN in ORIGIN_SECRET_ENV (goalpost.environment).
 ORIGIN_VERIFY_HEADER = "x-origin-verify"
-ORIGIN_SECRET_ENV = "GOALPOST_ORIGIN_SECRET_ARN"  # noqa: S105 (a variable's name, not a secret)
 ORIGIN_SECRET_FIELD = "value"  # noqa: S105 (a JSON key: the secret is {"value": "<generated>"})
 # The routes whose every call costs a provider round trip (or a whole price update): the edge gives each caller
 # a tighter rate limit on them.

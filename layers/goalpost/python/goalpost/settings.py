@@ -8,7 +8,7 @@ from functools import cache
 
 from pydantic import ConfigDict, Field
 
-from goalpost import __version__, declaration
+from goalpost import __version__, environment
 from goalpost.domain.model import Model
 
 
@@ -18,31 +18,31 @@ class Settings(Model):
     data_table_name: str = Field("goalpost-data", alias="DATA_TABLE_NAME")
     system_table_name: str = Field("goalpost-system", alias="SYSTEM_TABLE_NAME")
     idempotency_table_name: str = Field("goalpost-idempotency", alias="IDEMPOTENCY_TABLE_NAME")
-    snapshots_table_name: str = Field("goalpost-snapshots", alias=declaration.SNAPSHOTS_TABLE.env)
+    snapshots_table_name: str = Field("goalpost-snapshots", alias=environment.SNAPSHOTS_TABLE_ENV)
     alerts_topic_arn: str = Field("", alias="ALERTS_TOPIC_ARN")
     # The KMS key the users' own alert topics are created with (the alerts topic's); none locally.
-    topics_key_id: str = Field("", alias=declaration.TOPICS_KEY_ENV)
+    topics_key_id: str = Field("", alias=environment.TOPICS_KEY_ENV)
     version: str = Field(__version__, alias="GOALPOST_VERSION")
     # The local server (moto) rather than AWS: it sets this; deployed functions never do (webhooks to loopback).
     local_server: bool = Field(False, alias="GOALPOST_LOCAL_SERVER")
     idempotency_ttl_seconds: int = Field(24 * 3600, alias="GOALPOST_IDEMPOTENCY_TTL_SECONDS", gt=0)
-    admin_group: str = Field(declaration.ADMIN_GROUP, alias="GOALPOST_ADMIN_GROUP")
+    admin_group: str = Field(environment.ADMIN_GROUP, alias="GOALPOST_ADMIN_GROUP")
     snapshot_queue_url: str = Field("", alias="SNAPSHOT_QUEUE_URL")
     end_of_day_queue_url: str = Field("", alias="END_OF_DAY_QUEUE_URL")
     account_sync_queue_url: str = Field("", alias="ACCOUNT_SYNC_QUEUE_URL")
-    goal_cleanup_queue_url: str = Field("", alias=declaration.GOAL_CLEANUP_QUEUE.env)
+    goal_cleanup_queue_url: str = Field("", alias=environment.GOAL_CLEANUP_QUEUE_ENV)
     # The secret CloudFront sends in ORIGIN_VERIFY_HEADER; unset (locally), requests are not checked for it.
-    origin_secret_arn: str = Field("", alias=declaration.ORIGIN_SECRET_ENV)
+    origin_secret_arn: str = Field("", alias=environment.ORIGIN_SECRET_ENV)
     # SMS: the queue the alert raisers send them to, and the SMS sender's per-message settings (none: SNS's
     # defaults). The price is USD per SMS.
-    sms_queue_url: str = Field("", alias=declaration.SMS_QUEUE.env)
+    sms_queue_url: str = Field("", alias=environment.SMS_QUEUE_ENV)
     sms_sender_id: str | None = Field(
         None,
-        alias=declaration.SMS_SENDER_ID_ENV,
-        pattern=declaration.SMS_SENDER_ID_PATTERN,
-        max_length=declaration.SMS_SENDER_ID_MAX_LENGTH,
+        alias=environment.SMS_SENDER_ID_ENV,
+        pattern=environment.SMS_SENDER_ID_PATTERN,
+        max_length=environment.SMS_SENDER_ID_MAX_LENGTH,
     )
-    sms_max_price_usd: Decimal | None = Field(None, alias=declaration.SMS_MAX_PRICE_ENV, gt=0)
+    sms_max_price_usd: Decimal | None = Field(None, alias=environment.SMS_MAX_PRICE_ENV, gt=0)
 
     # Market data. The providers' base URLs are settings so that the simulated market can stand in for them.
     alpaca_secret_arn: str = Field("", alias="ALPACA_SECRET_ARN")
