@@ -26,16 +26,11 @@ from goalpost import aws
 from goalpost.data import keys
 from goalpost.data import prices as price_store
 from goalpost.domain.portfolio import FRESH_FOR, CachedPrice
-from goalpost.edges.market import (
-    AlpacaProvider,
-    BinanceProvider,
-    MarketData,
-    Quote,
-    market_data,
-    parse_routes,
-)
-from goalpost.edges.market.alpaca import MalformedAnswer, parse_prices
+from goalpost.edges.market.alpaca import AlpacaProvider, MalformedAnswer, parse_prices
+from goalpost.edges.market.binance import BinanceProvider
 from goalpost.edges.market.http import RetryPolicy
+from goalpost.edges.market.models import Quote
+from goalpost.edges.market.router import MarketData, market_data, parse_routes
 from goalpost.services.prices import REFRESH_AFTER, due_for_write
 from goalpost.settings import reset_settings
 from infra.local.market import SimulatedMarket, starting_price

@@ -58,7 +58,7 @@ def update_prices(
     ``updated_at`` and ``source``: the changed and new ones, and the unchanged ones due a refresh
     (``REFRESH_AFTER``). A provider failure, an invalid price or a missing symbol leaves the cached price as it
     was; nothing raises. Returns the run's summary."""
-    from goalpost.edges.market import market_data
+    from goalpost.edges.market.router import market_data
 
     started = time.monotonic()
     moment = now or utc_now()
