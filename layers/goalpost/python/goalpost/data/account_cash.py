@@ -9,7 +9,7 @@ the account's removal takes it off in the same transaction as the account."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -95,6 +95,42 @@ def account_cash_set(table: str, user_id: str, entry: AccountCash) -> dict[str, 
     )
     update["ExpressionAttributeValues"] = {":entry": {"S": encode(entry)}, **keys.registry_values(user_id)}
     return {"Update": update}
+
+
+def with_account_cash(
+    table: str, user_id: str, entry: AccountCash, items: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """``items`` (transaction items) and ``entry`` recorded on the owner's profile. A transaction may touch an item
+    only once, so when ``items`` already update the profile (a position's holding, an alert's count) the entry
+    joins that update's SET clause; otherwise ``account_cash_set`` is one more item."""
+    from goalpost.data.registry import join_set_clause  # the account sync's writes only
+
+    profile = key(keys.user_pk(user_id), keys.PROFILE_SK)
+    result = list(items)
+    for n, item in enumerate(result):
+        update = item.get("Update")
+        if update is None or update["TableName"] != table or update["Key"] != profile:
+            continue
+        part = f"{_NAME} = :account_cash"
+        added: dict[str, Any] = {":account_cash": {"S": encode(entry)}}
+        if "gsi3pk" not in update["UpdateExpression"]:  # the owner into the registry, as account_cash_set does
+            part += ", gsi3pk = :registry, gsi3sk = :user"
+            added.update(keys.registry_values(user_id))
+        names = update.get("ExpressionAttributeNames", {})
+        values = update.get("ExpressionAttributeValues", {})
+        reused = ({_NAME} & set(names)) | (set(values) & set(added))
+        if reused:
+            raise ValueError(f"the profile update already uses the placeholders {sorted(reused)}")
+        result[n] = {
+            "Update": {
+                **update,
+                "UpdateExpression": join_set_clause(update["UpdateExpression"], part),
+                "ExpressionAttributeNames": {**names, _NAME: account_cash_name(entry.account_id)},
+                "ExpressionAttributeValues": {**values, **added},
+            }
+        }
+        return result
+    return [*result, account_cash_set(table, user_id, entry)]
 
 
 def account_cash_removed(table: str, user_id: str, account_id: str) -> dict[str, Any]:

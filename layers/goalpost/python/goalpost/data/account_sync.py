@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from goalpost.data import keys
-from goalpost.data.account_cash import AccountCash, account_cash_set
+from goalpost.data.account_cash import AccountCash, account_cash_set, with_account_cash
 from goalpost.data.accounts import SyncState, account_key, account_of, sync_state_of
 from goalpost.data.alerts import AlertWrite, transact_items
 from goalpost.data.codec import deserialize, key, serialize, serialize_value
@@ -113,12 +113,19 @@ def _resized(table: str, position: Position, as_read: datetime) -> dict[str, Any
     }
 
 
-def resize(table: str, position: Position, *, as_read: datetime, account: dict[str, Any]) -> None:
-    """An increase: the position's new size and its holding in the registry, with the account's update."""
+def _with_cash(table: str, user_id: str, cash: AccountCash | None, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return items if cash is None else with_account_cash(table, user_id, cash, items)
+
+
+def resize(
+    table: str, position: Position, *, as_read: datetime, account: dict[str, Any], cash: AccountCash | None = None
+) -> None:
+    """An increase: the position's new size and its holding in the registry, with the account's update (and,
+    when it records the sync, the account's ``cash`` on the profile)."""
     transaction = (
         Transaction()
         .add(_resized(table, position, as_read), role="position")
-        .add(holding_added(table, position), role="holding")
+        .add_all(_with_cash(table, position.user_id, cash, [holding_added(table, position)]), role="holding")
         .add(account, role="account")
     )
     _write(transaction)
@@ -132,10 +139,12 @@ def close_part(
     *,
     as_read: datetime,
     account: dict[str, Any],
+    cash: AccountCash | None = None,
 ) -> None:
     """A partial close: the new CLOSED position (``parent_id`` the open one), the open one's smaller size and
-    holding, the closed part's aggregates, the month's P&L and its alert, with the account's update. The
-    symbol and open counts do not move: the position stays open."""
+    holding, the closed part's aggregates, the month's P&L and its alert, with the account's update (and its
+    ``cash``, see ``resize``). The symbol and open counts do not move: the position stays open."""
+    profile = _with_cash(table, remaining.user_id, cash, with_holding_set(table, remaining, transact_items(alerts)))
     put = {
         "Put": {
             "TableName": table,
@@ -149,7 +158,7 @@ def close_part(
         .add(put, role="closed_part")
         .add_all(stats_items(table, closed_part, +1), role="stats")
         .add(month_pnl_item(table, closed_part, +1), role="month")
-        .add_all(with_holding_set(table, remaining, transact_items(alerts)), role="alerts_and_holding")
+        .add_all(profile, role="alerts_and_holding")
         .add(account, role="account")
     )
     try:

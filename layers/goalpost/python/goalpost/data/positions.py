@@ -23,6 +23,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from goalpost.data import keys
+from goalpost.data.account_cash import AccountCash, with_account_cash
 from goalpost.data.alerts import AlertWrite, transact_items
 from goalpost.data.client import client, get_item, is_condition_failure
 from goalpost.data.codec import Item, key, serialize, serialize_value, strip_keys
@@ -132,29 +133,44 @@ def _account_check(table: str, position: Position) -> dict[str, Any]:
     }
 
 
-def _add_opening(transaction: Transaction, table: str, system_table: str, position: Position) -> Transaction:
+def _add_opening(
+    transaction: Transaction,
+    table: str,
+    system_table: str,
+    position: Position,
+    account_cash: AccountCash | None = None,
+) -> Transaction:
     """Adds what an OPEN position counts in: +1 on its symbol's open count (system table: what the price update
     fetches), its holding in the users registry (what the snapshot job values) and +1 on the owner's open count
-    (conditional: at most ``MAX_OPEN_PER_USER``)."""
+    (conditional: at most ``MAX_OPEN_PER_USER``); and ``account_cash`` on the profile when given."""
     # The registry's and the performance aggregates' items are imported by the writes that move them (open,
     # close, delete): what only reads positions (the valuations, the end of day, the monitor's runs that close
     # nothing) loads neither.
     from goalpost.data.registry import holding_added
 
+    holding = [holding_added(table, position)]
+    if account_cash is not None:
+        holding = with_account_cash(table, position.user_id, account_cash, holding)
     return (
         transaction.add(symbol_count_update(system_table, position.symbol, +1), role="symbol_count")
-        .add(holding_added(table, position), role="holding")
+        .add_all(holding, role="holding")
         .add(_open_count_update(table, position.user_id, +1), role="open_count")
     )
 
 
 def open_position(
-    table: str, system_table: str, position: Position, *, account_update: dict[str, Any] | None = None
+    table: str,
+    system_table: str,
+    position: Position,
+    *,
+    account_update: dict[str, Any] | None = None,
+    account_cash: AccountCash | None = None,
 ) -> None:
     """Stores a new OPEN position with its symbol count and registry entry, all or nothing; a PENDING one is the
     item alone (it counts in nothing until it fills). ``TooManyOpen``; ``NoAccount`` when its account_id is no
     connected account of the owner, or when ``account_update`` (the account sync's conditional update of the
-    account item, which stands in for the check) is refused."""
+    account item, which stands in for the check) is refused. ``account_cash``: the sync's record of the account's
+    cash on the profile, written with it."""
     put = {
         "Put": {
             "TableName": table,
@@ -164,7 +180,7 @@ def open_position(
     }
     transaction = Transaction().add(put, role="position")
     if position.status == PositionStatus.OPEN:
-        _add_opening(transaction, table, system_table, position)
+        _add_opening(transaction, table, system_table, position, account_cash)
     if account_update is not None:
         transaction.add(account_update, role="account")
     elif position.account_id is not None:
@@ -461,12 +477,14 @@ def close(
     as_read: datetime | None = None,
     *,
     account_update: dict[str, Any] | None = None,
+    account_cash: AccountCash | None = None,
 ) -> None:
     """Writes the closed ``position`` and everything a close moves, exactly once: ``NotOpen`` when it was
     closed (or deleted) meanwhile, or changed since ``as_read`` (its ``updated_at`` when read from an index,
     which may lag a change of levels: such a close is not made, and the next run reads the position again).
     ``account_update``: the account sync's conditional update of the account item, written with the close
-    (``NotOpen`` too when it is refused: the account's sync state moved meanwhile). Without one, a position
+    (``NotOpen`` too when it is refused: the account's sync state moved meanwhile), with ``account_cash`` on the
+    profile when it records the sync. Without one, a position
     linked to an account is closed on the condition that the account exists, ``NoAccount`` otherwise (it was
     disconnected: the close is written again unlinked, rather than link the position to it once more)."""
     from goalpost.data.performance import stats_items  # imported by the writes only, see _add_opening
@@ -495,6 +513,9 @@ def close(
             },
         }
     }
+    profile = with_holding_removed(table, position, transact_items(alerts))
+    if account_cash is not None:
+        profile = with_account_cash(table, position.user_id, account_cash, profile)
     transaction = (
         Transaction()
         .add(update, role="position")
@@ -502,7 +523,7 @@ def close(
         .add(_open_count_update(table, position.user_id, -1), role="open_count")
         .add_all(stats_items(table, position, +1), role="stats")
         .add(month_pnl_item(table, position, +1), role="month")
-        .add_all(with_holding_removed(table, position, transact_items(alerts)), role="alerts_and_holding")
+        .add_all(profile, role="alerts_and_holding")
     )
     if account_update is not None:
         transaction.add(account_update, role="account")

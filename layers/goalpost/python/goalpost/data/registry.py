@@ -89,6 +89,11 @@ def _joined_clause(expression: str, clause: re.Pattern[str], keyword: str, part:
     return f"{expression[: found.end()]} {part},{expression[found.end() :]}"
 
 
+def join_set_clause(expression: str, part: str) -> str:
+    """``expression`` (an UpdateExpression) with ``part`` added to its SET clause."""
+    return _joined_clause(expression, _SET_CLAUSE, "SET", part)
+
+
 def _with_holding_change(
     table: str, change: dict[str, Any], items: Sequence[dict[str, Any]], keyword: str, part: str
 ) -> list[dict[str, Any]]:

@@ -2,9 +2,11 @@
 
 One sync: open the keys (KMS), read the account from the provider (cash, positions, the fills since the last
 sync's window), read the account's OPEN positions, decide (``domain.account_sync.reconcile``), then write
-each change as its own transaction conditional on the account's sync version (``data.account_sync``) and
-record the outcome. A provider that refuses the keys counts towards ``failing``; any other fault of the
-provider changes nothing and is reported (``last_error``, the summary, the metrics)."""
+each change as its own transaction conditional on the account's sync version (``data.account_sync``), the last
+one carrying the sync's record (its time, cash, window), and record the outcome. A scheduled sync that changed
+nothing writes nothing: its shard's run record (``data.sync_runs``) tells when it was synced. A provider that
+refuses the keys counts towards ``failing``; any other fault of the provider changes nothing and is reported
+(``last_error``, the summary, the metrics)."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from typing import Any
 from goalpost.data import account_sync as sync_store
 from goalpost.data import accounts as account_store
 from goalpost.data import positions as position_store
+from goalpost.data import sync_runs
 from goalpost.data.account_cash import AccountCash
 from goalpost.data.accounts import SyncState
 from goalpost.data.positions import NoAccount, NotOpen, TooManyOpen
@@ -30,6 +33,7 @@ from goalpost.domain.accounts import (
     FAILURES_BEFORE_FAILING,
     Account,
     AccountStatus,
+    ApiCredentials,
     Fill,
     Order,
     Provider,
@@ -51,16 +55,16 @@ from goalpost.settings import get_settings
 FILL_OVERLAP = timedelta(hours=1)
 # Binance keeps at most 7 days between startTime and the end of a trades query.
 BINANCE_FILL_HISTORY = timedelta(days=7)
-# A scheduled sync that changed nothing writes its time at most this often (a write a minute per account
-# would be most of the sync's cost).
-RECORD_EVERY = timedelta(minutes=5)
 REFUSED = "the provider refused these keys"
 SKIPPED_FAILING = "skipped: the provider refused these keys 3 times in a row; POST /accounts/{id}/sync tries again"
 RACED = "another sync of this account wrote first; the next one goes on from there"
 # Binance limits request weight per IP (2,400 a minute): a worker stops calling it at this much used weight
 # and leaves the rest of its accounts to the next minute's run (docs/accounts.md).
 BINANCE_WEIGHT_BUDGET = 2000
-SYNC_THREADS = 8
+# Accounts of a shard synced at once: a sync waits on its provider (~150 ms) for ~2 ms of CPU, so a worker's
+# billed time is the shard's CPU time, not its waits, from about this many on (docs/performance.md, "Account
+# sync cost"). The provider connections' pool keeps as many (goalpost.edges.market.http.POOL_SIZE).
+SYNC_THREADS = 32
 
 
 @dataclass
@@ -122,6 +126,8 @@ class _Run:
         self.now = now
         self.created: set[str] = set()
         self.summary = SyncSummary()
+        self.resealed: bytes | None = None  # the credentials sealed under the shard's data key, to store
+        self.recorded = False  # the record went with the last change
 
     @property
     def applied(self) -> frozenset[str]:
@@ -148,7 +154,16 @@ class _Run:
         )
 
 
-def _sync(account: Account, sealed: bytes, state: SyncState, now: datetime, *, scheduled: bool) -> SyncSummary:
+def _sync(
+    account: Account,
+    sealed: bytes,
+    state: SyncState,
+    now: datetime,
+    *,
+    scheduled: bool,
+    shard_key: bytes | None = None,
+) -> SyncSummary:
+    """One account's sync; ``shard_key``: the data key its shard's credentials converge on (``vault.reseal``)."""
     run = _Run(account, state, now)
     if scheduled and account.status == AccountStatus.FAILING:
         run.summary.errors.append(SKIPPED_FAILING)
@@ -157,6 +172,8 @@ def _sync(account: Account, sealed: bytes, state: SyncState, now: datetime, *, s
     client: AccountClient | None = None
     try:
         credentials = vault.unseal_cached(sealed, user_id=account.user_id, account_id=account.id)
+        if shard_key is not None and vault.data_key_of(sealed) != shard_key:
+            run.resealed = _resealed(credentials, account, shard_key)
         client = client_for(account.provider, credentials, paper=account.paper)
         observed = _observe(client, account, state, now)
     except KeysRefused:
@@ -169,7 +186,7 @@ def _sync(account: Account, sealed: bytes, state: SyncState, now: datetime, *, s
         if isinstance(client, BinanceFuturesClient):
             _binance_weight.note(client.used_weight, utc_now())
     try:
-        _apply(run, observed.plan)
+        _apply(run, observed)
         _record(run, observed, scheduled=scheduled)
     except sync_store.SyncRaced:
         run.summary.errors.append(RACED)
@@ -180,6 +197,15 @@ def _sync(account: Account, sealed: bytes, state: SyncState, now: datetime, *, s
         trading.count_closes(account.user_id)  # the monthly income goal counts the closes at once
     _count(run.summary, account)
     return run.summary
+
+
+def _resealed(credentials: ApiCredentials, account: Account, shard_key: bytes) -> bytes | None:
+    """The credentials sealed under the shard's data key (stored by the sync's next write), or None when KMS
+    will not open that key now: the account keeps its own, which opened."""
+    try:
+        return vault.reseal(credentials, user_id=account.user_id, account_id=account.id, data_key=shard_key)
+    except vault.VaultUnavailable:
+        return None
 
 
 def _observe(client: AccountClient, account: Account, state: SyncState, now: datetime) -> _Observed:
@@ -241,27 +267,59 @@ def _reasons(client: AccountClient, account: Account, since: datetime) -> Callab
     return reason_of
 
 
-def _apply(run: _Run, plan: Plan) -> None:
-    for change in plan.changes:
+def _apply(run: _Run, observed: _Observed) -> None:
+    """Writes each change of the plan; the last one carries the sync's record (``_recording``), so that a sync
+    that changes one thing writes one transaction."""
+    plan = observed.plan
+    for n, change in enumerate(plan.changes):
+        last = n == len(plan.changes) - 1
         applied = run.applied | change.fill_ids
         opened = set(run.opened)
         try:
             if isinstance(change, Create):
                 position = _new_position(run, change)
                 opened.add(position.id)
-                if not _create(run, change, position, run.account_update(applied, opened)):
+                write = _Write(run, observed, applied, opened, last=last, creating=position.id)
+                if not _create(run, change, position, write):
                     continue
             elif isinstance(change, Increase):
-                _increase(run, change, run.account_update(applied))
+                write = _Write(run, observed, applied, opened, last=last)
+                _increase(run, change, write)
             else:
                 if not change.partial:
                     opened.discard(change.position.id)
-                _close(run, change, run.account_update(applied, opened))
+                write = _Write(run, observed, applied, opened, last=last)
+                _close(run, change, write)
         except (NotOpen, NoAccount) as raced:
             raise sync_store.SyncRaced() from raced
-        run.wrote(applied, opened)
+        run.wrote(write.applied, write.opened)
+        run.recorded = write.cash is not None
         run.summary.fills_applied += len(change.fill_ids)
     run.summary.errors.extend(f"{symbol}: waiting for the provider's fills of a close" for symbol in plan.waiting)
+
+
+class _Write:
+    """The account's part of one change's transaction: its conditional update and, for the plan's last change,
+    the sync's record (``cash``: the account's cash for the owner's profile, None when not recording)."""
+
+    def __init__(
+        self,
+        run: _Run,
+        observed: _Observed,
+        applied: AbstractSet[str],
+        opened: AbstractSet[str],
+        *,
+        last: bool,
+        creating: str | None = None,
+    ) -> None:
+        self.cash: AccountCash | None = None
+        if last:
+            created = run.created | ({creating} if creating else set())
+            self.applied, self.opened, fields, self.cash = _recording(run, observed, applied, opened, created)
+            self.update = run.account_update(self.applied, self.opened, fields)
+        else:
+            self.applied, self.opened = frozenset(applied), frozenset(opened)
+            self.update = run.account_update(applied, opened)
 
 
 def _new_position(run: _Run, change: Create) -> Position:
@@ -282,11 +340,11 @@ def _new_position(run: _Run, change: Create) -> Position:
     return position
 
 
-def _create(run: _Run, change: Create, position: Position, update: dict[str, Any]) -> bool:
+def _create(run: _Run, change: Create, position: Position, write: _Write) -> bool:
     """Whether it was created (not when the user holds the most open positions a user may)."""
     data, system = _tables()
     try:
-        position_store.open_position(data, system, position, account_update=update)
+        position_store.open_position(data, system, position, account_update=write.update, account_cash=write.cash)
     except TooManyOpen:
         limit = position_store.MAX_OPEN_PER_USER
         run.summary.errors.append(f"{change.symbol}: not created, the user holds {limit} open positions")
@@ -297,13 +355,13 @@ def _create(run: _Run, change: Create, position: Position, update: dict[str, Any
     return True
 
 
-def _increase(run: _Run, change: Increase, update: dict[str, Any]) -> None:
+def _increase(run: _Run, change: Increase, write: _Write) -> None:
     grown = change.position.model_copy(deep=True)
     grown.quantity = change.quantity
     grown.entry_price = change.entry_price
     grown.fees_paid += change.fees
     grown.updated_at = run.now
-    sync_store.resize(_tables()[0], grown, as_read=change.position.updated_at, account=update)
+    sync_store.resize(_tables()[0], grown, as_read=change.position.updated_at, account=write.update, cash=write.cash)
     run.summary.updated += 1
 
 
@@ -317,7 +375,7 @@ def _closed(position: Position, change: Close) -> Position:
     return closed
 
 
-def _close(run: _Run, change: Close, update: dict[str, Any]) -> None:
+def _close(run: _Run, change: Close, write: _Write) -> None:
     # Imported on the first close: most syncs close nothing, and the worker's cold start would otherwise load the
     # alerts' release and the trading goals for nothing.
     from goalpost.services import alerts as alert_service
@@ -342,30 +400,68 @@ def _close(run: _Run, change: Close, update: dict[str, Any]) -> None:
         remaining.quantity = position.quantity - change.quantity
         remaining.fees_paid = position.fees_paid - part_fees
         remaining.updated_at = run.now
-        write = alert_service.prepare(closed.user_id, closed_alert(closed), run.now)
-        sync_store.close_part(data, remaining, closed, [write], as_read=position.updated_at, account=update)
+        alert = alert_service.prepare(closed.user_id, closed_alert(closed), run.now)
+        sync_store.close_part(
+            data, remaining, closed, [alert], as_read=position.updated_at, account=write.update, cash=write.cash
+        )
         run.summary.updated += 1
     else:
         closed = _closed(position, change)
-        write = alert_service.prepare(closed.user_id, closed_alert(closed), run.now)
-        position_store.close(data, system, closed, [write], as_read=position.updated_at, account_update=update)
-    alert_service.publish([write.alert], run.now)
+        alert = alert_service.prepare(closed.user_id, closed_alert(closed), run.now)
+        position_store.close(
+            data,
+            system,
+            closed,
+            [alert],
+            as_read=position.updated_at,
+            account_update=write.update,
+            account_cash=write.cash,
+        )
+    alert_service.publish([alert.alert], run.now)
     run.summary.closed += 1
     emf.add_metric(name="PositionsClosed", unit="Count", value=1)
 
 
-def _record(run: _Run, observed: _Observed, *, scheduled: bool) -> None:
-    """Records the sync on the account and its cash on the profile; a scheduled sync that changed nothing
-    writes only every ``RECORD_EVERY``."""
+def _recording(
+    run: _Run, observed: _Observed, applied: AbstractSet[str], opened: AbstractSet[str], created: AbstractSet[str]
+) -> tuple[frozenset[str], frozenset[str], dict[str, Any], AccountCash]:
+    """What the sync records once ``applied`` and ``opened`` stand as its writes left them: the applied fills and
+    the opened positions still worth keeping, the account's fields and its cash for the profile."""
     account = run.account
-    applied = (run.applied & observed.fetched) | observed.plan.absorbed
+    kept_applied = frozenset((applied & observed.fetched) | observed.plan.absorbed)
     # The positions the sync opened stay remembered while open: read open now, or created by this sync.
-    opened = run.opened & (observed.open_ids | run.created)
+    kept_opened = frozenset(opened & (observed.open_ids | created))
+    fields = {
+        "cash": observed.cash,
+        "last_synced_at": run.now,
+        "last_error": None,
+        "failures": 0,
+        "status": AccountStatus.ACTIVE.value,
+        "fills_from": _window(run, observed),
+    }
+    if run.resealed is not None:
+        fields["credentials"] = run.resealed
+    cash = AccountCash(account.id, account.provider.value, account.label, observed.cash, run.now)
+    return kept_applied, kept_opened, fields, cash
+
+
+def _window(run: _Run, observed: _Observed) -> datetime:
+    """Where the next sync reads fills from: on an hour at a time (the last hour is read again), not while a
+    close waits for its fills."""
     since = observed.fills_from
-    fills_from = since if observed.plan.waiting else max(since, run.now - FILL_OVERLAP)
-    if fills_from - since < FILL_OVERLAP:
-        fills_from = since  # moves on an hour at a time: no write a minute for it
+    moved = since if observed.plan.waiting else max(since, run.now - FILL_OVERLAP)
+    return moved if moved - since >= FILL_OVERLAP else since
+
+
+def _record(run: _Run, observed: _Observed, *, scheduled: bool) -> None:
+    """Records the sync on the account and its cash on the profile, unless the last change's write did. A
+    scheduled sync that changed nothing writes nothing: not its time (its shard's run record holds it), nor its
+    fills' window while the window holds no fill (an idle account's window can stay where it is)."""
     run.summary.cash = observed.cash
+    if run.recorded:
+        return
+    account = run.account
+    applied, opened, fields, cash = _recording(run, observed, run.applied, run.opened, run.created)
     unchanged = (
         scheduled
         and not observed.plan.changes
@@ -373,23 +469,14 @@ def _record(run: _Run, observed: _Observed, *, scheduled: bool) -> None:
         and account.status == AccountStatus.ACTIVE
         and account.failures == 0
         and account.last_error is None
+        and account.last_synced_at is not None
         and applied == run.applied
         and opened == run.opened
-        and fills_from == since
-        and account.last_synced_at is not None
-        and run.now - account.last_synced_at < RECORD_EVERY
+        and (fields["fills_from"] == observed.fills_from or not observed.fetched)
+        and run.resealed is None
     )
     if unchanged:
         return
-    fields = {
-        "cash": observed.cash,
-        "last_synced_at": run.now,
-        "last_error": None,
-        "failures": 0,
-        "status": AccountStatus.ACTIVE.value,
-        "fills_from": fills_from,
-    }
-    cash = AccountCash(account.id, account.provider.value, account.label, observed.cash, run.now)
     sync_store.record(_tables()[0], run.account_update(applied, opened, fields), cash, account.user_id)
     run.wrote(applied, opened)
 
@@ -461,10 +548,20 @@ _binance_weight = _WeightGauge()
 
 def sync_shard(shard: int, moment: datetime) -> dict[str, Any]:
     """Syncs every account of one registry shard, ``SYNC_THREADS`` at a time (the time goes on waiting for the
-    providers); the least recently synced first, so that accounts left over for Binance's weight limit go
-    first next time."""
-    accounts = sync_store.registry_accounts(_tables()[0], shard)
-    accounts.sort(key=lambda entry: entry[0].last_synced_at or entry[0].created_at)
+    providers), and records the run (``data.sync_runs``: its moment and the accounts it did not sync). Those the
+    last run did not sync go first, then the least recently synced, so that accounts left over for Binance's
+    weight limit go first next time. Each account's credentials converge on the shard's data key."""
+    data, system = _tables()
+    accounts = sync_store.registry_accounts(data, shard)
+    previous = sync_runs.read(system, shard)
+    left_over = previous.missed if previous is not None else frozenset()
+    accounts.sort(
+        key=lambda entry: (
+            sync_runs.account_digest(entry[0].id) not in left_over,
+            entry[0].last_synced_at or entry[0].created_at,
+        )
+    )
+    shard_key = vault.shard_data_key(sealed for _, sealed, _ in accounts)
     totals = {"accounts": len(accounts), "synced": 0, "skipped": 0, "deferred": 0, "faults": 0, "raced": 0}
     totals.update(created=0, updated=0, closed=0)
 
@@ -473,7 +570,7 @@ def sync_shard(shard: int, moment: datetime) -> dict[str, Any]:
         if account.provider == Provider.BINANCE_FUTURES and _binance_weight.exhausted(utc_now()):
             return None
         try:
-            return _sync(account, sealed, state, moment, scheduled=True)
+            return _sync(account, sealed, state, moment, scheduled=True, shard_key=shard_key)
         except Exception:
             # One account's unexpected failure (a throttled table, a bug) must not cost the shard's others their
             # sync; its changes so far are recorded, and the next minute's run goes on from there.
@@ -482,9 +579,13 @@ def sync_shard(shard: int, moment: datetime) -> dict[str, Any]:
             emf.add_metric(name="AccountSyncFaults", unit="Count", value=1)
             return SyncSummary(fault="error")
 
+    missed: set[bytes] = set()
     with ThreadPoolExecutor(max_workers=SYNC_THREADS) as pool:
-        for summary in pool.map(one, accounts):
+        for (account, _, _), summary in zip(accounts, pool.map(one, accounts), strict=True):
             _tally(totals, summary)
+            if summary is None or summary.skipped or summary.raced or summary.fault is not None:
+                missed.add(sync_runs.account_digest(account.id))
+    sync_runs.write(system, sync_runs.ShardRun(shard=shard, at=moment, missed=frozenset(missed)))
     emf.add_metric(name="AccountsDeferred", unit="Count", value=totals["deferred"])
     return {"shard": shard, **totals}
 

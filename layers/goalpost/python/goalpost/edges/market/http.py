@@ -22,7 +22,9 @@ if TYPE_CHECKING:
     # functions import this module for routes and records that call no provider.
     import urllib3
 
-POOL_SIZE = 8
+# Connections kept per host: as many as the account sync worker's threads (services.account_sync.SYNC_THREADS),
+# so that none of its requests opens a new TLS connection that the pool then drops.
+POOL_SIZE = 32
 DETAIL_LIMIT = 120
 
 
