@@ -11,7 +11,8 @@ from pydantic import ValidationError
 
 from goalpost.data import preferences as preference_store
 from goalpost.domain.errors import InvalidInput
-from goalpost.domain.preferences import EMAIL_CHANNEL, WEBHOOK_CHANNEL, Preferences, webhook_url_problem
+from goalpost.domain.preferences import EMAIL_CHANNEL, WEBHOOK_CHANNEL, Preferences
+from goalpost.domain.webhooks import webhook_url_problem
 from goalpost.edges import sns
 from goalpost.services.delivery import user_topic_name
 from goalpost.settings import get_settings
