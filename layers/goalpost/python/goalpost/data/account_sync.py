@@ -5,7 +5,11 @@ once: a second sync of the same account, concurrent or a retry, finds the versio
 that crashed half-way left every change it made recorded with its fills.
 
 The registry of accounts (gsi3 ``ACCOUNTS#<shard>``) is read a shard at a time by the sync's worker: the index
-holds whole account items, so it needs no read per account."""
+holds whole account items, so it needs no read per account.
+
+The writes of a change import the holdings' registry and the closes' aggregates where they are made, as the
+position store's writes do: most syncs change nothing, and the worker's cold start would otherwise load the
+aggregates' domain (performance, ratios, snapshots' slots) and the registry for nothing (~15 ms)."""
 
 from __future__ import annotations
 
@@ -19,10 +23,8 @@ from goalpost.data.accounts import SyncState, account_key, account_of, sync_stat
 from goalpost.data.alerts import AlertWrite, transact_items
 from goalpost.data.codec import deserialize, key, serialize, serialize_value
 from goalpost.data.expressions import set_or_remove
-from goalpost.data.performance import stats_items
 from goalpost.data.positions import NotOpen, month_pnl_item, position_item
 from goalpost.data.queries import index_partition
-from goalpost.data.registry import holding_added, with_holding_set
 from goalpost.data.transactions import Transaction, TransactionRefused
 from goalpost.domain.accounts import Account
 from goalpost.domain.positions import Position, PositionStatus
@@ -122,6 +124,8 @@ def resize(
 ) -> None:
     """An increase: the position's new size and its holding in the registry, with the account's update (and,
     when it records the sync, the account's ``cash`` on the profile)."""
+    from goalpost.data.registry import holding_added
+
     transaction = (
         Transaction()
         .add(_resized(table, position, as_read), role="position")
@@ -144,6 +148,9 @@ def close_part(
     """A partial close: the new CLOSED position (``parent_id`` the open one), the open one's smaller size and
     holding, the closed part's aggregates, the month's P&L and its alert, with the account's update (and its
     ``cash``, see ``resize``). The symbol and open counts do not move: the position stays open."""
+    from goalpost.data.performance import stats_items
+    from goalpost.data.registry import with_holding_set
+
     profile = _with_cash(table, remaining.user_id, cash, with_holding_set(table, remaining, transact_items(alerts)))
     put = {
         "Put": {
