@@ -7,20 +7,19 @@ that crashed half-way left every change it made recorded with its fills.
 The registry of accounts (gsi3 ``ACCOUNTS#<shard>``) is read a shard at a time by the sync's worker: the index
 holds whole account items, so it needs no read per account.
 
-The writes of a change import the holdings' registry and the closes' aggregates where they are made, as the
-position store's writes do: most syncs change nothing, and the worker's cold start would otherwise load the
-aggregates' domain (performance, ratios, snapshots' slots) and the registry for nothing (~15 ms)."""
+The writes of a change import the holdings' registry and the closes' aggregates and alerts where they are made,
+as the position store's writes do: most syncs change nothing, and the worker's cold start would otherwise load
+the aggregates' domain (performance, ratios, snapshots' slots), the registry and the alerts for nothing."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from goalpost.data import keys
 from goalpost.data.account_cash import AccountCash, account_cash_set, with_account_cash
 from goalpost.data.accounts import SyncState, account_key, account_of, sync_state_of
-from goalpost.data.alerts import AlertWrite, transact_items
 from goalpost.data.codec import deserialize, key, serialize, serialize_value
 from goalpost.data.expressions import set_or_remove
 from goalpost.data.positions import NotOpen, month_pnl_item, position_item
@@ -28,6 +27,9 @@ from goalpost.data.queries import index_partition
 from goalpost.data.transactions import Transaction, TransactionRefused
 from goalpost.domain.accounts import Account
 from goalpost.domain.positions import Position, PositionStatus
+
+if TYPE_CHECKING:
+    from goalpost.data.alerts import AlertWrite
 
 
 class SyncRaced(Exception):
@@ -148,6 +150,7 @@ def close_part(
     """A partial close: the new CLOSED position (``parent_id`` the open one), the open one's smaller size and
     holding, the closed part's aggregates, the month's P&L and its alert, with the account's update (and its
     ``cash``, see ``resize``). The symbol and open counts do not move: the position stays open."""
+    from goalpost.data.alerts import transact_items
     from goalpost.data.performance import stats_items
     from goalpost.data.registry import with_holding_set
 

@@ -18,22 +18,23 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from goalpost.data import keys
 from goalpost.data.account_cash import AccountCash, with_account_cash
-from goalpost.data.alerts import AlertWrite, transact_items
 from goalpost.data.client import client, get_item, is_condition_failure
 from goalpost.data.codec import Item, key, serialize, serialize_value, strip_keys
 from goalpost.data.expressions import counter_change, set_or_remove
 from goalpost.data.pagination import owned_page
-from goalpost.data.prices import symbol_count_update
 from goalpost.data.queries import query_all
 from goalpost.data.transactions import Transaction, TransactionRefused
 from goalpost.domain.clock import iso
 from goalpost.domain.positions import Position, PositionFilter, PositionStatus, Side, deadline, triggers
+
+if TYPE_CHECKING:
+    from goalpost.data.alerts import AlertWrite
 
 # Open positions a user may hold at once: the monitor reads them all, and a portfolio value sums them.
 MAX_OPEN_PER_USER = 500
@@ -143,9 +144,11 @@ def _add_opening(
     """Adds what an OPEN position counts in: +1 on its symbol's open count (system table: what the price update
     fetches), its holding in the users registry (what the snapshot job values) and +1 on the owner's open count
     (conditional: at most ``MAX_OPEN_PER_USER``); and ``account_cash`` on the profile when given."""
-    # The registry's and the performance aggregates' items are imported by the writes that move them (open,
-    # close, delete): what only reads positions (the valuations, the end of day, the monitor's runs that close
-    # nothing) loads neither.
+    # The items of what a position counts in (the symbol counts, the registry, the performance aggregates, the
+    # alerts) are imported by the writes that move them (open, close, delete): what only reads positions (the
+    # valuations, the end of day, the account sync that changes nothing, the monitor's runs that close nothing)
+    # loads none of them.
+    from goalpost.data.prices import symbol_count_update
     from goalpost.data.registry import holding_added
 
     holding = [holding_added(table, position)]
@@ -487,7 +490,9 @@ def close(
     profile when it records the sync. Without one, a position
     linked to an account is closed on the condition that the account exists, ``NoAccount`` otherwise (it was
     disconnected: the close is written again unlinked, rather than link the position to it once more)."""
-    from goalpost.data.performance import stats_items  # imported by the writes only, see _add_opening
+    from goalpost.data.alerts import transact_items  # imported by the writes only, see _add_opening
+    from goalpost.data.performance import stats_items
+    from goalpost.data.prices import symbol_count_update
     from goalpost.data.registry import with_holding_removed
 
     item = position_item(position)
@@ -544,6 +549,7 @@ def delete(table: str, system_table: str, position: Position) -> bool:
     aggregates and the month's P&L once closed; nothing while PENDING, CANCELLED or FAILED). False when it was
     gone or changed meanwhile."""
     from goalpost.data.performance import stats_items  # imported by the writes only, see _add_opening
+    from goalpost.data.prices import symbol_count_update
     from goalpost.data.registry import holding_removed
 
     guard = {
