@@ -96,9 +96,9 @@ def test_no_route_costs_more_with_500_goals_than_with_5(api: Api) -> None:
 def test_routes_that_raise_alerts_or_create_trading_goals_cost_at_most_three_requests(api: Api) -> None:
     """A request's alerts are released together: one read of the goal (or position) with the preferences,
     the change, one write of the plans and delivered marks, however many alerts it raises (a close plans its
-    alert's email in its own transaction, so the write after it records the send with the mark). The
-    exceptions, by design: budget sync reads its goals with a Query, so the preferences are a read of their
-    own (4)."""
+    alert's email in its own transaction, so the write after it records the send with the mark). Budget sync
+    reads its goals with a Query of the active goals' index partition, which holds the preferences too: its
+    release's write checks they still stand (test_budget_sync_preferences)."""
 
     def cost(call: Callable[[], Any]) -> dict[str, int]:
         with dynamodb_requests() as counted:
@@ -121,10 +121,10 @@ def test_routes_that_raise_alerts_or_create_trading_goals_cost_at_most_three_req
 
     budget = {"period_year": NOW.year, "period_month": NOW.month, "category_totals": {"savings": 2000}}  # completed
     assert cost(lambda: api.post("/goals/sync-from-budget", budget)) == {
-        "Query": 1,
-        "TransactWriteItems": 1,  # the goal, its entry, the alert and the budget snapshot
-        "GetItem": 1,
-        "UpdateItem": 1,
+        "Query": 1,  # the active goals, and the preferences (none stored: the defaults)
+        # The goal, its entry, the alert and the budget snapshot; then the alert out of the outbox, with the
+        # check that the owner still has no preferences stored.
+        "TransactWriteItems": 2,
     }
     assert cost(lambda: api.post("/goals/sync-from-budget", budget)) == {"Query": 1, "PutItem": 1}  # no change
 
@@ -394,9 +394,9 @@ def test_an_idempotency_key_adds_no_request_and_a_replay_costs_the_same_whatever
         "POST milestones": (2, 3),
         "POST funding": (1, 2),
         "POST from-template": (1, 2),
-        # The sync raises an alert (30 % of the goal): the owner's preferences and the alert's release out of
-        # the outbox are requests of their own, with a key or without (the route's remaining miss).
-        "POST sync-from-budget": (4, 3),
+        # The sync raises an alert (30 % of the goal): its Query brings the preferences, its release out of the
+        # outbox is the third request, with a key or without.
+        "POST sync-from-budget": (3, 3),
         "POST /positions": (2, 3),
         "POST record-profit": (2, 3),
     }

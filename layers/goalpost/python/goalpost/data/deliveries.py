@@ -21,7 +21,7 @@ from goalpost.data.alerts import delivered_update, unread_update
 from goalpost.data.batches import batches
 from goalpost.data.client import client, is_condition_failure
 from goalpost.data.codec import Item, key, serialize, serialize_value
-from goalpost.data.preferences import prefs_key
+from goalpost.data.preferences import index_values, prefs_key
 from goalpost.data.queries import query_all
 from goalpost.data.transactions import TRANSACTION_LIMIT, Transaction, TransactionContended, TransactionRefused
 from goalpost.domain.alerts import Alert
@@ -42,12 +42,15 @@ def slot_update(
     if gap_start < now:
         gap = " AND (attribute_not_exists(last_sent_at) OR last_sent_at <= :gap_start)"
         values[":gap_start"] = serialize_value(gap_start)
+    # The PREFS item this creates, or one stored before the index held it, goes into its index partition with it
+    # (data.preferences.index_keys).
+    values.update(index_values(user_id))
     if same_day:  # one more, below the cap
-        expression = "SET last_sent_at = :now ADD sent_count :count"
+        expression = "SET last_sent_at = :now, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk ADD sent_count :count"
         condition = f"sent_day = :day AND sent_count <= :room{gap}"
         values[":room"] = {"N": str(cap - count)}
     else:  # a new day: the count starts again
-        expression = "SET sent_day = :day, sent_count = :count, last_sent_at = :now"
+        expression = "SET sent_day = :day, sent_count = :count, last_sent_at = :now, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk"
         condition = f"(attribute_not_exists(sent_day) OR sent_day <> :day) AND :count <= :cap{gap}"
         values[":cap"] = {"N": str(cap)}
     return {
@@ -110,6 +113,7 @@ class LostRace:
     recorded: frozenset[tuple[str, str]]
     counted_already: frozenset[str] = frozenset()  # alerts not to uncount: read or uncounted before
     done: bool = False  # a delivery in ``sent`` was taken over (its lease was over): record each on its own
+    preferences: bool = False  # the preferences are not as the release read them (``guard``): read them again
 
 
 def write_plans(
@@ -120,14 +124,21 @@ def write_plans(
     *,
     sent: Sequence[Item] = (),
     run_id: str = "",
+    guard: dict[str, Any] | None = None,
 ) -> LostRace | None:
     """Writes the plans and the ``reservation`` of the slots they take (a ``slot_update``; None when they take
     none) all or nothing, in one request (at most ``TRANSACTION_LIMIT`` items: the caller chunks); and the
     deliveries ``sent`` by ``run_id`` recorded as sent (``done_update``), for a release whose plan was stored
-    before. None when written, else what lost its race."""
+    before; and ``guard``, a transaction item on the owner's preferences (``preferences.unchanged_since``, or
+    ``preferences.indexed``). None when written, else what lost its race."""
     transaction = Transaction()
     if reservation is not None:
+        # One item once in a transaction: the reservation is of the PREFS item too, so it carries the guard's
+        # condition (a refusal says "reservation" then, which reads the preferences again too) and indexes it.
+        reservation = reservation if guard is None else _guarded(reservation, guard)
         transaction.add(reservation, role="reservation")
+    elif guard is not None:
+        transaction.add(guard, role="preferences")
     transaction.add_all((done_update(table, item, run_id, now) for item in sent), role="done")
     deliveries: dict[str, tuple[str, str]] = {}
     for plan in plans:
@@ -145,6 +156,7 @@ def write_plans(
         transaction.write()
     except TransactionRefused as refused:
         return LostRace(
+            preferences="preferences" in refused.failed_roles,
             done="done" in refused.failed_roles,
             reservation="reservation" in refused.failed_roles,
             recorded=frozenset(deliveries[role] for role in refused.failed_roles if role in deliveries),
@@ -153,6 +165,24 @@ def write_plans(
             ),
         )
     return None
+
+
+def _guarded(reservation: dict[str, Any], guard: dict[str, Any]) -> dict[str, Any]:
+    """The reservation, also conditional on ``guard``'s condition (when it is a ConditionCheck)."""
+    check = guard.get("ConditionCheck")
+    if check is None:
+        return reservation
+    update = reservation["Update"]
+    return {
+        "Update": {
+            **update,
+            "ConditionExpression": f"({update['ConditionExpression']}) AND ({check['ConditionExpression']})",
+            "ExpressionAttributeValues": {
+                **update["ExpressionAttributeValues"],
+                **check.get("ExpressionAttributeValues", {}),
+            },
+        }
+    }
 
 
 def due(table: str, shard: int, now: datetime) -> list[Item]:

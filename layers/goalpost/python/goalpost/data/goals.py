@@ -28,7 +28,8 @@ from goalpost.data.codec import Item, key, serialize, strip_keys
 from goalpost.data.deleted_goals import tombstone_put
 from goalpost.data.expressions import counter_change, set_or_remove
 from goalpost.data.pagination import owned_page
-from goalpost.data.preferences import PreferenceRead
+from goalpost.data.preferences import PreferenceRead, unchanged_since
+from goalpost.data.preferences import from_item as preferences_of
 from goalpost.data.preferences import get_with as preferences_with
 from goalpost.data.queries import query_all
 from goalpost.data.transactions import Transaction, TransactionContended, TransactionRefused
@@ -227,6 +228,31 @@ def list_all(table: str, user_id: str, status: GoalStatus | None = None) -> list
             index="gsi1",
         )
     return [to_goal(item) for item in items]
+
+
+@dataclass(frozen=True)
+class ActiveGoals:
+    """The user's active goals and their owner's alert preferences, as one index Query read them; ``as_read``
+    is the condition that the preferences still stand (``preferences.unchanged_since``), for the write that
+    releases alerts with them."""
+
+    goals: list[Goal]
+    preferences: PreferenceRead
+    as_read: dict[str, Any]
+
+
+def active_with_preferences(table: str, user_id: str) -> ActiveGoals:
+    """The user's active goals, newest first, and their owner's preferences: one Query of the active goals' gsi1
+    partition, which holds the PREFS item too (after the goals: ``data.preferences``)."""
+    items = query_all(
+        table=table,
+        partition=keys.goals_by_status_pk(user_id, GoalStatus.ACTIVE.value),
+        sort_prefix=None,
+        index="gsi1",
+    )
+    stored_preferences = next((item for item in items if item["sk"] == keys.PREFS_SK), None)
+    goals = [to_goal(item) for item in items if str(item["sk"]).startswith(keys.GOAL_PREFIX)]
+    return ActiveGoals(goals, preferences_of(stored_preferences), unchanged_since(table, user_id, stored_preferences))
 
 
 MAX_GOALS_PER_USER = 1000

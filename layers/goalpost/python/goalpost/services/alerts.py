@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from goalpost.data import alerts as alert_store
 from goalpost.data.alerts import AlertWrite
@@ -43,16 +43,18 @@ def publish(
     *,
     preferences: Mapping[str, PreferenceRead] | None = None,
     one_by_one: bool = False,
+    as_read: Mapping[str, dict[str, Any]] | None = None,
 ) -> None:
     """Releases freshly stored alerts together (see ``services.delivery.release``): each goes to the shared
     topic (channel=event), its email and SMS are sent or deferred per the user's preferences (read once per
     user, not at all when the caller passes them, by user id), and only then does it leave the outbox, all
     of them in one write. A failure at any step leaves them in the outbox for the delivery job instead of
-    failing the caller. ``one_by_one``: each alert released on its own (the jobs)."""
+    failing the caller. ``one_by_one``: each alert released on its own (the jobs). ``as_read``: the condition
+    that ``preferences`` read from an index still stand, by user id (``services.delivery.release``)."""
     from goalpost.services.delivery import release
 
     if stored:
-        release(stored, now or utc_now(), preferences=preferences, one_by_one=one_by_one)
+        release(stored, now or utc_now(), preferences=preferences, one_by_one=one_by_one, as_read=as_read)
 
 
 def planned_ahead(write: AlertWrite, preferences: PreferenceRead, now: datetime) -> tuple[AlertWrite, Ahead | None]:

@@ -83,12 +83,18 @@ class _Recipient:
     user_id: str
     prefs: Preferences
     meta: Item
+    # With preferences read from an index (which may lag): the condition that they still stand, written with the
+    # plans (``preference_store.unchanged_since``).
+    guard: dict[str, Any] | None = None
 
     def reserved(self, day: str, count: int, now: datetime) -> None:
         self.meta = _after_sends(self.meta, day, count, now)
 
     def reread(self) -> None:
         self.prefs, self.meta = preference_store.get(_table(), self.user_id)
+        if self.guard is not None:
+            # Read from the table now; the index lacked or lagged them: the plans' write puts them (back) in it.
+            self.guard = preference_store.indexed(_table(), self.user_id)
 
 
 def _after_sends(meta: Item, day: str, count: int, now: datetime) -> Item:
@@ -141,6 +147,7 @@ def release(
     *,
     preferences: Mapping[str, PreferenceRead] | None = None,
     one_by_one: bool = False,
+    as_read: Mapping[str, dict[str, Any]] | None = None,
 ) -> int:
     """Releases stored alerts from the outbox: each is published to the shared topic; then its email and SMS
     are planned (sent now or deferred past quiet hours, within the daily cap and the minimum gap), and it
@@ -153,7 +160,10 @@ def release(
     transaction of up to 100 items: the slots they take, their deliveries, their delivered marks), then the
     email/SMS sends and one write recording them sent. A function that dies half way through may so repeat
     the messages of every alert of its release. ``one_by_one`` releases each alert on its own instead (the
-    jobs: one crash repeats the messages of one alert at most). Returns how many alerts left the outbox."""
+    jobs: one crash repeats the messages of one alert at most). ``as_read``, by user id: for ``preferences``
+    read from an index, the condition that they still stand (``preference_store.unchanged_since``), written with
+    the plans; refused, the preferences are read again and the plans made anew. Returns how many alerts left the
+    outbox."""
     by_user: dict[str, list[Alert]] = {}
     for alert in alerts:
         by_user.setdefault(alert.user_id, []).append(alert)
@@ -165,7 +175,7 @@ def release(
             except Exception:
                 _failed(theirs, "Reading the preferences failed")
                 continue
-            recipient = _Recipient(user_id, *known)
+            recipient = _Recipient(user_id, *known, guard=(as_read or {}).get(user_id))
             for group in [[alert] for alert in theirs] if one_by_one else [theirs]:
                 released += _release_group(recipient, group, now)
     return released
@@ -234,18 +244,19 @@ def _store_plans(recipient: _Recipient, alerts: Sequence[Alert], now: datetime, 
         planned, day = _plan(recipient, pending, now, progress.run_id, recorded)
         chunk, reservation = _next_transaction(recipient, planned, day, now, table)
         plans = [_marks(recipient.prefs, p, counted_already) for p in chunk]
-        lost = delivery_store.write_plans(table, reservation, plans, now)
+        lost = delivery_store.write_plans(table, reservation, plans, now, guard=recipient.guard)
         if lost is not None:
             retries += 1
             if retries >= PLAN_ATTEMPTS:
                 raise ConcurrentModification("The release lost every race to store its plans")
-            if lost.reservation:
-                recipient.reread()  # another release took slots meanwhile
+            if lost.reservation or lost.preferences:
+                recipient.reread()  # another release took slots meanwhile, or the preferences changed
             recorded |= lost.recorded
             counted_already |= lost.counted_already
             time.sleep(random.uniform(0, 0.01 * 2**retries))  # noqa: S311 (jitter spreads the retries)
             continue
         recipient.reserved(day, sum(1 for p in chunk if p.deliveries), now)
+        recipient.guard = None  # the next chunk's write needs it no more: this one held
         deliveries = [d for p in chunk for d in p.deliveries]
         progress.to_send += [d for d in deliveries if "claimed_by" in d]
         progress.released += len(chunk)

@@ -101,12 +101,14 @@ def change_goals(
     preferences: PreferenceRead | None = None,
     one_by_one: bool = False,
     along: list[dict[str, Any]] | None = None,
+    as_read: dict[str, Any] | None = None,
 ) -> dict[str, Changed]:
     """Applies ``change`` to every goal, in as few transactions as fit, retrying the goals that lost a race
     on a fresh read. Returns each goal as it ends up (changed or not); a goal deleted meanwhile is left out.
     The alerts the changes raise are released together at the end, with the owner's ``preferences`` when the
     caller read them (``one_by_one``: each on its own, as the jobs release). ``along``: unconditional writes
-    that go with the first transaction that commits (on their own when nothing changes)."""
+    that go with the first transaction that commits (on their own when nothing changes). ``as_read``: the
+    condition that ``preferences`` read from an index still stand (``services.delivery.release``)."""
     todo = {goal.id: goal for goal in goals}
     unwritten = list(along or [])
     result: dict[str, Changed] = {}
@@ -137,7 +139,9 @@ def change_goals(
             break
     goal_store.write_along(unwritten)
     known = {user_id: preferences} if preferences is not None else None
-    alert_service.publish([write.alert for write in published], now, preferences=known, one_by_one=one_by_one)
+    guards = {user_id: as_read} if as_read is not None else None
+    alerts = [write.alert for write in published]
+    alert_service.publish(alerts, now, preferences=known, one_by_one=one_by_one, as_read=guards)
     if todo:
         raise ConcurrentModification("The goal is being changed by other requests; try again")
     return result

@@ -92,7 +92,9 @@ def sync_from_budget(user_id: str, snapshot: BudgetSnapshot, now: datetime | Non
     """Stores the snapshot and moves every active goal it measures, each with a ``budget_sync`` entry dated
     the day the snapshot describes. A goal already at the measured amount gets no entry, so sending the same
     snapshot again changes nothing. The snapshot is stored in the goals' first transaction (on its own when
-    no goal moves): one Query of the active goals, one write."""
+    no goal moves): one Query of the active goals (which brings the owner's alert preferences along), one
+    write, and the release of the alerts it raises (one write, conditional on those preferences still being as
+    the index showed them)."""
     moment = now or utc_now()
     if snapshot.period_start() > moment.date():
         raise InvalidInput("The budget period is in the future")
@@ -105,10 +107,11 @@ def sync_from_budget(user_id: str, snapshot: BudgetSnapshot, now: datetime | Non
         moved[goal.id] = _synced(goal, snapshot, day, moment)
         return moved[goal.id]
 
-    measured = [
-        goal for goal in goal_store.list_all(table(), user_id, GoalStatus.ACTIVE) if measure(goal, snapshot) is not None
-    ]
-    changed = change_goals(user_id, measured, sync, moment, along=[stored])
+    active = goal_store.active_with_preferences(table(), user_id)
+    measured = [goal for goal in active.goals if measure(goal, snapshot) is not None]
+    changed = change_goals(
+        user_id, measured, sync, moment, along=[stored], preferences=active.preferences, as_read=active.as_read
+    )
     entries = [entry for goal in measured if goal.id in changed for entry in changed[goal.id].entries]
     metrics.add_metric(name="BudgetSyncEntries", unit="Count", value=len(entries))
     return entries
