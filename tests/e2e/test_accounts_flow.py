@@ -549,6 +549,36 @@ def test_a_disconnect_racing_syncs_leaves_no_position_linked_to_the_gone_account
         assert api.request("GET", path, token=token).status == 404
 
 
+def test_a_disconnected_accounts_positions_read_unlinked_at_once_and_the_cleanup_job_unlinks_them(
+    api: Client,
+) -> None:
+    """Issue 25: the disconnect is one transaction; its positions answer unlinked at once (the contract's "its
+    positions stay, unlinked") and the goal-cleanup job unlinks them in storage afterwards."""
+    token = api.token(fresh("trader"))
+    account = connect(api, token, binance_long(api))
+    assert api.request("POST", f"/accounts/{account['id']}/sync", {}, token=token).json["created"] == 1
+    held = {"symbol": "ETHUSDT", "quantity": 1, "entry_price": 3000, "account_id": account["id"]}
+    placed = api.request("POST", "/positions", held, token=token)
+    assert placed.status == 201, placed.text
+
+    assert api.request("DELETE", f"/accounts/{account['id']}", token=token).status == 204
+    unlinked = {(p["symbol"], p["account_id"], p["source"]) for p in positions(api, token)}
+    assert unlinked == {("BTCUSDT", None, "exchange"), ("ETHUSDT", None, "manual")}
+    assert got(api, f"/positions?account_id={account['id']}", token) == []
+    assert got(api, f"/positions/{placed.json['id']}", token)["account_id"] is None
+    closing = api.request("POST", f"/positions/{placed.json['id']}/close", {"exit_price": 3100}, token=token)
+    assert (closing.status, closing.json["account_id"]) == (200, None), closing.text
+    assert api.request("POST", "/positions", held, token=token).status == 404  # nothing links to it any more
+
+    cleanup = api.request("POST", "/_local/jobs/goal_cleanup", {})
+    assert cleanup.status == 200, cleanup.text
+    assert cleanup.json["accounts"] >= 1
+    assert (cleanup.json["worker"]["messages"], cleanup.json["worker"]["failed"]) == (cleanup.json["messages"], 0)
+    assert api.request("POST", "/_local/jobs/goal_cleanup", {}).json["accounts"] == 0  # its tombstone is gone
+    after = {(p["symbol"], p["status"], p["account_id"], p["source"]) for p in positions(api, token)}
+    assert after == {("BTCUSDT", "OPEN", None, "exchange"), ("ETHUSDT", "CLOSED", None, "manual")}
+
+
 def test_a_part_closed_on_binance_splits_off_and_an_increase_averages_the_entry(api: Client) -> None:
     token = api.token(fresh("trader"))
     entered = datetime.now(UTC) - timedelta(minutes=10)

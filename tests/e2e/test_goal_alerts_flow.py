@@ -52,3 +52,33 @@ def test_a_goal_follows_the_portfolio_and_month_end_suggests_the_way_back(http: 
     assert suggested["action_url"] == f"/app/goals/{goal_id}"
     assert PER_MONTH.search(suggested["message"]), suggested["message"]
     assert "to reach Net worth by " in suggested["message"]
+
+
+def test_a_budget_sync_releases_its_alerts_under_the_preferences_as_they_stand(http: Client) -> None:
+    """Issue 25: the sync reads the preferences with its goals (one Query of an index); each change of them
+    over HTTP, even just before a sync, is what its alerts go out under."""
+    token = http.token("budget-sync-preferences")
+    goal = http.request("POST", "/goals", {"name": "Rainy", "type": "savings", "target_amount": 1000}, token=token)
+    assert goal.status == 201, goal.text
+    now = datetime.now(UTC)
+
+    def sync(savings: int) -> None:
+        body = {"period_year": now.year, "period_month": now.month, "category_totals": {"savings": savings}}
+        reply = http.request("POST", "/goals/sync-from-budget", body, token=token)
+        assert reply.status == 200, reply.text
+        assert len(reply.json["updated"]) == 1
+
+    def unread() -> set[str]:
+        reply = http.request("GET", "/alerts?unread=true&limit=100", token=token)
+        return {alert["alert_type"] for alert in reply.json}
+
+    sync(300)  # no preferences stored: the defaults, in-app on
+    assert "milestone_25" in unread()
+    assert http.request("PATCH", "/alerts/preferences", {"in_app_enabled": False}, token=token).status == 200
+    sync(600)  # right after the change
+    assert "milestone_50" not in unread()
+    listed = http.request("GET", "/alerts?type=milestone_50", token=token).json
+    assert [a["delivered_at"] is not None for a in listed] == [True]  # stored and released all the same
+    assert http.request("PATCH", "/alerts/preferences", {"in_app_enabled": True}, token=token).status == 200
+    sync(800)
+    assert "milestone_75" in unread()

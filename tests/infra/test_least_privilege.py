@@ -18,9 +18,10 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.infra
 
 # What the data layer issues, found in goalpost.data: a Delete (in a transaction or alone) when a goal, a
-# funding link, a position entry, a connected account (and its key's claim) or a deleted goal's tombstone is
-# deleted; BatchWriteItem when a deleted goal's children are deleted (by the goal-cleanup worker), snapshots are
-# recorded and trading goals' results go as plain puts (the goals API's trading goals routes, end of day).
+# funding link, a position entry, a connected account (and its key's claim) or a tombstone (of a deleted goal or
+# a disconnected account) is deleted; BatchWriteItem when a deleted goal's children are deleted (by the
+# goal-cleanup worker), snapshots are recorded and trading goals' results go as plain puts (the goals API's
+# trading goals routes, end of day).
 DELETING = {"goals-api", "goal-tracking-api", "positions-api", "accounts-api", "goal-cleanup-worker"}
 BATCH_WRITING = {"goals-api", "goal-cleanup-worker", "snapshot-worker", "end-of-day-worker"}
 # Delivery (goalpost.services.delivery) queues each alert's SMS in the function that raised it (the deferred ones in
@@ -67,6 +68,21 @@ def test_no_function_scans_and_only_the_ones_whose_code_does_may_delete_or_batch
     # An Idempotency-Key record is put and read, never changed nor deleted: its TTL removes it.
     assert having("dynamodb:GetItem", "idempotency")
     assert having("dynamodb:DeleteItem", "idempotency") == having("dynamodb:UpdateItem", "idempotency") == set()
+
+
+def test_the_goal_cleanup_worker_may_unlink_a_disconnected_accounts_positions(synth: Synth) -> None:
+    """Issue 25: the disconnect leaves its positions to the goal-cleanup worker, which finds them in the account
+    index and unlinks each with a conditional UpdateItem; its coordinator only reads the tombstones."""
+    [job] = [job for job in declaration.JOBS if job.function.name == "goal-cleanup"]
+    assert job.worker is not None
+    worker = dynamodb_actions_by_table(synth, job.worker)
+    assert worker == {
+        "data": {f"dynamodb:{action}" for action in ("GetItem", "BatchGetItem", "Query", "UpdateItem", "DeleteItem")}
+        | {"dynamodb:BatchWriteItem"}
+    }
+    assert dynamodb_actions_by_table(synth, job.function) == {
+        "data": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
+    }
 
 
 def publish_statements(synth: Synth, spec: declaration.Function) -> list[dict[str, Any]]:
