@@ -145,3 +145,38 @@ def test_a_moment_is_compared_as_time(api: Api) -> None:
     moment = datetime.fromisoformat("2026-12-04T17:00:00+00:00")
     assert sync_runs.write(tables()[1], sync_runs.ShardRun(3, moment))
     assert not sync_runs.write(tables()[1], sync_runs.ShardRun(3, moment))
+
+
+def test_the_routes_show_the_last_run_that_synced_the_account(api: Api, exchange: Any) -> None:
+    """GET /accounts and GET /accounts/{id} show the shard's last run when it synced the account (it wrote
+    nothing), the account's recorded sync when that run did not."""
+    account = Account(exchange).connect()
+    shard = shard_of(account)
+    account_sync.sync_shard(shard, at(1))  # the first sync writes the account
+    with writes_counted() as seen:
+        account_sync.sync_shard(shard, at(7))
+    assert seen == ["PutItem"]  # the run record only
+
+    def shown() -> list[str]:
+        one = api.get(f"/accounts/{account.id}").body["last_synced_at"]
+        every = [a["last_synced_at"] for a in api.get("/accounts").body]
+        return [one, *every]
+
+    assert all(value.startswith(at(7).isoformat()[:19]) for value in shown())
+    assert api.get(f"/accounts/{account.id}", user="bob").status == 404
+    exchange.configure({**account.body, "api_secret": "a-new-secret"})  # refused: the run misses it
+    account_sync.sync_shard(shard, at(8))
+    assert all(value.startswith(at(1).isoformat()[:19]) for value in shown())
+
+
+def test_the_sync_route_creating_a_position_costs_three_requests(api: Api, exchange: Any) -> None:
+    """POST /accounts/{id}/sync: the account's read, its open positions' Query, and one transaction that
+    creates the position and records the sync (it was two transactions)."""
+    from tests.handlers.test_request_counts import dynamodb_requests
+
+    account = Account(exchange).set(positions=[position("BTCUSDT", "LONG", 1, 50000, 10)]).connect()
+    with dynamodb_requests() as counted:
+        reply = api.post(f"/accounts/{account.id}/sync", {})
+    assert reply.status == 200, reply.body
+    assert reply.body["created"] == 1
+    assert dict(counted) == {"GetItem": 1, "Query": 1, "TransactWriteItems": 1}

@@ -252,8 +252,9 @@ def measured_calls(calls: list[tuple[str, Callable[[], Any]]]) -> dict[str, dict
 
 @pytest.mark.usefixtures("exchange")  # the account clients pointed at the simulated exchange
 def test_account_routes_cost_the_same_whatever_the_accounts(api: Api, market: Any) -> None:
-    """Connecting is one transaction (the account and its key's claim); reading one is a GetItem, the list one
-    Query. The provider's and KMS's requests are not DynamoDB's. Disconnecting is the read and one transaction,
+    """Connecting is one transaction (the account and its key's claim); reading one is a BatchGetItem (the
+    account and its shard's sync run), the list one Query and one BatchGetItem of its shards' runs. The
+    provider's and KMS's requests are not DynamoDB's. Disconnecting is the read and one transaction,
     whatever the other accounts (and the account's positions: test_account_cleanup)."""
 
     simulator = market.exchange
@@ -273,8 +274,9 @@ def test_account_routes_cost_the_same_whatever_the_accounts(api: Api, market: An
     few, many = costs("few-accounts", 0), costs("many-accounts", 20)
     assert few == many
     assert few["POST /accounts"] == {"TransactWriteItems": 1}
-    assert few["GET /accounts"] == {"Query": 1}
-    assert few["GET /accounts/{id}"] == {"GetItem": 1}
+    # With their shards' sync run records (an unchanged sync writes nothing on the account: data.sync_runs).
+    assert few["GET /accounts"] == {"Query": 1, "BatchGetItem": 1}
+    assert few["GET /accounts/{id}"] == {"BatchGetItem": 1}
     assert few["DELETE /accounts/{id}"] == {"GetItem": 1, "TransactWriteItems": 1}
 
 

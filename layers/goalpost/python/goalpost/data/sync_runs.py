@@ -22,10 +22,13 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from goalpost.data import keys
+from goalpost.data.batches import batch_get_tables
 from goalpost.data.client import client, is_condition_failure
-from goalpost.data.codec import key
+from goalpost.data.codec import deserialize, key
 from goalpost.domain.accounts import Account, AccountStatus
 from goalpost.domain.clock import iso, parse_iso
+from goalpost.domain.errors import NotFound
 
 RUN_SK = "RUN"
 DIGEST_BYTES = 6
@@ -66,8 +69,6 @@ def last_synced(account: Account, run: ShardRun | None) -> datetime | None:
 
 def with_runs(accounts: Iterable[Account], runs: Mapping[int, ShardRun]) -> list[Account]:
     """``accounts`` with ``last_synced_at`` as ``last_synced`` tells, from their shards' ``runs``."""
-    from goalpost.data import keys
-
     shown = []
     for account in accounts:
         run = runs.get(keys.shard_of(account.id, keys.ACCOUNT_SHARDS))
@@ -79,16 +80,43 @@ def with_runs(accounts: Iterable[Account], runs: Mapping[int, ShardRun]) -> list
 
 
 def run_of(item: Mapping[str, Any]) -> ShardRun:
-    """A run record as DynamoDB returns it (attribute values typed)."""
-    shard = int(str(item["pk"]["S"]).removeprefix("ACCOUNTSYNC#"))
-    missed = frozenset(bytes(value) for value in item.get("missed", {}).get("BS", ()))
-    return ShardRun(shard=shard, at=parse_iso(item["at"]["S"]), missed=missed)
+    """A run record as ``codec.deserialize`` gives it."""
+    shard = int(str(item["pk"]).removeprefix("ACCOUNTSYNC#"))
+    missed = frozenset(bytes(value) for value in item.get("missed", ()))
+    return ShardRun(shard=shard, at=parse_iso(str(item["at"])), missed=missed)
 
 
 def read(system_table: str, shard: int) -> ShardRun | None:
     """The shard's last run (eventually consistent: a run a second old may not show yet)."""
     item = client().get_item(TableName=system_table, Key=run_key(shard)).get("Item")
-    return None if item is None else run_of(item)
+    return None if item is None else run_of(deserialize(item))
+
+
+def account_shown(table: str, system_table: str, user_id: str, account_id: str) -> Account:
+    """The user's account as the routes show it (``NotFound`` when it is not theirs): its item and its shard's
+    run record in one BatchGetItem, ``last_synced_at`` from both."""
+    from goalpost.data.accounts import account_key, account_of
+
+    shard = keys.shard_of(account_id, keys.ACCOUNT_SHARDS)
+    found = batch_get_tables({table: [account_key(user_id, account_id)], system_table: [run_key(shard)]})
+    if not found.get(table):
+        raise NotFound("Account not found")
+    runs = {run.shard: run for run in map(run_of, found.get(system_table, []))}
+    return with_runs([account_of(found[table][0])], runs)[0]
+
+
+def accounts_shown(table: str, system_table: str, user_id: str) -> list[Account]:
+    """The user's accounts as the routes show them: their Query, then their shards' run records in one
+    BatchGetItem (none when the user has no account)."""
+    from goalpost.data.accounts import list_accounts
+
+    accounts = list_accounts(table, user_id)
+    shards = sorted({keys.shard_of(account.id, keys.ACCOUNT_SHARDS) for account in accounts})
+    if not shards:
+        return accounts
+    found = batch_get_tables({system_table: [run_key(shard) for shard in shards]})
+    runs = {run.shard: run for run in map(run_of, found.get(system_table, []))}
+    return with_runs(accounts, runs)
 
 
 def write(system_table: str, run: ShardRun) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from goalpost.data import accounts as account_store
+from goalpost.data import sync_runs
 from goalpost.domain.accounts import Account, ApiCredentials, Provider
 from goalpost.domain.clock import utc_now
 from goalpost.domain.errors import InvalidInput, KeysRefused
@@ -73,11 +74,11 @@ def connect(
 
 
 def list_accounts(user_id: str) -> list[Account]:
-    return account_store.list_accounts(_tables()[0], user_id)
+    return sync_runs.accounts_shown(*_tables(), user_id)
 
 
 def get_account(user_id: str, account_id: str) -> Account:
-    return account_store.get(_tables()[0], user_id, account_id)
+    return sync_runs.account_shown(*_tables(), user_id, account_id)
 
 
 def disconnect(user_id: str, account_id: str, now: datetime | None = None) -> None:
