@@ -180,3 +180,27 @@ def test_the_sync_route_creating_a_position_costs_three_requests(api: Api, excha
     assert reply.status == 200, reply.body
     assert reply.body["created"] == 1
     assert dict(counted) == {"GetItem": 1, "Query": 1, "TransactWriteItems": 1}
+
+
+def test_a_scheduled_sync_of_an_account_holding_nothing_reads_its_positions_now_and_then(
+    api: Api, exchange: Any
+) -> None:
+    """Nothing held on the exchange, nothing opened by the sync, no fill to apply: no Query of the account's
+    positions, but once every FULL_CHECK_MINUTES; a position on the exchange reads them at once."""
+    from tests.handlers.test_request_counts import dynamodb_requests
+
+    account = Account(exchange, provider="alpaca").connect()
+    account.sync(1, scheduled=True)
+    window = range(2, 2 + account_sync.FULL_CHECK_MINUTES)
+    counts = []
+    for minute in window:
+        with dynamodb_requests() as counted:
+            account.sync(minute, scheduled=True)
+        counts.append(counted.get("Query", 0))  # (sync_account reads the account itself: the worker does not)
+    assert sorted(counts) == [0] * (account_sync.FULL_CHECK_MINUTES - 1) + [1]
+    quiet = next(m for m, c in zip(window, counts, strict=True) if not c) + account_sync.FULL_CHECK_MINUTES
+    account.set(positions=[position("AAPL", "LONG", 2, 100)])
+    account.add_fills(fill("81", "BUY", 2, 100, quiet - 0.5, order_type="market"))
+    with dynamodb_requests() as counted:
+        assert account.sync(quiet, scheduled=True).created == 1
+    assert counted["Query"] == 1

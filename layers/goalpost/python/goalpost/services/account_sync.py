@@ -23,8 +23,8 @@ from typing import Any
 
 from goalpost.data import account_sync as sync_store
 from goalpost.data import accounts as account_store
+from goalpost.data import keys, sync_runs
 from goalpost.data import positions as position_store
-from goalpost.data import sync_runs
 from goalpost.data.account_cash import AccountCash
 from goalpost.data.accounts import SyncState
 from goalpost.data.positions import NoAccount, NotOpen, TooManyOpen
@@ -55,6 +55,9 @@ from goalpost.settings import get_settings
 FILL_OVERLAP = timedelta(hours=1)
 # Binance keeps at most 7 days between startTime and the end of a trades query.
 BINANCE_FILL_HISTORY = timedelta(days=7)
+# A scheduled sync of an account that holds nothing reads its Goalpost positions this often (``_full_check_due``):
+# the Query was a third of what the sync read.
+FULL_CHECK_MINUTES = 15
 REFUSED = "the provider refused these keys"
 SKIPPED_FAILING = "skipped: the provider refused these keys 3 times in a row; POST /accounts/{id}/sync tries again"
 RACED = "another sync of this account wrote first; the next one goes on from there"
@@ -175,7 +178,7 @@ def _sync(
         if shard_key is not None and vault.data_key_of(sealed) != shard_key:
             run.resealed = _resealed(credentials, account, shard_key)
         client = client_for(account.provider, credentials, paper=account.paper)
-        observed = _observe(client, account, state, now)
+        observed = _observe(client, account, state, now, scheduled=scheduled)
     except KeysRefused:
         _fault(run, "refused", REFUSED, refused=True)
         return run.summary
@@ -208,13 +211,16 @@ def _resealed(credentials: ApiCredentials, account: Account, shard_key: bytes) -
         return None
 
 
-def _observe(client: AccountClient, account: Account, state: SyncState, now: datetime) -> _Observed:
+def _observe(client: AccountClient, account: Account, state: SyncState, now: datetime, *, scheduled: bool) -> _Observed:
     held = client.account_state()
-    positions = _open_positions(account, state)
+    read = bool(not scheduled or held.positions or state.opened_positions or _full_check_due(account, now))
+    positions = _open_positions(account, state) if read else []
     since = state.fills_from or account.created_at
     symbols = sorted({h.symbol for h in held.positions} | {p.symbol for p in positions})
     fills = _fills(client, symbols, since, now)
     fresh = [f for f in fills if fill_key(f) not in state.applied_fills]
+    if fresh and not read:  # fills to apply (Alpaca's are not read by symbol): against Goalpost's positions
+        positions = _open_positions(account, state)
     plan = reconcile(positions, held.positions, fresh, _reasons(client, account, since), now)
     margin_based = account.provider == Provider.BINANCE_FUTURES
     return _Observed(
@@ -224,6 +230,16 @@ def _observe(client: AccountClient, account: Account, state: SyncState, now: dat
         fills_from=since,
         open_ids={p.id for p in positions},
     )
+
+
+def _full_check_due(account: Account, now: datetime) -> bool:
+    """Whether this minute's scheduled sync reads the account's open positions although the provider shows none
+    and the sync opened none: once every ``FULL_CHECK_MINUTES``, spread over the accounts. Otherwise there is
+    nothing for them to match, and a close needs its fills, which the sync reads with the positions' symbols
+    (Binance) or reads them for (Alpaca). What waits for it: a position linked by hand and closed on Binance
+    before any sync saw it open on the exchange."""
+    offset = keys.shard_of(account.id, FULL_CHECK_MINUTES)
+    return (_minute(now) + offset) % FULL_CHECK_MINUTES == 0
 
 
 def _open_positions(account: Account, state: SyncState) -> list[Position]:
