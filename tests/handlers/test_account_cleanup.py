@@ -5,7 +5,6 @@ removes the tombstone."""
 
 from __future__ import annotations
 
-import json
 import threading
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -14,23 +13,20 @@ from typing import Any
 import pytest
 
 from goalpost import aws as goalpost_aws
-from goalpost import declaration
 from goalpost.data import keys
 from goalpost.data.batches import batch_write
 from goalpost.data.codec import serialize
 from goalpost.data.positions import position_item
 from goalpost.domain.positions import Position, PositionSource, PositionStatus
 from infra.local.aws import dynamodb_requests
-from infra.local.event_sources import sqs_event
-from infra.local.scheduler import JobRunner
-from tests.handlers.conftest import Api, registry
+from tests.handlers.conftest import Api
 from tests.handlers.test_accounts_api import connected, exchange  # noqa: F401 (exchange: a fixture)
+from tests.handlers.test_goal_cleanup import deliver, run_cleanup
 
 pytestmark = pytest.mark.usefixtures("exchange")
 
 TABLE = "test-data"
 NOW = datetime.now(UTC).replace(microsecond=0)
-JOB = declaration.JOBS_BY_NAME["goal_cleanup"]
 
 
 def linked_positions(
@@ -66,23 +62,9 @@ def tombstones(user: str) -> list[str]:
     return [item["sk"]["S"] for item in reply["Items"]]
 
 
-def run_cleanup() -> dict[str, Any]:
-    """POST /_local/jobs/goal_cleanup: the coordinator, then its worker on what it queued."""
-    summary: dict[str, Any] = JobRunner(registry, retry_after_seconds=0).run("goal_cleanup", NOW)
-    return summary
-
-
 def work(user: str, account_id: str) -> dict[str, Any]:
-    """One delivery of the cleanup message of ``account_id`` to the worker, as its SQS event source hands it."""
-    assert JOB.worker is not None
-    assert JOB.queue is not None
-    body = json.dumps({"user_id": user, "account_id": account_id})
-    event = sqs_event(
-        f"arn:aws:sqs:us-east-1:123456789012:test-{JOB.queue.key}",
-        [{"MessageId": "m-1", "ReceiptHandle": "r-1", "Body": body}],
-    )
-    result: dict[str, Any] = registry.invoke(JOB.worker, event)
-    return result
+    """One delivery of the cleanup message of ``account_id`` to the worker."""
+    return deliver({"user_id": user, "account_id": account_id})
 
 
 def test_disconnecting_costs_the_same_whatever_the_account_holds(api: Api, market: Any) -> None:

@@ -96,9 +96,14 @@ def run_cleanup() -> dict[str, Any]:
 
 def work(user: str, goal_id: str) -> dict[str, Any]:
     """One delivery of the cleanup message of ``goal_id`` to the worker, as its SQS event source hands it."""
+    return deliver({"user_id": user, "goal_id": goal_id})
+
+
+def deliver(message: dict[str, str]) -> dict[str, Any]:
+    """One delivery of a cleanup ``message`` to the worker, as its SQS event source hands it."""
     assert JOB.worker is not None
     assert JOB.queue is not None
-    body = json.dumps({"user_id": user, "goal_id": goal_id})
+    body = json.dumps(message)
     event = sqs_event(
         f"arn:aws:sqs:us-east-1:123456789012:test-{JOB.queue.key}",
         [{"MessageId": "m-1", "ReceiptHandle": "r-1", "Body": body}],
