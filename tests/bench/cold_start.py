@@ -4,10 +4,15 @@ invocation, against a moto server and the simulated market on loopback (real HTT
 Each round runs every function once, in a shuffled order, together with the naive reference
 (tests/bench/naive_function.py), so the ratios compare runs made under the same conditions. The environment
 is each function's deployed one (goalpost.declaration.function_environment) plus what the Lambda runtime sets.
-Interpreter start-up itself is left out: it is the same for every function and not ours to change."""
+Interpreter start-up itself is left out: it is the same for every function and not ours to change.
+
+The cold starts alone, for some functions only (the reference always runs, each ratio needs it):
+
+    python -m tests.bench.cold_start [--rounds 5] [--only end-of-day-worker,account-sync-worker]"""
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import os
@@ -267,9 +272,15 @@ def _seed(now: datetime) -> str:
     return goal.id
 
 
-def measure(rounds: int, progress: Callable[[str], None]) -> dict[str, Any]:
+def measure(rounds: int, progress: Callable[[str], None], only: frozenset[str] | None = None) -> dict[str, Any]:
+    """Every function, or those named in ``only`` (and the reference); the bytecode-less runs only for all."""
     with world() as (environment, goal_id, now):
         measured = subjects(environment, goal_id, now)
+        if only is not None:
+            unknown = only - {s.name for s in measured}
+            if unknown:
+                raise ValueError(f"no such functions: {sorted(unknown)}")
+            measured = [s for s in measured if s.name in only or s.kind == "reference"]
         samples: dict[str, list[dict[str, Any]]] = {s.name: [] for s in measured}
         order = random.Random(20261121)
         for round_number in range(rounds):
@@ -278,7 +289,7 @@ def measure(rounds: int, progress: Callable[[str], None]) -> dict[str, Any]:
                 if subject.name in COORDINATORS:
                     _empty_work_queues()
             progress(f"cold starts: round {round_number + 1}/{rounds}")
-        stale = _stale_bytecode(measured, progress)
+        stale = _stale_bytecode(measured, progress) if only is None else {}
     return summarize(measured, samples, rounds, stale)
 
 
@@ -362,3 +373,28 @@ def _stale_bytecode(measured: list[Subject], progress: Callable[[str], None], ru
         figures[subject.name] = round(statistics.median(totals), 1)
     progress("cold starts: without compiled bytecode")
     return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    from tests.bench import report
+    from tests.bench.__main__ import DEFAULT_ROUNDS, MIN_ROUNDS, progress
+    from tests.bench.environment import QUIET_ENV
+
+    os.environ.update(QUIET_ENV)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=DEFAULT_ROUNDS, help=f"at least {MIN_ROUNDS}")
+    parser.add_argument("--only", default="", help="functions to measure, comma-separated (default: all)")
+    args = parser.parse_args(argv)
+    if args.rounds < MIN_ROUNDS:
+        parser.error(f"--rounds must be at least {MIN_ROUNDS}: the ratios are medians over the rounds")
+    only = frozenset(name.strip() for name in args.only.split(",") if name.strip()) or None
+    try:
+        results = measure(args.rounds, progress, only)
+    except ValueError as error:
+        parser.error(str(error))
+    print("\n".join(report.cold_table(results)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
