@@ -227,11 +227,11 @@ def bench_prices_and_snapshot(sizes: Sizes, progress: Progress) -> dict[str, Any
                 prices = update_prices(now)
             provider = sum(market.requests.values())
             progress("snapshot (coordinator -> SQS -> worker) ...")
-            with measured() as snapshot_window:
+            with measured() as snapshot_window, groups_at_design_size(sizes.users):
                 snapshot = JobRunner(HandlerRegistry(timeout_scale=BENCH_TIMEOUT_SCALE)).run(
                     "snapshot", plain_slot(now)
                 )
-            snapshot_bytes, index_bytes = stored_snapshot_bytes("user-0000")
+            stored = stored_snapshot_bytes("user-0000")
             # What one shard's worker reads at most for prices: every packed price item once.
             with measured() as all_prices:
                 get_prices(get_settings().system_table_name, names)
@@ -242,15 +242,14 @@ def bench_prices_and_snapshot(sizes: Sizes, progress: Progress) -> dict[str, Any
         "snapshot": {
             **snapshot_figures(snapshot, sizes.users, snapshot_window),
             "all_prices_read_units": all_prices.units.read,
-            "bytes_per_snapshot": snapshot_bytes,
-            "index_bytes_per_snapshot": index_bytes,
+            **stored,
         },
     }
 
 
 def plain_slot(now: datetime) -> datetime:
     """The latest slot up to ``now`` that closes no coarser tier (every slot writes the same: its item and its
-    copy in the values index; a slot that closes a tier is only kept longer)."""
+    group's totals; a slot that closes a tier is only kept longer)."""
     from goalpost.domain.charts import SLOT, slot_of, tiers_closed_by
 
     slot = slot_of(now)
@@ -259,25 +258,52 @@ def plain_slot(now: datetime) -> datetime:
     return slot
 
 
-def stored_snapshot_bytes(user: str) -> tuple[int, int]:
-    """The size of a user's latest snapshot item, and of its copy in the values index, by DynamoDB's
-    accounting."""
-    from goalpost import aws, declaration
+@contextmanager
+def groups_at_design_size(users: int) -> Iterator[None]:
+    """The snapshots' totals groups as full as at 1,000,000 users (``GROUPS_PER_SHARD``, ~8 members), for
+    ``users``: the units a user writes and the bytes it keeps depend on how many share a totals item."""
+    from goalpost import declaration
     from goalpost.data import keys
+    from goalpost.data import snapshots as snapshot_store
+
+    declared = snapshot_store.GROUPS_PER_SHARD
+    members = declaration.SNAPSHOT_DESIGN_USERS / keys.USER_SHARDS / declared
+    snapshot_store.GROUPS_PER_SHARD = max(1, round(users / keys.USER_SHARDS / members))
+    try:
+        yield
+    finally:
+        snapshot_store.GROUPS_PER_SHARD = declared
+
+
+def stored_snapshot_bytes(user: str) -> dict[str, float]:
+    """The size of a user's latest snapshot item, and per snapshot stored the bytes and the items of the groups'
+    totals, by DynamoDB's accounting (the bench's one slot: a Scan of the table)."""
+    from goalpost import aws
+    from goalpost.data import keys
+    from goalpost.data import snapshots as snapshot_store
     from goalpost.settings import get_settings
     from tests.bench.capacity import item_size
 
-    (index,) = declaration.SNAPSHOTS_TABLE.indexes
-    copied = {index.partition_key, index.sort_key, *(index.projection or ())}
+    table = get_settings().snapshots_table_name
     found = aws.client("dynamodb").query(
-        TableName=get_settings().snapshots_table_name,
+        TableName=table,
         KeyConditionExpression="pk = :pk",
         ExpressionAttributeValues={":pk": {"S": keys.snapshots_pk(user)}},
         ScanIndexForward=False,
         Limit=1,
     )
-    item = found["Items"][0]
-    return item_size(item), item_size({name: value for name, value in item.items() if name in copied})
+    items = [
+        item
+        for page in aws.client("dynamodb").get_paginator("scan").paginate(TableName=table)
+        for item in page["Items"]
+    ]
+    totals = [item for item in items if item["pk"]["S"].startswith(snapshot_store.TOTALS_PREFIX)]
+    snapshots = len(items) - len(totals)
+    return {
+        "bytes_per_snapshot": item_size(found["Items"][0]),
+        "totals_bytes_per_snapshot": per(sum(item_size(item) for item in totals), snapshots),
+        "totals_items_per_snapshot": per(len(totals), snapshots),
+    }
 
 
 def price_figures(symbols: int, summary: dict[str, Any], provider: int, window: Window) -> dict[str, Any]:

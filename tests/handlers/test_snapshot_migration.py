@@ -1,14 +1,18 @@
 """The one-off copy of the snapshots stored in the data table to the snapshots table (over moto): the
-snapshots only, without their tier index keys, resumable page by page, and idempotent."""
+snapshots only, without their tier index keys, each total added to its group's totals item, resumable page by
+page, and idempotent; and the totals of the snapshots already in the snapshots table added alone."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from goalpost import aws as goalpost_aws
+from goalpost.data import snapshots as snapshot_store
 from goalpost.data.batches import batch_write
-from goalpost.data.snapshot_migration import PROGRESS_PK, migrate_segment
+from goalpost.data.snapshot_migration import PROGRESS_PK, copied_item, migrate_segment
 from goalpost.domain.charts import SLOT, bucket_start
 from tests.handlers.conftest import Api
 
@@ -46,6 +50,15 @@ def seed_data_table() -> None:
 
 
 def snapshots_table() -> list[dict[str, Any]]:
+    """The snapshots in the snapshots table (not the groups' totals items)."""
+    return [item for item in scanned() if "entity" in item]
+
+
+def totals_items() -> list[dict[str, Any]]:
+    return [item for item in scanned() if item["pk"]["S"].startswith(snapshot_store.TOTALS_PREFIX)]
+
+
+def scanned() -> list[dict[str, Any]]:
     return goalpost_aws.client("dynamodb").scan(TableName=SNAPSHOTS)["Items"]
 
 
@@ -84,6 +97,7 @@ def test_running_again_copies_nothing_more_and_starting_over_writes_the_same_ite
     dynamodb.delete_item(TableName=SYSTEM, Key={"pk": {"S": PROGRESS_PK}, "sk": {"S": "SEGMENT#0/1"}})
     assert migrate_segment(page_size=3)["copied"] == 7  # from the start: the same items again
     assert sorted(snapshots_table(), key=lambda item: (item["pk"]["S"], item["sk"]["S"])) == before
+    assert len(totals_items()) == 7  # alice's five slots and bob's two: they are in different groups
 
 
 def test_segments_split_the_copy(api: Api) -> None:
@@ -92,3 +106,38 @@ def test_segments_split_the_copy(api: Api) -> None:
     assert all(run["done"] for run in runs)
     assert sum(run["copied"] for run in runs) == 7
     assert len(snapshots_table()) == 7
+
+
+def test_a_groups_totals_gather_from_every_page_and_keep_the_latest_expiry(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """alice and bob in one group: bob's two slots arrive on other pages than alice's day close, and the
+    totals item of that slot holds both, kept forever (as the seeded snapshots are); bob's other slot only his."""
+    monkeypatch.setattr(snapshot_store, "totals_pk", lambda user_id: "TOTALS#0#0")
+    seed_data_table()
+    assert migrate_segment(page_size=2)["done"] is True
+    by_slot = {item["sk"]["S"]: item for item in totals_items()}
+    assert len(by_slot) == 6
+    close = by_slot[DAY_CLOSE.isoformat()]
+    alice, bob = snapshot_store.member_tag("alice"), snapshot_store.member_tag("bob")
+    assert (close[alice]["N"], close[bob]["N"]) == ("1000", "50")
+    assert "expires_at" not in close
+    before_close = by_slot[(DAY_CLOSE - SLOT).isoformat()]
+    assert before_close[bob]["N"] == "40"
+    assert alice not in before_close
+    chart = api.get("/portfolio/performance", query={"timeframe": "ALL"}, user="bob").body
+    assert [p["value"] for p in chart["data_points"]] == [50]
+
+
+def test_totals_only_adds_the_totals_of_the_snapshots_table(api: Api) -> None:
+    """Snapshots a version with the values index wrote to the snapshots table: their totals are added to
+    their groups, the snapshots left as they are, and the charts read them."""
+    items = [copied_item(stored_before("alice", DAY_CLOSE - timedelta(days=day), 1000 + day)) for day in range(3)]
+    batch_write(SNAPSHOTS, [{"PutRequest": {"Item": item}} for item in items])
+    assert migrate_segment(totals_only=True)["copied"] == 3
+    assert len(snapshots_table()) == 3
+    assert len(totals_items()) == 3
+    chart = api.get("/portfolio/performance", query={"timeframe": "ALL"}, user="alice").body
+    assert [p["value"] for p in chart["data_points"]] == [1002, 1001, 1000]
+    # The copy's own progress: the data table's is untouched.
+    assert migrate_segment()["copied"] == 0

@@ -1,5 +1,5 @@
 """Reading snapshots costs the same whatever the history and the holdings: a chart reads the totals of the
-slots it keeps from the snapshots table's values index (one Query), not the snapshots themselves."""
+slots it keeps from the user's snapshot totals group (one Query), not the snapshots themselves."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def seed_history(user: str, days: int, holdings: int) -> None:
 
 def test_the_all_time_chart_is_one_query_whatever_the_history_and_the_holdings(api: Api) -> None:
     """ALL over 3 years of 200-holding snapshots (~15 MB of items) costs what 2 days of 5-holding ones do: the
-    values index's Query, and the live value (the open positions' Query and the prices' BatchGetItem)."""
+    totals group's Query, and the live value (the open positions' Query and the prices' BatchGetItem)."""
     seed_history("short", days=2, holdings=5)
     seed_history("long", days=3 * 365, holdings=200)
     costs = {}

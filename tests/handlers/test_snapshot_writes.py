@@ -24,6 +24,11 @@ def items(count: int) -> list[dict[str, Any]]:
     return [snapshot_store.snapshot_item(f"user-{n}", SLOT, snapshot) for n in range(count)]
 
 
+def groups(count: int) -> int:
+    """The totals groups of ``items(count)``' users: one totals item each, written after the snapshots."""
+    return len({snapshot_store.totals_pk(f"user-{n}") for n in range(count)})
+
+
 def stored(count: int) -> int:
     return sum(snapshot_store.latest_snapshot(SNAPSHOTS, f"user-{n}") is not None for n in range(count))
 
@@ -79,17 +84,19 @@ def test_unprocessed_items_are_sent_again(aws: LocalAws, pauses: list[float], mo
 
     monkeypatch.setattr(dynamodb, "batch_write_item", partly)
     assert snapshot_store.put_snapshots(SNAPSHOTS, items(4)) == 2
-    assert calls == [4, 1]
+    assert calls == [4 + groups(4), 1]
     assert stored(4) == 4
 
 
 def test_the_writers_keep_to_their_pace(aws: LocalAws, pauses: list[float]) -> None:
-    """60 items of 2 write units each (the item and its index copy) at 40 units a second: the first second's
-    worth goes at once, then each batch waits for its units: 50 of 40 (0.25 s), 100 (1.5 s), 120 (2 s), each
-    measured from the start (the clock stands still and the pauses are recorded, not slept)."""
+    """60 snapshots and their 60 groups' totals items, a write unit each, at 40 units a second: the first
+    second's worth goes at once, then each batch of 25 waits for its units: 50 of 40 (0.25 s), 75 (0.875 s),
+    100 (1.5 s), 120 (2 s), each measured from the start (the clock stands still and the pauses are recorded,
+    not slept)."""
+    assert groups(60) == 60
     snapshot_store.put_snapshots(SNAPSHOTS, items(60), units_per_second=40)
     assert stored(60) == 60
-    assert pauses == [pytest.approx(0.25), pytest.approx(1.5), pytest.approx(2.0)]
+    assert pauses == [pytest.approx(0.25), pytest.approx(0.875), pytest.approx(1.5), pytest.approx(2.0)]
 
 
 def test_the_pace_lets_a_seconds_worth_go_at_once_then_spreads_the_rest(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -110,3 +117,36 @@ def test_the_pace_lets_a_seconds_worth_go_at_once_then_spreads_the_rest(monkeypa
     clock[0] += 10  # idle: the allowance refills to a second's worth, no more
     pace.take(150)
     assert waits[-1] == pytest.approx(0.5)
+
+
+def test_a_groups_totals_item_holds_its_members_totals_kept_as_long_as_the_longest(
+    aws: LocalAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Written whole (the worker's shard): every member's total, the latest expiry, none when one member's
+    snapshot is kept forever. Merged (a copy of stored snapshots, in pieces): the same, member by member."""
+    monkeypatch.setattr(snapshot_store, "totals_pk", lambda user_id: "TOTALS#0#0")
+    snapshot = {"total_value": Decimal(5), "cash_balance": Decimal(5), "investment_value": 0, "positions": []}
+
+    def with_expiry(user: str, expiry: int | None, total: int = 5) -> dict[str, Any]:
+        item = snapshot_store.snapshot_item(user, SLOT, {**snapshot, "total_value": Decimal(total)})
+        item.pop("expires_at", None)
+        return item if expiry is None else {**item, "expires_at": expiry}
+
+    def totals() -> dict[str, Any]:
+        found = client().get_item(TableName=SNAPSHOTS, Key={"pk": {"S": "TOTALS#0#0"}, "sk": {"S": SLOT.isoformat()}})
+        return found["Item"]
+
+    snapshot_store.put_snapshots(SNAPSHOTS, [with_expiry("a", 100, 1), with_expiry("b", 300, 2)])
+    tag = snapshot_store.member_tag
+    assert (totals()[tag("a")]["N"], totals()[tag("b")]["N"], totals()["expires_at"]["N"]) == ("1", "2", "300")
+    snapshot_store.put_snapshots(SNAPSHOTS, [with_expiry("a", 100), with_expiry("b", None)])
+    assert "expires_at" not in totals()
+
+    client().delete_item(TableName=SNAPSHOTS, Key={"pk": {"S": "TOTALS#0#0"}, "sk": {"S": SLOT.isoformat()}})
+    for user, expiry, kept in (("a", 100, "100"), ("b", 50, "100"), ("c", 200, "200")):
+        snapshot_store.put_snapshots(SNAPSHOTS, [with_expiry(user, expiry)], merge_totals=True)
+        assert totals()["expires_at"]["N"] == kept
+    for user in ("d", "e"):  # d is kept forever: a later member's expiry does not bring one back
+        snapshot_store.put_snapshots(SNAPSHOTS, [with_expiry(user, None if user == "d" else 300)], merge_totals=True)
+        assert "expires_at" not in totals()
+    assert {name for name in totals() if name.startswith("t")} == {tag(user) for user in "abcde"}

@@ -61,5 +61,5 @@ def _one_page(request: dict[str, Any]) -> list[Item]:
 
 def tier_values(table: str, user_id: str, tier: Tier, start: datetime, end: datetime) -> list[Point]:
     """The portfolio's total value at the last snapshot of each bucket of ``tier`` between ``start`` and
-    ``end``, in time order: one Query of the snapshots table's values index (``table``)."""
+    ``end``, in time order: one Query of the user's snapshot totals group (``table``)."""
     return list(last_of_each_bucket(values_between(table, user_id, start, end), tier.bucket).values())

@@ -1,7 +1,9 @@
 """Once, after the snapshots moved to a table of their own: copies the snapshots stored in the data table
 (``USER#u#SNAP / <slot>``, entity ``snapshot``) to the snapshots table, keys and expiry unchanged, without the
-tier indexes' attributes (the values index replaces them); the open buckets' items (``snapshot_bucket``) are
-not copied. A one-off operator's run (docs/operations.md), not a job: it Scans the data table.
+tier indexes' attributes, and adds each one's total to its group's totals item (``data.snapshots``, which the
+charts read); the open buckets' items (``snapshot_bucket``) are not copied. With ``--totals-only`` it reads the
+snapshots table instead and only adds the totals: once, for the snapshots a version with the values index
+wrote there. A one-off operator's run (docs/operations.md), not a job: it Scans a table.
 
 Resumable: each Scan segment saves its progress (the last evaluated key, the items copied) in the system table
 after every page, so a run stopped anywhere goes on from its last page when started again, and a finished
@@ -9,7 +11,7 @@ segment is not read again. Idempotent: an item copied twice is the same item wri
 snapshot writers' pace (``declaration.SNAPSHOT_WRITE_UNITS_PER_SECOND``) with their throttling retries.
 
     DATA_TABLE_NAME=... SNAPSHOTS_TABLE_NAME=... SYSTEM_TABLE_NAME=... \\
-        python -m goalpost.data.snapshot_migration [--segments 4 --segment 0] [--max-pages N]
+        python -m goalpost.data.snapshot_migration [--totals-only] [--segments 4 --segment 0] [--max-pages N]
 """
 
 from __future__ import annotations
@@ -22,16 +24,20 @@ from typing import Any
 from goalpost import declaration
 from goalpost.data.client import client
 from goalpost.data.codec import Item, deserialize
-from goalpost.data.snapshots import put_snapshots
+from goalpost.data.snapshots import GroupTotals, Pace, put_snapshots
 from goalpost.settings import get_settings
 
 PROGRESS_PK = "MIGRATION#snapshots-table"
+TOTALS_PROGRESS_PK = "MIGRATION#snapshot-totals"
 PAGE_SIZE = 1000  # items a Scan page reads: progress is saved this often
 DATA_INDEX_ATTRIBUTES = tuple(f"gsi{n}{part}" for n in range(1, 9) for part in ("pk", "sk"))
 
 
-def progress_key(segment: int, segments: int) -> dict[str, Any]:
-    return {"pk": {"S": PROGRESS_PK}, "sk": {"S": f"SEGMENT#{segment}/{segments}"}}
+def progress_key(segment: int, segments: int, totals_only: bool = False) -> dict[str, Any]:
+    return {
+        "pk": {"S": TOTALS_PROGRESS_PK if totals_only else PROGRESS_PK},
+        "sk": {"S": f"SEGMENT#{segment}/{segments}"},
+    }
 
 
 def copied_item(stored: Item) -> Item:
@@ -39,8 +45,8 @@ def copied_item(stored: Item) -> Item:
     return {name: value for name, value in stored.items() if name not in DATA_INDEX_ATTRIBUTES}
 
 
-def _progress(system: str, segment: int, segments: int) -> dict[str, Any]:
-    found = client().get_item(TableName=system, Key=progress_key(segment, segments), ConsistentRead=True)
+def _progress(system: str, segment: int, segments: int, totals_only: bool) -> dict[str, Any]:
+    found = client().get_item(TableName=system, Key=progress_key(segment, segments, totals_only), ConsistentRead=True)
     item = found.get("Item")
     if item is None:
         return {"last_key": None, "copied": 0, "done": False}
@@ -51,9 +57,9 @@ def _progress(system: str, segment: int, segments: int) -> dict[str, Any]:
     }
 
 
-def _save_progress(system: str, segment: int, segments: int, last_key: Any, copied: int) -> None:
+def _save_progress(system: str, segment: int, segments: int, totals_only: bool, last_key: Any, copied: int) -> None:
     item: dict[str, Any] = {
-        **progress_key(segment, segments),
+        **progress_key(segment, segments, totals_only),
         "copied": {"N": str(copied)},
         "done": {"BOOL": last_key is None},
     }
@@ -63,13 +69,23 @@ def _save_progress(system: str, segment: int, segments: int, last_key: Any, copi
 
 
 def migrate_segment(
-    segment: int = 0, segments: int = 1, max_pages: int | None = None, page_size: int = PAGE_SIZE
+    segment: int = 0,
+    segments: int = 1,
+    max_pages: int | None = None,
+    page_size: int = PAGE_SIZE,
+    *,
+    totals_only: bool = False,
 ) -> dict[str, Any]:
     """Copies the snapshots of one Scan segment, page after page (``page_size`` items read each) from where
-    its saved progress left off, ``max_pages`` at most in this run; returns the segment's progress."""
+    its saved progress left off, ``max_pages`` at most in this run, and adds their totals to their groups'
+    (``totals_only``: reads the snapshots table and adds the totals only); returns the segment's progress.
+    A group's totals arrive from many pages and segments, so each is added to the stored item
+    (``GroupTotals.merge``), never written whole."""
     settings = get_settings()
-    source, target, system = settings.data_table_name, settings.snapshots_table_name, settings.system_table_name
-    progress = _progress(system, segment, segments)
+    target, system = settings.snapshots_table_name, settings.system_table_name
+    source = target if totals_only else settings.data_table_name
+    pace = declaration.SNAPSHOT_WRITE_UNITS_PER_SECOND
+    progress = _progress(system, segment, segments, totals_only)
     pages = 0
     while not progress["done"] and (max_pages is None or pages < max_pages):
         request: dict[str, Any] = {
@@ -84,10 +100,16 @@ def migrate_segment(
             request["ExclusiveStartKey"] = progress["last_key"]
         page = client().scan(**request)
         items = [copied_item(deserialize(raw)) for raw in page.get("Items", [])]
-        put_snapshots(target, items, units_per_second=declaration.SNAPSHOT_WRITE_UNITS_PER_SECOND)
+        if totals_only:
+            totals = GroupTotals()
+            for item in items:
+                totals.add(item)
+            totals.merge(target, Pace(pace))
+        else:
+            put_snapshots(target, items, units_per_second=pace, merge_totals=True)
         last_key = page.get("LastEvaluatedKey")
         copied = progress["copied"] + len(items)
-        _save_progress(system, segment, segments, last_key, copied)
+        _save_progress(system, segment, segments, totals_only, last_key, copied)
         progress = {"last_key": last_key, "copied": copied, "done": last_key is None}
         pages += 1
     return {"segment": segment, "segments": segments, "copied": progress["copied"], "done": progress["done"]}
@@ -99,10 +121,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--segment", type=int, default=0, help="the segment this run copies")
     parser.add_argument("--max-pages", type=int, default=None, help="stop after this many pages (resume later)")
     parser.add_argument("--page-size", type=int, default=PAGE_SIZE, help="items a Scan page reads")
+    parser.add_argument(
+        "--totals-only",
+        action="store_true",
+        help="add the totals of the snapshots already in the snapshots table to their groups (nothing copied)",
+    )
     args = parser.parse_args(argv)
     if not 0 <= args.segment < args.segments:
         parser.error("--segment must be between 0 and --segments - 1")
-    print(json.dumps(migrate_segment(args.segment, args.segments, args.max_pages, args.page_size)))
+    progress = migrate_segment(
+        args.segment, args.segments, args.max_pages, args.page_size, totals_only=args.totals_only
+    )
+    print(json.dumps(progress))
     return 0
 
 

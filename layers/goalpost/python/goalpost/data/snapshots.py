@@ -4,22 +4,26 @@
   the tier it is kept by expires (``expires_at``; the day's last slot forever). Which tier keeps a slot is the
   writer's decision (``services.snapshots``: the last slot the schedule records in a coarser bucket is kept as
   long as that bucket's tier keeps its points), so a bucket whose closing slot is never recorded keeps its point.
-- The ``values`` index has the table's own keys and copies the total only: every chart reads the slots kept
-  in its window from it, one Query of ~70 bytes an item whatever the holdings, and buckets them (the last
-  snapshot of each bucket is its point). No tier index and no open-bucket item: one item and one index copy a
-  slot, whatever the slot closes.
+- ``TOTALS#<registry shard>#<group> / <slot>``: the totals of one slot of a fixed group of the shard's users
+  (``GROUPS_PER_SHARD``; ~8 users at 1,000,000), one attribute ``t<tag>`` a member (``member_tag``), kept as
+  long as its longest-kept member's snapshot. Every chart reads the totals kept in its window from its user's
+  group partition, one Query of ~200-byte items whatever the holdings, and buckets them (the last snapshot of
+  each bucket is its point). A write unit is per item and KB: a slot costs its user's item and an eighth of the
+  group's totals item, where a copy in an index cost a whole unit a user.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from decimal import Decimal
+from itertools import chain
 from secrets import SystemRandom
 from typing import Any
 
@@ -27,13 +31,16 @@ from botocore.exceptions import ClientError
 
 from goalpost.data import keys
 from goalpost.data.batches import BATCH_WRITE_LIMIT, WRITE_CONCURRENCY, batch_write, batches
-from goalpost.data.client import client, error_code
-from goalpost.data.codec import Item, deserialize, serialize
+from goalpost.data.client import client, error_code, is_condition_failure
+from goalpost.data.codec import Item, deserialize, key, serialize, serialize_value
 from goalpost.data.pagination import decode_token, encode_token
 from goalpost.data.queries import query_page
 from goalpost.domain.charts import KEEP_MARGIN, Point, Tier, tiers_closed_by
 
-VALUES_INDEX = "values"
+# A registry shard's users are packed into this many totals groups, by a hash of the user (a user's group never
+# changes): ~8 a group at 1,000,000 users (15,625 a shard), so a group's totals item stays near 200 bytes.
+GROUPS_PER_SHARD = 2048
+TOTALS_PREFIX = "TOTALS#"
 # Slots are ISO timestamps, so these bound every one of them in sort order.
 EARLIEST = "0"
 LATEST = "9"
@@ -85,6 +92,23 @@ def unpack_holding(stored: str | dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _user_hash(user_id: str) -> str:
+    return hashlib.sha256(user_id.encode()).hexdigest()
+
+
+def totals_pk(user_id: str) -> str:
+    """The partition of the user's totals group: in the user's registry shard, so one worker message (a shard)
+    writes every member of a group for its slot."""
+    group = int(_user_hash(user_id)[:8], 16) % GROUPS_PER_SHARD
+    return f"{TOTALS_PREFIX}{keys.shard_of(user_id, keys.USER_SHARDS)}#{group}"
+
+
+def member_tag(user_id: str) -> str:
+    """The attribute that holds the user's total in its group's items: 48 bits of a hash of the user, short
+    where the user id is not (two members of a group sharing one: about one in 10^13 a pair)."""
+    return f"t{_user_hash(user_id)[8:20]}"
+
+
 def expires_at(slot: datetime, kept_by: Tier) -> int | None:
     """When a slot kept by ``kept_by`` may go (epoch seconds): after its tier keeps it; never for the daily tier."""
     if kept_by.keep is None:
@@ -120,12 +144,49 @@ def snapshot_of(item: Item) -> Item:
 
 
 def write_units(item: Item) -> int:
-    """The write units an item costs, the table's and its values index copy's: about a unit a KB of names and
-    values (an estimate for pacing: DynamoDB counts the same bytes), and one for the small copy."""
+    """The write units an item costs: about a unit a KB of names and values (an estimate for pacing: DynamoDB
+    counts the same bytes)."""
     size = 0
     for name, value in item.items():
         size += len(name) + (sum(len(str(part)) + 3 for part in value) if isinstance(value, list) else len(str(value)))
-    return math.ceil(size / 1024) + 1
+    return max(1, math.ceil(size / 1024))
+
+
+class GroupTotals:
+    """The totals items of the snapshots that pass through ``add``: per group and slot, each member's total and
+    the latest expiry of their snapshots (none when one is kept forever)."""
+
+    def __init__(self) -> None:
+        self.members: dict[tuple[str, str], dict[str, Any]] = {}
+        self.expiry: dict[tuple[str, str], int | None] = {}
+
+    def add(self, item: Item) -> Item:
+        user_id = str(item["pk"]).removeprefix("USER#").removesuffix("#SNAP")
+        group = (totals_pk(user_id), str(item["sk"]))
+        self.members.setdefault(group, {})[member_tag(user_id)] = item["total_value"]
+        expiry = item.get("expires_at")
+        kept = self.expiry.get(group, 0)
+        self.expiry[group] = None if expiry is None or kept is None else max(kept, int(expiry))
+        return item
+
+    def items(self) -> Iterator[Item]:
+        """Each group's totals item, whole (written after the snapshots it totals)."""
+        for (pk, sk), members in self.members.items():
+            expiry = self.expiry[(pk, sk)]
+            yield {"pk": pk, "sk": sk, **members, **({} if expiry is None else {"expires_at": expiry})}
+
+    def merge(self, table: str, pace: Pace | None) -> int:
+        """Adds each member's total to its group's stored totals item, keeping the others' and the latest
+        expiry (for a copy of stored snapshots, whose groups arrive in pieces): one UpdateItem a member, a
+        second when the stored expiry is the later one. Returns the requests made."""
+        requests = 0
+        for (pk, sk), members in self.members.items():
+            expiry = self.expiry[(pk, sk)]
+            for tag, total in members.items():
+                if pace is not None:
+                    pace.take(1)
+                requests += _merge_total(table, key(pk, sk), tag, total, expiry)
+        return requests
 
 
 class Pace:
@@ -164,13 +225,65 @@ def write_throttled(table: str, writes: list[dict[str, Any]]) -> int:
     raise AssertionError("unreachable")
 
 
-def put_snapshots(table: str, items: Iterable[Item], *, units_per_second: float | None = None) -> int:
+def _merge_total(table: str, item_key: dict[str, Any], tag: str, total: Any, expiry: int | None) -> int:
+    names, values = {"#t": tag}, {":t": serialize_value(total)}
+    if expiry is None:  # kept forever: so is the group's item
+        client().update_item(
+            TableName=table,
+            Key=item_key,
+            UpdateExpression="SET #t = :t REMOVE expires_at",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+        return 1
+    try:
+        client().update_item(
+            TableName=table,
+            Key=item_key,
+            UpdateExpression="SET #t = :t, expires_at = :e",
+            # A new item, or one kept less long than this member needs (an item without expiry is kept forever).
+            ConditionExpression="attribute_not_exists(pk) OR expires_at < :e",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={**values, ":e": serialize_value(expiry)},
+        )
+        return 1
+    except ClientError as error:
+        if not is_condition_failure(error):
+            raise
+    client().update_item(
+        TableName=table,
+        Key=item_key,
+        UpdateExpression="SET #t = :t",
+        ExpressionAttributeNames=names,
+        ExpressionAttributeValues=values,
+    )
+    return 2
+
+
+def put_snapshots(
+    table: str, items: Iterable[Item], *, units_per_second: float | None = None, merge_totals: bool = False
+) -> int:
     """Writes snapshot items 25 a request, ``WRITE_CONCURRENCY`` requests at a time, at most
-    ``units_per_second`` write units a second (unpaced without), and returns the requests made. ``items`` may
-    be a generator: they are built while earlier batches are written, a bounded number ahead, so a shard's
-    snapshots are never all in memory. The same slot written again replaces its item (idempotent); the first
-    failed batch fails the call, after the batches under way have finished."""
+    ``units_per_second`` write units a second (unpaced without), then their groups' totals items
+    (``GroupTotals``), and returns the requests made. ``items`` may be a generator: they are built while earlier
+    batches are written, a bounded number ahead, so a shard's snapshots are never all in memory. A totals item
+    is written whole, so a call passes every member of a group it writes for a slot (the worker passes a
+    registry shard); with ``merge_totals`` each total is added to the stored item instead (a copy of stored
+    snapshots). The same slot written again replaces its items (idempotent); the first failed batch fails the
+    call, after the batches under way have finished."""
     pace = Pace(units_per_second) if units_per_second else None
+    totals = GroupTotals()
+    snapshots = (totals.add(item) for item in items)
+    requests = _write(table, snapshots if merge_totals else chain(snapshots, _after(totals)), pace)
+    return requests + (totals.merge(table, pace) if merge_totals else 0)
+
+
+def _after(totals: GroupTotals) -> Iterator[Item]:
+    """The totals items, taken only once every snapshot before them has passed."""
+    yield from totals.items()
+
+
+def _write(table: str, items: Iterable[Item], pace: Pace | None) -> int:
     requests = 0
     with ThreadPoolExecutor(max_workers=WRITE_CONCURRENCY) as pool:
         pending: deque[Future[int]] = deque()
@@ -186,48 +299,48 @@ def put_snapshots(table: str, items: Iterable[Item], *, units_per_second: float 
     return requests
 
 
-def values_between(table: str, user_id: str, start: datetime | None, end: datetime) -> list[Point]:
-    """The total value of every slot kept between ``start`` and ``end``, in time order: one Query of the
-    values index (its ~70-byte copies: a page holds over ten thousand, so decades of daily points besides the
-    finer tiers' few thousand), paged should it ever be more."""
-    request: dict[str, Any] = {
-        "TableName": table,
-        "IndexName": VALUES_INDEX,
+def _totals_query(user_id: str, start: str, end: str) -> dict[str, Any]:
+    """A Query of the user's totals group between two slots, for the user's total only."""
+    return {
         "KeyConditionExpression": "pk = :pk AND sk BETWEEN :start AND :end",
+        "ExpressionAttributeNames": {"#t": member_tag(user_id)},
         "ExpressionAttributeValues": {
-            ":pk": {"S": keys.snapshots_pk(user_id)},
-            ":start": {"S": start.isoformat() if start else EARLIEST},
-            ":end": {"S": end.isoformat()},
+            ":pk": {"S": totals_pk(user_id)},
+            ":start": {"S": start},
+            ":end": {"S": end},
         },
-        "ProjectionExpression": "sk, total_value",
+        "ProjectionExpression": "sk, #t",
     }
+
+
+def values_between(table: str, user_id: str, start: datetime | None, end: datetime) -> list[Point]:
+    """The total value of every slot kept between ``start`` and ``end``, in time order: one Query of the user's
+    totals group (its ~200-byte items: a page holds ~5,000, a year of a crypto portfolio's kept slots and
+    years of daily points), paged should it ever be more. A slot the group holds without the user is not the
+    user's."""
+    request = {"TableName": table, **_totals_query(user_id, start.isoformat() if start else EARLIEST, end.isoformat())}
+    tag = member_tag(user_id)
     points: list[Point] = []
     for page in client().get_paginator("query").paginate(**request):
         points.extend(
-            Point(datetime.fromisoformat(raw["sk"]["S"]), Decimal(raw["total_value"]["N"]))
+            Point(datetime.fromisoformat(raw["sk"]["S"]), Decimal(raw[tag]["N"]))
             for raw in page.get("Items", [])
+            if tag in raw
         )
     return points
 
 
 def value_at_or_before(table: str, user_id: str, moment: datetime, since: datetime) -> Decimal | None:
     """The total value of the last snapshot whose slot is between ``since`` and ``moment`` (both included);
-    None without one. One Query of the values index (``Limit 1``)."""
-    response = client().query(
-        TableName=table,
-        IndexName=VALUES_INDEX,
-        KeyConditionExpression="pk = :pk AND sk BETWEEN :since AND :moment",
-        ExpressionAttributeValues={
-            ":pk": {"S": keys.snapshots_pk(user_id)},
-            ":since": {"S": since.isoformat()},
-            ":moment": {"S": moment.isoformat()},
-        },
-        ProjectionExpression="total_value",
-        ScanIndexForward=False,
-        Limit=1,
-    )
-    found = response.get("Items", [])
-    return Decimal(deserialize(found[0])["total_value"]) if found else None
+    None without one. A Query of the user's totals group, latest first, until a slot holds the user (the
+    first, unless the group's other members were recorded where the user was not)."""
+    request = {"TableName": table, **_totals_query(user_id, since.isoformat(), moment.isoformat())}
+    tag = member_tag(user_id)
+    for page in client().get_paginator("query").paginate(**request, ScanIndexForward=False):
+        for raw in page.get("Items", []):
+            if tag in raw:
+                return Decimal(raw[tag]["N"])
+    return None
 
 
 def latest_snapshot(table: str, user_id: str) -> Item | None:

@@ -54,7 +54,7 @@ class Performance:
 
 def performance(user_id: str, timeframe: Timeframe, now: datetime | None = None) -> Performance:
     """The chart of one timeframe: the last snapshot of each bucket of the tier, from the totals of every slot
-    kept in the window (one Query of the snapshots' values index, whatever the history or the holdings: the
+    kept in the window (one Query of the user's snapshot totals group, whatever the history or the holdings: the
     bucket in progress among them), and the live value now (2 requests)."""
     moment = now or utc_now()
     span = window(timeframe, moment)
