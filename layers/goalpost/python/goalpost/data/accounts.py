@@ -19,7 +19,6 @@ from goalpost.data import keys
 from goalpost.data.account_cash import account_cash_removed
 from goalpost.data.client import client, get_item
 from goalpost.data.codec import Item, deserialize, key, serialize, serialize_value, strip_keys
-from goalpost.data.deleted_accounts import tombstone_put
 from goalpost.data.queries import prefix_query
 from goalpost.data.transactions import Transaction, TransactionRefused
 from goalpost.domain.accounts import Account, Provider
@@ -162,6 +161,10 @@ def delete(table: str, system_table: str, user_id: str, account_id: str, deleted
     profile and leaves a tombstone for the unlinking of its positions (``data.deleted_accounts``), in one
     transaction after one read (the claim's key is the account's ``key_digest``); ``NotFound`` when it is not
     the user's."""
+    # The tombstones are imported by the delete alone: the readers and the other writes (the workers among
+    # them) would load them for nothing.
+    from goalpost.data.deleted_accounts import tombstone_put
+
     item = _get_item(table, user_id, account_id)
     owned = "user_id = :user AND account_id = :account"
     values = {":user": serialize_value(user_id), ":account": serialize_value(account_id)}

@@ -25,7 +25,6 @@ from goalpost.data.alerts import AlertWrite, add_alerts, items_needed, write_onc
 from goalpost.data.batches import batch_get
 from goalpost.data.client import get_item
 from goalpost.data.codec import Item, key, serialize, strip_keys
-from goalpost.data.deleted_goals import tombstone_put
 from goalpost.data.expressions import counter_change, set_or_remove
 from goalpost.data.pagination import owned_page
 from goalpost.data.preferences import PreferenceRead, unchanged_since
@@ -285,6 +284,10 @@ def delete(table: str, user_id: str, goal_id: str, deleted_at: datetime) -> bool
     """Deletes the goal, takes it off the owner's goal count and records it deleted for the cleanup of its
     progress entries and funding links (``data.deleted_goals``): one transaction, so it is gone for every
     reader at once whatever it holds. False when there is no goal (nothing written)."""
+    # The tombstones are imported by the delete alone: the readers and the other writes (the workers among
+    # them) would load them for nothing.
+    from goalpost.data.deleted_goals import tombstone_put
+
     uncount, _, uncounted = counter_change(GOAL_COUNT, -1)
     removal = {
         "Delete": {
