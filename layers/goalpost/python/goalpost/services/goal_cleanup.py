@@ -50,20 +50,28 @@ def queue_deleted_goals(moment: datetime) -> dict[str, Any]:
     }
 
 
+def _children_deleted(count: int) -> None:
+    metrics.add_metric(name="GoalChildrenDeleted", unit="Count", value=count)
+
+
+def _positions_unlinked(count: int) -> None:
+    metrics.add_metric(name="PositionsUnlinked", unit="Count", value=count)
+
+
 @dataclass(frozen=True)
 class _Cleanup:
     """What the worker does for one kind of message: ``clear`` (the data module's, by user and id), the
-    metric of what it changed and that figure's name in the worker's result."""
+    metric of what it changed (``count``) and that figure's name in the worker's result."""
 
     clear: Callable[[str, str, str], int | None]
-    metric: str
+    count: Callable[[int], None]
     result: str
 
 
 # By the attribute that names the deleted thing in a message.
 _CLEANUPS = {
-    "goal_id": _Cleanup(deleted_goals.clear, "GoalChildrenDeleted", "children_deleted"),
-    "account_id": _Cleanup(deleted_accounts.clear, "PositionsUnlinked", "positions_unlinked"),
+    "goal_id": _Cleanup(deleted_goals.clear, _children_deleted, "children_deleted"),
+    "account_id": _Cleanup(deleted_accounts.clear, _positions_unlinked, "positions_unlinked"),
 }
 
 
@@ -77,6 +85,6 @@ def handle_message(body: str) -> dict[str, Any]:
     if changed is None:
         logger.info("Already cleaned up", extra={attribute: deleted_id})
         return {attribute: deleted_id, cleanup.result: 0}
-    metrics.add_metric(name=cleanup.metric, unit="Count", value=changed)
+    cleanup.count(changed)
     logger.info("Cleaned up", extra={attribute: deleted_id, cleanup.result: changed})
     return {attribute: deleted_id, cleanup.result: changed}
