@@ -116,8 +116,8 @@ def _first_requests(goal_id: str) -> dict[str, tuple[str, str, str]]:
 def _worker_event(job: declaration.Job, now: datetime) -> dict[str, Any]:
     from goalpost.data import keys
     from goalpost.domain.charts import slot_of
-    from goalpost.services.fanout import ShardWork, account_sync_message, shard_message
     from goalpost.services.goal_cleanup import cleanup_message
+    from goalpost.services.job_messages import ShardWork, account_sync_message, shard_message
     from infra.local.aws import ACCOUNT_ID, REGION
     from infra.local.event_sources import sqs_event
 

@@ -16,7 +16,7 @@ def test_each_worker_is_sent_a_message_in_its_coordinators_shape() -> None:
     import json
     from datetime import UTC, datetime
 
-    from goalpost.services.fanout import parse_shard_message
+    from goalpost.services.job_messages import parse_shard_message
     from tests.bench.cold_start import _worker_event
 
     now = datetime.now(UTC)

@@ -30,7 +30,7 @@ from goalpost.data.codec import deserialize, key, serialize
 from goalpost.domain.charts import slot_of
 from goalpost.domain.portfolio import CachedPrice, value_portfolio
 from goalpost.domain.positions import Position, PositionStatus, Side
-from goalpost.services.fanout import ShardWork, shard_message
+from goalpost.services.job_messages import ShardWork, shard_message
 from goalpost.services.snapshots import _snapshot, backfill_holdings
 from goalpost.settings import get_settings
 from infra.local.event_sources import drain_queue

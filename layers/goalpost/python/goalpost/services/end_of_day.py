@@ -19,8 +19,8 @@ from goalpost.domain.progress import ProgressEntry, ProgressSource, is_on_track,
 from goalpost.domain.trading import MonthFigures, TradingGoalType
 from goalpost.observability import metrics
 from goalpost.services import trading
-from goalpost.services.fanout import parse_batch
 from goalpost.services.goal_writes import change_goals
+from goalpost.services.job_messages import parse_batch
 from goalpost.settings import get_settings
 
 USERS_AT_ONCE = 8

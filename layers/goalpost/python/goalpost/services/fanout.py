@@ -5,15 +5,13 @@
 - The end-of-day job pages through the registry of users and queues them, ``USERS_PER_MESSAGE`` a message.
 
 The coordinators live here, apart from their workers' services, so that a coordinator's cold start loads
-only what paging and queueing need."""
+only what paging and queueing need; the messages they queue are ``services.job_messages``, which the workers
+read without loading this module."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from goalpost import aws
@@ -21,7 +19,8 @@ from goalpost.data import keys
 from goalpost.data import registry as registry_store
 from goalpost.data.batches import batches
 from goalpost.domain.charts import slot_of
-from goalpost.domain.clock import iso, parse_iso
+from goalpost.domain.clock import iso
+from goalpost.services.job_messages import ShardWork, account_sync_message, batch_message, shard_message
 from goalpost.settings import get_settings
 
 USERS_PER_MESSAGE = 50  # the end-of-day job's
@@ -47,45 +46,9 @@ def queue_users(queue_url: str, moment: datetime) -> dict[str, Any]:
     """Every registered user (and their cash), in messages of ``USERS_PER_MESSAGE``, all for ``moment``."""
     table = get_settings().data_table_name
     users = [user for shard in range(keys.USER_SHARDS) for user in registry_store.registered_users(table, shard)]
-    bodies = [
-        json.dumps(
-            {
-                "moment": iso(moment),
-                "users": [{"user_id": u, "cash": str(c)} for u, c in group],
-            }
-        )
-        for group in batches(users, USERS_PER_MESSAGE)
-    ]
+    bodies = [batch_message(moment, group) for group in batches(users, USERS_PER_MESSAGE)]
     sends = send_messages(queue_url, bodies)
     return {"users": len(users), "messages": len(bodies), "send_requests": sends}
-
-
-def parse_batch(body: str) -> tuple[datetime, list[tuple[str, Decimal]]]:
-    message = json.loads(body)
-    return parse_iso(message["moment"]), [(str(u["user_id"]), Decimal(str(u["cash"]))) for u in message["users"]]
-
-
-@dataclass(frozen=True)
-class ShardWork:
-    """A snapshot message: one registry shard for one slot; ``trading_only``: only the portfolios whose markets
-    trade in the slot (a scheduled run), rather than every one (a run asked for now)."""
-
-    slot: datetime
-    shard: int
-    trading_only: bool = False
-
-
-def shard_message(work: ShardWork) -> str:
-    return json.dumps({"slot": iso(work.slot), "shard": work.shard, "trading_only": work.trading_only})
-
-
-def parse_shard_message(body: str) -> ShardWork | None:
-    """The work of a snapshot message; None for a message in the earlier per-user shape (queued by a
-    coordinator of the version before, so only around the deploy that replaced it)."""
-    message = json.loads(body)
-    if "shard" not in message and "users" in message:
-        return None
-    return ShardWork(slot_of(parse_iso(message["slot"])), int(message["shard"]), message.get("trading_only") is True)
 
 
 def queue_snapshots(moment: datetime, *, scheduled: bool = False) -> dict[str, Any]:
@@ -110,10 +73,6 @@ def queue_end_of_day(moment: datetime) -> dict[str, Any]:
     of ``moment``."""
     summary = queue_users(get_settings().end_of_day_queue_url, moment)
     return {"business_date": moment.date().isoformat(), **summary}
-
-
-def account_sync_message(moment: datetime, shard: int) -> str:
-    return json.dumps({"moment": iso(moment), "shard": shard})
 
 
 def queue_account_sync(moment: datetime) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from goalpost.domain.markets import OpenMarkets, Routes, parse_routes
 from goalpost.domain.money import round2
 from goalpost.domain.portfolio import CachedPrice, PortfolioValue, value_portfolio
 from goalpost.observability import logger, metrics
-from goalpost.services.fanout import parse_shard_message
+from goalpost.services.job_messages import parse_shard_message
 from goalpost.settings import get_settings
 
 
