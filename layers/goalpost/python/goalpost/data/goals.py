@@ -4,6 +4,8 @@
   atomically with the amount), its funding total, its pace sums and an optimistic-concurrency ``version``.
 - gsi1 ``USER#u#GOALS#STATUS#<status>``, gsi2 ``USER#u#GOALS#TYPE#<type>`` and gsi3
   ``USER#u#GOALS#STATUS#<status>#TYPE#<type>``: the list filters, each one Query with no filter expression.
+  gsi1's active partition holds the owner's PREFS item too, after the goals (``data.preferences``): readers of
+  goals keep to the ``GOAL#`` prefix; budget sync reads the partition whole (``active_with_preferences``).
 - ``USER#u#GOAL#<id> / PROGRESS#<date>#<ulid>`` and ``.../FUNDING#<account>``: the goal's children, one
   partition so that the goal-cleanup worker takes them all, page by page, after the goal is deleted.
 
