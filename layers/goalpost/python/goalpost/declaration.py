@@ -590,11 +590,12 @@ JOBS: tuple[Job, ...] = (
             queues=(ACCOUNT_SYNC_QUEUE.key,),
         ),
         Schedule(every=timedelta(minutes=1)),
-        # A message is one accounts-registry shard; the worker's time goes waiting on the providers (a few signed
-        # requests per account), not on CPU, so it syncs SYNC_THREADS accounts at once and 512 MB is plenty. At
-        # 100,000 connected accounts a shard holds ~1,560: ~30 s at ~150 ms an account, 8 at a time, inside the
-        # minute's cadence and the 120 s timeout (the queue's visibility timeout is six times that). Syncing
-        # closes positions, which raises alerts.
+        # A message is one accounts-registry shard; a sync waits ~150 ms on its provider for ~3 ms of CPU, so the
+        # worker syncs SYNC_THREADS (32) accounts at once and is billed for its CPU; below 1,769 MB the memory does
+        # not change what that CPU costs, and 512 MB keeps a shard inside the minute: at 100,000 connected
+        # accounts a shard holds ~1,560, ~15 s at 512/1,769 of a vCPU (docs/performance.md, "Account sync
+        # cost"), inside the 120 s timeout (the queue's visibility timeout is six times that). Syncing closes
+        # positions, which raises alerts.
         worker=job_function(
             "account_sync_worker",
             "Syncs the connected accounts of one registry shard with their providers",
