@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from goalpost.data import keys
 from goalpost.data import snapshots as snapshot_store
 from goalpost.data.client import client
 from goalpost.domain.charts import slot_of
@@ -150,3 +151,15 @@ def test_a_groups_totals_item_holds_its_members_totals_kept_as_long_as_the_longe
         snapshot_store.put_snapshots(SNAPSHOTS, [with_expiry(user, None if user == "d" else 300)], merge_totals=True)
         assert "expires_at" not in totals()
     assert {name for name in totals() if name.startswith("t")} == {tag(user) for user in "abcde"}
+
+
+def test_a_users_totals_group_is_in_its_registry_shard_and_never_moves() -> None:
+    """The worker writes a group's item whole from one registry shard, so a group's members are all in one
+    shard; and the stored totals are found again only while a user's group and tag stay what they were."""
+    for n in range(200):
+        user = f"user-{n}"
+        assert snapshot_store.totals_pk(user).split("#")[1] == str(keys.shard_of(user, keys.USER_SHARDS))
+    assert (snapshot_store.totals_pk("alice"), snapshot_store.member_tag("alice")) == (
+        "TOTALS#7#1737",
+        "t7f0e00af1a1f",
+    )
