@@ -31,7 +31,7 @@ PRICES: dict[str, tuple[float, str]] = {
     "express_request": (1.00 / 1e6, "Step Functions Express, per workflow request"),
     "express_gb_second": (0.00001667, "Step Functions Express, per GB-second (64 MB minimum)"),
     "log_gb": (0.50, "CloudWatch Logs, per GB ingested"),
-    "kms_request": (0.03 / 1e4, "KMS, per API request (Decrypt; symmetric keys)"),
+    "kms_request": (0.03 / 1e4, "KMS, per API request (Decrypt, GenerateDataKey; symmetric keys)"),
     "provider_request": (0.0, "Binance and Alpaca read requests: free, but rate-limited (see the sync's limits)"),
 }
 
@@ -77,7 +77,8 @@ GOAL = 0.005  # dollars per active user per month
 # ---------------------------------------------------------------- connected accounts' sync (as designed)
 # The account_sync job: every minute a coordinator (reads nothing) queues one message per accounts-registry
 # shard; a worker (batch size 1) Queries its shard's account items (gsi3 ``ACCOUNTS#<shard>``) and syncs each
-# account with its provider, writing only when something changed or the account's last sync is old.
+# account with its provider, writing only when something changed (its shard's run record says when the others
+# were synced: data.sync_runs). Credentials are sealed under data keys shared by a shard (edges.accounts.vault).
 CONNECTED_SHARE = 0.10  # of users connect one account
 PROVIDER_SHARES = {"binance": 0.5, "alpaca": 0.5}
 SYNC_RUNS = DAYS * 24 * 60  # every minute
@@ -87,17 +88,37 @@ SYMBOLS_PER_HOLDING_ACCOUNT = 2  # Binance userTrades is per symbol: the symbols
 BINANCE_WEIGHTS = {"GET /fapi/v2/account": 5, "GET /fapi/v2/positionRisk": 5}
 BINANCE_TRADES_WEIGHT = 5  # GET /fapi/v1/userTrades, once per symbol of interest
 ALPACA_REQUESTS = ("GET /v2/account", "GET /v2/positions", "GET /v2/account/activities/FILL")  # one page each
-ACCOUNT_ITEM_BYTES = 1200  # the account item, its KMS ciphertext included
+# The account item, its sealed credentials included (~370 bytes: the wrapped data key, nonce, cipher text, tag).
+ACCOUNT_ITEM_BYTES = 1200
 PROFILE_ITEM_BYTES = 1000  # the owner's profile: the registry's holdings and each account's cash
 # The user's open positions (gsi1, filtered by account; eventually consistent): five positions, one 4 KB unit.
+# Read by a scheduled sync when the provider shows positions, else once every FULL_CHECK_MINUTES.
 POSITIONS_QUERY_READ_UNITS = 0.5
-HEARTBEAT_MINUTES = 5  # nothing changed: the sync writes when the recorded last_synced_at is older than this
+# What makes a sync write (one that changed nothing writes nothing). Each change is one transaction with the
+# account's update, the sync's record included when it is the last: opens and closes; then, an hour after a
+# change's fills, the record that moves the fills' window past them; and the cash that moves by itself.
 SYNC_CLOSES_PER_ACCOUNT = 20  # a month: fills that close a position (an ~8-item transaction each)
-KMS_CACHE_MINUTES = 15  # a worker keeps decrypted credentials this long from the Decrypt (not renewed on use)
-SYNC_WORKERS = 16  # the worker's maximum concurrency: which one takes a shard's message is random
+SYNC_OPENS_PER_ACCOUNT = 20  # a month: positions the sync creates (the ones it later closes)
+# A create: the position (1 KB, 2 units in a transaction) and its 3 index copies, the symbol count (2), the profile's
+# holding (2, and its gsi3 copy 1), the owner's open count (2), the account (2 KB: 4, and its gsi3 copy 2).
+OPEN_WRITE_UNITS = 18
+WINDOW_MOVES_PER_ACCOUNT = SYNC_OPENS_PER_ACCOUNT + SYNC_CLOSES_PER_ACCOUNT  # one record an hour after each change
+BINANCE_FUNDINGS_PER_DAY = 3  # every 8 h funding moves a holding account's wallet, so its cash: a record write
+RUN_RECORD_WRITE_UNITS = 1  # a shard's run record: its moment and 6 bytes per account it missed (few), < 1 KB
+RUN_RECORD_READ_UNITS = 0.5  # the worker reads its shard's last run (eventually consistent)
+# KMS: a worker environment opens each shard's data key once (vault.DATA_KEY_CACHE_SECONDS outlives it), and
+# meets every shard over its life (a shard's message goes to any environment). AWS recycles Lambda environments
+# within hours; the shorter their life, the more Decrypts.
+SYNC_ENVIRONMENT_HOURS = 2
+# Environments of the accounts API sealing at once: each asks GenerateDataKey at most once a
+# vault.SEAL_KEY_SECONDS while it connects accounts (an upper bound: every window of the month).
+CONNECTING_ENVIRONMENTS = 2
 SYNC_SECONDS_PER_ACCOUNT = 0.150  # wall time of one account's sync: the providers' latency
-SYNC_THREADS = 8  # accounts of a shard synced at once: billed time is wall time / threads
-SYNC_WORKER_MEMORY_MB = 1024
+# CPU time of one sync at one full vCPU, measured against the local simulators (tests/handlers over moto and the
+# simulated exchange, one thread): 2.0 ms for an account holding nothing (the vault's AES-GCM open, the signed
+# requests, their JSON, reconcile); ~3.6 ms holding (userTrades, the positions' Query's client side); plus the
+# registry item's share of its page (~0.3 ms). Weighted by HOLDING_SHARE: 2.8 ms (docs/performance.md).
+SYNC_CPU_SECONDS_PER_ACCOUNT = 0.0028
 SYNC_COORDINATOR_MS = 100
 SYNC_COORDINATOR_MEMORY_MB = 512
 # The providers' rate limits.
@@ -336,14 +357,61 @@ def kilobytes(size_bytes: int) -> int:
     return math.ceil(size_bytes / 1024)
 
 
-def kms_cache_hit_rate() -> float:
-    """The share of syncs that find the account's credentials in the worker's cache. A shard's message goes to
-    one of ``SYNC_WORKERS`` workers at random each minute, so a worker that decrypted the shard's credentials
-    gets the shard again in each of the next ``KMS_CACHE_MINUTES - 1`` minutes with probability
-    1 / ``SYNC_WORKERS``: (``KMS_CACHE_MINUTES`` - 1) / ``SYNC_WORKERS`` hits on average, then a miss once the
-    entry has expired."""
-    hits = (KMS_CACHE_MINUTES - 1) / SYNC_WORKERS
-    return hits / (1 + hits)
+def sync_worker() -> Any:
+    from goalpost import declaration
+
+    worker = declaration.JOBS_BY_NAME["account_sync"].worker
+    assert worker is not None
+    return worker
+
+
+def sync_threads() -> int:
+    from goalpost.services.account_sync import SYNC_THREADS
+
+    return SYNC_THREADS
+
+
+def full_check_minutes() -> int:
+    from goalpost.services.account_sync import FULL_CHECK_MINUTES
+
+    return FULL_CHECK_MINUTES
+
+
+def sync_billed_seconds_per_account() -> float:
+    """A worker's billed time per account: its share of the shard's wall time (the providers' latency,
+    ``SYNC_THREADS`` accounts at once), or its CPU time at the worker's share of a vCPU when that is longer (it
+    is: the waits overlap, the CPU does not)."""
+    waiting = SYNC_SECONDS_PER_ACCOUNT / sync_threads()
+    computing = SYNC_CPU_SECONDS_PER_ACCOUNT * FULL_VCPU_MB / sync_worker().memory_mb
+    return max(waiting, computing)
+
+
+def kms_decrypts_per_account() -> float:
+    """KMS Decrypts a month per account: every worker environment opens every shard's data key once a life."""
+    from goalpost import declaration
+    from goalpost.data import keys
+
+    environments = declaration.JOBS_BY_NAME["account_sync"].max_workers or 1
+    lives = DAYS * 24 / SYNC_ENVIRONMENT_HOURS
+    return environments * keys.ACCOUNT_SHARDS * lives / connected_accounts()
+
+
+def kms_data_keys_made_per_account() -> float:
+    """GenerateDataKey a month per account, at most: each connecting environment, every sealing window."""
+    from goalpost.edges.accounts.vault import SEAL_KEY_SECONDS
+
+    return CONNECTING_ENVIRONMENTS * DAYS * 24 * 3600 / SEAL_KEY_SECONDS / connected_accounts()
+
+
+def positions_query_share() -> float:
+    """The share of scheduled syncs that Query the account's open positions."""
+    return HOLDING_SHARE + (1 - HOLDING_SHARE) / full_check_minutes()
+
+
+def record_writes_per_account(provider: str) -> float:
+    """The sync's records a month that go with no change: the fills' window moving on, Binance's funding."""
+    funding = BINANCE_FUNDINGS_PER_DAY * DAYS * HOLDING_SHARE if provider == "binance" else 0.0
+    return WINDOW_MOVES_PER_ACCOUNT + funding
 
 
 def binance_weight(holding: bool) -> int:
@@ -357,7 +425,7 @@ def provider_requests_per_sync(provider: str) -> float:
     return len(ALPACA_REQUESTS)
 
 
-def heartbeat_write_units() -> int:
+def record_write_units() -> int:
     """The write that records a sync: a transaction of the account item and the owner's profile (2 units a KB
     an item), plus each item's copy in gsi3, where both are (the accounts and the users registries, projected
     ALL; 1 unit a KB)."""
@@ -366,23 +434,25 @@ def heartbeat_write_units() -> int:
 
 
 def sync_lines(provider: str, monitor: dict[str, Any]) -> list[Line]:
-    """One connected account's month. Per sync: its provider's requests; a KMS Decrypt unless cached; its item
-    in the registry Query (eventually consistent, 4 KB a half unit); the open-positions Query if it holds some.
-    A write every ``HEARTBEAT_MINUTES`` at most while nothing changes; a close writes what the monitor's
-    measured close writes plus the account item (in the transaction and in gsi3). The account's share of the
-    per-run costs: the coordinator, the shard messages, the worker invocations (billed wall time / threads)."""
+    """One connected account's month. Per sync: its provider's requests; its item in the registry Query
+    (eventually consistent, 4 KB a half unit); the open-positions Query when due (``positions_query_share``).
+    Writes only for changes: opens, closes (the monitor's measured close plus the account item, in the
+    transaction and in gsi3), and records without a change. The account's share of KMS (data keys, not
+    accounts) and of the per-run costs: the shard run records, the coordinator, the shard messages, the worker
+    invocations (``sync_billed_seconds_per_account``)."""
     from goalpost.data import keys
 
     accounts = connected_accounts()
     account_kilobytes = kilobytes(ACCOUNT_ITEM_BYTES)
     close_write_units = monitor["write_units_per_close"] + 2 * account_kilobytes + account_kilobytes
-    messages = SYNC_RUNS * keys.ACCOUNT_SHARDS / accounts  # this account's share of the run's messages
+    shard_runs = SYNC_RUNS * keys.ACCOUNT_SHARDS / accounts  # this account's share of the shards' runs
     # Per run: the sends (10 a batch), then a receive and a delete a message (the event source mapping).
     sqs_requests = SYNC_RUNS * (math.ceil(keys.ACCOUNT_SHARDS / 10) + 2 * keys.ACCOUNT_SHARDS) / accounts
-    shard_ms = 1000 * SYNC_SECONDS_PER_ACCOUNT / SYNC_THREADS * accounts / keys.ACCOUNT_SHARDS
+    shard_ms = 1000 * sync_billed_seconds_per_account() * accounts / keys.ACCOUNT_SHARDS
     return [
         Line("provider requests", SYNC_RUNS * provider_requests_per_sync(provider), price("provider_request")),
-        Line("KMS Decrypt requests", SYNC_RUNS * (1 - kms_cache_hit_rate()), price("kms_request")),
+        Line("KMS Decrypt requests (shards' data keys)", kms_decrypts_per_account(), price("kms_request")),
+        Line("KMS GenerateDataKey requests (connects)", kms_data_keys_made_per_account(), price("kms_request")),
         Line(
             "DynamoDB reads: the accounts registry",
             SYNC_RUNS * ACCOUNT_ITEM_BYTES / 4096 / 2,
@@ -390,18 +460,21 @@ def sync_lines(provider: str, monitor: dict[str, Any]) -> list[Line]:
         ),
         Line(
             "DynamoDB reads: open positions",
-            SYNC_RUNS * HOLDING_SHARE * POSITIONS_QUERY_READ_UNITS,
+            SYNC_RUNS * positions_query_share() * POSITIONS_QUERY_READ_UNITS,
             price("read_unit"),
         ),
+        Line("DynamoDB reads: shard run records", shard_runs * RUN_RECORD_READ_UNITS, price("read_unit")),
+        Line("DynamoDB writes: shard run records", shard_runs * RUN_RECORD_WRITE_UNITS, price("write_unit")),
         Line(
-            "DynamoDB writes: recorded syncs (account, profile)",
-            SYNC_RUNS / HEARTBEAT_MINUTES * heartbeat_write_units(),
+            "DynamoDB writes: records alone (account, profile)",
+            record_writes_per_account(provider) * record_write_units(),
             price("write_unit"),
         ),
+        Line("DynamoDB writes: opens", SYNC_OPENS_PER_ACCOUNT * OPEN_WRITE_UNITS, price("write_unit")),
         Line("DynamoDB writes: closes", SYNC_CLOSES_PER_ACCOUNT * close_write_units, price("write_unit")),
         Line("SNS: position_closed events", SYNC_CLOSES_PER_ACCOUNT, price("sns_publish")),
         Line("SQS requests", sqs_requests, price("sqs_request")),
-        *lambda_lines("worker", messages, shard_ms, SYNC_WORKER_MEMORY_MB),
+        *lambda_lines("worker", shard_runs, shard_ms, sync_worker().memory_mb),
         *lambda_lines("coordinator", SYNC_RUNS / accounts, SYNC_COORDINATOR_MS, SYNC_COORDINATOR_MEMORY_MB),
     ]
 
@@ -460,7 +533,9 @@ def account_sync(measured: dict[str, Any]) -> dict[str, Any]:
     return {
         "accounts": connected_accounts(),
         "runs_per_month": SYNC_RUNS,
-        "kms_cache_hit_rate": kms_cache_hit_rate(),
+        "kms_decrypts_per_account_month": kms_decrypts_per_account(),
+        "billed_ms_per_account": 1000 * sync_billed_seconds_per_account(),
+        "positions_query_share": positions_query_share(),
         "providers": providers,
         "dollars_per_account_month": per_account,
         "dollars_per_user_month": per_account * CONNECTED_SHARE,
@@ -475,13 +550,19 @@ def account_sync(measured: dict[str, Any]) -> dict[str, Any]:
             "account_item_bytes": ACCOUNT_ITEM_BYTES,
             "profile_item_bytes": PROFILE_ITEM_BYTES,
             "positions_query_read_units": POSITIONS_QUERY_READ_UNITS,
-            "heartbeat_minutes": HEARTBEAT_MINUTES,
+            "full_check_minutes": full_check_minutes(),
             "closes_per_account_month": SYNC_CLOSES_PER_ACCOUNT,
-            "kms_cache_minutes": KMS_CACHE_MINUTES,
-            "workers": SYNC_WORKERS,
+            "opens_per_account_month": SYNC_OPENS_PER_ACCOUNT,
+            "open_write_units": OPEN_WRITE_UNITS,
+            "window_moves_per_account_month": WINDOW_MOVES_PER_ACCOUNT,
+            "binance_fundings_per_day": BINANCE_FUNDINGS_PER_DAY,
+            "run_record_write_units": RUN_RECORD_WRITE_UNITS,
+            "environment_hours": SYNC_ENVIRONMENT_HOURS,
+            "connecting_environments": CONNECTING_ENVIRONMENTS,
             "seconds_per_account": SYNC_SECONDS_PER_ACCOUNT,
-            "threads": SYNC_THREADS,
-            "worker_memory_mb": SYNC_WORKER_MEMORY_MB,
+            "cpu_seconds_per_account": SYNC_CPU_SECONDS_PER_ACCOUNT,
+            "threads": sync_threads(),
+            "worker_memory_mb": sync_worker().memory_mb,
             "coordinator_ms": SYNC_COORDINATOR_MS,
         },
     }
@@ -668,7 +749,7 @@ def capacity(inputs: dict[str, Any]) -> list[dict[str, Any]]:
         workers(
             "account_sync",
             60,
-            SYNC_SECONDS_PER_ACCOUNT / SYNC_THREADS,
+            sync_billed_seconds_per_account(),
             configured("account_sync"),
             users=connected_accounts(),
         ),

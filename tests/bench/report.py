@@ -164,7 +164,8 @@ def account_sync_table(sync: dict[str, Any]) -> list[str]:
     binance, alpaca = sync["rate_limits"]["binance"], sync["rate_limits"]["alpaca"]
     return [
         *lines,
-        f"       KMS Decrypt: {sync['kms_cache_hit_rate']:.0%} of syncs find the credentials cached",
+        f"       KMS Decrypt: {sync['kms_decrypts_per_account_month']:.3g} an account a month (shards' data keys); "
+        f"worker billed {sync['billed_ms_per_account']:.3g} ms an account",
         f"   ${sync['dollars_per_account_month']:.5f} per connected account a month; "
         f"${sync['dollars_per_user_month']:.5f} per user a month over all users (a line of each profile above)",
         f"   binance: {binance['accounts']:,.0f} accounts x {binance['weight_per_sync']} weight "
@@ -366,11 +367,13 @@ def account_sync_document(model: dict[str, Any]) -> list[str]:
         "## Connected accounts' sync",
         "",
         "The `account_sync` job as designed: every minute a coordinator (reading nothing) queues one message per "
-        "accounts-registry shard; a worker (batch size 1) Queries its shard of the registry and syncs each account "
-        f"with its provider. {sync['accounts']:,.0f} accounts ({assumptions['connected_share']:.0%} of "
-        f"{model['users']:,} users connect one; {shares}), {sync['runs_per_month']:,} runs a month. Nothing here "
-        "is measured but a close's write units (the monitor's measured close, plus the account item): the rest "
-        "follows from the assumptions below, the constants in tests/bench/cost.py.",
+        "accounts-registry shard; a worker (batch size 1) Queries its shard of the registry, syncs each account "
+        "with its provider and records the shard's run. "
+        f"{sync['accounts']:,.0f} accounts ({assumptions['connected_share']:.0%} of "
+        f"{model['users']:,} users connect one; {shares}), {sync['runs_per_month']:,} runs a month. Measured: a "
+        "close's write units (the monitor's measured close, plus the account item) and a sync's CPU time (against "
+        "the local simulators, a constant): the rest follows from the assumptions below, the constants in "
+        'tests/bench/cost.py (docs/performance.md, "Account sync cost").',
         "",
         f"| per account a month | {' | '.join(names)} | unit price | {' | '.join(f'{n} dollars' for n in names)} |",
         "|---|" + "---|" * (2 * len(names) + 1),
@@ -385,32 +388,33 @@ def account_sync_document(model: dict[str, Any]) -> list[str]:
         f"{bill['profile']} ${bill['dollars_without_account_sync']:.5f} -> ${bill['dollars_per_user_month']:.5f}"
         for bill in model["profiles"]
     )
-    hits = (assumptions["kms_cache_minutes"] - 1) / assumptions["workers"]
-    billed_ms = 1000 * assumptions["seconds_per_account"] / assumptions["threads"]
+    cpu_ms = 1000 * assumptions["cpu_seconds_per_account"]
+    wait_ms = 1000 * assumptions["seconds_per_account"] / assumptions["threads"]
     sync_workers = next(job for job in model["workers"] if job["job"] == "account_sync")
     return [
         *out,
         "",
         f"**${sync['dollars_per_account_month']:.5f} per connected account a month; "
         f"${sync['dollars_per_user_month']:.5f} per user a month over all users**, a line of each profile's bill "
-        f"above ({effect}). The goal (${model['goal_dollars_per_user_month']}) stays; bringing the sync under it "
-        f"is issue 25's. Its two largest lines, {lines[0]['what']} and {lines[1]['what']}, are "
+        f"above ({effect}). Its two largest lines, {lines[0]['what']} and {lines[1]['what']}, are "
         f"{largest / sync['dollars_per_account_month']:.0%} of it.",
         "",
-        f"- KMS: a worker keeps decrypted credentials {assumptions['kms_cache_minutes']} minutes from the Decrypt. "
-        f"Each minute a shard's message goes to one of {assumptions['workers']} workers at random, so after a "
-        f"Decrypt the same worker gets the shard again {hits:.3g} times on average before the entry expires, then "
-        f"misses: {sync['kms_cache_hit_rate']:.0%} of syncs find the credentials cached.",
-        f"- Lambda: the worker syncs {assumptions['threads']} accounts of its shard at once, so its billed time is "
-        f"the accounts' wall time ({assumptions['seconds_per_account'] * 1000:g} ms each, the providers' latency) "
-        f"divided by {assumptions['threads']}: {billed_ms:g} ms an account at {assumptions['worker_memory_mb']} MB. "
-        f"That is {sync_workers['work_seconds_at_1m_users']:,.0f} s of work a minute: "
+        f"- KMS: credentials are sealed under data keys a registry shard shares; a worker environment opens each "
+        f"shard's data key once in its life ({assumptions['environment_hours']} hours taken): "
+        f"{sync['kms_decrypts_per_account_month']:.3g} Decrypts an account a month.",
+        f"- Lambda: the worker syncs {assumptions['threads']} accounts of its shard at once, so waiting on the "
+        f"providers ({assumptions['seconds_per_account'] * 1000:g} ms an account) costs {wait_ms:.3g} ms of billed "
+        f"time an account; its CPU time ({cpu_ms:g} ms at a full vCPU, measured) at "
+        f"{assumptions['worker_memory_mb']} MB costs {sync['billed_ms_per_account']:.3g} ms, the longer, so the "
+        f"billed time. That is {sync_workers['work_seconds_at_1m_users']:,.0f} s of work a minute: "
         f"{sync_workers['workers_needed']} workers inside half the minute, against "
         f"{sync_workers['workers_configured']} configured.",
-        f"- DynamoDB: a sync writes only when something changed or its recorded `last_synced_at` is over "
-        f"{assumptions['heartbeat_minutes']} minutes old, a transaction of the account item "
-        f"({assumptions['account_item_bytes']:,} bytes) and the owner's profile, plus both items' gsi3 copies; "
-        f"{assumptions['closes_per_account_month']} closes an account a month.",
+        f"- DynamoDB: a sync that changed nothing writes nothing (its shard's run record holds the time); a "
+        f"change is one transaction with the account's record; a record alone moves the fills' window after a "
+        f"change ({assumptions['window_moves_per_account_month']} a month) and records Binance's funding; "
+        f"{assumptions['opens_per_account_month']} opens and {assumptions['closes_per_account_month']} closes an "
+        f"account a month. The open positions are read when the provider shows some, else once in "
+        f"{assumptions['full_check_minutes']} minutes ({sync['positions_query_share']:.0%} of syncs).",
         "",
         *rate_limits_document(sync),
         "### Assumptions",
