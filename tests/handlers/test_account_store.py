@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from goalpost.data import accounts as store
+from goalpost.data import deleted_accounts, keys
 from goalpost.data.client import client
 from goalpost.domain.accounts import Account, AccountStatus, ApiCredentials, Provider
 from goalpost.domain.errors import Conflict, NotFound
@@ -118,14 +119,18 @@ def test_the_same_key_twice_is_a_conflict_and_writes_nothing(kms_key: str) -> No
 def test_deleting_an_account_frees_its_key(kms_key: str) -> None:
     first = connect("alice", cash=None)  # never synced: no cash on the profile to take off
     data, system = tables()
-    store.delete(data, system, "alice", first.id)
+    store.delete(data, system, "alice", first.id, NOW)
     with pytest.raises(NotFound):
         store.get(data, "alice", first.id)
+    # The account, its sealed keys and its key's claim are gone; only the tombstone for the unlinking stays.
+    shard = keys.shard_of(first.id, keys.DELETED_ACCOUNT_SHARDS)
+    assert deleted_accounts.recorded(data, shard) == [("alice", first.id)]
+    assert deleted_accounts.clear(data, "alice", first.id) == 0
     assert raw_items() == []
     again = connect("bob")
     assert store.list_accounts(data, "bob") == [again]
     with pytest.raises(NotFound):
-        store.delete(data, system, "bob", first.id)
+        store.delete(data, system, "bob", first.id, NOW)
 
 
 def test_each_user_sees_only_their_own_accounts(kms_key: str) -> None:
@@ -137,7 +142,7 @@ def test_each_user_sees_only_their_own_accounts(kms_key: str) -> None:
     with pytest.raises(NotFound):
         store.get(data, "bob", alices[0].id)
     with pytest.raises(NotFound):
-        store.delete(data, system, "bob", alices[0].id)
+        store.delete(data, system, "bob", alices[0].id, NOW)
     assert store.get(data, "alice", alices[0].id) == alices[0]
 
 
