@@ -131,7 +131,11 @@ ALPACA_REQUESTS_PER_MINUTE = 200  # per API key, i.e. per account
 # the provisioned units at the writers' rate / the target utilisation, and the writers write a slot's snapshots
 # in SNAPSHOT_WRITE_SPREAD of its 5 minutes, idle the rest; so a unit-hour carries target x spread of the
 # writes it could. The minimum capacity (5 units) is shared by every user: nothing at 1,000,000.
-INDEX_COPY_BYTES = 70  # a values-index copy (keys and total), when the bench's results do not hold it
+# The totals a snapshot adds to its group's item (data.snapshots: 2,048 groups a registry shard of 15,625 users),
+# when the bench's results do not hold them: its ~20-byte total and its share of the item's keys (22.5 bytes
+# measured), and its share of an item.
+TOTALS_BYTES_PER_SNAPSHOT = 23
+TOTALS_ITEMS_PER_SNAPSHOT = 2048 / 15_625
 
 
 # ---------------------------------------------------------------- latencies for the worker arithmetic
@@ -208,8 +212,8 @@ def api_lines(api: dict[str, Any]) -> list[Line]:
 def snapshot_plan(profile: str) -> dict[str, float]:
     """What the snapshot schedule does for one user of ``profile`` in a month, by the job's own rules
     (``services.snapshots.due`` and ``kept_tier``, the declared price routes): the slots it records (each one
-    item and its values-index copy, whatever tiers it closes), and the items kept at the month's end (each
-    until its kept tier's ``expires_at``)."""
+    item and its total in its group's totals item, whatever tiers it closes), and the items kept at the month's
+    end (each until its kept tier's ``expires_at``)."""
     from goalpost.data.holdings import HeldPosition
     from goalpost.data.registry import Owner
     from goalpost.data.snapshots import expires_at
@@ -239,10 +243,12 @@ def snapshot_plan(profile: str) -> dict[str, float]:
 def snapshot_table_assumptions() -> dict[str, Any]:
     """The snapshots table's declared capacity and the writers' pace: what the provisioned price follows from."""
     from goalpost import declaration
+    from goalpost.data.snapshots import GROUPS_PER_SHARD
 
     capacity = declaration.SNAPSHOTS_TABLE.capacity
     assert capacity is not None
     return {
+        "totals_groups_per_registry_shard": GROUPS_PER_SHARD,
         "target_utilisation_percent": capacity.target_percent,
         "write_units_min_max": (capacity.min_write, capacity.max_write),
         "writers": declaration.SNAPSHOT_WRITERS,
@@ -276,7 +282,7 @@ def snapshot_lines(snapshot: dict[str, Any], profile: str) -> list[Line]:
     return [
         Line("snapshots: DynamoDB reads", slots * snapshot["read_units_per_user"], price("read_unit")),
         Line(
-            "snapshots: DynamoDB writes (provisioned; item and values-index copy)",
+            "snapshots: DynamoDB writes (provisioned; item and its share of its group's totals)",
             plan["item_writes"] * snapshot["write_units_per_item"],
             snapshot_write_unit_price(),
         ),
@@ -335,17 +341,14 @@ def shared_lines(prices: dict[str, Any], end_of_day: dict[str, Any]) -> list[Lin
 
 def storage_lines(snapshot: dict[str, Any], profile: str) -> list[Line]:
     """Snapshots kept: 5-minute points 2 days, 30-minute 8, hourly 31, 3-hourly 92, daily forever (a year here),
-    each slot by the tier it is kept by; each item the measured item size and its values-index copy the
-    measured copy size, each plus DynamoDB's per-item overhead."""
+    each slot by the tier it is kept by: the measured item size and the measured share of its group's totals
+    item (its bytes and its part of an item), each item plus DynamoDB's per-item overhead. A group's totals item
+    is kept as long as its longest-kept member's snapshot: as long as each's in a group of one profile."""
     kept = snapshot_plan(profile)["kept_copies"]
-    copy_bytes = snapshot.get("index_bytes_per_snapshot", INDEX_COPY_BYTES)
-    return [
-        Line(
-            "storage: snapshots (GB-month)",
-            kept * (snapshot["bytes_per_snapshot"] + copy_bytes + 2 * ITEM_OVERHEAD_BYTES) / 1e9,
-            price("storage_gb_month"),
-        )
-    ]
+    totals_bytes = snapshot.get("totals_bytes_per_snapshot", TOTALS_BYTES_PER_SNAPSHOT)
+    totals_items = snapshot.get("totals_items_per_snapshot", TOTALS_ITEMS_PER_SNAPSHOT)
+    per_slot = snapshot["bytes_per_snapshot"] + ITEM_OVERHEAD_BYTES + totals_bytes + totals_items * ITEM_OVERHEAD_BYTES
+    return [Line("storage: snapshots (GB-month)", kept * per_slot / 1e9, price("storage_gb_month"))]
 
 
 def connected_accounts() -> float:
@@ -671,12 +674,13 @@ def job_inputs(jobs: dict[str, Any]) -> dict[str, Any]:
         "snapshot": {
             "shards": keys.USER_SHARDS,
             "read_units_per_user": per_user_reads + keys.USER_SHARDS * snapshot["all_prices_read_units"] / USERS,
-            # The units of one slot's snapshot: its item and its values-index copy.
+            # The units of one slot's snapshot: its item and its share of its group's totals item.
             "write_units_per_item": _per(snapshot["write_units"], users),
             "worker_ms_per_message": 1000 * seconds_per_user * users_per_shard,
             "memory_mb": worker.memory_mb,
             "bytes_per_snapshot": snapshot["bytes_per_snapshot"],
-            "index_bytes_per_snapshot": snapshot.get("index_bytes_per_snapshot", INDEX_COPY_BYTES),
+            "totals_bytes_per_snapshot": snapshot.get("totals_bytes_per_snapshot", TOTALS_BYTES_PER_SNAPSHOT),
+            "totals_items_per_snapshot": snapshot.get("totals_items_per_snapshot", TOTALS_ITEMS_PER_SNAPSHOT),
         },
         "monitor": {
             "read_units_per_symbol": _per(full["read_units"], full["symbols"]),

@@ -348,10 +348,10 @@ def snapshot_document(model: dict[str, Any]) -> list[str]:
         f"users writes a slot's snapshots in {spread:.0%} of its 5 minutes, and auto scaling keeps the capacity at "
         f"their rate over {target} % utilisation: a write unit costs ${table['dollars_per_write_unit']:.3g} "
         f"(a unit-hour's price / 3,600 / ({target} % x {spread:.0%})) instead of "
-        f"${table['dollars_per_write_unit_on_demand']:.3g} on demand. A slot writes {units:g} units a user, "
-        "measured: its item and the item's copy in the values index, whatever tiers the slot closes (no tier "
-        "index copy, no open-bucket item). The writers' wait for their pace is billed Lambda time, in the "
-        "snapshots' GB-seconds.",
+        f"${table['dollars_per_write_unit_on_demand']:.3g} on demand. A slot writes {units:.3g} units a user, "
+        "measured with the totals groups at their 1,000,000-user size: its item and its share of its group's "
+        "totals item (no index), whatever tiers the slot closes. The writers' wait for their pace is billed "
+        "Lambda time, in the snapshots' GB-seconds.",
     ]
 
 
