@@ -204,3 +204,22 @@ def test_a_scheduled_sync_of_an_account_holding_nothing_reads_its_positions_now_
     with dynamodb_requests() as counted:
         assert account.sync(quiet, scheduled=True).created == 1
     assert counted["Query"] == 1
+
+
+def test_the_portfolio_shows_each_accounts_cash_as_of_its_last_sync_run(api: Api, exchange: Any) -> None:
+    account = Account(exchange).connect()
+    account.sync(1, scheduled=True)
+
+    def cash_synced_at() -> datetime:
+        [entry] = api.get("/portfolio/current").body["accounts"]
+        return datetime.fromisoformat(entry["synced_at"])
+
+    assert cash_synced_at() == at(1)
+    # A run that finds nothing changed writes only its record: the cash stands as of that run.
+    account_sync.sync_shard(shard_of(account), at(2))
+    assert stored(account)[0].last_synced_at == at(1)
+    assert cash_synced_at() == at(2)
+    # A run that could not sync the account leaves the cash as of the sync that wrote it, never later.
+    exchange.configure({**account.body, "api_secret": "a-new-secret"})
+    account_sync.sync_shard(shard_of(account), at(3))
+    assert cash_synced_at() == at(1)

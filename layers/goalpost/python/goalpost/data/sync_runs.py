@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from goalpost.data import keys
+from goalpost.data.account_cash import AccountCash
 from goalpost.data.batches import batch_get_tables
 from goalpost.data.client import client, is_condition_failure
 from goalpost.data.codec import deserialize, key
@@ -111,12 +112,31 @@ def accounts_shown(table: str, system_table: str, user_id: str) -> list[Account]
     from goalpost.data.accounts import list_accounts
 
     accounts = list_accounts(table, user_id)
-    shards = sorted({keys.shard_of(account.id, keys.ACCOUNT_SHARDS) for account in accounts})
+    return with_runs(accounts, runs_of(system_table, (account.id for account in accounts)))
+
+
+def runs_of(system_table: str, account_ids: Iterable[str]) -> dict[int, ShardRun]:
+    """The last run of each shard the accounts are in, by shard: one BatchGetItem (none for no account)."""
+    shards = sorted({keys.shard_of(account_id, keys.ACCOUNT_SHARDS) for account_id in account_ids})
     if not shards:
-        return accounts
+        return {}
     found = batch_get_tables({system_table: [run_key(shard) for shard in shards]})
-    runs = {run.shard: run for run in map(run_of, found.get(system_table, []))}
-    return with_runs(accounts, runs)
+    return {run.shard: run for run in map(run_of, found.get(system_table, []))}
+
+
+def cash_as_synced(system_table: str, entries: list[AccountCash]) -> list[AccountCash]:
+    """The accounts' cash as the portfolio shows it: ``synced_at`` is the shard's last run when that run synced
+    the account after the sync that wrote the cash (a sync that finds nothing changed writes nothing, so the
+    cash then stands as of that run), else the time the cash was written."""
+    runs = runs_of(system_table, (entry.account_id for entry in entries))
+
+    def as_synced(entry: AccountCash) -> AccountCash:
+        run = runs.get(keys.shard_of(entry.account_id, keys.ACCOUNT_SHARDS))
+        if run is None or entry.synced_at is None or run.at <= entry.synced_at or not run.synced(entry.account_id):
+            return entry
+        return replace(entry, synced_at=run.at)
+
+    return [as_synced(entry) for entry in entries]
 
 
 def write(system_table: str, run: ShardRun) -> bool:

@@ -33,12 +33,18 @@ def set_cash(user_id: str, amount: Decimal) -> Decimal:
 
 def current(user_id: str, now: datetime | None = None) -> PortfolioValue:
     """Open positions (one Query), then their prices and the cash together (one BatchGetItem per 100 keys): the
-    cash set by hand and, from the same profile item, each connected account's."""
+    cash set by hand and, from the same profile item, each connected account's; with connected accounts, their
+    shards' last sync runs (one BatchGetItem), which say how recent each account's cash is."""
+    system = get_settings().system_table_name
     positions = position_store.open_positions(_data(), user_id)
-    reads = cash_store.read_for_valuation(
-        _data(), get_settings().system_table_name, user_id, {p.symbol for p in positions}
-    )
-    return value_portfolio(positions, reads.prices, reads.manual_cash, now or utc_now(), reads.accounts)
+    reads = cash_store.read_for_valuation(_data(), system, user_id, {p.symbol for p in positions})
+    accounts = reads.accounts
+    if accounts:
+        # Loaded with the first connected account: a portfolio without one never needs the sync's records.
+        from goalpost.data import sync_runs
+
+        accounts = sync_runs.cash_as_synced(system, accounts)
+    return value_portfolio(positions, reads.prices, reads.manual_cash, now or utc_now(), accounts)
 
 
 @dataclass(frozen=True)
