@@ -7,8 +7,8 @@ on loopback), in a world of its own (a fresh moto), seeded outside the measured 
 provider requests, the DynamoDB requests by operation, the SQS requests and SNS publishes, an estimate of the
 DynamoDB write units, the wall time, and requests per user / symbol / position. The request counts are what
 AWS would see; wall times are moto's and loopback's, so they only compare runs of this benchmark with each
-other (and moto runs with the speed-ups of ``infra.local.moto_speed`` and ``attribute_values_as_they_are``, which
-change its time, never its answers).
+other (and moto runs with the speed-ups of ``infra.local.moto_speed``, ``attribute_values_as_they_are`` and
+``tests.bench.moto_update_checks``, which change its time, never its answers).
 
     python -m tests.bench.jobs [--json]
 """
@@ -30,6 +30,7 @@ from unittest.mock import patch
 
 from tests.bench.capacity import Meter, Units
 from tests.bench.environment import QUIET_ENV
+from tests.bench.moto_update_checks import faster_update_expressions
 
 if TYPE_CHECKING:
     from goalpost.domain.goals import Goal
@@ -623,7 +624,7 @@ def run(progress: Progress, sizes: Sizes | None = None, only: tuple[str, ...] = 
         (("position_monitor",), lambda s, p: {"position_monitor": bench_monitor(s, p)}),
         (("end_of_day",), lambda s, p: {"end_of_day": bench_end_of_day(s, p)}),
     ]
-    with attribute_values_as_they_are():
+    with attribute_values_as_they_are(), faster_update_expressions():
         for names, part in parts:
             if not set(names) & set(only):
                 continue
