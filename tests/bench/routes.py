@@ -66,6 +66,7 @@ from infra.local.market import SimulatedMarket
 from infra.local.routing import RouteTable
 from tests.bench.capacity import Meter
 from tests.bench.environment import QUIET_ENV
+from tests.bench.moto_update_checks import faster_update_expressions
 from tests.handlers.conftest import Api, Reply, investment_goals
 
 SMALL = 5
@@ -830,7 +831,8 @@ def run(progress: Callable[[str], None], *, small: int = SMALL, large: int = LAR
     api = Api()
     rows: list[dict[str, Any]] = []
     seeded: dict[str, dict[str, dict[str, int]]] = {}
-    with restored_environment():
+    # moto's UpdateExpressions checked and parsed once (the same answers; tests/bench/moto_update_checks.py).
+    with restored_environment(), faster_update_expressions():
         for name, value in QUIET_ENV.items():
             os.environ.setdefault(name, value)
         market = SimulatedMarket(credentials=LOCAL_ALPACA_CREDENTIALS).start()
