@@ -101,12 +101,14 @@ def compile_tree(folder: Path, bytecode: Bytecode) -> int:
 @jsii.implements(ILocalBundling)
 class CompiledPython:
     """Copies ``folders`` of ``source`` into the asset (under ``prefix``), pip-installs ``source``'s
-    requirements next to them as Lambda wheels, and compiles it all when the build Python is the runtime's."""
+    requirements as Lambda wheels into ``packages`` (a layer's must be under ``python/``, which Lambda puts on
+    the path), and compiles it all when the build Python is the runtime's."""
 
-    def __init__(self, source: Path, folders: Sequence[str], prefix: str = "") -> None:
+    def __init__(self, source: Path, folders: Sequence[str], prefix: str = "", packages: str = "") -> None:
         self._source = source
         self._folders = list(folders)
         self._prefix = prefix
+        self._packages = packages
 
     def try_bundle(self, output_dir: str, *, image: DockerImage, **_options: Any) -> bool:
         target = Path(output_dir) / self._prefix
@@ -118,7 +120,7 @@ class CompiledPython:
                 dirs_exist_ok=True,
             )
         if requirements_of(self._source):
-            self._install_requirements(target)
+            self._install_requirements(target / self._packages)
         if compile_tree(target, build_bytecode()):
             raise RuntimeError(f"some modules of {self._source} do not compile")
         return True
@@ -148,7 +150,13 @@ class CompiledPython:
 
 
 def compiled_asset(
-    source: Path, folders: Sequence[str], *, prefix: str = "", exclude: Sequence[str] = (), glob: bool = False
+    source: Path,
+    folders: Sequence[str],
+    *,
+    prefix: str = "",
+    packages: str = "",
+    exclude: Sequence[str] = (),
+    glob: bool = False,
 ) -> lambda_.Code:
     """A code asset of ``folders`` of ``source``, built by ``CompiledPython``. ``exclude`` keeps the asset's
     hash (taken from the source) to what is shipped: a change elsewhere in ``source`` must not rebuild it."""
@@ -159,6 +167,6 @@ def compiled_asset(
         bundling=BundlingOptions(
             # Never pulled: local bundling either succeeds or raises (there is no Docker to fall back to).
             image=lambda_runtime().bundling_image,
-            local=CompiledPython(source, folders, prefix),
+            local=CompiledPython(source, folders, prefix, packages),
         ),
     )

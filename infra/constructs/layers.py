@@ -23,9 +23,9 @@ def powertools_parameter_name(version: str = declaration.POWERTOOLS_VERSION) -> 
 
 def goalpost_layer_code(source: Path = LAYER_SOURCE) -> lambda_.Code:
     """``python/`` (with its bytecode when the build Python is the runtime's), plus the wheels
-    ``requirements.txt`` lists (none today). requirements.txt stays in the hashed source so that editing it
+    ``requirements.txt`` lists, under ``python/`` too. requirements.txt stays in the hashed source so that editing it
     rebuilds the layer."""
-    return compiled_asset(source, ["python"], exclude=NOT_SHIPPED)
+    return compiled_asset(source, ["python"], packages="python", exclude=NOT_SHIPPED)
 
 
 class Layers(Construct):

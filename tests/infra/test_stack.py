@@ -229,6 +229,8 @@ def test_goalpost_layer_ships_the_package_only(synth: Synth) -> None:
     asset = _asset_dir(synth, layer["Content"]["S3Key"])
     assert [path.name for path in asset.iterdir()] == ["python"]
     assert (asset / "python" / "goalpost" / "declaration.py").is_file()
+    # Its requirements (requirements.txt) where Lambda puts a layer on the path: beside the package.
+    assert (asset / "python" / "cryptography" / "hazmat" / "primitives" / "ciphers" / "aead.py").is_file()
 
 
 def test_powertools_layer_comes_from_the_public_ssm_parameter(synth: Synth) -> None:
