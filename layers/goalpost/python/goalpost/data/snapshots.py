@@ -227,36 +227,30 @@ def write_throttled(table: str, writes: list[dict[str, Any]]) -> int:
 
 def _merge_total(table: str, item_key: dict[str, Any], tag: str, total: Any, expiry: int | None) -> int:
     names, values = {"#t": tag}, {":t": serialize_value(total)}
+
+    def update(expression: str, condition: str | None = None, expires: int | None = None) -> None:
+        request: dict[str, Any] = {
+            "TableName": table,
+            "Key": item_key,
+            "UpdateExpression": expression,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values if expires is None else {**values, ":e": serialize_value(expires)},
+        }
+        if condition is not None:
+            request["ConditionExpression"] = condition
+        client().update_item(**request)
+
     if expiry is None:  # kept forever: so is the group's item
-        client().update_item(
-            TableName=table,
-            Key=item_key,
-            UpdateExpression="SET #t = :t REMOVE expires_at",
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-        )
+        update("SET #t = :t REMOVE expires_at")
         return 1
     try:
-        client().update_item(
-            TableName=table,
-            Key=item_key,
-            UpdateExpression="SET #t = :t, expires_at = :e",
-            # A new item, or one kept less long than this member needs (an item without expiry is kept forever).
-            ConditionExpression="attribute_not_exists(pk) OR expires_at < :e",
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues={**values, ":e": serialize_value(expiry)},
-        )
+        # A new item, or one kept less long than this member needs (an item without expiry is kept forever).
+        update("SET #t = :t, expires_at = :e", "attribute_not_exists(pk) OR expires_at < :e", expiry)
         return 1
     except ClientError as error:
         if not is_condition_failure(error):
             raise
-    client().update_item(
-        TableName=table,
-        Key=item_key,
-        UpdateExpression="SET #t = :t",
-        ExpressionAttributeNames=names,
-        ExpressionAttributeValues=values,
-    )
+    update("SET #t = :t")
     return 2
 
 
