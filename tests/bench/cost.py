@@ -131,11 +131,6 @@ ALPACA_REQUESTS_PER_MINUTE = 200  # per API key, i.e. per account
 # the provisioned units at the writers' rate / the target utilisation, and the writers write a slot's snapshots
 # in SNAPSHOT_WRITE_SPREAD of its 5 minutes, idle the rest; so a unit-hour carries target x spread of the
 # writes it could. The minimum capacity (5 units) is shared by every user: nothing at 1,000,000.
-# The totals a snapshot adds to its group's item (data.snapshots: 2,048 groups a registry shard of 15,625 users),
-# when the bench's results do not hold them: its ~20-byte total and its share of the item's keys (22.5 bytes
-# measured), and its share of an item.
-TOTALS_BYTES_PER_SNAPSHOT = 23
-TOTALS_ITEMS_PER_SNAPSHOT = 2048 / 15_625
 
 
 # ---------------------------------------------------------------- latencies for the worker arithmetic
@@ -282,7 +277,7 @@ def snapshot_lines(snapshot: dict[str, Any], profile: str) -> list[Line]:
     return [
         Line("snapshots: DynamoDB reads", slots * snapshot["read_units_per_user"], price("read_unit")),
         Line(
-            "snapshots: DynamoDB writes (provisioned; item and its share of its group's totals)",
+            "snapshots: DynamoDB writes (provisioned; its shares of its group's items)",
             plan["item_writes"] * snapshot["write_units_per_item"],
             snapshot_write_unit_price(),
         ),
@@ -341,13 +336,11 @@ def shared_lines(prices: dict[str, Any], end_of_day: dict[str, Any]) -> list[Lin
 
 def storage_lines(snapshot: dict[str, Any], profile: str) -> list[Line]:
     """Snapshots kept: 5-minute points 2 days, 30-minute 8, hourly 31, 3-hourly 92, daily forever (a year here),
-    each slot by the tier it is kept by: the measured item size and the measured share of its group's totals
-    item (its bytes and its part of an item), each item plus DynamoDB's per-item overhead. A group's totals item
-    is kept as long as its longest-kept member's snapshot: as long as each's in a group of one profile."""
+    each slot by the tier it is kept by: a snapshot's measured share of its group's snapshots and totals items
+    (their bytes and its part of the items), each item plus DynamoDB's per-item overhead. A group's items are
+    kept as long as their longest-kept member's snapshot: as long as each's in a group of one profile."""
     kept = snapshot_plan(profile)["kept_copies"]
-    totals_bytes = snapshot.get("totals_bytes_per_snapshot", TOTALS_BYTES_PER_SNAPSHOT)
-    totals_items = snapshot.get("totals_items_per_snapshot", TOTALS_ITEMS_PER_SNAPSHOT)
-    per_slot = snapshot["bytes_per_snapshot"] + ITEM_OVERHEAD_BYTES + totals_bytes + totals_items * ITEM_OVERHEAD_BYTES
+    per_slot = snapshot["bytes_per_snapshot"] + snapshot["items_per_snapshot"] * ITEM_OVERHEAD_BYTES
     return [Line("storage: snapshots (GB-month)", kept * per_slot / 1e9, price("storage_gb_month"))]
 
 
@@ -674,13 +667,12 @@ def job_inputs(jobs: dict[str, Any]) -> dict[str, Any]:
         "snapshot": {
             "shards": keys.USER_SHARDS,
             "read_units_per_user": per_user_reads + keys.USER_SHARDS * snapshot["all_prices_read_units"] / USERS,
-            # The units of one slot's snapshot: its item and its share of its group's totals item.
+            # The units of one slot's snapshot: its shares of its group's snapshots and totals items.
             "write_units_per_item": _per(snapshot["write_units"], users),
             "worker_ms_per_message": 1000 * seconds_per_user * users_per_shard,
             "memory_mb": worker.memory_mb,
             "bytes_per_snapshot": snapshot["bytes_per_snapshot"],
-            "totals_bytes_per_snapshot": snapshot.get("totals_bytes_per_snapshot", TOTALS_BYTES_PER_SNAPSHOT),
-            "totals_items_per_snapshot": snapshot.get("totals_items_per_snapshot", TOTALS_ITEMS_PER_SNAPSHOT),
+            "items_per_snapshot": snapshot["items_per_snapshot"],
         },
         "monitor": {
             "read_units_per_symbol": _per(full["read_units"], full["symbols"]),

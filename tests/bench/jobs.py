@@ -172,6 +172,20 @@ def put_all(table: str, items: list[dict[str, Any]]) -> None:
 
 
 # ---------------------------------------------------------------- price update and snapshot
+def bench_price(n: int) -> Decimal:
+    """The market price of the bench's symbol ``n``: cents, and magnitudes from 1 to 60,000 (the digits a
+    snapshot stores are what its size, so its write units, depend on)."""
+    return Decimal(f"{(n * 7919) % 60_000 + 1}.{(n * 31) % 100:02d}")
+
+
+def entry_price(n: int) -> Decimal:
+    return (bench_price(n) * Decimal("0.97")).quantize(Decimal("0.01"))
+
+
+def bench_quantity(n: int) -> Decimal:
+    return Decimal((n * 13) % 997 + 3) / 1000  # 0.003 .. 0.999
+
+
 def seed_portfolios(symbols: int, users: int, per_user: int, now: datetime) -> list[str]:
     """Active symbols, and users with cash and open positions in the registry the snapshot job pages."""
     from goalpost.data import keys
@@ -191,13 +205,14 @@ def seed_portfolios(symbols: int, users: int, per_user: int, now: datetime) -> l
         profile = {
             "pk": keys.user_pk(user),
             "sk": keys.PROFILE_SK,
-            "cash_balance": Decimal(1000),
+            "cash_balance": Decimal(f"{1000 + u % 9000}.{u % 100:02d}"),
             "gsi3pk": keys.users_registry_pk(keys.shard_of(user, keys.USER_SHARDS)),
             "gsi3sk": keys.user_pk(user),
         }
         held = [
-            Position.opened(user, names[(u * per_user + p) % symbols], Decimal(10), Decimal(100), now)
+            Position.opened(user, names[n % symbols], bench_quantity(u * per_user + p), entry_price(n % symbols), now)
             for p in range(per_user)
+            for n in [u * per_user + p]
         ]
         items.append(serialize({**profile, **holdings_of(held)}))  # the registry holds what the job values
         items += [serialize(position_item(position)) for position in held]
@@ -221,7 +236,7 @@ def bench_prices_and_snapshot(sizes: Sizes, progress: Progress) -> dict[str, Any
             now = datetime.now(UTC)
             names = seed_portfolios(sizes.symbols, sizes.users, sizes.positions_per_user, now)
             progress(f"{sizes.symbols} symbols, {sizes.users} users with {sizes.positions_per_user} positions")
-            market.configure({"prices": {name: 100 + n % 50 for n, name in enumerate(names)}, "fault": None})
+            market.configure({"prices": {name: bench_price(n) for n, name in enumerate(names)}, "fault": None})
             market.reset_counts()
             progress("price update ...")
             with measured() as price_window:
@@ -232,7 +247,7 @@ def bench_prices_and_snapshot(sizes: Sizes, progress: Progress) -> dict[str, Any
                 snapshot = JobRunner(HandlerRegistry(timeout_scale=BENCH_TIMEOUT_SCALE)).run(
                     "snapshot", plain_slot(now)
                 )
-            stored = stored_snapshot_bytes("user-0000")
+            stored = stored_snapshot_bytes()
             # What one shard's worker reads at most for prices: every packed price item once.
             with measured() as all_prices:
                 get_prices(get_settings().system_table_name, names)
@@ -276,34 +291,25 @@ def groups_at_design_size(users: int) -> Iterator[None]:
         snapshot_store.GROUPS_PER_SHARD = declared
 
 
-def stored_snapshot_bytes(user: str) -> dict[str, float]:
-    """The size of a user's latest snapshot item, and per snapshot stored the bytes and the items of the groups'
-    totals, by DynamoDB's accounting (the bench's one slot: a Scan of the table)."""
+def stored_snapshot_bytes() -> dict[str, float]:
+    """Per snapshot stored, the bytes and the items of its groups' snapshots and totals items, by DynamoDB's
+    accounting (the bench's one slot: a Scan of the table)."""
     from goalpost import aws
-    from goalpost.data import keys
     from goalpost.data import snapshots as snapshot_store
     from goalpost.settings import get_settings
     from tests.bench.capacity import item_size
 
     table = get_settings().snapshots_table_name
-    found = aws.client("dynamodb").query(
-        TableName=table,
-        KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": keys.snapshots_pk(user)}},
-        ScanIndexForward=False,
-        Limit=1,
-    )
     items = [
         item
         for page in aws.client("dynamodb").get_paginator("scan").paginate(TableName=table)
         for item in page["Items"]
     ]
-    totals = [item for item in items if item["pk"]["S"].startswith(snapshot_store.TOTALS_PREFIX)]
-    snapshots = len(items) - len(totals)
+    groups = [item for item in items if item["pk"]["S"].startswith(snapshot_store.SNAPSHOTS_PREFIX)]
+    snapshots = sum(1 for item in groups for name in item if name.startswith("s") and name != "sk")
     return {
-        "bytes_per_snapshot": item_size(found["Items"][0]),
-        "totals_bytes_per_snapshot": per(sum(item_size(item) for item in totals), snapshots),
-        "totals_items_per_snapshot": per(len(totals), snapshots),
+        "bytes_per_snapshot": per(sum(item_size(item) for item in items), snapshots),
+        "items_per_snapshot": per(len(items), snapshots),
     }
 
 
@@ -319,8 +325,8 @@ def price_figures(symbols: int, summary: dict[str, Any], provider: int, window: 
 
 def snapshot_figures(summary: dict[str, Any], users: int, window: Window) -> dict[str, Any]:
     result = {"users": users, "sqs_messages": summary["messages"], **figures(window, users, "user")}
-    # What the job is about: BatchWriteItem requests per user (its snapshots, 25 a request).
-    result["write_requests_per_user"] = per(result["dynamodb_requests"].get("BatchWriteItem", 0), users)
+    # What the job is about: write requests per user (its groups' items, an UpdateItem each).
+    result["write_requests_per_user"] = per(result["dynamodb_requests"].get("UpdateItem", 0), users)
     return result
 
 

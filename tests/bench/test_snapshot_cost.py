@@ -12,12 +12,11 @@ from tests.bench import cost
 SNAPSHOT = {
     "shards": 64,
     "read_units_per_user": 0.0164,
-    "write_units_per_item": 1.125,  # the item and an eighth of its group's totals item
+    "write_units_per_item": 0.375,  # a quarter of its group's snapshots item and an eighth of its totals item
     "worker_ms_per_message": 60_000,
     "memory_mb": 1769,
-    "bytes_per_snapshot": 362,
-    "totals_bytes_per_snapshot": 28,
-    "totals_items_per_snapshot": 0.125,
+    "bytes_per_snapshot": 200,
+    "items_per_snapshot": 0.25,
 }
 
 
@@ -32,13 +31,13 @@ def test_a_provisioned_write_costs_the_unit_hour_over_the_writes_it_carries() ->
     assert cost.snapshot_write_unit_price() < cost.price("write_unit") / 2  # under half of on-demand's
 
 
-def test_every_slot_writes_one_item_and_a_share_of_its_groups_totals_whatever_tiers_it_closes() -> None:
+def test_every_slot_writes_its_shares_of_its_groups_items_whatever_tiers_it_closes() -> None:
     crypto, stocks = cost.snapshot_plan("crypto"), cost.snapshot_plan("stocks")
     assert crypto["slots"] == crypto["item_writes"] == 30 * 288  # every 5 minutes, always
     assert stocks["item_writes"] == stocks["slots"]
     assert 1_700 < stocks["slots"] < 1_750  # while the US session trades, and each day's last slot
     writes = line(cost.snapshot_lines(SNAPSHOT, "crypto"), "snapshots: DynamoDB writes")
-    assert writes.quantity == 30 * 288 * 1.125
+    assert writes.quantity == 30 * 288 * 0.375
     assert writes.unit_price == cost.snapshot_write_unit_price()
 
 
@@ -49,8 +48,8 @@ def test_the_items_kept_are_each_slots_by_its_kept_tier() -> None:
     expected = 3 * 288 * 5 / 6 + 9 * 48 / 2 + 32 * 24 * 2 / 3 + 93 * 8 * 7 / 8 + 365
     assert kept == pytest.approx(expected, abs=12)
     storage = line(cost.storage_lines(SNAPSHOT, "crypto"), "storage")
-    # The item and its overhead, a member's 28 bytes of its group's totals and an eighth of that item's overhead.
-    assert storage.quantity == pytest.approx(kept * (362 + 100 + 28 + 100 / 8) / 1e9)
+    # A member's bytes of its group's two items, and a quarter of an item's overhead (an eighth of each).
+    assert storage.quantity == pytest.approx(kept * (200 + 100 / 4) / 1e9)
 
 
 def test_the_snapshot_workers_at_their_pace_fit_the_declared_concurrency() -> None:

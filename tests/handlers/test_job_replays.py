@@ -22,7 +22,7 @@ def state(api: Api) -> dict[str, Any]:
     alerts = api.get("/alerts", query={"limit": 100}).body
     return {
         "alerts": sorted((a["alert_type"], a["goal_id"] or a["position_id"]) for a in alerts),
-        "snapshots": len(stored_items("test-data", keys.snapshots_pk("alice"))),
+        "snapshots": len(api.get("/portfolio/snapshots", query={"limit": 100}).body),
         "history": len(stored_items("test-data", keys.trading_history_pk("alice", "portfolio_value"))),
         "positions": sorted((p["id"], p["status"]) for p in api.get("/positions").body),
         "entries": sum(len(api.get(f"/goals/{g['id']}/progress/history").body) for g in api.get("/goals").body),

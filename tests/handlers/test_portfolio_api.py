@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from goalpost.data import keys
 from goalpost.data import positions as position_store
 from goalpost.data import prices as price_store
@@ -162,3 +164,26 @@ def test_snapshots_page_between_from_and_to(api: Api) -> None:
     assert [s["total_value"] for s in rest] == [6, 5, 4, 3, 2]
     to = api.get("/portfolio/snapshots", query={"to": (base + timedelta(minutes=5)).isoformat()}).body
     assert [s["total_value"] for s in to] == [1, 0]
+
+
+def test_a_groups_snapshots_show_each_member_only_its_own(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """alice and bob share one group's items, bob recorded in more slots than alice: alice's pages hold only
+    her snapshots (a page may hold fewer than its limit where only bob was recorded) and end; bob's are his."""
+    monkeypatch.setattr(snapshot_store, "_group", lambda user_id: "0#0")
+    base = slot_of(NOW) - timedelta(hours=3)
+    seed_history("bob", {base + timedelta(minutes=5 * n): 500 + n for n in range(30)})
+    seed_history("alice", {base + timedelta(minutes=5 * n): n for n in (0, 1, 28)})
+    listed: list[Any] = []
+    query: dict[str, Any] = {"limit": 2}
+    while True:
+        reply = api.get("/portfolio/snapshots", query=query)
+        assert reply.status == 200
+        listed += reply.body
+        token = reply.headers.get("x-next-token")
+        if not token:
+            break
+        query = {"limit": 2, "next_token": token}
+    assert [s["total_value"] for s in listed] == [28, 1, 0]
+    assert len(api.get("/portfolio/snapshots", query={"limit": 100}, user="bob").body) == 30
+    chart = api.get("/portfolio/performance", query={"timeframe": "1D"}).body
+    assert [p["value"] for p in chart["data_points"]] == [0, 1, 28]

@@ -1,6 +1,6 @@
 """The one-off copy of the snapshots stored in the data table to the snapshots table (over moto): the
-snapshots only, without their tier index keys, each total added to its group's totals item, resumable page by
-page, and idempotent; and the totals of the snapshots already in the snapshots table added alone."""
+snapshots only, each added to its group's snapshots and totals items, resumable page by page, and idempotent;
+and the snapshots stored one a user in the snapshots table regrouped and deleted."""
 
 from __future__ import annotations
 
@@ -49,8 +49,18 @@ def seed_data_table() -> None:
     batch_write(DATA, [{"PutRequest": {"Item": item}} for item in [*items, open_bucket, goal]])
 
 
-def snapshots_table() -> list[dict[str, Any]]:
-    """The snapshots in the snapshots table (not the groups' totals items)."""
+def snapshots_table() -> list[tuple[str, str, bytes]]:
+    """The snapshots the groups' snapshots items hold: (group, slot, stored snapshot) each."""
+    return [
+        (item["pk"]["S"], item["sk"]["S"], value["B"])
+        for item in scanned()
+        if item["pk"]["S"].startswith(snapshot_store.SNAPSHOTS_PREFIX)
+        for name, value in item.items()
+        if name.startswith("s") and name != "sk"
+    ]
+
+
+def per_user_items() -> list[dict[str, Any]]:
     return [item for item in scanned() if "entity" in item]
 
 
@@ -68,9 +78,8 @@ def test_the_stored_snapshots_are_copied_page_by_page_and_read_as_before(api: Ap
     assert first["done"] is False
     assert 0 < len(snapshots_table()) <= 4
     assert migrate_segment(page_size=4) == {"segment": 0, "segments": 1, "copied": 7, "done": True}
-    copied = snapshots_table()
-    assert len(copied) == 7
-    assert all(item["entity"]["S"] == "snapshot" and "gsi4pk" not in item for item in copied)
+    assert len(snapshots_table()) == 7
+    assert per_user_items() == []
 
     listed = api.get("/portfolio/snapshots", user="alice").body
     assert [s["total_value"] for s in listed] == [1000, 1001, 1002, 1003, 1004]
@@ -90,13 +99,13 @@ def test_the_stored_snapshots_are_copied_page_by_page_and_read_as_before(api: Ap
 def test_running_again_copies_nothing_more_and_starting_over_writes_the_same_items(api: Api) -> None:
     seed_data_table()
     assert migrate_segment(page_size=3)["done"] is True
-    before = sorted(snapshots_table(), key=lambda item: (item["pk"]["S"], item["sk"]["S"]))
+    before = sorted(snapshots_table())
     with_progress = migrate_segment(page_size=3)  # a finished segment is not read again
     assert with_progress == {"segment": 0, "segments": 1, "copied": 7, "done": True}
     dynamodb = goalpost_aws.client("dynamodb")
     dynamodb.delete_item(TableName=SYSTEM, Key={"pk": {"S": PROGRESS_PK}, "sk": {"S": "SEGMENT#0/1"}})
     assert migrate_segment(page_size=3)["copied"] == 7  # from the start: the same items again
-    assert sorted(snapshots_table(), key=lambda item: (item["pk"]["S"], item["sk"]["S"])) == before
+    assert sorted(snapshots_table()) == before
     assert len(totals_items()) == 7  # alice's five slots and bob's two: they are in different groups
 
 
@@ -112,8 +121,9 @@ def test_a_groups_totals_gather_from_every_page_and_keep_the_latest_expiry(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """alice and bob in one group: bob's two slots arrive on other pages than alice's day close, and the
-    totals item of that slot holds both, kept forever (as the seeded snapshots are); bob's other slot only his."""
-    monkeypatch.setattr(snapshot_store, "totals_pk", lambda user_id: "TOTALS#0#0")
+    totals item of that slot holds both, kept forever (as the seeded snapshots are); bob's other slot only his.
+    Their snapshots gather the same way."""
+    monkeypatch.setattr(snapshot_store, "_group", lambda user_id: "0#0")
     seed_data_table()
     assert migrate_segment(page_size=2)["done"] is True
     by_slot = {item["sk"]["S"]: item for item in totals_items()}
@@ -127,17 +137,25 @@ def test_a_groups_totals_gather_from_every_page_and_keep_the_latest_expiry(
     assert alice not in before_close
     chart = api.get("/portfolio/performance", query={"timeframe": "ALL"}, user="bob").body
     assert [p["value"] for p in chart["data_points"]] == [50]
+    assert [s["total_value"] for s in api.get("/portfolio/snapshots", user="bob").body] == [50, 40]
+    assert len(api.get("/portfolio/snapshots", user="alice").body) == 5
+    assert len({(group, slot) for group, slot, _ in snapshots_table()}) == 6
 
 
-def test_totals_only_adds_the_totals_of_the_snapshots_table(api: Api) -> None:
-    """Snapshots a version with the values index wrote to the snapshots table: their totals are added to
-    their groups, the snapshots left as they are, and the charts read them."""
+def test_regroup_moves_the_snapshots_stored_one_a_user_into_their_groups(api: Api) -> None:
+    """Snapshots a version before the groups wrote to the snapshots table, one item a user and slot: each is
+    added to its groups (its snapshot and its total) and then deleted, page by page; the list and the charts
+    read them."""
     items = [copied_item(stored_before("alice", DAY_CLOSE - timedelta(days=day), 1000 + day)) for day in range(3)]
     batch_write(SNAPSHOTS, [{"PutRequest": {"Item": item}} for item in items])
-    assert migrate_segment(totals_only=True)["copied"] == 3
+    assert migrate_segment(regroup=True, page_size=2)["copied"] == 3
+    assert per_user_items() == []
     assert len(snapshots_table()) == 3
     assert len(totals_items()) == 3
     chart = api.get("/portfolio/performance", query={"timeframe": "ALL"}, user="alice").body
     assert [p["value"] for p in chart["data_points"]] == [1002, 1001, 1000]
+    listed = api.get("/portfolio/snapshots", user="alice").body
+    assert [s["total_value"] for s in listed] == [1000, 1001, 1002]
+    assert listed[0]["positions"][0]["current_value"] == 990
     # The copy's own progress: the data table's is untouched.
     assert migrate_segment()["copied"] == 0

@@ -43,61 +43,56 @@ def pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     return recorded
 
 
-def test_a_throttled_batch_is_sent_again_after_a_pause(aws: LocalAws, pauses: list[float], monkeypatch: Any) -> None:
+def test_a_throttled_write_is_sent_again_after_a_pause(aws: LocalAws, pauses: list[float], monkeypatch: Any) -> None:
     dynamodb = client()
-    original = dynamodb.batch_write_item
-    refusals = [ClientError({"Error": {"Code": "ProvisionedThroughputExceededException"}}, "BatchWriteItem")] * 2
+    original = dynamodb.update_item
+    refusals = [ClientError({"Error": {"Code": "ProvisionedThroughputExceededException"}}, "UpdateItem")] * 2
 
     def throttled(**request: Any) -> Any:
         if refusals:
             raise refusals.pop()
         return original(**request)
 
-    monkeypatch.setattr(dynamodb, "batch_write_item", throttled)
-    assert snapshot_store.put_snapshots(SNAPSHOTS, items(3)) == 3  # two refused, the third written
-    assert stored(3) == 3
+    monkeypatch.setattr(dynamodb, "update_item", throttled)
+    # The snapshots' and the totals' group items: two refused, then each written.
+    assert snapshot_store.put_snapshots(SNAPSHOTS, items(1)) == 4
+    assert stored(1) == 1
     assert len(pauses) == 2
     assert 0 < pauses[0] <= pauses[1]
 
 
 def test_other_errors_are_not_retried(aws: LocalAws, pauses: list[float], monkeypatch: Any) -> None:
     def refused(**_: Any) -> Any:
-        raise ClientError({"Error": {"Code": "ValidationException"}}, "BatchWriteItem")
+        raise ClientError({"Error": {"Code": "ValidationException"}}, "UpdateItem")
 
-    monkeypatch.setattr(client(), "batch_write_item", refused)
+    monkeypatch.setattr(client(), "update_item", refused)
     with pytest.raises(ClientError):
         snapshot_store.put_snapshots(SNAPSHOTS, items(1))
     assert pauses == []
 
 
-def test_unprocessed_items_are_sent_again(aws: LocalAws, pauses: list[float], monkeypatch: Any) -> None:
-    dynamodb = client()
-    original = dynamodb.batch_write_item
-    calls: list[int] = []
-
-    def partly(**request: Any) -> Any:
-        calls.append(len(request["RequestItems"][SNAPSHOTS]))
-        if len(calls) == 1:  # the first call leaves its last item unprocessed
-            (table, writes), *_ = request["RequestItems"].items()
-            original(RequestItems={table: writes[:-1]})
-            return {"UnprocessedItems": {table: writes[-1:]}}
-        return original(**request)
-
-    monkeypatch.setattr(dynamodb, "batch_write_item", partly)
-    assert snapshot_store.put_snapshots(SNAPSHOTS, items(4)) == 2
-    assert calls == [4 + groups(4), 1]
-    assert stored(4) == 4
+def test_two_runs_of_a_slot_that_recorded_different_members_add_up(
+    aws: LocalAws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run asked for now records every portfolio of a group, the scheduled run of the same slot only those
+    whose markets trade: whichever comes last, each member keeps its snapshot and its total."""
+    monkeypatch.setattr(snapshot_store, "_group", lambda user_id: "0#0")
+    every, trading = items(3), items(3)[:1]
+    for runs in ((every, trading), (trading, every)):
+        for run in runs:
+            snapshot_store.put_snapshots(SNAPSHOTS, run)
+        assert stored(3) == 3
+        assert all(snapshot_store.value_at_or_before(SNAPSHOTS, f"user-{n}", SLOT, SLOT) == 5 for n in range(3))
 
 
 def test_the_writers_keep_to_their_pace(aws: LocalAws, pauses: list[float]) -> None:
-    """60 snapshots and their 60 groups' totals items, a write unit each, at 40 units a second: the first
-    second's worth goes at once, then each batch of 25 waits for its units: 50 of 40 (0.25 s), 75 (0.875 s),
-    100 (1.5 s), 120 (2 s), each measured from the start (the clock stands still and the pauses are recorded,
-    not slept)."""
-    assert groups(60) == 60
-    snapshot_store.put_snapshots(SNAPSHOTS, items(60), units_per_second=40)
-    assert stored(60) == 60
-    assert pauses == [pytest.approx(0.25), pytest.approx(0.875), pytest.approx(1.5), pytest.approx(2.0)]
+    """20 snapshots in 20 groups, whose snapshots' and totals' items are a write unit each, at 10 units a
+    second: the first second's worth goes at once, then each item waits for its unit, the 40th until 3 s from
+    the start (the clock stands still and the pauses are recorded, not slept)."""
+    assert groups(20) == 20
+    snapshot_store.put_snapshots(SNAPSHOTS, items(20), units_per_second=10)
+    assert stored(20) == 20
+    assert pauses == [pytest.approx(n / 10) for n in range(1, 31)]
 
 
 def test_the_pace_lets_a_seconds_worth_go_at_once_then_spreads_the_rest(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -120,12 +115,13 @@ def test_the_pace_lets_a_seconds_worth_go_at_once_then_spreads_the_rest(monkeypa
     assert waits[-1] == pytest.approx(0.5)
 
 
-def test_a_groups_totals_item_holds_its_members_totals_kept_as_long_as_the_longest(
+def test_a_groups_items_hold_its_members_kept_as_long_as_the_longest(
     aws: LocalAws, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Written whole (the worker's shard): every member's total, the latest expiry, none when one member's
-    snapshot is kept forever. Merged (a copy of stored snapshots, in pieces): the same, member by member."""
-    monkeypatch.setattr(snapshot_store, "totals_pk", lambda user_id: "TOTALS#0#0")
+    """Written whole (the worker's shard): every member's snapshot and total, the latest expiry, none when one
+    member's snapshot is kept forever. Merged (stored snapshots regrouped, in pieces): the same, member by
+    member."""
+    monkeypatch.setattr(snapshot_store, "_group", lambda user_id: "0#0")
     snapshot = {"total_value": Decimal(5), "cash_balance": Decimal(5), "investment_value": 0, "positions": []}
 
     def with_expiry(user: str, expiry: int | None, total: int = 5) -> dict[str, Any]:
@@ -133,24 +129,42 @@ def test_a_groups_totals_item_holds_its_members_totals_kept_as_long_as_the_longe
         item.pop("expires_at", None)
         return item if expiry is None else {**item, "expires_at": expiry}
 
-    def totals() -> dict[str, Any]:
-        found = client().get_item(TableName=SNAPSHOTS, Key={"pk": {"S": "TOTALS#0#0"}, "sk": {"S": SLOT.isoformat()}})
+    def stored(prefix: str) -> dict[str, Any]:
+        found = client().get_item(TableName=SNAPSHOTS, Key={"pk": {"S": f"{prefix}0#0"}, "sk": {"S": SLOT.isoformat()}})
         return found["Item"]
+
+    def both() -> list[dict[str, Any]]:
+        return [stored(snapshot_store.TOTALS_PREFIX), stored(snapshot_store.SNAPSHOTS_PREFIX)]
 
     snapshot_store.put_snapshots(SNAPSHOTS, [with_expiry("a", 100, 1), with_expiry("b", 300, 2)])
     tag = snapshot_store.member_tag
-    assert (totals()[tag("a")]["N"], totals()[tag("b")]["N"], totals()["expires_at"]["N"]) == ("1", "2", "300")
+    totals = stored(snapshot_store.TOTALS_PREFIX)
+    assert (totals[tag("a")]["N"], totals[tag("b")]["N"], totals["expires_at"]["N"]) == ("1", "2", "300")
+    assert stored(snapshot_store.SNAPSHOTS_PREFIX)["expires_at"]["N"] == "300"
+    assert [s["total_value"] for s in (latest("a"), latest("b"))] == [1, 2]
     snapshot_store.put_snapshots(SNAPSHOTS, [with_expiry("a", 100), with_expiry("b", None)])
-    assert "expires_at" not in totals()
+    assert all("expires_at" not in item for item in both())
 
-    client().delete_item(TableName=SNAPSHOTS, Key={"pk": {"S": "TOTALS#0#0"}, "sk": {"S": SLOT.isoformat()}})
+    for prefix in (snapshot_store.TOTALS_PREFIX, snapshot_store.SNAPSHOTS_PREFIX):
+        client().delete_item(TableName=SNAPSHOTS, Key={"pk": {"S": f"{prefix}0#0"}, "sk": {"S": SLOT.isoformat()}})
     for user, expiry, kept in (("a", 100, "100"), ("b", 50, "100"), ("c", 200, "200")):
-        snapshot_store.put_snapshots(SNAPSHOTS, [with_expiry(user, expiry)], merge_totals=True)
-        assert totals()["expires_at"]["N"] == kept
+        snapshot_store.put_snapshots(SNAPSHOTS, [with_expiry(user, expiry)])
+        assert [item["expires_at"]["N"] for item in both()] == [kept, kept]
     for user in ("d", "e"):  # d is kept forever: a later member's expiry does not bring one back
-        snapshot_store.put_snapshots(SNAPSHOTS, [with_expiry(user, None if user == "d" else 300)], merge_totals=True)
-        assert "expires_at" not in totals()
-    assert {name for name in totals() if name.startswith("t")} == {tag(user) for user in "abcde"}
+        snapshot_store.put_snapshots(SNAPSHOTS, [with_expiry(user, None if user == "d" else 300)])
+        assert all("expires_at" not in item for item in both())
+    totals, snapshots = both()
+    assert {name for name in totals if name.startswith("t")} == {tag(user) for user in "abcde"}
+    assert {name for name in snapshots if name.startswith("s")} - {"sk"} == {
+        snapshot_store.member_snapshot(user) for user in "abcde"
+    }
+    assert all(latest(user)["total_value"] == 5 for user in "abcde")
+
+
+def latest(user: str) -> dict[str, Any]:
+    found = snapshot_store.latest_snapshot(SNAPSHOTS, user)
+    assert found is not None
+    return found
 
 
 def test_a_users_totals_group_is_in_its_registry_shard_and_never_moves() -> None:

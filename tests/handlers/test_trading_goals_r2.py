@@ -20,7 +20,8 @@ MONTH_START = NOW.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
 def seed_snapshot(slot: datetime, total: int) -> None:
-    snapshot = {"slot": slot, "total_value": Decimal(total), "cash_balance": Decimal(total), "positions": []}
+    snapshot = {"slot": slot, "total_value": Decimal(total), "cash_balance": Decimal(total), "investment_value": 0}
+    snapshot["positions"] = []
     snapshot_store.put_snapshots(SNAPSHOTS, [snapshot_store.snapshot_item("alice", slot, snapshot)])
 
 

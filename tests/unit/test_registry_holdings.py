@@ -16,6 +16,7 @@ from goalpost.data import keys
 from goalpost.data import registry as registry_store
 from goalpost.data import snapshots as snapshot_store
 from goalpost.data.codec import key
+from goalpost.data.snapshot_codec import decode_snapshot, encode_snapshot
 from goalpost.domain.portfolio import CachedPrice, value_portfolio
 from goalpost.domain.positions import Position, PositionStatus, Side
 from goalpost.services.snapshots import value_of
@@ -185,12 +186,15 @@ def test_a_snapshots_holdings_are_stored_packed_and_read_back_exactly(holdings: 
     item = snapshot_store.snapshot_item("alice", slot, snapshot)
     assert "slot" not in item
     assert all(isinstance(h, str) for h in item["positions"])
-    read = snapshot_store.snapshot_of(item)
-    assert read["slot"] == slot.isoformat()
-    assert read["positions"] == holdings
+    read = decode_snapshot(encode_snapshot(item, slot), slot)
+    assert read == {**snapshot, "positions": holdings}
 
 
 def test_a_snapshot_written_before_holdings_were_packed_reads_as_it_was() -> None:
+    """A holding stored as a map (before holdings were packed) is packed when its snapshot is regrouped."""
+    slot = datetime(2026, 11, 21, 10, tzinfo=UTC)
     old = {"ticker": "AAPL", "side": "LONG", "shares": Decimal(2), "cost_basis": Decimal(300)}
-    item = {"pk": "USER#a#SNAP", "sk": "2026-11-21T10:00:00+00:00", "slot": "2026-11-21T10:00:00+00:00"}
-    assert snapshot_store.snapshot_of({**item, "positions": [old]})["positions"] == [old]
+    old["current_value"] = Decimal("310.5")
+    item = {"pk": "USER#a#SNAP", "sk": slot.isoformat(), "total_value": 1, "cash_balance": 1, "investment_value": 0}
+    [read] = decode_snapshot(encode_snapshot({**item, "positions": [old]}, slot), slot)["positions"]
+    assert read == {**old, "price_per_share": None, "price_missing": False}

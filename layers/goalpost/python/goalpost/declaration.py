@@ -273,16 +273,16 @@ IDEMPOTENCY_TABLE = Table(
     ttl_attribute="expiration",
     description="Idempotency-Key records, written in the request's own transaction (24 h).",
 )
-# Portfolio snapshots (goalpost.data.snapshots): one item per user and 5-minute slot, written by paced writers
-# at a steady rate, so on provisioned capacity with auto scaling (a write costs about half of on-demand's at the
-# utilisation below: docs/cost.md). No index: the totals of a slot are also written once for a group of ~8 users
-# (goalpost.data.snapshots.GROUPS_PER_SHARD), so a chart reads every slot it keeps in one small Query of its
-# user's group whatever the holdings, where an index copy cost a write unit for each user and slot.
+# Portfolio snapshots (goalpost.data.snapshots): per 5-minute slot, one item of the snapshots and one of the
+# totals of each group of ~8 users (goalpost.data.snapshots.GROUPS_PER_SHARD), written by paced writers at a
+# steady rate, so on provisioned capacity with auto scaling (a write costs about half of on-demand's at the
+# utilisation below: docs/cost.md). No index: a chart reads every slot it keeps in one small Query of its user's
+# totals group whatever the holdings.
 SNAPSHOT_WRITERS = 16  # the snapshot worker's maximum concurrency (its Job's max_workers)
 SNAPSHOT_WRITE_SPREAD = 0.8  # the share of the 5 minutes the writers take for a slot at full scale
-# A user's item (up to 1 KB) and its share of its group's totals item: 2,048 groups a registry shard of 15,625
-# users at full scale, one item each a slot (goalpost.data.snapshots.GROUPS_PER_SHARD).
-SNAPSHOT_WRITE_UNITS_PER_USER = 1.135
+# A user's shares of its group's two items (2,048 groups a registry shard of 15,625 users at full scale): 0.352
+# measured with five holdings (make bench), with a margin for larger portfolios.
+SNAPSHOT_WRITE_UNITS_PER_USER = 0.4
 SNAPSHOT_DESIGN_USERS = 1_000_000  # the scale the pace is set for (the cost model's)
 # Each writer's pace, in write units a second: at full scale the 16 writers write a slot in 80 % of its 5
 # minutes; fewer users take less time at the same pace.
@@ -295,10 +295,10 @@ SNAPSHOTS_TABLE = Table(
     partition_key="pk",
     sort_key="sk",
     ttl_attribute="expires_at",
-    description="Portfolio snapshots: one item per user and 5-minute slot, and one of a group's totals.",
-    # Writes: the writers' steady pace at full scale (16 x 296 = 4,736 a second) at 80 % utilisation, with
+    description="Portfolio snapshots: per group of users and 5-minute slot, their snapshots and their totals.",
+    # Writes: the writers' steady pace at full scale (16 x 105 = 1,680 a second) at 80 % utilisation, with
     # room above for the retries of a throttled burst. Reads: the API's charts and lists.
-    capacity=Capacity(min_read=5, max_read=4000, min_write=5, max_write=12000, target_percent=80),
+    capacity=Capacity(min_read=5, max_read=4000, min_write=5, max_write=5000, target_percent=80),
 )
 TABLES: tuple[Table, ...] = (DATA_TABLE, SYSTEM_TABLE, IDEMPOTENCY_TABLE, SNAPSHOTS_TABLE)
 

@@ -71,6 +71,7 @@ def query_page(
     filter_names: dict[str, str] | None = None,
     between: tuple[str, str] | None = None,
     window: int | None = None,
+    projection: str | None = None,
 ) -> tuple[list[Item], dict[str, Any] | None]:
     """One page of at most ``limit`` items and the key to continue from: always exactly one Query.
 
@@ -80,10 +81,13 @@ def query_page(
     nothing) and returns the first ``limit`` matches; it gives a next key when it read more matches than it
     returns (the last returned item's key) or when DynamoDB says more items remain. A filtered page may so hold
     fewer than ``limit`` items, even none, and still have a next key: the list ends when there is no next key.
+    A ``projection`` names the keys too (the next key is made from the last item).
     """
     pk_name, sk_name = index_key_names(index)
     request = prefix_query(table, partition, sort_prefix, index=index, newest_first=newest_first, between=between)
     request["Limit"] = limit + 1
+    if projection:
+        request["ProjectionExpression"] = projection
     if filter_expression:
         request["FilterExpression"] = filter_expression
         request["ExpressionAttributeNames"].update(filter_names or {})

@@ -114,8 +114,8 @@ def _open_markets(routes: str, slot: datetime) -> OpenMarkets:
 def snapshot_shard(slot: datetime, shard: int, now: datetime, *, trading_only: bool = False) -> dict[str, Any]:
     """Worker: every user of one registry shard with open positions or cash (with ``trading_only``, those
     ``due`` in the slot), valued at the shard's prices (read once) and recorded for ``slot``, kept by its
-    ``kept_tier``: 25 items a BatchWriteItem, several at a time, at the writers' pace, then the totals item of
-    each group of them (a group's members are all in the shard, so each is written whole)."""
+    ``kept_tier``: in its group's snapshots item, then its total in its group's totals item (a group's members
+    are all in the shard), an UpdateItem an item, several at a time, at the writers' pace."""
     settings = get_settings()
     owners = registry_store.registry_shard(settings.data_table_name, shard)
     held = [owner for owner in owners if owner.holdings or owner.cash != 0]
