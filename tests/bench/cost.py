@@ -71,6 +71,7 @@ LOG_BYTES_PER_INVOCATION = 1200  # the function's JSON log lines plus Lambda's S
 COLD_START_SHARE = 0.02  # of API invocations that start a new execution environment (init is billed)
 SYMBOLS = 10_000  # active symbols at 1,000,000 users
 TRAILING_SHARE = 0.2  # of open positions with a trailing stop
+PEAKS_PER_NEW_BEST = 0.5  # a trailing stop's peaks recorded per new best price (recorded_peaks)
 AUTO_CLOSES_PER_USER = 10  # positions a month the monitor closes on a level
 GOAL = 0.005  # dollars per active user per month
 
@@ -288,8 +289,17 @@ def snapshot_lines(snapshot: dict[str, Any], profile: str) -> list[Line]:
 
 def new_bests(trading_share: float) -> float:
     """New best prices a trailing stop sees in a month: the records of a random walk of one step a price update
-    while its market trades, about sqrt(2n / pi) for n steps (an upper bound: real positions close sooner)."""
+    while its market trades, about sqrt(2n / pi) for n steps of +-1 (the model's least certain count: a walk of
+    continuous steps makes about sqrt(2) as many, and a position closed and replaced restarts its records;
+    docs/performance.md prices that range)."""
     return math.sqrt(2 * PRICE_RUNS * trading_share / math.pi)
+
+
+def recorded_peaks(trading_share: float) -> float:
+    """The best prices the monitor records in a month: one at the end of each run of new bests (it records a
+    peak when the price turns: ``services.monitor``). After a new best the next step of a symmetric walk is
+    another with probability 1/2, so the runs are 2 long on average (``PEAKS_PER_NEW_BEST``; a test walks it)."""
+    return new_bests(trading_share) * PEAKS_PER_NEW_BEST
 
 
 def monitor_lines(monitor: dict[str, Any], trading_share: float) -> list[Line]:
@@ -297,7 +307,7 @@ def monitor_lines(monitor: dict[str, Any], trading_share: float) -> list[Line]:
     (every 10 s while its market trades) and in every 3-minute run, shared by all users. It writes only when it
     acts: a trailing stop's new best price, and a close."""
     symbol_runs = (MONITOR_RUNS + PRICE_RUNS * trading_share) * SYMBOLS / USERS
-    trailing = POSITIONS_PER_USER * TRAILING_SHARE * new_bests(trading_share)
+    trailing = POSITIONS_PER_USER * TRAILING_SHARE * recorded_peaks(trading_share)
     return [
         Line(
             "monitor (per symbol, shared): DynamoDB reads",
@@ -305,7 +315,7 @@ def monitor_lines(monitor: dict[str, Any], trading_share: float) -> list[Line]:
             price("read_unit"),
         ),
         *units_lines(
-            "monitor: trailing stops' new bests",
+            "monitor: trailing stops' peaks",
             trailing,
             monitor["read_units_per_trail"],
             monitor["write_units_per_trail"],

@@ -370,13 +370,19 @@ def cache_prices(prices: Mapping[str, Decimal]) -> dict[str, Any]:
 
 
 def monitor_run(
-    progress: Progress, label: str, count: int, unit: str, symbols: list[str] | None = None, prices: Any = None
+    progress: Progress,
+    label: str,
+    count: int,
+    unit: str,
+    symbols: list[str] | None = None,
+    prices: Any = None,
+    previous: Any = None,
 ) -> dict[str, Any]:
     from goalpost.services.monitor import run_monitor
 
     progress(f"position monitor: {label} ...")
     with measured() as window:
-        summary = run_monitor(datetime.now(UTC), symbols, prices)
+        summary = run_monitor(datetime.now(UTC), symbols, prices, previous=previous)
     return {
         "symbols": summary["symbols"],
         "checked": summary["checked"],
@@ -391,10 +397,10 @@ def bench_monitor(sizes: Sizes, progress: Progress) -> dict[str, Any]:
 
     - "full": the 3-minute run over every symbol, no level reached (prices at 99.5): what it costs to find
       that there is nothing to do;
-    - "trailed": right after a price update that moved ``moved_symbols`` symbols to a new best (102): the
-      trailing stops there move their best price, nothing else is read;
+    - "trailed": right after a price update that turned ``moved_symbols`` symbols down (101.5) from a peak
+      (102, a new best): the trailing stops there record the peak, nothing else is read;
     - "closed": right after a price update that moved a fifth of those symbols past every take profit (250):
-      each position there is closed (the trailing ones move their best instead)."""
+      each position there is closed (the trailing ones are still rising: nothing to record)."""
     positions = sizes.monitor_positions
     with world():
         names = [f"M{n:04d}" for n in range(sizes.monitor_symbols)]
@@ -403,12 +409,14 @@ def bench_monitor(sizes: Sizes, progress: Progress) -> dict[str, Any]:
         cache_prices(dict.fromkeys(names, Decimal("99.5")))
         full = monitor_run(progress, "3-minute run, no level reached", len(names), "symbol")
         moved = names[: sizes.moved_symbols]
-        prices = cache_prices(dict.fromkeys(moved, Decimal(102)))
-        trailed = monitor_run(progress, f"{len(moved)} symbols at a new best", len(moved), "symbol", moved, prices)
+        peak = cache_prices(dict.fromkeys(moved, Decimal(102)))
+        prices = cache_prices(dict.fromkeys(moved, Decimal("101.5")))
+        label = f"{len(moved)} symbols turned from a new best"
+        trailed = monitor_run(progress, label, len(moved), "symbol", moved, prices, peak)
         crossed = moved[: max(1, len(moved) // 5)]  # closes are transactions: moto's slowest requests
-        prices = cache_prices(dict.fromkeys(crossed, Decimal(250)))
+        before, prices = prices, cache_prices(dict.fromkeys(crossed, Decimal(250)))
         closed = monitor_run(
-            progress, f"{len(crossed)} symbols past every level", len(crossed), "symbol", crossed, prices
+            progress, f"{len(crossed)} symbols past every level", len(crossed), "symbol", crossed, prices, before
         )
     return {"positions": positions, "symbols": len(names), "full": full, "trailed": trailed, "closed": closed}
 

@@ -315,12 +315,44 @@ def test_the_monitor_never_acts_on_levels_older_than_the_position(api: Api, mark
     assert api.patch(f"/positions/{opened['id']}", {"stop_loss": 40000}).status == 200
     prices = price_store.get_prices(get_settings().system_table_name, ["BTCUSDT"])
     below_old_stop = prices["BTCUSDT"].model_copy(update={"price": as_indexed.entry_price * 8 / 10})
-    assert _act(as_indexed, below_old_stop, datetime.now(UTC)) is None  # would be TRAILING_STOP on the old read
-    above_best = prices["BTCUSDT"].model_copy(update={"price": as_indexed.entry_price * 2})
-    assert _act(as_indexed, above_best, datetime.now(UTC)) is None
+    assert _act(as_indexed, below_old_stop, datetime.now(UTC), None) is None  # TRAILING_STOP on the old read
+    peak = prices["BTCUSDT"].model_copy(update={"price": as_indexed.entry_price * 2})
+    turned = prices["BTCUSDT"].model_copy(update={"price": as_indexed.entry_price * 2 - 1})
+    assert _act(as_indexed, turned, datetime.now(UTC), peak) is None  # its peak, on the old read
     stored = position_store.get(table, "alice", opened["id"])
     assert stored is not None
     assert (stored.status.value, stored.stop_loss, stored.best_price) == ("OPEN", 40000, 50000)
+
+
+def test_a_trailing_stop_records_its_peak_once_the_price_turns(api: Api, market: Any) -> None:
+    """A rise writes nothing (the price is at its best, so the stop cannot be reached); the update that turns
+    it records the peak it replaced, once; a peak seen before the position was opened is not its own."""
+    from goalpost.data import positions as position_store
+
+    refresh(api, market, {"BTCUSDT": 60000})  # before the position: never its best
+    trailing = open_position(api, stop_loss=None, take_profit=None, trailing_stop_percent=10)
+    table = get_settings().data_table_name
+
+    def best() -> Any:
+        stored = position_store.get(table, "alice", trailing["id"])
+        assert stored is not None
+        return stored.best_price
+
+    assert refresh(api, market, {"BTCUSDT": 51000})["monitor"]["trailed"] == 0  # replaced 60000: not seen
+    assert best() == 50000  # its entry
+    for price in (52000, 53000):
+        assert refresh(api, market, {"BTCUSDT": price})["monitor"]["trailed"] == 0
+    assert best() == 50000  # its entry
+    assert refresh(api, market, {"BTCUSDT": 52500})["monitor"]["trailed"] == 1  # turned: 53000 recorded
+    assert best() == 53000
+    assert refresh(api, market, {"BTCUSDT": 52000})["monitor"]["trailed"] == 0  # still falling: nothing new
+    for price in (54000, 53900):  # a second rise, and its turn
+        refresh(api, market, {"BTCUSDT": price})
+    assert best() == 54000
+    # Risen to 56000 and turned straight below its stop (50400): closed on the peak it replaced.
+    refresh(api, market, {"BTCUSDT": 56000})
+    assert refresh(api, market, {"BTCUSDT": 50000})["monitor"]["closed"] == {"TRAILING_STOP": 1}
+    assert api.get(f"/positions/{trailing['id']}").body["exit_price"] == 50000
 
 
 def test_concurrent_monitors_never_lower_the_best_price(api: Api) -> None:

@@ -193,13 +193,13 @@ def test_an_unchanged_price_is_rewritten_only_after_the_refresh_interval(api: Ap
     market.configure({"prices": {"AAPL": "101.5"}})
     changes: list[tuple[list[str], datetime]] = []
     with counted("UpdateItem") as writes:
-        first = update_prices(symbols=["AAPL"], on_changed=lambda prices, at: changes.append((list(prices), at)))
+        first = update_prices(symbols=["AAPL"], on_changed=lambda prices, _, at: changes.append((list(prices), at)))
     assert (len(writes), first["price_batch_writes"], first["written"], first["changed"]) == (1, 1, 1, 1)
     assert [symbols for symbols, _ in changes] == [["AAPL"]]
     written_at = price_store.get_prices(SYSTEM, ["AAPL"])["AAPL"].updated_at
 
     with counted("UpdateItem") as writes:
-        again = update_prices(symbols=["AAPL"], on_changed=lambda prices, at: changes.append((list(prices), at)))
+        again = update_prices(symbols=["AAPL"], on_changed=lambda prices, _, at: changes.append((list(prices), at)))
     assert (len(writes), again["price_batch_writes"], again["written"], again["changed"]) == (0, 0, 0, 0)
     assert (again["updated"], len(changes)) == (1, 1)  # fetched, unchanged, not written, nobody told
     assert price_store.get_prices(SYSTEM, ["AAPL"])["AAPL"].updated_at == written_at
@@ -208,7 +208,7 @@ def test_an_unchanged_price_is_rewritten_only_after_the_refresh_interval(api: Ap
     old = datetime.now(UTC) - REFRESH_AFTER - timedelta(seconds=1)
     price_store.put_prices(SYSTEM, [cached("AAPL", "101.5", old)])
     with counted("UpdateItem") as writes:
-        later = update_prices(symbols=["AAPL"], on_changed=lambda prices, at: changes.append((list(prices), at)))
+        later = update_prices(symbols=["AAPL"], on_changed=lambda prices, _, at: changes.append((list(prices), at)))
     assert (len(writes), later["written"], later["changed"], len(changes)) == (1, 1, 0, 1)
     refreshed = price_store.get_prices(SYSTEM, ["AAPL"])["AAPL"]
     assert refreshed.updated_at > old + REFRESH_AFTER
@@ -234,7 +234,7 @@ def test_unchanged_prices_ride_along_only_in_a_shard_written_anyway(api: Api, ma
     changes: list[list[str]] = []
     with counted("UpdateItem") as writes:
         summary = update_prices(
-            symbols=[moving, rider, elsewhere], on_changed=lambda prices, _: changes.append(list(prices))
+            symbols=[moving, rider, elsewhere], on_changed=lambda prices, *_: changes.append(list(prices))
         )
     assert (len(writes), summary["written"], summary["changed"], changes) == (1, 1, 1, [[moving]])
     assert writes[0]["Key"] == price_store.shard_key(keys.shard_of(moving, keys.PRICE_SHARDS))
@@ -252,7 +252,7 @@ def test_a_run_over_many_shards_writes_each_shard_once_and_reports_what_changed(
     market.configure({"prices": prices})
     changes: list[list[str]] = []
     with counted("UpdateItem") as writes:
-        first = update_prices(symbols=symbols, on_changed=lambda prices, _: changes.append(list(prices)))
+        first = update_prices(symbols=symbols, on_changed=lambda prices, *_: changes.append(list(prices)))
     assert (first["updated"], first["written"], first["changed"]) == (600, 600, 600)
     assert first["price_batch_writes"] == len(writes) == len(shards)
     assert sorted(w["Key"]["pk"]["S"] for w in writes) == sorted(keys.prices_pk(s) for s in shards)
@@ -264,7 +264,7 @@ def test_a_run_over_many_shards_writes_each_shard_once_and_reports_what_changed(
     same_value = {symbols[3]: "4.0040"}  # stored as 4.004: not a change, not written
     market.configure({"prices": {**prices, **moved, **same_value}})
     with counted("UpdateItem") as writes:
-        second = update_prices(symbols=symbols, on_changed=lambda prices, _: changes.append(list(prices)))
+        second = update_prices(symbols=symbols, on_changed=lambda prices, *_: changes.append(list(prices)))
     moved_shards = {keys.shard_of(s, keys.PRICE_SHARDS) for s in moved}
     assert second["price_batch_writes"] == len(writes) == len(moved_shards)
     assert (second["written"], second["changed"], changes[-1]) == (3, 3, sorted(moved))

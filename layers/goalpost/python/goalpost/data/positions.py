@@ -348,22 +348,22 @@ def unlink_account(table: str, user_id: str, account_id: str) -> int:
     return unlinked
 
 
-def reached_by(table: str, symbol: str, price: Decimal) -> list[Position]:
-    """The OPEN positions in ``symbol`` whose down trigger is at or above ``price`` or whose up trigger is at or
-    below it: one Query of each trigger index (paged)."""
+def reached_by(table: str, symbol: str, low: Decimal, high: Decimal | None = None) -> list[Position]:
+    """The OPEN positions in ``symbol`` whose down trigger is at or above ``low`` or whose up trigger is at or
+    below ``high`` (by default ``low``: one price): one Query of each trigger index (paged)."""
     below = query_all(
         table=table,
         partition=keys.down_trigger_pk(symbol),
         sort_prefix=None,
         index="gsi3",
-        between=(keys.level_key(price, ROUND_FLOOR), keys.HIGHEST_LEVEL),
+        between=(keys.level_key(low, ROUND_FLOOR), keys.HIGHEST_LEVEL),
     )
     above = query_all(
         table=table,
         partition=keys.up_trigger_pk(symbol),
         sort_prefix=None,
         index="gsi4",
-        between=(keys.LOWEST_LEVEL, keys.level_key(price, ROUND_CEILING)),
+        between=(keys.LOWEST_LEVEL, keys.level_key(low if high is None else high, ROUND_CEILING)),
     )
     found = {item["sk"]: item for item in below + above}
     return [to_position(item) for item in found.values()]

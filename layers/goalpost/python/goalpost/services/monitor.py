@@ -12,6 +12,12 @@ worked out from the price cache when it is read.
 It runs every 3 minutes over every active symbol, and right after each price update for the symbols whose
 price changed (``refresh_prices``).
 
+A trailing stop's best price is recorded at its peaks, not at every new high: after a price update, the price
+it replaced is the peak of a rise when the new one is worse (``_seen_best``). While a price rises the trailing
+stop cannot be reached (the price is at its best), and once it turns the run has the peak in hand: it closes on
+it, or records it. A random walk's new highs come in runs of two on average, so this writes half as often as
+recording each one, and the stop is exactly where recording each would put it (docs/positions.md).
+
 A position linked to a connected account (``account_id``) is never closed here: the exchange holds its real
 orders and the account's sync reports its close. When its level is reached the monitor raises a
 ``position_level_reached`` alert instead, once per position and level (the alert's exactly-once guard)."""
@@ -23,6 +29,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from goalpost.data import positions as position_store
@@ -61,10 +68,25 @@ def _level_reached(position: Position, signal: ExitSignal, moment: datetime) -> 
     return LEVEL_REACHED if alert_service.raise_alert(position.user_id, raised, moment) else None
 
 
-def _act(position: Position, price: CachedPrice, moment: datetime) -> str | None:
-    """Closes the position or moves its trailing stop's best price: the exit reason, ``TRAILED``, or None
+def _seen_best(position: Position, price: CachedPrice, previous: CachedPrice | None) -> tuple[Decimal, bool]:
+    """The best price the position has seen, and whether it is a peak to record: the stored best, or the price
+    this update replaced when that is better and was fetched after the position's entry. Every price since the
+    stored best was recorded is at most that replaced one or the one now (a rise ends on its peak, and each peak
+    is recorded when the price turns), so this is the best seen but for the price now, which ``check_exit``
+    weighs itself. The peak is recorded once the price has turned (the price now no better than it); while the
+    price still rises, recording waits for its end."""
+    stored = position.best_price or position.entry_price
+    if previous is None or previous.updated_at < position.entry_time:
+        return stored, False
+    seen = better(position.side, stored, previous.price)
+    turned = better(position.side, price.price, previous.price) == previous.price
+    return seen, seen != stored and turned
+
+
+def _act(position: Position, price: CachedPrice, moment: datetime, previous: CachedPrice | None) -> str | None:
+    """Closes the position or records its trailing stop's best price: the exit reason, ``TRAILED``, or None
     (nothing to do, or it changed or closed meanwhile: the next run reads it again)."""
-    best = position.best_price or position.entry_price
+    best, peak = _seen_best(position, price, previous)
     signal = check_exit(position, price.price, best, moment)
     if signal is not None and position.account_id is not None:
         return _level_reached(position, signal, moment)
@@ -87,21 +109,31 @@ def _act(position: Position, price: CachedPrice, moment: datetime) -> str | None
             return signal.reason.value
     except NotOpen:
         return None
-    if tracks_best(position) and better(position.side, best, price.price) != best:
-        moved = position.model_copy(update={"best_price": price.price, "updated_at": moment})
+    if tracks_best(position) and peak:
+        moved = position.model_copy(update={"best_price": best, "updated_at": moment})
         if position_store.raise_best(get_settings().data_table_name, moved, as_read=position.updated_at):
             return TRAILED
     return None
 
 
 def _reached(
-    symbols: Sequence[str], prices: Mapping[str, CachedPrice], moment: datetime, deadlines: bool
+    symbols: Sequence[str],
+    prices: Mapping[str, CachedPrice],
+    previous: Mapping[str, CachedPrice],
+    moment: datetime,
+    deadlines: bool,
 ) -> list[Position]:
-    """The positions the fresh prices of ``symbols`` reach, and those past their deadline, once each."""
+    """The positions the fresh prices of ``symbols`` reach (or the prices they replaced: a peak to record), and
+    those past their deadline, once each."""
     table = get_settings().data_table_name
+
+    def reached(symbol: str) -> list[Position]:
+        now, before = prices[symbol].price, previous[symbol].price if symbol in previous else prices[symbol].price
+        return position_store.reached_by(table, symbol, min(now, before), max(now, before))
+
     with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
-        reached = pool.map(lambda symbol: position_store.reached_by(table, symbol, prices[symbol].price), symbols)
-        found = [position for hits in reached for position in hits]
+        reached_each = pool.map(reached, symbols)
+        found = [position for hits in reached_each for position in hits]
     if deadlines:
         found += position_store.timed_out(table, moment)
     return list({position.id: position for position in found}.values())
@@ -113,9 +145,12 @@ def run_monitor(
     prices: Mapping[str, CachedPrice] | None = None,
     *,
     deadlines: bool = True,
+    previous: Mapping[str, CachedPrice] | None = None,
 ) -> dict[str, Any]:
     """One pass over ``symbols`` (else every active symbol) at their cached ``prices`` (else read), plus the
-    positions past their deadline (unless ``deadlines`` is false); returns what it did."""
+    positions past their deadline (unless ``deadlines`` is false); with the ``previous`` prices a price update
+    replaced, the trailing stops' peaks are recorded (``_seen_best``). Returns what it did."""
+    replaced = previous or {}
     started = time.monotonic()
     moment = now or utc_now()
     system_table = get_settings().system_table_name
@@ -124,7 +159,7 @@ def run_monitor(
     unpriced = [symbol for symbol in watched if symbol not in known]
     fresh = [symbol for symbol in watched if symbol in known and known[symbol].is_fresh(moment)]
     stale = sorted(set(watched) - set(unpriced) - set(fresh))
-    positions = _reached(fresh, known, moment, deadlines)
+    positions = _reached(fresh, known, replaced, moment, deadlines)
     # A timed-out position may be in a symbol this run was not given: its price is read too.
     missing = {p.symbol for p in positions} - known.keys()
     if missing:
@@ -132,7 +167,7 @@ def run_monitor(
     actionable = [p for p in positions if p.symbol in known and known[p.symbol].is_fresh(moment)]
     left = {p.symbol for p in positions} - {p.symbol for p in actionable}
     with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
-        outcomes = list(pool.map(lambda p: _act(p, known[p.symbol], moment), actionable))
+        outcomes = list(pool.map(lambda p: _act(p, known[p.symbol], moment, replaced.get(p.symbol)), actionable))
     closed = Counter(outcome for outcome in outcomes if outcome not in (None, TRAILED, LEVEL_REACHED))
     stale = sorted({*stale, *(left & known.keys())})
     if stale:
@@ -159,8 +194,8 @@ def refresh_prices(now: datetime | None = None, shard: int | None = None) -> dic
     split (``declaration.Job.shards``; the first shard also closes the positions past their deadline)."""
     after: dict[str, Any] = {}
 
-    def monitor_changed(prices: dict[str, CachedPrice], moment: datetime) -> None:
-        after.update(run_monitor(moment, list(prices), prices, deadlines=shard in (None, 0)))
+    def monitor_changed(prices: dict[str, CachedPrice], replaced: dict[str, CachedPrice], moment: datetime) -> None:
+        after.update(run_monitor(moment, list(prices), prices, deadlines=shard in (None, 0), previous=replaced))
 
     summary = update_prices(now, on_changed=monitor_changed, shard=shard)
     return {**({} if shard is None else {"shard": shard}), **summary, "monitor": after or None}

@@ -13,9 +13,10 @@ from goalpost.domain.portfolio import CachedPrice
 from goalpost.observability import logger, metrics
 from goalpost.settings import get_settings
 
-# Called with the prices that changed (by symbol, in symbol order) as stored, right after an update: the
-# position monitor runs there, on these prices, without reading them back.
-PriceListener = Callable[[dict[str, CachedPrice], datetime], None]
+# Called with the prices that changed (by symbol, in symbol order) as stored, and the ones they replaced (for
+# the symbols that had one), right after an update: the position monitor runs there, on these prices, without
+# reading them back (the replaced ones tell it the peaks: ``services.monitor``).
+PriceListener = Callable[[dict[str, CachedPrice], dict[str, CachedPrice], datetime], None]
 
 # A price that did not change is written again (with its new ``updated_at``) only once the stored one is this
 # old: most runs then write only the shards where something moved. The cost: an unchanged price's
@@ -87,7 +88,8 @@ def update_prices(
     changed = sorted(moved)
     if on_changed is not None and changed:
         try:
-            on_changed({symbol: moved[symbol] for symbol in changed}, moment)
+            replaced = {symbol: previous[symbol] for symbol in changed if symbol in previous}
+            on_changed({symbol: moved[symbol] for symbol in changed}, replaced, moment)
         except Exception:
             logger.exception("The price-change hook failed; the prices are stored")
     summary: dict[str, Any] = {
