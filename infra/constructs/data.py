@@ -23,9 +23,9 @@ def _string_key(name: str) -> dynamodb.Attribute:
     return dynamodb.Attribute(name=name, type=dynamodb.AttributeType.STRING)
 
 
-def _autoscaled(minimum: int, maximum: int, capacity: declaration.Capacity) -> dynamodb.Capacity:
+def _autoscaled(minimum: int, maximum: int, target_percent: int) -> dynamodb.Capacity:
     return dynamodb.Capacity.autoscaled(
-        min_capacity=minimum, max_capacity=maximum, target_utilization_percent=capacity.target_percent
+        min_capacity=minimum, max_capacity=maximum, target_utilization_percent=target_percent
     )
 
 
@@ -36,8 +36,8 @@ def _billing(capacity: declaration.Capacity | None) -> dynamodb.Billing:
     if capacity is None:
         return dynamodb.Billing.on_demand()
     return dynamodb.Billing.provisioned(
-        read_capacity=_autoscaled(capacity.min_read, capacity.max_read, capacity),
-        write_capacity=_autoscaled(capacity.min_write, capacity.max_write, capacity),
+        read_capacity=_autoscaled(capacity.min_read, capacity.max_read, capacity.target_percent),
+        write_capacity=_autoscaled(capacity.min_write, capacity.max_write, capacity.write_target),
     )
 
 

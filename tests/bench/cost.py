@@ -245,7 +245,7 @@ def snapshot_table_assumptions() -> dict[str, Any]:
     assert capacity is not None
     return {
         "totals_groups_per_registry_shard": GROUPS_PER_SHARD,
-        "target_utilisation_percent": capacity.target_percent,
+        "target_utilisation_percent": capacity.write_target,
         "write_units_min_max": (capacity.min_write, capacity.max_write),
         "writers": declaration.SNAPSHOT_WRITERS,
         "write_units_per_second_per_writer": declaration.SNAPSHOT_WRITE_UNITS_PER_SECOND,
@@ -262,7 +262,7 @@ def snapshot_write_unit_price() -> float:
 
     capacity = declaration.SNAPSHOTS_TABLE.capacity
     assert capacity is not None
-    utilisation = capacity.target_percent / 100 * declaration.SNAPSHOT_WRITE_SPREAD
+    utilisation = capacity.write_target / 100 * declaration.SNAPSHOT_WRITE_SPREAD
     return price("write_capacity_unit_hour") / 3600 / utilisation
 
 

@@ -26,8 +26,8 @@ def line(lines: list[cost.Line], starts: str) -> cost.Line:
 
 
 def test_a_provisioned_write_costs_the_unit_hour_over_the_writes_it_carries() -> None:
-    # $0.00065 a unit-hour, 3,600 writes an hour at most, 80 % target utilisation while writing 80 % of the time.
-    assert cost.snapshot_write_unit_price() == pytest.approx(0.00065 / 3600 / (0.8 * 0.8))
+    # $0.00065 a unit-hour, 3,600 writes an hour at most, 90 % target utilisation while writing 80 % of the time.
+    assert cost.snapshot_write_unit_price() == pytest.approx(0.00065 / 3600 / (0.9 * 0.8))
     assert cost.snapshot_write_unit_price() < cost.price("write_unit") / 2  # under half of on-demand's
 
 

@@ -115,7 +115,7 @@ def test_the_snapshots_table_scales_its_provisioned_capacity_and_has_no_index(sy
     assert capacity is not None
     props = synth.json["Resources"][synth.logical_id(synth.stack.data.tables[table.key])]["Properties"]
     reads = (capacity.min_read, capacity.max_read, capacity.target_percent)
-    writes = (capacity.min_write, capacity.max_write, capacity.target_percent)
+    writes = (capacity.min_write, capacity.max_write, capacity.write_target)
     assert _scaling(props["WriteProvisionedThroughputSettings"]["WriteCapacityAutoScalingSettings"]) == writes
     (replica,) = props["Replicas"]
     assert _scaling(replica["ReadProvisionedThroughputSettings"]["ReadCapacityAutoScalingSettings"]) == reads
