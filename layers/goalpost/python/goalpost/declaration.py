@@ -538,7 +538,7 @@ JOBS: tuple[Job, ...] = (
         ),
         Schedule(every=timedelta(minutes=5)),
         # A message is a whole registry shard (~15,600 users at 1,000,000), written at the writers' pace
-        # (SNAPSHOT_WRITE_UNITS_PER_SECOND): about 60 s, of which valuing and serializing take ~8 s of a full
+        # (SNAPSHOT_WRITE_UNITS_PER_SECOND): about 55 s, of which valuing and serializing take ~8 s of a full
         # vCPU. 512 MB (0.29 vCPU: ~27 s of CPU) keeps up with the pace at under a third of the GB-seconds of a
         # full vCPU (1,769 MB), which would mostly wait; the GB-seconds are billed for the wait.
         worker=job_function(
@@ -546,8 +546,8 @@ JOBS: tuple[Job, ...] = (
             "Values the portfolios of one registry shard and records their snapshots",
             memory_mb=512,
             timeout_seconds=300,
-            # The registry from the data table; the snapshots go in batches to their own table.
-            tables={"data": READ, "system": READ, "snapshots": (BATCH_WRITE,)},
+            # The registry from the data table; the snapshots go to their groups' items in their own table.
+            tables={"data": READ, "system": READ, "snapshots": ("UpdateItem",)},
         ),
         queue=SNAPSHOT_QUEUE,
         # One shard (~15,600 users at 1,000,000) a worker invocation, 16 at once: 64 shards in four rounds of
