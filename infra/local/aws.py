@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import wraps
+from functools import partial, wraps
 from queue import Queue
 from secrets import token_hex
 from typing import Any
@@ -89,16 +89,35 @@ def _untracked_new(cls: type, *args: Any, **kwargs: Any) -> Any:
     return object.__new__(cls)
 
 
+class _PrivateKeyOnFirstUse:
+    """moto's KMS makes a 2048-bit RSA private key for every key, even a symmetric one, which only its Sign,
+    Verify and GetPublicKey would read: 50 to 100 ms of every moto world, the tests' most costly single step.
+    This makes it when one of those first asks for it."""
+
+    def __init__(self, make: Any, key_spec: str) -> None:
+        self._make = make
+        self._key_spec = key_spec
+        self._key: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # its own fields, or a copy's protocol asking a half-made instance
+            raise AttributeError(name)
+        if self._key is None:
+            self._key = self._make(self._key_spec)
+        return getattr(self._key, name)
+
+
 def _patch_moto() -> None:
-    """Serialize moto's request processing, record SNS publishes, stop moto's instance tracking, and keep
-    moto's costs from growing with its data (infra.local.moto_speed), and page index Queries by the index's
-    own copies (infra.local.moto_index_pages). Done once per process."""
+    """Serialize moto's request processing, record SNS publishes, stop moto's instance tracking, make a KMS key's
+    RSA key only when used, keep moto's costs from growing with its data (infra.local.moto_speed), and page
+    index Queries by the index's own copies (infra.local.moto_index_pages). Done once per process."""
     global _patched  # noqa: PLW0603 (process-wide, once)
     if _patched:
         return
     from moto.core.botocore_stubber import BotocoreStubber
     from moto.core.common_models import BaseModel
     from moto.core.model_instances import reset_model_data
+    from moto.kms import models as kms_models
     from moto.sns.models import SNSBackend
 
     original_call = BotocoreStubber.__call__
@@ -146,6 +165,7 @@ def _patch_moto() -> None:
     # as well; S3 is not used), so none are kept.
     BaseModel.__new__ = staticmethod(_untracked_new)  # type: ignore[method-assign]
     reset_model_data()
+    kms_models.generate_private_key = partial(_PrivateKeyOnFirstUse, kms_models.generate_private_key)  # type: ignore[assignment]
     moto_speed.install()
     moto_index_pages.install()
     _patched = True
