@@ -15,10 +15,21 @@ _reset_hooks: list[Callable[[], None]] = []
 
 
 @cache
+def _loader() -> Any:
+    """botocore's reader of its service models, kept when the clients are reset (every test's moto world): parsing
+    the models' JSON is most of what a new client costs, and the models never change."""
+    import botocore.loaders
+
+    return botocore.loaders.create_loader()
+
+
+@cache
 def _session() -> Any:
     import botocore.session
 
-    return botocore.session.Session()
+    session = botocore.session.Session()
+    session.register_component("data_loader", _loader())
+    return session
 
 
 @cache
