@@ -51,8 +51,12 @@ def _index(index: declaration.Index, capacity: declaration.Capacity | None) -> d
         sort_key=_string_key(index.sort_key),
         projection_type=dynamodb.ProjectionType.ALL if index.projection is None else dynamodb.ProjectionType.INCLUDE,
         non_key_attributes=None if index.projection is None else list(index.projection),
-        read_capacity=None if capacity is None else _autoscaled(capacity.min_read, capacity.max_read, capacity),
-        write_capacity=None if capacity is None else _autoscaled(capacity.min_write, capacity.max_write, capacity),
+        read_capacity=None
+        if capacity is None
+        else _autoscaled(capacity.min_read, capacity.max_read, capacity.target_percent),
+        write_capacity=None
+        if capacity is None
+        else _autoscaled(capacity.min_write, capacity.max_write, capacity.write_target),
     )
 
 
