@@ -279,16 +279,16 @@ IDEMPOTENCY_TABLE = Table(
     ttl_attribute="expiration",
     description="Idempotency-Key records, written in the request's own transaction (24 h).",
 )
-# Portfolio snapshots (goalpost.data.snapshots): per 5-minute slot, one item of the snapshots and one of the
-# totals of each group of ~8 users (goalpost.data.snapshots.GROUPS_PER_SHARD), written by paced writers at a
-# steady rate, so on provisioned capacity with auto scaling (a write costs about half of on-demand's at the
-# utilisation below: docs/cost.md). No index: a chart reads every slot it keeps in one small Query of its user's
-# totals group whatever the holdings.
+# Portfolio snapshots (goalpost.data.snapshots): per 5-minute slot, one item of the snapshots of each group of
+# ~15 users and one of the totals of each group of ~8 (goalpost.data.snapshots.GROUPS_PER_SHARD), written by
+# paced writers at a steady rate, so on provisioned capacity with auto scaling (a write costs about half of
+# on-demand's at the utilisation below: docs/cost.md). No index: a chart reads every slot it keeps in one small
+# Query of its user's totals group whatever the holdings.
 SNAPSHOT_WRITERS = 16  # the snapshot worker's maximum concurrency (its Job's max_workers)
 SNAPSHOT_WRITE_SPREAD = 0.8  # the share of the 5 minutes the writers take for a slot at full scale
-# A user's shares of its group's two items (2,048 groups a registry shard of 15,625 users at full scale): 0.352
-# measured with five holdings (make bench), with a margin for larger portfolios.
-SNAPSHOT_WRITE_UNITS_PER_USER = 0.4
+# A user's shares of its groups' two items (2,048 totals groups a registry shard of 15,625 users at full scale):
+# 0.32 measured with five holdings (make bench), with a margin for larger portfolios.
+SNAPSHOT_WRITE_UNITS_PER_USER = 0.36
 SNAPSHOT_DESIGN_USERS = 1_000_000  # the scale the pace is set for (the cost model's)
 # Each writer's pace, in write units a second: at full scale the 16 writers write a slot in 80 % of its 5
 # minutes; fewer users take less time at the same pace.
@@ -302,7 +302,7 @@ SNAPSHOTS_TABLE = Table(
     sort_key="sk",
     ttl_attribute="expires_at",
     description="Portfolio snapshots: per group of users and 5-minute slot, their snapshots and their totals.",
-    # Writes: the writers' steady pace at full scale (16 x 105 = 1,680 a second) at 90 % utilisation: a paced
+    # Writes: the writers' steady pace at full scale (16 x 94 = 1,504 a second) at 90 % utilisation: a paced
     # load is flat, so a tenth above it (and the table's burst capacity) is room enough for the retries of a
     # throttled burst, and the writers leave a fifth of each slot for them. Reads: the API's charts and lists,
     # as bursty as people, at 80 %.

@@ -1,16 +1,18 @@
 """Portfolio snapshots, in a table of their own (``declaration.SNAPSHOTS_TABLE``, provisioned capacity).
 
-A registry shard's users are in fixed groups (``GROUPS_PER_SHARD``; ~8 users at 1,000,000, by a hash of the
-user), and a slot is written as two items per group, each holding its members under a 48-bit tag of the user:
+A registry shard's users are in fixed groups (by a hash of the user), and a slot is written as one item per
+group, each holding its members under a 48-bit tag of the user:
+- ``TOTALS#<registry shard>#<group> / <slot>``: each member's total, one number ``t<tag>`` (~20 bytes), in
+  ``GROUPS_PER_SHARD`` groups (~8 users at 1,000,000);
 - ``SNAPS#<registry shard>#<group> / <slot>``: each member's snapshot, one binary attribute ``s<tag>``
-  (``encode_snapshot``: its figures and packed holdings, deflated; ~155 bytes for five holdings);
-- ``TOTALS#<registry shard>#<group> / <slot>``: each member's total, one number ``t<tag>`` (~20 bytes).
+  (``encode_snapshot``: its figures and packed holdings, deflated; ~155 bytes for five holdings), two totals
+  groups to a snapshots group (~15 users).
 Both are kept as long as their longest-kept member's snapshot (``expires_at``; the day's last slot forever).
 Which tier keeps a slot is the writer's decision (``services.snapshots``: the last slot the schedule records
 in a coarser bucket is kept as long as that bucket's tier keeps its points), so a bucket whose closing slot is
 never recorded keeps its point.
 
-A write unit is per item and KB, so a slot costs a user about a quarter of a unit for its snapshot and an
+A write unit is per item and KB, so a slot costs a user about a fifth of a unit for its snapshot and an
 eighth for its total, where an item of its own cost a whole one (docs/performance.md). Every chart reads the
 totals kept in its window from its user's totals group, one Query of ~200-byte items whatever the holdings;
 the snapshots list reads the user's snapshots group, taking the user's attribute from each slot.
@@ -45,6 +47,9 @@ from goalpost.domain.charts import KEEP_MARGIN, Point, Tier, tiers_closed_by
 # A registry shard's users are packed into this many totals groups, by a hash of the user (a user's group never
 # changes): ~8 a group at 1,000,000 users (15,625 a shard), so a group's totals item stays near 200 bytes.
 GROUPS_PER_SHARD = 2048
+# Two totals groups share a snapshots group (~15 users, ~2.6 KB a slot): a write unit is a whole KB, so the
+# more members an item has, the less of a unit each wastes rounding up (0.20 units a user, 0.26 for ~8).
+TOTALS_GROUPS_PER_SNAPSHOTS_GROUP = 2
 TOTALS_PREFIX = "TOTALS#"
 SNAPSHOTS_PREFIX = "SNAPS#"
 # Slots are ISO timestamps, so these bound every one of them in sort order.
@@ -78,8 +83,9 @@ def totals_pk(user_id: str) -> str:
 
 
 def group_pk(user_id: str) -> str:
-    """The partition of the items of the user's group's snapshots."""
-    return f"{SNAPSHOTS_PREFIX}{_group(user_id)}"
+    """The partition of the items of the user's group's snapshots (its totals group and the next one)."""
+    shard, group = _group(user_id).split("#")
+    return f"{SNAPSHOTS_PREFIX}{shard}#{int(group) // TOTALS_GROUPS_PER_SNAPSHOTS_GROUP}"
 
 
 def member_tag(user_id: str) -> str:
