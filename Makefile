@@ -109,4 +109,4 @@ destroy: $(STAMP) $(CDK)
 	$(CDK) destroy $(ARGS)
 
 clean:
-	rm -rf $(VENV) .venv-scan .cdk cdk.out cdk.out.scan .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) .venv-scan .cache .cdk cdk.out cdk.out.scan .mypy_cache .ruff_cache .pytest_cache .hypothesis

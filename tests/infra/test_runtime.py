@@ -4,13 +4,15 @@ bytecode only when the build Python is that version (infra/constructs/bundling.p
 from __future__ import annotations
 
 import importlib.util
+import subprocess
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from goalpost import declaration
+from infra.constructs import bundling
 from infra.constructs.bundling import UNCOMPILED_IMPORT_COST_MS, Bytecode, build_bytecode, compile_tree
 
 if TYPE_CHECKING:
@@ -110,3 +112,30 @@ def test_compile_tree_writes_unchecked_hash_bytecode_for_its_own_runtime(tmp_pat
     assert compile_tree(_tree(tmp_path), own) == 0
     (compiled,) = tmp_path.rglob("*.pyc")
     assert int.from_bytes(compiled.read_bytes()[4:8], "little") == 0b01
+
+
+def test_requirements_are_installed_once_per_content_leaving_no_partial_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    installs: list[list[str]] = []
+
+    def pip(argv: list[str], **_: Any) -> subprocess.CompletedProcess[str]:
+        installs.append(argv)
+        target = Path(argv[argv.index("--target") + 1])
+        target.mkdir()
+        (target / "package.py").write_text(f"INSTALL = {len(installs)}\n", encoding="utf-8")
+        return subprocess.CompletedProcess(argv, 0)
+
+    monkeypatch.setattr(bundling.subprocess, "run", pip)
+    requirements, cache = tmp_path / "requirements.txt", tmp_path / "cache"
+    requirements.write_text("foo==1.0\n", encoding="utf-8")
+    first = bundling.installed_requirements(requirements, cache)
+    assert bundling.installed_requirements(requirements, cache) == first
+    assert len(installs) == 1
+    assert f"--python-version={PINNED_RUNTIME.removeprefix('python')}" in installs[0]
+    assert [path.name for path in cache.iterdir()] == [first.name]  # the install's own folder is gone
+    requirements.write_text("foo==1.1\n", encoding="utf-8")
+    second = bundling.installed_requirements(requirements, cache)
+    assert second != first
+    assert (second / "package.py").read_text(encoding="utf-8") == "INSTALL = 2\n"
+    assert (first / "package.py").read_text(encoding="utf-8") == "INSTALL = 1\n"
