@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
@@ -53,3 +54,21 @@ def _guard_dynamodb_clients() -> None:
 
 
 _guard_dynamodb_clients()
+
+
+INFRA = "tests/infra/"
+
+
+def pytest_xdist_make_scheduler(config: Any, log: Any) -> Any:
+    """``--dist loadfile`` as is (each file in one worker), but for tests/infra, whose files all go to one worker:
+    each worker that runs one synthesizes the CDK app for its session (tests/infra/conftest.py), 15 to 20 s of
+    CPU spent again by every worker it lands on."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class InfraTogether(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return INFRA if nodeid.startswith(INFRA) else super()._split_scope(nodeid)
+
+    return InfraTogether(config, log)
