@@ -60,12 +60,17 @@ def last_synced(account: Account, run: ShardRun | None) -> datetime | None:
     """The account's last sync: its shard's last run when that run synced it after the account's recorded sync,
     else the recorded one. Only for an account in good standing that a sync has recorded once (the first sync
     always writes): a failing one, or one whose last sync met a fault, shows what its item says."""
-    recorded = account.last_synced_at
-    if run is None or recorded is None or run.at <= recorded:
-        return recorded
     if account.status != AccountStatus.ACTIVE or account.failures or account.last_error is not None:
+        return account.last_synced_at
+    return _synced_since(run, account.id, account.last_synced_at)
+
+
+def _synced_since(run: ShardRun | None, account_id: str, recorded: datetime | None) -> datetime | None:
+    """The shard's ``run`` when it synced the account after the sync ``recorded`` (a sync that finds nothing
+    changed writes nothing but its run), else ``recorded``."""
+    if run is None or recorded is None or run.at <= recorded or not run.synced(account_id):
         return recorded
-    return run.at if run.synced(account.id) else recorded
+    return run.at
 
 
 def with_runs(accounts: Iterable[Account], runs: Mapping[int, ShardRun]) -> list[Account]:
@@ -132,9 +137,8 @@ def cash_as_synced(system_table: str, entries: list[AccountCash]) -> list[Accoun
 
     def as_synced(entry: AccountCash) -> AccountCash:
         run = runs.get(keys.shard_of(entry.account_id, keys.ACCOUNT_SHARDS))
-        if run is None or entry.synced_at is None or run.at <= entry.synced_at or not run.synced(entry.account_id):
-            return entry
-        return replace(entry, synced_at=run.at)
+        synced = _synced_since(run, entry.account_id, entry.synced_at)
+        return entry if synced == entry.synced_at else replace(entry, synced_at=synced)
 
     return [as_synced(entry) for entry in entries]
 
