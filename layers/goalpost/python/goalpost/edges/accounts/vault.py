@@ -33,7 +33,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -41,6 +41,9 @@ from goalpost import aws
 from goalpost.domain.accounts import ApiCredentials
 from goalpost.domain.errors import DomainError
 from goalpost.settings import get_settings
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 # The first bytes of an envelope ciphertext. A KMS ciphertext blob starts with its version byte (1), never 0.
 ENVELOPE = b"\x00GE1"
@@ -90,36 +93,59 @@ def _key_id() -> str:
 # ---------------------------------------------------------------- data keys
 
 
+class _Expiring(Generic[K, V]):
+    """Values kept until a moment, in this process's memory only (never written, logged or returned); the
+    expired ones are dropped as new ones come."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: dict[K, tuple[float, V]] = {}
+
+    def get(self, key: K, now: float) -> V | None:
+        with self._lock:
+            found = self._items.get(key)
+        return found[1] if found is not None and found[0] > now else None
+
+    def put(self, key: K, value: V, until: float, now: float) -> None:
+        with self._lock:
+            for stale in [k for k, (kept_until, _) in self._items.items() if kept_until <= now]:
+                del self._items[stale]
+            self._items[key] = (until, value)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
 class _DataKeys:
     """Opened data keys by their wrapped form, and the one this process seals with; in memory only."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.opened: dict[bytes, tuple[float, bytes]] = {}
+        self.opened: _Expiring[bytes, bytes] = _Expiring()
         self.sealing: tuple[float, bytes] | None = None  # (until, wrapped)
 
     def open(self, wrapped: bytes, now: float) -> bytes:
-        with self.lock:
-            cached = self.opened.get(wrapped)
-            if cached is not None and cached[0] > now:
-                return cached[1]
+        cached = self.opened.get(wrapped, now)
+        if cached is not None:
+            return cached
         try:
             response = _client().decrypt(CiphertextBlob=wrapped, EncryptionContext=DATA_KEY_CONTEXT)
         except (ClientError, BotoCoreError) as error:
             raise VaultUnavailable(f"KMS refused to open a data key ({_code(error)})") from None
         plaintext = bytes(response["Plaintext"])
-        self._keep(wrapped, plaintext, now)
+        self.opened.put(wrapped, plaintext, now + DATA_KEY_CACHE_SECONDS, now)
         return plaintext
 
     def sealing_key(self, now: float) -> tuple[bytes, bytes]:
         """(wrapped, plaintext) of the data key this process seals with now: a new one every
         ``SEAL_KEY_SECONDS``."""
         with self.lock:
-            if self.sealing is not None and self.sealing[0] > now:
-                wrapped = self.sealing[1]
-                cached = self.opened.get(wrapped)
-                if cached is not None and cached[0] > now:
-                    return wrapped, cached[1]
+            sealing = self.sealing
+        if sealing is not None and sealing[0] > now:
+            cached = self.opened.get(sealing[1], now)
+            if cached is not None:
+                return sealing[1], cached
         try:
             response = _client().generate_data_key(
                 KeyId=_key_id(), KeySpec="AES_256", EncryptionContext=DATA_KEY_CONTEXT
@@ -127,20 +153,14 @@ class _DataKeys:
         except (ClientError, BotoCoreError) as error:
             raise VaultUnavailable(f"KMS refused to make a data key ({_code(error)})") from None
         wrapped, plaintext = bytes(response["CiphertextBlob"]), bytes(response["Plaintext"])
-        self._keep(wrapped, plaintext, now)
+        self.opened.put(wrapped, plaintext, now + DATA_KEY_CACHE_SECONDS, now)
         with self.lock:
             self.sealing = (now + SEAL_KEY_SECONDS, wrapped)
         return wrapped, plaintext
 
-    def _keep(self, wrapped: bytes, plaintext: bytes, now: float) -> None:
-        with self.lock:
-            for stale in [k for k, (until, _) in self.opened.items() if until <= now]:
-                del self.opened[stale]
-            self.opened[wrapped] = (now + DATA_KEY_CACHE_SECONDS, plaintext)
-
     def clear(self) -> None:
+        self.opened.clear()
         with self.lock:
-            self.opened.clear()
             self.sealing = None
 
 
@@ -255,8 +275,7 @@ def _unseal_direct(ciphertext: bytes, *, user_id: str, account_id: str) -> ApiCr
 # re-seals it. Envelope ciphertexts need no such cache: their data key is cached. Only in this process's memory:
 # never written, logged or returned. A changed ciphertext (keys replaced) misses the cache.
 CACHE_SECONDS = 15 * 60
-_opened: dict[tuple[str, str, bytes], tuple[float, ApiCredentials]] = {}
-_opened_lock = threading.Lock()
+_opened: _Expiring[tuple[str, str, bytes], ApiCredentials] = _Expiring()
 
 
 def unseal_cached(ciphertext: bytes, *, user_id: str, account_id: str, now: float | None = None) -> ApiCredentials:
@@ -266,20 +285,15 @@ def unseal_cached(ciphertext: bytes, *, user_id: str, account_id: str, now: floa
     if ciphertext.startswith(ENVELOPE):
         return unseal(ciphertext, user_id=user_id, account_id=account_id, now=moment)
     cache_key = (user_id, account_id, hashlib.sha256(ciphertext).digest())
-    with _opened_lock:
-        cached = _opened.get(cache_key)
-        if cached is not None and cached[0] > moment:
-            return cached[1]
+    cached = _opened.get(cache_key, moment)
+    if cached is not None:
+        return cached
     credentials = _unseal_direct(ciphertext, user_id=user_id, account_id=account_id)
-    with _opened_lock:
-        for stale in [k for k, (until, _) in _opened.items() if until <= moment]:
-            del _opened[stale]
-        _opened[cache_key] = (moment + CACHE_SECONDS, credentials)
+    _opened.put(cache_key, credentials, moment + CACHE_SECONDS, moment)
     return credentials
 
 
 def forget_opened() -> None:
     """Empties the caches, opened credentials and data keys (tests; an account whose keys were destroyed)."""
-    with _opened_lock:
-        _opened.clear()
+    _opened.clear()
     _data_keys.clear()
