@@ -241,6 +241,9 @@ def request_line_problem(words: list[str]) -> str | None:
 class GatewayRequestHandler(BaseHTTPRequestHandler):
     server: LocalGateway
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes: with Nagle's algorithm on, a keep-alive client (a browser,
+    # schemathesis) waited for its own delayed ACK, 40 ms, on every answer.
+    disable_nagle_algorithm = True
     target = "/"  # the request target exactly as sent (http.server's ``path`` reduces a leading // to /)
 
     def log_message(self, format: str, *args: Any) -> None:
