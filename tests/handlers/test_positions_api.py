@@ -373,3 +373,12 @@ def test_concurrent_monitors_never_lower_the_best_price(api: Api) -> None:
     stored = position_store.get(table, "alice", opened["id"])
     assert stored is not None
     assert stored.best_price == read.entry_price + 500
+
+
+def test_a_strategy_may_not_be_the_all_trades_groups_name(api: Api) -> None:
+    """``*`` names every trade in GET /performance: a trade's strategy may not take it (its stats would merge
+    into every trade's); another name with a star is a strategy like any other."""
+    refused = api.post("/positions", {**LONG, "strategy": "*"})
+    assert refused.status == 422, refused.body
+    assert api.get("/positions").body == []
+    assert open_position(api, strategy="*star*")["strategy"] == "*star*"

@@ -7,10 +7,11 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from goalpost.domain.model import Choice, Number
 from goalpost.domain.money import MAX_AMOUNT
+from goalpost.domain.performance import ALL_STRATEGIES
 from goalpost.domain.portfolio import SYMBOL_PATTERN
 from goalpost.domain.positions import (
     ExitReason,
@@ -33,7 +34,16 @@ KEY_TEXT_PATTERN = r"^[^#\x00-\x1f\x7f-\x9f]+$"
 KeyText = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=KEY_TEXT_PATTERN)]
 # The same text as a query filter (a bot, prompt, account or strategy): what could never have been saved is 422.
 KeyTextQuery = Annotated[str | None, Query(min_length=1, max_length=100, pattern=KEY_TEXT_PATTERN)]
-Strategy = KeyText
+
+
+def _not_all_trades(strategy: str) -> str:
+    if strategy == ALL_STRATEGIES:
+        raise ValueError(f"'{ALL_STRATEGIES}' stands for all trades in performance: name the strategy otherwise")
+    return strategy
+
+
+# A strategy names its own performance group, so it may not be the all-trades group's name.
+Strategy = Annotated[KeyText, AfterValidator(_not_all_trades)]
 Confidence = Annotated[Number, Field(ge=0, le=100, max_digits=10, decimal_places=4, allow_inf_nan=False)]
 Reason = Annotated[str, StringConstraints(max_length=2000)]
 Symbol = Annotated[str, StringConstraints(min_length=1, max_length=20)]
