@@ -45,7 +45,7 @@ from goalpost.data.goals import goal_item, progress_item
 from goalpost.data.holdings import holdings_of
 from goalpost.data.positions import MAX_OPEN_PER_USER, position_item
 from goalpost.data.prices import put_prices, set_symbol_counts
-from goalpost.data.snapshots import snapshot_item
+from goalpost.data.snapshots import put_snapshots, snapshot_item
 from goalpost.domain.accounts import Account, ApiCredentials, Provider
 from goalpost.domain.alerts import EVENT_CHANNEL, IN_APP_CHANNEL, SEVERITY, Alert, AlertType
 from goalpost.domain.budget import BudgetSnapshot
@@ -361,7 +361,7 @@ def seed_daily_snapshots(seed: Seed, held: list[Position]) -> None:
     for days in range(1, seed.count + 1):
         slot = datetime.combine(seed.now.date() - timedelta(days=days), clock_time(23, 55), tzinfo=UTC)
         items.append(snapshot_item(seed.user, slot, _snapshot(value, slot, seed.now)))
-    write_items(get_settings().snapshots_table_name, items)
+    put_snapshots(get_settings().snapshots_table_name, items)  # into their groups' items, as the job writes
 
 
 def seeded_alerts(user: str, count: int, now: datetime) -> list[Alert]:
