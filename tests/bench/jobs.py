@@ -325,8 +325,10 @@ def price_figures(symbols: int, summary: dict[str, Any], provider: int, window: 
 
 def snapshot_figures(summary: dict[str, Any], users: int, window: Window) -> dict[str, Any]:
     result = {"users": users, "sqs_messages": summary["messages"], **figures(window, users, "user")}
-    # What the job is about: write requests per user (its groups' items, an UpdateItem each).
-    result["write_requests_per_user"] = per(result["dynamodb_requests"].get("UpdateItem", 0), users)
+    # What the job is about: write requests per user (its groups' items, 25 a BatchWriteItem, or an UpdateItem
+    # each where another run of the slot stored them).
+    requests = result["dynamodb_requests"]
+    result["write_requests_per_user"] = per(requests.get("BatchWriteItem", 0) + requests.get("UpdateItem", 0), users)
     return result
 
 

@@ -83,9 +83,10 @@ def jobs_table(jobs: dict[str, Any]) -> list[str]:
 
 def job_goal_lines(jobs: dict[str, Any]) -> list[str]:
     """The two goals on the jobs' requests: the price update's symbols per provider request, and the snapshot
-    job's write requests per user, measured, and at 1,000,000 users (where each registry shard holds
-    ``USERS / USER_SHARDS`` users, so only its last batch of 25 is partial)."""
+    job's write requests per user, measured, and at 1,000,000 users (where each registry shard's groups are
+    full: ``GROUPS_PER_SHARD`` totals items and half as many snapshots items a slot, 25 a BatchWriteItem)."""
     from goalpost.data import keys
+    from goalpost.data.snapshots import GROUPS_PER_SHARD, TOTALS_GROUPS_PER_SNAPSHOTS_GROUP
 
     lines = []
     prices = jobs.get("price_update")
@@ -98,7 +99,8 @@ def job_goal_lines(jobs: dict[str, Any]) -> list[str]:
     snapshot = jobs.get("snapshot")
     if snapshot:
         users = 1_000_000
-        requests = math.ceil(users / keys.USER_SHARDS / 25) * keys.USER_SHARDS
+        group_items = (GROUPS_PER_SHARD, GROUPS_PER_SHARD // TOTALS_GROUPS_PER_SNAPSHOTS_GROUP)
+        requests = sum(math.ceil(items / 25) for items in group_items) * keys.USER_SHARDS
         lines.append(
             f" {mark(requests / users <= SNAPSHOT_WRITES_PER_USER + 1e-9)}snapshot: 1 write request per "
             f"{users / requests:.1f} users at {users:,} (measured: 1 per {1 / snapshot['write_requests_per_user']:.1f} "

@@ -4,6 +4,7 @@ prices, writes 25 snapshots a request, and values each user as ``value_portfolio
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -316,10 +317,11 @@ def test_a_shard_of_many_users_is_one_query_one_price_read_and_a_write_a_group_i
         drained = snapshot_worker([shard_message(ShardWork(slot, shard))])
     assert drained == {"batches": 1, "messages": 1, "failed": 0}
     # An item a group: its members' snapshots, and their totals (two totals groups a snapshots group),
-    # whatever tiers the slot closes: one UpdateItem each (an item another run of the slot stored and kept
-    # longer takes a second).
-    groups = {snapshot_store.totals_pk(user) for user in worth} | {snapshot_store.group_pk(user) for user in worth}
-    assert calls.count() == {"Query": 1, "BatchGetItem": 1, "UpdateItem": len(groups)}
+    # whatever tiers the slot closes, put 25 a BatchWriteItem after one BatchGetItem found none stored.
+    snapshot_groups = len({snapshot_store.group_pk(user) for user in worth})
+    totals_groups = len({snapshot_store.totals_pk(user) for user in worth})
+    writes = math.ceil(snapshot_groups / 25) + math.ceil(totals_groups / 25)
+    assert calls.count() == {"Query": 1, "BatchGetItem": 1 + math.ceil(snapshot_groups / 100), "BatchWriteItem": writes}
     (query,) = calls.of("Query")
     assert (query["IndexName"], query["ExpressionAttributeValues"]) == ("gsi3", {":partition": {"S": "USERS#05"}})
     for user, (cash, positions) in portfolios.items():
@@ -343,8 +345,9 @@ def test_the_job_reads_one_query_a_shard_and_no_position(api: Api) -> None:
     assert summary["worker"]["failed"] == 0
     counted = calls.count()
     assert counted["Query"] == keys.USER_SHARDS  # the registry, one Query a shard, nothing per user
-    assert counted["BatchGetItem"] == len(occupied)  # the prices, once a shard that holds positions
-    assert set(counted) == {"Query", "BatchGetItem", "UpdateItem"}
+    # The prices, once a shard that holds positions; and whether its snapshots' group items are stored already.
+    assert counted["BatchGetItem"] == 2 * len(occupied)
+    assert set(counted) == {"Query", "BatchGetItem", "BatchWriteItem"}
     assert all(p["IndexName"] == "gsi3" for p in calls.of("Query"))
     for n in range(12):
         stored = snapshot_store.latest_snapshot(SNAPSHOTS, f"spread-{n}")

@@ -45,15 +45,15 @@ def pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
 def test_a_throttled_write_is_sent_again_after_a_pause(aws: LocalAws, pauses: list[float], monkeypatch: Any) -> None:
     dynamodb = client()
-    original = dynamodb.update_item
-    refusals = [ClientError({"Error": {"Code": "ProvisionedThroughputExceededException"}}, "UpdateItem")] * 2
+    original = dynamodb.batch_write_item
+    refusals = [ClientError({"Error": {"Code": "ProvisionedThroughputExceededException"}}, "BatchWriteItem")] * 2
 
     def throttled(**request: Any) -> Any:
         if refusals:
             raise refusals.pop()
         return original(**request)
 
-    monkeypatch.setattr(dynamodb, "update_item", throttled)
+    monkeypatch.setattr(dynamodb, "batch_write_item", throttled)
     # The snapshots' and the totals' group items: two refused, then each written.
     assert snapshot_store.put_snapshots(SNAPSHOTS, items(1)) == 4
     assert stored(1) == 1
@@ -63,9 +63,9 @@ def test_a_throttled_write_is_sent_again_after_a_pause(aws: LocalAws, pauses: li
 
 def test_other_errors_are_not_retried(aws: LocalAws, pauses: list[float], monkeypatch: Any) -> None:
     def refused(**_: Any) -> Any:
-        raise ClientError({"Error": {"Code": "ValidationException"}}, "UpdateItem")
+        raise ClientError({"Error": {"Code": "ValidationException"}}, "BatchWriteItem")
 
-    monkeypatch.setattr(client(), "update_item", refused)
+    monkeypatch.setattr(client(), "batch_write_item", refused)
     with pytest.raises(ClientError):
         snapshot_store.put_snapshots(SNAPSHOTS, items(1))
     assert pauses == []
@@ -86,13 +86,16 @@ def test_two_runs_of_a_slot_that_recorded_different_members_add_up(
 
 
 def test_the_writers_keep_to_their_pace(aws: LocalAws, pauses: list[float]) -> None:
-    """20 snapshots in 20 groups, whose snapshots' and totals' items are a write unit each, at 10 units a
-    second: the first second's worth goes at once, then each item waits for its unit, the 40th until 3 s from
-    the start (the clock stands still and the pauses are recorded, not slept)."""
+    """20 snapshots in 20 totals groups (and fewer snapshots groups), a write unit an item, at 5 units a
+    second: a second's worth goes at once, then each batch waits for its units, the last until all the units
+    but the first second's have had their time (the clock stands still and the pauses are recorded, not
+    slept)."""
     assert groups(20) == 20
-    snapshot_store.put_snapshots(SNAPSHOTS, items(20), units_per_second=10)
+    snapshot_groups = len({snapshot_store.group_pk(f"user-{n}") for n in range(20)})
+    snapshot_store.put_snapshots(SNAPSHOTS, items(20), units_per_second=5)
     assert stored(20) == 20
-    assert pauses == [pytest.approx(n / 10) for n in range(1, 31)]
+    assert len(pauses) == 2  # a batch of the snapshots' items, then one of the totals'
+    assert pauses[-1] == pytest.approx((snapshot_groups + 20 - 5) / 5)
 
 
 def test_the_pace_lets_a_seconds_worth_go_at_once_then_spreads_the_rest(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -20,10 +20,10 @@ pytestmark = pytest.mark.infra
 # What the data layer issues, found in goalpost.data: a Delete (in a transaction or alone) when a goal, a
 # funding link, a position entry, a connected account (and its key's claim) or a tombstone (of a deleted goal or
 # a disconnected account) is deleted; BatchWriteItem when a deleted goal's children are deleted (by the
-# goal-cleanup worker) and trading goals' results go as plain puts (the goals API's trading goals routes, end of
-# day). The snapshot worker adds each group's members with UpdateItems (data.snapshots.merge_group).
+# goal-cleanup worker), snapshots' group items are put and trading goals' results go as plain puts (the goals
+# API's trading goals routes, end of day).
 DELETING = {"goals-api", "goal-tracking-api", "positions-api", "accounts-api", "goal-cleanup-worker"}
-BATCH_WRITING = {"goals-api", "goal-cleanup-worker", "end-of-day-worker"}
+BATCH_WRITING = {"goals-api", "goal-cleanup-worker", "snapshot-worker", "end-of-day-worker"}
 # Delivery (goalpost.services.delivery) queues each alert's SMS in the function that raised it (the deferred ones in
 # deliver-alerts); the SMS sender alone publishes them. The alerts API only manages the users' topics.
 TOPIC_MANAGERS = {"alerts-api"}

@@ -546,8 +546,9 @@ JOBS: tuple[Job, ...] = (
             "Values the portfolios of one registry shard and records their snapshots",
             memory_mb=512,
             timeout_seconds=300,
-            # The registry from the data table; the snapshots go to their groups' items in their own table.
-            tables={"data": READ, "system": READ, "snapshots": ("UpdateItem",)},
+            # The registry from the data table; the snapshots go to their groups' items in their own table: put in
+            # batches, or added to the items another run of the slot stored (read first).
+            tables={"data": READ, "system": READ, "snapshots": ("BatchGetItem", BATCH_WRITE, "UpdateItem")},
         ),
         queue=SNAPSHOT_QUEUE,
         # One shard (~15,600 users at 1,000,000) a worker invocation, 16 at once: 64 shards in four rounds of

@@ -102,7 +102,7 @@ def migrate_segment(
             request["ExclusiveStartKey"] = progress["last_key"]
         page = client().scan(**request)
         items = [copied_item(deserialize(raw)) for raw in page.get("Items", [])]
-        put_snapshots(target, items, units_per_second=pace)
+        put_snapshots(target, items, units_per_second=pace, merge=True)
         if regroup:
             for batch in batches(items, BATCH_WRITE_LIMIT):
                 write_throttled(target, [{"DeleteRequest": {"Key": key(item["pk"], item["sk"])}} for item in batch])

@@ -36,9 +36,9 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from goalpost.data import keys
-from goalpost.data.batches import WRITE_CONCURRENCY, batch_write
+from goalpost.data.batches import BATCH_WRITE_LIMIT, WRITE_CONCURRENCY, batch_get, batch_write, batches
 from goalpost.data.client import client, error_code, is_condition_failure
-from goalpost.data.codec import Item, key, serialize_value
+from goalpost.data.codec import Item, key, serialize, serialize_value
 from goalpost.data.pagination import decode_token, encode_token
 from goalpost.data.queries import query_page
 from goalpost.data.snapshot_codec import decode_snapshot, encode_snapshot, pack_holding
@@ -247,29 +247,69 @@ def merge_group(table: str, item: Item) -> int:
     return 2
 
 
-def put_snapshots(table: str, items: Iterable[Item], *, units_per_second: float | None = None) -> int:
-    """Adds snapshot items (``snapshot_item``) to their groups' items (``SlotGroups``, ``merge_group``), their
-    snapshots' before their totals', ``WRITE_CONCURRENCY`` at a time, at most ``units_per_second`` write units
-    a second (unpaced without), and returns the requests made. A group's members are gathered before its items
-    are written (the worker passes a registry shard: its members' snapshots, ~170 bytes each, are held until
-    the shard's items are written). The same slot written again writes the same items (idempotent); the first
-    failed write fails the call, after the writes under way have finished."""
+def put_snapshots(
+    table: str, items: Iterable[Item], *, units_per_second: float | None = None, merge: bool = False
+) -> int:
+    """Writes snapshot items (``snapshot_item``) into their groups' items (``SlotGroups``), the snapshots' before
+    the totals', at most ``units_per_second`` write units a second (unpaced without), and returns the write
+    requests made. A group's members are gathered first (the worker passes a registry shard: its members'
+    snapshots, ~170 bytes each, are held until the shard's items are written). A group's items are put whole, 25
+    a BatchWriteItem, unless another run stored its slot already (one BatchGetItem of the snapshots items per
+    100 tells): those, and every item with ``merge`` (stored snapshots regrouped, whose groups arrive in
+    pieces), are added to the stored ones (``merge_group``), so a run asked for now and the scheduled run of a
+    slot add up. The same slot written again writes the same items (idempotent); the first failed write fails
+    the call, after the writes under way have finished."""
     pace = Pace(units_per_second) if units_per_second else None
     groups = SlotGroups()
     for item in items:
         groups.add(item)
+    ordered = list(groups.items())
+    stored = set() if merge else _stored(table, [item for item in ordered if _is_snapshots(item)])
     requests = 0
     with ThreadPoolExecutor(max_workers=WRITE_CONCURRENCY) as pool:
         pending: deque[Future[int]] = deque()
-        for item in groups.items():
+
+        def submit(units: int, write: Callable[[], int]) -> None:
+            nonlocal requests
             if len(pending) >= 2 * WRITE_CONCURRENCY:
                 requests += pending.popleft().result()
             if pace is not None:
-                pace.take(write_units(item))
-            pending.append(pool.submit(throttled, partial(merge_group, table, item)))
-        while pending:
-            requests += pending.popleft().result()
+                pace.take(units)
+            pending.append(pool.submit(throttled, write))
+
+        for snapshots in (True, False):  # the snapshots' items first, all written before the totals'
+            kind = [item for item in ordered if _is_snapshots(item) == snapshots]
+            stored_already = [merge or _snapshots_key(item) in stored for item in kind]
+            added = [item for item, already in zip(kind, stored_already, strict=True) if already]
+            new = [item for item, already in zip(kind, stored_already, strict=True) if not already]
+            for batch in batches(new, BATCH_WRITE_LIMIT):
+                puts = [{"PutRequest": {"Item": serialize(item)}} for item in batch]
+                submit(sum(write_units(item) for item in batch), partial(batch_write, table, puts))
+            for item in added:
+                submit(write_units(item), partial(merge_group, table, item))
+            while pending:
+                requests += pending.popleft().result()
     return requests
+
+
+def _is_snapshots(item: Item) -> bool:
+    return str(item["pk"]).startswith(SNAPSHOTS_PREFIX)
+
+
+def _snapshots_key(item: Item) -> tuple[str, str]:
+    """The snapshots item of a group item's slot: itself, or the one its totals group belongs to."""
+    if _is_snapshots(item):
+        return str(item["pk"]), str(item["sk"])
+    shard, group = str(item["pk"]).removeprefix(TOTALS_PREFIX).split("#")
+    return f"{SNAPSHOTS_PREFIX}{shard}#{int(group) // TOTALS_GROUPS_PER_SNAPSHOTS_GROUP}", str(item["sk"])
+
+
+def _stored(table: str, snapshots_items: list[Item]) -> set[tuple[str, str]]:
+    """Which of these snapshots items' slots are stored already (another run of the slot wrote them)."""
+    if not snapshots_items:
+        return set()
+    found = batch_get(table, [key(str(item["pk"]), str(item["sk"])) for item in snapshots_items])
+    return {(str(item["pk"]), str(item["sk"])) for item in found}
 
 
 def _members_query(table: str, partition: str, member: str, start: str, end: str) -> dict[str, Any]:
