@@ -203,6 +203,10 @@ class Meter:
             return _read_units([item_size(i) for i in result.get("Items", [])], consistent, per_item=False)
         if operation == "BatchGetItem":
             sizes = [item_size(i) for items in result.get("Responses", {}).values() for i in items]
+            # A key without an item is billed too, at the minimum (DynamoDB charges what it looked up).
+            asked = sum(len(r["Keys"]) for r in params["RequestItems"].values())
+            unprocessed = sum(len(r["Keys"]) for r in result.get("UnprocessedKeys", {}).values())
+            sizes += [0] * max(0, asked - unprocessed - len(sizes))
             consistent = any(r.get("ConsistentRead") for r in params["RequestItems"].values())
             return _read_units(sizes, consistent, per_item=True)
         if operation == "TransactGetItems":
