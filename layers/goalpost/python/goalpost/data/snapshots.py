@@ -84,7 +84,13 @@ def totals_pk(user_id: str) -> str:
 
 def group_pk(user_id: str) -> str:
     """The partition of the items of the user's group's snapshots (its totals group and the next one)."""
-    shard, group = _group(user_id).split("#")
+    return _snapshots_pk_of(_group(user_id))
+
+
+def _snapshots_pk_of(totals_group: str) -> str:
+    """The snapshots group's partition of a totals group (``<shard>#<group>``): stored items are keyed by it,
+    so this mapping never changes."""
+    shard, group = totals_group.split("#")
     return f"{SNAPSHOTS_PREFIX}{shard}#{int(group) // TOTALS_GROUPS_PER_SNAPSHOTS_GROUP}"
 
 
@@ -300,8 +306,7 @@ def _snapshots_key(item: Item) -> tuple[str, str]:
     """The snapshots item of a group item's slot: itself, or the one its totals group belongs to."""
     if _is_snapshots(item):
         return str(item["pk"]), str(item["sk"])
-    shard, group = str(item["pk"]).removeprefix(TOTALS_PREFIX).split("#")
-    return f"{SNAPSHOTS_PREFIX}{shard}#{int(group) // TOTALS_GROUPS_PER_SNAPSHOTS_GROUP}", str(item["sk"])
+    return _snapshots_pk_of(str(item["pk"]).removeprefix(TOTALS_PREFIX)), str(item["sk"])
 
 
 def _stored(table: str, snapshots_items: list[Item]) -> set[tuple[str, str]]:
